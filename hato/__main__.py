@@ -1,0 +1,5 @@
+"""`python -m hato` runs the `hato` command."""
+
+from hato.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""hato.proto.imap."""
