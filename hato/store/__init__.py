@@ -1,1 +1,57 @@
-"""hato.store."""
+"""The store: one interface (``Store``/``Mailstore``) and its backends."""
+
+from pathlib import Path
+
+from hato.store.base import (
+    INBOX,
+    SYSTEM_FLAGS,
+    Account,
+    AccountExists,
+    Credentials,
+    Delivery,
+    FlagMode,
+    HeaderColumns,
+    Mailbox,
+    MailboxError,
+    MailboxExists,
+    Mailstore,
+    MessageMeta,
+    MessageSummary,
+    NoSuchMailbox,
+    ScramKeys,
+    Store,
+    StoredMessage,
+    StoreError,
+)
+
+__all__ = [
+    "INBOX",
+    "SYSTEM_FLAGS",
+    "Account",
+    "AccountExists",
+    "Credentials",
+    "Delivery",
+    "FlagMode",
+    "HeaderColumns",
+    "Mailbox",
+    "MailboxError",
+    "MailboxExists",
+    "Mailstore",
+    "MessageMeta",
+    "MessageSummary",
+    "NoSuchMailbox",
+    "ScramKeys",
+    "Store",
+    "StoreError",
+    "StoredMessage",
+    "open_store",
+]
+
+
+def open_store(database: Path, url: str | None = None) -> Store:
+    """Open the configured backend: the embedded SQLite file unless ``url`` names another."""
+    if url is not None:
+        raise StoreError(f"unsupported store url: {url} (only the embedded store exists yet)")
+    from hato.store.sqlite import SqliteStore
+
+    return SqliteStore(database)

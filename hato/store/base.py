@@ -1,0 +1,230 @@
+"""The one storage interface, and the values that cross it.
+
+Protocol code (POP3, IMAP, SMTP delivery) sees only these types. The embedded
+SQLite backend implements them now; a PostgreSQL backend will implement the
+same Protocols and run the same test suite (tests/store/).
+
+Two levels of access keep DESIGN.md invariant 4 (no request touches another
+account's data) structural rather than a matter of care:
+
+- ``Store`` is the administrative view: accounts and delivery to many accounts.
+- ``Mailstore`` is one account's view, handed out after authentication; every
+  call on it is scoped to that account in SQL, and mailboxes are looked up by
+  name, never by a path or a client-supplied id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Protocol
+
+__all__ = [
+    "SYSTEM_FLAGS",
+    "Account",
+    "AccountExists",
+    "Credentials",
+    "Delivery",
+    "FlagMode",
+    "HeaderColumns",
+    "Mailbox",
+    "MailboxError",
+    "MailboxExists",
+    "Mailstore",
+    "MessageMeta",
+    "MessageSummary",
+    "NoSuchMailbox",
+    "ScramKeys",
+    "Store",
+    "StoreError",
+    "StoredMessage",
+]
+
+#: IMAP system flags (RFC 3501 §2.3.2) other than \Recent, which is per session.
+SYSTEM_FLAGS: tuple[str, ...] = ("\\Seen", "\\Answered", "\\Flagged", "\\Deleted", "\\Draft")
+INBOX = "INBOX"
+
+
+class StoreError(Exception):
+    """Base class of the errors the store reports to protocol code."""
+
+
+class AccountExists(StoreError):
+    """An account of that name exists already."""
+
+
+class MailboxError(StoreError):
+    """A mailbox operation is not possible (e.g. deleting INBOX)."""
+
+
+class MailboxExists(MailboxError):
+    """A mailbox of that name exists already."""
+
+
+class NoSuchMailbox(MailboxError):
+    """No mailbox of that name in this account."""
+
+
+@dataclass(frozen=True, slots=True)
+class ScramKeys:
+    """What SCRAM-SHA-256 (RFC 5802 §3, RFC 7677) keeps instead of the password."""
+
+    salt: bytes
+    iterations: int
+    stored_key: bytes
+    server_key: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    """An account's secrets: argon2id hash, SCRAM keys, and the APOP secret if enabled.
+
+    APOP (RFC 1939 §7) needs the shared secret itself, so ``apop_secret`` is
+    the password in a recoverable form; it is ``None`` unless the account was
+    created with ``--apop``.
+    """
+
+    password_hash: str
+    scram: ScramKeys | None = None
+    apop_secret: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    id: int
+    name: str
+    credentials: Credentials
+    created: int
+
+
+@dataclass(frozen=True, slots=True)
+class Mailbox:
+    """A mailbox and its counters, as of the moment it was read."""
+
+    id: int
+    name: str
+    special_use: str | None
+    subscribed: bool
+    uidvalidity: int
+    uidnext: int
+    highestmodseq: int
+    messages: int
+    unseen: int
+    size: int
+    first_recent_uid: int
+
+
+@dataclass(frozen=True, slots=True)
+class HeaderColumns:
+    """Header values kept in columns for SEARCH, SORT and THREAD (RFC 5256)."""
+
+    subject: str = ""
+    base_subject: str = ""
+    from_: str = ""
+    to: str = ""
+    cc: str = ""
+    sent_date: int | None = None
+    message_id: str = ""
+    in_reply_to: str = ""
+    references: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class MessageMeta:
+    """What delivery learnt by parsing the message once: the cached structure and columns."""
+
+    structure_json: str = "{}"
+    columns: HeaderColumns = field(default_factory=HeaderColumns)
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One copy of a message to place: which account and mailbox, and its own prefix.
+
+    ``prefix`` holds the per-recipient trace headers (Return-Path, Delivered-To,
+    Received) that go in front of the shared, content-addressed body.
+    """
+
+    account_id: int
+    mailbox: str = INBOX
+    prefix: bytes = b""
+    flags: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class StoredMessage:
+    account_id: int
+    mailbox_id: int
+    uid: int
+    modseq: int
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
+class MessageSummary:
+    """Per-message state that POP3 listings and IMAP sessions need, without the body."""
+
+    uid: int
+    modseq: int
+    size: int
+    flags: frozenset[str]
+    internal_date: int
+
+
+class FlagMode(Enum):
+    """STORE's three ways of changing flags (RFC 3501 §6.4.6)."""
+
+    REPLACE = "FLAGS"
+    ADD = "+FLAGS"
+    REMOVE = "-FLAGS"
+
+
+class Mailstore(Protocol):
+    """One account's mailboxes and messages."""
+
+    account_id: int
+
+    async def create_mailbox(
+        self, name: str, special_use: str | None = None, subscribed: bool = False
+    ) -> Mailbox: ...
+    async def get_mailbox(self, name: str) -> Mailbox | None: ...
+    async def list_mailboxes(self) -> list[Mailbox]: ...
+    async def delete_mailbox(self, name: str) -> None: ...
+    async def rename_mailbox(self, old: str, new: str) -> None: ...
+    async def set_subscribed(self, name: str, subscribed: bool) -> None: ...
+    async def append(
+        self,
+        mailbox: str,
+        content: bytes,
+        meta: MessageMeta,
+        internal_date: int,
+        flags: frozenset[str] = frozenset(),
+    ) -> StoredMessage: ...
+    async def messages(self, mailbox_id: int) -> list[MessageSummary]: ...
+    async def read_message(self, mailbox_id: int, uid: int) -> bytes | None: ...
+    async def store_flags(
+        self, mailbox_id: int, uids: Sequence[int], flags: Iterable[str], mode: FlagMode
+    ) -> list[MessageSummary]: ...
+    async def expunge(self, mailbox_id: int, uids: Sequence[int]) -> list[int]: ...
+    async def expunged_since(self, mailbox_id: int, modseq: int) -> list[int]: ...
+
+
+class Store(Protocol):
+    """The administrative view: accounts, and delivery into any account."""
+
+    async def close(self) -> None: ...
+    async def create_account(self, name: str, credentials: Credentials) -> Account: ...
+    async def get_account(self, name: str) -> Account | None: ...
+    async def set_credentials(self, name: str, credentials: Credentials) -> bool: ...
+    async def delete_account(self, name: str) -> bool: ...
+    async def list_accounts(self) -> list[Account]: ...
+    async def deliver(
+        self,
+        content: bytes,
+        meta: MessageMeta,
+        internal_date: int,
+        deliveries: Sequence[Delivery],
+    ) -> list[StoredMessage]: ...
+    def mailstore(self, account_id: int) -> Mailstore: ...
+    async def blob_count(self) -> int: ...

@@ -1,0 +1,113 @@
+"""The schema, as versioned migrations.
+
+Each migration is a list of statements written in the SQL that SQLite and
+PostgreSQL share; the few words that differ are placeholders (``{blob}``,
+``{serial}``, ``{bigint}``) that each backend fills in. A database records the
+migrations it has run in ``schema_version``; ``pending`` gives the rest in order.
+
+Theory of the layout (DESIGN.md, "The store model"):
+
+- ``blobs`` holds each distinct message body once, keyed by its SHA-256;
+  ``blob_meta`` holds what parsing it taught us (structure, header columns),
+  apart from the body bytes so that header scans never page through bodies.
+- ``messages`` is keyed by (mailbox, uid) and carries flags as a bit mask of the
+  system flags plus a keyword list, the modseq of its last change, the size,
+  and the per-recipient ``prefix`` (trace headers) that precede the blob.
+- ``expunged`` keeps (mailbox, uid, modseq) tombstones for QRESYNC's VANISHED.
+- ``mailboxes`` keeps UIDVALIDITY/UIDNEXT/HIGHESTMODSEQ and the counters
+  (messages, unseen, size), updated in the same transaction as the messages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+__all__ = ["DIALECTS", "MIGRATIONS", "pending"]
+
+DIALECTS: Mapping[str, Mapping[str, str]] = {
+    "sqlite": {"blob": "BLOB", "serial": "INTEGER PRIMARY KEY", "bigint": "INTEGER"},
+    "postgresql": {"blob": "BYTEA", "serial": "BIGSERIAL PRIMARY KEY", "bigint": "BIGINT"},
+}
+
+_V1 = [
+    """CREATE TABLE accounts (
+        id {serial},
+        name TEXT NOT NULL UNIQUE,
+        password_hash TEXT NOT NULL,
+        scram_salt {blob},
+        scram_iterations INTEGER,
+        scram_stored_key {blob},
+        scram_server_key {blob},
+        apop_secret TEXT,
+        last_uidvalidity {bigint} NOT NULL DEFAULT 0,
+        created {bigint} NOT NULL
+    )""",
+    """CREATE TABLE mailboxes (
+        id {serial},
+        account_id {bigint} NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        special_use TEXT,
+        subscribed INTEGER NOT NULL DEFAULT 0,
+        uidvalidity {bigint} NOT NULL,
+        uidnext {bigint} NOT NULL DEFAULT 1,
+        highestmodseq {bigint} NOT NULL DEFAULT 1,
+        first_recent_uid {bigint} NOT NULL DEFAULT 1,
+        messages {bigint} NOT NULL DEFAULT 0,
+        unseen {bigint} NOT NULL DEFAULT 0,
+        size {bigint} NOT NULL DEFAULT 0,
+        UNIQUE (account_id, name)
+    )""",
+    """CREATE TABLE blobs (
+        id {serial},
+        sha256 {blob} NOT NULL UNIQUE,
+        size {bigint} NOT NULL,
+        data {blob} NOT NULL
+    )""",
+    """CREATE TABLE blob_meta (
+        blob_id {bigint} PRIMARY KEY REFERENCES blobs(id) ON DELETE CASCADE,
+        structure TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        base_subject TEXT NOT NULL,
+        from_addr TEXT NOT NULL,
+        to_addr TEXT NOT NULL,
+        cc_addr TEXT NOT NULL,
+        sent_date {bigint},
+        message_id TEXT NOT NULL,
+        in_reply_to TEXT NOT NULL,
+        refs TEXT NOT NULL
+    )""",
+    """CREATE TABLE messages (
+        mailbox_id {bigint} NOT NULL REFERENCES mailboxes(id) ON DELETE CASCADE,
+        uid {bigint} NOT NULL,
+        modseq {bigint} NOT NULL,
+        system_flags INTEGER NOT NULL DEFAULT 0,
+        keywords TEXT NOT NULL DEFAULT '',
+        internal_date {bigint} NOT NULL,
+        size {bigint} NOT NULL,
+        prefix {blob} NOT NULL,
+        blob_id {bigint} NOT NULL REFERENCES blobs(id),
+        PRIMARY KEY (mailbox_id, uid)
+    )""",
+    "CREATE INDEX messages_by_modseq ON messages (mailbox_id, modseq)",
+    "CREATE INDEX messages_by_blob ON messages (blob_id)",
+    """CREATE TABLE expunged (
+        mailbox_id {bigint} NOT NULL REFERENCES mailboxes(id) ON DELETE CASCADE,
+        uid {bigint} NOT NULL,
+        modseq {bigint} NOT NULL,
+        PRIMARY KEY (mailbox_id, uid)
+    )""",
+    "CREATE INDEX expunged_by_modseq ON expunged (mailbox_id, modseq)",
+]
+
+#: (version, statements); append new migrations, never edit a released one.
+MIGRATIONS: Sequence[tuple[int, Sequence[str]]] = [(1, _V1)]
+
+
+def pending(current: int, dialect: str) -> list[tuple[int, list[str]]]:
+    """The migrations after ``current``, with the dialect's words filled in."""
+    words = DIALECTS[dialect]
+    return [
+        (version, [statement.format(**words) for statement in statements])
+        for version, statements in MIGRATIONS
+        if version > current
+    ]

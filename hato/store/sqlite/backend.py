@@ -1,0 +1,228 @@
+"""The embedded store: the Store and Mailstore Protocols over one SQLite file."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterable, Sequence
+from functools import partial
+from pathlib import Path
+
+from hato.store.base import (
+    Account,
+    Credentials,
+    Delivery,
+    FlagMode,
+    Mailbox,
+    MessageMeta,
+    MessageSummary,
+    StoredMessage,
+)
+from hato.store.sqlite import accounts, blobs, mailboxes, messages
+from hato.store.sqlite.engine import Database
+
+__all__ = ["SqliteMailstore", "SqliteStore"]
+
+
+def _now() -> int:
+    return int(time.time())
+
+
+def _deliver(
+    conn: sqlite3.Connection,
+    content: bytes,
+    meta: MessageMeta,
+    internal_date: int,
+    deliveries: Sequence[Delivery],
+) -> list[StoredMessage]:
+    blob_id = blobs.put_blob(conn, content, meta)
+    stored = []
+    for target in deliveries:
+        mailbox = mailboxes.require_mailbox(conn, target.account_id, target.mailbox)
+        size = len(target.prefix) + len(content)
+        stored.append(
+            messages.insert_message(
+                conn,
+                target.account_id,
+                mailbox,
+                blob_id,
+                target.prefix,
+                size,
+                target.flags,
+                internal_date,
+            )
+        )
+    return stored
+
+
+class SqliteStore:
+    """Accounts and delivery; ``mailstore(account_id)`` gives one account's view."""
+
+    def __init__(self, path: Path) -> None:
+        self._db = Database(path)
+
+    async def close(self) -> None:
+        self._db.close()
+
+    async def create_account(self, name: str, credentials: Credentials) -> Account:
+        return await self._db.write(
+            partial(accounts.insert_account, name=name, credentials=credentials, now=_now())
+        )
+
+    async def get_account(self, name: str) -> Account | None:
+        return await self._db.read(partial(accounts.select_account, name=name))
+
+    async def set_credentials(self, name: str, credentials: Credentials) -> bool:
+        return await self._db.write(
+            partial(accounts.update_credentials, name=name, credentials=credentials)
+        )
+
+    async def delete_account(self, name: str) -> bool:
+        return await self._db.write(partial(accounts.delete_account, name=name))
+
+    async def list_accounts(self) -> list[Account]:
+        return await self._db.read(accounts.select_accounts)
+
+    async def deliver(
+        self,
+        content: bytes,
+        meta: MessageMeta,
+        internal_date: int,
+        deliveries: Sequence[Delivery],
+    ) -> list[StoredMessage]:
+        """Store one body for every delivery in one durable transaction."""
+        return await self._db.write(
+            partial(
+                _deliver,
+                content=content,
+                meta=meta,
+                internal_date=internal_date,
+                deliveries=list(deliveries),
+            )
+        )
+
+    def mailstore(self, account_id: int) -> SqliteMailstore:
+        return SqliteMailstore(self._db, account_id)
+
+    async def blob_count(self) -> int:
+        return await self._db.read(blobs.count_blobs)
+
+
+class SqliteMailstore:
+    """One account's mailboxes; every statement carries this account's id."""
+
+    def __init__(self, db: Database, account_id: int) -> None:
+        self._db = db
+        self.account_id = account_id
+
+    async def create_mailbox(
+        self, name: str, special_use: str | None = None, subscribed: bool = False
+    ) -> Mailbox:
+        return await self._db.write(
+            partial(
+                mailboxes.insert_mailbox,
+                account_id=self.account_id,
+                name=name,
+                special_use=special_use,
+                subscribed=subscribed,
+                now=_now(),
+            )
+        )
+
+    async def get_mailbox(self, name: str) -> Mailbox | None:
+        return await self._db.read(
+            partial(mailboxes.select_mailbox, account_id=self.account_id, name=name)
+        )
+
+    async def list_mailboxes(self) -> list[Mailbox]:
+        return await self._db.read(partial(mailboxes.select_mailboxes, account_id=self.account_id))
+
+    async def delete_mailbox(self, name: str) -> None:
+        await self._db.write(
+            partial(mailboxes.delete_mailbox, account_id=self.account_id, name=name)
+        )
+
+    async def rename_mailbox(self, old: str, new: str) -> None:
+        await self._db.write(
+            partial(
+                mailboxes.rename_mailbox,
+                account_id=self.account_id,
+                old=old,
+                new=new,
+                now=_now(),
+            )
+        )
+
+    async def set_subscribed(self, name: str, subscribed: bool) -> None:
+        await self._db.write(
+            partial(mailboxes.set_subscribed, account_id=self.account_id, name=name, on=subscribed)
+        )
+
+    async def append(
+        self,
+        mailbox: str,
+        content: bytes,
+        meta: MessageMeta,
+        internal_date: int,
+        flags: frozenset[str] = frozenset(),
+    ) -> StoredMessage:
+        target = Delivery(self.account_id, mailbox, b"", flags)
+        stored = await self._db.write(
+            partial(
+                _deliver,
+                content=content,
+                meta=meta,
+                internal_date=internal_date,
+                deliveries=[target],
+            )
+        )
+        return stored[0]
+
+    async def messages(self, mailbox_id: int) -> list[MessageSummary]:
+        return await self._db.read(
+            partial(messages.select_summaries, account_id=self.account_id, mailbox_id=mailbox_id)
+        )
+
+    async def read_message(self, mailbox_id: int, uid: int) -> bytes | None:
+        return await self._db.read(
+            partial(
+                messages.select_content,
+                account_id=self.account_id,
+                mailbox_id=mailbox_id,
+                uid=uid,
+            )
+        )
+
+    async def store_flags(
+        self, mailbox_id: int, uids: Sequence[int], flags: Iterable[str], mode: FlagMode
+    ) -> list[MessageSummary]:
+        return await self._db.write(
+            partial(
+                messages.update_flags,
+                account_id=self.account_id,
+                mailbox_id=mailbox_id,
+                uids=list(uids),
+                flags=list(flags),
+                mode=mode,
+            )
+        )
+
+    async def expunge(self, mailbox_id: int, uids: Sequence[int]) -> list[int]:
+        return await self._db.write(
+            partial(
+                messages.delete_messages,
+                account_id=self.account_id,
+                mailbox_id=mailbox_id,
+                uids=list(uids),
+            )
+        )
+
+    async def expunged_since(self, mailbox_id: int, modseq: int) -> list[int]:
+        return await self._db.read(
+            partial(
+                messages.select_expunged_since,
+                account_id=self.account_id,
+                mailbox_id=mailbox_id,
+                modseq=modseq,
+            )
+        )

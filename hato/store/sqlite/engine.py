@@ -1,0 +1,177 @@
+"""The SQLite engine: one writer thread with group commit, a pool of readers.
+
+Theory of operation. SQLite in WAL mode allows one writer and many readers at
+once. All writes go through a single thread that owns the write connection:
+jobs queue up while the previous transaction is being made durable, and the
+writer then runs every queued job in one transaction (each inside its own
+SAVEPOINT, so one failing job does not undo its neighbours) and commits once.
+With ``synchronous=FULL`` the commit returns only after the WAL is on disk, so
+a job's future is resolved — and a protocol may acknowledge — only once the
+data is durable (DESIGN.md invariant 1). Concurrent deliveries therefore share
+one fsync instead of paying one each.
+
+Reads run on a small thread pool, each thread with its own read-only
+connection, each call inside one read transaction (a consistent snapshot).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import queue
+import sqlite3
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from hato.store import schema
+
+__all__ = ["Database"]
+
+T = TypeVar("T")
+_MAX_BATCH = 256
+
+
+@dataclass(slots=True)
+class _Job:
+    work: Callable[[sqlite3.Connection], Any]
+    loop: asyncio.AbstractEventLoop
+    future: asyncio.Future[Any]
+
+
+def _connect(path: Path, *, read_only: bool = False) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute("PRAGMA busy_timeout = 30000")
+    if read_only:
+        conn.execute("PRAGMA query_only = ON")
+    return conn
+
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+    row = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()
+    for version, statements in schema.pending(row[0] or 0, "sqlite"):
+        conn.execute("BEGIN IMMEDIATE")
+        for statement in statements:
+            conn.execute(statement)
+        conn.execute("INSERT INTO schema_version (version) VALUES (?)", (version,))
+        conn.execute("COMMIT")
+
+
+def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
+    if future.cancelled():
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)
+
+
+class Database:
+    """A SQLite file opened for concurrent async use."""
+
+    def __init__(self, path: Path, readers: int = 4) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._write_conn = _connect(path)
+        _migrate(self._write_conn)
+        self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._writer = threading.Thread(target=self._write_loop, name="hato-db-writer")
+        self._writer.start()
+        self._read_conns: list[sqlite3.Connection] = []
+        self._local = threading.local()
+        self._readers = ThreadPoolExecutor(readers, thread_name_prefix="hato-db-reader")
+        self._closed = False
+
+    async def write(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``work`` in a write transaction; return once it is committed to disk."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
+        self._jobs.put(_Job(work, loop, future))
+        return await future
+
+    async def read(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``work`` on a read-only connection, inside one snapshot."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._readers, self._run_read, work)
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._jobs.put(None)
+        self._writer.join()
+        self._readers.shutdown(wait=True)
+        for conn in [*self._read_conns, self._write_conn]:
+            conn.close()
+
+    def _reader_conn(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = _connect(self.path, read_only=True)
+            self._local.conn = conn
+            self._read_conns.append(conn)
+        return conn
+
+    def _run_read(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        conn = self._reader_conn()
+        conn.execute("BEGIN")
+        try:
+            return work(conn)
+        finally:
+            conn.execute("COMMIT")
+
+    def _write_loop(self) -> None:
+        while True:
+            first = self._jobs.get()
+            if first is None:
+                return
+            batch, stop = self._gather(first)
+            self._run_batch(batch)
+            if stop:
+                return
+
+    def _gather(self, first: _Job) -> tuple[list[_Job], bool]:
+        batch = [first]
+        while len(batch) < _MAX_BATCH:
+            try:
+                job = self._jobs.get_nowait()
+            except queue.Empty:
+                return batch, False
+            if job is None:
+                return batch, True
+            batch.append(job)
+        return batch, False
+
+    def _run_batch(self, batch: list[_Job]) -> None:
+        conn = self._write_conn
+        outcomes: list[tuple[_Job, Any, BaseException | None]] = []
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            outcomes = [(job, *self._run_job(conn, job)) for job in batch]
+            conn.execute("COMMIT")
+        except sqlite3.Error as error:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            outcomes = [(job, None, error) for job in batch]
+        for job, result, failure in outcomes:
+            with contextlib.suppress(RuntimeError):  # the caller's loop is already closed
+                job.loop.call_soon_threadsafe(_settle, job.future, result, failure)
+
+    @staticmethod
+    def _run_job(conn: sqlite3.Connection, job: _Job) -> tuple[Any, BaseException | None]:
+        conn.execute("SAVEPOINT job")
+        try:
+            result = job.work(conn)
+        except Exception as failure:  # the job's own failure, reported to its caller
+            conn.execute("ROLLBACK TO job")
+            conn.execute("RELEASE job")
+            return None, failure
+        conn.execute("RELEASE job")
+        return result, None

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+import pytest
+
+from hato.store import AccountExists, Credentials, ScramKeys, Store
+
+
+async def test_create_and_get_account(store: Store) -> None:
+    scram = ScramKeys(b"salt", 4096, b"s" * 32, b"k" * 32)
+    created = await store.create_account("alice", Credentials("hash", scram, "secret"))
+    got = await store.get_account("alice")
+    assert got == created
+    assert got.credentials.scram == scram
+    assert got.credentials.apop_secret == "secret"
+
+
+async def test_missing_account_is_none(store: Store) -> None:
+    assert await store.get_account("nobody") is None
+
+
+async def test_duplicate_account_refused(store: Store) -> None:
+    await store.create_account("alice", Credentials("h"))
+    with pytest.raises(AccountExists):
+        await store.create_account("alice", Credentials("h2"))
+
+
+async def test_set_credentials_replaces_all_secrets(store: Store) -> None:
+    await store.create_account("bob", Credentials("old", None, "apop"))
+    assert await store.set_credentials("bob", Credentials("new"))
+    account = await store.get_account("bob")
+    assert account is not None
+    assert account.credentials == Credentials("new")
+    assert not await store.set_credentials("nobody", Credentials("x"))
+
+
+async def test_list_and_delete_accounts(store: Store) -> None:
+    for name in ("carol", "alice", "bob"):
+        await store.create_account(name, Credentials("h"))
+    assert [a.name for a in await store.list_accounts()] == ["alice", "bob", "carol"]
+    assert await store.delete_account("bob")
+    assert not await store.delete_account("bob")
+    assert [a.name for a in await store.list_accounts()] == ["alice", "carol"]

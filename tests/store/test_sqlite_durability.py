@@ -1,0 +1,38 @@
+"""SQLite-specific: the file survives a reopen and records its schema version."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from hato.store import Credentials, MessageMeta, open_store
+from hato.store.schema import MIGRATIONS
+
+
+async def test_reopen_keeps_everything(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite3"
+    store = open_store(path)
+    account = await store.create_account("alice", Credentials("h"))
+    box = store.mailstore(account.id)
+    await box.create_mailbox("INBOX")
+    await box.append("INBOX", b"Subject: x\r\n\r\nx\r\n", MessageMeta(), 5)
+    await store.close()
+    reopened = open_store(path)
+    again = await reopened.get_account("alice")
+    assert again is not None
+    inbox = await reopened.mailstore(again.id).get_mailbox("INBOX")
+    assert inbox is not None and inbox.messages == 1
+    await reopened.close()
+
+
+def test_schema_version_and_wal(tmp_path: Path) -> None:
+    import asyncio
+
+    path = tmp_path / "s.sqlite3"
+    asyncio.run(open_store(path).close())
+    conn = sqlite3.connect(path)
+    version = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()[0]
+    mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+    conn.close()
+    assert version == MIGRATIONS[-1][0]
+    assert mode == "wal"
