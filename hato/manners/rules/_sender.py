@@ -1,0 +1,92 @@
+"""Recognising the writer's name: a self-introduction or a name-like closing line.
+
+Self-introductions: 「情報科学科の山田です」「鈴木と申します」, "This is Taro", "My name is".
+A closing line is name-like when it is short, has no sentence ending, is no set closing
+phrase (よろしくお願いします, 以上, Best regards,), and looks like a name: kanji, katakana or
+Latin words (山田太郎, 山田より, B3 山田, -- Taro, T. Yamada).
+"""
+
+from __future__ import annotations
+
+import re
+
+from hato.manners.rules._addressee import is_addressee
+
+_INTRO_JA = re.compile(
+    r"(?:^|[。、，．！!\s])(?P<who>[^。、，．！!\s]{1,25}?)"
+    r"(?:です|と申します|でございます|と言います|といいます)(?=$|[。、，,.．！!\s])"
+)
+_INTRO_EN = re.compile(r"\b(?i:this is|my name is|i am|i'm|it's)\s+[A-Z]")
+_NAME_CHAR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u30a0-\u30ffA-Za-z]")
+_PARTICLES = re.compile(r"[はがをにもへでとや]")
+_NOT_INTRO = (
+    "了解", "承知", "以上", "確認", "幸い", "幸甚", "同感", "賛成", "反対", "不要", "必要",
+    "可能", "結構", "残念", "本当", "無理", "元気", "大丈夫", "問題", "予定", "様", "中",
+)  # fmt: skip
+_CLOSING_PHRASES = frozenset((
+    "以上", "敬具", "草々", "早々", "不一", "謹白", "かしこ", "了解",
+    "承知", "感謝", "宜敷", "取り急ぎ", "失礼", "再見", "拝",
+    "thanks", "thank", "thx", "ty", "best", "regards", "cheers", "sincerely", "yours", "love",
+    "bye", "later", "ok", "okay", "yes", "no", "sure", "br", "kr", "rgds", "warmly",
+    "respectfully", "faithfully", "cordially",
+))  # fmt: skip
+_SENTENCE_END = tuple("。．.!！?？:：、,，")
+_PREDICATE_END = tuple("すたねよかてくいんうだ")  # ます, です, ました, ね, よ ...
+
+
+def is_self_introduction(text: str) -> bool:
+    """Tell whether *text* introduces its writer (「山田です。」, "This is Taro")."""
+    if _INTRO_EN.search(text):
+        return True
+    for match in _INTRO_JA.finditer(text):
+        who = match.group("who").split("の")[-1]
+        if (
+            who
+            and _NAME_CHAR.match(who[-1])
+            and not _PARTICLES.search(who)
+            and not who.endswith(_NOT_INTRO)
+        ):
+            return True
+    return False
+
+
+def _core(text: str) -> str:
+    """Strip signature dashes and a trailing 「より」「拝」 from a closing line."""
+    text = text.strip().strip("-—–―~〜 \u3000").strip()
+    return re.sub(r"(より|から|拝)$", "", text).strip()
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[A-Za-z][A-Za-z.'-]*", text.lower())
+
+
+def is_name_like(text: str) -> bool:
+    """Tell whether the closing line *text* looks like its writer's name."""
+    core = _core(text)
+    if not core or len(core) > 30 or core.endswith(_SENTENCE_END) or is_addressee(core):
+        return False
+    if "@" in core or "://" in core or core.lower() in _CLOSING_PHRASES:
+        return False
+    if re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", core):
+        return _japanese_name(core)
+    return _latin_name(core)
+
+
+def _japanese_name(core: str) -> bool:
+    return (
+        len(core.replace(" ", "").replace("\u3000", "")) <= 20
+        and bool(_NAME_CHAR.search(core))
+        and not core.endswith(_PREDICATE_END)
+        and not any(core.startswith(p) for p in _CLOSING_PHRASES if not p.isascii())
+    )
+
+
+def _latin_name(core: str) -> bool:
+    words = core.split()
+    if not 1 <= len(words) <= 4 or not all(
+        re.fullmatch(r"[A-Za-z][A-Za-z.'()-]*", w) for w in words
+    ):
+        return False
+    if any(w in _CLOSING_PHRASES for w in _words(core)):
+        return False
+    return len(words) == 1 or all(w[0].isupper() for w in words)
