@@ -1,1 +1,100 @@
-"""hato.proto.imap."""
+"""hato.proto.imap: the sans-IO IMAP4rev1 core (RFC 3501 and extensions).
+
+Bytes in (`ImapReader.receive_data`), events out (`ImapReader.next_event`):
+parsed `Command` dataclasses, `ParseError` (with the exact answer to send),
+`ContinuationNeeded` (send its `data`), `SaslResponse`, `IdleDone`.  The
+dispatcher asks `allowed(command, state)` and encodes answers with the
+helpers of the response encoder.  No I/O happens here.
+"""
+
+from ._commands import (
+    Append,
+    AppendMessage,
+    Authenticate,
+    CancelUpdate,
+    Capability,
+    CatenatePart,
+    Check,
+    Close,
+    Command,
+    Copy,
+    Create,
+    Delete,
+    Enable,
+    Examine,
+    Expunge,
+    Id,
+    Idle,
+    List,
+    Login,
+    Logout,
+    Lsub,
+    Move,
+    Namespace,
+    Noop,
+    QResync,
+    Rename,
+    Select,
+    StartTLS,
+    Status,
+    Store,
+    Subscribe,
+    Unselect,
+    Unsubscribe,
+)
+from ._dates import format_date_time
+from ._encode import (
+    Atom,
+    Literal8,
+    Raw,
+    Value,
+    continuation,
+    encode,
+    encode_flags,
+    fetch_response,
+    resp_code,
+    tagged,
+    untagged,
+    untagged_status,
+)
+from ._events import ContinuationNeeded, IdleDone, ParseError, SaslResponse
+from ._fetch import Fetch, FetchAttr, Section
+from ._flags import SYSTEM_FLAGS
+from ._grammar import parse_command
+from ._grammar_search import Search, SearchReturn, Sort, SortCriterion, Thread
+from ._mutf7 import MUTF7Error, decode_mutf7, encode_mutf7
+from ._reader import Event, ImapReader
+from ._search import (
+    SearchAge,
+    SearchAll,
+    SearchAnd,
+    SearchDate,
+    SearchFlag,
+    SearchHeader,
+    SearchKey,
+    SearchModSeq,
+    SearchNot,
+    SearchOr,
+    SearchSequence,
+    SearchSize,
+    SearchText,
+)
+from ._seqset import STAR, SequenceSet, format_sequence
+from ._states import STATE_TABLE, State, allowed, refusal
+
+__all__ = [
+    "STAR", "STATE_TABLE", "SYSTEM_FLAGS", "Append", "AppendMessage", "Atom",
+    "Authenticate", "CancelUpdate", "Capability", "CatenatePart", "Check", "Close",
+    "Command", "ContinuationNeeded", "Copy", "Create", "Delete", "Enable", "Event",
+    "Examine", "Expunge", "Fetch", "FetchAttr", "Id", "Idle", "IdleDone", "ImapReader",
+    "List", "Literal8", "Login", "Logout", "Lsub", "MUTF7Error", "Move", "Namespace",
+    "Noop", "ParseError", "QResync", "Raw", "Rename", "SaslResponse", "Search",
+    "SearchAge", "SearchAll", "SearchAnd", "SearchDate", "SearchFlag", "SearchHeader",
+    "SearchKey", "SearchModSeq", "SearchNot", "SearchOr", "SearchReturn",
+    "SearchSequence", "SearchSize", "SearchText", "Section", "Select", "SequenceSet",
+    "Sort", "SortCriterion", "StartTLS", "State", "Status", "Store", "Subscribe",
+    "Thread", "Unselect", "Unsubscribe", "Value", "allowed", "continuation",
+    "decode_mutf7", "encode", "encode_flags", "encode_mutf7", "fetch_response",
+    "format_date_time", "format_sequence", "parse_command", "refusal", "resp_code",
+    "tagged", "untagged", "untagged_status",
+]  # fmt: skip

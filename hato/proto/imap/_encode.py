@@ -1,0 +1,164 @@
+"""The response encoder (RFC 3501 §7, §9 "response").
+
+    response        = *(continue-req / response-data) response-done
+    continue-req    = "+" SP (resp-text / base64) CRLF
+    response-tagged = tag SP resp-cond-state CRLF
+    resp-cond-state = ("OK" / "NO" / "BAD") SP resp-text
+    resp-text       = ["[" resp-text-code "]" SP] text
+    response-data   = "*" SP (resp-cond-state / resp-cond-bye /
+                      mailbox-data / message-data / capability-data) CRLF
+    msg-att         = "(" (msg-att-dynamic / msg-att-static)
+                      *(SP (msg-att-dynamic / msg-att-static)) ")"
+
+Values are an s-expression: None is NIL, int a number, str/bytes an IMAP
+string (quoted when RFC 3501 `quoted` can hold it, else a literal), lists
+and tuples parenthesised lists, `Atom` written as is, `Raw` bytes spliced
+in, `Literal8` a literal8 (RFC 3516) when it holds NUL.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Union
+
+__all__ = [
+    "Atom", "Literal8", "Raw", "Value", "continuation", "encode", "encode_flags",
+    "fetch_response", "resp_code", "tagged", "untagged", "untagged_status",
+]  # fmt: skip
+
+MAX_QUOTED = 4096  # longer strings go as literals, which need no escaping
+_QUOTABLE = re.compile(rb"[^\x00\r\n\x80-\xff]*\Z")
+_QUOTABLE_UTF8 = re.compile(rb"[^\x00\r\n]*\Z")
+
+
+@dataclass(frozen=True, slots=True)
+class Atom:
+    """Written as is: flags (\\Seen), keywords, NIL-free names like EXISTS."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Raw:
+    """Pre-encoded bytes spliced in unchanged (e.g. a cached BODYSTRUCTURE)."""
+
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Literal8:
+    """BINARY[...] data: `~{n}` when it holds NUL, else a plain literal (RFC 3516 §4.2)."""
+
+    data: bytes
+
+
+Value = Union[None, int, str, bytes, Atom, Raw, Literal8, "Sequence[Value]"]
+
+
+def encode(value: Value, *, utf8: bool = False) -> bytes:
+    """One value as IMAP; `utf8` once the client enabled UTF8=ACCEPT (RFC 6855 §3)."""
+    out: list[bytes] = []
+    _encode_into(value, out, utf8)
+    return b"".join(out)
+
+
+def _encode_into(value: Value, out: list[bytes], utf8: bool) -> None:
+    if value is None:
+        out.append(b"NIL")
+    elif isinstance(value, Atom):
+        out.append(value.text.encode())
+    elif isinstance(value, int):  # bool is refused below: it is no IMAP type
+        if isinstance(value, bool):
+            raise TypeError("bool is not an IMAP value")
+        out.append(b"%d" % value)
+    elif isinstance(value, str):
+        out.append(_string(value.encode("utf-8"), utf8))
+    elif isinstance(value, bytes):
+        out.append(_string(value, utf8))
+    elif isinstance(value, Raw):
+        out.append(value.data)
+    elif isinstance(value, Literal8):
+        prefix = b"~" if b"\x00" in value.data else b""
+        out.append(b"%s{%d}\r\n%s" % (prefix, len(value.data), value.data))
+    else:
+        _encode_list(value, out, utf8)
+
+
+def _encode_list(values: Sequence[Value], out: list[bytes], utf8: bool) -> None:
+    out.append(b"(")
+    for index, item in enumerate(values):
+        if index:
+            out.append(b" ")
+        _encode_into(item, out, utf8)
+    out.append(b")")
+
+
+def _string(data: bytes, utf8: bool) -> bytes:
+    """quoted if possible (RFC 3501 §9 quoted), else literal = "{" number "}" CRLF *CHAR8."""
+    quotable = _QUOTABLE_UTF8 if utf8 else _QUOTABLE
+    if len(data) <= MAX_QUOTED and quotable.match(data):
+        if b"\\" in data or b'"' in data:
+            data = data.replace(b"\\", b"\\\\").replace(b'"', b'\\"')
+        return b'"' + data + b'"'
+    return b"{%d}\r\n%s" % (len(data), data)
+
+
+def encode_flags(flags: Iterable[str]) -> bytes:
+    """flag-list = "(" [flag *(SP flag)] ")"; flags are atoms."""
+    return b"(" + " ".join(flags).encode() + b")"
+
+
+def resp_code(name: str, *args: Value) -> str:
+    """resp-text-code, e.g. resp_code("UIDVALIDITY", 5) -> "UIDVALIDITY 5"."""
+    if not args:
+        return name
+    return name + " " + b" ".join(encode(arg) for arg in args).decode("utf-8")
+
+
+def _resp_text(status: str, text: str, code: str | None) -> bytes:
+    if code:
+        return f"{status} [{code}] {text}\r\n".encode()
+    return f"{status} {text}\r\n".encode()
+
+
+def tagged(tag: str, status: str, text: str, code: str | None = None) -> bytes:
+    """response-tagged: `A1 OK [READ-WRITE] Select completed.`."""
+    return tag.encode() + b" " + _resp_text(status, text, code)
+
+
+def untagged_status(status: str, text: str, code: str | None = None) -> bytes:
+    """`* OK [UNSEEN 1] First unseen.`, `* BYE Logging out`, `* BAD ...`."""
+    return b"* " + _resp_text(status, text, code)
+
+
+def untagged(*values: Value, utf8: bool = False) -> bytes:
+    """`* ` then the values separated by SP: untagged(3, Atom("EXISTS"))."""
+    return b"* " + b" ".join(encode(value, utf8=utf8) for value in values) + b"\r\n"
+
+
+def continuation(text: str | bytes = b"") -> bytes:
+    """continue-req = "+" SP (resp-text / base64) CRLF."""
+    data = text.encode() if isinstance(text, str) else text
+    return b"+ " + data + b"\r\n"
+
+
+def fetch_response(
+    seq: int, items: Iterable[tuple[str | bytes, Value]], *, utf8: bool = False
+) -> bytes:
+    """`* seq FETCH (key value ...)`; keys as `FetchAttr.response_key()` gives them.
+
+    Flag lists are best passed as `Raw(encode_flags(...))` or a list of `Atom`.
+    """
+    out: list[bytes] = [b"* %d FETCH (" % seq]
+    first = True
+    for key, value in items:
+        if not first:
+            out.append(b" ")
+        first = False
+        out.append(key.encode() if isinstance(key, str) else key)
+        out.append(b" ")
+        _encode_into(value, out, utf8)
+    out.append(b")\r\n")
+    return b"".join(out)

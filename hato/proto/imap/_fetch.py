@@ -1,0 +1,267 @@
+"""FETCH and its items (RFC 3501 §6.4.5, §9; RFC 3516 BINARY; RFC 7162 CONDSTORE).
+
+fetch           = "FETCH" SP sequence-set SP ("ALL" / "FULL" / "FAST" /
+                  fetch-att / "(" fetch-att *(SP fetch-att) ")")
+                  [fetch-modifiers]                      ; RFC 4466
+fetch-att       = "ENVELOPE" / "FLAGS" / "INTERNALDATE" /
+                  "RFC822" [".HEADER" / ".SIZE" / ".TEXT"] /
+                  "BODY" ["STRUCTURE"] / "UID" /
+                  "BODY" section ["<" number "." nz-number ">"] /
+                  "BODY.PEEK" section ["<" number "." nz-number ">"] /
+                  "BINARY" [".PEEK"] section-binary [partial] /
+                  "BINARY.SIZE" section-binary / "MODSEQ"
+section         = "[" [section-spec] "]"
+section-spec    = section-msgtext / (section-part ["." section-text])
+section-msgtext = "HEADER" / "HEADER.FIELDS" [".NOT"] SP header-list / "TEXT"
+section-part    = nz-number *("." nz-number)
+section-text    = section-msgtext / "MIME"
+header-list     = "(" header-fld-name *(SP header-fld-name) ")"
+section-binary  = "[" [section-part] "]"
+fetch-modifier  = "CHANGEDSINCE" SP mod-sequence-value / "VANISHED"
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import ClassVar
+
+from ._commands import Command
+from ._events import CommandError
+from ._seqset import SequenceSet, parse_sequence_set
+from ._tokens import MAX_NUMBER64, Cursor
+
+__all__ = ["Fetch", "FetchAttr", "Section", "parse_fetch"]
+
+_SIMPLE = frozenset(
+    [
+        "ENVELOPE",
+        "FLAGS",
+        "INTERNALDATE",
+        "RFC822",
+        "RFC822.HEADER",
+        "RFC822.SIZE",
+        "RFC822.TEXT",
+        "BODY",
+        "BODYSTRUCTURE",
+        "UID",
+        "MODSEQ",
+    ]
+)
+_WITH_SECTION = frozenset({"BODY", "BODY.PEEK", "BINARY", "BINARY.PEEK", "BINARY.SIZE"})
+_MACROS = {
+    "ALL": ("FLAGS", "INTERNALDATE", "RFC822.SIZE", "ENVELOPE"),
+    "FAST": ("FLAGS", "INTERNALDATE", "RFC822.SIZE"),
+    "FULL": ("FLAGS", "INTERNALDATE", "RFC822.SIZE", "ENVELOPE", "BODY"),
+}
+_NAME = re.compile(rb"[A-Za-z0-9.]+")
+_PART = re.compile(rb"[1-9]\d{0,8}(?:\.[1-9]\d{0,8})*")
+_PARTIAL = re.compile(rb"<(\d{1,10})\.(\d{1,10})>")
+_TEXTS = ("HEADER.FIELDS.NOT", "HEADER.FIELDS", "HEADER", "TEXT", "MIME")
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """A body section: `part` numbers, then `text` (HEADER, HEADER.FIELDS,
+    HEADER.FIELDS.NOT, TEXT, MIME or None) and, for HEADER.FIELDS[.NOT],
+    the upper-cased `fields`."""
+
+    part: tuple[int, ...] = ()
+    text: str | None = None
+    fields: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        spec = ".".join(str(p) for p in self.part)
+        if self.text:
+            spec = f"{spec}.{self.text}" if spec else self.text
+        if self.fields:
+            spec += " (" + " ".join(self.fields) + ")"
+        return spec
+
+
+@dataclass(frozen=True, slots=True)
+class FetchAttr:
+    """One fetch-att.  `name` is upper-case without ".PEEK": FLAGS, BODY,
+    BINARY, BINARY.SIZE, ...; `section` is set for BODY[...] / BINARY[...];
+    `partial` is (origin, length); `peek` for BODY.PEEK / BINARY.PEEK."""
+
+    name: str
+    section: Section | None = None
+    partial: tuple[int, int] | None = None
+    peek: bool = False
+
+    @property
+    def sets_seen(self) -> bool:
+        """RFC 3501 §6.4.5: BODY[...], RFC822 and RFC822.TEXT set \\Seen."""
+        if self.name in ("RFC822", "RFC822.TEXT"):
+            return True
+        return self.section is not None and not self.peek and self.name != "BINARY.SIZE"
+
+    def response_key(self) -> str:
+        """The item name in the FETCH response (RFC 3501 §7.4.2): no .PEEK,
+        a partial shows only its origin, e.g. "BODY[HEADER]<0>"."""
+        if self.section is None:
+            return self.name
+        key = f"{self.name}[{self.section}]"
+        return f"{key}<{self.partial[0]}>" if self.partial else key
+
+
+@dataclass(frozen=True, slots=True)
+class Fetch(Command):
+    """FETCH / UID FETCH.  For UID FETCH, UID is in `items` (RFC 3501 §6.4.8);
+    with CHANGEDSINCE, MODSEQ is (RFC 7162 §3.1.4.1)."""
+
+    sequence_set: SequenceSet
+    items: tuple[FetchAttr, ...]
+    changedsince: int | None = None
+    vanished: bool = False
+    uid: bool = False
+    NAME: ClassVar[str] = "FETCH"
+
+    @property
+    def name(self) -> str:
+        return f"UID {self.NAME}" if self.uid else self.NAME
+
+
+def parse_fetch(cur: Cursor, tag: str, uid: bool) -> Fetch:
+    """fetch = "FETCH" SP sequence-set SP (macro / fetch-att / list) [modifiers]."""
+    cur.sp()
+    seqset = parse_sequence_set(cur, uid=uid)
+    cur.sp()
+    items = _parse_items(cur)
+    changedsince, vanished = _parse_modifiers(cur) if cur.try_sp() else (None, False)
+    cur.end()
+    if vanished and (not uid or changedsince is None):
+        raise CommandError("VANISHED used without UID and CHANGEDSINCE.")
+    items = _implied(items, uid, changedsince is not None)
+    return Fetch(tag, seqset, items, changedsince, vanished, uid)
+
+
+def _parse_items(cur: Cursor) -> tuple[FetchAttr, ...]:
+    if cur.peek() != 0x28:  # "("
+        return _parse_att_or_macro(cur)
+    items: list[FetchAttr] = []
+    for _ in cur.list_items():
+        items.append(_parse_att(cur))
+    if not items:
+        raise CommandError("Invalid arguments.")
+    return tuple(items)
+
+
+def _parse_att_or_macro(cur: Cursor) -> tuple[FetchAttr, ...]:
+    start = cur.pos
+    found = _NAME.match(cur.data, cur.pos)
+    if found and found.group().upper().decode() in _MACROS and _at_boundary(cur, found.end()):
+        cur.pos = found.end()
+        return tuple(FetchAttr(n) for n in _MACROS[found.group().upper().decode()])
+    cur.pos = start
+    return (_parse_att(cur),)
+
+
+def _at_boundary(cur: Cursor, pos: int) -> bool:
+    return pos == len(cur.data) or cur.data[pos] in b" )"
+
+
+def _parse_att(cur: Cursor) -> FetchAttr:
+    found = _NAME.match(cur.data, cur.pos)
+    if found is None:
+        raise CommandError("Invalid arguments." if not cur.at_end() else "Missing arguments.")
+    name = found.group().upper().decode()
+    cur.pos = found.end()
+    if cur.peek() == 0x5B:  # "["
+        if name not in _WITH_SECTION:
+            raise CommandError(f"Unknown parameter {name}[")
+        return _parse_section_att(cur, name)
+    if name not in _SIMPLE or not _at_boundary(cur, cur.pos):
+        raise CommandError(f"Unknown parameter {name}")
+    return FetchAttr(name)
+
+
+def _parse_section_att(cur: Cursor, name: str) -> FetchAttr:
+    peek = name.endswith(".PEEK")
+    base = name.removesuffix(".PEEK")
+    cur.expect(b"[")
+    section = _parse_binary_section(cur) if base != "BODY" else _parse_section(cur)
+    cur.expect(b"]")
+    partial = _parse_partial(cur) if base != "BINARY.SIZE" else None
+    if not _at_boundary(cur, cur.pos):
+        raise CommandError("Invalid arguments.")
+    return FetchAttr(base, section, partial, peek)
+
+
+def _parse_binary_section(cur: Cursor) -> Section:
+    found = _PART.match(cur.data, cur.pos)
+    if found is None:
+        return Section()
+    cur.pos = found.end()
+    return Section(tuple(int(p) for p in found.group().split(b".")))
+
+
+def _parse_section(cur: Cursor) -> Section:
+    """section-spec = section-msgtext / (section-part ["." section-text])."""
+    part = _parse_binary_section(cur).part
+    if part and not cur.try_byte(b"."):
+        return Section(part)
+    text = _parse_section_text(cur, allow_mime=bool(part))
+    if text is None:
+        if part:
+            raise CommandError("Invalid arguments.")
+        return Section()
+    fields = _parse_header_list(cur) if text.startswith("HEADER.FIELDS") else ()
+    return Section(part, text, fields)
+
+
+def _parse_section_text(cur: Cursor, allow_mime: bool) -> str | None:
+    rest = cur.data[cur.pos : cur.pos + 17].upper()
+    for text in _TEXTS:
+        if rest.startswith(text.encode()) and (allow_mime or text != "MIME"):
+            cur.pos += len(text)
+            return text
+    return None
+
+
+def _parse_header_list(cur: Cursor) -> tuple[str, ...]:
+    """header-list = "(" header-fld-name *(SP header-fld-name) ")"."""
+    cur.sp()
+    fields: list[str] = []
+    for _ in cur.list_items():
+        fields.append(cur.astring().decode("ascii", "replace").upper())
+    if not fields:
+        raise CommandError("Invalid arguments.")
+    return tuple(fields)
+
+
+def _parse_partial(cur: Cursor) -> tuple[int, int] | None:
+    """partial = "<" number "." nz-number ">"."""
+    if cur.peek() != 0x3C:
+        return None
+    found = _PARTIAL.match(cur.data, cur.pos)
+    if found is None or int(found.group(2)) == 0:
+        raise CommandError("Invalid arguments.")
+    cur.pos = found.end()
+    return (int(found.group(1)), int(found.group(2)))
+
+
+def _parse_modifiers(cur: Cursor) -> tuple[int | None, bool]:
+    """fetch-modifiers = "(" fetch-modifier *(SP fetch-modifier) ")"."""
+    changedsince: int | None = None
+    vanished = False
+    for _ in cur.list_items():
+        word = cur.keyword()
+        if word == "CHANGEDSINCE" and changedsince is None:
+            cur.sp()
+            changedsince = cur.nz_number(MAX_NUMBER64)
+        elif word == "VANISHED" and not vanished:
+            vanished = True
+        else:
+            raise CommandError("Invalid arguments.")
+    return changedsince, vanished
+
+
+def _implied(items: tuple[FetchAttr, ...], uid: bool, modseq: bool) -> tuple[FetchAttr, ...]:
+    names = {item.name for item in items if item.section is None}
+    if modseq and "MODSEQ" not in names:
+        items = (*items, FetchAttr("MODSEQ"))
+    if uid and "UID" not in names:
+        items = (FetchAttr("UID"), *items)
+    return items

@@ -1,0 +1,53 @@
+"""Flags (RFC 3501 §2.3.2, §9).
+
+    flag            = "\\Answered" / "\\Flagged" / "\\Deleted" /
+                      "\\Seen" / "\\Draft" / flag-keyword / flag-extension
+    flag-extension  = "\\" atom
+    flag-keyword    = atom
+    flag-list       = "(" [flag *(SP flag)] ")"
+    store-att-flags = (["+" / "-"] "FLAGS" [".SILENT"]) SP
+                      (flag-list / (flag *(SP flag)))
+
+System flags come back capitalised ("\\seen" -> "\\Seen") so that the store
+compares them exactly; keywords keep the client's spelling.
+"""
+
+from __future__ import annotations
+
+from ._events import CommandError
+from ._tokens import Cursor
+
+__all__ = ["SYSTEM_FLAGS", "parse_flag", "parse_flag_list", "parse_store_flags"]
+
+SYSTEM_FLAGS = ("\\Answered", "\\Flagged", "\\Deleted", "\\Seen", "\\Draft")
+_CANONICAL = {flag.upper(): flag for flag in (*SYSTEM_FLAGS, "\\Recent")}
+
+
+def parse_flag(cur: Cursor, *, storable: bool = False) -> str:
+    """flag; with `storable`, only flags a client may set (no \\Recent, no \\X)."""
+    if not cur.try_byte(b"\\"):
+        return cur.atom()
+    name = "\\" + cur.atom()
+    canonical = _CANONICAL.get(name.upper())
+    if storable and (canonical is None or canonical == "\\Recent"):
+        raise CommandError(f"Invalid system flag {name}")
+    return canonical or name
+
+
+def parse_flag_list(cur: Cursor, *, storable: bool = False) -> tuple[str, ...]:
+    """flag-list = "(" [flag *(SP flag)] ")"."""
+    return tuple(parse_flag(cur, storable=storable) for _ in cur.list_items())
+
+
+def parse_store_flags(cur: Cursor) -> tuple[str, ...]:
+    """flag-list / (flag *(SP flag)); Dovecot also takes NIL for no flags."""
+    if cur.peek() == 0x28:
+        flags = parse_flag_list(cur, storable=True)
+    elif cur.try_nil():
+        flags = ()
+    else:
+        flags = (parse_flag(cur, storable=True),)
+        while cur.try_sp():
+            flags += (parse_flag(cur, storable=True),)
+    cur.end()
+    return flags

@@ -1,0 +1,268 @@
+"""The command grammar (RFC 3501 §9): one complete command -> Command or ParseError.
+
+    command         = tag SP (command-any / command-auth / command-nonauth /
+                      command-select) CRLF
+    tag             = 1*<any ASTRING-CHAR except "+">
+    command-any     = "CAPABILITY" / "LOGOUT" / "NOOP" / x-command / id / enable
+    command-nonauth = login / authenticate / "STARTTLS"
+    login           = "LOGIN" SP userid SP password
+    authenticate    = "AUTHENTICATE" SP auth-type [SP (base64 / "=")]  ; SASL-IR
+    command-select  = "CHECK" / "CLOSE" / "UNSELECT" / "EXPUNGE" / copy / move /
+                      fetch / store / search / sort / thread / uid
+    uid             = "UID" SP (copy / move / fetch / search / store /
+                      sort / thread / "EXPUNGE" SP sequence-set)
+    store           = "STORE" SP sequence-set [store-modifiers] SP store-att-flags
+    store-modifier  = "UNCHANGEDSINCE" SP mod-sequence-valzer        ; RFC 7162
+    enable          = "ENABLE" 1*(SP capability)                     ; RFC 5161
+    id              = "ID" SP id-params-list                         ; RFC 2971
+    id-params-list  = "(" *(string SP nstring) ")" / nil
+    cancelupdate    = "CANCELUPDATE" 1*(SP quoted)                  ; RFC 5267
+
+Errors are worded as Dovecot words them: "Error in IMAP command FROB:
+Unknown command." (the reference transcript adds timings before the dot).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from . import _commands as c
+from ._events import CommandError, ParseError
+from ._fetch import parse_fetch
+from ._flags import parse_store_flags
+from ._grammar_mailbox import (
+    parse_append,
+    parse_create,
+    parse_list,
+    parse_lsub,
+    parse_mailbox,
+    parse_select,
+    parse_status,
+)
+from ._grammar_search import parse_search, parse_sort, parse_thread
+from ._seqset import parse_sequence_set
+from ._tokens import MAX_NUMBER64, Cursor
+
+__all__ = ["parse_command", "read_tag"]
+
+_TAG = re.compile(rb'[^\x00-\x20\x7f-\xff(){%*"\\+]+')
+_BASE64 = re.compile(rb"(?:[A-Za-z0-9+/]*={0,2}|=)\Z")
+SERVER_ERROR = "Error in IMAP command received by server."
+
+_Parser = Callable[[Cursor, str, bool, bool], c.Command]
+
+
+def read_tag(data: bytes) -> str | None:
+    """The tag at the start of `data`, if it is a valid one."""
+    found = _TAG.match(data)
+    if found is None or (found.end() < len(data) and data[found.end()] != 0x20):
+        return None
+    return found.group().decode("ascii")
+
+
+def parse_command(data: bytes, *, utf8: bool = False) -> c.Command | ParseError:
+    """Parse one whole command (without its final CRLF)."""
+    tag = read_tag(data)
+    if tag is None:
+        return ParseError(None, "BAD", "Error in IMAP tag.")
+    cur = Cursor(data, len(tag))
+    name = _command_name(cur)
+    if name is None:
+        return ParseError(tag, "BAD", SERVER_ERROR)
+    uid = name == "UID"
+    if uid:
+        sub = _command_name(cur)
+        name = f"UID {sub}" if sub in _UID_COMMANDS else f"UID {sub or ''}".strip()
+    parser = _PARSERS.get(name)
+    if parser is None:
+        return ParseError(tag, "BAD", f"Error in IMAP command {name}: Unknown command.")
+    try:
+        return parser(cur, tag, uid, utf8)
+    except CommandError as error:
+        return _error(tag, name, error)
+
+
+def _command_name(cur: Cursor) -> str | None:
+    if not cur.try_sp():
+        return None
+    try:
+        return cur.keyword()
+    except CommandError:
+        return None
+
+
+def _error(tag: str, name: str, error: CommandError) -> ParseError:
+    if error.status != "BAD":
+        return ParseError(tag, error.status, error.detail, error.code)
+    return ParseError(tag, "BAD", f"Error in IMAP command {name}: {error.detail}", error.code)
+
+
+def _bare(kind: type[c.Command]) -> _Parser:
+    """Commands without arguments: anything after the name is BAD."""
+
+    def parse(cur: Cursor, tag: str, uid: bool, utf8: bool) -> c.Command:
+        cur.end()
+        return kind(tag)
+
+    return parse
+
+
+def _login(cur: Cursor, tag: str, uid: bool, utf8: bool) -> c.Login:
+    """login = "LOGIN" SP userid SP password; both astrings."""
+    cur.sp()
+    user = cur.astring()
+    cur.sp()
+    password = cur.astring()
+    cur.end()
+    return c.Login(tag, _utf8(user), _utf8(password))
+
+
+def _utf8(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise CommandError("Invalid UTF-8 in argument.") from None
+
+
+def _authenticate(cur: Cursor, tag: str, uid: bool, utf8: bool) -> c.Authenticate:
+    cur.sp()
+    mechanism = cur.keyword()
+    initial = None
+    if cur.try_sp():
+        initial = cur.data[cur.pos :]
+        if not initial or not _BASE64.match(initial):
+            raise CommandError("Invalid initial response.")
+        cur.pos = len(cur.data)
+    cur.end()
+    return c.Authenticate(tag, mechanism, initial)
+
+
+def _store(cur: Cursor, tag: str, uid: bool, utf8: bool) -> c.Store:
+    cur.sp()
+    seqset = parse_sequence_set(cur, uid=uid)
+    cur.sp()
+    unchangedsince = _unchangedsince(cur) if cur.peek() == 0x28 else None
+    action = cur.keyword()
+    mode = {"+": "add", "-": "remove"}.get(action[:1], "replace")
+    base, _, suffix = action.lstrip("+-").partition(".")
+    if base != "FLAGS" or suffix not in ("", "SILENT"):
+        raise CommandError("Invalid arguments.")
+    cur.sp()
+    flags = parse_store_flags(cur)
+    return c.Store(tag, seqset, mode, flags, bool(suffix), unchangedsince, uid)
+
+
+def _unchangedsince(cur: Cursor) -> int:
+    """store-modifiers = "(" "UNCHANGEDSINCE" SP mod-sequence-valzer ")"."""
+    value = None
+    for _ in cur.list_items():
+        if cur.keyword() != "UNCHANGEDSINCE" or value is not None:
+            raise CommandError("Invalid arguments.")
+        cur.sp()
+        value = cur.number(MAX_NUMBER64)
+    if value is None:
+        raise CommandError("Invalid arguments.")
+    cur.sp()
+    return value
+
+
+def _copy(kind: type[c.Copy] | type[c.Move]) -> _Parser:
+    def parse(cur: Cursor, tag: str, uid: bool, utf8: bool) -> c.Command:
+        cur.sp()
+        seqset = parse_sequence_set(cur, uid=uid)
+        mailbox = parse_mailbox(cur, utf8)
+        cur.end()
+        return kind(tag, seqset, mailbox, uid)
+
+    return parse
+
+
+def _uid_expunge(cur: Cursor, tag: str, uid: bool, utf8: bool) -> c.Expunge:
+    cur.sp()
+    uids = parse_sequence_set(cur, uid=True)
+    cur.end()
+    return c.Expunge(tag, uids)
+
+
+def _enable(cur: Cursor, tag: str, uid: bool, utf8: bool) -> c.Enable:
+    cur.sp()
+    names = [cur.keyword()]
+    while cur.try_sp():
+        names.append(cur.keyword())
+    cur.end()
+    return c.Enable(tag, tuple(names))
+
+
+def _id(cur: Cursor, tag: str, uid: bool, utf8: bool) -> c.Id:
+    cur.sp()
+    if cur.try_nil():
+        cur.end()
+        return c.Id(tag, None)
+    pairs: list[tuple[str, str | None]] = []
+    for _ in cur.list_items():
+        key = cur.string().decode("utf-8", "replace")
+        cur.sp()
+        value = cur.nstring()
+        pairs.append((key, None if value is None else value.decode("utf-8", "replace")))
+    cur.end()
+    return c.Id(tag, tuple(pairs))
+
+
+def _cancelupdate(cur: Cursor, tag: str, uid: bool, utf8: bool) -> c.CancelUpdate:
+    tags = []
+    while cur.try_sp():
+        tags.append(cur.quoted().decode("ascii", "replace"))
+    if not tags:
+        raise CommandError("Missing arguments.")
+    cur.end()
+    return c.CancelUpdate(tag, tuple(tags))
+
+
+def _mailbox_command(kind: type[c.Delete] | type[c.Subscribe] | type[c.Unsubscribe]) -> _Parser:
+    def parse(cur: Cursor, tag: str, uid: bool, utf8: bool) -> c.Command:
+        mailbox = parse_mailbox(cur, utf8)
+        cur.end()
+        return kind(tag, mailbox)
+
+    return parse
+
+
+def _rename(cur: Cursor, tag: str, uid: bool, utf8: bool) -> c.Rename:
+    old = parse_mailbox(cur, utf8)
+    new = parse_mailbox(cur, utf8)
+    cur.end()
+    return c.Rename(tag, old, new)
+
+
+def _untouched(
+    parse: Callable[[Cursor, str, bool], c.Command],
+) -> _Parser:
+    return lambda cur, tag, uid, utf8: parse(cur, tag, uid)
+
+
+def _with_utf8(parse: Callable[[Cursor, str, bool], c.Command]) -> _Parser:
+    return lambda cur, tag, uid, utf8: parse(cur, tag, utf8)
+
+
+_UID_COMMANDS = frozenset({"COPY", "MOVE", "FETCH", "SEARCH", "STORE", "SORT", "THREAD", "EXPUNGE"})
+_SELECTED: dict[str, _Parser] = {
+    "FETCH": _untouched(parse_fetch), "SEARCH": _untouched(parse_search),
+    "SORT": _untouched(parse_sort), "THREAD": _untouched(parse_thread),
+    "STORE": _store, "COPY": _copy(c.Copy), "MOVE": _copy(c.Move),
+}  # fmt: skip
+_PARSERS: dict[str, _Parser] = {
+    "CAPABILITY": _bare(c.Capability), "NOOP": _bare(c.Noop), "LOGOUT": _bare(c.Logout),
+    "STARTTLS": _bare(c.StartTLS), "CHECK": _bare(c.Check), "CLOSE": _bare(c.Close),
+    "UNSELECT": _bare(c.Unselect), "EXPUNGE": _bare(c.Expunge), "IDLE": _bare(c.Idle),
+    "NAMESPACE": _bare(c.Namespace), "LOGIN": _login, "AUTHENTICATE": _authenticate,
+    "SELECT": lambda cur, tag, uid, utf8: parse_select(cur, tag, utf8, examine=False),
+    "EXAMINE": lambda cur, tag, uid, utf8: parse_select(cur, tag, utf8, examine=True),
+    "CREATE": _with_utf8(parse_create), "DELETE": _mailbox_command(c.Delete),
+    "RENAME": _rename, "SUBSCRIBE": _mailbox_command(c.Subscribe),
+    "UNSUBSCRIBE": _mailbox_command(c.Unsubscribe), "LIST": _with_utf8(parse_list),
+    "LSUB": _with_utf8(parse_lsub), "STATUS": _with_utf8(parse_status),
+    "APPEND": _with_utf8(parse_append), "ENABLE": _enable, "ID": _id,
+    "CANCELUPDATE": _cancelupdate, "UID EXPUNGE": _uid_expunge,
+    **_SELECTED, **{f"UID {name}": parser for name, parser in _SELECTED.items()},
+}  # fmt: skip

@@ -1,0 +1,266 @@
+"""Commands about mailboxes: SELECT/EXAMINE, CREATE, LIST, LSUB, STATUS, APPEND.
+
+mailbox         = "INBOX" / astring
+                  ; INBOX is case-insensitive.  All case variants of
+                  ; INBOX (e.g., "iNbOx") MUST be interpreted as INBOX
+select          = "SELECT" SP mailbox [select-params]         ; RFC 4466
+select-param    = "CONDSTORE" / "QRESYNC" SP "(" uidvalidity SP
+                  mod-sequence-value [SP known-uids]
+                  [SP seq-match-data] ")"                      ; RFC 7162
+seq-match-data  = "(" known-sequence-set SP known-uid-set ")"
+create          = "CREATE" SP mailbox [create-params]         ; RFC 4466
+create-param    = "USE" SP "(" [use-attr *(SP use-attr)] ")"  ; RFC 6154
+list            = "LIST" [SP list-select-opts] SP mailbox SP mbox-or-pat
+                  [SP list-return-opts]                       ; RFC 5258
+mbox-or-pat     = list-mailbox / patterns
+patterns        = "(" list-mailbox *(SP list-mailbox) ")"
+return-option   =/ "STATUS" SP "(" status-att *(SP status-att) ")"  ; RFC 5819
+status          = "STATUS" SP mailbox SP "(" status-att *(SP status-att) ")"
+append          = "APPEND" SP mailbox 1*append-message       ; RFC 3502
+append-message  = append-opts SP append-data
+append-opts     = [SP flag-list] [SP date-time] *(SP append-ext)
+append-data     = literal / literal8 / append-data-ext         ; RFC 3516
+append-data-ext =/ "CATENATE" SP "(" cat-part *(SP cat-part) ")"  ; RFC 4469
+cat-part        = "TEXT" SP literal / "URL" SP astring
+"""
+
+from __future__ import annotations
+
+from ._commands import (
+    Append,
+    AppendMessage,
+    CatenatePart,
+    Create,
+    Examine,
+    List,
+    Lsub,
+    QResync,
+    Select,
+    Status,
+)
+from ._dates import parse_date_time
+from ._events import CommandError
+from ._flags import parse_flag_list
+from ._mutf7 import MUTF7Error, decode_mutf7
+from ._seqset import parse_sequence_set
+from ._tokens import MAX_NUMBER64, Cursor
+
+__all__ = [
+    "decode_mailbox", "parse_append", "parse_create", "parse_list", "parse_lsub",
+    "parse_mailbox", "parse_select", "parse_status",
+]  # fmt: skip
+
+STATUS_ITEMS = frozenset(
+    [
+        "MESSAGES",
+        "RECENT",
+        "UIDNEXT",
+        "UIDVALIDITY",
+        "UNSEEN",
+        "SIZE",
+        "HIGHESTMODSEQ",
+        "APPENDLIMIT",
+        "DELETED",
+    ]
+)
+_SELECT_OPTS = frozenset({"SUBSCRIBED", "REMOTE", "RECURSIVEMATCH", "SPECIAL-USE"})
+_RETURN_OPTS = frozenset({"SUBSCRIBED", "CHILDREN", "SPECIAL-USE", "STATUS"})
+
+
+def decode_mailbox(raw: bytes, utf8: bool) -> str:
+    """Wire name -> Unicode (RFC 3501 §5.1.3, RFC 6855 §3), INBOX upper-cased."""
+    try:
+        name = raw.decode("utf-8") if utf8 else decode_mutf7(raw)
+    except (MUTF7Error, UnicodeDecodeError):
+        raise CommandError("Mailbox name is not valid mUTF-7", status="NO") from None
+    return "INBOX" if name.upper() == "INBOX" else name
+
+
+def _pattern(raw: bytes, utf8: bool) -> str:
+    """LIST patterns: decoded like names, but an invalid one is kept as sent."""
+    try:
+        return decode_mailbox(raw, utf8)
+    except CommandError:
+        return raw.decode("utf-8", "replace")
+
+
+def parse_mailbox(cur: Cursor, utf8: bool) -> str:
+    cur.sp()
+    return decode_mailbox(cur.astring(), utf8)
+
+
+def parse_select(cur: Cursor, tag: str, utf8: bool, examine: bool) -> Select:
+    mailbox = parse_mailbox(cur, utf8)
+    condstore, qresync = False, None
+    if cur.try_sp():
+        for _ in cur.list_items():
+            word = cur.keyword()
+            if word == "CONDSTORE":
+                condstore = True
+            elif word == "QRESYNC" and qresync is None:
+                qresync = _qresync(cur)
+            else:
+                raise CommandError("Unknown select parameter.")
+    cur.end()
+    kind = Examine if examine else Select
+    return kind(tag, mailbox, condstore, qresync)
+
+
+def _qresync(cur: Cursor) -> QResync:
+    cur.sp()
+    cur.expect(b"(")
+    uidvalidity = cur.nz_number()
+    cur.sp()
+    modseq = cur.nz_number(MAX_NUMBER64)
+    known = seqs = uids = None
+    if cur.try_sp() and cur.peek() != 0x28:
+        known = parse_sequence_set(cur, uid=True, allow_saved=False)
+        cur.try_sp()
+    if cur.try_byte(b"("):
+        seqs = parse_sequence_set(cur, allow_saved=False)
+        cur.sp()
+        uids = parse_sequence_set(cur, uid=True, allow_saved=False)
+        cur.expect(b")")
+    cur.expect(b")")
+    return QResync(uidvalidity, modseq, known, seqs, uids)
+
+
+def parse_create(cur: Cursor, tag: str, utf8: bool) -> Create:
+    mailbox = parse_mailbox(cur, utf8)
+    uses: list[str] = []
+    if cur.try_sp():
+        for _ in cur.list_items():
+            if cur.keyword() != "USE":
+                raise CommandError("Unknown CREATE parameter.")
+            cur.sp()
+            uses.extend(parse_flag_list(cur))
+    cur.end()
+    return Create(tag, mailbox, tuple(uses))
+
+
+def parse_list(cur: Cursor, tag: str, utf8: bool) -> List:
+    cur.sp()
+    selection = _options(cur, _SELECT_OPTS) if cur.peek() == 0x28 else None
+    if selection is not None:
+        cur.sp()
+        _check_selection(selection)
+    reference = _pattern(cur.astring(), utf8)
+    cur.sp()
+    patterns, multiple = _patterns(cur, utf8)
+    returning, status = _list_return(cur) if cur.try_sp() else (None, None)
+    cur.end()
+    extended = selection is not None or returning is not None or multiple
+    return List(
+        tag, reference, patterns, frozenset(selection or ()), frozenset(returning or ()),
+        status, extended,
+    )  # fmt: skip
+
+
+def _options(cur: Cursor, known: frozenset[str]) -> set[str]:
+    options: set[str] = set()
+    for _ in cur.list_items():
+        option = cur.keyword()
+        if option not in known:
+            raise CommandError(f"Unknown LIST option {option}.")
+        options.add(option)
+    return options
+
+
+def _check_selection(selection: set[str]) -> None:
+    """RFC 5258 §3: RECURSIVEMATCH alone (or with only REMOTE) is BAD."""
+    if "RECURSIVEMATCH" in selection and not selection & {"SUBSCRIBED", "SPECIAL-USE"}:
+        raise CommandError("RECURSIVEMATCH must be combined with other options.")
+
+
+def _patterns(cur: Cursor, utf8: bool) -> tuple[tuple[str, ...], bool]:
+    if cur.peek() != 0x28:
+        return (_pattern(cur.list_mailbox(), utf8),), False
+    patterns = tuple(_pattern(cur.list_mailbox(), utf8) for _ in cur.list_items())
+    if not patterns:
+        raise CommandError("Invalid arguments.")
+    return patterns, True
+
+
+def _list_return(cur: Cursor) -> tuple[set[str], tuple[str, ...] | None]:
+    """list-return-opts = "RETURN" SP "(" [return-option *(SP return-option)] ")"."""
+    if cur.keyword() != "RETURN":
+        raise CommandError("Invalid arguments.")
+    cur.sp()
+    options: set[str] = set()
+    status = None
+    for _ in cur.list_items():
+        option = cur.keyword()
+        if option not in _RETURN_OPTS:
+            raise CommandError(f"Unknown LIST RETURN option {option}.")
+        options.add(option)
+        if option == "STATUS":
+            cur.sp()
+            status = _status_items(cur)
+    return options, status
+
+
+def _status_items(cur: Cursor) -> tuple[str, ...]:
+    items = tuple(cur.keyword() for _ in cur.list_items())
+    unknown = [item for item in items if item not in STATUS_ITEMS]
+    if unknown or not items:
+        raise CommandError(f"Invalid status item {unknown[0] if unknown else ''}".rstrip())
+    return items
+
+
+def parse_lsub(cur: Cursor, tag: str, utf8: bool) -> Lsub:
+    reference = parse_mailbox(cur, utf8)
+    cur.sp()
+    pattern = _pattern(cur.list_mailbox(), utf8)
+    cur.end()
+    return Lsub(tag, reference, pattern)
+
+
+def parse_status(cur: Cursor, tag: str, utf8: bool) -> Status:
+    mailbox = parse_mailbox(cur, utf8)
+    cur.sp()
+    items = _status_items(cur)
+    cur.end()
+    return Status(tag, mailbox, items)
+
+
+def parse_append(cur: Cursor, tag: str, utf8: bool) -> Append:
+    mailbox = parse_mailbox(cur, utf8)
+    messages = [_append_message(cur)]
+    while not cur.at_end():
+        messages.append(_append_message(cur))
+    return Append(tag, mailbox, tuple(messages))
+
+
+def _append_message(cur: Cursor) -> AppendMessage:
+    cur.sp()
+    flags: tuple[str, ...] = ()
+    if cur.peek() == 0x28:
+        flags = parse_flag_list(cur, storable=True)
+        cur.sp()
+    date_time = None
+    if cur.peek() == 0x22:
+        date_time = parse_date_time(cur)
+        cur.sp()
+    if cur.data[cur.pos : cur.pos + 9].upper() == b"CATENATE ":
+        cur.pos += 9
+        return AppendMessage(flags, date_time, b"", False, _catenate(cur))
+    if not cur.at_literal():
+        raise CommandError("Invalid arguments.")
+    data, binary = cur.literal(literal8=True)
+    return AppendMessage(flags, date_time, data, binary)
+
+
+def _catenate(cur: Cursor) -> tuple[CatenatePart, ...]:
+    parts: list[CatenatePart] = []
+    for _ in cur.list_items():
+        kind = cur.keyword()
+        cur.sp()
+        if kind == "URL":
+            parts.append(CatenatePart(url=cur.astring().decode("utf-8", "replace")))
+        elif kind == "TEXT" and cur.at_literal():
+            parts.append(CatenatePart(text=cur.literal(literal8=True)[0]))
+        else:
+            raise CommandError("Invalid arguments.")
+    if not parts:
+        raise CommandError("Invalid arguments.")
+    return tuple(parts)
