@@ -1,0 +1,126 @@
+"""The TRANSACTION state's view of a maildrop (RFC 1939 §5) and message output.
+
+Message numbers are 1..n, fixed for the session; DELE only marks (RFC 1939 §6:
+deletion happens in the UPDATE state). Replies copy Dovecot 2.3's texts.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from hato.proto.pop3._events import RemoteProtocolError
+from hato.proto.pop3._lines import printable
+
+__all__ = ["Maildrop", "dot_terminated", "top_of"]
+
+_NUMBER = re.compile(r"[0-9]+")
+_UINT32_MAX = 2**32 - 1
+_UINT64_MAX = 2**64 - 1
+
+
+class Maildrop:
+    """UIDL strings and sizes by message number, plus the deletion marks."""
+
+    def __init__(self, entries: Sequence[tuple[str, int]]) -> None:
+        self.uids = [uid for uid, _ in entries]
+        self.sizes = [size for _, size in entries]
+        self.total = sum(self.sizes)
+        self.deleted: set[int] = set()  # indexes marked by DELE
+        self.deleted_size = 0
+
+    def stat(self) -> str:
+        """RFC 1939 §5 STAT: "+OK nn mm", deleted messages not counted."""
+        return f"+OK {len(self.uids) - len(self.deleted)} {self.total - self.deleted_size}"
+
+    def listing(self) -> bytes:
+        """LIST without argument: scan listing of every undeleted message, dot-ended."""
+        lines = [f"+OK {len(self.uids) - len(self.deleted)} messages:\r\n"]
+        lines += [f"{i + 1} {size}\r\n" for i, size in enumerate(self.sizes) if self._kept(i)]
+        return "".join([*lines, ".\r\n"]).encode()
+
+    def uidl_listing(self) -> bytes:
+        """UIDL without argument (RFC 1939 §7): "n unique-id" lines, dot-ended."""
+        lines = [f"{i + 1} {uid}\r\n" for i, uid in enumerate(self.uids) if self._kept(i)]
+        return "".join(["+OK\r\n", *lines, ".\r\n"]).encode()
+
+    def _kept(self, index: int) -> bool:
+        return index not in self.deleted
+
+    def delete(self, index: int) -> None:
+        self.deleted.add(index)
+        self.deleted_size += self.sizes[index]
+
+    def reset(self) -> None:
+        """RSET: unmark every message (RFC 1939 §5)."""
+        self.deleted.clear()
+        self.deleted_size = 0
+
+    def resolve(self, args: str, *, more: bool = False) -> tuple[int, str]:
+        """Parse a message number as Dovecot does: (index, rest of the arguments).
+
+        ``more`` means another argument must follow (TOP msg n).
+        """
+        digits = _NUMBER.match(args)
+        if digits is None:
+            raise RemoteProtocolError(f"-ERR Invalid message number: {printable(args)}")
+        rest = _check_rest(args, digits.group(), "message number", more, _UINT32_MAX)
+        number = int(digits.group())
+        if not 0 < number <= len(self.uids):
+            raise RemoteProtocolError(f"-ERR There's no message {number}.")
+        if number - 1 in self.deleted:
+            raise RemoteProtocolError("-ERR Message is deleted.")
+        return number - 1, rest.lstrip(" ")
+
+
+def parse_size(args: str) -> int:
+    """TOP's line count: a non-negative decimal, nothing after it."""
+    digits = _NUMBER.match(args)
+    if digits is None:
+        raise RemoteProtocolError(f"-ERR Invalid size: {printable(args)}")
+    _check_rest(args, digits.group(), "size", False, _UINT64_MAX)
+    return int(digits.group())
+
+
+def _check_rest(args: str, digits: str, what: str, more: bool, limit: int) -> str:
+    if len(digits) > 20 or int(digits) > limit:
+        raise RemoteProtocolError(f"-ERR {what.capitalize()} too large: {printable(args)}")
+    rest = args[len(digits) :]
+    if rest[:1] != (" " if more else ""):
+        raise RemoteProtocolError(f"-ERR Noise after {what}: {printable(rest)}")
+    return rest
+
+
+def _crlf(content: bytes) -> bytes:
+    """Give every bare LF its CR, as Dovecot does on output (RFC 1939 §3: CRLF lines)."""
+    if content.count(b"\n") == content.count(b"\r\n"):
+        return content
+    return re.sub(rb"\r?\n", b"\r\n", content)
+
+
+def top_of(content: bytes, lines: int) -> bytes:
+    """RFC 1939 §7 TOP: the header, the blank line, then ``lines`` lines of the body."""
+    content = _crlf(content)
+    if content.startswith(b"\r\n"):
+        end = 2
+    elif (blank := content.find(b"\r\n\r\n")) >= 0:
+        end = blank + 4
+    else:
+        return content
+    for _ in range(lines):
+        newline = content.find(b"\n", end)
+        if newline < 0:
+            return content
+        end = newline + 1
+    return content[:end]
+
+
+def dot_terminated(content: bytes) -> bytes:
+    """Byte-stuff lines starting with '.', end with CRLF, add the "." line (RFC 1939 §3)."""
+    content = _crlf(content)
+    stuffed = content.replace(b"\r\n.", b"\r\n..")
+    if stuffed.startswith(b"."):
+        stuffed = b"." + stuffed
+    if stuffed and not stuffed.endswith(b"\r\n"):
+        stuffed += b"\r\n"
+    return stuffed + b".\r\n"
