@@ -8,7 +8,7 @@ from hato.manners._decode import codec_name
 from hato.manners._findings import Hit, Text
 from hato.manners._mail import Mail
 from hato.manners._rule import Context, Rule
-from hato.manners.rules._text import BODY, JAPANESE
+from hato.manners.rules._text import BODY, JAPANESE, SUBJECT
 
 STANDARD = frozenset(("iso2022_jp", "utf-8"))
 
@@ -29,10 +29,16 @@ def _standard(charset: str) -> bool:
     return codec_name(charset) in STANDARD
 
 
+def _field(name: str) -> Text:
+    if name == "subject":
+        return SUBJECT
+    return Text(f"{name.title()} ヘッダ", f"the {name.title()} field")
+
+
 def _places(mail: Mail) -> Iterator[tuple[Text, str]]:
     for word in mail.words:
         if JAPANESE.search(word.text) and not _standard(word.charset):
-            yield Text(f"{word.field} ヘッダ", f"the {word.field.title()} field"), word.charset
+            yield _field(word.field), word.charset
     for part in mail.parts:
         if part.charset and JAPANESE.search(part.text) and not _standard(part.charset):
             yield BODY, part.charset

@@ -78,7 +78,7 @@ def explain(where: Text, chars: str) -> Text:
     ja_fix = f"(例: {'、'.join(fixes)})" if fixes else ""
     en_fix = f" (e.g. {', '.join(fixes)})" if fixes else ""
     return Text(
-        f"{where.ja}に機種依存文字があります: {names}。JIS X 0208(JIS コード)にない"
+        f"{where.ja}に機種依存文字があります: {names}。JIS X 0208(JIS コード)にない "
         "Windows 独自の文字で、相手の環境では表示されないか別の文字に化けます。"
         f"どの環境でも読める文字で書き換えてください{ja_fix}。",
         f"Machine-dependent characters in {where.en}: {', '.join(describe(c) for c in chars)}. "

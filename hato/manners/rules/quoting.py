@@ -22,8 +22,8 @@ def explain(new: list[str]) -> Text:
         f"返信で元のメールを引用したまま、元のメールの送信者・宛先になかった {who} に送ろうと"
         "しています。引用したメールを、元の送信者の許可なく無関係な人に見せてはいけません。"
         "その宛先を外すか、引用を削るか、元の送信者の了承を得てください。",
-        f"This reply quotes the message it answers and goes to {who}, who was neither its "
-        "sender nor one of its recipients. Do not show someone's mail to others without their "
+        f"This reply quotes the message it answers and also goes to {who}, not among that "
+        "message's sender and recipients. Do not show someone's mail to others without their "
         "consent: remove those recipients, remove the quotation, or ask the original sender.",
     )
 
