@@ -1,1 +1,33 @@
-"""hato.mime."""
+"""hato.mime: parse a message once, at delivery, into everything IMAP will need.
+
+- ``parse_message(raw)`` gives a ``MessageInfo``: the MIME tree with byte offsets, the
+  ENVELOPE data and the header columns for SEARCH/SORT/THREAD; it round-trips through
+  ``to_json``/``from_json`` for storage.
+- ``with_prefix(info, n)`` re-targets it to the message with an n-byte trace prefix.
+- ``envelope_sexp``/``bodystructure_sexp`` give FETCH ENVELOPE/BODY/BODYSTRUCTURE as nested
+  lists for the IMAP encoder; ``section_bytes`` gives BODY[section] octets.
+"""
+
+from hato.mime._columns import base_subject
+from hato.mime._imap import Sexp, bodystructure_sexp, envelope_sexp
+from hato.mime._message import parse_message, with_prefix
+from hato.mime._model import Address, BodyPart, Columns, Envelope, MessageInfo
+from hato.mime._section import header_fields, section_bytes
+from hato.mime._words import decode_words
+
+__all__ = [
+    "Address",
+    "BodyPart",
+    "Columns",
+    "Envelope",
+    "MessageInfo",
+    "Sexp",
+    "base_subject",
+    "bodystructure_sexp",
+    "decode_words",
+    "envelope_sexp",
+    "header_fields",
+    "parse_message",
+    "section_bytes",
+    "with_prefix",
+]

@@ -1,0 +1,119 @@
+"""Header columns for SEARCH, SORT (RFC 5256, RFC 5957) and THREAD (RFC 5256 §2.1)."""
+
+from __future__ import annotations
+
+import email.utils
+import re
+
+from hato.mime._headers import Field, first, text
+from hato.mime._model import Address, Columns, Envelope
+from hato.mime._words import decode_words
+
+_WSP_RUN = re.compile(r"[ \t\r\n]+")
+# subj-trailer = "(fwd)" / WSP
+_TRAILER = re.compile(r"(?:\(fwd\)| )+$", re.IGNORECASE)
+# subj-leader = (*subj-blob subj-refwd) / WSP
+# subj-refwd  = ("re" / ("fw" ["d"])) *WSP [subj-blob] ":"
+# subj-blob   = "[" *BLOBCHAR "]" *WSP
+_LEADER = re.compile(r"^(?:(?:\[[^\[\]]*\] *)*(?:re|fwd?) *(?:\[[^\[\]]*\] *)?:| )", re.I)
+_BLOB = re.compile(r"^\[[^\[\]]*\] *")
+_MSG_ID = re.compile(r"<[^<>]*>")
+
+
+def base_subject(subject: str) -> str:
+    """The base subject of an already decoded subject, RFC 5256 §2.1 steps (1) to (6)."""
+    subject = _WSP_RUN.sub(" ", subject)  # (1)
+    while True:
+        subject = _TRAILER.sub("", subject)  # (2)
+        while True:  # (5)
+            before = subject
+            subject = _strip_leaders(subject)  # (3)
+            blob = _BLOB.match(subject)
+            if blob and blob.end() < len(subject):  # (4)
+                subject = subject[blob.end() :]
+            if subject == before:
+                break
+        if subject[:5].lower() == "[fwd:" and subject.endswith("]"):  # (6)
+            subject = subject[5:-1]
+            continue
+        return subject
+
+
+def _strip_leaders(subject: str) -> str:
+    while match := _LEADER.match(subject):
+        subject = subject[match.end() :]
+    return subject
+
+
+def build_columns(pairs: list[Field], envelope: Envelope) -> Columns:
+    """Compute the columns from the top-level header fields and envelope."""
+    raw_subject = first(pairs, "subject")
+    subject = "" if raw_subject is None else decode_words(text(raw_subject))
+    base = base_subject(subject)
+    return Columns(
+        subject=subject,
+        base_subject=base,
+        from_=_search_text(envelope.from_),
+        to=_search_text(envelope.to),
+        cc=_search_text(envelope.cc),
+        sort_subject=base.casefold(),
+        sort_from=_first_mailbox(envelope.from_),
+        sort_to=_first_mailbox(envelope.to),
+        sort_cc=_first_mailbox(envelope.cc),
+        sort_display_from=_display(envelope.from_),
+        sort_display_to=_display(envelope.to),
+        date=_epoch(first(pairs, "date")),
+        message_id=_first_id(first(pairs, "message-id")),
+        in_reply_to=_first_id(first(pairs, "in-reply-to")),
+        references=_ids(first(pairs, "references")),
+    )
+
+
+def _search_text(addrs: tuple[Address, ...]) -> str:
+    """``Name <mailbox@host>, ...`` with encoded-words decoded, for SEARCH FROM/TO/CC."""
+    out: list[str] = []
+    for name, _adl, mailbox, host in addrs:
+        if mailbox is None:
+            continue  # group end
+        spec = mailbox if host is None else f"{mailbox}@{host}"
+        out.append(f"{decode_words(name)} <{spec}>" if name else spec)
+    return decode_words(", ".join(out))
+
+
+def _first_mailbox(addrs: tuple[Address, ...]) -> str:
+    """RFC 5256 §3: the addr-mailbox of the first address (a group's name, as Dovecot)."""
+    return decode_words(addrs[0][2] or "").casefold() if addrs else ""
+
+
+def _display(addrs: tuple[Address, ...]) -> str:
+    """RFC 5957 §3: the first address's decoded display-name, else its addr-spec."""
+    if not addrs:
+        return ""
+    name, _adl, mailbox, host = addrs[0]
+    if name and (shown := decode_words(name).strip()):
+        return shown.casefold()
+    spec = (mailbox or "") if host is None else f"{mailbox}@{host}"
+    return decode_words(spec).casefold()
+
+
+def _epoch(value: bytes | None) -> int | None:
+    """The Date field (RFC 5322 §3.3) as seconds since the epoch, UTC."""
+    if value is None:
+        return None
+    try:
+        parsed = email.utils.parsedate_tz(text(value))
+        return None if parsed is None else int(email.utils.mktime_tz(parsed))
+    except (ValueError, TypeError, IndexError, OverflowError):
+        return None
+
+
+def _ids(value: bytes | None) -> tuple[str, ...]:
+    """The msg-ids (RFC 5322 §3.6.4) in a field, white space removed, brackets kept."""
+    if value is None:
+        return ()
+    return tuple(_WSP_RUN.sub("", found) for found in _MSG_ID.findall(text(value)))
+
+
+def _first_id(value: bytes | None) -> str | None:
+    found = _ids(value)
+    return found[0] if found else None

@@ -1,0 +1,223 @@
+"""The parsed form of a message: frozen, slotted dataclasses, JSON round-trippable.
+
+The JSON is positional (lists, not objects) because it is stored for every message; the
+field order of each dataclass is the list order, and decoding checks nothing beyond shape.
+Header strings are kept as ``str`` decoded from UTF-8 with ``surrogateescape``, so 8-bit
+header bytes survive; the JSON escapes them (``ensure_ascii``), which keeps it lossless.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+# (name, adl, mailbox, host) as in RFC 3501 §7.4.2; a group start is
+# (None, None, group-name, None) and a group end (None, None, None, None).
+Address = tuple[str | None, str | None, str | None, str | None]
+Params = tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    """RFC 3501 §7.4.2 ENVELOPE: raw unfolded header values, parsed address lists.
+
+    ``sender`` and ``reply_to`` already default to ``from_``; an empty tuple is NIL.
+    """
+
+    date: str | None = None
+    subject: str | None = None
+    from_: tuple[Address, ...] = ()
+    sender: tuple[Address, ...] = ()
+    reply_to: tuple[Address, ...] = ()
+    to: tuple[Address, ...] = ()
+    cc: tuple[Address, ...] = ()
+    bcc: tuple[Address, ...] = ()
+    in_reply_to: str | None = None
+    message_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BodyPart:
+    """One MIME entity (RFC 2045/2046) with byte offsets into the raw message.
+
+    The header is ``raw[header_offset:body_offset]`` (blank line included, if any), the
+    body ``raw[body_offset:body_end]``. ``size`` is the body in octets with bare LFs
+    counted as CRLF, ``lines`` its LF count. A message/rfc822 part has exactly one child,
+    the embedded message's top-level entity, and ``envelope`` is that message's envelope.
+    """
+
+    header_offset: int
+    body_offset: int
+    body_end: int
+    type: str = "text"
+    subtype: str = "plain"
+    params: Params = ()
+    id: str | None = None
+    description: str | None = None
+    encoding: str | None = None
+    size: int = 0
+    lines: int = 0
+    md5: str | None = None
+    disposition: str | None = None
+    disposition_params: Params = ()
+    language: tuple[str, ...] = ()
+    location: str | None = None
+    boundary: str | None = None
+    children: tuple[BodyPart, ...] = ()
+    envelope: Envelope | None = None
+
+    @property
+    def is_multipart(self) -> bool:
+        return self.type == "multipart"
+
+    @property
+    def is_message(self) -> bool:
+        return self.type == "message" and self.subtype == "rfc822"
+
+
+@dataclass(frozen=True, slots=True)
+class Columns:
+    """Header values for SEARCH, SORT (RFC 5256, RFC 5957) and THREAD.
+
+    ``subject``/``from_``/``to``/``cc`` are RFC 2047-decoded for substring search. The
+    ``sort_*`` keys are casefolded (an approximation of i;unicode-casemap) so that a store
+    can ORDER BY them directly: ``sort_subject`` is the base subject (RFC 5256 §2.1),
+    ``sort_from``/``sort_to``/``sort_cc`` the first address's mailbox (RFC 5256 §3),
+    ``sort_display_from``/``sort_display_to`` the display name or else the address
+    (RFC 5957 §3). ``date`` is the Date header as a UTC epoch, None if missing or invalid.
+    """
+
+    subject: str = ""
+    base_subject: str = ""
+    from_: str = ""
+    to: str = ""
+    cc: str = ""
+    sort_subject: str = ""
+    sort_from: str = ""
+    sort_to: str = ""
+    sort_cc: str = ""
+    sort_display_from: str = ""
+    sort_display_to: str = ""
+    date: int | None = None
+    message_id: str | None = None
+    in_reply_to: str | None = None
+    references: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class MessageInfo:
+    """Everything IMAP needs from one message, computed once at delivery."""
+
+    size: int
+    root: BodyPart
+    envelope: Envelope
+    columns: Columns
+
+    def to_json(self) -> str:
+        """Compact positional JSON (see module docstring)."""
+        data = [self.size, _part_out(self.root), _env_out(self.envelope), _cols_out(self.columns)]
+        return json.dumps(data, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str) -> MessageInfo:
+        size, root, env, cols = json.loads(text)
+        return cls(size, _part_in(root), _env_in(env), _cols_in(cols))
+
+
+def _addrs_out(addrs: tuple[Address, ...]) -> list[list[str | None]]:
+    return [list(a) for a in addrs]
+
+
+def _addrs_in(data: list[list[str | None]]) -> tuple[Address, ...]:
+    return tuple((a[0], a[1], a[2], a[3]) for a in data)
+
+
+def _env_out(env: Envelope) -> list[Any]:
+    # Sender and Reply-To usually equal From: store them as null then.
+    sender = None if env.sender == env.from_ else _addrs_out(env.sender)
+    reply_to = None if env.reply_to == env.from_ else _addrs_out(env.reply_to)
+    return [
+        env.date,
+        env.subject,
+        _addrs_out(env.from_),
+        sender,
+        reply_to,
+        _addrs_out(env.to),
+        _addrs_out(env.cc),
+        _addrs_out(env.bcc),
+        env.in_reply_to,
+        env.message_id,
+    ]
+
+
+def _env_in(data: list[Any]) -> Envelope:
+    from_ = _addrs_in(data[2])
+    sender = from_ if data[3] is None else _addrs_in(data[3])
+    reply_to = from_ if data[4] is None else _addrs_in(data[4])
+    to, cc, bcc = (_addrs_in(data[i]) for i in (5, 6, 7))
+    return Envelope(data[0], data[1], from_, sender, reply_to, to, cc, bcc, data[8], data[9])
+
+
+def _part_out(part: BodyPart) -> list[Any]:
+    return [
+        part.header_offset,
+        part.body_offset,
+        part.body_end,
+        part.type,
+        part.subtype,
+        [list(p) for p in part.params],
+        part.id,
+        part.description,
+        part.encoding,
+        part.size,
+        part.lines,
+        part.md5,
+        part.disposition,
+        [list(p) for p in part.disposition_params],
+        list(part.language),
+        part.location,
+        part.boundary,
+        [_part_out(c) for c in part.children],
+        None if part.envelope is None else _env_out(part.envelope),
+    ]
+
+
+def _params_in(data: list[list[str]]) -> Params:
+    return tuple((p[0], p[1]) for p in data)
+
+
+def _part_in(d: list[Any]) -> BodyPart:
+    return BodyPart(
+        header_offset=d[0],
+        body_offset=d[1],
+        body_end=d[2],
+        type=d[3],
+        subtype=d[4],
+        params=_params_in(d[5]),
+        id=d[6],
+        description=d[7],
+        encoding=d[8],
+        size=d[9],
+        lines=d[10],
+        md5=d[11],
+        disposition=d[12],
+        disposition_params=_params_in(d[13]),
+        language=tuple(d[14]),
+        location=d[15],
+        boundary=d[16],
+        children=tuple(_part_in(c) for c in d[17]),
+        envelope=None if d[18] is None else _env_in(d[18]),
+    )
+
+
+def _cols_out(cols: Columns) -> list[Any]:
+    values = [getattr(cols, name) for name in Columns.__slots__]
+    values[-1] = list(cols.references)
+    return values
+
+
+def _cols_in(data: list[Any]) -> Columns:
+    values = dict(zip(Columns.__slots__, data, strict=True))
+    values["references"] = tuple(values["references"])
+    return Columns(**values)

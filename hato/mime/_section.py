@@ -1,0 +1,79 @@
+"""BODY[section] contents (RFC 3501 §6.4.5), sliced from the raw message.
+
+    section-spec = section-msgtext / (section-part ["." section-text])
+    section-text = section-msgtext / "MIME"
+    section-msgtext = "HEADER" / "HEADER.FIELDS" [".NOT"] SP header-list / "TEXT"
+
+Part 1 of a non-multipart entity is its body; a number after a message/rfc822 part counts
+inside the embedded message. HEADER, HEADER.FIELDS and TEXT apply to a message: the whole
+message without part numbers, else a message/rfc822 part's embedded message. A part or
+specifier that does not exist gives empty bytes, as Dovecot answers.
+"""
+
+from __future__ import annotations
+
+from hato.mime._headers import raw_fields
+from hato.mime._model import BodyPart, MessageInfo
+
+
+def section_bytes(
+    raw: bytes,
+    info: MessageInfo,
+    part: tuple[int, ...],
+    spec: str | None,
+    fields: tuple[str, ...] = (),
+) -> bytes:
+    """The octets of ``BODY[<part>.<spec> (<fields>)]``; partial ranges are the caller's."""
+    kind = spec.upper() if spec else None
+    if not part:
+        if kind is None:
+            return raw
+        return _message_text(raw, info.root, kind, fields)
+    target = _resolve(info.root, part)
+    if target is None:
+        return b""
+    if kind is None:
+        return raw[target.body_offset : target.body_end]
+    if kind == "MIME":
+        return raw[target.header_offset : target.body_offset]
+    if not (target.is_message and target.children):
+        return b""
+    return _message_text(raw, target.children[0], kind, fields)
+
+
+def _resolve(root: BodyPart, path: tuple[int, ...]) -> BodyPart | None:
+    node = root
+    for depth, number in enumerate(path):
+        if node.is_multipart:
+            if not 0 < number <= len(node.children):
+                return None
+            node = node.children[number - 1]
+        elif number != 1:
+            return None
+        if depth + 1 < len(path) and node.is_message and node.children:
+            node = node.children[0]
+    return node
+
+
+def _message_text(raw: bytes, entity: BodyPart, kind: str, names: tuple[str, ...]) -> bytes:
+    header = raw[entity.header_offset : entity.body_offset]
+    if kind == "HEADER":
+        return header
+    if kind == "TEXT":
+        return raw[entity.body_offset : entity.body_end]
+    if kind in ("HEADER.FIELDS", "HEADER.FIELDS.NOT"):
+        return header_fields(header, names, exclude=kind.endswith(".NOT"))
+    return b""
+
+
+def header_fields(header: bytes, names: tuple[str, ...], exclude: bool = False) -> bytes:
+    """The fields of ``header`` named (or, with ``exclude``, not named) in ``names``,
+    compared case-insensitively, in message order, followed by the blank line."""
+    wanted = {name.lower().encode("utf-8", "surrogateescape") for name in names}
+    kept = [field for name, field in raw_fields(header) if (name.lower() in wanted) != exclude]
+    kept.append(b"\r\n")
+    return b"".join(_with_line_end(field) for field in kept)
+
+
+def _with_line_end(field: bytes) -> bytes:
+    return field if field.endswith(b"\n") else field + b"\r\n"
