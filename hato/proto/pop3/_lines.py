@@ -69,9 +69,10 @@ class LineReader:
     def _overflow(self) -> _TooLong | None:
         if len(self._buffer) - self._start <= MAX_SASL_LINE:
             return None
+        already = self._discarding
         self.clear()
         self._discarding = True
-        return TOO_LONG
+        return None if already else TOO_LONG
 
     def _compact(self) -> None:
         if self._start == len(self._buffer):
