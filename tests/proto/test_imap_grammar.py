@@ -220,7 +220,7 @@ def test_imaptest_commands_parse() -> None:
                 SearchAll(),
                 "UTF-8",
                 sort_criteria=(SortCriterion("DATE", True), SortCriterion("SUBJECT")),
-            ),  # fmt: skip
+            ),
         ),
     ],
 )

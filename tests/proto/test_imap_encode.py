@@ -1,0 +1,112 @@
+"""The response encoder, and round trips through the parser."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from hato.proto.imap import (
+    Atom,
+    FetchAttr,
+    Literal8,
+    Login,
+    Raw,
+    Section,
+    continuation,
+    encode,
+    encode_flags,
+    fetch_response,
+    format_date_time,
+    parse_command,
+    resp_code,
+    tagged,
+    untagged,
+    untagged_status,
+)
+
+
+def test_values() -> None:
+    assert encode(None) == b"NIL"
+    assert encode(42) == b"42"
+    assert encode("welcome") == b'"welcome"'
+    assert encode('a"b\\c') == b'"a\\"b\\\\c"'
+    assert encode(b"a\r\nb") == b"{4}\r\na\r\nb"
+    assert encode("\u00e4") == b"{2}\r\n\xc3\xa4"
+    assert encode("\u00e4", utf8=True) == b'"\xc3\xa4"'
+    assert encode(b"x" * 5000).startswith(b"{5000}\r\n")
+    assert encode([Atom("\\Seen"), [None, "x"], Raw(b"(raw)")]) == b'(\\Seen (NIL "x") (raw))'
+    assert encode(Literal8(b"a\x00b")) == b"~{3}\r\na\x00b"
+    assert encode(Literal8(b"ab")) == b"{2}\r\nab"
+    with pytest.raises(TypeError):
+        encode(True)
+
+
+def test_transcript_lines() -> None:
+    """Answers of the reference transcript, built with the encoder."""
+    assert untagged(1, Atom("EXISTS")) == b"* 1 EXISTS\r\n"
+    assert untagged(Atom("FLAGS"), [Atom(f) for f in ("\\Answered", "\\Seen")]) == (
+        b"* FLAGS (\\Answered \\Seen)\r\n"
+    )
+    assert untagged_status("OK", "First unseen.", resp_code("UNSEEN", 1)) == (
+        b"* OK [UNSEEN 1] First unseen.\r\n"
+    )
+    code = resp_code("PERMANENTFLAGS", [Atom("\\Seen"), Atom("\\*")])
+    assert tagged("A3", "OK", "Select completed.", "READ-WRITE") == (
+        b"A3 OK [READ-WRITE] Select completed.\r\n"
+    )
+    assert untagged_status("OK", "Flags permitted.", code) == (
+        b"* OK [PERMANENTFLAGS (\\Seen \\*)] Flags permitted.\r\n"
+    )
+    assert untagged(Atom("NAMESPACE"), [["", "."]], None, None) == (
+        b'* NAMESPACE (("" ".")) NIL NIL\r\n'
+    )
+    envelope = [None, "welcome", [["hato", None, "hato", "localhost"]]]
+    assert (
+        fetch_response(1, [("RFC822.SIZE", 290), ("INTERNALDATE", "27-Nov-2026 23:10:43 +0000")])
+        == b'* 1 FETCH (RFC822.SIZE 290 INTERNALDATE "27-Nov-2026 23:10:43 +0000")\r\n'
+    )
+    assert fetch_response(1, [("ENVELOPE", envelope)]) == (
+        b'* 1 FETCH (ENVELOPE (NIL "welcome" (("hato" NIL "hato" "localhost"))))\r\n'
+    )
+    assert fetch_response(1, [("FLAGS", Raw(encode_flags(["\\Seen"])))]) == (
+        b"* 1 FETCH (FLAGS (\\Seen))\r\n"
+    )
+    body = FetchAttr("BODY", Section(), (0, 10), peek=True)
+    assert fetch_response(3, [(body.response_key(), b"x\r\n")]) == (
+        b"* 3 FETCH (BODY[]<0> {3}\r\nx\r\n)\r\n"
+    )
+    assert continuation() == b"+ \r\n"
+    assert continuation("idling") == b"+ idling\r\n"
+
+
+def test_internaldate() -> None:
+    stamp = datetime(2026, 11, 27, 23, 10, 43, tzinfo=UTC)
+    assert format_date_time(stamp) == "27-Nov-2026 23:10:43 +0000"
+    east = datetime(2024, 1, 5, 9, 0, 0, tzinfo=timezone(timedelta(hours=9)))
+    assert format_date_time(east) == "05-Jan-2024 09:00:00 +0900"
+    west = datetime(2024, 1, 5, 9, 0, 0, tzinfo=timezone(-timedelta(hours=1, minutes=30)))
+    assert format_date_time(west) == "05-Jan-2024 09:00:00 -0130"
+    parsed = parse_command(b'a append x "05-Jan-2024 09:00:00 -0130" {1}\r\nx')
+    assert parsed.messages[0].date_time == west  # type: ignore[union-attr]
+
+
+@given(st.binary(max_size=100), st.binary(max_size=100))
+def test_strings_round_trip_through_the_parser(user: bytes, password: bytes) -> None:
+    """Whatever the encoder writes as a string, the grammar reads back."""
+    line = b"a LOGIN " + encode(user) + b" " + encode(password)
+    result = parse_command(line)
+    try:
+        expected = Login("a", user.decode("utf-8"), password.decode("utf-8"))
+    except UnicodeDecodeError:
+        assert not isinstance(result, Login)
+        return
+    assert result == expected
+
+
+@given(st.text(max_size=50))
+def test_utf8_quoted_round_trip(text: str) -> None:
+    line = b"a LOGIN " + encode(text, utf8=True) + b" x"
+    assert parse_command(line) == Login("a", text, "x")
