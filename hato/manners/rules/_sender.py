@@ -19,14 +19,21 @@ _INTRO_JA = re.compile(
 _INTRO_EN = re.compile(r"\b(?i:this is|my name is|i am|i'm|it's)\s+[A-Z]")
 _NAME_CHAR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u30a0-\u30ffA-Za-z]")
 _PARTICLES = re.compile(r"[はがをにもへでとや]")
+# Nouns that end 「〜です。」 sentences without naming anyone (「連絡です。」「質問です。」).
 _NOT_INTRO = (
     "了解", "承知", "以上", "確認", "幸い", "幸甚", "同感", "賛成", "反対", "不要", "必要",
     "可能", "結構", "残念", "本当", "無理", "元気", "大丈夫", "問題", "予定", "様", "中",
+    "連絡", "質問", "報告", "相談", "提出", "依頼", "案内", "返信", "返事", "回答", "件",
+    "用件", "要件", "急ぎ", "至急", "重要", "緊急", "再送", "訂正", "追加", "変更", "修正",
+    "補足", "共有", "送付", "休講", "欠席", "出席", "遅刻", "早退", "今日", "明日", "昨日",
+    "今回", "前回", "次回", "本日", "先日", "感謝", "心配", "私", "僕", "俺", "自分", "次第",
+    "通り", "限り", "予定", "最後", "最初", "初耳", "同じ", "以下", "以外", "未定", "不明",
 )  # fmt: skip
 _CLOSING_PHRASES = frozenset((
     "以上", "敬具", "草々", "早々", "不一", "謹白", "かしこ", "了解",
     "承知", "感謝", "宜敷", "取り急ぎ", "失礼", "再見", "拝",
-    "thanks", "thank", "thx", "ty", "best", "regards", "cheers", "sincerely", "yours", "love",
+    "hello", "hi", "hey", "thanks", "thank", "thx", "ty", "best", "regards", "cheers",
+    "sincerely", "yours", "love",
     "bye", "later", "ok", "okay", "yes", "no", "sure", "br", "kr", "rgds", "warmly",
     "respectfully", "faithfully", "cordially",
 ))  # fmt: skip
