@@ -117,13 +117,23 @@ class Mailbox:
 
 @dataclass(frozen=True, slots=True)
 class HeaderColumns:
-    """Header values kept in columns for SEARCH, SORT and THREAD (RFC 5256)."""
+    """Header values kept in columns for SEARCH, SORT and THREAD (RFC 5256, RFC 5957).
+
+    ``subject``, ``from_``, ``to`` and ``cc`` are decoded text for substring
+    search; the ``sort_*`` keys are casefolded so the database can order by them.
+    """
 
     subject: str = ""
     base_subject: str = ""
     from_: str = ""
     to: str = ""
     cc: str = ""
+    sort_subject: str = ""
+    sort_from: str = ""
+    sort_to: str = ""
+    sort_cc: str = ""
+    sort_display_from: str = ""
+    sort_display_to: str = ""
     sent_date: int | None = None
     message_id: str = ""
     in_reply_to: str = ""

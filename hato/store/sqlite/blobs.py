@@ -32,8 +32,9 @@ def put_blob(conn: sqlite3.Connection, content: bytes, meta: MessageMeta) -> int
     c = meta.columns
     conn.execute(
         "INSERT INTO blob_meta (blob_id, structure, subject, base_subject, from_addr, "
-        "to_addr, cc_addr, sent_date, message_id, in_reply_to, refs) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "to_addr, cc_addr, sort_subject, sort_from, sort_to, sort_cc, sort_display_from, "
+        "sort_display_to, sent_date, message_id, in_reply_to, refs) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             blob_id,
             meta.structure_json,
@@ -42,6 +43,12 @@ def put_blob(conn: sqlite3.Connection, content: bytes, meta: MessageMeta) -> int
             c.from_,
             c.to,
             c.cc,
+            c.sort_subject,
+            c.sort_from,
+            c.sort_to,
+            c.sort_cc,
+            c.sort_display_from,
+            c.sort_display_to,
             c.sent_date,
             c.message_id,
             c.in_reply_to,

@@ -1,0 +1,48 @@
+"""Account administration above the store: validation and the standard mailboxes."""
+
+from __future__ import annotations
+
+import re
+
+from hato.auth.authenticator import normalize_username
+from hato.auth.passwords import make_credentials
+from hato.store.base import INBOX, Account, Store
+
+__all__ = ["DEFAULT_MAILBOXES", "InvalidUsername", "add_user", "validate_username"]
+
+#: What a new account starts with, as mail clients expect (RFC 6154 special-use).
+DEFAULT_MAILBOXES: tuple[tuple[str, str | None], ...] = (
+    (INBOX, None),
+    ("Drafts", "\\Drafts"),
+    ("Sent", "\\Sent"),
+    ("Trash", "\\Trash"),
+)
+
+_USERNAME = re.compile(r"[a-z0-9][a-z0-9._+-]{0,63}")
+
+
+class InvalidUsername(ValueError):
+    pass
+
+
+def validate_username(name: str) -> str:
+    """The normalised name, or InvalidUsername.
+
+    Names become the local part of ``NAME@domain`` and a login, so they keep to
+    letters, digits and ``. _ + -`` (at most 64, RFC 5321 §4.5.3.1.1).
+    """
+    normal = normalize_username(name)
+    if not _USERNAME.fullmatch(normal) or normal.endswith("."):
+        raise InvalidUsername(
+            f"invalid user name {name!r}: use letters, digits and . _ + - (at most 64)"
+        )
+    return normal
+
+
+async def add_user(store: Store, name: str, password: str, apop: bool = False) -> Account:
+    """Create an account with INBOX, Drafts, Sent and Trash, all subscribed."""
+    account = await store.create_account(validate_username(name), make_credentials(password, apop))
+    mailstore = store.mailstore(account.id)
+    for mailbox, special_use in DEFAULT_MAILBOXES:
+        await mailstore.create_mailbox(mailbox, special_use, subscribed=True)
+    return account

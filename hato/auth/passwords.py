@@ -1,0 +1,64 @@
+"""Password secrets: argon2id hashes, SCRAM-SHA-256 keys and the APOP secret.
+
+- The login password is kept only as an argon2id hash (RFC 9106), verified in a
+  worker thread so a slow hash never stalls the event loop.
+- SCRAM-SHA-256 (RFC 5802 §3, RFC 7677) keeps SaltedPassword-derived StoredKey
+  and ServerKey, so a SCRAM exchange never needs the password.
+- APOP (RFC 1939 §7) is an MD5 of the greeting timestamp and the *shared
+  secret*: the server must be able to recover the password. ``--apop`` keeps
+  it; anyone who can read the database can then read that password.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from hato.store.base import Credentials, ScramKeys
+
+__all__ = ["SCRAM_ITERATIONS", "make_credentials", "scram_keys", "verify_apop", "verify_password"]
+
+SCRAM_ITERATIONS = 4096
+_HASHER = PasswordHasher()
+
+
+def scram_keys(
+    password: str, salt: bytes | None = None, iterations: int = SCRAM_ITERATIONS
+) -> ScramKeys:
+    """Derive StoredKey and ServerKey (RFC 5802 §3) for SCRAM-SHA-256."""
+    salt = salt if salt is not None else secrets.token_bytes(16)
+    salted = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), salt, iterations)
+    client_key = hmac.digest(salted, b"Client Key", "sha256")
+    server_key = hmac.digest(salted, b"Server Key", "sha256")
+    return ScramKeys(salt, iterations, hashlib.sha256(client_key).digest(), server_key)
+
+
+def make_credentials(password: str, apop: bool = False) -> Credentials:
+    """Everything stored for a new password."""
+    return Credentials(
+        password_hash=_HASHER.hash(password),
+        scram=scram_keys(password),
+        apop_secret=password if apop else None,
+    )
+
+
+def verify_password(credentials: Credentials, password: str) -> bool:
+    """True when ``password`` matches the argon2id hash (constant-time in argon2)."""
+    try:
+        return _HASHER.verify(credentials.password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def verify_apop(credentials: Credentials, timestamp: str, digest: str) -> bool:
+    """RFC 1939 §7: digest == MD5(timestamp + secret), as lowercase hex."""
+    if credentials.apop_secret is None:
+        return False
+    expected = hashlib.md5(  # noqa: S324 - MD5 is what APOP is defined with
+        (timestamp + credentials.apop_secret).encode("utf-8")
+    ).hexdigest()
+    return hmac.compare_digest(expected, digest.lower())

@@ -1,0 +1,206 @@
+"""The ``hato`` command (PRODUCT.md's command-line contract).
+
+    hato serve [--host ADDR] [--demo] [--trace] [--standard-ports] [--smtp P] ...
+    hato user add NAME [--password-stdin] [--apop]
+    hato user passwd NAME [--password-stdin] [--apop]
+    hato user del NAME
+    hato user list
+    hato lint [--format text|json] [--lang ja|en] FILE...
+    hato --version
+
+Every command takes ``--data-dir DIR`` and ``--config FILE``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+from typing import TypeVar
+
+from hato import __version__
+from hato.accounts import InvalidUsername, add_user, validate_username
+from hato.auth.passwords import make_credentials
+from hato.config import SERVICES, STANDARD_PORTS, Config, ConfigError, load_config
+from hato.store import AccountExists, Store, open_store
+
+__all__ = ["main"]
+
+T = TypeVar("T")
+
+
+class CommandError(Exception):
+    """A user-facing error: printed as ``hato: ...``, exit status 1."""
+
+
+def _common() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--data-dir", type=Path, default=argparse.SUPPRESS, help="data directory (./hato-data)"
+    )
+    common.add_argument(
+        "--config", type=Path, default=argparse.SUPPRESS, help="TOML configuration file"
+    )
+    return common
+
+
+def _serve_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    serve = commands.add_parser("serve", parents=[_common()], help="run the mail server")
+    serve.add_argument("--host", help="address to listen on (127.0.0.1)")
+    serve.add_argument("--demo", action="store_true", help="classroom account and classroom mode")
+    serve.add_argument("--trace", action="store_true", help="log every session's exchange")
+    serve.add_argument("--standard-ports", action="store_true", help="use ports 25, 110, 143, ...")
+    for service in SERVICES:
+        serve.add_argument(f"--{service}", type=int, metavar="P", help=f"{service} port (0: off)")
+    serve.set_defaults(run=_cmd_serve)
+
+
+def _user_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    user = commands.add_parser("user", parents=[_common()], help="manage accounts")
+    actions = user.add_subparsers(dest="action", required=True, metavar="ACTION")
+    for name, helptext, run in (
+        ("add", "create an account", _cmd_user_add),
+        ("passwd", "change an account's password", _cmd_user_passwd),
+    ):
+        action = actions.add_parser(name, parents=[_common()], help=helptext)
+        action.add_argument("name")
+        action.add_argument("--password-stdin", action="store_true", help="read it from stdin")
+        action.add_argument("--apop", action="store_true", help="also keep the APOP secret")
+        action.set_defaults(run=run)
+    delete = actions.add_parser("del", parents=[_common()], help="delete an account and its mail")
+    delete.add_argument("name")
+    delete.set_defaults(run=_cmd_user_del)
+    listing = actions.add_parser("list", parents=[_common()], help="list accounts")
+    listing.set_defaults(run=_cmd_user_list)
+
+
+def _lint_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from hato.manners.cli import configure_parser
+
+    lint = commands.add_parser("lint", parents=[_common()], help="check mail manners")
+    configure_parser(lint)
+    lint.set_defaults(run=_cmd_lint)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hato", description="hato: a complete mail server", parents=[_common()]
+    )
+    parser.add_argument("--version", action="version", version=f"hato {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _serve_parser(commands)
+    _user_parser(commands)
+    _lint_parser(commands)
+    return parser
+
+
+def _config(args: argparse.Namespace) -> Config:
+    config = load_config(getattr(args, "config", None))
+    if "data_dir" in args:
+        config = config.with_changes(data_dir=args.data_dir)
+    return config
+
+
+def _cmd_serve(args: argparse.Namespace, config: Config) -> int:
+    from hato.server.app import run
+
+    ports = dict(STANDARD_PORTS if args.standard_ports else config.ports)
+    for service in SERVICES:
+        port = getattr(args, service)
+        if port is not None:
+            if not 0 <= port <= 65535:
+                raise CommandError(f"--{service}: not a port number: {port}")
+            ports[service] = port
+    config = config.with_changes(
+        ports=ports,
+        host=args.host or config.host,
+        trace=args.trace,
+        classroom=config.classroom or args.demo,
+    )
+    return run(config, demo=args.demo)
+
+
+def _with_store(config: Config, work: Callable[[Store], Awaitable[T]]) -> T:
+    async def session() -> T:
+        store = open_store(config.database_path, config.store_url)
+        try:
+            return await work(store)
+        finally:
+            await store.close()
+
+    return asyncio.run(session())
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Again: ") != password:
+            raise CommandError("the passwords do not match")
+    if not password:
+        raise CommandError("the password must not be empty")
+    return password
+
+
+def _cmd_user_add(args: argparse.Namespace, config: Config) -> int:
+    name = validate_username(args.name)
+    password = _read_password(args.password_stdin)
+    try:
+        _with_store(config, lambda store: add_user(store, name, password, args.apop))
+    except AccountExists as exc:
+        raise CommandError(f"user {name} exists already") from exc
+    print(f"hato: user {name} added")
+    return 0
+
+
+def _cmd_user_passwd(args: argparse.Namespace, config: Config) -> int:
+    name = validate_username(args.name)
+    password = _read_password(args.password_stdin)
+    credentials = make_credentials(password, args.apop)
+    if not _with_store(config, lambda store: store.set_credentials(name, credentials)):
+        raise CommandError(f"no such user: {name}")
+    print(f"hato: password of {name} changed")
+    return 0
+
+
+def _cmd_user_del(args: argparse.Namespace, config: Config) -> int:
+    name = validate_username(args.name)
+    if not _with_store(config, lambda store: store.delete_account(name)):
+        raise CommandError(f"no such user: {name}")
+    print(f"hato: user {name} deleted")
+    return 0
+
+
+def _cmd_user_list(args: argparse.Namespace, config: Config) -> int:
+    for account in _with_store(config, lambda store: store.list_accounts()):
+        apop = "  (apop)" if account.credentials.apop_secret is not None else ""
+        print(f"{account.name}{apop}")
+    return 0
+
+
+def _cmd_lint(args: argparse.Namespace, config: Config) -> int:
+    from hato.manners import MannersSettings
+    from hato.manners.cli import run
+
+    try:
+        settings = MannersSettings.from_mapping(config.manners)
+    except ValueError as exc:
+        raise CommandError(f"[manners]: {exc}") from exc
+    return run(args, settings)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        config = _config(args)
+        result: int = args.run(args, config)
+    except (CommandError, ConfigError, InvalidUsername) as exc:
+        print(f"hato: {exc}", file=sys.stderr)
+        return 1 if args.command != "lint" else 2
+    except KeyboardInterrupt:
+        return 130
+    return result

@@ -1,0 +1,177 @@
+"""Mail coming in: the aiosmtpd handler behind the MX (SMTP) and LMTP listeners.
+
+- RCPT accepts only addresses of local accounts in local domains: unknown users
+  get ``550 5.1.1``, other domains ``554 5.7.1`` (no open relay).
+- DATA stores one body for all recipients in one durable transaction and only
+  then answers 250 (DESIGN.md invariant 1). SMTP answers once; LMTP answers
+  once per accepted recipient (RFC 2033 §4.2).
+- Each copy gets Return-Path, Delivered-To and Received in front; the message
+  itself is kept byte for byte (bare LF line ends become CRLF, RFC 5321 §2.3.8).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import secrets
+import time
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+from hato.delivery.received import Arrival, trace_prefix
+from hato.delivery.recipients import Lookup, Recipient, resolve
+from hato.store.base import INBOX, Delivery, MessageMeta, Store
+
+__all__ = ["InboundHandler", "InboundSettings", "normalize_line_ends"]
+
+log = logging.getLogger(__name__)
+
+_BARE_LF = re.compile(rb"(?<!\r)\n")
+_PARSE_INLINE_LIMIT = 256 * 1024
+
+
+def normalize_line_ends(content: bytes) -> bytes:
+    return _BARE_LF.sub(b"\r\n", content)
+
+
+@dataclass(frozen=True, slots=True)
+class InboundSettings:
+    hostname: str
+    domains: tuple[str, ...]
+    max_recipients: int
+    lmtp: bool
+    parse: Callable[[bytes], MessageMeta]
+
+
+class InboundHandler:
+    """aiosmtpd hooks (``handle_*``) for final delivery into local mailboxes."""
+
+    def __init__(self, store: Store, settings: InboundSettings) -> None:
+        self.store = store
+        self.settings = settings
+        self._recipients: weakref.WeakKeyDictionary[Envelope, list[Recipient]] = (
+            weakref.WeakKeyDictionary()
+        )
+        self.in_flight = 0
+
+    async def handle_EHLO(
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,
+        hostname: str,
+        responses: list[str],
+    ) -> list[str]:
+        """Advertise PIPELINING (RFC 2920) and ENHANCEDSTATUSCODES (RFC 2034) too."""
+        session.host_name = hostname
+        lines = [line[4:] for line in responses if line[4:] != "HELP"]
+        lines += ["PIPELINING", "ENHANCEDSTATUSCODES"]
+        return [f"250-{line}" for line in lines[:-1]] + [f"250 {lines[-1]}"]
+
+    async def handle_MAIL(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
+    ) -> str:
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        return "250 2.1.0 Ok"
+
+    async def handle_RCPT(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
+    ) -> str:
+        accepted = self._recipients.setdefault(envelope, [])
+        if len(accepted) >= self.settings.max_recipients:
+            return "452 4.5.3 Error: too many recipients"
+        lookup, recipient = await resolve(self.store, address, self.settings.domains)
+        if lookup is Lookup.NOT_LOCAL:
+            return f"554 5.7.1 <{address}>: Relay access denied"
+        if lookup is Lookup.MALFORMED:
+            return f"501 5.1.3 <{address}>: Bad recipient address syntax"
+        if recipient is None:
+            return f"550 5.1.1 <{address}>: Recipient address rejected: User unknown"
+        accepted.append(recipient)
+        envelope.rcpt_tos.append(address)
+        envelope.rcpt_options.extend(options)
+        return "250 2.1.5 Ok"
+
+    async def handle_RSET(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        self._recipients.pop(envelope, None)
+        return "250 2.0.0 Ok"
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        recipients = self._recipients.pop(envelope, [])
+        queue_id = secrets.token_hex(6).upper()
+        self.in_flight += 1
+        try:
+            ok = await self._deliver(server, session, envelope, recipients, queue_id)
+        finally:
+            self.in_flight -= 1
+        if not self.settings.lmtp:
+            return f"250 2.0.0 Ok: queued as {queue_id}" if ok else _TEMPFAIL
+        return "\r\n".join(
+            f"250 2.0.0 <{r.address}> {queue_id} Saved" if ok else _TEMPFAIL for r in recipients
+        )
+
+    async def _deliver(
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,
+        recipients: list[Recipient],
+        queue_id: str,
+    ) -> bool:
+        content = normalize_line_ends(envelope.original_content or b"")
+        arrival = self._arrival(server, session, envelope, queue_id)
+        try:
+            meta = await self._parse(content)
+            await self.store.deliver(content, meta, int(arrival.when), _copies(arrival, recipients))
+        except Exception:
+            log.exception("delivery of %s failed", queue_id)
+            return False
+        return True
+
+    async def _parse(self, content: bytes) -> MessageMeta:
+        if len(content) <= _PARSE_INLINE_LIMIT:
+            return self.settings.parse(content)
+        return await asyncio.to_thread(self.settings.parse, content)
+
+    def _arrival(
+        self, server: SMTP, session: Session, envelope: Envelope, queue_id: str
+    ) -> Arrival:
+        peer: Any = session.peer
+        return Arrival(
+            helo=str(session.host_name or "unknown"),
+            peer=str(peer[0]) if isinstance(peer, tuple) else str(peer),
+            protocol=_protocol_word(self.settings.lmtp, session),
+            hostname=self.settings.hostname,
+            queue_id=queue_id,
+            sender=str(envelope.mail_from or ""),
+            when=time.time(),
+        )
+
+
+_TEMPFAIL = "451 4.3.0 Error: local delivery failed, try again later"
+
+
+def _protocol_word(lmtp: bool, session: Session) -> str:
+    """The RFC 3848 WITH keyword: SMTP, ESMTP or LMTP, with S when over TLS."""
+    word = "LMTP" if lmtp else ("ESMTP" if session.extended_smtp else "SMTP")
+    return word + ("S" if session.ssl is not None else "")
+
+
+def _copies(arrival: Arrival, recipients: list[Recipient]) -> list[Delivery]:
+    """One copy per account, even when several of its addresses were given."""
+    seen: set[int] = set()
+    copies = []
+    for recipient in recipients:
+        if recipient.account_id in seen:
+            continue
+        seen.add(recipient.account_id)
+        copies.append(
+            Delivery(recipient.account_id, INBOX, trace_prefix(arrival, recipient.address))
+        )
+    return copies

@@ -1,0 +1,45 @@
+"""The trace headers delivery puts in front of each copy (RFC 5321 §4.4)."""
+
+from __future__ import annotations
+
+import datetime
+import email.utils
+import re
+import time
+from dataclasses import dataclass
+
+__all__ = ["Arrival", "trace_prefix"]
+
+_UNSAFE = re.compile(r"[\x00-\x20\x7f]")
+
+
+@dataclass(frozen=True, slots=True)
+class Arrival:
+    """How a message reached us: who connected, what they said, over what."""
+
+    helo: str
+    peer: str
+    protocol: str  # RFC 3848 WITH keyword: SMTP, ESMTP, ESMTPS, LMTP, ...
+    hostname: str
+    queue_id: str
+    sender: str
+    when: float
+
+
+def _clean(text: str) -> str:
+    """Client-chosen words must not break the header (no spaces, CR, LF)."""
+    return _UNSAFE.sub("", text)[:255] or "unknown"
+
+
+def trace_prefix(arrival: Arrival, recipient: str) -> bytes:
+    """Return-Path, Delivered-To and Received for one recipient, CRLF-terminated."""
+    moment = datetime.datetime.fromtimestamp(arrival.when or time.time(), datetime.UTC)
+    date = email.utils.format_datetime(moment)
+    lines = [
+        f"Return-Path: <{_clean(arrival.sender) if arrival.sender else ''}>",
+        f"Delivered-To: {_clean(recipient)}",
+        f"Received: from {_clean(arrival.helo)} ([{_clean(arrival.peer)}])",
+        f"\tby {arrival.hostname} (hato) with {arrival.protocol} id {arrival.queue_id}",
+        f"\tfor <{_clean(recipient)}>; {date}",
+    ]
+    return ("\r\n".join(lines) + "\r\n").encode("utf-8", "replace")

@@ -1,0 +1,156 @@
+"""``hato serve``: first start, the listeners, and a graceful stop.
+
+Start: create the data dir, the database and (unless configured) a self-signed
+certificate; open every listener whose port is not 0; print one
+``hato: <service> listening on HOST:PORT`` line each, then ``hato: ready``.
+Stop (SIGTERM/SIGINT): stop accepting, let deliveries in flight finish (their
+250 goes out only once they are durable), close the sessions, close the store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import ssl
+import sys
+import weakref
+from collections.abc import Callable
+from typing import Any
+
+from hato.auth.authenticator import Authenticator
+from hato.auth.throttle import LoginThrottle
+from hato.config import Config
+from hato.delivery.inbound import InboundHandler, InboundSettings
+from hato.delivery.meta import message_meta
+from hato.demo import ensure_demo_account
+from hato.server.gate import ConnectionGate
+from hato.server.smtp import HatoLMTP, HatoSMTP
+from hato.server.trace import Tracer
+from hato.store import Store, open_store
+from hato.tls import ensure_certificate, server_context
+
+__all__ = ["Server", "run"]
+
+_DRAIN_SECONDS = 30.0
+
+
+class Server:
+    """Everything one ``hato serve`` process runs."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.store: Store | None = None
+        self.tls: ssl.SSLContext | None = None
+        self.gate = ConnectionGate(config.limits.connections_per_address)
+        self.tracer = Tracer() if config.trace else None
+        self._servers: list[asyncio.Server] = []
+        self._handlers: list[InboundHandler] = []
+        self._protocols: weakref.WeakSet[HatoSMTP] = weakref.WeakSet()
+        self.addresses: dict[str, tuple[str, int]] = {}
+
+    async def start(self, demo: bool = False) -> None:
+        config = self.config
+        config.data_dir.mkdir(parents=True, exist_ok=True)
+        cert, key = config.cert_paths()
+        ensure_certificate(cert, key, config.hostname)
+        self.tls = server_context(cert, key)
+        self.store = open_store(config.database_path, config.store_url)
+        self.authenticator = Authenticator(
+            self.store,
+            LoginThrottle(config.limits.login_delay_base, config.limits.login_delay_max),
+        )
+        if demo:
+            await ensure_demo_account(self.store, config.hostname)
+        for service in ("smtp", "lmtp"):
+            port = config.ports.get(service, 0)
+            if port:
+                await self._start_smtp_family(service, port)
+
+    async def _start_smtp_family(self, service: str, port: int) -> None:
+        assert self.store is not None
+        lmtp = service == "lmtp"
+        settings = InboundSettings(
+            hostname=self.config.hostname,
+            domains=self.config.local_domains,
+            max_recipients=self.config.limits.smtp_recipients,
+            lmtp=lmtp,
+            parse=message_meta,
+        )
+        handler = InboundHandler(self.store, settings)
+        self._handlers.append(handler)
+        factory = self._smtp_factory(service, handler, HatoLMTP if lmtp else HatoSMTP)
+        loop = asyncio.get_running_loop()
+        server = await loop.create_server(factory, self.config.host, port)
+        self._servers.append(server)
+        self.addresses[service] = server.sockets[0].getsockname()[:2]
+
+    def _smtp_factory(
+        self, service: str, handler: InboundHandler, cls: type[HatoSMTP]
+    ) -> Callable[[], HatoSMTP]:
+        limits = self.config.limits
+        options: dict[str, Any] = {
+            "service": service,
+            "gate": self.gate,
+            "tracer": self.tracer,
+            "line_length": limits.line_length,
+            "hostname": self.config.hostname,
+            "ident": "hato ESMTP" if service == "smtp" else "hato LMTP",
+            "data_size_limit": limits.message_size,
+            "enable_SMTPUTF8": True,
+            "tls_context": self.tls if service == "smtp" else None,
+            "timeout": limits.idle_timeout,
+            "auth_exclude_mechanism": ["LOGIN", "PLAIN"],
+            "command_call_limit": {"*": limits.commands_per_connection},
+        }
+
+        def factory() -> HatoSMTP:
+            protocol = cls(handler, **options)
+            self._protocols.add(protocol)
+            return protocol
+
+        return factory
+
+    async def stop(self) -> None:
+        for server in self._servers:
+            server.close()
+        deadline = asyncio.get_running_loop().time() + _DRAIN_SECONDS
+        while any(h.in_flight for h in self._handlers):
+            if asyncio.get_running_loop().time() > deadline:
+                break
+            await asyncio.sleep(0.05)
+        for protocol in list(self._protocols):
+            if protocol.transport is not None:
+                protocol.transport.close()
+        await asyncio.sleep(0)
+        if self.store is not None:
+            await self.store.close()
+
+
+def _announce(server: Server) -> None:
+    for service, (host, port) in server.addresses.items():
+        print(f"hato: {service} listening on {host}:{port}", flush=True)
+    print("hato: ready", flush=True)
+
+
+async def _serve(config: Config, demo: bool) -> int:
+    server = Server(config)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        await server.start(demo=demo)
+    except OSError as exc:
+        print(f"hato: cannot start: {exc}", file=sys.stderr, flush=True)
+        await server.stop()
+        return 1
+    _announce(server)
+    await stop.wait()
+    print("hato: stopping", flush=True)
+    await server.stop()
+    print("hato: stopped", flush=True)
+    return 0
+
+
+def run(config: Config, demo: bool = False) -> int:
+    return asyncio.run(_serve(config, demo))

@@ -1,0 +1,163 @@
+"""The listener runner that POP3 and IMAP adapters share.
+
+Theory of operation. A ``StreamListener`` accepts TCP connections (wrapping
+them in TLS at once for the implicit-TLS ports), refuses addresses over their
+connection limit, and hands each accepted client to a protocol adapter as a
+``Connection``. The adapter reads chunks of bytes, feeds its sans-IO core, and
+writes what the core produces. ``Connection`` enforces the idle timeout, the
+trace, and a safe STARTTLS: bytes the client pipelined after the STARTTLS
+command are discarded, never read as if they had come over TLS (the
+CVE-2011-0411 class of bug; RFC 3207 §4.2, RFC 2595 §3.1).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ssl
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from hato.server.gate import ConnectionGate
+from hato.server.trace import SessionTrace, Tracer, session_trace
+
+__all__ = ["Connection", "ConnectionClosed", "ListenerOptions", "StreamListener"]
+
+_CHUNK = 65536
+
+
+class ConnectionClosed(Exception):
+    """The peer went away, or stayed silent past the idle timeout."""
+
+
+@dataclass(frozen=True, slots=True)
+class ListenerOptions:
+    service: str
+    host: str
+    port: int
+    implicit_tls: bool
+    tls_context: ssl.SSLContext | None
+    idle_timeout: float
+    too_many_connections: bytes
+
+
+class Connection:
+    """One client, as a protocol adapter sees it."""
+
+    def __init__(
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        options: ListenerOptions,
+        trace: SessionTrace,
+    ) -> None:
+        self._reader = reader
+        self._writer = writer
+        self._options = options
+        self.trace = trace
+        peer = writer.get_extra_info("peername") or ("", 0)
+        self.peer: str = str(peer[0])
+        self.secure = options.implicit_tls
+        self.closing = False
+
+    @property
+    def can_start_tls(self) -> bool:
+        return not self.secure and self._options.tls_context is not None
+
+    async def read(self) -> bytes:
+        """The next chunk from the client; ConnectionClosed on EOF or idle timeout."""
+        try:
+            async with asyncio.timeout(self._options.idle_timeout):
+                data = await self._reader.read(_CHUNK)
+        except (TimeoutError, ConnectionError, ssl.SSLError) as exc:
+            raise ConnectionClosed(str(exc)) from exc
+        if not data:
+            raise ConnectionClosed("end of stream")
+        return data
+
+    async def write(self, data: bytes) -> None:
+        if not data:
+            return
+        try:
+            self._writer.write(data)
+            await self._writer.drain()
+        except (ConnectionError, ssl.SSLError) as exc:
+            raise ConnectionClosed(str(exc)) from exc
+
+    async def start_tls(self) -> None:
+        """Upgrade to TLS, dropping any plaintext the client pipelined."""
+        assert self._options.tls_context is not None
+        self._discard_buffered()
+        try:
+            await self._writer.start_tls(self._options.tls_context)
+        except (ConnectionError, ssl.SSLError, TimeoutError) as exc:
+            raise ConnectionClosed(f"TLS handshake failed: {exc}") from exc
+        self._discard_buffered()
+        self.secure = True
+
+    def _discard_buffered(self) -> None:
+        # asyncio has no public way to drop a StreamReader's buffer; the bytes in
+        # it arrived in plaintext before the handshake and must never be used.
+        buffer = getattr(self._reader, "_buffer", None)
+        if isinstance(buffer, bytearray) and buffer:
+            self.trace.note(f"discarded {len(buffer)} pipelined plaintext bytes")
+            buffer.clear()
+
+    async def close(self) -> None:
+        self.closing = True
+        self._writer.close()
+        with contextlib.suppress(ConnectionError, ssl.SSLError, TimeoutError):
+            async with asyncio.timeout(5):
+                await self._writer.wait_closed()
+
+
+Handler = Callable[[Connection], Awaitable[None]]
+
+
+class StreamListener:
+    """Accepts clients for one service and runs ``handler`` for each."""
+
+    def __init__(
+        self,
+        options: ListenerOptions,
+        handler: Handler,
+        gate: ConnectionGate,
+        tracer: Tracer | None,
+    ) -> None:
+        self.options = options
+        self._handler = handler
+        self._gate = gate
+        self._tracer = tracer
+        self._server: asyncio.Server | None = None
+        self.connections: set[Connection] = set()
+
+    async def start(self) -> tuple[str, int]:
+        tls = self.options.tls_context if self.options.implicit_tls else None
+        self._server = await asyncio.start_server(
+            self._accept, self.options.host, self.options.port, ssl=tls, limit=_CHUNK
+        )
+        host, port = self._server.sockets[0].getsockname()[:2]
+        return str(host), int(port)
+
+    def stop_accepting(self) -> None:
+        if self._server is not None:
+            self._server.close()
+
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        peer = str((writer.get_extra_info("peername") or ("",))[0])
+        if not self._gate.enter(peer):
+            writer.write(self.options.too_many_connections)
+            writer.close()
+            return
+        trace = session_trace(self._tracer, self.options.service, peer)
+        connection = Connection(reader, writer, self.options, trace)
+        self.connections.add(connection)
+        try:
+            await self._handler(connection)
+        except ConnectionClosed as exc:
+            trace.note(f"closed: {exc}")
+        finally:
+            self.connections.discard(connection)
+            self._gate.leave(peer)
+            await connection.close()
+            trace.note("disconnected")

@@ -1,0 +1,198 @@
+"""aiosmtpd's SMTP and LMTP protocols, fitted with hato's shared machinery.
+
+aiosmtpd owns the SMTP grammar (RFC 5321) and calls our handlers. This module
+adds what hato needs on every SMTP-family listener: the per-address connection
+gate, ``--trace`` with AUTH payloads and message bodies kept out of the log,
+and RFC 2034 enhanced status codes on every reply that lacks one (aiosmtpd's
+built-in replies carry none).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from aiosmtpd.lmtp import LMTP
+from aiosmtpd.smtp import SMTP
+
+from hato.server.gate import ConnectionGate
+from hato.server.trace import REDACTED, SessionTrace, Tracer, session_trace
+
+__all__ = ["HatoLMTP", "HatoSMTP", "enhance"]
+
+#: The enhanced code for each basic code that aiosmtpd sends bare (RFC 3463).
+_ENHANCED = {
+    "221": "2.0.0",
+    "235": "2.7.0",
+    "250": "2.0.0",
+    "421": "4.3.0",
+    "450": "4.2.0",
+    "451": "4.3.0",
+    "452": "4.5.3",
+    "454": "4.7.0",
+    "500": "5.5.2",
+    "501": "5.5.4",
+    "502": "5.5.1",
+    "503": "5.5.1",
+    "504": "5.5.4",
+    "530": "5.7.0",
+    "535": "5.7.8",
+    "550": "5.0.0",
+    "552": "5.3.4",
+    "553": "5.1.3",
+    "554": "5.0.0",
+    "555": "5.5.4",
+}
+_HAS_ENHANCED = re.compile(r"^\d{3}[ -][245]\.\d{1,3}\.\d{1,3}\b")
+
+
+def enhance(line: str) -> str:
+    """Give a reply line an RFC 2034 enhanced status code if it has none."""
+    if _HAS_ENHANCED.match(line) or len(line) < 3:
+        return line
+    code = _ENHANCED.get(line[:3])
+    if code is None:
+        return line
+    separator = line[3:4] or " "
+    return f"{line[:3]}{separator}{code} {line[4:]}".rstrip()
+
+
+class _TraceReader:
+    """Turns received bytes into trace lines, hiding secrets and message bodies."""
+
+    def __init__(self, trace: SessionTrace) -> None:
+        self.trace = trace
+        self.pending = b""
+        self.in_data = False
+        self.data_octets = 0
+        self.expect_sasl = False
+
+    def feed(self, data: bytes) -> None:
+        self.pending += data
+        *lines, self.pending = self.pending.split(b"\r\n")
+        if len(self.pending) > 4096:
+            self.pending = self.pending[-4096:]
+        for line in lines:
+            self._line(line)
+
+    def _line(self, line: bytes) -> None:
+        if self.in_data:
+            if line == b".":
+                self.in_data = False
+                self.trace.client(f"[message of {self.data_octets} octets]")
+                self.trace.client(".")
+            else:
+                self.data_octets += len(line) + 2
+            return
+        if self.expect_sasl:
+            self.expect_sasl = False
+            self.trace.client(REDACTED)
+            return
+        words = line.split(b" ", 2)
+        if words[0].upper() == b"AUTH" and len(words) > 2:
+            line = b"AUTH " + words[1] + b" " + REDACTED.encode()
+        self.trace.client(line)
+
+    def server_said(self, reply: str) -> None:
+        if reply.startswith("354"):
+            self.in_data = True
+            self.data_octets = 0
+        self.expect_sasl = reply.startswith("334")
+
+
+class HatoSMTP(SMTP):
+    """An aiosmtpd SMTP session with hato's gate, trace and enhanced codes."""
+
+    def __init__(
+        self,
+        handler: Any,
+        *,
+        service: str,
+        gate: ConnectionGate,
+        tracer: Tracer | None,
+        line_length: int,
+        **kwargs: Any,
+    ) -> None:
+        self.line_length_limit = line_length  # read by SMTP.__init__ for its StreamReader
+        super().__init__(handler, **kwargs)
+        self.command_size_limits = self.command_size_limits.copy()
+        self.__service = service
+        self.__gate = gate
+        self.__tracer = tracer
+        self.__peer = ""
+        self.__refused = False
+        self.__bare_replies = False
+        self.__trace_reader: _TraceReader | None = None
+
+    def connection_made(self, transport: Any) -> None:
+        if self.transport is None:
+            peer = transport.get_extra_info("peername") or ("",)
+            self.__peer = str(peer[0])
+            if not self.__gate.enter(self.__peer):
+                self.__refused = True
+                transport.write(b"421 4.7.0 Too many connections from your address\r\n")
+                transport.close()
+                return
+            trace = session_trace(self.__tracer, self.__service, self.__peer)
+            if trace.enabled:
+                self.__trace_reader = _TraceReader(trace)
+        super().connection_made(transport)
+
+    def connection_lost(self, error: Exception | None) -> None:
+        if self.__refused:
+            return
+        self.__gate.leave(self.__peer)
+        if self.__trace_reader is not None:
+            self.__trace_reader.trace.note("disconnected")
+        super().connection_lost(error)
+
+    def eof_received(self) -> bool | None:
+        if self.__refused:
+            return False
+        result: bool | None = super().eof_received()
+        return result
+
+    def data_received(self, data: bytes) -> None:
+        if self.__refused:
+            return
+        if self.__trace_reader is not None:
+            self.__trace_reader.feed(data)
+        super().data_received(data)
+
+    async def push(self, status: str | bytes) -> None:
+        text = status.decode("utf-8", "replace") if isinstance(status, bytes) else status
+        lines = text.split("\r\n")
+        if not self.__bare_replies:
+            lines = [enhance(line) for line in lines]
+        text = "\r\n".join(lines)
+        if self.__trace_reader is not None:
+            self.__trace_reader.trace.server(text)
+            self.__trace_reader.server_said(lines[-1])
+        await super().push(text)
+
+    async def smtp_EHLO(self, hostname: str) -> None:
+        await self._bare(super().smtp_EHLO(hostname))
+
+    async def smtp_HELO(self, hostname: str) -> None:
+        await self._bare(super().smtp_HELO(hostname))
+
+    async def _bare(self, replies: Any) -> None:
+        """EHLO/HELO replies carry no enhanced codes (RFC 2034 §3)."""
+        self.__bare_replies = True
+        try:
+            await replies
+        finally:
+            self.__bare_replies = False
+
+
+class HatoLMTP(HatoSMTP, LMTP):
+    """LMTP (RFC 2033): LHLO instead of EHLO, one DATA reply per recipient."""
+
+    async def smtp_LHLO(self, hostname: str) -> None:
+        await self._bare(LMTP.smtp_LHLO(self, hostname))
+
+    async def smtp_EHLO(self, hostname: str) -> None:
+        await LMTP.smtp_EHLO(self, hostname)
+
+    async def smtp_HELO(self, hostname: str) -> None:
+        await LMTP.smtp_HELO(self, hostname)

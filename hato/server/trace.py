@@ -1,0 +1,73 @@
+"""``--trace``: every session's exchange, one line each way, secrets redacted.
+
+Lines go to standard error as ``hato: trace <service>#<n> C: ...`` (client)
+or ``S: ...`` (server). Protocol code decides what is secret and passes the
+redacted form; this module only numbers sessions and writes lines.
+"""
+
+from __future__ import annotations
+
+import itertools
+import sys
+from typing import TextIO
+
+__all__ = ["REDACTED", "SessionTrace", "Tracer"]
+
+REDACTED = "[REDACTED]"
+_MAX_SHOWN = 500
+
+
+def _printable_lines(line: bytes | str) -> list[str]:
+    text = line.decode("utf-8", "backslashreplace") if isinstance(line, bytes) else line
+    return [_printable(part) for part in text.rstrip("\r\n").split("\r\n")]
+
+
+def _printable(text: str) -> str:
+    if len(text) > _MAX_SHOWN:
+        text = f"{text[:_MAX_SHOWN]}... ({len(text)} characters)"
+    return text if text.isprintable() else text.encode("unicode_escape").decode("ascii")
+
+
+class SessionTrace:
+    """The trace of one session; a no-op when tracing is off."""
+
+    def __init__(self, tracer: Tracer | None, label: str) -> None:
+        self._tracer = tracer
+        self.label = label
+
+    @property
+    def enabled(self) -> bool:
+        return self._tracer is not None
+
+    def client(self, line: bytes | str) -> None:
+        if self._tracer is not None:
+            self._tracer.write(self.label, "C", line)
+
+    def server(self, line: bytes | str) -> None:
+        if self._tracer is not None:
+            self._tracer.write(self.label, "S", line)
+
+    def note(self, text: str) -> None:
+        if self._tracer is not None:
+            self._tracer.write(self.label, "*", text)
+
+
+class Tracer:
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self._stream = stream
+        self._numbers = itertools.count(1)
+
+    def session(self, service: str, peer: str) -> SessionTrace:
+        trace = SessionTrace(self, f"{service}#{next(self._numbers)}")
+        trace.note(f"connection from {peer}")
+        return trace
+
+    def write(self, label: str, direction: str, line: bytes | str) -> None:
+        stream = self._stream or sys.stderr
+        for part in _printable_lines(line):
+            stream.write(f"hato: trace {label} {direction}: {part}\n")
+        stream.flush()
+
+
+def session_trace(tracer: Tracer | None, service: str, peer: str) -> SessionTrace:
+    return tracer.session(service, peer) if tracer else SessionTrace(None, service)

@@ -1,0 +1,173 @@
+"""Run a real ``hato serve`` process on free loopback ports, as users would."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import queue
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hato.store import Store, open_store
+
+SERVICES = ("smtp", "submission", "submissions", "lmtp", "pop3", "pop3s", "imap", "imaps")
+CONFIG = """\
+hostname = "mail.test"
+domains = ["example.org", "localhost"]
+{extra}
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def hato(*args: str, data_dir: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    """Run one ``hato`` command to completion."""
+    return subprocess.run(
+        [sys.executable, "-m", "hato", *args, "--data-dir", str(data_dir)],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+@dataclass
+class HatoProcess:
+    data_dir: Path
+    services: Iterable[str] = ("smtp", "lmtp")
+    extra_config: str = ""
+    args: tuple[str, ...] = ()
+    ports: dict[str, int] = field(default_factory=dict)
+    process: subprocess.Popen[str] | None = None
+    output: list[str] = field(default_factory=list)
+    _lines: queue.Queue[str | None] = field(default_factory=queue.Queue)
+    _reader: threading.Thread | None = None
+
+    @property
+    def config_path(self) -> Path:
+        return self.data_dir.parent / f"{self.data_dir.name}.toml"
+
+    def add_user(self, name: str, password: str, *flags: str) -> None:
+        self.config_path.write_text(CONFIG.format(extra=self.extra_config))
+        done = hato(
+            "user", "add", name, "--password-stdin", *flags,
+            "--config", str(self.config_path), data_dir=self.data_dir, stdin=password + "\n",
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+
+    def start(self) -> HatoProcess:
+        self.config_path.write_text(CONFIG.format(extra=self.extra_config))
+        if not self.ports:
+            self.ports = {service: free_port() for service in self.services}
+        port_args = [f"--{s}={self.ports.get(s, 0)}" for s in SERVICES]
+        command = [sys.executable, "-m", "hato", "serve", "--data-dir", str(self.data_dir)]
+        command += ["--config", str(self.config_path), *port_args, *self.args]
+        self.process = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+        self._lines = queue.Queue()
+        self._reader = threading.Thread(target=self._read_output, daemon=True)
+        self._reader.start()
+        try:
+            self.wait_for("hato: ready")
+        except AssertionError:
+            self.kill()
+            raise
+        return self
+
+    def _read_output(self) -> None:
+        assert self.process is not None and self.process.stdout is not None
+        for line in self.process.stdout:
+            self._lines.put(line.rstrip("\n"))
+        self._lines.put(None)
+
+    def wait_for(self, marker: str, timeout: float = 30) -> str:
+        """Wait until hato prints a line starting with ``marker``; return it."""
+        deadline = time.monotonic() + timeout
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                line = self._lines.get(timeout=left)
+            except queue.Empty:
+                break
+            if line is None:
+                break
+            self.output.append(line)
+            if line.startswith(marker):
+                return line
+        raise AssertionError(f"hato did not say {marker!r}: {self.output}")
+
+    def _drain(self) -> None:
+        if self._reader is not None:
+            self._reader.join(timeout=10)
+        while not self._lines.empty():
+            line = self._lines.get()
+            if line is not None:
+                self.output.append(line)
+
+    def stop(self, sig: int = signal.SIGTERM) -> int:
+        assert self.process is not None
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self._drain()
+        assert self.process.stdout is not None
+        self.process.stdout.close()
+        return self.process.returncode
+
+    def kill(self) -> None:
+        assert self.process is not None
+        os.kill(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+        self._drain()
+        assert self.process.stdout is not None
+        self.process.stdout.close()
+
+
+def read_store(data_dir: Path, work: object) -> object:
+    """Run ``work(store)`` (a coroutine function) against the data dir's store."""
+
+    async def run() -> object:
+        store: Store = open_store(data_dir / "hato.sqlite3")
+        try:
+            return await work(store)  # type: ignore[operator]
+        finally:
+            await store.close()
+
+    return asyncio.run(run())
+
+
+def inbox_messages(data_dir: Path, user: str) -> list[bytes]:
+    """Every message in ``user``'s INBOX, in UID order."""
+
+    async def work(store: Store) -> list[bytes]:
+        account = await store.get_account(user)
+        assert account is not None
+        box = store.mailstore(account.id)
+        inbox = await box.get_mailbox("INBOX")
+        assert inbox is not None
+        out = []
+        for summary in await box.messages(inbox.id):
+            content = await box.read_message(inbox.id, summary.uid)
+            assert content is not None
+            out.append(content)
+        return out
+
+    result = read_store(data_dir, work)
+    assert isinstance(result, list)
+    return result
