@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email.utils
 import re
+import unicodedata
 
 from hato.mime._headers import Field, first, text
 from hato.mime._model import Address, Columns, Envelope
@@ -39,6 +40,13 @@ def base_subject(subject: str) -> str:
         return subject
 
 
+def casemap(value: str) -> str:
+    """A sort key for i;unicode-casemap (RFC 5051 §2): upper case (for titlecase), NFKD."""
+    if value.isascii():
+        return value.upper()
+    return unicodedata.normalize("NFKD", value.upper())
+
+
 def _strip_leaders(subject: str) -> str:
     while match := _LEADER.match(subject):
         subject = subject[match.end() :]
@@ -56,12 +64,12 @@ def build_columns(pairs: list[Field], envelope: Envelope) -> Columns:
         from_=_search_text(envelope.from_),
         to=_search_text(envelope.to),
         cc=_search_text(envelope.cc),
-        sort_subject=base.casefold(),
-        sort_from=_first_mailbox(envelope.from_),
-        sort_to=_first_mailbox(envelope.to),
-        sort_cc=_first_mailbox(envelope.cc),
-        sort_display_from=_display(envelope.from_),
-        sort_display_to=_display(envelope.to),
+        sort_subject=casemap(base),
+        sort_from=casemap(_first_mailbox(envelope.from_)),
+        sort_to=casemap(_first_mailbox(envelope.to)),
+        sort_cc=casemap(_first_mailbox(envelope.cc)),
+        sort_display_from=casemap(_display(envelope.from_)),
+        sort_display_to=casemap(_display(envelope.to)),
         date=_epoch(first(pairs, "date")),
         message_id=_first_id(first(pairs, "message-id")),
         in_reply_to=_first_id(first(pairs, "in-reply-to")),
@@ -82,7 +90,7 @@ def _search_text(addrs: tuple[Address, ...]) -> str:
 
 def _first_mailbox(addrs: tuple[Address, ...]) -> str:
     """RFC 5256 §3: the addr-mailbox of the first address (a group's name, as Dovecot)."""
-    return decode_words(addrs[0][2] or "").casefold() if addrs else ""
+    return decode_words(addrs[0][2] or "") if addrs else ""
 
 
 def _display(addrs: tuple[Address, ...]) -> str:
@@ -91,9 +99,9 @@ def _display(addrs: tuple[Address, ...]) -> str:
         return ""
     name, _adl, mailbox, host = addrs[0]
     if name and (shown := decode_words(name).strip()):
-        return shown.casefold()
+        return shown
     spec = (mailbox or "") if host is None else f"{mailbox}@{host}"
-    return decode_words(spec).casefold()
+    return decode_words(spec)
 
 
 def _epoch(value: bytes | None) -> int | None:

@@ -1,0 +1,122 @@
+"""Header columns: SORT orders from imaptest's scripts, base subjects, dates and ids."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from hato.mime import Columns, base_subject, decode_words, parse_message
+from tests.mime.imapwire import IMAPTEST, load_mbox
+
+
+def _expected_sorts(script: str) -> dict[str, list[int]]:
+    """``ok sort (KEYS) ...`` followed by ``* sort N N ...`` -> {KEYS: [N, ...]}."""
+    text = (IMAPTEST / script).read_text()
+    pairs = re.findall(r"ok sort \(([^)]*)\) us-ascii all\n\* sort ([\d ]+)", text)
+    return {keys: [int(n) for n in numbers.split()] for keys, numbers in pairs}
+
+
+def _sort(columns: list[Columns], keys: str, sizes: list[int]) -> list[int]:
+    """SORT by our columns (RFC 5256 §3); ties by sequence number, as arrival here."""
+    order = list(range(1, len(columns) + 1))
+    words = keys.lower().split()
+    criteria: list[tuple[str, bool]] = []
+    reverse = False
+    for word in words:
+        if word == "reverse":
+            reverse = True
+            continue
+        criteria.append((word, reverse))
+        reverse = False
+    for key, backwards in reversed(criteria):
+        order.sort(key=lambda n: _key(columns[n - 1], key, sizes[n - 1], n), reverse=backwards)
+    return order
+
+
+def _key(columns: Columns, key: str, size: int, number: int) -> str | int:
+    if key == "arrival":
+        return number
+    if key == "size":
+        return size
+    name = {"displayfrom": "sort_display_from", "displayto": "sort_display_to"}.get(key)
+    return str(getattr(columns, name or f"sort_{key}"))
+
+
+SORT_SCRIPTS = ["sort-subject", "sort-display-from", "sort-display-to", "sort-addresses"]
+SORT_CASES = [
+    pytest.param(script, keys, order, id=f"{script}:{keys}")
+    for script in SORT_SCRIPTS
+    for keys, order in _expected_sorts(script).items()
+]
+
+
+@pytest.mark.parametrize(("script", "keys", "expected"), SORT_CASES)
+def test_sort_matches_dovecot(script: str, keys: str, expected: list[int]) -> None:
+    messages = load_mbox(script)
+    columns = [parse_message(raw).columns for raw in messages]
+    assert _sort(columns, keys, [len(raw) for raw in messages]) == expected
+
+
+def test_sort_cases_are_found() -> None:
+    assert len(SORT_CASES) >= 12
+
+
+@pytest.mark.parametrize(
+    ("subject", "base"),
+    [
+        ("Re: hello", "hello"),
+        ("RE: Re: re:hello", "hello"),
+        ("Fwd: [list] Re: x (fwd)", "x"),
+        ("[list] hello", "hello"),
+        ("[list]", "[list]"),
+        ("[fwd: [list] topic]", "topic"),
+        ("re: [fwd: [fwd: re: [fwd: babylon]]]", "babylon"),
+        ("Re : spaced leader", "spaced leader"),
+        ("Rex: not a leader", "Rex: not a leader"),
+        ("  spaced \t  out  ", "spaced out"),
+        ("fw: fwd: FW[tag]: x", "x"),
+        ("Ad: Re: x", "Ad: Re: x"),
+        ("", ""),
+    ],
+)
+def test_base_subject(subject: str, base: str) -> None:
+    assert base_subject(subject) == base
+
+
+def test_decode_words() -> None:
+    assert decode_words("=?utf-8?q?caf=C3=A9?= =?utf-8?b?w6k=?= x") == "café\u00e9 x"
+    assert decode_words("a =?iso-8859-1?q?=E9?=") == "a é"
+    assert decode_words("=?x-unknown?q?abc?=") == "abc"
+    assert decode_words("=?utf-8?b?!!!?=") in ("=?utf-8?b?!!!?=", "!!!", "")
+    assert decode_words("8bit \udce9") == "8bit é"
+
+
+def test_columns_of_a_message() -> None:
+    raw = (
+        b"Subject: =?utf-8?q?Re=3A_caf=C3=A9?=\r\n"
+        b"From: =?utf-8?q?J=C3=B6rg?= <Joerg@Example.org>\r\n"
+        b"To: undisclosed:;\r\nCc: b@c, d@e\r\n"
+        b"Date: Thu, 15 Feb 2007 01:02:03 +0200\r\n"
+        b"Message-ID: <a@b>\r\nIn-Reply-To: <x@y> (comment)\r\n"
+        b"References: <1@x>\r\n <2@x>  <3\r\n @x>\r\n\r\nbody\r\n"
+    )
+    columns = parse_message(raw).columns
+    assert columns.subject == "Re: café"
+    assert columns.base_subject == "café"
+    assert columns.sort_subject == "CAFE\u0301"
+    assert columns.from_ == "Jörg <Joerg@Example.org>"
+    assert columns.sort_from == "JOERG"
+    assert columns.sort_display_from == "JO\u0308RG"
+    assert columns.sort_to == "UNDISCLOSED"
+    assert columns.sort_cc == "B"
+    assert columns.cc == "b@c, d@e"
+    assert columns.date == 1171494123
+    assert columns.message_id == "<a@b>"
+    assert columns.in_reply_to == "<x@y>"
+    assert columns.references == ("<1@x>", "<2@x>", "<3@x>")
+
+
+def test_columns_without_headers() -> None:
+    columns = parse_message(b"Date: not a date\r\n\r\n").columns
+    assert columns == Columns()
