@@ -155,3 +155,15 @@ def test_arbitrary_bytes_never_raise_and_resynchronise(junk: bytes, cuts: list[i
             break
         seen.extend(events(reader, b"\r\n" + b"x" * 40 + b"\r\nZ9 NOOP\r\n"))
     assert Noop("Z9") in seen
+
+
+def test_command_size_cap_counts_all_literals() -> None:
+    reader = ImapReader(max_literal=10, max_command=25)
+    found = events(reader, b"A1 APPEND x {10+}\r\n0123456789 {10}\r\n")
+    assert isinstance(found[0], ParseError) and found[0].code == "TOOBIG"
+    assert events(reader, b"A2 NOOP\r\n") == [Noop("A2")]
+
+
+def test_bad_command_wording() -> None:
+    error = ParseError.bad_command("A13", "FETCH", "Invalid messageset")
+    assert error.to_bytes() == b"A13 BAD Error in IMAP command FETCH: Invalid messageset\r\n"

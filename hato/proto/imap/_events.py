@@ -32,6 +32,13 @@ class ParseError:
     text: str
     code: str | None = None
 
+    @classmethod
+    def bad_command(cls, tag: str, name: str, detail: str) -> ParseError:
+        """Dovecot's wording for a refused argument, e.g. the dispatcher's
+        `bad_command(tag, "FETCH", "Invalid messageset")` for a number beyond
+        the message count (RFC 3501 §9 seq-number)."""
+        return cls(tag, "BAD", f"Error in IMAP command {name}: {detail}")
+
     def to_bytes(self) -> bytes:
         """The response line, CRLF included (RFC 3501 §7.1)."""
         code = f"[{self.code}] " if self.code else ""

@@ -45,9 +45,16 @@ class _Mode(Enum):
 class ImapReader:
     """The receiving half of the IMAP server core; no I/O of its own."""
 
-    def __init__(self, *, max_line: int = 64 * 1024, max_literal: int = 64 * 1024 * 1024) -> None:
+    def __init__(
+        self,
+        *,
+        max_line: int = 64 * 1024,
+        max_literal: int = 64 * 1024 * 1024,
+        max_command: int = 256 * 1024 * 1024,
+    ) -> None:
         self.max_line = max_line
         self.max_literal = max_literal
+        self.max_command = max_command  # all literals of one command (MULTIAPPEND)
         self.utf8 = False  # set once the client has ENABLEd UTF8=ACCEPT (RFC 6855)
         self._buf = bytearray()
         self._scanned = 0  # bytes of _buf known to hold no LF
@@ -181,7 +188,8 @@ class ImapReader:
 
     def _literal_header(self, line: bytes, size: int, nonsync: bool) -> Event | None:
         first = self._parts[0] if self._parts else line
-        if size > self.max_literal:
+        held = sum(len(part) for part in self._parts)
+        if size > self.max_literal or held + size > self.max_command:
             return self._refuse_literal(first, size, nonsync)
         self._parts.append(line + b"\r\n")
         self._literal = size
