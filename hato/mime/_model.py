@@ -82,8 +82,9 @@ class Columns:
 
     ``subject``/``from_``/``to``/``cc`` are RFC 2047-decoded for substring search. The
     ``sort_*`` keys are mapped as i;unicode-casemap does (RFC 5051: upper case, NFKD), so
-    a store can ORDER BY them with a plain binary collation: ``sort_subject`` is the base subject (RFC 5256 §2.1),
-    ``sort_from``/``sort_to``/``sort_cc`` the first address's mailbox (RFC 5256 §3),
+    a store can ORDER BY them with a plain binary collation: ``sort_subject`` is the base
+    subject (RFC 5256 §2.1), ``sort_from``/``sort_to``/``sort_cc`` the first address's
+    mailbox (RFC 5256 §3),
     ``sort_display_from``/``sort_display_to`` the display name or else the address
     (RFC 5957 §3). ``date`` is the Date header as a UTC epoch, None if missing or invalid.
     """
