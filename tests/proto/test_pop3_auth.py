@@ -89,7 +89,9 @@ def test_commands_before_login_are_unknown() -> None:
     session = Session()
     assert session("STAT") == "-ERR Unknown command.\r\n"
     assert session("NOOP") == "-ERR Unknown command.\r\n"
-    assert session("LIST") == "-ERR Unknown command.\r\n" + "-ERR Too many invalid bad commands.\r\n"
+    assert (
+        session("LIST") == "-ERR Unknown command.\r\n" + "-ERR Too many invalid bad commands.\r\n"
+    )
     assert session.closed
 
 

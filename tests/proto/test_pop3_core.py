@@ -29,7 +29,9 @@ def lines(*texts: str) -> str:
 def test_stat_list_uidl(pop: Session) -> None:
     sizes = [len(m) for _, m in MESSAGES]
     assert pop("STAT") == f"+OK 3 {sum(sizes)}\r\n"
-    assert pop("LIST") == lines("+OK 3 messages:", *(f"{i} {s}" for i, s in enumerate(sizes, 1)), ".")
+    assert pop("LIST") == lines(
+        "+OK 3 messages:", *(f"{i} {s}" for i, s in enumerate(sizes, 1)), "."
+    )
     assert pop("UIDL") == lines("+OK", "1 uid-a", "2 uid-b", "3 uid-c", ".")
     assert pop("LIST 3") == f"+OK 3 {sizes[2]}\r\n"
     assert pop("UIDL 2") == "+OK 2 uid-b\r\n"
@@ -40,7 +42,9 @@ def test_dele_hides_at_once_and_rset_undoes(pop: Session) -> None:
     size_b = len(MESSAGES[1][1])
     total = sum(len(m) for _, m in MESSAGES)
     assert pop("STAT") == f"+OK 2 {total - size_b}\r\n"
-    assert pop("LIST") == lines("+OK 2 messages:", f"1 {len(MESSAGES[0][1])}", f"3 {len(MESSAGES[2][1])}", ".")
+    assert pop("LIST") == lines(
+        "+OK 2 messages:", f"1 {len(MESSAGES[0][1])}", f"3 {len(MESSAGES[2][1])}", "."
+    )
     assert pop("UIDL") == lines("+OK", "1 uid-a", "3 uid-c", ".")
     for command in ("LIST 2", "UIDL 2", "RETR 2", "TOP 2 0", "DELE 2"):
         assert pop(command) == "-ERR Message is deleted.\r\n"
