@@ -57,9 +57,17 @@ def is_self_introduction(text: str) -> bool:
     return False
 
 
+_LEADING_CLOSING = re.compile(
+    r"^((best|kind|warm|warmest)\s+regards|regards|best|thanks|thank\s+you|cheers|sincerely"
+    r"|yours(\s+(truly|sincerely))?|以上|敬具|よろしくお願い(いた|致)?します)\s*[,、，。.]\s*",
+    re.IGNORECASE,
+)
+
+
 def _core(text: str) -> str:
-    """Strip signature dashes and a trailing 「より」「拝」 from a closing line."""
+    """Strip signature dashes, a leading "Regards," and a trailing 「より」「拝」."""
     text = text.strip().strip("-—–―~〜 \u3000").strip()
+    text = _LEADING_CLOSING.sub("", text)
     return re.sub(r"(より|から|拝)$", "", text).strip()
 
 
