@@ -78,14 +78,20 @@ def build_columns(pairs: list[Field], envelope: Envelope) -> Columns:
 
 
 def _search_text(addrs: tuple[Address, ...]) -> str:
-    """``Name <mailbox@host>, ...`` with encoded-words decoded, for SEARCH FROM/TO/CC."""
+    """``Name <mailbox@host>, group: a@b;`` with encoded-words decoded, for SEARCH."""
     out: list[str] = []
     for name, _adl, mailbox, host in addrs:
         if mailbox is None:
-            continue  # group end
+            out.append(";")  # group end
+            continue
+        if out and not out[-1].endswith(": "):
+            out.append(", ")
+        if host is None and name is None:
+            out.append(f"{mailbox}: ")  # group start
+            continue
         spec = mailbox if host is None else f"{mailbox}@{host}"
         out.append(f"{decode_words(name)} <{spec}>" if name else spec)
-    return decode_words(", ".join(out))
+    return decode_words("".join(out).replace(": ;", ":;"))
 
 
 def _first_mailbox(addrs: tuple[Address, ...]) -> str:

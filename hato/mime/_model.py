@@ -160,7 +160,19 @@ def _env_in(data: list[Any]) -> Envelope:
     return Envelope(data[0], data[1], from_, sender, reply_to, to, cc, bcc, data[8], data[9])
 
 
+# A part's list ends at its last non-default field; these are the defaults to restore.
+_PART_DEFAULTS: list[Any] = [0, 0, 0, "text", "plain", [], None, None, None, 0, 0, None, None]
+_PART_DEFAULTS += [[], [], None, None, [], None]
+
+
 def _part_out(part: BodyPart) -> list[Any]:
+    out = _part_fields(part)
+    while len(out) > 3 and out[-1] == _PART_DEFAULTS[len(out) - 1]:
+        out.pop()
+    return out
+
+
+def _part_fields(part: BodyPart) -> list[Any]:
     return [
         part.header_offset,
         part.body_offset,
@@ -189,6 +201,7 @@ def _params_in(data: list[list[str]]) -> Params:
 
 
 def _part_in(d: list[Any]) -> BodyPart:
+    d = d + _PART_DEFAULTS[len(d) :]
     return BodyPart(
         header_offset=d[0],
         body_offset=d[1],
