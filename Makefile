@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	touch $@
 
 serve: $(STAMP)
-	$(BIN)/hato serve --demo
+	$(BIN)/hato serve --demo $(HATO_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check hato tests
