@@ -10,6 +10,7 @@ from __future__ import annotations
 from hato.manners._findings import Finding, Lang, Severity, Text
 from hato.manners._lint import lint_mail, lint_message
 from hato.manners._mail import Mail, ParseError, parse_mail
+from hato.manners._output import report
 from hato.manners._rule import Context, Rule
 from hato.manners._settings import MannersSettings, Policy
 from hato.manners.rules import RULE_IDS, RULES
@@ -30,4 +31,5 @@ __all__ = [
     "lint_mail",
     "lint_message",
     "parse_mail",
+    "report",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from hato.manners._findings import Finding, Lang
@@ -40,3 +41,19 @@ def to_json(results: list[FileResult], lang: Lang) -> str:
             entry["error"] = result.error
         array.append(entry)
     return json.dumps(array, ensure_ascii=False, indent=2)
+
+
+def _line_label(line: int | None, lang: Lang) -> str:
+    if line is None:
+        return ""
+    return f"{line}行目: " if lang == "ja" else f"line {line}: "
+
+
+def report(findings: Sequence[Finding], lang: Lang) -> str:
+    """Render *findings* for a person without a file name: a reply text or an INBOX note.
+
+    One line each: ``line 3: warning no-sender-name: ...`` (no ``line N:`` for headers).
+    """
+    return "\n".join(
+        f"{_line_label(f.line, lang)}{f.severity} {f.rule}: {f.message(lang)}" for f in findings
+    )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hato.manners
-from hato.manners import RULES, Finding, MannersSettings, lint_message
+from hato.manners import RULES, Finding, MannersSettings, lint_message, report
 
 CONTRACT = {
     "no-subject": "error",
@@ -46,3 +46,12 @@ def test_disabled_rules_do_not_run() -> None:
     raw = b"From: a@example.org\r\n\r\nhello\r\n"
     settings = MannersSettings(disable=frozenset({"no-subject", "no-addressee"}))
     assert [f.rule for f in lint_message(raw, settings)] == ["no-sender-name"]
+
+
+def test_report_for_submission_replies() -> None:
+    raw = b"From: a@example.org\r\n\r\nhello\r\n"
+    findings = lint_message(raw, MannersSettings())
+    english = report(findings, "en").splitlines()
+    assert english[0].startswith("error no-subject: The message has no Subject.")
+    assert english[1].startswith("line 1: warning no-addressee: ")
+    assert report(findings, "ja").splitlines()[2].startswith("1行目: warning no-sender-name: 本文")
