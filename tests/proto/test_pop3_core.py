@@ -244,3 +244,33 @@ def test_closed_connection_ignores_input() -> None:
     assert conn.next_event() is CLOSED
     conn.receive_data(b"NOOP\r\n")
     assert conn.next_event() is CLOSED
+
+
+def test_public_surface() -> None:
+    import dataclasses
+
+    import hato.proto.pop3 as pop3
+
+    assert sorted(pop3.__all__) == sorted(set(pop3.__all__))
+    for name in pop3.__all__:
+        assert hasattr(pop3, name), name
+    events = [pop3.CheckApop, pop3.CheckPassword, pop3.Commit, pop3.FetchScramKeys]
+    events += [pop3.Reply, pop3.Retrieve, pop3.SaslResult, pop3.StartTls]
+    for event in events:
+        params = event.__dataclass_params__  # type: ignore[attr-defined]
+        assert dataclasses.is_dataclass(event) and params.frozen and "__slots__" in vars(event)
+
+
+def test_large_maildrop() -> None:
+    count = 86_719
+    conn = Pop3Connection(plaintext_allowed=True)
+    conn.receive_data(b"USER u\r\nPASS p\r\n")
+    assert conn.next_event() == Reply(b"+OK\r\n")
+    assert conn.next_event().__class__.__name__ == "CheckPassword"
+    entries = [(f"{i:016x}", 7500 + i % 100) for i in range(count)]
+    conn.auth_succeeded(entries)
+    conn.receive_data(b"STAT\r\nUIDL\r\nLIST\r\n")
+    reply = conn.next_event()
+    assert isinstance(reply, Reply)
+    assert reply.data.startswith(f"+OK {count} {sum(s for _, s in entries)}\r\n".encode())
+    assert reply.data.count(b"\r\n") == 1 + 2 * (count + 2)

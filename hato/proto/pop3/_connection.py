@@ -33,7 +33,8 @@ import secrets
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
-from hato.proto.pop3 import _authorization, _transaction
+from hato.proto.pop3._authorization import sasl_step
+from hato.proto.pop3._dispatch import dispatch, too_long
 from hato.proto.pop3._events import (
     CLOSED,
     NEED_DATA,
@@ -43,7 +44,6 @@ from hato.proto.pop3._events import (
     Event,
     FetchScramKeys,
     LocalProtocolError,
-    RemoteProtocolError,
     Reply,
     Retrieve,
     SaslResult,
@@ -51,14 +51,12 @@ from hato.proto.pop3._events import (
     Signal,
     StartTls,
 )
-from hato.proto.pop3._lines import MAX_COMMAND_LINE, LineReader, printable, redact
+from hato.proto.pop3._lines import LineReader, redact
 from hato.proto.pop3._maildrop import Maildrop, dot_terminated, top_of
 from hato.proto.pop3._session import (
     AUTH_FAILED,
     DEFAULT_MECHANISMS,
-    LINE_TOO_LONG,
     Config,
-    Handler,
     Session,
     State,
 )
@@ -66,18 +64,7 @@ from hato.proto.sasl import ScramExchange
 
 __all__ = ["Pop3Connection", "make_apop_timestamp"]
 
-_COMMANDS: dict[State, dict[str, Handler]] = {
-    State.AUTHORIZATION: _authorization.COMMANDS,
-    State.TRANSACTION: _transaction.COMMANDS,
-}
-# Dovecot 2.3: pop3-login gives up at the 3rd bad command, pop3 after 20 in a row.
-_BAD_LIMIT = {State.AUTHORIZATION: 3, State.TRANSACTION: 21}
-_TOO_MANY = {
-    State.AUTHORIZATION: "-ERR Too many invalid bad commands.",
-    State.TRANSACTION: "-ERR Too many bad commands.",
-}
 _E = TypeVar("_E", bound=Event)
-_A = TypeVar("_A", str, bytes)
 
 
 def make_apop_timestamp(hostname: str) -> str:
@@ -156,9 +143,11 @@ class Pop3Connection:
             if line is None:
                 return None
             if not isinstance(line, bytes):
-                self._too_long()
+                self._trace("[line too long]")
+                too_long(self._session)
                 continue
-            request = self._dispatch(line)
+            self._trace(redact(line, sasl=self._session.sasl is not None))
+            request = dispatch(self._session, line)
             if request is not None:
                 self._request = request
                 if isinstance(request, StartTls):
@@ -166,59 +155,6 @@ class Pop3Connection:
                     self._discarding = True
                 return request
         return None
-
-    def _too_long(self) -> None:
-        self._trace("[line too long]")
-        self._session.sasl = self._session.sasl_verified = None
-        self._bad(LINE_TOO_LONG)
-
-    def _dispatch(self, line: bytes) -> Event | None:
-        session = self._session
-        if session.sasl is not None:
-            self._trace(redact(line, sasl=True))
-            return self._guarded(_authorization.sasl_response, line)
-        self._trace(redact(line))
-        name, _, args = line.decode("utf-8", "replace").partition(" ")
-        keyword = name.upper()
-        handler = _COMMANDS[session.state].get(keyword)
-        if len(line) > MAX_COMMAND_LINE and keyword != "AUTH":
-            self._bad(LINE_TOO_LONG)
-        elif handler is None:
-            self._unknown(keyword)
-        else:
-            return self._guarded(handler, args.lstrip(" ") if self._strip_args() else args)
-        return None
-
-    def _guarded(self, handler: Callable[[Session, _A], Event | None], arg: _A) -> Event | None:
-        """Run a handler; a RemoteProtocolError becomes its -ERR reply."""
-        try:
-            request = handler(self._session, arg)
-        except RemoteProtocolError as error:
-            if self._session.state is State.TRANSACTION:
-                self._bad(error.reply)
-            else:
-                self._session.say(error.reply)
-            return None
-        self._session.bad_commands = 0
-        return request
-
-    def _strip_args(self) -> bool:
-        return self._session.state is State.TRANSACTION  # pop3-login keeps USER/PASS verbatim
-
-    def _unknown(self, keyword: str) -> None:
-        if self._session.state is State.TRANSACTION:
-            self._bad(f"-ERR Unknown command: {printable(keyword)}")
-        else:
-            self._bad("-ERR Unknown command.")
-
-    def _bad(self, reply: str) -> None:
-        session = self._session
-        session.say(reply)
-        session.bad_commands += 1
-        limit = _BAD_LIMIT.get(session.state)
-        if limit is not None and session.bad_commands >= limit:
-            session.say(_TOO_MANY[session.state])
-            session.state = State.CLOSED
 
     def _trace(self, text: str) -> None:
         if self._on_line is not None:
@@ -259,7 +195,7 @@ class Pop3Connection:
         self._answer(FetchScramKeys)
         exchange = self._session.sasl
         assert isinstance(exchange, ScramExchange)
-        _authorization.sasl_step(self._session, exchange.provide_keys(keys))
+        sasl_step(self._session, exchange.provide_keys(keys))
         return self._take_output()
 
     def tls_established(self) -> bytes:
