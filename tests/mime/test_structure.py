@@ -173,3 +173,28 @@ def test_envelope_of_embedded_message_in_bodystructure() -> None:
         b'("text" "plain" ("charset" "us-ascii") NIL NIL "7bit" 1 0) 3)'
     )
     assert _bs(raw, False) == b"(" + inner + b' "mixed")'
+
+
+def test_deep_nesting_and_many_parts_are_bounded() -> None:
+    nested = b"Content-Type: message/rfc822\r\n\r\n" * 2000 + b"end"
+    info = parse_message(nested)
+    assert MessageInfo.from_json(info.to_json()) == info
+    assert encode(bodystructure_sexp(info, True)).count(b'"rfc822"') <= 101
+    multi = b"".join(
+        b'--%d\r\nContent-Type: multipart/mixed; boundary="%d"\r\n\r\n' % (i, i + 1)
+        for i in range(2000)
+    )
+    info = parse_message(b'Content-Type: multipart/mixed; boundary="0"\r\n\r\n' + multi)
+    assert MessageInfo.from_json(info.to_json()) == info
+    many = parse_message(_multipart(b"--b\r\n\r\n" * 30_000))
+    assert len(many.root.children) < 10_001
+
+
+def test_public_surface() -> None:
+    import hato.mime
+
+    api = {"parse_message", "with_prefix", "envelope_sexp", "bodystructure_sexp"}
+    api |= {"section_bytes", "header_fields", "base_subject", "decode_words"}
+    api |= {"MessageInfo", "BodyPart", "Envelope", "Columns", "Address", "Sexp"}
+    assert set(hato.mime.__all__) == api
+    assert all(hasattr(hato.mime, name) for name in api)
