@@ -36,6 +36,7 @@ def decode_text(data: bytes, charset: str | None) -> str:
 
 
 def _decoders(name: str) -> list[Callable[[bytes], str]]:
+    """The decoders to try in turn: the declared codec, then its known supersets."""
     strict = [lambda data: data.decode(name)]
     if name.startswith("iso2022_jp"):
         return [*strict, decode_iso2022jp_ms]

@@ -32,6 +32,7 @@ def lint_mail(mail: Mail, context: Context) -> list[Finding]:
 
 
 def _parse_all(raws: Sequence[bytes]) -> Iterable[Mail]:
+    """Parse the mailbox, skipping what cannot be parsed."""
     for raw in raws:
         try:
             yield parse_mail(raw)

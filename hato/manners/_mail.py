@@ -81,6 +81,7 @@ def parse_mail(raw: bytes) -> Mail:
 
 
 def _reduce(message: EmailMessage) -> Mail:
+    """Read everything the rules need, so that later access cannot fail."""
     return Mail(
         subject=_subject(message),
         sender=_addresses(message, "from"),
@@ -98,15 +99,18 @@ def _reduce(message: EmailMessage) -> Mail:
 
 
 def _raw_values(message: Message, field: str) -> list[str]:
+    """The undecoded values of every *field* header (the library's own decoding is lossy)."""
     return [str(value) for name, value in message.raw_items() if name.lower() == field]
 
 
 def _subject(message: Message) -> str | None:
+    """The decoded Subject; None when there is no Subject field at all."""
     raw = _raw_values(message, "subject")
     return " ".join(decoded_header(value) for value in raw) if raw else None
 
 
 def _addresses(message: EmailMessage, field: str) -> tuple[Address, ...]:
+    """The mailboxes of every *field* header; groups contribute their members."""
     found: list[Address] = []
     for header in message.get_all(field) or ():
         for address in getattr(header, "addresses", ()):
@@ -116,7 +120,9 @@ def _addresses(message: EmailMessage, field: str) -> tuple[Address, ...]:
 
 
 def _ids(message: Message, field: str) -> tuple[str, ...]:
+    """The msg-ids of every *field* header; a value without angle brackets is taken whole."""
     ids: list[str] = []
     for text in _raw_values(message, field):
-        ids.extend(_MSG_ID.findall(text) or [text.strip()] * bool(text.strip()))
+        found = _MSG_ID.findall(text)
+        ids.extend(found if found else [text.strip()] if text.strip() else [])
     return tuple(ids)

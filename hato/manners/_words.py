@@ -29,6 +29,7 @@ class EncodedWord:
 
 
 def _chunks(value: str) -> list[tuple[bytes | str, str | None]]:
+    """Split a header value into (text, charset) chunks; charset None for plain text."""
     if not _ENCODED_WORD.search(value):
         return [(value, None)]
     try:
@@ -38,6 +39,7 @@ def _chunks(value: str) -> list[tuple[bytes | str, str | None]]:
 
 
 def _chunk_text(chunk: bytes | str, charset: str | None) -> str:
+    """Decode one chunk; an unknown charset in a header is tolerated."""
     if isinstance(chunk, str):
         return chunk
     if charset is None:  # decode_header's bytes for the text between encoded words

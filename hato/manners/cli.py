@@ -47,6 +47,7 @@ def locale_language(environ: Mapping[str, str]) -> Lang:
 
 
 def _read(name: str) -> bytes:
+    """Read a file's bytes; "-" is standard input."""
     if name == "-":
         return sys.stdin.buffer.read()
     with open(name, "rb") as file:

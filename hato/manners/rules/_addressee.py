@@ -34,6 +34,7 @@ _NOT_NAMES = frozenset((
 
 
 def _japanese_addressee(text: str) -> bool:
+    """A name and an honorific in the first sentence, not a set phrase."""
     for match in _HONORIFIC.finditer(text[:60]):
         before = text[: match.start()]
         if match.group(1).startswith(("皆", "みな", "みんな")) and not before.strip():
@@ -44,6 +45,7 @@ def _japanese_addressee(text: str) -> bool:
 
 
 def _english_addressee(text: str) -> bool:
+    """A greeting and a name, a title and a name, or "Alice,"."""
     greeting = _GREETING.match(text)
     if greeting:
         return bool(re.search(r"\w", greeting.group("rest")))

@@ -72,6 +72,7 @@ def _core(text: str) -> str:
 
 
 def _words(text: str) -> list[str]:
+    """The lower-cased Latin words of *text*."""
     return re.findall(r"[A-Za-z][A-Za-z.'-]*", text.lower())
 
 
@@ -88,6 +89,7 @@ def is_name_like(text: str) -> bool:
 
 
 def _japanese_name(core: str) -> bool:
+    """Short, with kanji, katakana or Latin letters, not ending like a sentence."""
     return (
         len(core.replace(" ", "").replace("\u3000", "")) <= 20
         and bool(_NAME_CHAR.search(core))
@@ -97,6 +99,7 @@ def _japanese_name(core: str) -> bool:
 
 
 def _latin_name(core: str) -> bool:
+    """One to four words, capitalised unless a single word, no closing phrase."""
     words = core.split()
     if not 1 <= len(words) <= 4 or not all(
         re.fullmatch(r"[A-Za-z][A-Za-z.'()-]*", w) for w in words

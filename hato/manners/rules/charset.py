@@ -36,6 +36,7 @@ def _field(name: str) -> Text:
 
 
 def _places(mail: Mail) -> Iterator[tuple[Text, str]]:
+    """Yield (where, charset) for each header field and part with misdeclared Japanese."""
     for word in mail.words:
         if JAPANESE.search(word.text) and not _standard(word.charset):
             yield _field(word.field), word.charset

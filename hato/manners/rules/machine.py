@@ -68,6 +68,7 @@ def replacement(char: str) -> str | None:
 
 
 def _found(text: str) -> str:
+    """The machine-dependent characters of *text*, once each."""
     return unique_chars(text, machine_dependent_chars().__contains__)
 
 
