@@ -55,7 +55,7 @@ class Mail:
     @cached_property
     def lines(self) -> tuple[str, ...]:
         """The body's lines; line N of the findings is ``lines[N - 1]``."""
-        return tuple(self.body.splitlines())
+        return tuple(self.body.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
 
     @property
     def recipients(self) -> tuple[Address, ...]:
