@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hato.mime._message import parse_message
+from hato.mime import parse_message
 from hato.store.base import HeaderColumns, MessageMeta
 
 __all__ = ["message_meta"]

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Protocol
 
+from hato.store.notify import Notifier
+
 __all__ = [
     "SYSTEM_FLAGS",
     "Account",
@@ -32,6 +34,7 @@ __all__ = [
     "MailboxError",
     "MailboxExists",
     "Mailstore",
+    "MessageDetails",
     "MessageMeta",
     "MessageSummary",
     "NoSuchMailbox",
@@ -182,6 +185,19 @@ class MessageSummary:
     internal_date: int
 
 
+@dataclass(frozen=True, slots=True)
+class MessageDetails:
+    """What FETCH needs besides the body: the summary, the trace prefix, the cached parse.
+
+    ``structure_json`` is ``hato.mime.MessageInfo.to_json()`` of the shared body;
+    ``hato.mime.with_prefix(info, len(prefix))`` makes it describe ``prefix + body``.
+    """
+
+    summary: MessageSummary
+    prefix: bytes
+    structure_json: str
+
+
 class FlagMode(Enum):
     """STORE's three ways of changing flags (RFC 3501 §6.4.6)."""
 
@@ -218,6 +234,16 @@ class Mailstore(Protocol):
     ) -> list[MessageSummary]: ...
     async def expunge(self, mailbox_id: int, uids: Sequence[int]) -> list[int]: ...
     async def expunged_since(self, mailbox_id: int, modseq: int) -> list[int]: ...
+    async def message_details(
+        self, mailbox_id: int, uids: Sequence[int]
+    ) -> list[MessageDetails]: ...
+    async def copy(
+        self, mailbox_id: int, uids: Sequence[int], target: str
+    ) -> list[tuple[int, int]]: ...
+    async def move(
+        self, mailbox_id: int, uids: Sequence[int], target: str
+    ) -> list[tuple[int, int]]: ...
+    async def claim_recent(self, mailbox_id: int) -> int: ...
 
 
 class Store(Protocol):
@@ -238,3 +264,5 @@ class Store(Protocol):
     ) -> list[StoredMessage]: ...
     def mailstore(self, account_id: int) -> Mailstore: ...
     async def blob_count(self) -> int: ...
+    @property
+    def notifier(self) -> Notifier: ...

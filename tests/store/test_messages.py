@@ -127,3 +127,60 @@ async def test_deleting_account_frees_its_mail(store: Store) -> None:
     assert await store.blob_count() == 1
     await store.delete_account("alice")
     assert await store.blob_count() == 0
+
+
+async def test_copy_and_move_keep_flags_and_share_bodies(store: Store) -> None:
+    box = await make_account(store, "alice")
+    await box.create_mailbox("Archive")
+    first = await box.append("INBOX", BODY, MessageMeta(), 7, frozenset({"\\Seen", "$Work"}))
+    await box.append("INBOX", BODY + b"2", MessageMeta(), 8)
+    inbox = first.mailbox_id
+    assert await box.copy(inbox, [1, 2, 99], "Archive") == [(1, 1), (2, 2)]
+    archive = await box.get_mailbox("Archive")
+    assert archive is not None and archive.messages == 2 and archive.unseen == 1
+    copied = await box.messages(archive.id)
+    assert copied[0].flags == {"\\Seen", "$Work"} and copied[0].internal_date == 7
+    assert await store.blob_count() == 2
+    assert await box.move(inbox, [2], "Archive") == [(2, 3)]
+    assert [m.uid for m in await box.messages(inbox)] == [1]
+    with pytest.raises(NoSuchMailbox):
+        await box.copy(inbox, [1], "nosuch")
+
+
+async def test_message_details_carry_prefix_and_structure(store: Store) -> None:
+    box = await make_account(store, "alice")
+    meta = MessageMeta(structure_json='{"x": 1}')
+    stored = await store.deliver(BODY, meta, 9, [Delivery(box.account_id, prefix=b"P: 1\r\n")])
+    details = await box.message_details(stored[0].mailbox_id, [1, 5])
+    assert len(details) == 1
+    assert details[0].prefix == b"P: 1\r\n"
+    assert details[0].structure_json == '{"x": 1}'
+    assert details[0].summary.size == len(BODY) + 6
+
+
+async def test_recent_is_claimed_by_one_session(store: Store) -> None:
+    box = await make_account(store, "alice")
+    stored = await box.append("INBOX", BODY, MessageMeta(), 0)
+    assert await box.claim_recent(stored.mailbox_id) == 1
+    await box.append("INBOX", BODY + b"2", MessageMeta(), 0)
+    assert await box.claim_recent(stored.mailbox_id) == 2
+    assert await box.claim_recent(stored.mailbox_id) == 3
+
+
+async def test_changes_wake_subscribers(store: Store) -> None:
+    box = await make_account(store, "alice")
+    inbox = await box.get_mailbox("INBOX")
+    assert inbox is not None
+    subscription = store.notifier.subscribe(inbox.id)
+    try:
+        await store.deliver(BODY, MessageMeta(), 0, [Delivery(box.account_id)])
+        async with asyncio.timeout(2):
+            await subscription.wait()
+        await box.store_flags(inbox.id, [1], ["\\Seen"], FlagMode.ADD)
+        async with asyncio.timeout(2):
+            await subscription.wait()
+        await box.expunge(inbox.id, [1])
+        async with asyncio.timeout(2):
+            await subscription.wait()
+    finally:
+        subscription.close()

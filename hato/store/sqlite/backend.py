@@ -14,10 +14,12 @@ from hato.store.base import (
     Delivery,
     FlagMode,
     Mailbox,
+    MessageDetails,
     MessageMeta,
     MessageSummary,
     StoredMessage,
 )
+from hato.store.notify import Notifier
 from hato.store.sqlite import accounts, blobs, mailboxes, messages
 from hato.store.sqlite.engine import Database
 
@@ -59,7 +61,12 @@ class SqliteStore:
     """Accounts and delivery; ``mailstore(account_id)`` gives one account's view."""
 
     def __init__(self, path: Path) -> None:
-        self._db = Database(path)
+        self._notifier = Notifier()
+        self._db = Database(path, self._notifier)
+
+    @property
+    def notifier(self) -> Notifier:
+        return self._notifier
 
     async def close(self) -> None:
         self._db.close()
@@ -225,4 +232,45 @@ class SqliteMailstore:
                 mailbox_id=mailbox_id,
                 modseq=modseq,
             )
+        )
+
+    async def message_details(self, mailbox_id: int, uids: Sequence[int]) -> list[MessageDetails]:
+        return await self._db.read(
+            partial(
+                messages.select_details,
+                account_id=self.account_id,
+                mailbox_id=mailbox_id,
+                uids=list(uids),
+            )
+        )
+
+    async def copy(
+        self, mailbox_id: int, uids: Sequence[int], target: str
+    ) -> list[tuple[int, int]]:
+        return await self._db.write(
+            partial(
+                messages.copy_messages,
+                account_id=self.account_id,
+                mailbox_id=mailbox_id,
+                uids=list(uids),
+                target=target,
+            )
+        )
+
+    async def move(
+        self, mailbox_id: int, uids: Sequence[int], target: str
+    ) -> list[tuple[int, int]]:
+        return await self._db.write(
+            partial(
+                messages.move_messages,
+                account_id=self.account_id,
+                mailbox_id=mailbox_id,
+                uids=list(uids),
+                target=target,
+            )
+        )
+
+    async def claim_recent(self, mailbox_id: int) -> int:
+        return await self._db.write(
+            partial(messages.claim_recent, account_id=self.account_id, mailbox_id=mailbox_id)
         )

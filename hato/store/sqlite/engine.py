@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from hato.store import schema
+from hato.store.notify import Notifier
 
 __all__ = ["Database"]
 
@@ -42,8 +43,28 @@ class _Job:
     future: asyncio.Future[Any]
 
 
+class TrackingConnection(sqlite3.Connection):
+    """A connection that remembers which mailboxes the current transaction changed."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.touched: set[int] = set()
+
+
+def touch(conn: sqlite3.Connection, mailbox_id: int) -> None:
+    """Record that ``mailbox_id`` changed, for the notification after commit."""
+    if isinstance(conn, TrackingConnection):
+        conn.touched.add(mailbox_id)
+
+
 def _connect(path: Path, *, read_only: bool = False) -> sqlite3.Connection:
-    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
+    conn = sqlite3.connect(
+        path,
+        isolation_level=None,
+        check_same_thread=False,
+        timeout=30,
+        factory=TrackingConnection,
+    )
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA synchronous = FULL")
     conn.execute("PRAGMA busy_timeout = 30000")
@@ -76,9 +97,10 @@ def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | Non
 class Database:
     """A SQLite file opened for concurrent async use."""
 
-    def __init__(self, path: Path, readers: int = 4) -> None:
+    def __init__(self, path: Path, notifier: Notifier, readers: int = 4) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
+        self.notifier = notifier
         self._write_conn = _connect(path)
         _migrate(self._write_conn)
         self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
@@ -151,7 +173,9 @@ class Database:
 
     def _run_batch(self, batch: list[_Job]) -> None:
         conn = self._write_conn
+        assert isinstance(conn, TrackingConnection)
         outcomes: list[tuple[_Job, Any, BaseException | None]] = []
+        conn.touched.clear()
         try:
             conn.execute("BEGIN IMMEDIATE")
             outcomes = [(job, *self._run_job(conn, job)) for job in batch]
@@ -160,6 +184,8 @@ class Database:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             outcomes = [(job, None, error) for job in batch]
+            conn.touched.clear()
+        self.notifier.publish(conn.touched)
         for job, result, failure in outcomes:
             with contextlib.suppress(RuntimeError):  # the caller's loop is already closed
                 job.loop.call_soon_threadsafe(_settle, job.future, result, failure)

@@ -10,10 +10,18 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Sequence
 
-from hato.store.base import FlagMode, Mailbox, MessageSummary, NoSuchMailbox, StoredMessage
+from hato.store.base import (
+    FlagMode,
+    Mailbox,
+    MessageDetails,
+    MessageSummary,
+    NoSuchMailbox,
+    StoredMessage,
+)
 from hato.store.flags import SEEN, flags_from_columns, flags_to_columns
 from hato.store.sqlite.blobs import chunks, collect_garbage
-from hato.store.sqlite.mailboxes import owns_mailbox
+from hato.store.sqlite.engine import touch
+from hato.store.sqlite.mailboxes import owns_mailbox, require_mailbox
 
 
 def insert_message(
@@ -40,6 +48,7 @@ def insert_message(
         "internal_date, size, prefix, blob_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (mailbox.id, uid, modseq, mask, keywords, internal_date, size, prefix, blob_id),
     )
+    touch(conn, mailbox.id)
     return StoredMessage(account_id, mailbox.id, int(uid), int(modseq), size)
 
 
@@ -76,6 +85,7 @@ def select_content(
 
 
 def _next_modseq(conn: sqlite3.Connection, mailbox_id: int) -> int:
+    touch(conn, mailbox_id)
     row = conn.execute(
         "UPDATE mailboxes SET highestmodseq = highestmodseq + 1 WHERE id = ? "
         "RETURNING highestmodseq",
@@ -187,3 +197,79 @@ def select_expunged_since(
         (mailbox_id, modseq),
     )
     return [row[0] for row in rows]
+
+
+def select_details(
+    conn: sqlite3.Connection, account_id: int, mailbox_id: int, uids: Sequence[int]
+) -> list[MessageDetails]:
+    """Everything FETCH needs but the body: flags, dates, prefix and cached structure."""
+    _require_owned(conn, account_id, mailbox_id)
+    details: list[MessageDetails] = []
+    for chunk in chunks(sorted(set(uids))):
+        marks = ",".join("?" * len(chunk))
+        rows = conn.execute(
+            "SELECT m.uid, m.modseq, m.size, m.system_flags, m.keywords, m.internal_date, "
+            "m.prefix, b.structure FROM messages m JOIN blob_meta b ON b.blob_id = m.blob_id "
+            f"WHERE m.mailbox_id = ? AND m.uid IN ({marks}) ORDER BY m.uid",
+            (mailbox_id, *chunk),
+        )
+        details.extend(
+            MessageDetails(
+                MessageSummary(uid, modseq, size, flags_from_columns(mask, keywords), date),
+                bytes(prefix),
+                structure,
+            )
+            for uid, modseq, size, mask, keywords, date, prefix, structure in rows
+        )
+    return details
+
+
+def copy_messages(
+    conn: sqlite3.Connection, account_id: int, mailbox_id: int, uids: Sequence[int], target: str
+) -> list[tuple[int, int]]:
+    """COPY (RFC 3501 §6.4.7): new UIDs in ``target``, flags kept, bodies shared.
+
+    Returns (source uid, new uid) pairs in source UID order, for COPYUID (RFC 4315).
+    """
+    _require_owned(conn, account_id, mailbox_id)
+    destination = require_mailbox(conn, account_id, target)
+    pairs: list[tuple[int, int]] = []
+    for chunk in chunks(sorted(set(uids))):
+        marks = ",".join("?" * len(chunk))
+        rows = conn.execute(
+            "SELECT uid, system_flags, keywords, internal_date, size, prefix, blob_id "
+            f"FROM messages WHERE mailbox_id = ? AND uid IN ({marks}) ORDER BY uid",
+            (mailbox_id, *chunk),
+        ).fetchall()
+        for uid, mask, keywords, date, size, prefix, blob_id in rows:
+            flags = flags_from_columns(mask, keywords)
+            new = insert_message(
+                conn, account_id, destination, blob_id, bytes(prefix), size, flags, date
+            )
+            pairs.append((uid, new.uid))
+    return pairs
+
+
+def move_messages(
+    conn: sqlite3.Connection, account_id: int, mailbox_id: int, uids: Sequence[int], target: str
+) -> list[tuple[int, int]]:
+    """MOVE (RFC 6851): copy and expunge in one transaction."""
+    pairs = copy_messages(conn, account_id, mailbox_id, uids, target)
+    delete_messages(conn, account_id, mailbox_id, [source for source, _ in pairs])
+    return pairs
+
+
+def claim_recent(conn: sqlite3.Connection, account_id: int, mailbox_id: int) -> int:
+    """RFC 3501 §2.3.2 \\Recent: the first UID recent for this session.
+
+    Messages from the returned UID up are \\Recent for the caller alone: the
+    mailbox's mark moves to UIDNEXT so no later session sees them as recent.
+    """
+    row = conn.execute(
+        "SELECT first_recent_uid FROM mailboxes WHERE id = ? AND account_id = ?",
+        (mailbox_id, account_id),
+    ).fetchone()
+    if row is None:
+        raise NoSuchMailbox(str(mailbox_id))
+    conn.execute("UPDATE mailboxes SET first_recent_uid = uidnext WHERE id = ?", (mailbox_id,))
+    return int(row[0])

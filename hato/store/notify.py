@@ -1,0 +1,66 @@
+"""Change notifications: a session waiting on a mailbox learns when it changed.
+
+The store publishes the ids of the mailboxes each committed transaction
+touched; IMAP IDLE and the untagged updates of other sessions subscribe per
+mailbox. In one process this is a table of asyncio Events; a PostgreSQL
+backend will feed the same interface from LISTEN/NOTIFY so that sessions on
+other nodes wake too. Publishing may happen on any thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+from collections import defaultdict
+from collections.abc import Iterable
+
+__all__ = ["Notifier", "Subscription"]
+
+
+class Subscription:
+    """One session's interest in one mailbox; ``changed`` is set on every change."""
+
+    def __init__(self, notifier: Notifier, mailbox_id: int) -> None:
+        self.mailbox_id = mailbox_id
+        self.changed = asyncio.Event()
+        self._loop = asyncio.get_running_loop()
+        self._notifier = notifier
+
+    def _signal(self) -> None:
+        with contextlib.suppress(RuntimeError):  # the session's loop has ended
+            self._loop.call_soon_threadsafe(self.changed.set)
+
+    async def wait(self) -> None:
+        """Wait for a change and clear the flag (wrap in ``asyncio.timeout`` to bound it)."""
+        await self.changed.wait()
+        self.changed.clear()
+
+    def close(self) -> None:
+        self._notifier.unsubscribe(self)
+
+
+class Notifier:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._subscribers: defaultdict[int, set[Subscription]] = defaultdict(set)
+
+    def subscribe(self, mailbox_id: int) -> Subscription:
+        subscription = Subscription(self, mailbox_id)
+        with self._lock:
+            self._subscribers[mailbox_id].add(subscription)
+        return subscription
+
+    def unsubscribe(self, subscription: Subscription) -> None:
+        with self._lock:
+            subscribers = self._subscribers.get(subscription.mailbox_id)
+            if subscribers is not None:
+                subscribers.discard(subscription)
+                if not subscribers:
+                    del self._subscribers[subscription.mailbox_id]
+
+    def publish(self, mailbox_ids: Iterable[int]) -> None:
+        with self._lock:
+            targets = [s for m in set(mailbox_ids) for s in self._subscribers.get(m, ())]
+        for subscription in targets:
+            subscription._signal()
