@@ -14,7 +14,7 @@ import signal
 import ssl
 import sys
 import weakref
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from hato.auth.authenticator import Authenticator
@@ -23,7 +23,9 @@ from hato.config import Config
 from hato.delivery.inbound import InboundHandler, InboundSettings
 from hato.delivery.meta import message_meta
 from hato.demo import ensure_demo_account
+from hato.server.context import ServiceContext
 from hato.server.gate import ConnectionGate
+from hato.server.listener import Connection, ListenerOptions, StreamListener
 from hato.server.smtp import HatoLMTP, HatoSMTP
 from hato.server.trace import Tracer
 from hato.store import Store, open_store
@@ -32,6 +34,24 @@ from hato.tls import ensure_certificate, server_context
 __all__ = ["Server", "run"]
 
 _DRAIN_SECONDS = 30.0
+
+StreamHandler = Callable[[ServiceContext, Connection], Awaitable[None]]
+
+#: What a client over its address's connection limit is told, per protocol.
+_REFUSALS = {
+    "pop3": b"-ERR [SYS/TEMP] Too many connections from your address.\r\n",
+    "imap": b"* BYE Too many connections from your address.\r\n",
+}
+
+
+def _stream_services() -> dict[str, tuple[bool, StreamHandler]]:
+    """Listeners run on hato's own stream machinery: service -> (implicit TLS, handler)."""
+    from hato.server.pop3 import serve_pop3
+
+    return {
+        "pop3": (False, serve_pop3),
+        "pop3s": (True, serve_pop3),
+    }
 
 
 class Server:
@@ -46,6 +66,7 @@ class Server:
         self._servers: list[asyncio.Server] = []
         self._handlers: list[InboundHandler] = []
         self._protocols: weakref.WeakSet[HatoSMTP] = weakref.WeakSet()
+        self._listeners: list[StreamListener] = []
         self.addresses: dict[str, tuple[str, int]] = {}
 
     async def start(self, demo: bool = False) -> None:
@@ -59,12 +80,39 @@ class Server:
             self.store,
             LoginThrottle(config.limits.login_delay_base, config.limits.login_delay_max),
         )
+        self.context = ServiceContext(config, self.store, self.authenticator)
         if demo:
             await ensure_demo_account(self.store, config.hostname)
         for service in ("smtp", "lmtp"):
             port = config.ports.get(service, 0)
             if port:
                 await self._start_smtp_family(service, port)
+        for service, (implicit_tls, handler) in _stream_services().items():
+            port = config.ports.get(service, 0)
+            if port:
+                await self._start_stream(service, port, implicit_tls, handler)
+
+    async def _start_stream(
+        self, service: str, port: int, implicit_tls: bool, handler: StreamHandler
+    ) -> None:
+        limits = self.config.limits
+        options = ListenerOptions(
+            service=service,
+            host=self.config.host,
+            port=port,
+            implicit_tls=implicit_tls,
+            tls_context=self.tls,
+            idle_timeout=limits.idle_timeout,
+            too_many_connections=_REFUSALS[service.rstrip("s")],
+        )
+        context = self.context
+
+        async def serve(connection: Connection) -> None:
+            await handler(context, connection)
+
+        listener = StreamListener(options, serve, self.gate, self.tracer)
+        self.addresses[service] = await listener.start()
+        self._listeners.append(listener)
 
     async def _start_smtp_family(self, service: str, port: int) -> None:
         assert self.store is not None
@@ -113,6 +161,8 @@ class Server:
     async def stop(self) -> None:
         for server in self._servers:
             server.close()
+        for listener in self._listeners:
+            listener.stop_accepting()
         deadline = asyncio.get_running_loop().time() + _DRAIN_SECONDS
         while any(h.in_flight for h in self._handlers):
             if asyncio.get_running_loop().time() > deadline:
@@ -121,6 +171,7 @@ class Server:
         for protocol in list(self._protocols):
             if protocol.transport is not None:
                 protocol.transport.close()
+        await asyncio.gather(*(listener.close_all() for listener in self._listeners))
         await asyncio.sleep(0)
         if self.store is not None:
             await self.store.close()

@@ -143,6 +143,10 @@ class StreamListener:
         if self._server is not None:
             self._server.close()
 
+    async def close_all(self) -> None:
+        """Close every session (at shutdown, after in-flight work had its chance)."""
+        await asyncio.gather(*(c.close() for c in list(self.connections)))
+
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         peer = str((writer.get_extra_info("peername") or ("",))[0])
         if not self._gate.enter(peer):

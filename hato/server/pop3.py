@@ -1,0 +1,149 @@
+"""The POP3 adapter: sockets and the store around the sans-IO core (hato.proto.pop3).
+
+One coroutine per client: read bytes, feed ``Pop3Connection``, carry out the
+events it emits against the store, write what it returns. POP3 sees the
+account's INBOX as it was at login (RFC 1939 §3: message numbers are fixed
+for the session); UIDL strings are ``%08x`` of the UID followed by ``%08x`` of
+UIDVALIDITY (Dovecot's ``pop3_uidl_format = %08Xu%08Xv``), so they are unique,
+stable across sessions and untouched by flag changes. DELE takes effect only
+in the UPDATE state after QUIT; a dropped connection deletes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from hato.proto import pop3
+from hato.proto.sasl import ScramKeys as ProtoScramKeys
+from hato.server.context import ServiceContext, trace_output
+from hato.server.listener import Connection
+from hato.store.base import INBOX, FlagMode, Mailbox, Mailstore, StoreError
+
+__all__ = ["serve_pop3", "uidl"]
+
+log = logging.getLogger(__name__)
+
+
+def uidl(uid: int, uidvalidity: int) -> str:
+    return f"{uid:08x}{uidvalidity:08x}"
+
+
+@dataclass
+class _Pop3Session:
+    context: ServiceContext
+    connection: Connection
+    core: pop3.Pop3Connection
+    mailstore: Mailstore | None = None
+    inbox: Mailbox | None = None
+    uids: dict[str, int] = field(default_factory=dict)
+    scram_user: str = ""
+
+    async def send(self, data: bytes) -> None:
+        trace_output(self.connection.trace, data)
+        await self.connection.write(data)
+
+    async def run(self) -> None:
+        await self.send(self.core.greeting())
+        while (event := self.core.next_event()) is not pop3.CLOSED:
+            if event is pop3.NEED_DATA:
+                self.core.receive_data(await self.connection.read())
+            elif isinstance(event, pop3.Reply):
+                await self.send(event.data)
+            else:
+                await self.send(await self.answer(event))
+
+    async def answer(self, event: pop3.Event | pop3.Signal) -> bytes:
+        match event:
+            case pop3.CheckPassword(user=user, password=password):
+                account = await self.context.authenticator.password(
+                    user, password, self.connection.peer
+                )
+                return await self.logged_in(account.id if account else None)
+            case pop3.CheckApop(user=user, timestamp=timestamp, digest=digest):
+                account = await self.context.authenticator.apop(
+                    user, timestamp, digest, self.connection.peer
+                )
+                return await self.logged_in(account.id if account else None)
+            case pop3.FetchScramKeys(user=user):
+                return await self.scram_keys(user)
+            case pop3.SaslResult(user=user, verified=verified):
+                return await self.sasl_result(user, verified)
+            case pop3.StartTls():
+                await self.connection.start_tls()
+                return self.core.tls_established()
+            case pop3.Retrieve(uid=uid, top_lines=top_lines):
+                return await self.retrieve(uid, top_lines)
+            case pop3.Commit(uids=uids):
+                return await self.commit(uids)
+        raise pop3.LocalProtocolError(f"unexpected event {event!r}")
+
+    async def logged_in(self, account_id: int | None) -> bytes:
+        if account_id is None:
+            return self.core.auth_failed()
+        try:
+            maildrop = await self.open_maildrop(account_id)
+        except StoreError:
+            log.exception("POP3: cannot open the maildrop of account %s", account_id)
+            return self.core.auth_tempfail()
+        return self.core.auth_succeeded(maildrop)
+
+    async def open_maildrop(self, account_id: int) -> list[tuple[str, int]]:
+        self.mailstore = self.context.store.mailstore(account_id)
+        self.inbox = await self.mailstore.get_mailbox(INBOX)
+        if self.inbox is None:
+            raise StoreError("no INBOX")
+        summaries = await self.mailstore.messages(self.inbox.id)
+        maildrop = [(uidl(m.uid, self.inbox.uidvalidity), m.size) for m in summaries]
+        self.uids = {name: m.uid for (name, _), m in zip(maildrop, summaries, strict=True)}
+        return maildrop
+
+    async def scram_keys(self, user: str) -> bytes:
+        found = await self.context.authenticator.scram_keys(user, self.connection.peer)
+        self.scram_user = user
+        if found is None:
+            return self.core.scram_keys(None)
+        keys = found[1]
+        return self.core.scram_keys(
+            ProtoScramKeys(keys.salt, keys.iterations, keys.stored_key, keys.server_key)
+        )
+
+    async def sasl_result(self, user: str, verified: bool) -> bytes:
+        peer = self.connection.peer
+        self.context.authenticator.record(verified, user, peer)
+        account = await self.context.store.get_account(user.lower()) if verified else None
+        return await self.logged_in(account.id if account else None)
+
+    async def retrieve(self, name: str, top_lines: int | None) -> bytes:
+        assert self.mailstore is not None and self.inbox is not None
+        uid = self.uids[name]
+        content = await self.mailstore.read_message(self.inbox.id, uid)
+        if content is None:
+            return self.core.message_vanished()
+        if top_lines is None:  # RETR: the message has been read (seen by IMAP too)
+            await self.mailstore.store_flags(self.inbox.id, [uid], ["\\Seen"], FlagMode.ADD)
+        return self.core.send_message(content)
+
+    async def commit(self, names: tuple[str, ...]) -> bytes:
+        if not names:
+            return self.core.commit_done()
+        assert self.mailstore is not None and self.inbox is not None
+        try:
+            await self.mailstore.expunge(self.inbox.id, [self.uids[n] for n in names])
+        except StoreError:
+            log.exception("POP3: UPDATE failed")
+            return self.core.commit_failed()
+        return self.core.commit_done()
+
+
+async def serve_pop3(context: ServiceContext, connection: Connection) -> None:
+    """Run one POP3 session (RFC 1939) on an accepted connection."""
+    trace = connection.trace
+    core = pop3.Pop3Connection(
+        plaintext_allowed=context.plaintext_ok(connection),
+        tls_active=connection.secure,
+        tls_available=connection.can_start_tls,
+        apop_timestamp=pop3.make_apop_timestamp(context.config.hostname),
+        on_line=trace.client if trace.enabled else None,
+    )
+    await _Pop3Session(context, connection, core).run()
