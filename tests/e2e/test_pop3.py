@@ -73,7 +73,7 @@ def test_stat_list_retr_are_exact(server: HatoProcess, bob: str) -> None:
     assert pop.stat() == (2, sum(len(m) for m in stored))
     _, listing, _ = pop.list()
     assert listing == [f"{n} {len(m)}".encode() for n, m in enumerate(stored, 1)]
-    response, lines, octets = pop.retr(2)
+    response, lines, _ = pop.retr(2)
     assert response == f"+OK {len(stored[1])} octets".encode()
     assert b"\r\n".join(lines) + b"\r\n" == stored[1]
     assert b".dot line" in lines and b"..two" in lines
