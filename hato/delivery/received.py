@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 import email.utils
 import re
-import time
 from dataclasses import dataclass
 
 __all__ = ["Arrival", "trace_prefix"]
@@ -33,7 +32,7 @@ def _clean(text: str) -> str:
 
 def trace_prefix(arrival: Arrival, recipient: str) -> bytes:
     """Return-Path, Delivered-To and Received for one recipient, CRLF-terminated."""
-    moment = datetime.datetime.fromtimestamp(arrival.when or time.time(), datetime.UTC)
+    moment = datetime.datetime.fromtimestamp(arrival.when, datetime.UTC)
     date = email.utils.format_datetime(moment)
     lines = [
         f"Return-Path: <{_clean(arrival.sender) if arrival.sender else ''}>",

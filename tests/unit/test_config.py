@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hato.config import DEFAULT_PORTS, Config, ConfigError, Limits, config_from_table, load_config
+
+
+def test_defaults() -> None:
+    config = load_config(None)
+    assert config.host == "127.0.0.1"
+    assert config.ports == DEFAULT_PORTS
+    assert config.data_dir == Path("hato-data")
+    assert "localhost" in config.local_domains
+    assert config.limits == Limits()
+
+
+def test_full_file(tmp_path: Path) -> None:
+    path = tmp_path / "hato.toml"
+    path.write_text(
+        'hostname = "mail.example.org"\n'
+        'domains = ["Example.ORG."]\n'
+        'data_dir = "data"\n'
+        "[tls]\ncert = 'c.pem'\nkey = 'k.pem'\n"
+        "[limits]\nmessage_size = 1000\nidle_timeout = 2.5\n"
+        "[ports]\npop3 = 0\n"
+        "[routes]\n'*' = 'smarthost:25'\n"
+        "[manners]\npolicy = 'warn'\n"
+    )
+    config = load_config(path)
+    assert config.hostname == "mail.example.org"
+    assert config.local_domains == ("example.org",)
+    assert config.data_dir == tmp_path / "data"
+    assert config.cert_paths() == (tmp_path / "c.pem", tmp_path / "k.pem")
+    assert config.limits.message_size == 1000 and config.limits.idle_timeout == 2.5
+    assert config.ports["pop3"] == 0 and config.ports["imap"] == 10143
+    assert config.routes == {"*": "smarthost:25"}
+    assert config.manners == {"policy": "warn"}
+
+
+@pytest.mark.parametrize(
+    "table",
+    [
+        {"frob": 1},
+        {"domains": "example.org"},
+        {"limits": {"message_size": -1}},
+        {"limits": {"message_size": 1.5}},
+        {"limits": {"nope": 1}},
+        {"ports": {"pop3": 70000}},
+        {"ports": {"gopher": 70}},
+        {"tls": {"cert": "only-cert.pem"}},
+        {"hostname": ""},
+        {"classroom": "yes"},
+    ],
+)
+def test_bad_values_are_refused(table: dict[str, object]) -> None:
+    with pytest.raises(ConfigError):
+        config_from_table(table)
+
+
+def test_unreadable_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError):
+        load_config(tmp_path / "missing.toml")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("hostname = ")
+    with pytest.raises(ConfigError):
+        load_config(bad)
+
+
+def test_default_cert_lives_in_data_dir() -> None:
+    config = Config(data_dir=Path("/d"))
+    assert config.cert_paths() == (Path("/d/tls/cert.pem"), Path("/d/tls/key.pem"))
