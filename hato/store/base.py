@@ -32,6 +32,7 @@ __all__ = [
     "HeaderColumns",
     "Mailbox",
     "MailboxError",
+    "MailboxChanges",
     "MailboxExists",
     "Mailstore",
     "MessageDetails",
@@ -198,6 +199,20 @@ class MessageDetails:
     structure_json: str
 
 
+@dataclass(frozen=True, slots=True)
+class MailboxChanges:
+    """What changed in a mailbox after a MODSEQ (RFC 7162 §3.1): for IMAP sessions.
+
+    ``changed`` holds every message added or whose flags changed, in UID order;
+    ``expunged`` the UIDs removed since (from the tombstones).
+    """
+
+    highestmodseq: int
+    uidnext: int
+    changed: list[MessageSummary]
+    expunged: list[int]
+
+
 class FlagMode(Enum):
     """STORE's three ways of changing flags (RFC 3501 §6.4.6)."""
 
@@ -244,6 +259,8 @@ class Mailstore(Protocol):
         self, mailbox_id: int, uids: Sequence[int], target: str
     ) -> list[tuple[int, int]]: ...
     async def claim_recent(self, mailbox_id: int) -> int: ...
+    async def changes_since(self, mailbox_id: int, modseq: int) -> MailboxChanges: ...
+    async def read_messages(self, mailbox_id: int, uids: Sequence[int]) -> dict[int, bytes]: ...
 
 
 class Store(Protocol):

@@ -14,13 +14,14 @@ from hato.store.base import (
     Delivery,
     FlagMode,
     Mailbox,
+    MailboxChanges,
     MessageDetails,
     MessageMeta,
     MessageSummary,
     StoredMessage,
 )
 from hato.store.notify import Notifier
-from hato.store.sqlite import accounts, blobs, mailboxes, messages
+from hato.store.sqlite import accounts, blobs, imap_queries, mailboxes, messages
 from hato.store.sqlite.engine import Database
 
 __all__ = ["SqliteMailstore", "SqliteStore"]
@@ -273,4 +274,26 @@ class SqliteMailstore:
     async def claim_recent(self, mailbox_id: int) -> int:
         return await self._db.write(
             partial(messages.claim_recent, account_id=self.account_id, mailbox_id=mailbox_id)
+        )
+
+    async def changes_since(self, mailbox_id: int, modseq: int) -> MailboxChanges:
+        """Messages added or changed and UIDs expunged after ``modseq`` (IMAP updates)."""
+        return await self._db.read(
+            partial(
+                imap_queries.select_changes,
+                account_id=self.account_id,
+                mailbox_id=mailbox_id,
+                modseq=modseq,
+            )
+        )
+
+    async def read_messages(self, mailbox_id: int, uids: Sequence[int]) -> dict[int, bytes]:
+        """``prefix + body`` of many messages at once (FETCH BODY[] over a set)."""
+        return await self._db.read(
+            partial(
+                imap_queries.select_contents,
+                account_id=self.account_id,
+                mailbox_id=mailbox_id,
+                uids=list(uids),
+            )
         )
