@@ -49,7 +49,7 @@ class Limits:
     """Limits on everything a client controls (DESIGN.md invariant 7)."""
 
     message_size: int = 50 * 1024 * 1024
-    line_length: int = 8192
+    line_length: int = 65536
     connections_per_address: int = 50
     idle_timeout: float = 300.0
     smtp_recipients: int = 100

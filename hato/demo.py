@@ -45,7 +45,7 @@ def welcome_message(hostname: str, when: float) -> bytes:
         "From: hato <hato@localhost>",
         f"To: {DEMO_USER} <{DEMO_USER}@localhost>",
         "Subject: Welcome to hato",
-        f"Date: {email.utils.formatdate(when)}",
+        f"Date: {email.utils.formatdate(when, usegmt=True).replace('GMT', '+0000')}",
         f"Message-ID: <welcome.{int(when)}@{hostname}>",
         "MIME-Version: 1.0",
         "Content-Type: text/plain; charset=us-ascii",
