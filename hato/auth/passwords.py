@@ -18,6 +18,7 @@ import secrets
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from hato.proto.sasl import derive_scram_keys
 from hato.store.base import Credentials, ScramKeys
 
 __all__ = ["SCRAM_ITERATIONS", "make_credentials", "scram_keys", "verify_apop", "verify_password"]
@@ -29,21 +30,28 @@ _HASHER = PasswordHasher()
 def scram_keys(
     password: str, salt: bytes | None = None, iterations: int = SCRAM_ITERATIONS
 ) -> ScramKeys:
-    """Derive StoredKey and ServerKey (RFC 5802 §3) for SCRAM-SHA-256."""
-    salt = salt if salt is not None else secrets.token_bytes(16)
-    salted = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), salt, iterations)
-    client_key = hmac.digest(salted, b"Client Key", "sha256")
-    server_key = hmac.digest(salted, b"Server Key", "sha256")
-    return ScramKeys(salt, iterations, hashlib.sha256(client_key).digest(), server_key)
+    """StoredKey and ServerKey (RFC 5802 §3) of the SASLprep'd password, for the store."""
+    keys = derive_scram_keys(
+        password, salt if salt is not None else secrets.token_bytes(16), iterations
+    )
+    return ScramKeys(keys.salt, keys.iterations, keys.stored_key, keys.server_key)
 
 
 def make_credentials(password: str, apop: bool = False) -> Credentials:
     """Everything stored for a new password."""
     return Credentials(
         password_hash=_HASHER.hash(password),
-        scram=scram_keys(password),
+        scram=_scram_or_none(password),
         apop_secret=password if apop else None,
     )
+
+
+def _scram_or_none(password: str) -> ScramKeys | None:
+    """SCRAM needs a SASLprep-able password (RFC 4013); others just cannot use SCRAM."""
+    try:
+        return scram_keys(password)
+    except ValueError:
+        return None
 
 
 def verify_password(credentials: Credentials, password: str) -> bool:
