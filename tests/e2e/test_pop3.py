@@ -292,3 +292,38 @@ def test_plaintext_refused_off_loopback_without_tls(
         pop.quit()
     finally:
         process.stop()
+
+
+def test_stls_discards_pipelined_commands(server: HatoProcess) -> None:
+    raw = socket.create_connection(("127.0.0.1", server.ports["pop3"]), timeout=10)
+    reader = raw.makefile("rb")
+    assert reader.readline().startswith(b"+OK hato ready.")
+    raw.sendall(b"STLS\r\nUSER alice\r\n")
+    assert reader.readline() == b"+OK Begin TLS negotiation now.\r\n"
+    tls = _tls().wrap_socket(raw)
+    tls_reader = tls.makefile("rb")
+    tls.sendall(b"PASS alice-pw\r\n")
+    assert tls_reader.readline().startswith(b"-ERR")  # USER was never seen
+    tls.sendall(b"QUIT\r\n")
+    assert tls_reader.readline().startswith(b"+OK")
+    for stream in (tls_reader, reader, tls):
+        stream.close()
+
+
+def test_idle_sessions_are_closed(tmp_path_factory: pytest.TempPathFactory) -> None:
+    data = tmp_path_factory.mktemp("idle") / "data"
+    process = HatoProcess(
+        data, services=("smtp", "pop3"), extra_config="[limits]\nidle_timeout = 1\n"
+    )
+    process.start()
+    try:
+        for service, greeting in (("pop3", b"+OK"), ("smtp", b"220")):
+            with socket.create_connection(("127.0.0.1", process.ports[service]), timeout=10) as raw:
+                assert raw.recv(1024).startswith(greeting)
+                raw.settimeout(10)
+                rest = b""
+                while chunk := raw.recv(1024):  # the server ends the silent session
+                    rest += chunk
+                assert len(rest) < 200, rest
+    finally:
+        assert process.stop() == 0
