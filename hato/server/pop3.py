@@ -12,6 +12,7 @@ in the UPDATE state after QUIT; a dropped connection deletes nothing.
 from __future__ import annotations
 
 import logging
+from array import array
 from dataclasses import dataclass, field
 
 from hato.proto import pop3
@@ -36,7 +37,7 @@ class _Pop3Session:
     core: pop3.Pop3Connection
     mailstore: Mailstore | None = None
     inbox: Mailbox | None = None
-    uids: dict[str, int] = field(default_factory=dict)
+    uids: array[int] = field(default_factory=lambda: array("q"))
     scram_user: str = ""
 
     async def send(self, data: bytes) -> None:
@@ -72,10 +73,10 @@ class _Pop3Session:
             case pop3.StartTls():
                 await self.connection.start_tls()
                 return self.core.tls_established()
-            case pop3.Retrieve(uid=uid, top_lines=top_lines):
-                return await self.retrieve(uid, top_lines)
-            case pop3.Commit(uids=uids):
-                return await self.commit(uids)
+            case pop3.Retrieve(number=number, top_lines=top_lines):
+                return await self.retrieve(number, top_lines)
+            case pop3.Commit(numbers=numbers):
+                return await self.commit(numbers)
         raise pop3.LocalProtocolError(f"unexpected event {event!r}")
 
     async def logged_in(self, account_id: int | None) -> bytes:
@@ -94,9 +95,8 @@ class _Pop3Session:
         if self.inbox is None:
             raise StoreError("no INBOX")
         summaries = await self.mailstore.messages(self.inbox.id)
-        maildrop = [(uidl(m.uid, self.inbox.uidvalidity), m.size) for m in summaries]
-        self.uids = {name: m.uid for (name, _), m in zip(maildrop, summaries, strict=True)}
-        return maildrop
+        self.uids = array("q", (m.uid for m in summaries))
+        return [(uidl(m.uid, self.inbox.uidvalidity), m.size) for m in summaries]
 
     async def scram_keys(self, user: str) -> bytes:
         found = await self.context.authenticator.scram_keys(user, self.connection.peer)
@@ -114,9 +114,9 @@ class _Pop3Session:
         account = await self.context.store.get_account(user.lower()) if verified else None
         return await self.logged_in(account.id if account else None)
 
-    async def retrieve(self, name: str, top_lines: int | None) -> bytes:
+    async def retrieve(self, number: int, top_lines: int | None) -> bytes:
         assert self.mailstore is not None and self.inbox is not None
-        uid = self.uids[name]
+        uid = self.uids[number - 1]
         content = await self.mailstore.read_message(self.inbox.id, uid)
         if content is None:
             return self.core.message_vanished()
@@ -124,12 +124,12 @@ class _Pop3Session:
             await self.mailstore.store_flags(self.inbox.id, [uid], ["\\Seen"], FlagMode.ADD)
         return self.core.send_message(content)
 
-    async def commit(self, names: tuple[str, ...]) -> bytes:
-        if not names:
+    async def commit(self, numbers: tuple[int, ...]) -> bytes:
+        if not numbers:
             return self.core.commit_done()
         assert self.mailstore is not None and self.inbox is not None
         try:
-            await self.mailstore.expunge(self.inbox.id, [self.uids[n] for n in names])
+            await self.mailstore.expunge(self.inbox.id, [self.uids[n - 1] for n in numbers])
         except StoreError:
             log.exception("POP3: UPDATE failed")
             return self.core.commit_failed()
