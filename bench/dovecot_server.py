@@ -1,0 +1,187 @@
+"""A throwaway Dovecot 2.3 (Debian's packages) on free loopback ports, in a scratch directory.
+
+Based on ``reference/dovecot.conf.example``: a passwd-file user whose maildir belongs to
+the ``mail`` user (uid 8). Two changes: TLS off, since no row measures TLS, and the
+password stored as ARGON2ID rather than PLAIN, so that a login costs both servers one
+argon2id check (hato's: m=64 MiB, t=3, p=4; Dovecot's: m=64 MiB, t=3, p=1). Everything
+else is default, so LMTP delivery fsyncs (``mail_fsync = optimized``) as a stock Dovecot
+does.
+"""
+
+# ruff: noqa: S603, S607 - fixed commands (apt-get, dpkg-query, dovecot, doveadm) from PATH, no shell
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from bench.target import HOST, PASSWORD, USER, Target, free_port, process_tree, wait_for_port
+
+__all__ = ["PACKAGES", "dovecot_version", "ensure_installed", "running_dovecot"]
+
+PACKAGES = ("dovecot-pop3d", "dovecot-imapd", "dovecot-lmtpd")
+MAIL_UID = 8  # the ``mail`` user, as in the reference configuration
+_POLICY = Path("/usr/sbin/policy-rc.d")
+_CONFIG = """\
+protocols = imap pop3 lmtp
+listen = {host}
+base_dir = {dir}/run
+state_dir = {dir}/state
+log_path = {dir}/dovecot.log
+info_log_path = {dir}/dovecot.log
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+default_internal_user = dovecot
+default_login_user = dovenull
+first_valid_uid = {uid}
+first_valid_gid = {uid}
+mail_location = maildir:~/Maildir
+mail_max_userip_connections = 1000
+pop3_uidl_format = %08Xu%08Xv
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u {dir}/users.passwd
+}}
+userdb {{
+  driver = passwd-file
+  args = username_format=%u {dir}/users.passwd
+}}
+service imap-login {{
+  inet_listener imap {{
+    port = {imap}
+  }}
+  inet_listener imaps {{
+    port = 0
+  }}
+}}
+service pop3-login {{
+  inet_listener pop3 {{
+    port = {pop3}
+  }}
+  inet_listener pop3s {{
+    port = 0
+  }}
+}}
+service lmtp {{
+  inet_listener lmtp {{
+    port = {lmtp}
+  }}
+}}
+service auth {{
+  client_limit = 2000
+}}
+service anvil {{
+  client_limit = 2000
+}}
+protocol lmtp {{
+  auth_username_format = %Ln
+}}
+protocol imap {{
+  mail_max_userip_connections = 1000
+}}
+protocol pop3 {{
+  mail_max_userip_connections = 1000
+}}
+namespace inbox {{
+  inbox = yes
+  separator = .
+  mailbox Drafts {{
+    auto = subscribe
+    special_use = \\Drafts
+  }}
+  mailbox Sent {{
+    auto = subscribe
+    special_use = \\Sent
+  }}
+  mailbox Trash {{
+    auto = subscribe
+    special_use = \\Trash
+  }}
+}}
+"""
+
+
+def _installed(package: str) -> bool:
+    query = subprocess.run(
+        ["dpkg-query", "-W", "-f=${Status}", package], capture_output=True, text=True
+    )
+    return query.returncode == 0 and query.stdout.endswith("installed")
+
+
+def _apt_get(*args: str) -> None:
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    command = ["apt-get", "-o", "DPkg::Lock::Timeout=600", "-q", *args]
+    subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL)
+
+
+def ensure_installed() -> None:
+    """apt-get install the Dovecot packages that are missing, without starting any service."""
+    missing = [package for package in PACKAGES if not _installed(package)]
+    if not missing:
+        return
+    if os.geteuid() != 0:
+        raise RuntimeError(f"installing {' '.join(missing)} needs root (or use --only hato)")
+    if not _POLICY.exists():
+        _POLICY.write_text("#!/bin/sh\nexit 101\n")
+        _POLICY.chmod(0o755)
+    print(f"bench: apt-get install {' '.join(missing)}", flush=True)
+    try:
+        _apt_get("install", "-y", *missing)
+    except subprocess.CalledProcessError:
+        _apt_get("update")
+        _apt_get("install", "-y", *missing)
+
+
+def dovecot_version() -> str:
+    result = subprocess.run(["dovecot", "--version"], capture_output=True, text=True)
+    return result.stdout.strip() or "unknown"
+
+
+def _argon2id(password: str) -> str:
+    """Dovecot's own ARGON2ID hash (m=64 MiB, t=3), as costly to check as hato's argon2id."""
+    command = ["doveadm", "pw", "-s", "ARGON2ID", "-p", password]
+    return subprocess.run(command, capture_output=True, text=True, check=True).stdout.strip()
+
+
+def _configure(workdir: Path, ports: dict[str, int]) -> Path:
+    home = workdir / "home"
+    home.mkdir(mode=0o700)
+    os.chown(home, MAIL_UID, MAIL_UID)
+    users = workdir / "users.passwd"
+    users.write_text(f"{USER}:{_argon2id(PASSWORD)}:{MAIL_UID}:{MAIL_UID}::{home}::\n")
+    config = workdir / "dovecot.conf"
+    config.write_text(_CONFIG.format(host=HOST, dir=workdir, uid=MAIL_UID, **ports))
+    return config
+
+
+def _master_pid(workdir: Path) -> int:
+    return int((workdir / "run" / "master.pid").read_text().split()[0])
+
+
+def _stop(config: Path, master: int | None) -> None:
+    subprocess.run(["dovecot", "-c", str(config), "stop"], check=False, capture_output=True)
+    deadline = time.monotonic() + 30
+    while master and Path(f"/proc/{master}").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+@contextmanager
+def running_dovecot(workdir: Path) -> Iterator[Target]:
+    """Dovecot serving POP3, IMAP and LMTP for the bench account, from ``workdir``."""
+    workdir.mkdir(mode=0o755)
+    ports = {service: free_port() for service in ("lmtp", "pop3", "imap")}
+    config = _configure(workdir, ports)
+    subprocess.run(["dovecot", "-c", str(config)], check=True)
+    master = None
+    try:
+        for port in ports.values():
+            wait_for_port(port)
+        master = root = _master_pid(workdir)
+        yield Target("Dovecot", ports, lambda: process_tree(root))
+    finally:
+        _stop(config, master)

@@ -1,0 +1,71 @@
+"""Deliver the mailbox over LMTP on 4 parallel connections; the first measurement.
+
+Workers take the next message from one shared iterator, so the messages arrive in about
+the order they were generated. A connection is replaced every ``_PER_CONNECTION``
+messages, as an MTA recycles its LMTP connections (and to stay far below any
+commands-per-connection limit); that costs the same on both servers.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+
+from bench.mailbox import Mailbox
+from bench.target import Target
+
+__all__ = ["CONNECTIONS", "deliver"]
+
+CONNECTIONS = 4
+SENDER = "sender@example.com"
+_PER_CONNECTION = 2000
+_TIMEOUT = 120.0
+
+
+class _Feed:
+    """A thread-safe view of the messages, one at a time."""
+
+    def __init__(self, messages: list[bytes]) -> None:
+        self._messages: Iterator[bytes] = iter(messages)
+        self._lock = threading.Lock()
+
+    def next(self) -> bytes | None:
+        with self._lock:
+            return next(self._messages, None)
+
+
+def _connect(target: Target) -> smtplib.LMTP:
+    client = smtplib.LMTP(target.host, target.ports["lmtp"], timeout=_TIMEOUT)
+    client.ehlo("bench.example")  # LHLO
+    return client
+
+
+def _worker(target: Target, feed: _Feed, recipient: str) -> int:
+    delivered = 0
+    client = _connect(target)
+    try:
+        while (message := feed.next()) is not None:
+            if delivered and delivered % _PER_CONNECTION == 0:
+                client.quit()
+                client = _connect(target)
+            client.sendmail(SENDER, [recipient], message)
+            delivered += 1
+    finally:
+        client.close()
+    return delivered
+
+
+def deliver(target: Target, mailbox: Mailbox) -> float:
+    """Deliver every message once; return the rate in messages per second."""
+    feed = _Feed(mailbox.messages)
+    start = time.perf_counter()
+    with ThreadPoolExecutor(CONNECTIONS) as pool:
+        jobs = [pool.submit(_worker, target, feed, mailbox.recipient) for _ in range(CONNECTIONS)]
+        delivered = sum(job.result() for job in jobs)
+    elapsed = time.perf_counter() - start
+    if delivered != len(mailbox.messages):
+        raise RuntimeError(f"{target.name}: delivered {delivered} of {len(mailbox.messages)}")
+    return delivered / elapsed

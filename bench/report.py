@@ -1,0 +1,109 @@
+"""The table (Markdown, printed and written) and the BENCHMARKS.md sections.
+
+BENCHMARKS.md keeps one section per message count, so a ``--messages 2000`` run and a
+full run can both stay on record; ``--write`` replaces only its own count's section.
+"""
+
+# ruff: noqa: S607 - git from PATH, for the commit id only
+
+from __future__ import annotations
+
+import math
+import os
+import platform
+import re
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = ["Row", "machine_info", "render_table", "write_section"]
+
+HATO, DOVECOT = "hato", "Dovecot"
+_INTRO = """\
+# Benchmarks: hato next to Dovecot
+
+Made by `make bench` (`python -m bench`, see `bench/__init__.py` for what is measured
+and how fairly; `python -m bench --help` for the options). Times are medians in ms
+(ratio > 1: hato is slower); rates are in messages/s and memory in MB (ratio > 1: hato
+delivers faster, or uses more memory). `n/a`: that server does not offer the service
+yet; `failed`: the row raised an error (see the run's output).
+"""
+_SECTION = re.compile(r"<!-- bench (\d+) -->\n.*?<!-- /bench \1 -->\n", re.DOTALL)
+
+
+@dataclass(slots=True)
+class Row:
+    """One operation; a value is None for n/a and NaN for a failure."""
+
+    label: str
+    unit: str
+    values: dict[str, float | None] = field(default_factory=dict)
+
+
+def _cell(value: float | None) -> str:
+    if value is None:
+        return "n/a"
+    if math.isnan(value):
+        return "failed"
+    return f"{value:,.1f}" if value < 100 else f"{value:,.0f}"
+
+
+def _ratio(row: Row) -> str:
+    hato, dovecot = row.values.get(HATO), row.values.get(DOVECOT)
+    if hato is None or dovecot is None or math.isnan(hato) or math.isnan(dovecot) or not dovecot:
+        return "n/a"
+    return f"{hato / dovecot:.2f}"
+
+
+def render_table(rows: list[Row]) -> str:
+    lines = [
+        f"| operation | {HATO} | {DOVECOT} | ratio {HATO}/{DOVECOT} |",
+        "|---|---:|---:|---:|",
+    ]
+    for row in rows:
+        hato, dovecot = _cell(row.values.get(HATO)), _cell(row.values.get(DOVECOT))
+        lines.append(f"| {row.label} ({row.unit}) | {hato} | {dovecot} | {_ratio(row)} |")
+    return "\n".join(lines) + "\n"
+
+
+def _cpu_model() -> str:
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return platform.processor() or "unknown CPU"
+
+
+def _memory_gb() -> float:
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024**3
+
+
+def _git_commit() -> str:
+    result = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
+    )
+    return result.stdout.strip() or "unknown"
+
+
+def machine_info(dovecot: str) -> list[str]:
+    """Bullet lines describing where and against what the numbers were taken."""
+    from hato import __version__
+
+    debian = Path("/etc/debian_version")
+    system = f"Debian {debian.read_text().strip()}" if debian.exists() else platform.system()
+    return [
+        f"machine: {_cpu_model()}, {os.cpu_count()} cores, {_memory_gb():.0f} GB RAM",
+        f"system: {system}, Linux {platform.release()}, Python {platform.python_version()}",
+        f"hato {__version__} (commit {_git_commit()}); Dovecot {dovecot}",
+    ]
+
+
+def _sections(text: str) -> dict[int, str]:
+    return {int(match.group(1)): match.group(0) for match in _SECTION.finditer(text)}
+
+
+def write_section(path: Path, count: int, body: str) -> None:
+    """Put ``body`` in ``path`` as the section for ``count`` messages, keeping the others."""
+    sections = _sections(path.read_text()) if path.exists() else {}
+    sections[count] = f"<!-- bench {count} -->\n{body.rstrip()}\n<!-- /bench {count} -->\n"
+    ordered = [sections[key] for key in sorted(sections, reverse=True)]
+    path.write_text(_INTRO + "\n" + "\n".join(ordered))

@@ -1,0 +1,95 @@
+"""A running server as the benchmark sees it: a name, an address, its services, its processes."""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["HOST", "Target", "free_port", "process_tree", "pss_mb", "rss_mb", "wait_for_port"]
+
+HOST = "127.0.0.1"
+USER = "bench"
+PASSWORD = "bench-Passw0rd"  # noqa: S105 - a throwaway account on loopback
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """One server under test, up and loaded with the account ``user``."""
+
+    name: str
+    ports: Mapping[str, int]  # only the services this server really offers
+    pids: Callable[[], list[int]]  # every process that makes up the server
+    host: str = HOST
+    user: str = USER
+    password: str = PASSWORD
+
+    def has(self, service: str) -> bool:
+        return service in self.ports
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def wait_for_port(port: int, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            socket.create_connection((HOST, port), timeout=1.0).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
+def _parent_of(pid: str) -> int | None:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return int(stat.rsplit(")", 1)[1].split()[1])
+
+
+def process_tree(root: int) -> list[int]:
+    """``root`` and all its descendants, from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and (parent := _parent_of(entry)) is not None:
+            children.setdefault(parent, []).append(int(entry))
+    tree, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        tree.append(pid)
+        todo.extend(children.get(pid, []))
+    return tree
+
+
+def _proc_kb(pid: int, file: str, field: str) -> int:
+    try:
+        lines = Path(f"/proc/{pid}/{file}").read_text().splitlines()
+    except OSError:
+        return 0
+    for line in lines:
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    return 0
+
+
+def rss_mb(pids: list[int], field: str = "VmRSS") -> float:
+    """Resident memory summed over ``pids`` (``VmHWM`` for the peak), in MB."""
+    return sum(_proc_kb(pid, "status", field) for pid in pids) / 1024
+
+
+def pss_mb(pids: list[int]) -> float:
+    """Proportional set size summed over ``pids``, in MB: shared pages counted once in all,
+    so a server of many processes (Dovecot) is not charged twice for its libraries."""
+    return sum(_proc_kb(pid, "smaps_rollup", "Pss") for pid in pids) / 1024
