@@ -1,0 +1,71 @@
+"""Commands of any state (RFC 3501 §6.1) and their extensions: CAPABILITY, NOOP,
+LOGOUT, ID (RFC 2971), ENABLE (RFC 5161), NAMESPACE (RFC 2342), CHECK (§6.4.1)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import hato
+from hato.imap.registry import command
+from hato.imap.reply import Reply
+from hato.proto import imap as c
+from hato.proto.imap import State, untagged, untagged_status
+
+if TYPE_CHECKING:
+    from hato.imap.session import ImapSession
+
+__all__: list[str] = []
+
+
+@command(c.Capability)
+async def capability(session: ImapSession, cmd: c.Capability) -> Reply:
+    """RFC 3501 §6.1.1; Dovecot's texts before and after login."""
+    session.send(f"* CAPABILITY {session.capabilities()}\r\n".encode())
+    if session.state is State.NOT_AUTHENTICATED:
+        session.capability_asked = True
+        return Reply("Pre-login capabilities listed, post-login capabilities have more.")
+    return Reply("Capability completed.")
+
+
+@command(c.Noop)
+async def noop(session: ImapSession, cmd: c.Noop) -> Reply:
+    """RFC 3501 §6.1.2: the dispatcher adds the untagged updates."""
+    return Reply("NOOP completed.")
+
+
+@command(c.Check)
+async def check(session: ImapSession, cmd: c.Check) -> Reply:
+    """RFC 3501 §6.4.1: every change is durable when committed; nothing to do."""
+    return Reply("Check completed.")
+
+
+@command(c.Logout, updates=False)
+async def logout(session: ImapSession, cmd: c.Logout) -> Reply:
+    """RFC 3501 §6.1.3: `* BYE` first, then the tagged OK, then the server closes."""
+    session.send(untagged_status("BYE", "Logging out"))
+    session.close_view()
+    session.state = State.LOGOUT
+    return Reply("Logout completed.")
+
+
+@command(c.Id)
+async def ident(session: ImapSession, cmd: c.Id) -> Reply:
+    """RFC 2971 §3.1: the server's own identification."""
+    fields = ["name", "hato", "version", hato.__version__, "vendor", "hato"]
+    session.send(untagged(c.Atom("ID"), fields))
+    return Reply("ID completed.")
+
+
+@command(c.Enable)
+async def enable(session: ImapSession, cmd: c.Enable) -> Reply:
+    """RFC 5161 §3.1: none of the capabilities hato advertises is enable-able yet,
+    so the ENABLED response lists nothing."""
+    session.send(b"* ENABLED\r\n")
+    return Reply("Enabled.")
+
+
+@command(c.Namespace)
+async def namespace(session: ImapSession, cmd: c.Namespace) -> Reply:
+    """RFC 2342 §5: one personal namespace, "" with "." as separator."""
+    session.send(b'* NAMESPACE (("" ".")) NIL NIL\r\n')
+    return Reply("Namespace completed.")

@@ -1,0 +1,53 @@
+"""APPEND (RFC 3501 §6.3.11) with MULTIAPPEND (RFC 3502), APPENDUID (RFC 4315 §3)
+and APPENDLIMIT (RFC 7889).
+
+Each message is parsed once, in a worker thread, into the structure and
+columns delivery would have stored; APPEND's OK goes out only once the store
+has committed it (DESIGN.md invariant 1).  The reader already refused any
+literal over the limit with `NO [TOOBIG]` before the client sent it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import TYPE_CHECKING
+
+from hato.delivery.meta import message_meta
+from hato.imap.registry import command
+from hato.imap.reply import Reply, no
+from hato.proto import imap as c
+from hato.proto.imap import format_sequence
+
+if TYPE_CHECKING:
+    from hato.imap.session import ImapSession
+
+__all__: list[str] = []
+
+
+def _check(session: ImapSession, message: c.AppendMessage) -> None:
+    if message.catenate is not None:
+        raise no("CATENATE is not supported.")
+    if not message.data:
+        raise no("Can't save a zero byte message.")
+    if len(message.data) > session.context.max_literal:
+        raise no("Message too large.", "TOOBIG")
+
+
+@command(c.Append)
+async def append(session: ImapSession, cmd: c.Append) -> Reply:
+    mailbox = await session.mailstore.get_mailbox(cmd.mailbox)
+    if mailbox is None:
+        raise no(f"Mailbox doesn't exist: {cmd.mailbox}", "TRYCREATE")
+    for message in cmd.messages:
+        _check(session, message)
+    uids = []
+    for message in cmd.messages:
+        meta = await asyncio.to_thread(message_meta, message.data)
+        when = message.date_time.timestamp() if message.date_time else time.time()
+        stored = await session.mailstore.append(
+            mailbox.name, message.data, meta, int(when), frozenset(message.flags)
+        )
+        uids.append(stored.uid)
+    code = f"APPENDUID {mailbox.uidvalidity} {format_sequence(uids)}"
+    return Reply("Append completed.", code=code)

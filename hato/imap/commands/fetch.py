@@ -1,0 +1,82 @@
+"""FETCH and UID FETCH (RFC 3501 §6.4.5, §6.4.8).
+
+One store call per batch, never per message: flags, sizes and dates come
+from the session's view; ENVELOPE/BODYSTRUCTURE/sections take the cached
+structure of a whole batch (`message_details`); bodies are read, a batch at
+a time, only when a body section or RFC822 item asks for them.  BODY[] and
+RFC822[.TEXT] set \\Seen first (one STORE for the whole set), and FLAGS then
+leads the answer, as in the reference transcript.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from hato.imap.fetch_items import MessageData, item_value, needs_body, needs_details, order_items
+from hato.imap.registry import command
+from hato.imap.reply import Reply, bad
+from hato.imap.view import MailboxView
+from hato.proto.imap import Fetch, FetchAttr, fetch_response
+from hato.store import FlagMode
+
+if TYPE_CHECKING:
+    from hato.imap.session import ImapSession
+
+__all__: list[str] = []
+
+BATCH = 256
+
+
+async def _mark_seen(session: ImapSession, view: MailboxView, uids: list[int]) -> set[int]:
+    """Set \\Seen where it is missing; the UIDs whose flags changed."""
+    unseen = [uid for uid in uids if "\\Seen" not in view.messages[uid].flags]
+    if not unseen:
+        return set()
+    changed = await session.mailstore.store_flags(view.id, unseen, ["\\Seen"], FlagMode.ADD)
+    view.update(changed)
+    return {summary.uid for summary in changed}
+
+
+async def _load(
+    session: ImapSession, view: MailboxView, uids: list[int], items: tuple[FetchAttr, ...]
+) -> dict[int, MessageData]:
+    found = {uid: MessageData(uid) for uid in uids}
+    if needs_details(items):
+        for details in await session.mailstore.message_details(view.id, uids):
+            found[details.summary.uid].details = details
+        found = {uid: data for uid, data in found.items() if data.details is not None}
+    if needs_body(items):
+        bodies = await session.mailstore.read_messages(view.id, list(found))
+        for uid, raw in bodies.items():
+            found[uid].raw = raw
+        found = {uid: data for uid, data in found.items() if data.raw is not None}
+    return found
+
+
+@command(Fetch, expunges=False)
+async def fetch(session: ImapSession, cmd: Fetch) -> Reply:
+    view = session.require_view()
+    for item in cmd.items:
+        if item.name.startswith("BINARY"):
+            raise bad(f"Unknown parameter {item.name}[")
+    targets = view.resolve(cmd.sequence_set, cmd.uid)
+    seen: set[int] = set()
+    if any(item.sets_seen for item in cmd.items) and not view.read_only:
+        seen = await _mark_seen(session, view, [uid for _, uid in targets])
+    missing = False
+    for start in range(0, len(targets), BATCH):
+        batch = targets[start : start + BATCH]
+        loaded = await _load(session, view, [uid for _, uid in batch], cmd.items)
+        for seq, uid in batch:
+            data = loaded.get(uid)
+            if data is None or uid not in view.messages:
+                missing = True
+                continue
+            items = order_items(cmd.items, uid in seen)
+            values = [(item.response_key(), item_value(item, data, view)) for item in items]
+            session.send(fetch_response(seq, values))
+        await session.flush()
+    if missing:
+        text = "Some of the requested messages no longer exist."
+        return Reply(text, "NO", "EXPUNGEISSUED")
+    return Reply("Fetch completed.")

@@ -1,0 +1,73 @@
+"""IDLE (RFC 2177): `+ idling`, then updates as they happen, until DONE.
+
+The session waits on two things at once: the client's next line and the
+store's notifier for the selected mailbox, which fires after every committed
+change by any session, POP3 or delivery, so new mail is told within moments.
+The connection's idle timeout does not end an IDLE (RFC 2177 §3: clients
+re-issue it every 29 minutes); a keep-alive `* OK Still here` goes out
+meanwhile, as Dovecot sends it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import TYPE_CHECKING
+
+from hato.imap.registry import command
+from hato.imap.reply import Reply, bad
+from hato.proto import imap as c
+from hato.proto.imap import IdleDone, continuation, untagged_status
+from hato.server.listener import ConnectionClosed
+
+if TYPE_CHECKING:
+    from hato.imap.session import ImapSession
+
+__all__: list[str] = []
+
+MAX_IDLE = 30 * 60.0
+
+
+@command(c.Idle, updates=False)
+async def idle(session: ImapSession, cmd: c.Idle) -> Reply:
+    session.send(continuation("idling"))
+    await session.report_pending()
+    await session.flush()
+    session.reader.expect_idle_done()
+    started = time.monotonic()
+    while (event := session.reader.next_event()) is None:
+        await _wait(session, started)
+    if not isinstance(event, IdleDone) or not event.valid:
+        raise bad("Expected DONE.")
+    return Reply("Idle completed.")
+
+
+async def _wait(session: ImapSession, started: float) -> None:
+    read = session.read_task()
+    waiting: set[asyncio.Future[object]] = {read}  # type: ignore[arg-type]
+    notify = None
+    if session.view is not None:
+        notify = asyncio.ensure_future(session.view.subscription.changed.wait())
+        waiting.add(notify)  # type: ignore[arg-type]
+    timeout = session.context.idle_keepalive
+    done, _ = await asyncio.wait(waiting, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    if notify is not None and not notify.done():
+        notify.cancel()
+    if read in done:
+        await _receive(session, started)
+    elif notify is not None and notify in done:
+        await session.report_pending()
+        await session.flush()
+    else:
+        session.send(untagged_status("OK", "Still here"))
+        await session.flush()
+
+
+async def _receive(session: ImapSession, started: float) -> None:
+    """Take the client's bytes; a read that timed out is no reason to leave IDLE."""
+    try:
+        await session.receive()
+    except ConnectionClosed as exc:
+        timed_out = isinstance(exc.__cause__, TimeoutError)
+        if not timed_out or time.monotonic() - started > MAX_IDLE:
+            raise

@@ -1,0 +1,109 @@
+"""LIST and LSUB (RFC 3501 §6.3.8, §6.3.9) with LIST-EXTENDED (RFC 5258),
+LIST-STATUS (RFC 5819), SPECIAL-USE (RFC 6154 §2) and CHILDREN (RFC 3348).
+
+    "*" matches zero or more characters at this position.
+    "%" is similar to "*", but it does not match a hierarchy delimiter.
+
+Names are answered as quoted strings, as on the lecture's slides:
+`* LIST (\\HasChildren) "." "Archives"`.  Superior names that do not exist
+(only their children do) are listed \\Noselect, or \\NonExistent to a
+LIST-EXTENDED client (RFC 5258 §3.4).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from hato.imap.commands.mailboxes import status_values
+from hato.imap.names import SEPARATOR, parents, wire_value
+from hato.imap.registry import command
+from hato.imap.reply import Reply
+from hato.proto import imap as c
+from hato.proto.imap import Atom, Raw, encode_flags, untagged
+from hato.store import INBOX, Mailbox
+
+if TYPE_CHECKING:
+    from hato.imap.session import ImapSession
+
+__all__ = ["pattern_matcher"]
+
+
+def _inbox_canonical(pattern: str) -> str:
+    """INBOX is case-insensitive in patterns too (RFC 3501 §6.3.8)."""
+    head = pattern[:5]
+    if head.upper() == INBOX and (len(pattern) == 5 or pattern[5] in ".*%"):
+        return INBOX + pattern[5:]
+    return pattern
+
+
+def pattern_matcher(reference: str, patterns: tuple[str, ...]) -> re.Pattern[str]:
+    """One regular expression for the reference joined with each pattern."""
+    alternatives = []
+    for pattern in patterns:
+        full = _inbox_canonical(reference + pattern)
+        parts = (
+            ".*" if char == "*" else "[^.]*" if char == "%" else re.escape(char) for char in full
+        )
+        alternatives.append("".join(parts))
+    return re.compile("(?:" + "|".join(alternatives) + r")\Z", re.DOTALL)
+
+
+def _attributes(
+    name: str, mailbox: Mailbox | None, has_children: bool, cmd: c.List, subscribed: bool
+) -> list[str]:
+    attrs: list[str] = []
+    if mailbox is None:
+        attrs.append("\\NonExistent" if cmd.extended else "\\Noselect")
+    if subscribed:
+        attrs.append("\\Subscribed")
+    attrs.append("\\HasChildren" if has_children else "\\HasNoChildren")
+    wants_use = not cmd.extended or "SPECIAL-USE" in cmd.return_options | cmd.selection
+    if mailbox is not None and mailbox.special_use and wants_use:
+        attrs.append(mailbox.special_use)
+    return attrs
+
+
+@command(c.List)
+async def list_mailboxes(session: ImapSession, cmd: c.List) -> Reply:
+    if cmd.patterns == ("",) and not cmd.extended:
+        session.send(b'* LIST (\\Noselect) "." ""\r\n')
+        return Reply("List completed.")
+    boxes = sorted(await session.mailstore.list_mailboxes(), key=lambda m: m.id)
+    by_name = {m.name: m for m in boxes}
+    implied = sorted({p for m in boxes for p in parents(m.name)} - set(by_name))
+    with_children = {p for m in boxes for p in parents(m.name)}
+    matcher = pattern_matcher(cmd.reference, cmd.patterns)
+    show_subscribed = "SUBSCRIBED" in cmd.return_options | cmd.selection
+    for name in [m.name for m in boxes] + implied:
+        mailbox = by_name.get(name)
+        if not matcher.match(name) or not _selected(cmd, mailbox):
+            continue
+        subscribed = show_subscribed and mailbox is not None and mailbox.subscribed
+        attrs = _attributes(name, mailbox, name in with_children, cmd, subscribed)
+        session.send(untagged(Atom("LIST"), Raw(encode_flags(attrs)), SEPARATOR, wire_value(name)))
+        if cmd.status_items is not None and mailbox is not None:
+            values = await status_values(session, mailbox, cmd.status_items)
+            session.send(untagged(Atom("STATUS"), wire_value(name), values))
+    return Reply("List completed.")
+
+
+def _selected(cmd: c.List, mailbox: Mailbox | None) -> bool:
+    """LIST-EXTENDED selection options (RFC 5258 §3.1, RFC 6154 §3)."""
+    if "SUBSCRIBED" in cmd.selection and (mailbox is None or not mailbox.subscribed):
+        return False
+    return not ("SPECIAL-USE" in cmd.selection and (mailbox is None or not mailbox.special_use))
+
+
+@command(c.Lsub)
+async def lsub(session: ImapSession, cmd: c.Lsub) -> Reply:
+    """RFC 3501 §6.3.9: the subscribed names that match."""
+    if cmd.pattern == "":
+        session.send(b'* LSUB (\\Noselect) "." ""\r\n')
+        return Reply("Lsub completed.")
+    matcher = pattern_matcher(cmd.reference, (cmd.pattern,))
+    boxes = sorted(await session.mailstore.list_mailboxes(), key=lambda m: m.id)
+    for mailbox in boxes:
+        if mailbox.subscribed and matcher.match(mailbox.name):
+            session.send(untagged(Atom("LSUB"), Raw(b"()"), SEPARATOR, wire_value(mailbox.name)))
+    return Reply("Lsub completed.")

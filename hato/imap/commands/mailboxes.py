@@ -1,0 +1,136 @@
+"""Mailbox commands (RFC 3501 §6.3.3-§6.3.7, §6.3.10): CREATE (with USE, RFC 6154),
+DELETE, RENAME, SUBSCRIBE, UNSUBSCRIBE, STATUS (SIZE of RFC 8438, APPENDLIMIT
+of RFC 7889)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from hato.imap.names import check_name, parents, wire_value
+from hato.imap.registry import command
+from hato.imap.reply import Reply, no
+from hato.proto import imap as c
+from hato.proto.imap import Atom, Value, untagged
+from hato.store import INBOX, Mailbox, MailboxExists, Mailstore, NoSuchMailbox
+
+if TYPE_CHECKING:
+    from hato.imap.session import ImapSession
+
+__all__ = ["status_values"]
+
+_EXISTS = "Mailbox already exists"
+_STATUS_ORDER = (
+    "MESSAGES", "RECENT", "UIDNEXT", "UIDVALIDITY", "UNSEEN", "HIGHESTMODSEQ", "SIZE",
+    "DELETED", "APPENDLIMIT",
+)  # fmt: skip
+
+
+async def _create_parents(mailstore: Mailstore, name: str) -> None:
+    """RFC 3501 §6.3.3: superior names are created as needed."""
+    missing = parents(name)
+    if not missing:
+        return
+    existing = {mailbox.name for mailbox in await mailstore.list_mailboxes()}
+    for parent in missing:
+        if parent not in existing and parent.upper() != INBOX:
+            await mailstore.create_mailbox(parent)
+
+
+@command(c.Create)
+async def create(session: ImapSession, cmd: c.Create) -> Reply:
+    name = check_name(cmd.mailbox)
+    if name == INBOX:
+        raise no(_EXISTS, "ALREADYEXISTS")
+    uses = [use for use in cmd.special_use]
+    if len(uses) > 1:
+        raise no("Only one special-use flag per mailbox.", "USEATTR")
+    await _create_parents(session.mailstore, name)
+    try:
+        await session.mailstore.create_mailbox(name, uses[0] if uses else None)
+    except MailboxExists:
+        raise no(_EXISTS, "ALREADYEXISTS") from None
+    return Reply("Create completed.")
+
+
+@command(c.Delete)
+async def delete(session: ImapSession, cmd: c.Delete) -> Reply:
+    """RFC 3501 §6.3.4; like Dovecot, a mailbox with children is refused."""
+    if cmd.mailbox == INBOX:
+        raise no("INBOX can't be deleted.")
+    prefix = cmd.mailbox + "."
+    names = [mailbox.name for mailbox in await session.mailstore.list_mailboxes()]
+    if cmd.mailbox not in names:
+        raise NoSuchMailbox(cmd.mailbox)
+    if any(name.startswith(prefix) for name in names):
+        raise no("Mailbox has children, delete them first")
+    await session.mailstore.delete_mailbox(cmd.mailbox)
+    if session.view is not None and session.view.name == cmd.mailbox:
+        session.close_view()
+    return Reply("Delete completed.")
+
+
+@command(c.Rename)
+async def rename(session: ImapSession, cmd: c.Rename) -> Reply:
+    """RFC 3501 §6.3.5: children move along; renaming INBOX moves its mail."""
+    new = check_name(cmd.new_name)
+    if new == cmd.mailbox or (new.startswith(cmd.mailbox + ".") and cmd.mailbox != INBOX):
+        raise no("Can't rename mailbox under itself.")
+    if new == INBOX:
+        raise no(_EXISTS, "ALREADYEXISTS")
+    if await session.mailstore.get_mailbox(cmd.mailbox) is None:
+        raise NoSuchMailbox(cmd.mailbox)
+    await _create_parents(session.mailstore, new)
+    try:
+        await session.mailstore.rename_mailbox(cmd.mailbox, new)
+    except MailboxExists:
+        raise no(_EXISTS, "ALREADYEXISTS") from None
+    return Reply("Rename completed.")
+
+
+@command(c.Subscribe)
+async def subscribe(session: ImapSession, cmd: c.Subscribe) -> Reply:
+    await session.mailstore.set_subscribed(cmd.mailbox, True)
+    return Reply("Subscribe completed.")
+
+
+@command(c.Unsubscribe)
+async def unsubscribe(session: ImapSession, cmd: c.Unsubscribe) -> Reply:
+    await session.mailstore.set_subscribed(cmd.mailbox, False)
+    return Reply("Unsubscribe completed.")
+
+
+def _recent(mailbox: Mailbox) -> int:
+    """Messages no session has seen as \\Recent yet (at most the mailbox's count)."""
+    return max(0, min(mailbox.messages, mailbox.uidnext - mailbox.first_recent_uid))
+
+
+async def status_values(
+    session: ImapSession, mailbox: Mailbox, items: tuple[str, ...]
+) -> list[Value]:
+    """The att/value list of a STATUS response (RFC 3501 §7.2.4), Dovecot's order."""
+    values = {
+        "MESSAGES": mailbox.messages, "RECENT": _recent(mailbox),
+        "UIDNEXT": mailbox.uidnext, "UIDVALIDITY": mailbox.uidvalidity,
+        "UNSEEN": mailbox.unseen, "HIGHESTMODSEQ": mailbox.highestmodseq,
+        "SIZE": mailbox.size, "APPENDLIMIT": session.context.max_literal,
+    }  # fmt: skip
+    if "DELETED" in items:
+        summaries = await session.mailstore.messages(mailbox.id)
+        values["DELETED"] = sum(1 for s in summaries if "\\Deleted" in s.flags)
+    out: list[Value] = []
+    for item in _STATUS_ORDER:
+        if item in items:
+            out += [Atom(item), values[item]]
+    return out
+
+
+@command(c.Status)
+async def status(session: ImapSession, cmd: c.Status) -> Reply:
+    mailbox = await session.mailstore.get_mailbox(cmd.mailbox)
+    if mailbox is None:
+        raise NoSuchMailbox(cmd.mailbox)
+    values = await status_values(session, mailbox, cmd.items)
+    session.send(untagged(Atom("STATUS"), wire_value(mailbox.name, quoted=False), values))
+    if session.view is not None and session.view.id == mailbox.id:
+        return Reply("Status on selected mailbox completed.", code="CLIENTBUG")
+    return Reply("Status completed.")

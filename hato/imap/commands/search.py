@@ -1,0 +1,56 @@
+"""SEARCH and UID SEARCH (RFC 3501 §6.4.4, §7.2.5), CHARSET UTF-8 and US-ASCII.
+
+Evaluated in memory over the view (hato.imap.search_eval); messages are
+loaded in batches only when the program has keys about their contents.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from hato.imap.commands.fetch import BATCH
+from hato.imap.fetch_items import MessageData
+from hato.imap.registry import command
+from hato.imap.reply import Reply, bad, no
+from hato.imap.search_eval import Matcher, needs_message
+from hato.proto.imap import Search
+
+if TYPE_CHECKING:
+    from hato.imap.session import ImapSession
+
+__all__: list[str] = []
+
+_CHARSETS = frozenset({"UTF-8", "US-ASCII"})
+
+
+async def _load(session: ImapSession, uids: list[int]) -> dict[int, MessageData]:
+    view = session.require_view()
+    found = {uid: MessageData(uid) for uid in uids}
+    for details in await session.mailstore.message_details(view.id, uids):
+        found[details.summary.uid].details = details
+    for uid, raw in (await session.mailstore.read_messages(view.id, uids)).items():
+        found[uid].raw = raw
+    return {uid: data for uid, data in found.items() if data.details is not None}
+
+
+@command(Search, expunges=False)
+async def search(session: ImapSession, cmd: Search) -> Reply:
+    if cmd.charset is not None and cmd.charset not in _CHARSETS:
+        raise no("Unsupported charset.", "BADCHARSET (UTF-8 US-ASCII)")
+    if cmd.returning is not None:
+        raise bad("Unknown argument RETURN")
+    view = session.require_view()
+    matcher = Matcher(view)
+    deep = needs_message(cmd.criteria)
+    found: list[int] = []
+    pairs = list(enumerate(view.uids, 1))
+    for start in range(0, len(pairs), BATCH):
+        batch = pairs[start : start + BATCH]
+        uids = [uid for _, uid in batch]
+        loaded = await _load(session, uids) if deep else {u: MessageData(u) for u in uids}
+        for seq, uid in batch:
+            data = loaded.get(uid)
+            if data is not None and matcher.matches(cmd.criteria, seq, data):
+                found.append(uid if cmd.uid else seq)
+    session.send(b"* SEARCH" + b"".join(b" %d" % n for n in found) + b"\r\n")
+    return Reply("Search completed.")

@@ -1,0 +1,121 @@
+"""SELECT/EXAMINE (RFC 3501 §6.3.1, §6.3.2), CLOSE (§6.4.2), UNSELECT (RFC 3691),
+EXPUNGE (§6.4.3) and UID EXPUNGE (RFC 4315 §2.1).
+
+SELECT answers as the slides show: FLAGS, PERMANENTFLAGS, EXISTS, RECENT,
+[UNSEEN n] (the first unseen), [UIDVALIDITY], [UIDNEXT], [HIGHESTMODSEQ]
+(RFC 7162 §3.1.2.1), then `OK [READ-WRITE] Select completed.`.  Selecting
+while a mailbox is selected first says `* OK [CLOSED]` (RFC 7162 §3.2.11).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from hato.imap.registry import command
+from hato.imap.reply import Reply, no
+from hato.imap.updates import flags_lines
+from hato.imap.view import MailboxView
+from hato.proto import imap as c
+from hato.proto.imap import State, resp_code, untagged_status
+from hato.store import NoSuchMailbox
+
+if TYPE_CHECKING:
+    from hato.imap.session import ImapSession
+
+__all__ = ["expunge_deleted"]
+
+
+async def _open(session: ImapSession, name: str, read_only: bool) -> MailboxView:
+    mailstore = session.mailstore
+    mailbox = await mailstore.get_mailbox(name)
+    if mailbox is None:
+        raise no(f"Mailbox doesn't exist: {name}")
+    subscription = session.context.store.notifier.subscribe(mailbox.id)
+    try:
+        if read_only:
+            first_recent = mailbox.first_recent_uid
+        else:
+            first_recent = await mailstore.claim_recent(mailbox.id)
+        summaries = await mailstore.messages(mailbox.id)
+    except NoSuchMailbox:
+        subscription.close()
+        raise no(f"Mailbox doesn't exist: {name}") from None
+    return MailboxView(mailbox, read_only, summaries, first_recent, subscription)
+
+
+def _announce(session: ImapSession, view: MailboxView) -> None:
+    for line in flags_lines(view):
+        session.send(line)
+    session.send(b"* %d EXISTS\r\n* %d RECENT\r\n" % (view.count, len(view.recent)))
+    unseen = view.first_unseen()
+    if unseen:
+        session.send(untagged_status("OK", "First unseen.", resp_code("UNSEEN", unseen)))
+    lines = [
+        ("UIDs valid", resp_code("UIDVALIDITY", view.uidvalidity)),
+        ("Predicted next UID", resp_code("UIDNEXT", view.uidnext)),
+        ("Highest", resp_code("HIGHESTMODSEQ", view.modseq)),
+    ]
+    for text, code in lines:
+        session.send(untagged_status("OK", text, code))
+
+
+@command(c.Select, c.Examine, updates=False)
+async def select(session: ImapSession, cmd: c.Select) -> Reply:
+    if session.view is not None:
+        session.close_view()
+        session.send(untagged_status("OK", "Previous mailbox closed.", "CLOSED"))
+    view = await _open(session, cmd.mailbox, cmd.READ_ONLY)
+    session.view = view
+    session.state = State.SELECTED
+    _announce(session, view)
+    if cmd.READ_ONLY:
+        return Reply("Examine completed.", code="READ-ONLY")
+    return Reply("Select completed.", code="READ-WRITE")
+
+
+async def expunge_deleted(session: ImapSession, uids: set[int] | None, announce: bool) -> None:
+    """Remove the \\Deleted messages (of `uids`, if given); EXPUNGE each if `announce`."""
+    view = session.require_view()
+    deleted = [
+        uid
+        for uid in view.uids
+        if "\\Deleted" in view.messages[uid].flags and (uids is None or uid in uids)
+    ]
+    if not deleted:
+        return
+    gone = await session.mailstore.expunge(view.id, deleted)
+    for seq in view.remove(gone):
+        if announce:
+            session.send(b"* %d EXPUNGE\r\n" % seq)
+
+
+def _writable(session: ImapSession) -> None:
+    if session.require_view().read_only:
+        raise no("Mailbox is read-only.", "READ-ONLY")
+
+
+@command(c.Expunge)
+async def expunge(session: ImapSession, cmd: c.Expunge) -> Reply:
+    """EXPUNGE, or UID EXPUNGE of a UID set (only those UIDs)."""
+    _writable(session)
+    view = session.require_view()
+    uids = None if cmd.uids is None else set(cmd.uids.select_uids(view.uids))
+    await session.report_pending()
+    await expunge_deleted(session, uids, announce=True)
+    return Reply("Expunge completed.")
+
+
+@command(c.Close, updates=False)
+async def close(session: ImapSession, cmd: c.Close) -> Reply:
+    """RFC 3501 §6.4.2: expunge silently (unless read-only), then deselect."""
+    if not session.require_view().read_only:
+        await expunge_deleted(session, None, announce=False)
+    session.close_view()
+    return Reply("Close completed.")
+
+
+@command(c.Unselect, updates=False)
+async def unselect(session: ImapSession, cmd: c.Unselect) -> Reply:
+    """RFC 3691 §2: deselect without expunging."""
+    session.close_view()
+    return Reply("Unselect completed.")

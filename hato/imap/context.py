@@ -1,0 +1,45 @@
+"""What an IMAP session needs from the server, and from its connection."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from hato.auth.authenticator import Authenticator
+from hato.server.trace import SessionTrace
+from hato.store import Store
+
+__all__ = ["ImapContext", "Transport"]
+
+
+@dataclass(frozen=True, slots=True)
+class ImapContext:
+    """Shared by every IMAP session of one server.
+
+    ``max_literal`` is the largest literal (and message) accepted, advertised
+    as APPENDLIMIT (RFC 7889); ``classroom`` allows plaintext LOGIN from any
+    address (DESIGN.md invariant 6).
+    """
+
+    store: Store
+    authenticator: Authenticator
+    hostname: str = "localhost"
+    classroom: bool = False
+    max_literal: int = 50 * 1024 * 1024
+    max_line: int = 64 * 1024
+    max_commands: int = 100_000
+    idle_keepalive: float = 120.0
+
+
+class Transport(Protocol):
+    """The connection as a session sees it (``hato.server.listener.Connection``)."""
+
+    peer: str
+    secure: bool
+    trace: SessionTrace
+
+    @property
+    def can_start_tls(self) -> bool: ...
+    async def read(self) -> bytes: ...
+    async def write(self, data: bytes) -> None: ...
+    async def start_tls(self) -> None: ...

@@ -1,0 +1,102 @@
+"""The value of each FETCH item for one message (RFC 3501 §6.4.5, §7.4.2).
+
+Items answered from the session's view ("buffered" in Dovecot's words:
+FLAGS, UID, RFC822.SIZE, INTERNALDATE, MODSEQ) come first, in the order asked;
+then ENVELOPE, BODY, BODYSTRUCTURE and body sections, in the order asked.
+That is the order of Dovecot's answers in the reference transcript.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from hato.imap.view import MailboxView
+from hato.mime import MessageInfo, bodystructure_sexp, envelope_sexp, section_bytes, with_prefix
+from hato.proto.imap import FetchAttr, Raw, Value, encode_flags, format_date_time
+from hato.store import MessageDetails
+
+__all__ = ["FROM_VIEW", "MessageData", "item_value", "literal", "order_items"]
+
+FROM_VIEW = frozenset({"FLAGS", "UID", "RFC822.SIZE", "INTERNALDATE", "MODSEQ"})
+_NEED_STRUCTURE = frozenset({"ENVELOPE", "BODYSTRUCTURE", "BODY", "RFC822.HEADER", "RFC822.TEXT"})
+_NEED_BODY = frozenset({"RFC822", "RFC822.HEADER", "RFC822.TEXT"})
+
+
+def needs_details(items: tuple[FetchAttr, ...]) -> bool:
+    return any(item.name in _NEED_STRUCTURE or item.section is not None for item in items)
+
+
+def needs_body(items: tuple[FetchAttr, ...]) -> bool:
+    return any(item.name in _NEED_BODY or item.section is not None for item in items)
+
+
+def order_items(items: tuple[FetchAttr, ...], implicit_flags: bool) -> list[FetchAttr]:
+    """Buffered items first (with FLAGS added when BODY[] just set \\Seen), then the rest."""
+    quick = [item for item in items if item.name in FROM_VIEW and item.section is None]
+    if implicit_flags and not any(item.name == "FLAGS" for item in quick):
+        quick.append(FetchAttr("FLAGS"))
+    return quick + [item for item in items if item not in quick]
+
+
+def literal(data: bytes) -> Raw:
+    """Body data always goes as a literal, as Dovecot sends it."""
+    return Raw(b"{%d}\r\n%s" % (len(data), data))
+
+
+@dataclass(slots=True)
+class MessageData:
+    """What one message's items are made of; `info` is parsed on first use."""
+
+    uid: int
+    details: MessageDetails | None = None
+    raw: bytes | None = None
+    _info: MessageInfo | None = None
+
+    @property
+    def info(self) -> MessageInfo:
+        if self._info is None:
+            assert self.details is not None
+            parsed = MessageInfo.from_json(self.details.structure_json)
+            self._info = with_prefix(parsed, len(self.details.prefix))
+        return self._info
+
+
+def item_value(item: FetchAttr, data: MessageData, view: MailboxView) -> Value:
+    summary = view.messages[data.uid]
+    name = item.name
+    if name == "FLAGS":
+        return Raw(encode_flags(view.flags(data.uid)))
+    if name == "UID":
+        return data.uid
+    if name == "RFC822.SIZE":
+        return summary.size
+    if name == "INTERNALDATE":
+        return format_date_time(datetime.fromtimestamp(summary.internal_date, UTC))
+    if name == "MODSEQ":
+        return Raw(b"(%d)" % summary.modseq)
+    if name == "ENVELOPE":
+        return envelope_sexp(data.info)
+    if name in ("BODYSTRUCTURE", "BODY") and item.section is None:
+        return bodystructure_sexp(data.info, name == "BODYSTRUCTURE")
+    return literal(_section(item, data))
+
+
+def _section(item: FetchAttr, data: MessageData) -> bytes:
+    raw = data.raw or b""
+    if item.name == "RFC822":
+        return raw
+    if item.name == "RFC822.HEADER":
+        return section_bytes(raw, data.info, (), "HEADER")
+    if item.name == "RFC822.TEXT":
+        return section_bytes(raw, data.info, (), "TEXT")
+    section = item.section
+    assert section is not None
+    if section.part or section.text:
+        content = section_bytes(raw, data.info, section.part, section.text, section.fields)
+    else:
+        content = raw
+    if item.partial is not None:
+        origin, length = item.partial
+        content = content[origin : origin + length]
+    return content

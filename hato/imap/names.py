@@ -1,0 +1,52 @@
+"""Mailbox names between the wire and the store (RFC 3501 §5.1, §5.1.3).
+
+The store keeps names as UTF-8 with "." as the hierarchy separator; the
+wire carries them in modified UTF-7.  Names are names, never paths
+(DESIGN.md invariant 4): empty levels, control characters and overlong names
+are refused before the store sees them.
+"""
+
+from __future__ import annotations
+
+import re
+
+from hato.imap.reply import no
+from hato.proto.imap import Atom, Value, encode_mutf7
+
+__all__ = ["SEPARATOR", "check_name", "parents", "wire_name", "wire_value"]
+
+SEPARATOR = "."
+MAX_NAME = 255
+_ATOM_SAFE = re.compile(r"[A-Za-z0-9._+&-]+\Z")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def wire_name(name: str) -> str:
+    return encode_mutf7(name)
+
+
+def wire_value(name: str, quoted: bool = True) -> Value:
+    """The name as a quoted string (the slides' LIST), or an atom when it can be
+    one (Dovecot's STATUS)."""
+    text = wire_name(name)
+    if not quoted and _ATOM_SAFE.match(text):
+        return Atom(text)
+    return text
+
+
+def check_name(name: str) -> str:
+    """A name fit to create: a trailing separator is dropped (RFC 3501 §6.3.3)."""
+    if name.endswith(SEPARATOR) and len(name) > 1:
+        name = name[:-1]
+    levels = name.split(SEPARATOR)
+    if not name or any(not level for level in levels) or _CONTROL.search(name):
+        raise no("Invalid mailbox name.")
+    if len(name.encode()) > MAX_NAME:
+        raise no("Mailbox name too long.")
+    return name
+
+
+def parents(name: str) -> list[str]:
+    """Every superior name, outermost first: "a.b.c" -> ["a", "a.b"]."""
+    levels = name.split(SEPARATOR)
+    return [SEPARATOR.join(levels[:depth]) for depth in range(1, len(levels))]

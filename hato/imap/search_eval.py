@@ -1,0 +1,129 @@
+"""Evaluating SEARCH keys (RFC 3501 §6.4.4) over the session's view, in memory.
+
+Keys about flags, sizes, dates, UIDs and sequence numbers need only the
+view; HEADER, FROM/TO/CC/BCC/SUBJECT, BODY and TEXT need the message itself
+and SENT* its parsed Date (the caller loads those in batches, only when the
+program has such a key).  Strings match as case-insensitive substrings of
+the decoded header values or of the text (RFC 3501: "case-insensitive").
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, date, datetime
+
+from hato.imap.fetch_items import MessageData
+from hato.imap.view import MailboxView
+from hato.mime import decode_words, header_fields
+from hato.proto import imap as p
+
+__all__ = ["Matcher", "needs_message"]
+
+
+def needs_message(key: p.SearchKey) -> bool:
+    """True if any part of the program looks into the message or its Date."""
+    if isinstance(key, p.SearchHeader | p.SearchText):
+        return True
+    if isinstance(key, p.SearchDate):
+        return key.sent
+    if isinstance(key, p.SearchNot):
+        return needs_message(key.key)
+    if isinstance(key, p.SearchOr):
+        return needs_message(key.left) or needs_message(key.right)
+    if isinstance(key, p.SearchAnd):
+        return any(needs_message(k) for k in key.keys)
+    return False
+
+
+def _day(stamp: int) -> date:
+    return datetime.fromtimestamp(stamp, UTC).date()
+
+
+def _compare(op: str, day: date, wanted: date) -> bool:
+    if op == "BEFORE":
+        return day < wanted
+    if op == "ON":
+        return day == wanted
+    return day >= wanted
+
+
+class Matcher:
+    """Evaluates one program against messages of one view."""
+
+    def __init__(self, view: MailboxView) -> None:
+        self.view = view
+        self.now = time.time()
+        self.largest_uid = view.uids[-1] if view.uids else 0
+
+    def matches(self, key: p.SearchKey, seq: int, data: MessageData) -> bool:
+        method = getattr(self, "_" + type(key).__name__)
+        return bool(method(key, seq, data))
+
+    def _SearchAll(self, key: p.SearchAll, seq: int, data: MessageData) -> bool:
+        return True
+
+    def _SearchFlag(self, key: p.SearchFlag, seq: int, data: MessageData) -> bool:
+        if key.flag == "\\Recent":
+            return (data.uid in self.view.recent) == key.present
+        flags = {flag.lower() for flag in self.view.messages[data.uid].flags}
+        return (key.flag.lower() in flags) == key.present
+
+    def _SearchSize(self, key: p.SearchSize, seq: int, data: MessageData) -> bool:
+        size = self.view.messages[data.uid].size
+        return size > key.size if key.op == "LARGER" else size < key.size
+
+    def _SearchDate(self, key: p.SearchDate, seq: int, data: MessageData) -> bool:
+        if not key.sent:
+            return _compare(key.op, _day(self.view.messages[data.uid].internal_date), key.day)
+        sent = data.info.columns.date if data.details is not None else None
+        return sent is not None and _compare(key.op, _day(sent), key.day)
+
+    def _SearchAge(self, key: p.SearchAge, seq: int, data: MessageData) -> bool:
+        age = self.now - self.view.messages[data.uid].internal_date
+        return age >= key.seconds if key.op == "OLDER" else age < key.seconds
+
+    def _SearchSequence(self, key: p.SearchSequence, seq: int, data: MessageData) -> bool:
+        if key.uid:
+            return key.sequence_set.contains(data.uid, self.largest_uid)
+        return key.sequence_set.contains(seq, self.view.count)
+
+    def _SearchModSeq(self, key: p.SearchModSeq, seq: int, data: MessageData) -> bool:
+        return self.view.messages[data.uid].modseq >= key.modseq
+
+    def _SearchNot(self, key: p.SearchNot, seq: int, data: MessageData) -> bool:
+        return not self.matches(key.key, seq, data)
+
+    def _SearchOr(self, key: p.SearchOr, seq: int, data: MessageData) -> bool:
+        return self.matches(key.left, seq, data) or self.matches(key.right, seq, data)
+
+    def _SearchAnd(self, key: p.SearchAnd, seq: int, data: MessageData) -> bool:
+        return all(self.matches(k, seq, data) for k in key.keys)
+
+    def _SearchHeader(self, key: p.SearchHeader, seq: int, data: MessageData) -> bool:
+        if data.raw is None:
+            return False
+        header = data.raw[: data.info.root.body_offset]
+        lines = header_fields(header, (key.field,)).rstrip(b"\r\n")
+        if not lines:
+            return False
+        if not key.value:
+            return True
+        values = [_field_value(line) for line in lines.split(b"\r\n") if line[:1] not in b" \t"]
+        return any(key.value.casefold() in value for value in values) or (
+            key.value.casefold() in _field_value(lines)
+        )
+
+    def _SearchText(self, key: p.SearchText, seq: int, data: MessageData) -> bool:
+        if data.raw is None:
+            return False
+        raw = data.raw if key.where == "TEXT" else data.raw[data.info.root.body_offset :]
+        text = raw.decode("utf-8", "replace").casefold()
+        if key.where == "TEXT":
+            text = decode_words(text) + text
+        return key.value.casefold() in text
+
+
+def _field_value(line: bytes) -> str:
+    _, _, value = line.partition(b":")
+    text = value.decode("utf-8", "replace").replace("\r\n", "").strip()
+    return decode_words(text).casefold()

@@ -1,0 +1,245 @@
+"""One IMAP connection: read commands, run them, write the answers (RFC 3501 §2.2, §5.5).
+
+Theory of operation.  `run()` sends the greeting and loops: bytes from the
+transport go into the core's `ImapReader`; each event is answered.  A
+command is checked against the state table, then run by its registered
+handler, which writes untagged data with `send()` and ends with a `Reply`
+(or raises `ImapError`).  Before the tagged line the dispatcher adds the
+untagged updates other sessions caused (hato.imap.updates).  Commands run
+one at a time, in order; a pipelining client simply finds its next command
+waiting in the reader.  SASL and IDLE read their extra lines through
+`next_event()`; IDLE also waits on the store's notifier through `read_task()`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+
+from hato.auth.policy import plaintext_allowed
+from hato.imap import capabilities
+from hato.imap.commands import REGISTRY
+from hato.imap.context import ImapContext, Transport
+from hato.imap.reply import ImapError, Reply
+from hato.imap.updates import refresh
+from hato.imap.view import MailboxView
+from hato.proto.imap import (
+    Command,
+    ContinuationNeeded,
+    Event,
+    ImapReader,
+    ParseError,
+    State,
+    allowed,
+    refusal,
+    tagged,
+    untagged_status,
+)
+from hato.server.context import trace_output
+from hato.server.trace import REDACTED
+from hato.store import Account, MailboxError, Mailstore, NoSuchMailbox, StoreError
+
+__all__ = ["ImapSession"]
+
+log = logging.getLogger(__name__)
+_LOGIN = re.compile(rb"(\S+ +LOGIN +(?:\"[^\"]*\"|\S+)) .*", re.IGNORECASE | re.DOTALL)
+
+
+class ImapSession:
+    """The state of one connection; handlers in hato.imap.commands act on it."""
+
+    def __init__(self, transport: Transport, context: ImapContext) -> None:
+        self.transport = transport
+        self.context = context
+        self.reader = ImapReader(max_line=context.max_line, max_literal=context.max_literal)
+        self.state = State.NOT_AUTHENTICATED
+        self.account: Account | None = None
+        self._mailstore: Mailstore | None = None
+        self.view: MailboxView | None = None
+        self.capability_asked = False
+        self.secret_input = False  # SASL responses are traced as [REDACTED]
+        self._out: list[bytes] = []
+        self._commands = 0
+        self._read: asyncio.Task[bytes] | None = None
+
+    # -- capabilities and authentication -------------------------------------------
+
+    @property
+    def plaintext_allowed(self) -> bool:
+        """DESIGN.md invariant 6: over TLS, from loopback, or in classroom mode."""
+        t = self.transport
+        return plaintext_allowed(secure=t.secure, peer=t.peer, classroom=self.context.classroom)
+
+    def capabilities(self) -> str:
+        if self.state is State.NOT_AUTHENTICATED:
+            return capabilities.before_login(
+                starttls=self.transport.can_start_tls, plaintext=self.plaintext_allowed
+            )
+        return capabilities.after_login(append_limit=self.context.max_literal)
+
+    def logged_in(self, account: Account) -> Reply:
+        """Enter the authenticated state; `OK [CAPABILITY ...] Logged in` unless the
+        client asked CAPABILITY before (then an untagged CAPABILITY, as Dovecot)."""
+        self.account = account
+        self._mailstore = self.context.store.mailstore(account.id)
+        self.state = State.AUTHENTICATED
+        if self.capability_asked:
+            self.send(f"* CAPABILITY {self.capabilities()}\r\n".encode())
+            return Reply("Logged in")
+        return Reply("Logged in", code=f"CAPABILITY {self.capabilities()}")
+
+    @property
+    def mailstore(self) -> Mailstore:
+        assert self._mailstore is not None, "the state table admits this only after login"
+        return self._mailstore
+
+    def require_view(self) -> MailboxView:
+        assert self.view is not None, "the state table admits this only when selected"
+        return self.view
+
+    def close_view(self) -> None:
+        if self.view is not None:
+            self.view.subscription.close()
+            self.view = None
+        if self.state is State.SELECTED:
+            self.state = State.AUTHENTICATED
+
+    # -- output -------------------------------------------------------------------
+
+    def send(self, data: bytes) -> None:
+        self._out.append(data)
+
+    async def flush(self) -> None:
+        if not self._out:
+            return
+        data = b"".join(self._out)
+        self._out.clear()
+        trace_output(self.transport.trace, data)
+        await self.transport.write(data)
+
+    # -- input --------------------------------------------------------------------
+
+    def read_task(self) -> asyncio.Task[bytes]:
+        """The pending read of the next chunk (IDLE waits on it with the notifier)."""
+        if self._read is None:
+            self._read = asyncio.ensure_future(self.transport.read())
+        return self._read
+
+    async def receive(self) -> None:
+        """Wait for the next chunk and give it to the reader."""
+        task = self.read_task()
+        try:
+            data = await task
+        finally:
+            self._read = None
+        self._trace_input(data)
+        self.reader.receive_data(data)
+
+    async def next_event(self) -> Event:
+        while True:
+            event = self.reader.next_event()
+            if event is not None:
+                return event
+            await self.flush()
+            await self.receive()
+
+    def _trace_input(self, data: bytes) -> None:
+        if not self.transport.trace.enabled:
+            return
+        if self.secret_input:
+            self.transport.trace.client(REDACTED)
+            return
+        for line in data.split(b"\n"):
+            if line.strip():
+                self.transport.trace.client(_LOGIN.sub(rb"\1 " + REDACTED.encode(), line))
+
+    # -- the loop -----------------------------------------------------------------
+
+    async def run(self) -> None:
+        greeting = untagged_status("OK", "hato ready.", f"CAPABILITY {self.capabilities()}")
+        self.send(greeting)
+        try:
+            while self.state is not State.LOGOUT:
+                await self.handle(await self.next_event())
+                await self.flush()
+        finally:
+            self.close_view()
+            if self._read is not None:
+                self._read.cancel()
+                with contextlib.suppress(BaseException):
+                    await self._read
+
+    async def handle(self, event: Event) -> None:
+        if isinstance(event, ContinuationNeeded):
+            self.send(event.data)
+        elif isinstance(event, ParseError):
+            self.send(event.to_bytes())
+        elif isinstance(event, Command):
+            self._commands += 1
+            if self._commands > self.context.max_commands:
+                self.send(untagged_status("BYE", "Too many commands."))
+                self.state = State.LOGOUT
+                return
+            await self.dispatch(event)
+
+    async def dispatch(self, command: Command) -> None:
+        if not allowed(command, self.state):
+            self.send(refusal(command, self.state).to_bytes())
+            return
+        handler = REGISTRY.get(type(command))
+        if handler is None:
+            text = f"Error in IMAP command {command.name}: Unknown command."
+            self.send(tagged(command.tag, "BAD", text))
+            return
+        reply = await self._run(handler.run, command)
+        if self.view is not None and handler.updates:
+            expunges = handler.expunges or bool(getattr(command, "uid", False))
+            await self._updates(expunges)
+        self.send(tagged(command.tag, reply.status, reply.text, reply.code))
+        if reply.then is not None:
+            await self.flush()
+            await reply.then()
+
+    async def _run(self, run: object, command: Command) -> Reply:
+        try:
+            return await run(self, command)  # type: ignore[operator, no-any-return]
+        except ImapError as error:
+            if error.reply.status == "BAD":
+                text = f"Error in IMAP command {command.name}: {error.reply.text}"
+                return Reply(text, "BAD", error.reply.code)
+            return error.reply
+        except NoSuchMailbox as error:
+            return Reply(f"Mailbox doesn't exist: {error}", "NO", "NONEXISTENT")
+        except MailboxError as error:
+            return Reply(str(error) or "Mailbox error.", "NO")
+        except StoreError as error:
+            return Reply(str(error) or "Store error.", "NO")
+        except Exception:
+            log.exception("IMAP command %s failed", command.name)
+            text = "Internal error occurred. Refer to server log for more information."
+            return Reply(text, "NO", "SERVERBUG")
+
+    async def _updates(self, expunges: bool) -> None:
+        view = self.require_view()
+        try:
+            lines = await refresh(self.mailstore, view, expunges)
+        except NoSuchMailbox:
+            self.send(untagged_status("BYE", "Selected mailbox was deleted, have to disconnect."))
+            self.close_view()
+            self.state = State.LOGOUT
+            return
+        for line in lines:
+            self.send(line)
+
+    async def report_pending(self) -> None:
+        """Queue every untagged update now (EXPUNGE, IDLE), before the command's own."""
+        if self.view is not None:
+            await self._updates(True)
+
+    def reset_reader(self) -> None:
+        """A fresh reader after STARTTLS: nothing sent in plaintext is kept."""
+        self.reader = ImapReader(
+            max_line=self.context.max_line, max_literal=self.context.max_literal
+        )

@@ -1,0 +1,72 @@
+"""Telling a session what other sessions, POP3 and delivery changed (RFC 3501 §7.4.1).
+
+The store's notifier sets the view's `subscription.changed` after every
+committed change to the mailbox; only then does the session ask the store
+what changed since the MODSEQ it knows (one indexed query).  The answer
+becomes untagged responses: EXPUNGE (unless the command in progress is a
+FETCH, STORE or SEARCH, during which RFC 3501 §7.4.1 forbids them), EXISTS
+and RECENT for new mail (RFC 3501 §7.3.1, §7.3.2), FLAGS when a keyword is
+new, and FETCH (FLAGS) for flags changed elsewhere (RFC 3501 §7.4.2).
+"""
+
+from __future__ import annotations
+
+from hato.imap.view import MailboxView
+from hato.proto.imap import (
+    Atom,
+    Raw,
+    encode_flags,
+    fetch_response,
+    resp_code,
+    untagged,
+    untagged_status,
+)
+from hato.store import MailboxChanges, Mailstore
+
+__all__ = ["flags_lines", "refresh"]
+
+
+def flags_lines(view: MailboxView) -> list[bytes]:
+    """FLAGS and PERMANENTFLAGS, as SELECT sends them and as keywords grow."""
+    system = ("\\Answered", "\\Flagged", "\\Deleted", "\\Seen", "\\Draft")
+    flags = Raw(encode_flags([*system, *sorted(view.keywords)]))
+    permanent = Raw(encode_flags(view.permanent_flags()))
+    text = "Read-only mailbox." if view.read_only else "Flags permitted."
+    return [
+        untagged(Atom("FLAGS"), flags),
+        untagged_status("OK", text, resp_code("PERMANENTFLAGS", permanent)),
+    ]
+
+
+async def refresh(mailstore: Mailstore, view: MailboxView, expunges: bool) -> list[bytes]:
+    """Untagged responses for everything this session has not been told yet."""
+    changes = None
+    if view.subscription.changed.is_set():
+        view.subscription.changed.clear()
+        changes = await mailstore.changes_since(view.id, view.modseq)
+        view.modseq = max(view.modseq, changes.highestmodseq)
+        view.pending_expunge.update(uid for uid in changes.expunged if uid in view.messages)
+    lines: list[bytes] = []
+    if expunges and view.pending_expunge:
+        lines += [b"* %d EXPUNGE\r\n" % seq for seq in view.remove(view.pending_expunge)]
+    if changes is not None:
+        lines += await _apply(mailstore, view, changes)
+    return lines
+
+
+async def _apply(mailstore: Mailstore, view: MailboxView, changes: MailboxChanges) -> list[bytes]:
+    last = view.uids[-1] if view.uids else 0
+    fresh = [s for s in changes.changed if s.uid > last]
+    lines: list[bytes] = []
+    if view.new_keywords(flag for s in changes.changed for flag in s.flags):
+        lines += flags_lines(view)
+    for uid in view.update(s for s in changes.changed if s.uid <= last):
+        if uid not in view.pending_expunge:
+            value = Raw(encode_flags(view.flags(uid)))
+            lines.append(fetch_response(view.seq(uid), [("FLAGS", value)]))
+    if fresh:
+        first_recent = 0 if view.read_only else await mailstore.claim_recent(view.id)
+        view.add(fresh, first_recent)
+        lines.append(b"* %d EXISTS\r\n" % view.count)
+        lines.append(b"* %d RECENT\r\n" % len(view.recent))
+    return lines

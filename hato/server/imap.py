@@ -1,0 +1,35 @@
+"""The IMAP adapter: an accepted connection, given to an IMAP session (hato.imap).
+
+IMAP (143, STARTTLS) and IMAPS (993, implicit TLS) share this entry point;
+the listener has already wrapped IMAPS in TLS.  All protocol logic lives in
+hato.imap (session and handlers) and hato.proto.imap (the sans-IO core).
+"""
+
+from __future__ import annotations
+
+from hato.imap import ImapContext, ImapSession
+from hato.server.context import ServiceContext
+from hato.server.listener import Connection
+
+__all__ = ["serve_imap"]
+
+#: Dovecot's imap_max_line_length; UID sets of big mailboxes make long lines.
+MIN_LINE = 64 * 1024
+
+
+def imap_context(context: ServiceContext) -> ImapContext:
+    config = context.config
+    return ImapContext(
+        store=context.store,
+        authenticator=context.authenticator,
+        hostname=config.hostname,
+        classroom=config.classroom,
+        max_literal=config.limits.message_size,
+        max_line=max(config.limits.line_length, MIN_LINE),
+        max_commands=config.limits.commands_per_connection,
+    )
+
+
+async def serve_imap(context: ServiceContext, connection: Connection) -> None:
+    """Run one IMAP session (RFC 3501) on an accepted connection."""
+    await ImapSession(connection, imap_context(context)).run()
