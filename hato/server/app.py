@@ -46,11 +46,14 @@ _REFUSALS = {
 
 def _stream_services() -> dict[str, tuple[bool, StreamHandler]]:
     """Listeners run on hato's own stream machinery: service -> (implicit TLS, handler)."""
+    from hato.server.imap import serve_imap
     from hato.server.pop3 import serve_pop3
 
     return {
         "pop3": (False, serve_pop3),
         "pop3s": (True, serve_pop3),
+        "imap": (False, serve_imap),
+        "imaps": (True, serve_imap),
     }
 
 
