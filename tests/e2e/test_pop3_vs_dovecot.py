@@ -63,7 +63,7 @@ def run_session(port: int) -> list[str]:
             if first.startswith("+OK") and _multiline(verb, command):
                 while reader.readline() != b".\r\n":
                     lines += 1
-            masked = re.sub(r"[0-9]+", "N", first)
+            masked = re.sub(r"[0-9]+", "N", re.sub(r"\b[0-9a-f]{16}\b", "UIDL", first))
             replies.append(f"{command!r}: {masked}" + (f" +{lines}" if lines else ""))
         reader.close()
     return replies
