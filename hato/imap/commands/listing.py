@@ -84,7 +84,7 @@ async def list_mailboxes(session: ImapSession, cmd: c.List) -> Reply:
         session.send(untagged(Atom("LIST"), Raw(encode_flags(attrs)), SEPARATOR, wire_value(name)))
         if cmd.status_items is not None and mailbox is not None:
             values = await status_values(session, mailbox, cmd.status_items)
-            session.send(untagged(Atom("STATUS"), wire_value(name), values))
+            session.send(untagged(Atom("STATUS"), wire_value(name, quoted=False), values))
     return Reply("List completed.")
 
 
