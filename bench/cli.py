@@ -47,10 +47,18 @@ class Run:
     peak_rss: float | None = None
 
 
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"not a positive whole number: {text}")
+    return int(text)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
-    parser.add_argument("--messages", type=int, default=DEFAULT_COUNT, metavar="N")
-    parser.add_argument("--repeat", type=int, default=5, metavar="K", help="timed runs a row")
+    parser.add_argument(
+        "--messages", type=_positive, default=DEFAULT_COUNT, metavar="N", help="mailbox size"
+    )
+    parser.add_argument("--repeat", type=_positive, default=5, metavar="K", help="timed runs a row")
     parser.add_argument("--write", action="store_true", help="record the table in BENCHMARKS.md")
     parser.add_argument("--only", choices=("hato", "dovecot"), help="measure one server")
     return parser

@@ -159,8 +159,15 @@ def _configure(workdir: Path, ports: dict[str, int]) -> Path:
     return config
 
 
-def _master_pid(workdir: Path) -> int:
-    return int((workdir / "run" / "master.pid").read_text().split()[0])
+def _master_pid(workdir: Path, timeout: float = 30.0) -> int:
+    """The master's pid, from the file it writes once it has daemonized (after it listens)."""
+    pid_file = workdir / "run" / "master.pid"
+    deadline = time.monotonic() + timeout
+    while not pid_file.exists() or not pid_file.read_text().strip():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"Dovecot wrote no {pid_file}; see {workdir / 'dovecot.log'}")
+        time.sleep(0.05)
+    return int(pid_file.read_text().split()[0])
 
 
 def _stop(config: Path, master: int | None) -> None:

@@ -9,6 +9,7 @@ commands-per-connection limit); that costs the same on both servers.
 from __future__ import annotations
 
 import smtplib
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -22,18 +23,24 @@ __all__ = ["CONNECTIONS", "deliver"]
 CONNECTIONS = 4
 SENDER = "sender@example.com"
 _PER_CONNECTION = 2000
+_PROGRESS = 10_000
 _TIMEOUT = 120.0
 
 
 class _Feed:
-    """A thread-safe view of the messages, one at a time."""
+    """A thread-safe view of the messages, one at a time, with a progress line now and then."""
 
     def __init__(self, messages: list[bytes]) -> None:
         self._messages: Iterator[bytes] = iter(messages)
+        self._total = len(messages)
+        self._taken = 0
         self._lock = threading.Lock()
 
     def next(self) -> bytes | None:
         with self._lock:
+            if self._taken and self._taken % _PROGRESS == 0:
+                print(f"bench:   {self._taken:,} of {self._total:,}", file=sys.stderr, flush=True)
+            self._taken += 1
             return next(self._messages, None)
 
 

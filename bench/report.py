@@ -22,11 +22,25 @@ HATO, DOVECOT = "hato", "Dovecot"
 _INTRO = """\
 # Benchmarks: hato next to Dovecot
 
-Made by `make bench` (`python -m bench`, see `bench/__init__.py` for what is measured
-and how fairly; `python -m bench --help` for the options). Times are medians in ms
-(ratio > 1: hato is slower); rates are in messages/s and memory in MB (ratio > 1: hato
-delivers faster, or uses more memory). `n/a`: that server does not offer the service
-yet; `failed`: the row raised an error (see the run's output).
+Made by `make bench` (`python -m bench`; `python -m bench --help` for the options;
+`bench/__init__.py` says what is measured and how fairly). Times are medians in ms
+(ratio > 1: hato is slower); the LMTP rate is in messages/s (ratio > 1: hato delivers
+faster) and memory in MB (ratio > 1: hato uses more). `n/a`: that server does not offer
+the service yet; `failed`: the row raised an error (see the run's output).
+
+How to read them:
+- Same generated mailbox, same machine and disk, loopback, the standard library's
+  clients for both; one server runs at a time. The client's own parsing (poplib,
+  imaplib) is inside every time, equally for both.
+- Delivery is durable on both sides: hato answers 250 after its SQLite commit is on disk,
+  Dovecot after fsyncing the maildir file (`mail_fsync = optimized`, the default).
+- A login costs each server one argon2id check (Dovecot's passwd-file holds an ARGON2ID
+  hash, m=64 MiB, t=3; hato's argon2-cffi default, m=64 MiB, t=3, p=4), about 0.1 s,
+  which dominates the login rows on small mailboxes.
+- Memory is PSS summed over the server's processes (hato: one; Dovecot: master, auth,
+  login and pop3 processes ...), so shared libraries count once.
+- Nothing else should run on the machine; a busy neighbour shows in the times.
+
 """
 _SECTION = re.compile(r"<!-- bench (\d+) -->\n.*?<!-- /bench \1 -->\n", re.DOTALL)
 
