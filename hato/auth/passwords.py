@@ -31,10 +31,9 @@ def scram_keys(
     password: str, salt: bytes | None = None, iterations: int = SCRAM_ITERATIONS
 ) -> ScramKeys:
     """StoredKey and ServerKey (RFC 5802 §3) of the SASLprep'd password, for the store."""
-    keys = derive_scram_keys(
+    return derive_scram_keys(
         password, salt if salt is not None else secrets.token_bytes(16), iterations
     )
-    return ScramKeys(keys.salt, keys.iterations, keys.stored_key, keys.server_key)
 
 
 def make_credentials(password: str, apop: bool = False) -> Credentials:

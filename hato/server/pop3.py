@@ -16,7 +16,6 @@ from array import array
 from dataclasses import dataclass, field
 
 from hato.proto import pop3
-from hato.proto.sasl import ScramKeys as ProtoScramKeys
 from hato.server.context import ServiceContext, trace_output
 from hato.server.listener import Connection
 from hato.store.base import INBOX, FlagMode, Mailbox, Mailstore, StoreError
@@ -101,12 +100,7 @@ class _Pop3Session:
     async def scram_keys(self, user: str) -> bytes:
         found = await self.context.authenticator.scram_keys(user, self.connection.peer)
         self.scram_user = user
-        if found is None:
-            return self.core.scram_keys(None)
-        keys = found[1]
-        return self.core.scram_keys(
-            ProtoScramKeys(keys.salt, keys.iterations, keys.stored_key, keys.server_key)
-        )
+        return self.core.scram_keys(found[1] if found else None)
 
     async def sasl_result(self, user: str, verified: bool) -> bytes:
         peer = self.connection.peer

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Protocol
 
+from hato.proto.sasl import ScramKeys  # what SCRAM-SHA-256 keeps (RFC 5802 §3)
 from hato.store.notify import Notifier
 
 __all__ = [
@@ -68,16 +69,6 @@ class MailboxExists(MailboxError):
 
 class NoSuchMailbox(MailboxError):
     """No mailbox of that name in this account."""
-
-
-@dataclass(frozen=True, slots=True)
-class ScramKeys:
-    """What SCRAM-SHA-256 (RFC 5802 §3, RFC 7677) keeps instead of the password."""
-
-    salt: bytes
-    iterations: int
-    stored_key: bytes
-    server_key: bytes
 
 
 @dataclass(frozen=True, slots=True)

@@ -98,12 +98,7 @@ async def _run(session: ImapSession, exchange: Exchange, step: sasl.Step) -> Rep
 async def _provide_keys(session: ImapSession, exchange: Exchange, user: str) -> sasl.Step:
     assert isinstance(exchange, sasl.ScramExchange)
     found = await session.context.authenticator.scram_keys(user, session.transport.peer)
-    if found is None:
-        return exchange.provide_keys(None)
-    keys = found[1]
-    return exchange.provide_keys(
-        sasl.ScramKeys(keys.salt, keys.iterations, keys.stored_key, keys.server_key)
-    )
+    return exchange.provide_keys(found[1] if found else None)
 
 
 async def _scram_done(session: ImapSession, user: str) -> Reply:
