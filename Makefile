@@ -4,10 +4,11 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 
-# Debian packages the tests drive as real peers: fetchmail downloads from hato, and
-# Dovecot is the reference the lecture's sessions are compared against (and `make bench`
-# measures against). policy-rc.d keeps the packages' own services from starting.
-APT_PACKAGES := fetchmail dovecot-pop3d dovecot-imapd dovecot-lmtpd
+# Debian packages the tests drive as real peers (fetchmail, mbsync from isync, offlineimap3,
+# swaks and Postfix talk to hato), and Dovecot, the reference the lecture's sessions are
+# compared against (and `make bench` measures against). policy-rc.d keeps the packages'
+# own services from starting; Postfix is installed unconfigured and run from test dirs.
+APT_PACKAGES := fetchmail dovecot-pop3d dovecot-imapd dovecot-lmtpd isync offlineimap3 swaks postfix
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: serve test lint typecheck unit bench clean system-deps
@@ -39,6 +40,7 @@ system-deps:
 	done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing$$missing"; \
+	  echo "postfix postfix/main_mailer_type select No configuration" | $(SUDO) debconf-set-selections; \
 	  [ -e /usr/sbin/policy-rc.d ] || { printf '#!/bin/sh\nexit 101\n' | $(SUDO) tee /usr/sbin/policy-rc.d >/dev/null; $(SUDO) chmod 755 /usr/sbin/policy-rc.d; }; \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing >/dev/null \
 	  || { $(SUDO) apt-get update -q >/dev/null && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing >/dev/null; }; \
