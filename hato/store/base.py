@@ -40,6 +40,8 @@ __all__ = [
     "MessageMeta",
     "MessageSummary",
     "NoSuchMailbox",
+    "Outbound",
+    "QueueEntry",
     "ScramKeys",
     "Store",
     "StoreError",
@@ -204,6 +206,30 @@ class MailboxChanges:
     expunged: list[int]
 
 
+@dataclass(frozen=True, slots=True)
+class Outbound:
+    """A message for the outbound queue: its envelope and the bytes to send."""
+
+    sender: str
+    recipients: tuple[str, ...]
+    content: bytes
+    created: int
+
+
+@dataclass(frozen=True, slots=True)
+class QueueEntry:
+    """One recipient of a queued message still to be delivered, and its retry state."""
+
+    message_id: int
+    sender: str
+    recipient: str
+    created: int
+    attempts: int
+    next_attempt: int
+    last_error: str
+    size: int
+
+
 class FlagMode(Enum):
     """STORE's three ways of changing flags (RFC 3501 §6.4.6)."""
 
@@ -272,5 +298,28 @@ class Store(Protocol):
     ) -> list[StoredMessage]: ...
     def mailstore(self, account_id: int) -> Mailstore: ...
     async def blob_count(self) -> int: ...
+    # The sending side: local copies and the outbound queue in one transaction.
+    async def deliver_and_queue(
+        self,
+        content: bytes,
+        meta: MessageMeta,
+        internal_date: int,
+        deliveries: Sequence[Delivery],
+        outbound: Outbound | None,
+    ) -> int | None: ...
+    async def queue_due(self, now: int, limit: int) -> list[QueueEntry]: ...
+    async def queue_entries(self) -> list[QueueEntry]: ...
+    async def queue_content(self, message_id: int) -> bytes | None: ...
+    async def queue_done(self, message_id: int, recipients: Sequence[str]) -> None: ...
+    async def queue_defer(
+        self, message_id: int, recipients: Sequence[str], next_attempt: int, error: str
+    ) -> None: ...
+    async def queue_retry(self, message_id: int | None, now: int) -> int: ...
+    async def queue_delete(self, message_id: int) -> bool: ...
+    # Aliases: an address (or a bare local part, for every local domain) -> targets.
+    async def set_alias(self, address: str, targets: Sequence[str]) -> None: ...
+    async def delete_alias(self, address: str) -> bool: ...
+    async def aliases(self) -> dict[str, list[str]]: ...
+    async def alias_targets(self, address: str) -> list[str]: ...
     @property
     def notifier(self) -> Notifier: ...

@@ -105,8 +105,36 @@ _V1 = [
     "CREATE INDEX expunged_by_modseq ON expunged (mailbox_id, modseq)",
 ]
 
+#: Version 3, the sending side (RFC 5321 §4.5.4, RFC 6409): aliases, and the outbound
+#: queue. ``queue_messages`` holds each queued message once (its bytes as they will be
+#: sent); ``queue_recipients`` one row per recipient still to be delivered, with its
+#: retry state. A row is deleted once the recipient is delivered or bounced.
+_V3 = [
+    """CREATE TABLE aliases (
+        address TEXT NOT NULL,
+        target TEXT NOT NULL,
+        position INTEGER NOT NULL,
+        PRIMARY KEY (address, target)
+    )""",
+    """CREATE TABLE queue_messages (
+        id {serial},
+        sender TEXT NOT NULL,
+        content {blob} NOT NULL,
+        created {bigint} NOT NULL
+    )""",
+    """CREATE TABLE queue_recipients (
+        message_id {bigint} NOT NULL REFERENCES queue_messages(id) ON DELETE CASCADE,
+        recipient TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt {bigint} NOT NULL,
+        last_error TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (message_id, recipient)
+    )""",
+    "CREATE INDEX queue_recipients_due ON queue_recipients (next_attempt)",
+]
+
 #: (version, statements); append new migrations, never edit a released one.
-MIGRATIONS: Sequence[tuple[int, Sequence[str]]] = [(1, _V1)]
+MIGRATIONS: Sequence[tuple[int, Sequence[str]]] = [(1, _V1), (3, _V3)]
 
 
 def pending(current: int, dialect: str) -> list[tuple[int, list[str]]]:

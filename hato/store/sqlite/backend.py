@@ -23,15 +23,16 @@ from hato.store.base import (
 from hato.store.notify import Notifier
 from hato.store.sqlite import accounts, blobs, imap_queries, mailboxes, messages
 from hato.store.sqlite.engine import Database
+from hato.store.sqlite.queue import QueueMethods
 
-__all__ = ["SqliteMailstore", "SqliteStore"]
+__all__ = ["SqliteMailstore", "SqliteStore", "deliver_rows"]
 
 
 def _now() -> int:
     return int(time.time())
 
 
-def _deliver(
+def deliver_rows(
     conn: sqlite3.Connection,
     content: bytes,
     meta: MessageMeta,
@@ -58,7 +59,7 @@ def _deliver(
     return stored
 
 
-class SqliteStore:
+class SqliteStore(QueueMethods):
     """Accounts and delivery; ``mailstore(account_id)`` gives one account's view."""
 
     def __init__(self, path: Path) -> None:
@@ -101,7 +102,7 @@ class SqliteStore:
         """Store one body for every delivery in one durable transaction."""
         return await self._db.write(
             partial(
-                _deliver,
+                deliver_rows,
                 content=content,
                 meta=meta,
                 internal_date=internal_date,
@@ -177,7 +178,7 @@ class SqliteMailstore:
         target = Delivery(self.account_id, mailbox, b"", flags)
         stored = await self._db.write(
             partial(
-                _deliver,
+                deliver_rows,
                 content=content,
                 meta=meta,
                 internal_date=internal_date,
