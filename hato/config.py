@@ -14,7 +14,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["DEFAULT_PORTS", "STANDARD_PORTS", "Config", "ConfigError", "Limits", "load_config"]
+__all__ = [
+    "DEFAULT_PORTS",
+    "STANDARD_PORTS",
+    "Config",
+    "ConfigError",
+    "Limits",
+    "QueueSettings",
+    "load_config",
+]
 
 SERVICES = ("smtp", "submission", "submissions", "lmtp", "pop3", "pop3s", "imap", "imaps")
 
@@ -59,6 +67,24 @@ class Limits:
 
 
 @dataclass(frozen=True, slots=True)
+class QueueSettings:
+    """The outbound queue's schedule (RFC 5321 §4.5.4.1), all in seconds.
+
+    ``retry``: the waits after each failed attempt; the last one repeats.
+    ``lifetime``: how long a message may stay queued before it bounces.
+    ``timeout``: for connecting to, and each reply from, a remote server.
+    """
+
+    retry: tuple[float, ...] = (60.0, 300.0, 900.0, 1800.0, 3600.0)
+    lifetime: float = 5 * 86400.0
+    timeout: float = 60.0
+
+    def delay(self, attempts: int) -> float:
+        """The wait after the ``attempts``-th failed attempt (1-based)."""
+        return self.retry[min(max(attempts, 1), len(self.retry)) - 1]
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """Everything hato reads from its configuration file and command line."""
 
@@ -74,6 +100,7 @@ class Config:
     limits: Limits = field(default_factory=Limits)
     routes: Mapping[str, str] = field(default_factory=dict)
     manners: Mapping[str, Any] = field(default_factory=dict)
+    queue: QueueSettings = field(default_factory=QueueSettings)
     store_url: str | None = None
 
     @property
@@ -110,6 +137,7 @@ _TOP_KEYS = {
     "manners",
     "store",
     "classroom",
+    "queue",
 }
 
 
@@ -148,6 +176,8 @@ def config_from_table(table: Mapping[str, Any], base: Path = Path()) -> Config:
         changes["routes"] = _string_map(table["routes"], "routes")
     if "manners" in table:
         changes["manners"] = dict(_table(table["manners"], "manners"))
+    if "queue" in table:
+        changes["queue"] = _queue(table["queue"])
     if "store" in table:
         store = _table(table["store"], "store")
         if "url" in store:
@@ -205,6 +235,29 @@ def _limits(value: Any) -> Limits:
         if known[key] == "int" and not isinstance(number, int):
             raise ConfigError(f"limits.{key} must be a whole number")
     return Limits(**limits)
+
+
+def _queue(value: Any) -> QueueSettings:
+    queue = _table(value, "queue")
+    unknown = set(queue) - {"retry", "lifetime", "timeout"}
+    if unknown:
+        raise ConfigError(f"unknown [queue] keys: {', '.join(sorted(unknown))}")
+    changes: dict[str, Any] = {}
+    for key in ("lifetime", "timeout"):
+        if key in queue:
+            changes[key] = float(_positive(queue[key], f"queue.{key}"))
+    if "retry" in queue:
+        retry = queue["retry"]
+        if not isinstance(retry, list) or not retry:
+            raise ConfigError("queue.retry must be a non-empty list of seconds")
+        changes["retry"] = tuple(float(_positive(v, "queue.retry")) for v in retry)
+    return QueueSettings(**changes)
+
+
+def _positive(value: Any, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise ConfigError(f"{name} must be a positive number of seconds")
+    return float(value)
 
 
 def _ports(value: Any) -> dict[str, int]:

@@ -23,9 +23,10 @@ from typing import Any
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from hato.delivery.received import Arrival, trace_prefix
-from hato.delivery.recipients import Lookup, Recipient, resolve
-from hato.store.base import INBOX, Delivery, MessageMeta, Store
+from hato.delivery.dispatch import Targets, commit, route
+from hato.delivery.received import Arrival
+from hato.delivery.recipients import Lookup
+from hato.store.base import MessageMeta, Store
 
 __all__ = ["InboundHandler", "InboundSettings", "normalize_line_ends"]
 
@@ -54,9 +55,7 @@ class InboundHandler:
     def __init__(self, store: Store, settings: InboundSettings) -> None:
         self.store = store
         self.settings = settings
-        self._recipients: weakref.WeakKeyDictionary[Envelope, list[Recipient]] = (
-            weakref.WeakKeyDictionary()
-        )
+        self._recipients: weakref.WeakKeyDictionary[Envelope, Targets] = weakref.WeakKeyDictionary()
         self.in_flight = 0
 
     async def handle_EHLO(
@@ -83,17 +82,18 @@ class InboundHandler:
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
     ) -> str:
-        accepted = self._recipients.setdefault(envelope, [])
-        if len(accepted) >= self.settings.max_recipients:
+        accepted = self._recipients.setdefault(envelope, Targets())
+        if len(envelope.rcpt_tos) >= self.settings.max_recipients:
             return "452 4.5.3 Error: too many recipients"
-        lookup, recipient = await resolve(self.store, address, self.settings.domains)
+        lookup, targets = await route(self.store, address, self.settings.domains)
         if lookup is Lookup.NOT_LOCAL:
             return f"554 5.7.1 <{address}>: Relay access denied"
         if lookup is Lookup.MALFORMED:
             return f"501 5.1.3 <{address}>: Bad recipient address syntax"
-        if recipient is None:
+        if not targets:
             return f"550 5.1.1 <{address}>: Recipient address rejected: User unknown"
-        accepted.append(recipient)
+        accepted.local.extend(targets.local)
+        accepted.remote.extend(targets.remote)
         envelope.rcpt_tos.append(address)
         envelope.rcpt_options.extend(options)
         return "250 2.1.5 Ok"
@@ -103,7 +103,7 @@ class InboundHandler:
         return "250 2.0.0 Ok"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
-        recipients = self._recipients.pop(envelope, [])
+        recipients = self._recipients.pop(envelope, Targets())
         queue_id = secrets.token_hex(6).upper()
         self.in_flight += 1
         try:
@@ -113,7 +113,8 @@ class InboundHandler:
         if not self.settings.lmtp:
             return f"250 2.0.0 Ok: queued as {queue_id}" if ok else _TEMPFAIL
         return "\r\n".join(
-            f"250 2.0.0 <{r.address}> {queue_id} Saved" if ok else _TEMPFAIL for r in recipients
+            f"250 2.0.0 <{address}> {queue_id} Saved" if ok else _TEMPFAIL
+            for address in envelope.rcpt_tos
         )
 
     async def _deliver(
@@ -121,14 +122,14 @@ class InboundHandler:
         server: SMTP,
         session: Session,
         envelope: Envelope,
-        recipients: list[Recipient],
+        recipients: Targets,
         queue_id: str,
     ) -> bool:
         content = normalize_line_ends(envelope.original_content or b"")
         arrival = self._arrival(server, session, envelope, queue_id)
         try:
             meta = await self._parse(content)
-            await self.store.deliver(content, meta, int(arrival.when), _copies(arrival, recipients))
+            await commit(self.store, content, meta, arrival, recipients)
         except Exception:
             log.exception("delivery of %s failed", queue_id)
             return False
@@ -161,17 +162,3 @@ def _protocol_word(lmtp: bool, session: Session) -> str:
     """The RFC 3848 WITH keyword: SMTP, ESMTP or LMTP, with S when over TLS."""
     word = "LMTP" if lmtp else ("ESMTP" if session.extended_smtp else "SMTP")
     return word + ("S" if session.ssl is not None else "")
-
-
-def _copies(arrival: Arrival, recipients: list[Recipient]) -> list[Delivery]:
-    """One copy per account, even when several of its addresses were given."""
-    seen: set[int] = set()
-    copies = []
-    for recipient in recipients:
-        if recipient.account_id in seen:
-            continue
-        seen.add(recipient.account_id)
-        copies.append(
-            Delivery(recipient.account_id, INBOX, trace_prefix(arrival, recipient.address))
-        )
-    return copies
