@@ -94,6 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
     _serve_parser(commands)
     _user_parser(commands)
     _lint_parser(commands)
+    from hato.cli_admin import add_admin_parsers
+
+    add_admin_parsers(commands, _common)
     return parser
 
 

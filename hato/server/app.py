@@ -15,7 +15,7 @@ import ssl
 import sys
 import weakref
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hato.auth.authenticator import Authenticator
 from hato.auth.throttle import LoginThrottle
@@ -27,9 +27,13 @@ from hato.server.context import ServiceContext
 from hato.server.gate import ConnectionGate
 from hato.server.listener import Connection, ListenerOptions, StreamListener
 from hato.server.smtp import HatoLMTP, HatoSMTP
+from hato.server.submission import HatoSubmission
 from hato.server.trace import Tracer
 from hato.store import Store, open_store
 from hato.tls import ensure_certificate, server_context
+
+if TYPE_CHECKING:
+    from hato.delivery.queue import QueueRunner
 
 __all__ = ["Server", "run"]
 
@@ -70,6 +74,7 @@ class Server:
         self._handlers: list[InboundHandler] = []
         self._protocols: weakref.WeakSet[HatoSMTP] = weakref.WeakSet()
         self._listeners: list[StreamListener] = []
+        self.runner: QueueRunner | None = None
         self.addresses: dict[str, tuple[str, int]] = {}
 
     async def start(self, demo: bool = False) -> None:
@@ -90,6 +95,7 @@ class Server:
             port = config.ports.get(service, 0)
             if port:
                 await self._start_smtp_family(service, port)
+        await self._start_sending()
         for service, (implicit_tls, handler) in _stream_services().items():
             port = config.ports.get(service, 0)
             if port:
@@ -135,8 +141,38 @@ class Server:
         self._servers.append(server)
         self.addresses[service] = server.sockets[0].getsockname()[:2]
 
+    async def _start_sending(self) -> None:
+        """The submission listeners and the outbound queue's runner (hato.delivery)."""
+        from hato.delivery.queue import QueueRunner
+        from hato.delivery.submission import SubmissionHandler
+
+        assert self.store is not None
+        self.runner = QueueRunner(self.store, self.config)
+        self.runner.start()
+        for service in ("submission", "submissions"):
+            port = self.config.ports.get(service, 0)
+            if not port:
+                continue
+            settings = InboundSettings(
+                self.config.hostname, self.config.local_domains,
+                self.config.limits.smtp_recipients, False, message_meta,
+            )  # fmt: skip
+            handler = SubmissionHandler(self.store, settings, self.authenticator, self.runner.wake)
+            self._handlers.append(handler)
+            implicit = service == "submissions"
+            factory = self._smtp_factory(
+                service, handler, HatoSubmission, implicit_tls=implicit,
+                tls_context=None if implicit else self.tls, auth_exclude_mechanism=[],
+            )  # fmt: skip
+            tls = self.tls if implicit else None
+            server = await asyncio.get_running_loop().create_server(
+                factory, self.config.host, port, ssl=tls
+            )
+            self._servers.append(server)
+            self.addresses[service] = server.sockets[0].getsockname()[:2]
+
     def _smtp_factory(
-        self, service: str, handler: InboundHandler, cls: type[HatoSMTP]
+        self, service: str, handler: InboundHandler, cls: type[HatoSMTP], **extra: Any
     ) -> Callable[[], HatoSMTP]:
         limits = self.config.limits
         options: dict[str, Any] = {
@@ -152,6 +188,7 @@ class Server:
             "timeout": limits.idle_timeout,
             "auth_exclude_mechanism": ["LOGIN", "PLAIN"],
             "command_call_limit": {"*": limits.commands_per_connection},
+            **extra,
         }
 
         def factory() -> HatoSMTP:
@@ -171,6 +208,8 @@ class Server:
             if asyncio.get_running_loop().time() > deadline:
                 break
             await asyncio.sleep(0.05)
+        if self.runner is not None:
+            await self.runner.stop()
         for protocol in list(self._protocols):
             if protocol.transport is not None:
                 protocol.transport.close()

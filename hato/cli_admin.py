@@ -1,0 +1,131 @@
+"""``hato alias`` and ``hato queue``: administering aliases and the outbound queue.
+
+    hato alias add ADDRESS TARGET...   (replaces ADDRESS's targets)
+    hato alias del ADDRESS
+    hato alias list
+    hato queue list
+    hato queue retry [ID]
+    hato queue delete ID
+
+These work on the store directly, also while ``hato serve`` runs: the queue
+runner sees a retry within seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeAlias, TypeVar
+
+from hato.config import Config
+from hato.delivery.aliases import alias_key
+from hato.store import Store, open_store
+
+__all__ = ["add_admin_parsers"]
+
+T = TypeVar("T")
+Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+
+
+def _run(config: Config, work: Callable[[Store], Awaitable[T]]) -> T:
+    async def session() -> T:
+        store = open_store(config.database_path, config.store_url)
+        try:
+            return await work(store)
+        finally:
+            await store.close()
+
+    return asyncio.run(session())
+
+
+def _action(
+    actions: Commands, common: argparse.ArgumentParser, name: str, text: str, run: Any
+) -> argparse.ArgumentParser:
+    parser = actions.add_parser(name, parents=[common], help=text)
+    parser.set_defaults(run=run)
+    return parser
+
+
+def add_admin_parsers(commands: Commands, common: Callable[[], argparse.ArgumentParser]) -> None:
+    alias = commands.add_parser("alias", parents=[common()], help="manage aliases")
+    actions = alias.add_subparsers(dest="action", required=True, metavar="ACTION")
+    add = _action(actions, common(), "add", "make ADDRESS deliver to TARGETs", _alias_add)
+    add.add_argument("address", help="user@domain, or a bare name for every local domain")
+    add.add_argument("targets", nargs="+", metavar="TARGET", help="account name or address")
+    _action(actions, common(), "del", "delete an alias", _alias_del).add_argument("address")
+    _action(actions, common(), "list", "list aliases", _alias_list)
+    queue = commands.add_parser("queue", parents=[common()], help="inspect the outbound queue")
+    actions = queue.add_subparsers(dest="action", required=True, metavar="ACTION")
+    _action(actions, common(), "list", "list queued messages", _queue_list)
+    retry = _action(actions, common(), "retry", "retry now (all, or message ID)", _queue_retry)
+    retry.add_argument("id", nargs="?", type=int)
+    _action(actions, common(), "delete", "drop message ID", _queue_delete).add_argument(
+        "id", type=int
+    )
+
+
+def _fail(text: str) -> int:
+    print(f"hato: {text}", file=sys.stderr)
+    return 1
+
+
+def _alias_add(args: argparse.Namespace, config: Config) -> int:
+    address = alias_key(args.address)
+    targets = [alias_key(t) for t in args.targets]
+    if address in targets:
+        return _fail(f"alias {address} must not point to itself")
+    _run(config, lambda store: store.set_alias(address, targets))
+    print(f"hato: alias {address} -> {', '.join(targets)}")
+    return 0
+
+
+def _alias_del(args: argparse.Namespace, config: Config) -> int:
+    address = alias_key(args.address)
+    if not _run(config, lambda store: store.delete_alias(address)):
+        return _fail(f"no such alias: {address}")
+    print(f"hato: alias {address} deleted")
+    return 0
+
+
+def _alias_list(args: argparse.Namespace, config: Config) -> int:
+    for address, targets in _run(config, lambda store: store.aliases()).items():
+        print(f"{address}: {', '.join(targets)}")
+    return 0
+
+
+def _when(seconds: int) -> str:
+    moment = datetime.datetime.fromtimestamp(seconds, datetime.UTC)
+    return moment.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _queue_list(args: argparse.Namespace, config: Config) -> int:
+    entries = _run(config, lambda store: store.queue_entries())
+    last = None
+    for e in entries:
+        if e.message_id != last:
+            last = e.message_id
+            print(f"{e.message_id}  {e.size} bytes  queued {_when(e.created)}  from <{e.sender}>")
+        error = f"  {e.last_error}" if e.last_error else ""
+        print(f"    <{e.recipient}>  attempts {e.attempts}  next {_when(e.next_attempt)}{error}")
+    if not entries:
+        print("hato: the queue is empty")
+    return 0
+
+
+def _queue_retry(args: argparse.Namespace, config: Config) -> int:
+    count = _run(config, lambda store: store.queue_retry(args.id, int(time.time())))
+    if args.id is not None and not count:
+        return _fail(f"no such queued message: {args.id}")
+    print(f"hato: {count} recipient(s) due now")
+    return 0
+
+
+def _queue_delete(args: argparse.Namespace, config: Config) -> int:
+    if not _run(config, lambda store: store.queue_delete(args.id)):
+        return _fail(f"no such queued message: {args.id}")
+    print(f"hato: message {args.id} deleted from the queue")
+    return 0

@@ -1,0 +1,161 @@
+"""The queue runner: delivers what the outbound queue holds, retries, bounces.
+
+Theory of operation. The runner wakes when a message is queued, and every
+``_POLL`` seconds (so that ``hato queue retry`` from another process is seen).
+Each pass takes the recipients that are due, resolves each domain's
+destination once, and groups recipients by (message, destination): one SMTP
+transaction each (RFC 5321 §4.5.3.1 allows up to 100 recipients, hato
+sends them all). After a transaction, delivered recipients leave the queue;
+temporary failures wait for the next step of ``[queue] retry`` until
+``[queue] lifetime`` has passed since the message was queued; permanent
+failures and expired ones get a bounce to the sender (RFC 3464), which is
+stored or queued *before* their rows leave the queue. Every change is its own
+durable commit, so after SIGKILL the queue resumes: a recipient is either
+still queued or done, never lost. (A kill between the remote 250 and our
+commit resends; RFC 5321 §6.1 accepts a duplicate over a loss.)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+
+from hato.config import Config
+from hato.delivery.bounce import Failure, build_dsn
+from hato.delivery.dispatch import Targets, commit, route
+from hato.delivery.meta import message_meta
+from hato.delivery.received import Arrival
+from hato.delivery.recipients import Lookup, split_address
+from hato.delivery.relay import Outcome, RouteError, destinations, send
+from hato.store.base import QueueEntry, Store
+
+__all__ = ["QueueRunner"]
+
+log = logging.getLogger(__name__)
+
+_POLL = 2.0
+_BATCH = 1000
+_PARALLEL = 16
+
+Destination = tuple[tuple[str, int], ...]
+
+
+class QueueRunner:
+    def __init__(self, store: Store, config: Config, clock: Callable[[], float] = time.time):
+        self.store = store
+        self.config = config
+        self.clock = clock
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._slots = asyncio.Semaphore(_PARALLEL)
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="hato-queue")
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self.run_once()
+            except Exception:
+                log.exception("queue pass failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), _POLL)
+            self._wake.clear()
+
+    async def run_once(self) -> None:
+        """One pass over what is due now."""
+        due = await self.store.queue_due(int(self.clock()), _BATCH)
+        groups: dict[tuple[int, Destination], list[QueueEntry]] = defaultdict(list)
+        routes: dict[str, Destination | RouteError] = {}
+        for entry in due:
+            domain = (split_address(entry.recipient) or ("", ""))[1]
+            if domain not in routes:
+                routes[domain] = await self._destination(domain)
+            found = routes[domain]
+            if isinstance(found, RouteError):
+                await self._failed(entry.message_id, [entry], found.permanent, str(found), "")
+            else:
+                groups[(entry.message_id, found)].append(entry)
+        await asyncio.gather(*(self._deliver(dest, group) for (_, dest), group in groups.items()))
+
+    async def _destination(self, domain: str) -> Destination | RouteError:
+        try:
+            return tuple(await destinations(domain, self.config.routes))
+        except RouteError as error:
+            return error
+
+    async def _deliver(self, destination: Destination, entries: list[QueueEntry]) -> None:
+        first = entries[0]
+        content = await self.store.queue_content(first.message_id)
+        if content is None:  # deleted meanwhile (hato queue delete)
+            return
+        recipients = [e.recipient for e in entries]
+        async with self._slots:
+            outcome = await send(
+                destination, self.config.hostname, first.sender, recipients, content,
+                self.config.queue.timeout,
+            )  # fmt: skip
+        await self._record(entries, outcome)
+
+    async def _record(self, entries: list[QueueEntry], outcome: Outcome) -> None:
+        message_id = entries[0].message_id
+        if outcome.delivered:
+            await self.store.queue_done(message_id, outcome.delivered)
+        for replies, permanent in ((outcome.permanent, True), (outcome.temporary, False)):
+            failed = [e for e in entries if e.recipient in replies]
+            for text in dict.fromkeys(replies[e.recipient] for e in failed):
+                same = [e for e in failed if replies[e.recipient] == text]
+                await self._failed(message_id, same, permanent, text, outcome.remote)
+
+    async def _failed(
+        self,
+        message_id: int,
+        entries: Sequence[QueueEntry],
+        permanent: bool,
+        text: str,
+        remote: str,
+    ) -> None:
+        now = self.clock()
+        expired = now - entries[0].created >= self.config.queue.lifetime
+        recipients = [e.recipient for e in entries]
+        if permanent or expired:
+            status = "5.0.0" if permanent else "4.4.7"
+            reason = text if permanent else f"{text} (gave up: message expired in the queue)"
+            failures = [Failure(r, status, reason, remote, bool(remote)) for r in recipients]
+            await self._bounce(message_id, entries[0], failures)
+            await self.store.queue_done(message_id, recipients)
+            return
+        delay = self.config.queue.delay(entries[0].attempts + 1)
+        await self.store.queue_defer(message_id, recipients, int(now + delay), text)
+
+    async def _bounce(self, message_id: int, entry: QueueEntry, failures: list[Failure]) -> None:
+        """Tell the sender (RFC 3464); never for a message with a null reverse-path."""
+        if not entry.sender:
+            log.warning("dropping undeliverable bounce %s", message_id)
+            return
+        original = await self.store.queue_content(message_id) or b""
+        now = self.clock()
+        hostname = self.config.hostname
+        dsn = build_dsn(hostname, entry.sender, original, failures, entry.created, now)
+        lookup, targets = await route(self.store, entry.sender, self.config.local_domains)
+        if lookup not in (Lookup.LOCAL, Lookup.NOT_LOCAL) or not len(targets):
+            log.warning("bounce for %s: no such sender %s", message_id, entry.sender)
+            return
+        arrival = Arrival(hostname, "127.0.0.1", "local", hostname, f"B{message_id}", "", now)
+        meta = await asyncio.to_thread(message_meta, dsn)
+        if await commit(self.store, dsn, meta, arrival, Targets(targets.local, targets.remote)):
+            self.wake()

@@ -1,0 +1,155 @@
+"""Sending one queued message to one destination: routing and the SMTP client.
+
+Routing (RFC 5321 §5.1): the ``[routes]`` table first (``"domain" =
+"host:port"``, ``"*"`` for a smart host), else the domain's MX records in order
+of preference, else the domain itself (its A/AAAA records, the "implicit MX").
+A null MX (RFC 7505) or a domain that does not exist fails permanently.
+
+The client (aiosmtplib) uses STARTTLS whenever the peer offers it, without
+checking the certificate (opportunistic TLS, RFC 7435 — as MTAs do by default),
+and sends every recipient at that destination in one transaction. Each
+recipient's outcome is classed by the reply: 2xx delivered, 4xx (and every
+network failure) temporary, 5xx permanent (RFC 5321 §4.2.1).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ssl
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import aiosmtplib
+import dns.asyncresolver
+import dns.exception
+import dns.resolver
+
+__all__ = ["Outcome", "RouteError", "destinations", "send"]
+
+SMTP_PORT = 25
+
+
+class RouteError(Exception):
+    """No destination for a domain; ``permanent`` says whether to bounce now."""
+
+    def __init__(self, text: str, permanent: bool) -> None:
+        super().__init__(text)
+        self.permanent = permanent
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What one transaction did for each recipient: reply text per recipient."""
+
+    delivered: list[str] = field(default_factory=list)
+    temporary: dict[str, str] = field(default_factory=dict)
+    permanent: dict[str, str] = field(default_factory=dict)
+    remote: str = ""
+
+
+def _host_port(text: str) -> tuple[str, int]:
+    host, colon, port = text.rpartition(":")
+    if not colon or not port.isdigit():
+        return text.strip("[]"), SMTP_PORT
+    return host.strip("[]"), int(port)
+
+
+async def destinations(domain: str, routes: Mapping[str, str]) -> list[tuple[str, int]]:
+    """Where mail for ``domain`` goes, best first."""
+    route = routes.get(domain.lower()) or routes.get("*")
+    if route:
+        return [_host_port(route)]
+    try:
+        answer = await dns.asyncresolver.resolve(domain, "MX")
+    except dns.resolver.NXDOMAIN as exc:
+        raise RouteError(f"5.1.2 domain {domain} does not exist", True) from exc
+    except dns.resolver.NoAnswer:
+        return [(domain, SMTP_PORT)]
+    except dns.exception.DNSException as exc:
+        raise RouteError(f"4.4.3 DNS lookup for {domain} failed: {exc}", False) from exc
+    records = sorted(answer, key=lambda r: r.preference)
+    hosts = [str(r.exchange).rstrip(".") for r in records]
+    if hosts in ([""], ["."]):
+        raise RouteError(f"5.1.10 domain {domain} accepts no mail (null MX)", True)
+    return [(host, SMTP_PORT) for host in hosts if host]
+
+
+def _tls_context() -> ssl.SSLContext:
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+def _reply(exc: aiosmtplib.SMTPResponseException) -> str:
+    return f"{exc.code} {exc.message}"
+
+
+def _all(outcome: Outcome, recipients: Sequence[str], code: int, text: str) -> Outcome:
+    target = outcome.permanent if 500 <= code < 600 else outcome.temporary
+    for recipient in recipients:
+        target[recipient] = text
+    return outcome
+
+
+async def send(
+    hosts: Sequence[tuple[str, int]],
+    helo: str,
+    sender: str,
+    recipients: Sequence[str],
+    content: bytes,
+    reply_timeout: float,
+) -> Outcome:
+    """Try each host in turn until one answers; one transaction for all recipients."""
+    failure = "4.4.1 no destination host"
+    for host, port in hosts:
+        client = aiosmtplib.SMTP(
+            hostname=host, port=port, local_hostname=helo, timeout=reply_timeout,
+            start_tls=None, validate_certs=False, tls_context=_tls_context(),
+        )  # fmt: skip
+        try:
+            await client.connect()
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            failure = f"4.4.1 connection to {host}:{port} failed: {exc}"
+            continue
+        outcome = Outcome(remote=host)
+        try:
+            return await _transaction(client, outcome, sender, recipients, content)
+        finally:
+            client.close()
+    return _all(Outcome(), recipients, 450, failure)
+
+
+def _undecided(outcome: Outcome, recipients: Sequence[str]) -> list[str]:
+    decided = {*outcome.delivered, *outcome.temporary, *outcome.permanent}
+    return [r for r in recipients if r not in decided]
+
+
+async def _transaction(
+    client: aiosmtplib.SMTP,
+    outcome: Outcome,
+    sender: str,
+    recipients: Sequence[str],
+    content: bytes,
+) -> Outcome:
+    eight_bit = not content.isascii() and client.supports_extension("8bitmime")
+    accepted: list[str] = []
+    try:
+        await client.mail(sender, options=["BODY=8BITMIME"] if eight_bit else [])
+        for recipient in recipients:
+            try:
+                await client.rcpt(recipient)
+                accepted.append(recipient)
+            except aiosmtplib.SMTPRecipientRefused as exc:
+                _all(outcome, [recipient], exc.code, _reply(exc))
+        if accepted:
+            await client.data(content)
+            outcome.delivered.extend(accepted)
+    except aiosmtplib.SMTPResponseException as exc:
+        return _all(outcome, _undecided(outcome, recipients), exc.code, _reply(exc))
+    except (aiosmtplib.SMTPException, OSError) as exc:
+        text = f"4.4.2 connection lost: {exc}"
+        return _all(outcome, _undecided(outcome, recipients), 450, text)
+    with contextlib.suppress(aiosmtplib.SMTPException, OSError):
+        await client.quit()
+    return outcome

@@ -1,0 +1,166 @@
+"""Mail from our own users: the aiosmtpd handler behind submission (RFC 6409).
+
+- AUTH (RFC 4954) with PLAIN, LOGIN and SCRAM-SHA-256, run by the sans-IO
+  exchanges of ``hato.proto.sasl`` and checked by the shared ``Authenticator``
+  (so the failed-login throttle applies). The listener requires AUTH before
+  MAIL (``530 5.7.0``) and offers it only under TLS (RFC 8314 §3).
+- MAIL FROM must be an address of the authenticated account: ``NAME@`` or
+  ``NAME+detail@`` a local domain, or an alias that leads to it (RFC 6409 §6.1
+  lets the server check this); else ``553 5.7.1``.
+- RCPT may name anyone: local addresses are checked now, others are relayed.
+- DATA fixes the message up (RFC 6409 §8, ``hato.delivery.fixup``), then
+  stores the local copies and queues the remote recipients in one durable
+  transaction before answering 250.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import dataclasses
+import secrets
+import time
+from collections.abc import Callable
+from typing import Any
+
+from aiosmtpd.smtp import MISSING, SMTP, AuthResult, Envelope, Session
+
+from hato.auth.authenticator import Authenticator
+from hato.delivery.dispatch import Targets, commit, route
+from hato.delivery.fixup import fix_up
+from hato.delivery.inbound import InboundHandler, InboundSettings, log, normalize_line_ends
+from hato.delivery.recipients import Lookup
+from hato.proto import sasl
+from hato.store.base import Account, Store
+
+__all__ = ["SubmissionHandler"]
+
+_Exchange = sasl.PlainExchange | sasl.LoginExchange | sasl.ScramExchange
+_TEMPFAIL = "451 4.3.0 Error: submission failed, try again later"
+
+
+class SubmissionHandler(InboundHandler):
+    """aiosmtpd hooks and AUTH mechanisms (``auth_*``) for authenticated senders."""
+
+    def __init__(
+        self,
+        store: Store,
+        settings: InboundSettings,
+        authenticator: Authenticator,
+        queued: Callable[[], None] = lambda: None,
+    ) -> None:
+        super().__init__(store, settings)
+        self.authenticator = authenticator
+        self.queued = queued
+
+    async def auth_PLAIN(self, server: SMTP, args: list[str]) -> AuthResult:
+        return await self._sasl(server, args, sasl.PlainExchange())
+
+    async def auth_LOGIN(self, server: SMTP, args: list[str]) -> AuthResult:
+        return await self._sasl(server, args, sasl.LoginExchange())
+
+    async def auth_SCRAM__SHA__256(self, server: SMTP, args: list[str]) -> AuthResult:
+        return await self._sasl(server, args, sasl.ScramExchange())
+
+    async def _sasl(self, server: SMTP, args: list[str], exchange: _Exchange) -> AuthResult:
+        """Run one exchange; RFC 4954 §4: base64 in 334 challenges, ``=`` is empty."""
+        initial: bytes | None = None
+        if len(args) > 1:
+            try:
+                initial = b"" if args[1] == "=" else base64.b64decode(args[1], validate=True)
+            except binascii.Error:
+                await server.push("501 5.5.2 Cannot decode base64")
+                return AuthResult(success=False, handled=True)
+        peer = _peer(server.session)
+        return await self._drive(server, exchange, exchange.start(initial), peer)
+
+    async def _drive(self, server: SMTP, exchange: Any, step: sasl.Step, peer: str) -> AuthResult:
+        account: Account | None = None
+        while True:
+            match step:
+                case sasl.Challenge(data=data):
+                    reply = await server.challenge_auth(data)
+                    if reply is MISSING:
+                        return AuthResult(success=False, handled=True)
+                    step = exchange.respond(reply)
+                case sasl.PasswordCheck(username=name, password=password):
+                    found = await self.authenticator.password(name, password, peer)
+                    return _outcome(found)
+                case sasl.KeysNeeded(username=name):
+                    keys = await self.authenticator.scram_keys(name, peer)
+                    account = keys[0] if keys else None
+                    step = exchange.provide_keys(keys[1] if keys else None)
+                case sasl.Verified(username=name, server_final=final):
+                    ok = await server.challenge_auth(final) == b""
+                    self.authenticator.record(ok, name, peer)
+                    return _outcome(account if ok else None)
+                case sasl.Rejected(username=name):
+                    self.authenticator.record(False, name, peer)
+                    return _outcome(None)
+
+    async def handle_MAIL(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
+    ) -> str:
+        account = session.auth_data
+        if not isinstance(account, Account) or not await self._owns(account, address):
+            return f"553 5.7.1 <{address}>: Sender address rejected: not owned by you"
+        return await super().handle_MAIL(server, session, envelope, address, options)
+
+    async def _owns(self, account: Account, address: str) -> bool:
+        lookup, targets = await route(self.store, address, self.settings.domains)
+        return lookup is Lookup.LOCAL and any(r.account_id == account.id for r in targets.local)
+
+    async def handle_RCPT(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
+    ) -> str:
+        accepted = self._recipients.setdefault(envelope, Targets())
+        if len(envelope.rcpt_tos) >= self.settings.max_recipients:
+            return "452 4.5.3 Error: too many recipients"
+        lookup, targets = await route(self.store, address, self.settings.domains)
+        if lookup is Lookup.MALFORMED:
+            return f"501 5.1.3 <{address}>: Bad recipient address syntax"
+        if not targets:
+            return f"550 5.1.1 <{address}>: Recipient address rejected: User unknown"
+        accepted.local.extend(targets.local)
+        accepted.remote.extend(targets.remote)
+        envelope.rcpt_tos.append(address)
+        envelope.rcpt_options.extend(options)
+        return "250 2.1.5 Ok"
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        targets = self._recipients.pop(envelope, Targets())
+        queue_id = secrets.token_hex(6).upper()
+        self.in_flight += 1
+        try:
+            queued = await self._submit(server, session, envelope, targets, queue_id)
+        except Exception:
+            log.exception("submission of %s failed", queue_id)
+            return _TEMPFAIL
+        finally:
+            self.in_flight -= 1
+        if queued is not None:
+            self.queued()
+        return f"250 2.0.0 Ok: queued as {queue_id}"
+
+    async def _submit(
+        self, server: SMTP, session: Session, envelope: Envelope, targets: Targets, queue_id: str
+    ) -> int | None:
+        content = normalize_line_ends(envelope.original_content or b"")
+        content = fix_up(content, self.settings.hostname, time.time())
+        arrival = self._arrival(server, session, envelope, queue_id)
+        # RFC 3848 §2: ESMTPSA, authenticated over TLS.
+        protocol = "ESMTPSA" if session.ssl is not None else "ESMTPA"
+        arrival = dataclasses.replace(arrival, protocol=protocol)
+        meta = await self._parse(content)
+        return await commit(self.store, content, meta, arrival, targets)
+
+
+def _peer(session: Session | None) -> str:
+    peer: Any = session.peer if session is not None else None
+    return str(peer[0]) if isinstance(peer, tuple) else str(peer)
+
+
+def _outcome(account: Account | None) -> AuthResult:
+    if account is None:
+        return AuthResult(success=False, handled=False)
+    return AuthResult(success=True, auth_data=account)
