@@ -9,12 +9,13 @@ the decoded header values or of the text (RFC 3501: "case-insensitive").
 
 from __future__ import annotations
 
+import email.utils
 import time
 from datetime import UTC, date, datetime
 
 from hato.imap.fetch_items import MessageData
 from hato.imap.view import MailboxView
-from hato.mime import decode_words, header_fields
+from hato.mime import Address, decode_words, header_fields
 from hato.proto import imap as p
 
 __all__ = ["Matcher", "needs_message"]
@@ -75,8 +76,8 @@ class Matcher:
     def _SearchDate(self, key: p.SearchDate, seq: int, data: MessageData) -> bool:
         if not key.sent:
             return _compare(key.op, _day(self.view.messages[data.uid].internal_date), key.day)
-        sent = data.info.columns.date if data.details is not None else None
-        return sent is not None and _compare(key.op, _day(sent), key.day)
+        sent = _sent_day(data.info.envelope.date) if data.details is not None else None
+        return sent is not None and _compare(key.op, sent, key.day)
 
     def _SearchAge(self, key: p.SearchAge, seq: int, data: MessageData) -> bool:
         age = self.now - self.view.messages[data.uid].internal_date
@@ -109,9 +110,11 @@ class Matcher:
         if not key.value:
             return True
         values = [_field_value(line) for line in lines.split(b"\r\n") if line[:1] not in b" \t"]
-        return any(key.value.casefold() in value for value in values) or (
-            key.value.casefold() in _field_value(lines)
-        )
+        wanted = key.value.casefold()
+        if any(wanted in value for value in values) or wanted in _field_value(lines):
+            return True
+        addresses = _ADDRESS_FIELDS.get(key.field)
+        return addresses is not None and wanted in _addresses(addresses(data))
 
     def _SearchText(self, key: p.SearchText, seq: int, data: MessageData) -> bool:
         if data.raw is None:
@@ -121,6 +124,34 @@ class Matcher:
         if key.where == "TEXT":
             text = decode_words(text) + text
         return key.value.casefold() in text
+
+
+_ADDRESS_FIELDS = {
+    "FROM": lambda data: data.info.envelope.from_,
+    "TO": lambda data: data.info.envelope.to,
+    "CC": lambda data: data.info.envelope.cc,
+    "BCC": lambda data: data.info.envelope.bcc,
+}
+
+
+def _sent_day(value: str | None) -> date | None:
+    """RFC 3501 §6.4.4 SENT*: the Date field's date, in its own time zone."""
+    parsed = email.utils.parsedate_tz(value) if value else None
+    if parsed is None:
+        return None
+    try:
+        return date(parsed[0], parsed[1], parsed[2])
+    except ValueError:
+        return None
+
+
+def _addresses(addresses: tuple[Address, ...]) -> str:
+    """Parsed addresses as `name <mailbox@host>`: comments and spacing gone."""
+    out = []
+    for name, _adl, mailbox, host in addresses:
+        spec = mailbox if host is None else f"{mailbox}@{host}"
+        out.append(f"{decode_words(name)} <{spec}>" if name else (spec or ""))
+    return ", ".join(out).casefold()
 
 
 def _field_value(line: bytes) -> str:

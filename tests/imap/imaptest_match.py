@@ -2,9 +2,8 @@
 
 A port of the ideas in dovecot/imaptest src/test-exec.c: case-insensitive
 comparison, `$var` binding (`$` alone matches anything, `$1` is a relative
-sequence number), lists ordered unless a `$!unordered[=N]` directive (or a
-default one: FETCH and STATUS items in pairs, FLAGS unordered ignoring
-\\Recent, LIST flags unordered) says otherwise; tagged and OK/NO/BAD/BYE lines
+sequence number), lists ordered unless a `$!unordered[=N]` directive (the script
+reader adds imaptest's defaults) says otherwise; tagged and OK/NO/BAD/BYE lines
 match by prefix.
 """
 
@@ -92,23 +91,28 @@ class Matcher:
             j += len(bound)
         return j == len(value) or prefix
 
-    def args(self, match: list[object], args: list[object], prefix: bool, name: str) -> bool:
+    def args(self, match: list[object], args: list[object], prefix: bool) -> bool:
+        """test_imap_match_args: element by element; `$` skips a list, `$]` a code."""
+        position = 0
         for index, expected in enumerate(match):
-            if index >= len(args):
+            if position >= len(args):
                 return False
-            got = args[index]
+            got = args[position]
             if isinstance(expected, Nil):
                 if not isinstance(got, Nil):
                     return False
             elif isinstance(expected, list):
-                if not isinstance(got, list):
-                    return False
-                prev = _text(match[index - 1]) if index else None
-                if not self.list(expected, got, name, index, prev):
+                if not isinstance(got, list) or not self.list(expected, got):
                     return False
             else:
                 pattern = _text(expected) or ""
                 if pattern == "$" and isinstance(got, list):
+                    position += 1
+                    continue
+                if pattern == "$]":
+                    while "]" not in (_text(args[position]) or "]"):
+                        position += 1
+                    position += 1
                     continue
                 value = _text(got)
                 if value is None:
@@ -116,23 +120,21 @@ class Matcher:
                 last = prefix and index == len(match) - 1
                 if not self.string(pattern, value, last):
                     return False
-        return prefix or len(args) == len(match)
+            position += 1
+        return prefix or position == len(args)
 
-    def list(
-        self, match: list[object], args: list[object], name: str, index: int, prev: str | None
-    ) -> bool:
+    def list(self, match: list[object], args: list[object]) -> bool:
+        """test_imap_match_list: `$!` directives at the head of the list."""
         directives = [m for m in match if isinstance(m, str) and m.startswith("$!")]
         items = match[len(directives) :]
-        if not directives:
-            directives = _defaults(name, index, prev)
         unordered = any(d.startswith("$!unordered") for d in directives)
         if not unordered:
-            return self.args(items, args, False, "")
+            return self.args(items, args, False)
         chain = 1
-        for d in directives:
-            if d.startswith("$!unordered="):
-                chain = int(d.split("=")[1])
-        noextra = "$!noextra" in directives  # an unordered list allows extras by default
+        for directive in directives:
+            if directive.startswith("$!unordered="):
+                chain = int(directive.split("=")[1])
+        noextra = "$!noextra" in directives
         ignores = {d[9:].lower() for d in directives if d.startswith("$!ignore=")}
         if len(args) % chain:
             return False
@@ -140,27 +142,19 @@ class Matcher:
         for start in range(0, len(items), chain):
             want = items[start : start + chain]
             for pos in range(0, len(args), chain):
-                if pos not in used and self.args(want, args[pos : pos + chain], False, "fetch-in"):
+                if self.args(want, args[pos : pos + chain], False):
                     used.add(pos)
                     break
             else:
                 return False
-        if noextra:
-            for pos in range(0, len(args), chain):
-                text = _text(args[pos])
-                if pos not in used and text is not None and text.lower() not in ignores:
-                    return False
+        bans = {d[6:].lower() for d in directives if d.startswith("$!ban=")}
+        for pos in range(0, len(args), chain):
+            text = _text(args[pos])
+            if pos in used or text is None:
+                continue
+            if (noextra and text.lower() not in ignores) or text.lower() in bans:
+                return False
         return True
-
-
-def _defaults(name: str, index: int, prev: str | None) -> list[str]:
-    if name in ("fetch", "status") and index == 2:
-        return ["$!unordered=2"]
-    if name == "fetch-in" and prev is not None and prev.lower() == "flags":
-        return ["$!unordered", "$!noextra", "$!ignore=\\recent"]
-    if name in ("list", "lsub") and index == 1:
-        return ["$!unordered"]
-    return []
 
 
 def reply_name(tokens: list[object]) -> str:

@@ -290,8 +290,9 @@ def test_store_forms() -> None:
     assert parse("a uid store 1:* -FLAGS.SILENT ($x)") == Store(
         "a", seq((1, STAR)), "remove", ("$x",), silent=True, uid=True
     )
+    # NIL is an atom, hence a keyword (imaptest's `nil` script; Dovecot agrees)
     assert parse("a store 1 (unchangedsince 0) +flags nil") == Store(
-        "a", seq((1, 1)), "add", (), unchangedsince=0
+        "a", seq((1, 1)), "add", ("nil",), unchangedsince=0
     )
     assert "Invalid system flag" in bad("a store 1 +flags \\Recent")
     assert bad("a store 1 xflags \\Seen")

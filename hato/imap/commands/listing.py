@@ -103,7 +103,21 @@ async def lsub(session: ImapSession, cmd: c.Lsub) -> Reply:
         return Reply("Lsub completed.")
     matcher = pattern_matcher(cmd.reference, (cmd.pattern,))
     boxes = sorted(await session.mailstore.list_mailboxes(), key=lambda m: m.id)
-    for mailbox in boxes:
-        if mailbox.subscribed and matcher.match(mailbox.name):
-            session.send(untagged(Atom("LSUB"), Raw(b"()"), SEPARATOR, wire_value(mailbox.name)))
+    subscribed = [mailbox.name for mailbox in boxes if mailbox.subscribed]
+    for name in subscribed:
+        if matcher.match(name):
+            session.send(untagged(Atom("LSUB"), Raw(b"()"), SEPARATOR, wire_value(name)))
+    for name in _unsubscribed_parents(subscribed, matcher) if "%" in cmd.pattern else ():
+        session.send(untagged(Atom("LSUB"), Raw(b"(\\Noselect)"), SEPARATOR, wire_value(name)))
     return Reply("Lsub completed.")
+
+
+def _unsubscribed_parents(subscribed: list[str], matcher: re.Pattern[str]) -> list[str]:
+    """RFC 3501 §6.3.9: with "%", a name that is not subscribed but has subscribed
+    children that the pattern does not reach is answered \\Noselect."""
+    found: list[str] = []
+    for name in subscribed:
+        for parent in parents(name):
+            if matcher.match(parent) and parent not in subscribed and parent not in found:
+                found.append(parent)
+    return found

@@ -40,11 +40,9 @@ def parse_flag_list(cur: Cursor, *, storable: bool = False) -> tuple[str, ...]:
 
 
 def parse_store_flags(cur: Cursor) -> tuple[str, ...]:
-    """flag-list / (flag *(SP flag)); Dovecot also takes NIL for no flags."""
+    """flag-list / (flag *(SP flag)); `NIL` is an atom, so a keyword (as in Dovecot)."""
     if cur.peek() == 0x28:
         flags = parse_flag_list(cur, storable=True)
-    elif cur.try_nil():
-        flags = ()
     else:
         flags = (parse_flag(cur, storable=True),)
         while cur.try_sp():
