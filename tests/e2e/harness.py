@@ -20,7 +20,7 @@ from hato.store import Store, open_store
 SERVICES = ("smtp", "submission", "submissions", "lmtp", "pop3", "pop3s", "imap", "imaps")
 CONFIG = """\
 hostname = "mail.test"
-domains = ["example.org", "localhost"]
+domains = [{domains}]
 {extra}
 """
 
@@ -48,6 +48,7 @@ class HatoProcess:
     data_dir: Path
     services: Iterable[str] = ("smtp", "lmtp")
     extra_config: str = ""
+    domains: tuple[str, ...] = ("example.org", "localhost")
     args: tuple[str, ...] = ()
     ports: dict[str, int] = field(default_factory=dict)
     process: subprocess.Popen[str] | None = None
@@ -59,8 +60,12 @@ class HatoProcess:
     def config_path(self) -> Path:
         return self.data_dir.parent / f"{self.data_dir.name}.toml"
 
+    def _config_text(self) -> str:
+        domains = ", ".join(f'"{d}"' for d in self.domains)
+        return CONFIG.format(domains=domains, extra=self.extra_config)
+
     def add_user(self, name: str, password: str, *flags: str) -> None:
-        self.config_path.write_text(CONFIG.format(extra=self.extra_config))
+        self.config_path.write_text(self._config_text())
         done = hato(
             "user", "add", name, "--password-stdin", *flags,
             "--config", str(self.config_path), data_dir=self.data_dir, stdin=password + "\n",
@@ -68,7 +73,7 @@ class HatoProcess:
         assert done.returncode == 0, done.stderr
 
     def start(self) -> HatoProcess:
-        self.config_path.write_text(CONFIG.format(extra=self.extra_config))
+        self.config_path.write_text(self._config_text())
         if not self.ports:
             self.ports = {service: free_port() for service in self.services}
         port_args = [f"--{s}={self.ports.get(s, 0)}" for s in SERVICES]
