@@ -115,9 +115,19 @@ def _run(args: argparse.Namespace, mailbox: Mailbox) -> Run:
     with tempfile.TemporaryDirectory(prefix="hato-bench-") as scratch:
         Path(scratch).chmod(0o755)  # Dovecot's mail user must reach its maildir
         for name in run.servers:
-            with SERVERS[name](Path(scratch) / name) as target:
-                _bench_server(target, mailbox, args.repeat, run)
+            _bench_safely(name, Path(scratch) / name, mailbox, args.repeat, run)
     return run
+
+
+def _bench_safely(name: str, workdir: Path, mailbox: Mailbox, repeat: int, run: Run) -> None:
+    """Start, load and measure one server; if that fails, its rows say so and the run goes on."""
+    try:
+        with SERVERS[name](workdir) as target:
+            _bench_server(target, mailbox, repeat, run)
+    except Exception:  # the other server's numbers are still worth printing
+        _say(f"{name} failed:\n{traceback.format_exc()}")
+        for row in run.rows:
+            row.values.setdefault(name, math.nan)
 
 
 def _notes(run: Run, mailbox: Mailbox, args: argparse.Namespace, seconds: float) -> list[str]:

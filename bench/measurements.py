@@ -88,9 +88,10 @@ def pop3_retr(target: Target, context: Context) -> float:
     """1,000 RETR of seeded random messages on one logged-in connection."""
     with _pop3(target, context) as client:
         start = time.perf_counter()
-        for number in context.sample():
-            client.retr(number)
-        return _ms_since(start)
+        sizes = [len(b"".join(client.retr(number)[1])) for number in context.sample()]
+        elapsed = _ms_since(start)
+        _expect(target, "RETR of 2 KB or more", sum(size > 2000 for size in sizes), len(sizes))
+        return elapsed
 
 
 def pop3_login(target: Target, context: Context) -> float:
@@ -151,12 +152,21 @@ def imap_select(target: Target, context: Context) -> float:
     return elapsed
 
 
+def _expect(target: Target, what: str, got: int, wanted: int) -> None:
+    """Checked after the clock stops: a fast wrong answer must not pass for a fast one."""
+    if got != wanted:
+        raise RuntimeError(f"{target.name}: {what}: {got} answers, not {wanted}")
+
+
 def imap_fetch_flags(target: Target, context: Context) -> float:
     """``FETCH 1:* (FLAGS)`` on the selected mailbox."""
     with _imap(target, context) as client:
         start = time.perf_counter()
-        _check(*client.fetch("1:*", "(FLAGS)"))
-        return _ms_since(start)
+        status, data = client.fetch("1:*", "(FLAGS)")
+        elapsed = _ms_since(start)
+        _check(status, data)
+        _expect(target, "FETCH 1:* (FLAGS)", len(data), context.count)
+        return elapsed
 
 
 def _uids(client: imaplib.IMAP4, numbers: list[int]) -> list[bytes]:
@@ -169,10 +179,21 @@ def _uids(client: imaplib.IMAP4, numbers: list[int]) -> list[bytes]:
 def imap_uid_fetch_bodies(target: Target, context: Context) -> float:
     """One ``UID FETCH`` of 1,000 seeded random messages' ``BODY[]``."""
     with _imap(target, context) as client:
-        uid_set = b",".join(_uids(client, context.sample())).decode()
+        sample = context.sample()
+        uid_set = b",".join(_uids(client, sample)).decode()
         start = time.perf_counter()
-        _check(*client.uid("FETCH", uid_set, "(BODY[])"))
-        return _ms_since(start)
+        status, data = client.uid("FETCH", uid_set, "(BODY[])")
+        elapsed = _ms_since(start)
+        _check(status, data)
+        bodies = [item[1] for item in data if isinstance(item, tuple)]
+        _expect(target, "UID FETCH BODY[]", len(bodies), len(sample))
+        _expect(
+            target,
+            "UID FETCH BODY[] of 2 KB or more",
+            sum(len(b) > 2000 for b in bodies),
+            len(sample),
+        )
+        return elapsed
 
 
 MEASUREMENTS: tuple[Measurement, ...] = (
