@@ -2,8 +2,8 @@
 
 The store keeps names as UTF-8 with "." as the hierarchy separator; the
 wire carries them in modified UTF-7.  Names are names, never paths
-(DESIGN.md invariant 4): empty levels, control characters and overlong names
-are refused before the store sees them.
+(DESIGN.md invariant 4): empty levels, control characters, a leading "/" or
+"~", and overlong names are refused before the store sees them.
 """
 
 from __future__ import annotations
@@ -41,6 +41,9 @@ def check_name(name: str) -> str:
     levels = name.split(SEPARATOR)
     if not name or any(not level for level in levels) or _CONTROL.search(name):
         raise no("Invalid mailbox name.")
+    if name[0] in "/~":
+        # they look like absolute paths or other users' homes (Dovecot refuses them too)
+        raise no(f"Invalid mailbox name: {name[:40]!r} is not a path.")
     if len(name.encode()) > MAX_NAME:
         raise no("Mailbox name too long.")
     return name
