@@ -9,7 +9,9 @@ What is measured (``bench.measurements.MEASUREMENTS`` is the list; later issues 
   before answering (its default ``mail_fsync = optimized``).
 - POP3 login + STAT + UIDL + LIST on the full mailbox; 1,000 RETR on one connection.
 - IMAP LOGIN + SELECT INBOX; ``FETCH 1:* (FLAGS)``; one ``UID FETCH`` of 1,000 ``BODY[]``.
-- Memory: the server's resident memory with 10 POP3 sessions holding the mailbox open.
+- POP3 connect + USER/PASS alone, to show what the password check costs in the rows above.
+- Memory: the PSS of all the server's processes with 10 POP3 sessions holding the mailbox
+  open; and hato's peak RSS over the whole run, printed under the table.
 
 How fairly:
 
@@ -26,6 +28,9 @@ How fairly:
 - Every timed row is run once untimed to warm caches, then ``--repeat`` times; the table
   shows the median. Connection set-up that a row does not name (login before RETR, say) is
   done outside the timed part.
-- Both servers run with their defaults apart from loopback ports, the test account and, for
-  Dovecot, plain-text login allowed (the ``reference/dovecot.conf.example`` settings).
+- Both servers run with their defaults apart from loopback ports and the test account;
+  Dovecot as in ``reference/dovecot.conf.example`` (maildir, plain-text login allowed) but
+  with an ARGON2ID password, so a login costs both servers one argon2id check.
+- Every answer is checked after the clock stops (message counts, 1,000 bodies of real
+  size), so a fast wrong answer cannot pass for a fast one.
 """
