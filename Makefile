@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 # swaks and Postfix talk to hato), and Dovecot, the reference the lecture's sessions are
 # compared against (and `make bench` measures against). policy-rc.d keeps the packages'
 # own services from starting; Postfix is installed unconfigured and run from test dirs.
-APT_PACKAGES := fetchmail dovecot-pop3d dovecot-imapd dovecot-lmtpd isync offlineimap3 swaks postfix
+APT_PACKAGES := postgresql fetchmail dovecot-pop3d dovecot-imapd dovecot-lmtpd isync offlineimap3 swaks postfix
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: serve test lint typecheck unit bench clean system-deps
