@@ -195,3 +195,10 @@ def test_swaks_submits_with_starttls_and_auth(server: HatoProcess) -> None:
     )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
     assert b"Subject: from swaks" in last(server, "carol")
+
+
+def test_smtp_in_expands_aliases_too(server: HatoProcess) -> None:
+    with smtplib.SMTP("127.0.0.1", server.ports["smtp"], timeout=10) as smtp:
+        smtp.sendmail("x@remote.example", ["team@example.org"], b"Subject: via mx\r\n\r\nhi\r\n")
+    assert b"Subject: via mx" in last(server, "bob")
+    assert b"Subject: via mx" in last(server, "carol")
