@@ -20,7 +20,7 @@ Theory of the layout (DESIGN.md, "The store model"):
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 __all__ = ["DIALECTS", "MIGRATIONS", "pending"]
 
@@ -137,11 +137,15 @@ _V3 = [
 MIGRATIONS: Sequence[tuple[int, Sequence[str]]] = [(1, _V1), (3, _V3)]
 
 
-def pending(current: int, dialect: str) -> list[tuple[int, list[str]]]:
-    """The migrations after ``current``, with the dialect's words filled in."""
+def pending(applied: Collection[int], dialect: str) -> list[tuple[int, list[str]]]:
+    """The migrations not yet in ``applied``, in version order, in the dialect's words.
+
+    Going by the set rather than the highest version means a migration merged late
+    with a lower number still runs on a database that already has a higher one.
+    """
     words = DIALECTS[dialect]
     return [
         (version, [statement.format(**words) for statement in statements])
-        for version, statements in MIGRATIONS
-        if version > current
+        for version, statements in sorted(MIGRATIONS)
+        if version not in applied
     ]

@@ -76,8 +76,8 @@ def _connect(path: Path, *, read_only: bool = False) -> sqlite3.Connection:
 def _migrate(conn: sqlite3.Connection) -> None:
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
-    row = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()
-    for version, statements in schema.pending(row[0] or 0, "sqlite"):
+    applied = {row[0] for row in conn.execute("SELECT version FROM schema_version")}
+    for version, statements in schema.pending(applied, "sqlite"):
         conn.execute("BEGIN IMMEDIATE")
         for statement in statements:
             conn.execute(statement)
