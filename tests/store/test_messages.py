@@ -184,3 +184,15 @@ async def test_changes_wake_subscribers(store: Store) -> None:
             await subscription.wait()
     finally:
         subscription.close()
+
+
+async def test_find_by_message_id_stays_in_the_account(store: Store) -> None:
+    from hato.store import HeaderColumns
+
+    alice = await make_account(store, "alice")
+    mallory = await make_account(store, "mallory")
+    meta = MessageMeta(columns=HeaderColumns(message_id="<m1@example.org>"))
+    await store.deliver(BODY, meta, 0, [Delivery(alice.account_id, prefix=b"X: 1\r\n")])
+    assert await alice.find_by_message_id(["<m1@example.org>", "<nope@x>"]) == [b"X: 1\r\n" + BODY]
+    assert await alice.find_by_message_id([]) == []
+    assert await mallory.find_by_message_id(["<m1@example.org>"]) == []

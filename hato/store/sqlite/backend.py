@@ -21,7 +21,7 @@ from hato.store.base import (
     StoredMessage,
 )
 from hato.store.notify import Notifier
-from hato.store.sqlite import accounts, blobs, imap_queries, mailboxes, messages
+from hato.store.sqlite import accounts, blobs, imap_queries, lookup, mailboxes, messages
 from hato.store.sqlite.engine import Database
 from hato.store.sqlite.queue import QueueMethods
 
@@ -296,5 +296,15 @@ class SqliteMailstore:
                 account_id=self.account_id,
                 mailbox_id=mailbox_id,
                 uids=list(uids),
+            )
+        )
+
+    async def find_by_message_id(self, message_ids: Sequence[str]) -> list[bytes]:
+        """Messages of this account, in any mailbox, with one of these Message-IDs."""
+        return await self._db.read(
+            partial(
+                lookup.select_by_message_id,
+                account_id=self.account_id,
+                message_ids=list(message_ids),
             )
         )
