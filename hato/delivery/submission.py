@@ -29,7 +29,9 @@ from hato.auth.authenticator import Authenticator
 from hato.delivery.dispatch import Targets, commit, route
 from hato.delivery.fixup import fix_up
 from hato.delivery.inbound import InboundHandler, InboundSettings, log, normalize_line_ends
+from hato.delivery.manners_policy import MannersPolicy
 from hato.delivery.recipients import Lookup
+from hato.manners import Finding
 from hato.proto import sasl
 from hato.store.base import Account, Store
 
@@ -48,10 +50,12 @@ class SubmissionHandler(InboundHandler):
         settings: InboundSettings,
         authenticator: Authenticator,
         queued: Callable[[], None] = lambda: None,
+        manners: MannersPolicy | None = None,
     ) -> None:
         super().__init__(store, settings)
         self.authenticator = authenticator
         self.queued = queued
+        self.manners = manners
 
     async def auth_PLAIN(self, server: SMTP, args: list[str]) -> AuthResult:
         return await self._sasl(server, args, sasl.PlainExchange())
@@ -133,6 +137,8 @@ class SubmissionHandler(InboundHandler):
         self.in_flight += 1
         try:
             queued = await self._submit(server, session, envelope, targets, queue_id)
+        except _Refused as refusal:
+            return refusal.reply
         except Exception:
             log.exception("submission of %s failed", queue_id)
             return _TEMPFAIL
@@ -151,8 +157,32 @@ class SubmissionHandler(InboundHandler):
         # RFC 3848 §2: ESMTPSA, authenticated over TLS.
         protocol = "ESMTPSA" if session.ssl is not None else "ESMTPA"
         arrival = dataclasses.replace(arrival, protocol=protocol)
+        findings = await self._manners_findings(session, content)
+        if findings and self.manners is not None and self.manners.rejects:
+            raise _Refused(self.manners.rejection(findings, bool(envelope.smtp_utf8)))
         meta = await self._parse(content)
-        return await commit(self.store, content, meta, arrival, targets)
+        queued = await commit(self.store, content, meta, arrival, targets)
+        if findings and self.manners is not None:
+            account = session.auth_data
+            assert isinstance(account, Account)
+            subject = meta.columns.subject
+            await self.manners.send_report(self.store, account.id, findings, subject, arrival.when)
+        return queued
+
+    async def _manners_findings(self, session: Session, content: bytes) -> list[Finding]:
+        """The manners linter's findings, when a policy is on (issue 6)."""
+        account = session.auth_data
+        if self.manners is None or not self.manners.active or not isinstance(account, Account):
+            return []
+        return await self.manners.findings(self.store.mailstore(account.id), content)
+
+
+class _Refused(Exception):
+    """The message is refused before anything is stored; ``reply`` says why."""
+
+    def __init__(self, reply: str) -> None:
+        super().__init__(reply)
+        self.reply = reply
 
 
 def _peer(session: Session | None) -> str:

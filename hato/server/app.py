@@ -143,10 +143,15 @@ class Server:
 
     async def _start_sending(self) -> None:
         """The submission listeners and the outbound queue's runner (hato.delivery)."""
+        from hato.delivery.manners_policy import MannersPolicy
         from hato.delivery.queue import QueueRunner
         from hato.delivery.submission import SubmissionHandler
+        from hato.manners import MannersSettings
 
         assert self.store is not None
+        self.manners = MannersPolicy(
+            MannersSettings.from_mapping(self.config.manners), self.config.hostname
+        )
         self.runner = QueueRunner(self.store, self.config)
         self.runner.start()
         for service in ("submission", "submissions"):
@@ -157,7 +162,9 @@ class Server:
                 self.config.hostname, self.config.local_domains,
                 self.config.limits.smtp_recipients, False, message_meta,
             )  # fmt: skip
-            handler = SubmissionHandler(self.store, settings, self.authenticator, self.runner.wake)
+            handler = SubmissionHandler(
+                self.store, settings, self.authenticator, self.runner.wake, self.manners
+            )
             self._handlers.append(handler)
             implicit = service == "submissions"
             factory = self._smtp_factory(
@@ -233,7 +240,7 @@ async def _serve(config: Config, demo: bool) -> int:
         loop.add_signal_handler(signum, stop.set)
     try:
         await server.start(demo=demo)
-    except OSError as exc:
+    except (OSError, ValueError) as exc:  # a busy port, a bad [manners] table, ...
         print(f"hato: cannot start: {exc}", file=sys.stderr, flush=True)
         await server.stop()
         return 1
