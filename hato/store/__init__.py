@@ -57,9 +57,17 @@ __all__ = [
 
 
 def open_store(database: Path, url: str | None = None) -> Store:
-    """Open the configured backend: the embedded SQLite file unless ``url`` names another."""
-    if url is not None:
-        raise StoreError(f"unsupported store url: {url} (only the embedded store exists yet)")
-    from hato.store.sqlite import SqliteStore
+    """Open the configured backend: the embedded SQLite file unless ``url`` names another.
 
-    return SqliteStore(database)
+    ``postgresql://`` (or ``postgres://``) urls open the PostgreSQL backend, for
+    several hato nodes on one database; it connects on first use.
+    """
+    if url is None:
+        from hato.store.sqlite import SqliteStore
+
+        return SqliteStore(database)
+    if url.startswith(("postgresql://", "postgres://")):
+        from hato.store.postgres import PostgresStore
+
+        return PostgresStore(url)
+    raise StoreError(f"unsupported store url: {url} (use postgresql://...)")

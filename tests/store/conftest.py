@@ -9,12 +9,13 @@ import pytest
 
 from hato.store import Credentials, Mailstore, Store, open_store
 
-BACKENDS = ["sqlite"]
+BACKENDS = ["sqlite", "postgresql"]
 
 
 @pytest.fixture(params=BACKENDS)
 async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
-    opened = open_store(tmp_path / "store.sqlite3")
+    url = request.getfixturevalue("pg_url") if request.param == "postgresql" else None
+    opened = open_store(tmp_path / "store.sqlite3", url)
     yield opened
     await opened.close()
 

@@ -1,0 +1,247 @@
+"""The PostgreSQL store: the Store and Mailstore Protocols for several hato nodes."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Sequence
+from functools import partial
+
+from hato.store.base import (
+    Account,
+    Credentials,
+    Delivery,
+    FlagMode,
+    Mailbox,
+    MailboxChanges,
+    MessageDetails,
+    MessageMeta,
+    MessageSummary,
+    StoredMessage,
+)
+from hato.store.notify import Notifier
+from hato.store.postgres import accounts, blobs, imap_queries, lookup, mailboxes, messages
+from hato.store.postgres.engine import Database, Tx
+from hato.store.postgres.queue import QueueMethods
+
+__all__ = ["PostgresMailstore", "PostgresStore", "deliver_rows"]
+
+
+def _now() -> int:
+    return int(time.time())
+
+
+async def deliver_rows(
+    tx: Tx,
+    content: bytes,
+    meta: MessageMeta,
+    internal_date: int,
+    deliveries: Sequence[Delivery],
+) -> list[StoredMessage]:
+    """One shared body, one message row per delivery."""
+    blob_id = await blobs.put_blob(tx, content, meta)
+    stored = []
+    for target in deliveries:
+        mailbox = await mailboxes.require_mailbox(tx, target.account_id, target.mailbox)
+        size = len(target.prefix) + len(content)
+        account, prefix, flags = target.account_id, target.prefix, target.flags
+        message = await messages.insert_message(
+            tx, account, mailbox, blob_id, prefix, size, flags, internal_date
+        )
+        stored.append(message)
+    return stored
+
+
+class PostgresStore(QueueMethods):
+    """Accounts and delivery on PostgreSQL; ``mailstore(account_id)`` gives one account."""
+
+    def __init__(self, url: str) -> None:
+        self._notifier = Notifier()
+        self._db = Database(url, self._notifier)
+
+    @property
+    def notifier(self) -> Notifier:
+        return self._notifier
+
+    @property
+    def database(self) -> Database:
+        return self._db
+
+    async def close(self) -> None:
+        await self._db.close()
+
+    async def create_account(self, name: str, credentials: Credentials) -> Account:
+        return await self._db.write(
+            partial(accounts.insert_account, name=name, credentials=credentials, now=_now())
+        )
+
+    async def get_account(self, name: str) -> Account | None:
+        return await self._db.read(partial(accounts.select_account, name=name))
+
+    async def set_credentials(self, name: str, credentials: Credentials) -> bool:
+        return await self._db.write(
+            partial(accounts.update_credentials, name=name, credentials=credentials)
+        )
+
+    async def delete_account(self, name: str) -> bool:
+        return await self._db.write(partial(accounts.delete_account, name=name))
+
+    async def list_accounts(self) -> list[Account]:
+        return await self._db.read(accounts.select_accounts)
+
+    async def deliver(
+        self,
+        content: bytes,
+        meta: MessageMeta,
+        internal_date: int,
+        deliveries: Sequence[Delivery],
+    ) -> list[StoredMessage]:
+        """Store one body for every delivery in one durable transaction."""
+        return await self._db.write(
+            partial(
+                deliver_rows,
+                content=content,
+                meta=meta,
+                internal_date=internal_date,
+                deliveries=list(deliveries),
+            )
+        )
+
+    def mailstore(self, account_id: int) -> PostgresMailstore:
+        return PostgresMailstore(self._db, account_id)
+
+    async def blob_count(self) -> int:
+        return await self._db.read(blobs.count_blobs)
+
+
+class PostgresMailstore:
+    """One account's mailboxes; every statement carries this account's id."""
+
+    def __init__(self, db: Database, account_id: int) -> None:
+        self._db = db
+        self.account_id = account_id
+
+    async def create_mailbox(
+        self, name: str, special_use: str | None = None, subscribed: bool = False
+    ) -> Mailbox:
+        return await self._db.write(
+            partial(
+                mailboxes.insert_mailbox,
+                account_id=self.account_id,
+                name=name,
+                special_use=special_use,
+                subscribed=subscribed,
+                now=_now(),
+            )
+        )
+
+    async def get_mailbox(self, name: str) -> Mailbox | None:
+        return await self._db.read(
+            partial(mailboxes.select_mailbox, account_id=self.account_id, name=name)
+        )
+
+    async def list_mailboxes(self) -> list[Mailbox]:
+        return await self._db.read(partial(mailboxes.select_mailboxes, account_id=self.account_id))
+
+    async def delete_mailbox(self, name: str) -> None:
+        await self._db.write(
+            partial(mailboxes.delete_mailbox, account_id=self.account_id, name=name)
+        )
+
+    async def rename_mailbox(self, old: str, new: str) -> None:
+        await self._db.write(
+            partial(
+                mailboxes.rename_mailbox, account_id=self.account_id, old=old, new=new, now=_now()
+            )
+        )
+
+    async def set_subscribed(self, name: str, subscribed: bool) -> None:
+        await self._db.write(
+            partial(mailboxes.set_subscribed, account_id=self.account_id, name=name, on=subscribed)
+        )
+
+    async def append(
+        self,
+        mailbox: str,
+        content: bytes,
+        meta: MessageMeta,
+        internal_date: int,
+        flags: frozenset[str] = frozenset(),
+    ) -> StoredMessage:
+        target = Delivery(self.account_id, mailbox, b"", flags)
+        stored = await self._db.write(
+            partial(
+                deliver_rows,
+                content=content,
+                meta=meta,
+                internal_date=internal_date,
+                deliveries=[target],
+            )
+        )
+        return stored[0]
+
+    async def messages(self, mailbox_id: int) -> list[MessageSummary]:
+        return await self._db.read(lambda tx: messages.select_summaries(tx, self._a, mailbox_id))
+
+    async def read_message(self, mailbox_id: int, uid: int) -> bytes | None:
+        return await self._db.read(lambda tx: messages.select_content(tx, self._a, mailbox_id, uid))
+
+    async def store_flags(
+        self, mailbox_id: int, uids: Sequence[int], flags: Iterable[str], mode: FlagMode
+    ) -> list[MessageSummary]:
+        return await self._db.write(
+            lambda tx: messages.update_flags(tx, self._a, mailbox_id, list(uids), list(flags), mode)
+        )
+
+    async def expunge(self, mailbox_id: int, uids: Sequence[int]) -> list[int]:
+        return await self._db.write(
+            lambda tx: messages.delete_messages(tx, self._a, mailbox_id, list(uids))
+        )
+
+    async def expunged_since(self, mailbox_id: int, modseq: int) -> list[int]:
+        return await self._db.read(
+            lambda tx: messages.select_expunged_since(tx, self._a, mailbox_id, modseq)
+        )
+
+    async def message_details(self, mailbox_id: int, uids: Sequence[int]) -> list[MessageDetails]:
+        return await self._db.read(
+            lambda tx: messages.select_details(tx, self._a, mailbox_id, list(uids))
+        )
+
+    async def copy(
+        self, mailbox_id: int, uids: Sequence[int], target: str
+    ) -> list[tuple[int, int]]:
+        return await self._db.write(
+            lambda tx: messages.copy_messages(tx, self._a, mailbox_id, list(uids), target)
+        )
+
+    async def move(
+        self, mailbox_id: int, uids: Sequence[int], target: str
+    ) -> list[tuple[int, int]]:
+        return await self._db.write(
+            lambda tx: messages.move_messages(tx, self._a, mailbox_id, list(uids), target)
+        )
+
+    async def claim_recent(self, mailbox_id: int) -> int:
+        return await self._db.write(lambda tx: messages.claim_recent(tx, self._a, mailbox_id))
+
+    async def changes_since(self, mailbox_id: int, modseq: int) -> MailboxChanges:
+        """Messages added or changed and UIDs expunged after ``modseq`` (IMAP updates)."""
+        return await self._db.read(
+            lambda tx: imap_queries.select_changes(tx, self._a, mailbox_id, modseq)
+        )
+
+    async def read_messages(self, mailbox_id: int, uids: Sequence[int]) -> dict[int, bytes]:
+        """``prefix + body`` of many messages at once (FETCH BODY[] over a set)."""
+        return await self._db.read(
+            lambda tx: imap_queries.select_contents(tx, self._a, mailbox_id, list(uids))
+        )
+
+    @property
+    def _a(self) -> int:
+        return self.account_id
+
+    async def find_by_message_id(self, message_ids: Sequence[str]) -> list[bytes]:
+        """Messages of this account, in any mailbox, with one of these Message-IDs."""
+        return await self._db.read(
+            lambda tx: lookup.select_by_message_id(tx, self._a, list(message_ids))
+        )

@@ -1,0 +1,88 @@
+"""SQL for content-addressed message bodies (PostgreSQL).
+
+Concurrent deliveries of one body on several nodes meet on the UNIQUE sha256:
+``ON CONFLICT DO NOTHING`` lets exactly one insert it, and ``FOR SHARE`` on the
+row found keeps an expunge elsewhere from deleting it before this transaction
+refers to it. Garbage collection runs in a savepoint: if a body gained a new
+reference meanwhile, the foreign key refuses the delete, and the body stays.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+
+from psycopg import errors
+
+from hato.store.base import MessageMeta
+from hato.store.postgres.engine import Tx
+
+__all__ = ["collect_garbage", "count_blobs", "put_blob"]
+
+
+async def put_blob(tx: Tx, content: bytes, meta: MessageMeta) -> int:
+    """Store ``content`` once; return its id, reusing an identical stored body."""
+    digest = hashlib.sha256(content).digest()
+    while True:
+        row = await tx.one("SELECT id FROM blobs WHERE sha256 = %s FOR SHARE", (digest,))
+        if row:
+            return int(row[0])
+        row = await tx.one(
+            "INSERT INTO blobs (sha256, size, data) VALUES (%s, %s, %s) "
+            "ON CONFLICT (sha256) DO NOTHING RETURNING id",
+            (digest, len(content), content),
+        )
+        if row:
+            await _insert_meta(tx, int(row[0]), meta)
+            return int(row[0])
+
+
+async def _insert_meta(tx: Tx, blob_id: int, meta: MessageMeta) -> None:
+    c = meta.columns
+    await tx.run(
+        "INSERT INTO blob_meta (blob_id, structure, subject, base_subject, from_addr, "
+        "to_addr, cc_addr, sort_subject, sort_from, sort_to, sort_cc, sort_display_from, "
+        "sort_display_to, sent_date, message_id, in_reply_to, refs) "
+        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+        (
+            blob_id,
+            meta.structure_json,
+            c.subject,
+            c.base_subject,
+            c.from_,
+            c.to,
+            c.cc,
+            c.sort_subject,
+            c.sort_from,
+            c.sort_to,
+            c.sort_cc,
+            c.sort_display_from,
+            c.sort_display_to,
+            c.sent_date,
+            c.message_id,
+            c.in_reply_to,
+            c.references,
+        ),
+    )
+
+
+async def collect_garbage(tx: Tx, blob_ids: Iterable[int]) -> None:
+    """Delete the given blobs that no message refers to any more."""
+    ids = sorted(set(blob_ids))
+    if not ids:
+        return
+    await tx.run("SAVEPOINT collect")
+    try:
+        await tx.run(
+            "DELETE FROM blobs WHERE id = ANY(%s::bigint[]) "
+            "AND NOT EXISTS (SELECT 1 FROM messages WHERE blob_id = blobs.id)",
+            (ids,),
+        )
+    except errors.ForeignKeyViolation:
+        await tx.run("ROLLBACK TO SAVEPOINT collect")  # referenced again meanwhile: keep
+    await tx.run("RELEASE SAVEPOINT collect")
+
+
+async def count_blobs(tx: Tx) -> int:
+    row = await tx.one("SELECT COUNT(*) FROM blobs")
+    return int(row[0]) if row else 0

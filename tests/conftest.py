@@ -1,0 +1,46 @@
+"""Fixtures shared by every test directory: a throwaway PostgreSQL cluster."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.pg import Cluster, available
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[Cluster]:
+    """One PostgreSQL cluster for the whole run, on a free loopback port."""
+    if not available():
+        pytest.skip("PostgreSQL is not installed (make system-deps installs it)")
+    cluster = Cluster().start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_cluster: Cluster) -> str:
+    """The name of a database holding hato's current schema, to copy per test."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    from hato.store.postgres import PostgresStore
+
+    url = pg_cluster.database()
+    store = PostgresStore(url)
+
+    async def migrate() -> None:
+        await store.database.open()
+        await store.close()
+
+    # In a thread of its own: the first user may be an async fixture, inside a running loop.
+    with ThreadPoolExecutor(1) as thread:
+        thread.submit(asyncio.run, migrate()).result()
+    return url.rsplit("/", 1)[1]
+
+
+@pytest.fixture
+def pg_url(pg_cluster: Cluster, pg_template: str) -> str:
+    """A fresh database with the schema, for one test."""
+    return pg_cluster.database(template=pg_template)
