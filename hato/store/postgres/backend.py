@@ -54,9 +54,9 @@ async def deliver_rows(
 class PostgresStore(QueueMethods):
     """Accounts and delivery on PostgreSQL; ``mailstore(account_id)`` gives one account."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, timeout: float = 10.0) -> None:
         self._notifier = Notifier()
-        self._db = Database(url, self._notifier)
+        self._db = Database(url, self._notifier, timeout=timeout)
 
     @property
     def notifier(self) -> Notifier:

@@ -83,8 +83,9 @@ async def _configure(conn: psycopg.AsyncConnection[Any]) -> None:
 class Database:
     """A PostgreSQL database opened for concurrent async use from one event loop."""
 
-    def __init__(self, url: str, notifier: Notifier, size: int = 10) -> None:
+    def __init__(self, url: str, notifier: Notifier, size: int = 10, timeout: float = 10.0) -> None:
         self.url = url
+        self.timeout = timeout
         self.notifier = notifier
         self.node = uuid.uuid4().hex[:12]
         self._pool = AsyncConnectionPool(
@@ -95,7 +96,7 @@ class Database:
             kwargs={"autocommit": True},
             configure=_configure,
             check=AsyncConnectionPool.check_connection,
-            timeout=30,
+            timeout=timeout,
         )
         self._listener = Listener(url, self.node, notifier)
         self._opening: asyncio.Task[None] | None = None
@@ -108,7 +109,7 @@ class Database:
 
     async def _open(self) -> None:
         try:
-            await self._pool.open(wait=True, timeout=30)
+            await self._pool.open(wait=True, timeout=self.timeout)
             async with self._pool.connection() as conn:
                 await migrate(conn)
             await self._listener.start()
