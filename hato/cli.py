@@ -44,6 +44,9 @@ def _common() -> argparse.ArgumentParser:
     common.add_argument(
         "--config", type=Path, default=argparse.SUPPRESS, help="TOML configuration file"
     )
+    common.add_argument(
+        "--store", default=argparse.SUPPRESS, metavar="URL", help="store url (postgresql://...)"
+    )
     return common
 
 
@@ -97,6 +100,9 @@ def build_parser() -> argparse.ArgumentParser:
     from hato.cli_admin import add_admin_parsers
 
     add_admin_parsers(commands, _common)
+    from hato.cli_store import add_store_parsers
+
+    add_store_parsers(commands, _common)
     return parser
 
 
@@ -104,6 +110,8 @@ def _config(args: argparse.Namespace) -> Config:
     config = load_config(getattr(args, "config", None))
     if "data_dir" in args:
         config = config.with_changes(data_dir=args.data_dir)
+    if "store" in args:
+        config = config.with_changes(store_url=args.store)
     return config
 
 

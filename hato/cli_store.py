@@ -1,0 +1,114 @@
+"""``hato migrate`` and ``hato store copy``: the store's schema, and moving up to PostgreSQL.
+
+    hato migrate                          apply pending migrations; print the versions
+    hato store copy --to postgresql://... copy the embedded store into PostgreSQL
+
+Both work on the configured store (``[store] url``, or ``--store URL``). ``hato
+store copy`` reads the embedded SQLite store of the data directory, so stop
+``hato serve`` first (or copy from a snapshot); the target database must be
+empty. Afterwards set ``[store] url`` to the target and start the nodes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sqlite3
+import sys
+from collections.abc import Callable
+from typing import TypeAlias
+
+from hato.config import Config
+from hato.store import open_store
+
+__all__ = ["add_store_parsers"]
+
+Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+_BAR = 30
+
+
+def add_store_parsers(commands: Commands, common: Callable[[], argparse.ArgumentParser]) -> None:
+    migrate = commands.add_parser("migrate", parents=[common()], help="apply schema migrations")
+    migrate.set_defaults(run=_migrate)
+    store = commands.add_parser("store", parents=[common()], help="move the store")
+    actions = store.add_subparsers(dest="action", required=True, metavar="ACTION")
+    copy = actions.add_parser(
+        "copy", parents=[common()], help="copy the embedded store into PostgreSQL"
+    )
+    copy.add_argument("--to", required=True, metavar="URL", help="postgresql://... (empty)")
+    copy.set_defaults(run=_copy)
+
+
+def _fail(text: str) -> int:
+    print(f"hato: {text}", file=sys.stderr)
+    return 1
+
+
+def _sqlite_versions(config: Config) -> set[int]:
+    if not config.database_path.exists():
+        return set()
+    conn = sqlite3.connect(config.database_path)
+    try:
+        return {row[0] for row in conn.execute("SELECT version FROM schema_version")}
+    except sqlite3.OperationalError:
+        return set()
+    finally:
+        conn.close()
+
+
+async def _postgres_migrate(url: str) -> tuple[list[int], list[int]]:
+    import psycopg
+
+    from hato.store.postgres.migrate import migrate
+
+    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
+        applied = await migrate(conn)
+        cursor = await conn.execute("SELECT version FROM schema_version ORDER BY version")
+        return applied, [int(row[0]) for row in await cursor.fetchall()]
+
+
+async def _sqlite_migrate(config: Config) -> tuple[list[int], list[int]]:
+    before = _sqlite_versions(config)
+    await open_store(config.database_path).close()  # opening applies what is pending
+    after = _sqlite_versions(config)
+    return sorted(after - before), sorted(after)
+
+
+def _migrate(args: argparse.Namespace, config: Config) -> int:
+    url = config.store_url
+    try:
+        work = _postgres_migrate(url) if url else _sqlite_migrate(config)
+        applied, versions = asyncio.run(work)
+    except Exception as exc:  # a database error of either backend, said plainly
+        return _fail(f"migration failed: {exc}")
+    for version in applied:
+        print(f"hato: applied migration {version}")
+    print(f"hato: schema versions {', '.join(map(str, versions))}")
+    return 0
+
+
+def _progress(table: str, done: int, total: int) -> None:
+    filled = _BAR * done // max(total, 1)
+    bar = "#" * filled + "." * (_BAR - filled)
+    end = "\n" if done == total else ""
+    print(f"\r[{bar}] {done}/{total} rows ({table})   ", end=end, file=sys.stderr, flush=True)
+
+
+def _copy(args: argparse.Namespace, config: Config) -> int:
+    from hato.store.postgres.copy import copy_sqlite_to_postgres
+
+    if config.store_url:
+        return _fail("hato store copy reads the embedded store: leave [store] url unset")
+    if not args.to.startswith(("postgresql://", "postgres://")):
+        return _fail(f"--to: not a postgresql:// url: {args.to}")
+    try:
+        asyncio.run(open_store(config.database_path).close())  # migrate the source first
+        report = asyncio.run(copy_sqlite_to_postgres(config.database_path, args.to, _progress))
+    except Exception as exc:  # the source, the target (psycopg) or the network failed
+        return _fail(f"copy failed: {exc}")
+    for table, count in report.source.items():
+        print(f"hato: {table}: {count} copied, {report.target[table]} in the target")
+    if not report.verified:
+        return _fail("verification failed: the counts differ")
+    print("hato: verified: every table's count matches")
+    return 0
