@@ -20,9 +20,7 @@ __all__ = ["HatoSubmission"]
 
 class HatoSubmission(HatoSMTP):
     def __init__(self, handler: Any, *, implicit_tls: bool, **kwargs: Any) -> None:
-        super().__init__(
-            handler, auth_required=True, require_starttls=not implicit_tls, **kwargs
-        )
+        super().__init__(handler, auth_required=True, require_starttls=not implicit_tls, **kwargs)
         self.__implicit_tls = implicit_tls
         if implicit_tls:
             self._auth_require_tls = False
