@@ -25,6 +25,28 @@ domains = [{domains}]
 """
 
 
+#: When set (to a PostgreSQL server url), every HatoProcess and read_store uses a database
+#: of its own on that server instead of the embedded store: the protocol e2e tests run
+#: against PostgreSQL too (tests/e2e/test_protocols_postgresql.py sets it).
+STORE_SERVER_ENV = "HATO_TEST_PG_SERVER"
+
+
+def store_url(data_dir: Path) -> str | None:
+    """The PostgreSQL database for ``data_dir`` (created on first use), if one is wanted."""
+    server = os.environ.get(STORE_SERVER_ENV)
+    if not server:
+        return None
+    import hashlib
+
+    import psycopg
+
+    name = "e2e_" + hashlib.sha256(str(data_dir.resolve()).encode()).hexdigest()[:16]
+    with psycopg.connect(server, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            conn.execute(f"CREATE DATABASE {name}")  # type: ignore[arg-type]
+    return server.rsplit("/", 1)[0] + "/" + name
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -62,7 +84,11 @@ class HatoProcess:
 
     def _config_text(self) -> str:
         domains = ", ".join(f'"{d}"' for d in self.domains)
-        return CONFIG.format(domains=domains, extra=self.extra_config)
+        extra = self.extra_config
+        url = store_url(self.data_dir) if "[store]" not in extra else None
+        if url is not None:
+            extra += f'\n[store]\nurl = "{url}"\n'
+        return CONFIG.format(domains=domains, extra=extra)
 
     def add_user(self, name: str, password: str, *flags: str) -> None:
         self.config_path.write_text(self._config_text())
@@ -148,7 +174,7 @@ def read_store(data_dir: Path, work: object) -> object:
     """Run ``work(store)`` (a coroutine function) against the data dir's store."""
 
     async def run() -> object:
-        store: Store = open_store(data_dir / "hato.sqlite3")
+        store: Store = open_store(data_dir / "hato.sqlite3", store_url(data_dir))
         try:
             return await work(store)  # type: ignore[operator]
         finally:

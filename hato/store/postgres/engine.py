@@ -132,7 +132,11 @@ class Database:
                     raise StoreUnavailable("too many conflicts, try again") from None
                 await asyncio.sleep(random.uniform(0, 0.01 * 2**attempt))
                 continue
-            self.notifier.publish(touched)
+            if touched:
+                self.notifier.publish(touched)
+                # Let the subscriptions' events be set before the caller goes on, so a
+                # session's own change is in its next update (as the SQLite engine does).
+                await asyncio.sleep(0)
             return result
         raise AssertionError("unreachable")
 

@@ -1,0 +1,32 @@
+"""The protocol end-to-end tests again, with every `hato serve` on PostgreSQL.
+
+The modules below run in a pytest of their own with ``HATO_TEST_PG_SERVER`` set,
+so each ``HatoProcess`` (and ``read_store``) gets a database of its own on this
+session's throwaway cluster instead of the embedded store (tests/e2e/harness.py).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.harness import STORE_SERVER_ENV
+from tests.pg import Cluster
+
+ROOT = Path(__file__).resolve().parents[2]
+MODULES = ("test_pop3.py", "test_imap.py", "test_smtp.py", "test_durability.py")
+
+
+@pytest.mark.timeout(400)
+def test_protocol_e2e_suites_pass_on_postgresql(pg_cluster: Cluster) -> None:
+    env = {**os.environ, STORE_SERVER_ENV: pg_cluster.url()}
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-x"]
+    command += [f"tests/e2e/{module}" for module in MODULES]
+    done = subprocess.run(
+        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=390, check=False
+    )
+    assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]
