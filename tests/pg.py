@@ -72,9 +72,7 @@ class Cluster:
         self._run(str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", self.user,
                   "--no-sync", "-E", "UTF8", "--locale", "C")  # fmt: skip
         self.port = _free_port()
-        options = f"-p {self.port} -h 127.0.0.1 -k {self.root} -c max_connections=300"
-        self._run(str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(self.root / "log"),
-                  "-o", options, "-w", "start")  # fmt: skip
+        self.resume()
         return self
 
     def _run(self, *command: str) -> None:
@@ -90,6 +88,20 @@ class Cluster:
         with psycopg.connect(self.url(), autocommit=True) as conn:
             conn.execute(f"CREATE DATABASE {name}{clause}")
         return self.url(name)
+
+    def pause(self) -> None:
+        """Stop the server (fast shutdown), keeping its data: a database restart's first half."""
+        self._pg_ctl("-m", "fast", "stop")
+
+    def resume(self) -> None:
+        """Start the stopped server again on the same port."""
+        options = f"-p {self.port} -h 127.0.0.1 -k {self.root} -c max_connections=300"
+        self._pg_ctl("-l", str(self.root / "log"), "-o", options, "-w", "start")
+
+    def _pg_ctl(self, *args: str) -> None:
+        bin_dir = _bin_dir()
+        assert bin_dir is not None
+        self._run(str(bin_dir / "pg_ctl"), "-D", str(self.root / "data"), *args)
 
     def stop(self) -> None:
         bin_dir = _bin_dir()

@@ -114,3 +114,29 @@ async def test_unreachable_database_is_a_temporary_store_error(tmp_path: Path) -
     with pytest.raises(StoreError):
         await store.get_account("alice")
     await store.close()
+
+
+async def test_a_database_restart_is_a_temporary_error_then_recovers(tmp_path: Path) -> None:
+    from hato.store import StoreError
+    from tests.pg import Cluster
+
+    cluster = await asyncio.to_thread(lambda: Cluster().start())
+    try:
+        store = PostgresStore(await asyncio.to_thread(cluster.database), timeout=1)
+        owner = await _inbox_owner(store)
+        await store.deliver(BODY, MessageMeta(), 0, [Delivery(owner)])
+        await asyncio.to_thread(cluster.pause)
+        with pytest.raises(StoreError):
+            await store.deliver(BODY + b"2", MessageMeta(), 0, [Delivery(owner)])
+        await asyncio.to_thread(cluster.resume)
+        for _ in range(50):  # the pool replaces its broken connections by itself
+            try:
+                await store.deliver(BODY + b"3", MessageMeta(), 0, [Delivery(owner)])
+                break
+            except StoreError:
+                await asyncio.sleep(0.1)
+        inbox = await store.mailstore(owner).get_mailbox("INBOX")
+        assert inbox is not None and inbox.messages == 2
+        await store.close()
+    finally:
+        await asyncio.to_thread(cluster.stop)
