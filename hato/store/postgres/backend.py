@@ -41,11 +41,10 @@ async def deliver_rows(
     blob_id = await blobs.put_blob(tx, content, meta)
     stored = []
     for target in deliveries:
-        mailbox = await mailboxes.require_mailbox(tx, target.account_id, target.mailbox)
         size = len(target.prefix) + len(content)
         account, prefix, flags = target.account_id, target.prefix, target.flags
-        message = await messages.insert_message(
-            tx, account, mailbox, blob_id, prefix, size, flags, internal_date
+        message = await messages.insert_by_name(
+            tx, account, target.mailbox, blob_id, prefix, size, flags, internal_date
         )
         stored.append(message)
     return stored

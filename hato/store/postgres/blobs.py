@@ -24,9 +24,6 @@ async def put_blob(tx: Tx, content: bytes, meta: MessageMeta) -> int:
     """Store ``content`` once; return its id, reusing an identical stored body."""
     digest = hashlib.sha256(content).digest()
     while True:
-        row = await tx.one("SELECT id FROM blobs WHERE sha256 = %s FOR SHARE", (digest,))
-        if row:
-            return int(row[0])
         row = await tx.one(
             "INSERT INTO blobs (sha256, size, data) VALUES (%s, %s, %s) "
             "ON CONFLICT (sha256) DO NOTHING RETURNING id",
@@ -34,6 +31,9 @@ async def put_blob(tx: Tx, content: bytes, meta: MessageMeta) -> int:
         )
         if row:
             await _insert_meta(tx, int(row[0]), meta)
+            return int(row[0])
+        row = await tx.one("SELECT id FROM blobs WHERE sha256 = %s FOR SHARE", (digest,))
+        if row:
             return int(row[0])
 
 

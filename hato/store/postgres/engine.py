@@ -155,9 +155,7 @@ class Database:
                 await conn.execute(begin)
                 try:
                     result = await work(tx)
-                    if tx.touched:
-                        await self._announce(tx)
-                    await conn.execute("COMMIT")
+                    await conn.execute(self._commit(tx))
                 except BaseException:
                     if not conn.closed:
                         await conn.execute("ROLLBACK")
@@ -168,6 +166,13 @@ class Database:
         except (psycopg.OperationalError, psycopg.InterfaceError, PoolTimeout) as exc:
             raise StoreUnavailable(str(exc)) from exc
 
-    async def _announce(self, tx: Tx) -> None:
-        ids = ",".join(str(i) for i in sorted(tx.touched))
-        await tx.run("SELECT pg_notify(%s, %s)", (CHANNEL, f"{self.node}:{ids}"))
+    def _commit(self, tx: Tx) -> str:
+        """COMMIT, preceded by the NOTIFY of the mailboxes changed: one round trip.
+
+        The payload is digits, commas and the hex node token only, so it is spliced
+        into the text; PostgreSQL sends the notification only if the commit succeeds.
+        """
+        if not tx.touched:
+            return "COMMIT"
+        ids = ",".join(str(int(i)) for i in sorted(tx.touched))
+        return f"SELECT pg_notify('{CHANNEL}', '{self.node}:{ids}'); COMMIT"

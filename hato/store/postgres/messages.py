@@ -22,7 +22,12 @@ from hato.store.base import (
 from hato.store.flags import SEEN, flags_from_columns, flags_to_columns
 from hato.store.postgres.blobs import collect_garbage
 from hato.store.postgres.engine import Tx
-from hato.store.postgres.mailboxes import lock_mailbox, owns_mailbox, require_mailbox
+from hato.store.postgres.mailboxes import (
+    canonical_name,
+    lock_mailbox,
+    owns_mailbox,
+    require_mailbox,
+)
 
 SUMMARY = "uid, modseq, size, system_flags, keywords, internal_date"
 
@@ -55,13 +60,47 @@ async def insert_message(
     if row is None:
         raise NoSuchMailbox(mailbox.name)
     uid, modseq = int(row[0]), int(row[1])
+    await _insert_row(
+        tx, mailbox.id, uid, modseq, mask, keywords, internal_date, size, prefix, blob_id
+    )
+    return StoredMessage(account_id, mailbox.id, uid, modseq, size)
+
+
+async def insert_by_name(
+    tx: Tx,
+    account_id: int,
+    name: str,
+    blob_id: int,
+    prefix: bytes,
+    size: int,
+    flags: Iterable[str],
+    internal_date: int,
+) -> StoredMessage:
+    """``insert_message`` into the mailbox called ``name``: found and locked in one step."""
+    mask, keywords = flags_to_columns(flags)
+    row = await tx.one(
+        "UPDATE mailboxes SET uidnext = uidnext + 1, highestmodseq = highestmodseq + 1, "
+        "messages = messages + 1, unseen = unseen + %s, size = size + %s "
+        "WHERE account_id = %s AND name = %s RETURNING id, uidnext - 1, highestmodseq",
+        (0 if mask & SEEN else 1, size, account_id, canonical_name(name)),
+    )
+    if row is None:
+        raise NoSuchMailbox(name)
+    mailbox_id, uid, modseq = int(row[0]), int(row[1]), int(row[2])
+    await _insert_row(
+        tx, mailbox_id, uid, modseq, mask, keywords, internal_date, size, prefix, blob_id
+    )
+    return StoredMessage(account_id, mailbox_id, uid, modseq, size)
+
+
+async def _insert_row(tx: Tx, mailbox_id: int, *values: object) -> None:
+    """(mailbox_id, uid, modseq, mask, keywords, internal_date, size, prefix, blob_id)."""
     await tx.run(
         "INSERT INTO messages (mailbox_id, uid, modseq, system_flags, keywords, "
         "internal_date, size, prefix, blob_id) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
-        (mailbox.id, uid, modseq, mask, keywords, internal_date, size, prefix, blob_id),
+        (mailbox_id, *values),
     )
-    tx.touch(mailbox.id)
-    return StoredMessage(account_id, mailbox.id, uid, modseq, size)
+    tx.touch(mailbox_id)
 
 
 async def require_owned(tx: Tx, account_id: int, mailbox_id: int) -> None:
