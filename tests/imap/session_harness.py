@@ -1,0 +1,65 @@
+"""Driving a whole ImapSession without sockets: bytes in, bytes out, a real store.
+
+`FakeTransport` hands the session pre-cut chunks and records what it writes;
+`StubAuthenticator` accepts one password without the KDF's cost, so property
+tests can run many sessions against one SQLite store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Sequence
+
+from hato.imap import ImapContext, ImapSession
+from hato.server.trace import SessionTrace
+from hato.store import Account, Store
+
+PASSWORD = "pw"
+
+
+class FakeTransport:
+    peer = "127.0.0.1"
+    secure = False
+    can_start_tls = False
+
+    def __init__(self, chunks: Sequence[bytes]) -> None:
+        self.chunks = list(chunks)
+        self.written = bytearray()
+        self.trace = SessionTrace(None, "test")
+
+    async def read(self) -> bytes:
+        if not self.chunks:
+            raise ConnectionResetError("end of test input")
+        return self.chunks.pop(0)
+
+    async def write(self, data: bytes) -> None:
+        self.written += data
+
+    async def start_tls(self) -> None:
+        raise AssertionError("no TLS here")
+
+
+class StubAuthenticator:
+    """The parts of hato.auth.Authenticator that LOGIN uses."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def password(self, name: str, password: str, peer: str) -> Account | None:
+        account = await self.store.get_account(name)
+        return account if account is not None and password == PASSWORD else None
+
+
+async def run_session(store: Store, chunks: Sequence[bytes], max_line: int = 8192) -> bytes:
+    """Everything the server wrote for this input (which should end with LOGOUT)."""
+    transport = FakeTransport(chunks)
+    context = ImapContext(
+        store=store,
+        authenticator=StubAuthenticator(store),  # type: ignore[arg-type]
+        max_literal=4096,
+        max_line=max_line,
+    )
+    with contextlib.suppress(ConnectionResetError):
+        await asyncio.wait_for(ImapSession(transport, context).run(), timeout=30)
+    return bytes(transport.written)
