@@ -55,8 +55,10 @@ def free_port() -> int:
 
 def hato(*args: str, data_dir: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     """Run one ``hato`` command to completion."""
+    url = store_url(data_dir) if "--config" not in args and "--store" not in args else None
+    store = ["--store", url] if url else []
     return subprocess.run(
-        [sys.executable, "-m", "hato", *args, "--data-dir", str(data_dir)],
+        [sys.executable, "-m", "hato", *args, "--data-dir", str(data_dir), *store],
         input=stdin,
         capture_output=True,
         text=True,

@@ -1,4 +1,4 @@
-"""The protocol end-to-end tests again, with every `hato serve` on PostgreSQL.
+"""POP3, IMAP, SMTP and submission end-to-end tests again, every node on PostgreSQL.
 
 The modules below run in a pytest of their own with ``HATO_TEST_PG_SERVER`` set,
 so each ``HatoProcess`` (and ``read_store``) gets a database of its own on this
@@ -18,7 +18,14 @@ from tests.e2e.harness import STORE_SERVER_ENV
 from tests.pg import Cluster
 
 ROOT = Path(__file__).resolve().parents[2]
-MODULES = ("test_pop3.py", "test_imap.py", "test_smtp.py", "test_durability.py")
+MODULES = (
+    "test_pop3.py",
+    "test_imap.py",
+    "test_imap_bad_input.py",
+    "test_smtp.py",
+    "test_submission.py",
+    "test_durability.py",
+)
 
 
 @pytest.mark.timeout(400)
