@@ -9,7 +9,7 @@ That is the order of Dovecot's answers in the reference transcript.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 from hato.imap.view import MailboxView
 from hato.mime import MessageInfo, bodystructure_sexp, envelope_sexp, section_bytes, with_prefix
@@ -51,6 +51,7 @@ class MessageData:
     uid: int
     details: MessageDetails | None = None
     raw: bytes | None = None
+    zone: int = 0  # INTERNALDATE's zone, minutes east of UTC (RFC 3501 §2.3.3)
     _info: MessageInfo | None = None
 
     @property
@@ -72,7 +73,8 @@ def item_value(item: FetchAttr, data: MessageData, view: MailboxView) -> Value:
     if name == "RFC822.SIZE":
         return summary.size
     if name == "INTERNALDATE":
-        return format_date_time(datetime.fromtimestamp(summary.internal_date, UTC))
+        zone = timezone(timedelta(minutes=data.zone)) if data.zone else UTC
+        return format_date_time(datetime.fromtimestamp(summary.internal_date, zone))
     if name == "MODSEQ":
         return Raw(b"(%d)" % summary.modseq)
     if name == "ENVELOPE":

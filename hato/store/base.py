@@ -39,6 +39,7 @@ __all__ = [
     "MessageDetails",
     "MessageMeta",
     "MessageSummary",
+    "NewMessage",
     "NoSuchMailbox",
     "Outbound",
     "QueueEntry",
@@ -157,6 +158,21 @@ class Delivery:
     mailbox: str = INBOX
     prefix: bytes = b""
     flags: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class NewMessage:
+    """One message for ``Mailstore.append_many`` (IMAP APPEND, RFC 3502 MULTIAPPEND).
+
+    ``internal_tz`` is the zone of the client's date-time, in minutes east of UTC
+    (RFC 3501 §2.3.3: INTERNALDATE is answered in it).
+    """
+
+    content: bytes
+    meta: MessageMeta
+    internal_date: int
+    flags: frozenset[str] = frozenset()
+    internal_tz: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,6 +295,10 @@ class Mailstore(Protocol):
     async def changes_since(self, mailbox_id: int, modseq: int) -> MailboxChanges: ...
     async def read_messages(self, mailbox_id: int, uids: Sequence[int]) -> dict[int, bytes]: ...
     async def find_by_message_id(self, message_ids: Sequence[str]) -> list[bytes]: ...
+    async def append_many(
+        self, mailbox: str, messages: Sequence[NewMessage]
+    ) -> list[StoredMessage]: ...
+    async def internal_zones(self, mailbox_id: int, uids: Sequence[int]) -> dict[int, int]: ...
 
 
 class Store(Protocol):

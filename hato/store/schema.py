@@ -105,6 +105,12 @@ _V1 = [
     "CREATE INDEX expunged_by_modseq ON expunged (mailbox_id, modseq)",
 ]
 
+#: Version 2, IMAP (RFC 3501 §2.3.3): INTERNALDATE keeps the zone the client gave in
+#: APPEND, as minutes east of UTC (0 for delivered mail, whose date is the server's).
+_V2 = [
+    "ALTER TABLE messages ADD COLUMN internal_tz INTEGER NOT NULL DEFAULT 0",
+]
+
 #: Version 3, the sending side (RFC 5321 §4.5.4, RFC 6409): aliases, and the outbound
 #: queue. ``queue_messages`` holds each queued message once (its bytes as they will be
 #: sent); ``queue_recipients`` one row per recipient still to be delivered, with its
@@ -134,7 +140,7 @@ _V3 = [
 ]
 
 #: (version, statements); append new migrations, never edit a released one.
-MIGRATIONS: Sequence[tuple[int, Sequence[str]]] = [(1, _V1), (3, _V3)]
+MIGRATIONS: Sequence[tuple[int, Sequence[str]]] = [(1, _V1), (2, _V2), (3, _V3)]
 
 
 def pending(applied: Collection[int], dialect: str) -> list[tuple[int, list[str]]]:

@@ -273,3 +273,22 @@ def test_uidplus_codes(server: HatoProcess) -> None:
     raw.command("e7 STORE 1 +FLAGS.SILENT (\\Deleted)")
     assert raw.command("e8 UID EXPUNGE 1") == ["* 1 EXPUNGE", "e8 OK Expunge completed."]
     raw.close()
+
+
+def test_multiappend_is_all_or_nothing_and_keeps_the_zone(server: HatoProcess) -> None:
+    """RFC 3502 §6.3.11: a failed MULTIAPPEND appends none; RFC 3501 §2.3.3: the zone stays."""
+    raw = Raw(server.ports["imap"])
+    raw.command("a LOGIN dave dave-pw")
+    raw.command("c CREATE multi")
+    date = '"01-Feb-2024 10:00:00 +0530"'
+    raw.send(b"m1 APPEND multi (\\Seen) %s {5+}\r\nhello {0+}\r\n\r\n" % date.encode())
+    assert raw.line().startswith("m1 NO")
+    assert raw.command("s STATUS multi (MESSAGES UIDNEXT)")[0].endswith("(MESSAGES 0 UIDNEXT 1)")
+    raw.send(b"m2 APPEND multi %s {5+}\r\nhello {3+}\r\nbye\r\n" % date.encode())
+    reply = raw.line()
+    assert reply.startswith("m2 OK [APPENDUID ") and " 1:2]" in reply, reply
+    raw.command("x SELECT multi")
+    fetched = raw.command("f FETCH 1:2 INTERNALDATE")
+    assert fetched[0] == '* 1 FETCH (INTERNALDATE "01-Feb-2024 10:00:00 +0530")'
+    assert fetched[1].endswith(' +0000")')  # no date-time given: the server's clock, UTC
+    raw.close()

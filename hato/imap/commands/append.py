@@ -3,7 +3,10 @@ and APPENDLIMIT (RFC 7889).
 
 Each message is parsed once, in a worker thread, into the structure and
 columns delivery would have stored; APPEND's OK goes out only once the store
-has committed it (DESIGN.md invariant 1).  The reader already refused any
+has committed it (DESIGN.md invariant 1).  A MULTIAPPEND is one transaction:
+"If the server is unable to append all of the messages, then no messages are
+appended" (RFC 3502 §6.3.11).  The client's date-time keeps its zone
+(RFC 3501 §2.3.3), which FETCH INTERNALDATE answers in.  The reader already refused any
 literal over the limit with `NO [TOOBIG]` before the client sent it.
 """
 
@@ -18,6 +21,7 @@ from hato.imap.registry import command
 from hato.imap.reply import Reply, no
 from hato.proto import imap as c
 from hato.proto.imap import format_sequence
+from hato.store import NewMessage
 
 if TYPE_CHECKING:
     from hato.imap.session import ImapSession
@@ -34,6 +38,16 @@ def _check(session: ImapSession, message: c.AppendMessage) -> None:
         raise no("Message too large.", "TOOBIG")
 
 
+async def _new_message(message: c.AppendMessage) -> NewMessage:
+    meta = await asyncio.to_thread(message_meta, message.data)
+    when, zone = time.time(), 0
+    if message.date_time is not None:
+        when = message.date_time.timestamp()
+        offset = message.date_time.utcoffset()
+        zone = 0 if offset is None else int(offset.total_seconds()) // 60
+    return NewMessage(message.data, meta, int(when), frozenset(message.flags), zone)
+
+
 @command(c.Append)
 async def append(session: ImapSession, cmd: c.Append) -> Reply:
     mailbox = await session.mailstore.get_mailbox(cmd.mailbox)
@@ -41,13 +55,8 @@ async def append(session: ImapSession, cmd: c.Append) -> Reply:
         raise no(f"Mailbox doesn't exist: {cmd.mailbox}", "TRYCREATE")
     for message in cmd.messages:
         _check(session, message)
-    uids = []
-    for message in cmd.messages:
-        meta = await asyncio.to_thread(message_meta, message.data)
-        when = message.date_time.timestamp() if message.date_time else time.time()
-        stored = await session.mailstore.append(
-            mailbox.name, message.data, meta, int(when), frozenset(message.flags)
-        )
-        uids.append(stored.uid)
+    new = [await _new_message(message) for message in cmd.messages]
+    stored = await session.mailstore.append_many(mailbox.name, new)
+    uids = [message.uid for message in stored]
     code = f"APPENDUID {mailbox.uidvalidity} {format_sequence(uids)}"
     return Reply("Append completed.", code=code)

@@ -50,6 +50,9 @@ async def _load(
         for uid, raw in bodies.items():
             found[uid].raw = raw
         found = {uid: data for uid, data in found.items() if data.raw is not None}
+    if any(item.name == "INTERNALDATE" for item in items):
+        for uid, zone in (await session.mailstore.internal_zones(view.id, list(found))).items():
+            found[uid].zone = zone
     return found
 
 

@@ -16,6 +16,7 @@ from hato.store.base import (
     MessageDetails,
     MessageMeta,
     MessageSummary,
+    NewMessage,
     StoredMessage,
 )
 from hato.store.notify import Notifier
@@ -238,6 +239,19 @@ class PostgresMailstore:
     @property
     def _a(self) -> int:
         return self.account_id
+
+    async def append_many(
+        self, mailbox: str, messages: Sequence[NewMessage]
+    ) -> list[StoredMessage]:
+        """APPEND and MULTIAPPEND (RFC 3502): every message in one transaction."""
+        new = list(messages)
+        return await self._db.write(lambda tx: imap_queries.append_rows(tx, self._a, mailbox, new))
+
+    async def internal_zones(self, mailbox_id: int, uids: Sequence[int]) -> dict[int, int]:
+        """The INTERNALDATE zones APPEND kept (RFC 3501 §2.3.3), where not UTC."""
+        return await self._db.read(
+            lambda tx: imap_queries.select_zones(tx, self._a, mailbox_id, list(uids))
+        )
 
     async def find_by_message_id(self, message_ids: Sequence[str]) -> list[bytes]:
         """Messages of this account, in any mailbox, with one of these Message-IDs."""

@@ -3,17 +3,20 @@
 ``select_changes`` answers "what happened to this mailbox since MODSEQ n" with
 two indexed range scans in one snapshot, so a session learns of changes made
 on any node (RFC 3501 §7.4.1, RFC 7162 §3.1) without reading the whole mailbox.
+``append_rows`` adds several messages in one transaction (RFC 3502: MULTIAPPEND
+is all or nothing); ``select_zones`` gives the INTERNALDATE zones APPEND kept.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from hato.store.base import MailboxChanges, NoSuchMailbox
+from hato.store.base import MailboxChanges, NewMessage, NoSuchMailbox, StoredMessage
+from hato.store.postgres import blobs, messages
 from hato.store.postgres.engine import Tx
 from hato.store.postgres.messages import SUMMARY, summary
 
-__all__ = ["select_changes", "select_contents"]
+__all__ = ["append_rows", "select_changes", "select_contents", "select_zones"]
 
 
 async def select_changes(tx: Tx, account_id: int, mailbox_id: int, modseq: int) -> MailboxChanges:
@@ -49,3 +52,36 @@ async def select_contents(
         (mailbox_id, account_id, sorted(set(uids))),
     )
     return {int(uid): bytes(prefix) + bytes(data) for uid, prefix, data in rows}
+
+
+async def append_rows(
+    tx: Tx, account_id: int, mailbox: str, new: Sequence[NewMessage]
+) -> list[StoredMessage]:
+    """Every message or none: the caller's transaction commits them together."""
+    stored = []
+    for message in new:
+        blob_id = await blobs.put_blob(tx, message.content, message.meta)
+        row = await messages.insert_by_name(
+            tx, account_id, mailbox, blob_id, b"", len(message.content), message.flags,
+            message.internal_date,
+        )  # fmt: skip
+        if message.internal_tz:
+            await tx.run(
+                "UPDATE messages SET internal_tz = %s WHERE mailbox_id = %s AND uid = %s",
+                (message.internal_tz, row.mailbox_id, row.uid),
+            )
+        stored.append(row)
+    return stored
+
+
+async def select_zones(
+    tx: Tx, account_id: int, mailbox_id: int, uids: Sequence[int]
+) -> dict[int, int]:
+    """uid -> minutes east of UTC, for the messages among ``uids`` not in UTC."""
+    rows = await tx.all(
+        "SELECT m.uid, m.internal_tz FROM messages m JOIN mailboxes x ON x.id = m.mailbox_id "
+        "WHERE m.mailbox_id = %s AND x.account_id = %s AND m.internal_tz != 0 "
+        "AND m.uid = ANY(%s::bigint[])",
+        (mailbox_id, account_id, sorted(set(uids))),
+    )
+    return {int(uid): int(tz) for uid, tz in rows}

@@ -18,6 +18,7 @@ from hato.store.base import (
     MessageDetails,
     MessageMeta,
     MessageSummary,
+    NewMessage,
     StoredMessage,
 )
 from hato.store.notify import Notifier
@@ -293,6 +294,30 @@ class SqliteMailstore:
         return await self._db.read(
             partial(
                 imap_queries.select_contents,
+                account_id=self.account_id,
+                mailbox_id=mailbox_id,
+                uids=list(uids),
+            )
+        )
+
+    async def append_many(
+        self, mailbox: str, messages: Sequence[NewMessage]
+    ) -> list[StoredMessage]:
+        """APPEND and MULTIAPPEND (RFC 3502): every message in one transaction."""
+        return await self._db.write(
+            partial(
+                imap_queries.append_rows,
+                account_id=self.account_id,
+                mailbox=mailbox,
+                new=list(messages),
+            )
+        )
+
+    async def internal_zones(self, mailbox_id: int, uids: Sequence[int]) -> dict[int, int]:
+        """The INTERNALDATE zones APPEND kept (RFC 3501 §2.3.3), where not UTC."""
+        return await self._db.read(
+            partial(
+                imap_queries.select_zones,
                 account_id=self.account_id,
                 mailbox_id=mailbox_id,
                 uids=list(uids),

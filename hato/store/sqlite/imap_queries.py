@@ -5,6 +5,9 @@ two indexed range scans (``messages_by_modseq``, ``expunged_by_modseq``), so
 a session learns of other sessions' changes (RFC 3501 §7.4.1, RFC 7162 §3.1)
 without reading the whole mailbox. ``select_contents`` reads many bodies in
 one statement per chunk, for FETCH of BODY[] over a message set.
+``append_rows`` adds several messages in one transaction (RFC 3502 §6.3.11:
+MULTIAPPEND is all or nothing); ``select_zones`` gives the INTERNALDATE zones
+APPEND kept (RFC 3501 §2.3.3), only for messages whose zone is not UTC.
 """
 
 from __future__ import annotations
@@ -12,11 +15,12 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 
-from hato.store.base import MailboxChanges, MessageSummary, NoSuchMailbox
+from hato.store.base import MailboxChanges, MessageSummary, NewMessage, NoSuchMailbox, StoredMessage
 from hato.store.flags import flags_from_columns
+from hato.store.sqlite import blobs, mailboxes, messages
 from hato.store.sqlite.blobs import chunks
 
-__all__ = ["select_changes", "select_contents"]
+__all__ = ["append_rows", "select_changes", "select_contents", "select_zones"]
 
 
 def select_changes(
@@ -66,4 +70,42 @@ def select_contents(
         )
         for uid, prefix, data in rows:
             found[int(uid)] = bytes(prefix) + bytes(data)
+    return found
+
+
+def append_rows(
+    conn: sqlite3.Connection, account_id: int, mailbox: str, new: Sequence[NewMessage]
+) -> list[StoredMessage]:
+    """Every message or none: the caller's transaction commits them together."""
+    target = mailboxes.require_mailbox(conn, account_id, mailbox)
+    stored = []
+    for message in new:
+        blob_id = blobs.put_blob(conn, message.content, message.meta)
+        size = len(message.content)
+        row = messages.insert_message(
+            conn, account_id, target, blob_id, b"", size, message.flags, message.internal_date
+        )
+        if message.internal_tz:
+            conn.execute(
+                "UPDATE messages SET internal_tz = ? WHERE mailbox_id = ? AND uid = ?",
+                (message.internal_tz, row.mailbox_id, row.uid),
+            )
+        stored.append(row)
+    return stored
+
+
+def select_zones(
+    conn: sqlite3.Connection, account_id: int, mailbox_id: int, uids: Sequence[int]
+) -> dict[int, int]:
+    """uid -> minutes east of UTC, for the messages among ``uids`` not in UTC."""
+    found: dict[int, int] = {}
+    for chunk in chunks(sorted(set(uids))):
+        marks = ",".join("?" * len(chunk))
+        rows = conn.execute(
+            "SELECT m.uid, m.internal_tz FROM messages m JOIN mailboxes x ON x.id = m.mailbox_id "
+            f"WHERE m.mailbox_id = ? AND x.account_id = ? AND m.internal_tz != 0 "
+            f"AND m.uid IN ({marks})",
+            (mailbox_id, account_id, *chunk),
+        )
+        found.update((int(uid), int(tz)) for uid, tz in rows)
     return found
