@@ -25,8 +25,8 @@ serve: $(STAMP)
 	$(BIN)/hato serve --demo $(HATO_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check hato tests
-	$(BIN)/ruff format --check hato tests
+	$(BIN)/ruff check hato tests bench
+	$(BIN)/ruff format --check hato tests bench
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -47,6 +47,11 @@ system-deps:
 	fi
 
 test: system-deps lint typecheck unit
+
+# hato next to Dovecot on one generated mailbox (bench/, needs root for Dovecot):
+#   make bench BENCH_ARGS="--messages 2000"      make bench BENCH_ARGS=--write
+bench: $(STAMP) system-deps
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache .pytest_cache
