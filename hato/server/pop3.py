@@ -37,6 +37,7 @@ class _Pop3Session:
     mailstore: Mailstore | None = None
     inbox: Mailbox | None = None
     uids: array[int] = field(default_factory=lambda: array("q"))
+    seen: set[int] = field(default_factory=set)  # RETRieved, flagged \Seen at the end
     scram_user: str = ""
 
     async def send(self, data: bytes) -> None:
@@ -44,6 +45,12 @@ class _Pop3Session:
         await self.connection.write(data)
 
     async def run(self) -> None:
+        try:
+            await self.converse()
+        finally:
+            await self.flag_seen()
+
+    async def converse(self) -> None:
         await self.send(self.core.greeting())
         while (event := self.core.next_event()) is not pop3.CLOSED:
             if event is pop3.NEED_DATA:
@@ -93,9 +100,25 @@ class _Pop3Session:
         self.inbox = await self.mailstore.get_mailbox(INBOX)
         if self.inbox is None:
             raise StoreError("no INBOX")
-        summaries = await self.mailstore.messages(self.inbox.id)
-        self.uids = array("q", (m.uid for m in summaries))
-        return [(uidl(m.uid, self.inbox.uidvalidity), m.size) for m in summaries]
+        listing = await self.mailstore.listing(self.inbox.id)
+        self.uids = array("q", (uid for uid, _ in listing))
+        validity = self.inbox.uidvalidity
+        return [(uidl(uid, validity), size) for uid, size in listing]
+
+    async def flag_seen(self) -> None:
+        """Mark RETRieved messages \\Seen in one write, as Dovecot does at the session's end.
+
+        One durable commit per RETR would make downloading a mailbox cost one
+        fsync per message; the flags are not a deletion, so a dropped connection
+        still sets them (best effort).
+        """
+        if not self.seen or self.mailstore is None or self.inbox is None:
+            return
+        uids, self.seen = sorted(self.seen), set()
+        try:
+            await self.mailstore.store_flags(self.inbox.id, uids, ["\\Seen"], FlagMode.ADD)
+        except StoreError:
+            log.exception("POP3: could not flag %d messages \\Seen", len(uids))
 
     async def scram_keys(self, user: str) -> bytes:
         found = await self.context.authenticator.scram_keys(user, self.connection.peer)
@@ -115,10 +138,11 @@ class _Pop3Session:
         if content is None:
             return self.core.message_vanished()
         if top_lines is None:  # RETR: the message has been read (seen by IMAP too)
-            await self.mailstore.store_flags(self.inbox.id, [uid], ["\\Seen"], FlagMode.ADD)
+            self.seen.add(uid)
         return self.core.send_message(content)
 
     async def commit(self, numbers: tuple[int, ...]) -> bytes:
+        await self.flag_seen()  # before QUIT's reply, so the client sees it done
         if not numbers:
             return self.core.commit_done()
         assert self.mailstore is not None and self.inbox is not None

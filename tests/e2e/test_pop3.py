@@ -327,3 +327,23 @@ def test_idle_sessions_are_closed(tmp_path_factory: pytest.TempPathFactory) -> N
                 assert len(rest) < 200, rest
     finally:
         assert process.stop() == 0
+
+
+def test_retr_then_dropped_connection_still_flags_seen(server: HatoProcess, bob: str) -> None:
+    import time
+
+    pop = login(server, bob)
+    pop.retr(2)
+    pop.sock.close()
+    pop.file.close()
+
+    async def flags(store: object) -> list[frozenset[str]]:
+        account = await store.get_account(bob)  # type: ignore[attr-defined]
+        box = store.mailstore(account.id)  # type: ignore[attr-defined]
+        inbox = await box.get_mailbox("INBOX")
+        return [m.flags for m in await box.messages(inbox.id)]
+
+    deadline = time.monotonic() + 5
+    while read_store(server.data_dir, flags) != [frozenset(), {"\\Seen"}]:
+        assert time.monotonic() < deadline, read_store(server.data_dir, flags)
+        time.sleep(0.05)

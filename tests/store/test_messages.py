@@ -196,3 +196,14 @@ async def test_find_by_message_id_stays_in_the_account(store: Store) -> None:
     assert await alice.find_by_message_id(["<m1@example.org>", "<nope@x>"]) == [b"X: 1\r\n" + BODY]
     assert await alice.find_by_message_id([]) == []
     assert await mallory.find_by_message_id(["<m1@example.org>"]) == []
+
+
+async def test_listing_gives_uids_and_sizes(store: Store) -> None:
+    alice = await make_account(store, "alice")
+    mallory = await make_account(store, "mallory")
+    first = await alice.append("INBOX", BODY, MessageMeta(), 0)
+    await alice.append("INBOX", BODY + b"12", MessageMeta(), 0)
+    await alice.expunge(first.mailbox_id, [1])
+    assert await alice.listing(first.mailbox_id) == [(2, len(BODY) + 2)]
+    with pytest.raises(NoSuchMailbox):
+        await mallory.listing(first.mailbox_id)

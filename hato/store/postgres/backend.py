@@ -182,6 +182,9 @@ class PostgresMailstore:
     async def messages(self, mailbox_id: int) -> list[MessageSummary]:
         return await self._db.read(lambda tx: messages.select_summaries(tx, self._a, mailbox_id))
 
+    async def listing(self, mailbox_id: int) -> list[tuple[int, int]]:
+        return await self._db.read(lambda tx: messages.select_listing(tx, self._a, mailbox_id))
+
     async def read_message(self, mailbox_id: int, uid: int) -> bytes | None:
         return await self._db.read(lambda tx: messages.select_content(tx, self._a, mailbox_id, uid))
 

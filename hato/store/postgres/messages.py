@@ -116,6 +116,15 @@ async def select_summaries(tx: Tx, account_id: int, mailbox_id: int) -> list[Mes
     return [summary(row) for row in rows]
 
 
+async def select_listing(tx: Tx, account_id: int, mailbox_id: int) -> list[tuple[int, int]]:
+    """(uid, size) of every message in UID order: all a POP3 maildrop needs."""
+    await require_owned(tx, account_id, mailbox_id)
+    rows = await tx.all(
+        "SELECT uid, size FROM messages WHERE mailbox_id = %s ORDER BY uid", (mailbox_id,)
+    )
+    return [(int(uid), int(size)) for uid, size in rows]
+
+
 async def select_content(tx: Tx, account_id: int, mailbox_id: int, uid: int) -> bytes | None:
     row = await tx.one(
         "SELECT m.prefix, b.data FROM messages m "

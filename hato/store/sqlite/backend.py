@@ -193,6 +193,11 @@ class SqliteMailstore:
             partial(messages.select_summaries, account_id=self.account_id, mailbox_id=mailbox_id)
         )
 
+    async def listing(self, mailbox_id: int) -> list[tuple[int, int]]:
+        return await self._db.read(
+            partial(messages.select_listing, account_id=self.account_id, mailbox_id=mailbox_id)
+        )
+
     async def read_message(self, mailbox_id: int, uid: int) -> bytes | None:
         return await self._db.read(
             partial(

@@ -72,6 +72,17 @@ def select_summaries(
     ]
 
 
+def select_listing(
+    conn: sqlite3.Connection, account_id: int, mailbox_id: int
+) -> list[tuple[int, int]]:
+    """(uid, size) of every message in UID order: all a POP3 maildrop needs."""
+    _require_owned(conn, account_id, mailbox_id)
+    rows = conn.execute(
+        "SELECT uid, size FROM messages WHERE mailbox_id = ? ORDER BY uid", (mailbox_id,)
+    )
+    return rows.fetchall()
+
+
 def select_content(
     conn: sqlite3.Connection, account_id: int, mailbox_id: int, uid: int
 ) -> bytes | None:
