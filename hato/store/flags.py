@@ -6,6 +6,7 @@ The bit mask keeps \\Seen and \\Deleted cheap to count and search in SQL
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 
 from hato.store.base import SYSTEM_FLAGS
@@ -35,6 +36,9 @@ def flags_to_columns(flags: Iterable[str]) -> tuple[int, str]:
     return mask, " ".join(sorted(keywords.values(), key=str.lower))
 
 
+@functools.lru_cache(maxsize=4096)
 def flags_from_columns(mask: int, keywords: str) -> frozenset[str]:
+    """The flag set of stored columns; cached, so the 100,000 messages of a mailbox
+    share the few distinct sets instead of each building and holding its own."""
     names = [name for bit, name in _NAMES.items() if mask & bit]
     return frozenset(names + keywords.split())
