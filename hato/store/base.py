@@ -146,6 +146,24 @@ class MessageMeta:
     columns: HeaderColumns = field(default_factory=HeaderColumns)
 
 
+#: The blob_meta columns after blob_id, in the order ``meta_row`` gives their values.
+META_COLUMNS = (
+    "structure, subject, base_subject, from_addr, to_addr, cc_addr, sort_subject, sort_from, "
+    "sort_to, sort_cc, sort_display_from, sort_display_to, sent_date, message_id, "
+    "in_reply_to, refs"
+)
+
+
+def meta_row(meta: MessageMeta) -> tuple[object, ...]:
+    """The values of ``META_COLUMNS`` for one parsed body, for every backend."""
+    c = meta.columns
+    return (
+        meta.structure_json, c.subject, c.base_subject, c.from_, c.to, c.cc, c.sort_subject,
+        c.sort_from, c.sort_to, c.sort_cc, c.sort_display_from, c.sort_display_to,
+        c.sent_date, c.message_id, c.in_reply_to, c.references,
+    )  # fmt: skip
+
+
 @dataclass(frozen=True, slots=True)
 class Delivery:
     """One copy of a message to place: which account and mailbox, and its own prefix.

@@ -9,9 +9,9 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable
 
-from hato.store.base import SYSTEM_FLAGS
+from hato.store.base import SYSTEM_FLAGS, FlagMode
 
-__all__ = ["DELETED", "SEEN", "flags_from_columns", "flags_to_columns"]
+__all__ = ["DELETED", "SEEN", "changed_flags", "flags_from_columns", "flags_to_columns"]
 
 _BITS = {flag.lower(): 1 << index for index, flag in enumerate(SYSTEM_FLAGS)}
 _NAMES = {1 << index: flag for index, flag in enumerate(SYSTEM_FLAGS)}
@@ -42,3 +42,18 @@ def flags_from_columns(mask: int, keywords: str) -> frozenset[str]:
     share the few distinct sets instead of each building and holding its own."""
     names = [name for bit, name in _NAMES.items() if mask & bit]
     return frozenset(names + keywords.split())
+
+
+def changed_flags(
+    mode: FlagMode, mask: int, keywords: str, flags: Iterable[str]
+) -> tuple[int, str]:
+    """Stored columns after STORE's FLAGS / +FLAGS / -FLAGS (RFC 3501 §6.4.6)."""
+    new_mask, new_keywords = flags_to_columns(flags)
+    if mode is FlagMode.REPLACE:
+        return new_mask, new_keywords
+    old = set(flags_from_columns(mask, keywords))
+    given = set(flags_from_columns(new_mask, new_keywords))
+    if mode is FlagMode.ADD:
+        return flags_to_columns(old | given)
+    lowered = {flag.lower() for flag in given}
+    return flags_to_columns(flag for flag in old if flag.lower() not in lowered)

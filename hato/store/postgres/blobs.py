@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 from psycopg import errors
 
-from hato.store.base import MessageMeta
+from hato.store.base import META_COLUMNS, MessageMeta, meta_row
 from hato.store.postgres.engine import Tx
 
 __all__ = ["collect_garbage", "count_blobs", "put_blob"]
@@ -38,31 +38,10 @@ async def put_blob(tx: Tx, content: bytes, meta: MessageMeta) -> int:
 
 
 async def _insert_meta(tx: Tx, blob_id: int, meta: MessageMeta) -> None:
-    c = meta.columns
+    values = meta_row(meta)
+    marks = ", ".join(["%s"] * (len(values) + 1))
     await tx.run(
-        "INSERT INTO blob_meta (blob_id, structure, subject, base_subject, from_addr, "
-        "to_addr, cc_addr, sort_subject, sort_from, sort_to, sort_cc, sort_display_from, "
-        "sort_display_to, sent_date, message_id, in_reply_to, refs) "
-        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-        (
-            blob_id,
-            meta.structure_json,
-            c.subject,
-            c.base_subject,
-            c.from_,
-            c.to,
-            c.cc,
-            c.sort_subject,
-            c.sort_from,
-            c.sort_to,
-            c.sort_cc,
-            c.sort_display_from,
-            c.sort_display_to,
-            c.sent_date,
-            c.message_id,
-            c.in_reply_to,
-            c.references,
-        ),
+        f"INSERT INTO blob_meta (blob_id, {META_COLUMNS}) VALUES ({marks})", (blob_id, *values)
     )
 
 

@@ -19,7 +19,7 @@ from hato.store.base import (
     NoSuchMailbox,
     StoredMessage,
 )
-from hato.store.flags import SEEN, flags_from_columns, flags_to_columns
+from hato.store.flags import SEEN, changed_flags, flags_from_columns, flags_to_columns
 from hato.store.postgres.blobs import collect_garbage
 from hato.store.postgres.engine import Tx
 from hato.store.postgres.mailboxes import (
@@ -146,18 +146,6 @@ async def next_modseq(tx: Tx, mailbox_id: int) -> int:
     return int(row[0])
 
 
-def _changed(mode: FlagMode, mask: int, keywords: str, flags: Iterable[str]) -> tuple[int, str]:
-    new_mask, new_keywords = flags_to_columns(flags)
-    if mode is FlagMode.REPLACE:
-        return new_mask, new_keywords
-    old = set(flags_from_columns(mask, keywords))
-    given = set(flags_from_columns(new_mask, new_keywords))
-    if mode is FlagMode.ADD:
-        return flags_to_columns(old | given)
-    lowered = {flag.lower() for flag in given}
-    return flags_to_columns(flag for flag in old if flag.lower() not in lowered)
-
-
 async def update_flags(
     tx: Tx,
     account_id: int,
@@ -182,7 +170,7 @@ async def update_flags(
     seen_delta = 0
     modseq = 0
     for uid, mask, keywords, size, date in rows:
-        new_mask, new_keywords = _changed(mode, mask, keywords, flags)
+        new_mask, new_keywords = changed_flags(mode, mask, keywords, flags)
         if (new_mask, new_keywords) == (mask, keywords):
             continue
         modseq = modseq or await next_modseq(tx, mailbox_id)

@@ -6,7 +6,7 @@ import hashlib
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 
-from hato.store.base import MessageMeta
+from hato.store.base import META_COLUMNS, MessageMeta, meta_row
 
 _CHUNK = 500
 
@@ -29,31 +29,10 @@ def put_blob(conn: sqlite3.Connection, content: bytes, meta: MessageMeta) -> int
             (digest, len(content), content),
         ).fetchone()[0]
     )
-    c = meta.columns
+    values = meta_row(meta)
+    marks = ", ".join("?" * (len(values) + 1))
     conn.execute(
-        "INSERT INTO blob_meta (blob_id, structure, subject, base_subject, from_addr, "
-        "to_addr, cc_addr, sort_subject, sort_from, sort_to, sort_cc, sort_display_from, "
-        "sort_display_to, sent_date, message_id, in_reply_to, refs) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            blob_id,
-            meta.structure_json,
-            c.subject,
-            c.base_subject,
-            c.from_,
-            c.to,
-            c.cc,
-            c.sort_subject,
-            c.sort_from,
-            c.sort_to,
-            c.sort_cc,
-            c.sort_display_from,
-            c.sort_display_to,
-            c.sent_date,
-            c.message_id,
-            c.in_reply_to,
-            c.references,
-        ),
+        f"INSERT INTO blob_meta (blob_id, {META_COLUMNS}) VALUES ({marks})", (blob_id, *values)
     )
     return blob_id
 

@@ -18,7 +18,7 @@ from hato.store.base import (
     NoSuchMailbox,
     StoredMessage,
 )
-from hato.store.flags import SEEN, flags_from_columns, flags_to_columns
+from hato.store.flags import SEEN, changed_flags, flags_from_columns, flags_to_columns
 from hato.store.sqlite.blobs import chunks, collect_garbage
 from hato.store.sqlite.engine import touch
 from hato.store.sqlite.mailboxes import owns_mailbox, require_mailbox
@@ -105,18 +105,6 @@ def _next_modseq(conn: sqlite3.Connection, mailbox_id: int) -> int:
     return int(row[0])
 
 
-def _changed(mode: FlagMode, mask: int, keywords: str, flags: Iterable[str]) -> tuple[int, str]:
-    new_mask, new_keywords = flags_to_columns(flags)
-    if mode is FlagMode.REPLACE:
-        return new_mask, new_keywords
-    old = set(flags_from_columns(mask, keywords))
-    given = set(flags_from_columns(new_mask, new_keywords))
-    if mode is FlagMode.ADD:
-        return flags_to_columns(old | given)
-    lowered = {flag.lower() for flag in given}
-    return flags_to_columns(flag for flag in old if flag.lower() not in lowered)
-
-
 def update_flags(
     conn: sqlite3.Connection,
     account_id: int,
@@ -141,7 +129,7 @@ def update_flags(
             (mailbox_id, *chunk),
         ).fetchall()
         for uid, mask, keywords, size, date in rows:
-            new_mask, new_keywords = _changed(mode, mask, keywords, flags)
+            new_mask, new_keywords = changed_flags(mode, mask, keywords, flags)
             if (new_mask, new_keywords) == (mask, keywords):
                 continue
             modseq = modseq or _next_modseq(conn, mailbox_id)
