@@ -199,14 +199,10 @@ class SqliteMailstore:
         )
 
     async def read_message(self, mailbox_id: int, uid: int) -> bytes | None:
-        return await self._db.read(
-            partial(
-                messages.select_content,
-                account_id=self.account_id,
-                mailbox_id=mailbox_id,
-                uid=uid,
-            )
+        work = partial(
+            messages.select_content, account_id=self.account_id, mailbox_id=mailbox_id, uid=uid
         )
+        return await self._db.read(work, snapshot=False)  # one SELECT, hot in POP3 RETR
 
     async def store_flags(
         self, mailbox_id: int, uids: Sequence[int], flags: Iterable[str], mode: FlagMode

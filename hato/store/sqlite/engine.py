@@ -118,10 +118,15 @@ class Database:
         self._jobs.put(_Job(work, loop, future))
         return await future
 
-    async def read(self, work: Callable[[sqlite3.Connection], T]) -> T:
-        """Run ``work`` on a read-only connection, inside one snapshot."""
+    async def read(self, work: Callable[[sqlite3.Connection], T], snapshot: bool = True) -> T:
+        """Run ``work`` on a read-only connection, inside one snapshot.
+
+        ``snapshot=False`` is for work that is a single statement (SQLite makes
+        each statement consistent by itself), saving the BEGIN/COMMIT round.
+        """
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._readers, self._run_read, work)
+        run = self._run_read if snapshot else self._run_statement
+        return await loop.run_in_executor(self._readers, run, work)
 
     def close(self) -> None:
         if self._closed:
@@ -140,6 +145,9 @@ class Database:
             self._local.conn = conn
             self._read_conns.append(conn)
         return conn
+
+    def _run_statement(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        return work(self._reader_conn())
 
     def _run_read(self, work: Callable[[sqlite3.Connection], T]) -> T:
         conn = self._reader_conn()
