@@ -40,6 +40,7 @@ from hato.proto.imap import (
 from hato.server.context import trace_output
 from hato.server.trace import REDACTED
 from hato.store import Account, MailboxError, Mailstore, NoSuchMailbox, StoreError
+from hato.store.base import StoreUnavailable
 
 __all__ = ["ImapSession"]
 
@@ -214,6 +215,8 @@ class ImapSession:
             return Reply(f"Mailbox doesn't exist: {error}", "NO", "NONEXISTENT")
         except MailboxError as error:
             return Reply(str(error) or "Mailbox error.", "NO")
+        except StoreUnavailable as error:  # RFC 5530: a temporary failure, try again
+            return Reply(str(error) or "Store unavailable.", "NO", "UNAVAILABLE")
         except StoreError as error:
             return Reply(str(error) or "Store error.", "NO")
         except Exception:

@@ -46,6 +46,7 @@ __all__ = [
     "ScramKeys",
     "Store",
     "StoreError",
+    "StoreUnavailable",
     "StoredMessage",
 ]
 
@@ -68,6 +69,10 @@ class MailboxError(StoreError):
 
 class MailboxExists(MailboxError):
     """A mailbox of that name exists already."""
+
+
+class StoreUnavailable(StoreError):
+    """The store cannot be reached or failed: a temporary failure for the client."""
 
 
 class NoSuchMailbox(MailboxError):

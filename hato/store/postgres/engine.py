@@ -29,7 +29,7 @@ import psycopg
 from psycopg import errors
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
-from hato.store.base import StoreError
+from hato.store.base import StoreUnavailable
 from hato.store.notify import Notifier
 from hato.store.postgres.listener import CHANNEL, Listener
 from hato.store.postgres.migrate import migrate
@@ -40,10 +40,6 @@ T = TypeVar("T")
 Row = tuple[Any, ...]
 _RETRIES = 8
 _RETRYABLE = (errors.SerializationFailure, errors.DeadlockDetected)
-
-
-class StoreUnavailable(StoreError):
-    """The database cannot be reached or failed: a temporary failure for the client."""
 
 
 class Tx:
