@@ -4,7 +4,9 @@ Keys about flags, sizes, dates, UIDs and sequence numbers need only the
 view; HEADER, FROM/TO/CC/BCC/SUBJECT, BODY and TEXT need the message itself
 and SENT* its parsed Date (the caller loads those in batches, only when the
 program has such a key).  Strings match as case-insensitive substrings of
-the decoded header values or of the text (RFC 3501: "case-insensitive").
+the decoded header values or of the text (RFC 3501: "case-insensitive"); BODY
+and TEXT match the text parts with their transfer encoding and charset undone
+(hato.imap.search_text).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import time
 from datetime import UTC, date, datetime
 
 from hato.imap.fetch_items import MessageData
+from hato.imap.search_text import decoded_text
 from hato.imap.view import MailboxView
 from hato.mime import Address, decode_words, header_fields
 from hato.proto import imap as p
@@ -119,11 +122,11 @@ class Matcher:
     def _SearchText(self, key: p.SearchText, seq: int, data: MessageData) -> bool:
         if data.raw is None:
             return False
-        raw = data.raw if key.where == "TEXT" else data.raw[data.info.root.body_offset :]
-        text = raw.decode("utf-8", "replace").casefold()
-        if key.where == "TEXT":
-            text = decode_words(text) + text
-        return key.value.casefold() in text
+        wanted = key.value.casefold()
+        if not wanted:
+            return True
+        chunks = decoded_text(data.raw, data.info, header=key.where == "TEXT")
+        return any(wanted in chunk.casefold() for chunk in chunks)
 
 
 _ADDRESS_FIELDS = {
