@@ -9,6 +9,20 @@ What is measured (``bench.measurements.MEASUREMENTS`` is the list; later issues 
   before answering (its default ``mail_fsync = optimized``).
 - POP3 login + STAT + UIDL + LIST on the full mailbox; 1,000 RETR on one connection.
 - IMAP LOGIN + SELECT INBOX; ``FETCH 1:* (FLAGS)``; one ``UID FETCH`` of 1,000 ``BODY[]``.
+- IMAP (issue 4): SELECT INBOX alone (logged in beforehand); ``FETCH 1:* (UID FLAGS
+  RFC822.SIZE)``; ``UID SEARCH FROM`` a sender and ``UID SEARCH BODY`` a word that the
+  generator plants in 1 message in 1,000 (``bench.mailbox.RARE_SENDER``/``RARE_WORD``; the
+  answer's count is checked); 1,000 ``FETCH n BODY.PEEK[]`` of seeded random messages, one
+  command each; 1,000 concurrent IDLE clients (asyncio raw sockets, at most 8 logging in
+  at a time): the server's PSS and RSS with all of them idling, and the time from the
+  start of one LMTP delivery to the last client's ``* n EXISTS``. The IDLE rows come last,
+  as their delivery adds a message. hato's ``[limits] connections_per_address`` and
+  Dovecot's ``mail_max_userip_connections`` and process/client limits are raised for them,
+  and so is the benchmark's file-descriptor limit (inherited by both servers).
+- ``--store postgresql`` (issue 8): a third column, hato on a throwaway PostgreSQL cluster
+  (``tests.pg.Cluster``), and a row with the LMTP delivery rate of two ``hato serve``
+  nodes on one fresh database, the 4 connections split 2 and 2 (compare with the first
+  row's one-node rate in the same column).
 - POP3 connect + USER/PASS alone, to show what the password check costs in the rows above.
 - Memory: the PSS of all the server's processes with 10 POP3 sessions holding the mailbox
   open; and hato's peak RSS over the whole run, printed under the table.

@@ -1,9 +1,15 @@
-"""``python -m bench [--messages N] [--repeat K] [--write] [--only hato|dovecot]``.
+"""``python -m bench [--messages N] [--repeat K] [--write] [--only hato|dovecot]
+[--store sqlite|postgresql]``.
 
 One run: generate the mailbox, then for each server in turn start it in a scratch
 directory, deliver the mailbox over LMTP (the first row), run every row of
 ``bench.measurements.MEASUREMENTS``, stop it. Print the table; with ``--write``, record
-it in BENCHMARKS.md under this run's message count.
+it in BENCHMARKS.md under this run's message count (and store).
+
+``--store postgresql`` starts a throwaway PostgreSQL cluster (``tests.pg.Cluster``: initdb
+as the postgres user, a free loopback port, fsync on) and adds a column, hato on a fresh
+database of it, between hato on SQLite and Dovecot; and a row: the LMTP delivery rate of
+two ``hato serve`` nodes on one (fresh) database, the 4 connections split 2 and 2.
 """
 
 from __future__ import annotations
@@ -11,28 +17,35 @@ from __future__ import annotations
 import argparse
 import datetime
 import math
+import resource
 import statistics
 import sys
 import tempfile
 import time
 import traceback
 from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from contextlib import AbstractContextManager, ExitStack
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bench.dovecot_server import dovecot_version, ensure_installed, running_dovecot
-from bench.hato_server import peak_rss_mb, running_hato
+from bench.hato_server import peak_rss_mb, running_hato, running_hato_nodes
 from bench.load import CONNECTIONS, deliver
 from bench.mailbox import DEFAULT_COUNT, Mailbox, generate
 from bench.measurements import MEASUREMENTS, SAMPLE, Context, Measurement
-from bench.report import DOVECOT, HATO, Row, machine_info, render_table, write_section
+from bench.report import DOVECOT, HATO, HATO_PG, Row, machine_info, render_table, write_section
 from bench.target import Target
+
+if TYPE_CHECKING:
+    from tests.pg import Cluster
 
 __all__ = ["main"]
 
 BENCHMARKS = Path(__file__).resolve().parent.parent / "BENCHMARKS.md"
 LMTP_ROW = f"LMTP delivery, {CONNECTIONS} connections, durable"
+NODES = 2
+NODES_ROW = f"LMTP delivery, {CONNECTIONS} connections over {NODES} nodes, one PostgreSQL"
 
 Starter = Callable[[Path], AbstractContextManager[Target]]
 SERVERS: dict[str, Starter] = {HATO: running_hato, DOVECOT: running_dovecot}
@@ -44,7 +57,11 @@ class Run:
 
     rows: list[Row]
     servers: list[str]
-    peak_rss: float | None = None
+    peak_rss: dict[str, float] = field(default_factory=dict)
+    store: str = "sqlite"
+
+    def row(self, label: str) -> Row:
+        return next(row for row in self.rows if row.label == label)
 
 
 def _positive(text: str) -> int:
@@ -61,6 +78,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--repeat", type=_positive, default=5, metavar="K", help="timed runs a row")
     parser.add_argument("--write", action="store_true", help="record the table in BENCHMARKS.md")
     parser.add_argument("--only", choices=("hato", "dovecot"), help="measure one server")
+    parser.add_argument(
+        "--store",
+        choices=("sqlite", "postgresql"),
+        default="sqlite",
+        help="postgresql: add hato on a throwaway PostgreSQL, and a two-node delivery row",
+    )
     return parser
 
 
@@ -95,34 +118,77 @@ def _load(target: Target, mailbox: Mailbox) -> float:
 
 
 def _bench_server(target: Target, mailbox: Mailbox, repeat: int, run: Run) -> None:
-    run.rows[0].values[target.name] = _load(target, mailbox)
+    run.row(LMTP_ROW).values[target.name] = _load(target, mailbox)
     context = Context(len(mailbox.messages))
-    for row, measurement in zip(run.rows[1:], MEASUREMENTS, strict=True):
+    for measurement in MEASUREMENTS:
         available = target.has(measurement.service)
         value = _measure(measurement, target, context, repeat) if available else None
-        row.values[target.name] = value
-    if target.name == HATO:
-        run.peak_rss = peak_rss_mb(target)
+        run.row(measurement.label).values[target.name] = value
+    if target.name != DOVECOT:
+        run.peak_rss[target.name] = peak_rss_mb(target)
 
 
-def _servers(only: str | None) -> list[str]:
-    return [name for name in SERVERS if only is None or name.lower() == only]
+def _servers(only: str | None, store: str) -> list[str]:
+    names = [HATO, HATO_PG, DOVECOT] if store == "postgresql" else [HATO, DOVECOT]
+    return [name for name in names if only is None or name.split("-")[0].lower() == only]
+
+
+def _nodes_rate(workdir: Path, url: str, mailbox: Mailbox) -> float:
+    """The mailbox delivered to two hato nodes on one fresh database, 2 connections each."""
+    with running_hato_nodes(workdir, url, NODES, HATO_PG) as targets:
+        _say(f"{HATO_PG}: delivering {len(mailbox.messages):,} messages to {NODES} nodes")
+        rate = deliver(targets, mailbox)
+    _say(f"{HATO_PG}: {NODES_ROW}: {rate:,.0f} msg/s")
+    return rate
 
 
 def _run(args: argparse.Namespace, mailbox: Mailbox) -> Run:
-    rows = [Row(LMTP_ROW, "msg/s")] + [Row(m.label, m.unit) for m in MEASUREMENTS]
-    run = Run(rows, _servers(args.only))
-    with tempfile.TemporaryDirectory(prefix="hato-bench-") as scratch:
-        Path(scratch).chmod(0o755)  # Dovecot's mail user must reach its maildir
+    rows = [Row(LMTP_ROW, "msg/s")]
+    if args.store == "postgresql":
+        rows.append(Row(NODES_ROW, "msg/s"))
+    rows += [Row(m.label, m.unit) for m in MEASUREMENTS]
+    run = Run(rows, _servers(args.only, args.store), store=args.store)
+    with ExitStack() as stack:
+        scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="hato-bench-")))
+        scratch.chmod(0o755)  # Dovecot's mail user must reach its maildir
+        starters = dict(SERVERS)
+        if HATO_PG in run.servers:
+            cluster = _postgresql(stack)
+            starters[HATO_PG] = lambda workdir: running_hato(workdir, cluster.database(), HATO_PG)
         for name in run.servers:
-            _bench_safely(name, Path(scratch) / name, mailbox, args.repeat, run)
+            _bench_safely(starters[name], name, scratch / name, mailbox, args.repeat, run)
+            if name == HATO_PG:
+                _nodes_safely(scratch / "hato-nodes", cluster.database(), mailbox, run)
     return run
 
 
-def _bench_safely(name: str, workdir: Path, mailbox: Mailbox, repeat: int, run: Run) -> None:
+def _postgresql(stack: ExitStack) -> Cluster:
+    """A throwaway cluster (tests/pg.py), stopped and removed when ``stack`` closes."""
+    from tests.pg import Cluster, available
+
+    if not available():
+        raise RuntimeError("--store postgresql needs Debian's postgresql (make system-deps)")
+    _say("starting a throwaway PostgreSQL cluster")
+    cluster = Cluster().start()
+    stack.callback(cluster.stop)
+    return cluster
+
+
+def _nodes_safely(workdir: Path, url: str, mailbox: Mailbox, run: Run) -> None:
+    try:
+        value = _nodes_rate(workdir, url, mailbox)
+    except Exception:  # the table is still worth printing
+        _say(f"{NODES} nodes failed:\n{traceback.format_exc()}")
+        value = math.nan
+    run.row(NODES_ROW).values[HATO_PG] = value
+
+
+def _bench_safely(
+    start: Starter, name: str, workdir: Path, mailbox: Mailbox, repeat: int, run: Run
+) -> None:
     """Start, load and measure one server; if that fails, its rows say so and the run goes on."""
     try:
-        with SERVERS[name](workdir) as target:
+        with start(workdir) as target:
             _bench_server(target, mailbox, repeat, run)
     except Exception:  # the other server's numbers are still worth printing
         _say(f"{name} failed:\n{traceback.format_exc()}")
@@ -141,19 +207,49 @@ def _notes(run: Run, mailbox: Mailbox, args: argparse.Namespace, seconds: float)
     ]
     if count < SAMPLE:
         notes.append(f"the {SAMPLE:,}-message rows take all {count:,} messages")
-    if run.peak_rss is not None:
-        notes.append(f"hato peak RSS (VmHWM, whole run): {run.peak_rss:,.0f} MB")
+    for name, peak in run.peak_rss.items():
+        notes.append(f"{name} peak RSS (VmHWM, whole run): {peak:,.0f} MB")
+    if HATO_PG in run.servers:
+        notes.append(
+            f"{HATO_PG}: hato on a throwaway PostgreSQL cluster on the same machine and disk "
+            "(fsync and synchronous_commit on); its memory rows count hato's process only, "
+            f"not PostgreSQL's; {NODES_ROW!r}: two hato processes on one fresh database, "
+            f"{CONNECTIONS // NODES} LMTP connections each"
+        )
     dovecot = dovecot_version() if DOVECOT in run.servers else "not run"
     return notes + machine_info(dovecot)
 
 
-def _section(table: str, notes: list[str], count: int) -> str:
+def _section(table: str, notes: list[str], count: int, store: str) -> str:
     bullets = "".join(f"- {note}\n" for note in notes)
-    return f"## {count:,} messages\n\n{table}\n{bullets}"
+    title = f"{count:,} messages" + (
+        ", hato on SQLite and on PostgreSQL" if store != "sqlite" else ""
+    )
+    return f"## {title}\n\n{table}\n{bullets}"
+
+
+def _raise_fd_limit(wanted: int = 65_536) -> None:
+    """1,000 IDLE clients are 1,000 sockets here and as many in the server (which inherits
+    this limit): raise the soft limit as far as the hard one allows (root: to ``wanted``)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < wanted:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, wanted))
+            return
+        except (ValueError, OSError):
+            wanted = hard
+    if soft == resource.RLIM_INFINITY or soft < wanted:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+
+
+def _key(count: int, store: str) -> str:
+    """The section's name in BENCHMARKS.md: one per message count and store."""
+    return str(count) if store == "sqlite" else f"{count}-{store}"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    _raise_fd_limit()
     started = time.monotonic()
     if args.only != "hato":
         ensure_installed()
@@ -161,12 +257,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     mailbox = generate(args.messages)
     run = _run(args, mailbox)
     section = _section(
-        render_table(run.rows),
+        render_table(run.rows, run.servers),
         _notes(run, mailbox, args, time.monotonic() - started),
         args.messages,
+        args.store,
     )
     print(section)
     if args.write:
-        write_section(BENCHMARKS, args.messages, section)
+        write_section(BENCHMARKS, _key(args.messages, args.store), section)
         _say(f"wrote {BENCHMARKS}")
     return 0

@@ -10,12 +10,12 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from bench.target import HOST, PASSWORD, USER, Target, free_port, rss_mb
 
-__all__ = ["running_hato"]
+__all__ = ["running_hato", "running_hato_nodes"]
 
 MEASURED = ("smtp", "lmtp", "pop3", "imap")
 SWITCHED_OFF = ("pop3s", "imaps", "submission", "submissions")
@@ -23,6 +23,13 @@ _LISTENING = re.compile(r"^hato: (\w+) listening on [^\s]+:(\d+)$", re.MULTILINE
 _CONFIG = """\
 hostname = "mail.bench.example"
 domains = ["bench.example"]
+
+[limits]
+connections_per_address = 5000
+"""
+_STORE = """
+[store]
+url = "{url}"
 """
 
 
@@ -75,22 +82,42 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def running_hato(workdir: Path) -> Iterator[Target]:
-    """hato with the bench account; ``Target.ports`` lists only the listeners it announced."""
-    workdir.mkdir()
-    data_dir = workdir / "hato-data"
-    config = workdir / "hato.toml"
-    config.write_text(_CONFIG)
-    _add_user(data_dir, config)
-    log = workdir / "hato.log"
+def _node(data_dir: Path, config: Path, name: str) -> Iterator[Target]:
+    log = data_dir.with_suffix(".log")
     with log.open("wb") as out:
         process = subprocess.Popen(_serve_command(data_dir, config), stdout=out, stderr=out)
     try:
         announced = _wait_ready(process, log)
-        ports = {name: int(port) for name, port in _LISTENING.findall(announced)}
-        yield Target("hato", ports, lambda: [process.pid])
+        ports = {service: int(port) for service, port in _LISTENING.findall(announced)}
+        yield Target(name, ports, lambda: [process.pid])
     finally:
         _stop(process)
+
+
+@contextmanager
+def running_hato_nodes(
+    workdir: Path, store_url: str | None, count: int, name: str = "hato"
+) -> Iterator[list[Target]]:
+    """``count`` hato processes (each its own data directory) on one store: the embedded
+    SQLite one (``store_url`` None; one node only) or the PostgreSQL database at ``store_url``."""
+    workdir.mkdir()
+    config = workdir / "hato.toml"
+    config.write_text(_CONFIG + (_STORE.format(url=store_url) if store_url else ""))
+    _add_user(workdir / "hato-data-1", config)
+    with ExitStack() as stack:
+        yield [
+            stack.enter_context(_node(workdir / f"hato-data-{node}", config, name))
+            for node in range(1, count + 1)
+        ]
+
+
+@contextmanager
+def running_hato(
+    workdir: Path, store_url: str | None = None, name: str = "hato"
+) -> Iterator[Target]:
+    """hato with the bench account; ``Target.ports`` lists only the listeners it announced."""
+    with running_hato_nodes(workdir, store_url, 1, name) as (target,):
+        yield target
 
 
 def peak_rss_mb(target: Target) -> float:

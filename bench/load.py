@@ -12,19 +12,23 @@ import smtplib
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from bench.mailbox import Mailbox
 from bench.target import Target
 
-__all__ = ["CONNECTIONS", "deliver"]
+__all__ = ["CONNECTIONS", "deliver", "deliver_one"]
 
 CONNECTIONS = 4
 SENDER = "sender@example.com"
 _PER_CONNECTION = 2000
 _PROGRESS = 10_000
 _TIMEOUT = 120.0
+_ONE = (
+    b"From: Wake Up <wake@example.com>\r\nTo: bench@bench.example\r\n"
+    b"Subject: wake up\r\nMessage-ID: <wake@bench.example>\r\n\r\n" + b"new mail\r\n" * 200
+)
 
 
 class _Feed:
@@ -65,14 +69,28 @@ def _worker(target: Target, feed: _Feed, recipient: str) -> int:
     return delivered
 
 
-def deliver(target: Target, mailbox: Mailbox) -> float:
-    """Deliver every message once; return the rate in messages per second."""
+def deliver(targets: Target | Sequence[Target], mailbox: Mailbox) -> float:
+    """Deliver every message once; return the rate in messages per second. Given several
+    targets (hato nodes on one database), connection ``i`` goes to ``targets[i % n]``."""
+    nodes = [targets] if isinstance(targets, Target) else list(targets)
     feed = _Feed(mailbox.messages)
     start = time.perf_counter()
     with ThreadPoolExecutor(CONNECTIONS) as pool:
-        jobs = [pool.submit(_worker, target, feed, mailbox.recipient) for _ in range(CONNECTIONS)]
+        jobs = [
+            pool.submit(_worker, nodes[i % len(nodes)], feed, mailbox.recipient)
+            for i in range(CONNECTIONS)
+        ]
         delivered = sum(job.result() for job in jobs)
     elapsed = time.perf_counter() - start
     if delivered != len(mailbox.messages):
-        raise RuntimeError(f"{target.name}: delivered {delivered} of {len(mailbox.messages)}")
+        raise RuntimeError(f"{nodes[0].name}: delivered {delivered} of {len(mailbox.messages)}")
     return delivered / elapsed
+
+
+def deliver_one(target: Target, recipient: str = "bench@bench.example") -> None:
+    """One small message over a new LMTP connection (the IDLE row's wake-up)."""
+    client = _connect(target)
+    try:
+        client.sendmail(SENDER, [recipient], _ONE)
+    finally:
+        client.quit()

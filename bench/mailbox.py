@@ -13,11 +13,12 @@ from __future__ import annotations
 import base64
 import datetime
 import random
+import re
 from dataclasses import dataclass
 from email.header import Header
 from email.utils import format_datetime
 
-__all__ = ["DEFAULT_COUNT", "Mailbox", "generate"]
+__all__ = ["DEFAULT_COUNT", "RARE_SENDER", "RARE_WORD", "Mailbox", "generate", "planted"]
 
 DEFAULT_COUNT = 86_719
 SEED = 86_719
@@ -81,6 +82,16 @@ _PEOPLE = (
 )
 _JA_PEOPLE = (("山田 太郎", "yamada"), ("鈴木 花子", "suzuki"), ("佐藤 一郎", "sato"))
 _DOMAINS = ("example.ac.jp", "example.com", "example.org", "lab.example.jp")
+# A sender and a body word that only a known handful of messages carry, for the SEARCH
+# rows: every ``_EVERY``-th message from ``_FROM_AT`` on has the rare sender, from
+# ``_WORD_AT`` on the rare word (in its first text part). Planting them draws nothing from
+# the generator, so every other byte is what it would be without them.
+RARE_SENDER = "kiri.tanaka@rare.example.net"
+RARE_WORD = "quetzalcoatl"
+_EVERY = 1000
+_FROM_AT = 7
+_WORD_AT = 501
+_TEXT_PART = 'Content-Type: text/plain; charset="us-ascii"' + CRLF * 2
 _START = datetime.datetime(2019, 4, 1, 9, 0, tzinfo=datetime.timezone(datetime.timedelta(hours=9)))
 
 
@@ -103,6 +114,12 @@ class _Thread:
     references: str
 
 
+def planted(count: int, what: str) -> int:
+    """How many of the first ``count`` messages carry ``RARE_SENDER`` or ``RARE_WORD``."""
+    first = _FROM_AT if what == RARE_SENDER else _WORD_AT
+    return max(0, (count - first + _EVERY - 1) // _EVERY)
+
+
 def generate(count: int = DEFAULT_COUNT, seed: int = SEED) -> Mailbox:
     """The first ``count`` messages of the seeded sequence."""
     rng = random.Random(seed)
@@ -116,6 +133,13 @@ def _message(rng: random.Random, index: int, recent: list[_Thread]) -> bytes:
     japanese = kind == "japanese"
     headers = _headers(rng, index, recent, japanese)
     body_headers, body = _BODIES[kind](rng, max(size - len(headers), 800))
+    if index % _EVERY == _FROM_AT:
+        headers = re.sub(r"(?m)^From: .*$", f"From: Kiri Tanaka <{RARE_SENDER}>", headers)
+    if index % _EVERY == _WORD_AT:
+        line = f"the {RARE_WORD} is back{CRLF}"
+        # multipart: into the first text part, not the preamble
+        multipart = _TEXT_PART in body
+        body = body.replace(_TEXT_PART, _TEXT_PART + line, 1) if multipart else line + body
     return (headers + body_headers + CRLF + body).encode("ascii")
 
 

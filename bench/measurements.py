@@ -8,15 +8,18 @@ append a ``Measurement`` to ``MEASUREMENTS``.
 
 from __future__ import annotations
 
+import asyncio
 import imaplib
 import poplib
 import random
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from bench.target import Target, pss_mb
+from bench.load import deliver_one
+from bench.mailbox import RARE_SENDER, RARE_WORD, planted
+from bench.target import Target, pss_mb, rss_mb
 
 __all__ = ["MEASUREMENTS", "Context", "Measurement"]
 
@@ -31,6 +34,8 @@ class Context:
 
     count: int
     seed: int = 1
+    # results of a run that several rows report (the IDLE clients), by server name
+    shared: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def sample(self, size: int = SAMPLE) -> list[int]:
         """Message numbers (1-based), seeded, in random order: the same list for both servers."""
@@ -196,6 +201,176 @@ def imap_uid_fetch_bodies(target: Target, context: Context) -> float:
         return elapsed
 
 
+def imap_select_only(target: Target, context: Context) -> float:
+    """SELECT INBOX alone, on a connection logged in before the clock starts."""
+    client = _imap_login(target)
+    try:
+        start = time.perf_counter()
+        status, data = client.select("INBOX")
+        elapsed = _ms_since(start)
+        _check(status, data)
+        _expect(target, "SELECT INBOX's EXISTS", int(data[0]), context.count)
+        return elapsed
+    finally:
+        client.logout()
+
+
+def imap_fetch_uid_flags_size(target: Target, context: Context) -> float:
+    """``FETCH 1:* (UID FLAGS RFC822.SIZE)``: what a client syncs its message list with."""
+    with _imap(target, context) as client:
+        start = time.perf_counter()
+        status, data = client.fetch("1:*", "(UID FLAGS RFC822.SIZE)")
+        elapsed = _ms_since(start)
+        _check(status, data)
+        _expect(target, "FETCH 1:* (UID FLAGS RFC822.SIZE)", len(data), context.count)
+        _expect(target, "RFC822.SIZE answers", sum(b"RFC822.SIZE" in d for d in data), len(data))
+        return elapsed
+
+
+def _uid_search(target: Target, context: Context, key: str, value: str) -> float:
+    with _imap(target, context) as client:
+        start = time.perf_counter()
+        status, data = client.uid("SEARCH", key, f'"{value}"')
+        elapsed = _ms_since(start)
+        _check(status, data)
+        _expect(target, f"UID SEARCH {key}", len(data[0].split()), planted(context.count, value))
+        return elapsed
+
+
+def imap_search_from(target: Target, context: Context) -> float:
+    """``UID SEARCH FROM`` an address that a known handful of messages (1 in 1,000) carry."""
+    return _uid_search(target, context, "FROM", RARE_SENDER)
+
+
+def imap_search_body(target: Target, context: Context) -> float:
+    """``UID SEARCH BODY`` a word that a known handful of messages (1 in 1,000) carry."""
+    return _uid_search(target, context, "BODY", RARE_WORD)
+
+
+def imap_body_peeks(target: Target, context: Context) -> float:
+    """1,000 ``FETCH n BODY.PEEK[]``, one command each, of seeded random messages."""
+    with _imap(target, context) as client:
+        sizes = []
+        start = time.perf_counter()
+        for number in context.sample():
+            status, data = client.fetch(str(number), "(BODY.PEEK[])")
+            _check(status, data)
+            sizes.append(len(data[0][1]) if isinstance(data[0], tuple) else 0)
+        elapsed = _ms_since(start)
+        _expect(
+            target,
+            "BODY.PEEK[] of 2 KB or more",
+            sum(s > 2000 for s in sizes),
+            min(SAMPLE, context.count),
+        )
+        return elapsed
+
+
+# IDLE (RFC 2177): 1,000 clients on asyncio raw sockets, one LMTP delivery wakes them all
+
+IDLERS = 1000
+_LOGINS_AT_ONCE = 8  # each login is an argon2id check: a few at a time, as clients arrive
+_IDLE_TIMEOUT = 60.0
+_TAGS = (b"a", b"b", b"c")
+
+
+async def _until(reader: asyncio.StreamReader, tag: bytes) -> None:
+    """Read lines up to ``tag OK`` (or, for ``+``, the continuation); a NO or BAD raises."""
+    while True:
+        line = await reader.readline()
+        if not line:
+            raise RuntimeError("IMAP server closed the connection")
+        if tag == b"+" and line.startswith(b"+"):
+            return
+        word, _, rest = line.partition(b" ")
+        if word in _TAGS:
+            if word == tag and rest.startswith(b"OK"):
+                return
+            raise RuntimeError(f"IMAP said {line!r}")
+
+
+async def _open_idler(
+    target: Target, gate: asyncio.Semaphore
+) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """Connect, LOGIN, SELECT INBOX, IDLE; return once the server says ``+ idling``."""
+    async with gate:
+        reader, writer = await asyncio.open_connection(target.host, target.ports["imap"])
+        try:
+            await reader.readline()  # greeting
+            writer.write(f'a LOGIN "{target.user}" "{target.password}"\r\n'.encode())
+            await _until(reader, b"a")
+            writer.write(b"b SELECT INBOX\r\n")
+            await _until(reader, b"b")
+            writer.write(b"c IDLE\r\n")
+            await _until(reader, b"+")
+        except BaseException:
+            writer.close()
+            raise
+        return reader, writer
+
+
+async def _exists(reader: asyncio.StreamReader, count: int) -> float:
+    """When this client read ``* count EXISTS``."""
+    wanted = f"* {count} EXISTS".encode()
+    while True:
+        line = await reader.readline()
+        if not line:
+            raise RuntimeError("IMAP server closed an idling connection")
+        if line.rstrip() == wanted:
+            return time.perf_counter()
+
+
+async def _idle_run(target: Target, context: Context) -> dict[str, float]:
+    gate = asyncio.Semaphore(_LOGINS_AT_ONCE)
+    opened = await asyncio.gather(
+        *(_open_idler(target, gate) for _ in range(IDLERS)), return_exceptions=True
+    )
+    clients = [c for c in opened if not isinstance(c, BaseException)]
+    try:
+        if len(clients) != IDLERS:
+            error = next(c for c in opened if isinstance(c, BaseException))
+            raise RuntimeError(f"{target.name}: {len(clients)} of {IDLERS} IDLE clients: {error!r}")
+        await asyncio.sleep(1.0)  # let the server settle with everyone idling
+        pids = target.pids()
+        result = {"pss": pss_mb(pids), "rss": rss_mb(pids)}
+        waits = [asyncio.create_task(_exists(reader, context.count + 1)) for reader, _ in clients]
+        start = time.perf_counter()
+        await asyncio.to_thread(deliver_one, target)
+        async with asyncio.timeout(_IDLE_TIMEOUT):
+            woken = await asyncio.gather(*waits)
+        result["wake"] = (max(woken) - start) * 1000
+        return result
+    finally:
+        for _, writer in clients:
+            writer.write(b"DONE\r\nz LOGOUT\r\n")
+            writer.close()
+        await asyncio.gather(*(w.wait_closed() for _, w in clients), return_exceptions=True)
+
+
+def _idle(target: Target, context: Context) -> dict[str, float]:
+    """Run the 1,000 IDLE clients once per server; the three IDLE rows read its results."""
+    if target.name not in context.shared:
+        context.shared[target.name] = asyncio.run(_idle_run(target, context))
+    return context.shared[target.name]
+
+
+def idle_pss(target: Target, context: Context) -> float:
+    """PSS of all the server's processes with 1,000 clients in IDLE on INBOX."""
+    return _idle(target, context)["pss"]
+
+
+def idle_rss(target: Target, context: Context) -> float:
+    """RSS summed over the server's processes with 1,000 clients in IDLE (shared pages
+    counted in every process: Dovecot's imap processes share most of theirs)."""
+    return _idle(target, context)["rss"]
+
+
+def idle_wake(target: Target, context: Context) -> float:
+    """From the start of one LMTP delivery to the last of 1,000 clients reading EXISTS.
+    The delivery adds a message, so these rows come last."""
+    return _idle(target, context)["wake"]
+
+
 MEASUREMENTS: tuple[Measurement, ...] = (
     Measurement("POP3 connect + USER/PASS", "ms", "pop3", pop3_login),
     Measurement("POP3 login + STAT + UIDL + LIST", "ms", "pop3", pop3_listing),
@@ -206,4 +381,15 @@ MEASUREMENTS: tuple[Measurement, ...] = (
     Measurement("IMAP LOGIN + SELECT INBOX", "ms", "imap", imap_select),
     Measurement("IMAP FETCH 1:* (FLAGS)", "ms", "imap", imap_fetch_flags),
     Measurement(f"IMAP UID FETCH {SAMPLE:,} BODY[]", "ms", "imap", imap_uid_fetch_bodies),
+    Measurement("IMAP SELECT INBOX (logged in)", "ms", "imap", imap_select_only),
+    Measurement("IMAP FETCH 1:* (UID FLAGS RFC822.SIZE)", "ms", "imap", imap_fetch_uid_flags_size),
+    Measurement("IMAP UID SEARCH FROM (1 in 1,000 match)", "ms", "imap", imap_search_from),
+    Measurement("IMAP UID SEARCH BODY rare word (1 in 1,000)", "ms", "imap", imap_search_body),
+    Measurement(f"IMAP {SAMPLE:,} FETCH BODY.PEEK[], one each", "ms", "imap", imap_body_peeks),
+    # the IDLE rows last: their delivery adds a message to the mailbox
+    Measurement(f"memory (PSS), {IDLERS:,} IMAP clients in IDLE", "MB", "imap", idle_pss, False),
+    Measurement(f"memory (RSS), {IDLERS:,} IMAP clients in IDLE", "MB", "imap", idle_rss, False),
+    Measurement(
+        f"IDLE: LMTP delivery to {IDLERS:,}th client's EXISTS", "ms", "imap", idle_wake, False
+    ),
 )

@@ -16,9 +16,9 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["Row", "machine_info", "render_table", "write_section"]
+__all__ = ["DOVECOT", "HATO", "HATO_PG", "Row", "machine_info", "render_table", "write_section"]
 
-HATO, DOVECOT = "hato", "Dovecot"
+HATO, HATO_PG, DOVECOT = "hato", "hato-pg", "Dovecot"
 _INTRO = """\
 # Benchmarks: hato next to Dovecot
 
@@ -43,9 +43,20 @@ How to read them:
 - Memory is PSS summed over the server's processes (hato: one; Dovecot: master, auth,
   login and pop3 processes ...), so shared libraries count once.
 - Nothing else should run on the machine; a busy neighbour shows in the times.
+- `make bench BENCH_ARGS="--store postgresql"` adds `hato-pg`: hato on a throwaway
+  PostgreSQL cluster on the same machine (its section is named `..., hato on SQLite and
+  on PostgreSQL`); ratios are always against Dovecot. PostgreSQL's own processes are not
+  in hato-pg's memory rows.
+- The IMAP SEARCH rows look for a sender and a body word that the generator plants in 1
+  message in 1,000; no full-text index on either side (Dovecot's default has none).
+- The IDLE rows: 1,000 clients (asyncio, raw sockets) log in, SELECT INBOX and IDLE; the
+  memory is taken with all of them idling (Dovecot: one imap process each, so its RSS sum
+  counts shared pages many times: read its PSS); then one LMTP delivery, timed from its
+  start to the last client's `* n EXISTS`. Their 1,000 logins (8 at a time) make hato's
+  peak RSS in the notes: each concurrent argon2id check holds 64 MiB.
 
 """
-_SECTION = re.compile(r"<!-- bench (\d+) -->\n.*?<!-- /bench \1 -->\n", re.DOTALL)
+_SECTION = re.compile(r"<!-- bench ([\w-]+) -->\n.*?<!-- /bench \1 -->\n", re.DOTALL)
 
 
 @dataclass(slots=True)
@@ -65,21 +76,23 @@ def _cell(value: float | None) -> str:
     return f"{value:,.1f}" if value < 100 else f"{value:,.0f}"
 
 
-def _ratio(row: Row) -> str:
-    hato, dovecot = row.values.get(HATO), row.values.get(DOVECOT)
+def _ratio(row: Row, name: str) -> str:
+    hato, dovecot = row.values.get(name), row.values.get(DOVECOT)
     if hato is None or dovecot is None or math.isnan(hato) or math.isnan(dovecot) or not dovecot:
         return "n/a"
     return f"{hato / dovecot:.2f}"
 
 
-def render_table(rows: list[Row]) -> str:
-    lines = [
-        f"| operation | {HATO} | {DOVECOT} | ratio {HATO}/{DOVECOT} |",
-        "|---|---:|---:|---:|",
-    ]
+def render_table(rows: list[Row], servers: list[str] | None = None) -> str:
+    """One column per server (hato, [hato-pg,] Dovecot), then each hato's ratio to Dovecot."""
+    names = [HATO] + ([HATO_PG] if servers and HATO_PG in servers else []) + [DOVECOT]
+    hatos = [name for name in names if name != DOVECOT]
+    head = names + [f"ratio {name}/{DOVECOT}" for name in hatos]
+    lines = ["| operation | " + " | ".join(head) + " |", "|---|" + "---:|" * len(head)]
     for row in rows:
-        hato, dovecot = _cell(row.values.get(HATO)), _cell(row.values.get(DOVECOT))
-        lines.append(f"| {row.label} ({row.unit}) | {hato} | {dovecot} | {_ratio(row)} |")
+        cells = [_cell(row.values.get(name)) for name in names]
+        cells += [_ratio(row, name) for name in hatos]
+        lines.append(f"| {row.label} ({row.unit}) | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 
@@ -114,13 +127,20 @@ def machine_info(dovecot: str) -> list[str]:
     ]
 
 
-def _sections(text: str) -> dict[int, str]:
-    return {int(match.group(1)): match.group(0) for match in _SECTION.finditer(text)}
+def _sections(text: str) -> dict[str, str]:
+    return {match.group(1): match.group(0) for match in _SECTION.finditer(text)}
 
 
-def write_section(path: Path, count: int, body: str) -> None:
-    """Put ``body`` in ``path`` as the section for ``count`` messages, keeping the others."""
+def _order(key: str) -> tuple[int, str]:
+    """Biggest mailbox first; for one size, SQLite's section before PostgreSQL's."""
+    count, _, store = key.partition("-")
+    return (-int(count), store)
+
+
+def write_section(path: Path, key: str, body: str) -> None:
+    """Put ``body`` in ``path`` as the section ``key`` ("2000", "2000-postgresql"), keeping
+    the others."""
     sections = _sections(path.read_text()) if path.exists() else {}
-    sections[count] = f"<!-- bench {count} -->\n{body.rstrip()}\n<!-- /bench {count} -->\n"
-    ordered = [sections[key] for key in sorted(sections, reverse=True)]
+    sections[key] = f"<!-- bench {key} -->\n{body.rstrip()}\n<!-- /bench {key} -->\n"
+    ordered = [sections[key] for key in sorted(sections, key=_order)]
     path.write_text(_INTRO + "\n".join(ordered))
