@@ -52,6 +52,10 @@ class InboundSettings:
 class InboundHandler:
     """aiosmtpd hooks (``handle_*``) for final delivery into local mailboxes."""
 
+    #: Whether RCPT may name other domains' addresses: never on MX and LMTP (no open
+    #: relay); submission, where the sender has authenticated, turns it on.
+    relays = False
+
     def __init__(self, store: Store, settings: InboundSettings) -> None:
         self.store = store
         self.settings = settings
@@ -86,7 +90,7 @@ class InboundHandler:
         if len(envelope.rcpt_tos) >= self.settings.max_recipients:
             return "452 4.5.3 Error: too many recipients"
         lookup, targets = await route(self.store, address, self.settings.domains)
-        if lookup is Lookup.NOT_LOCAL:
+        if lookup is Lookup.NOT_LOCAL and not self.relays:
             return f"554 5.7.1 <{address}>: Relay access denied"
         if lookup is Lookup.MALFORMED:
             return f"501 5.1.3 <{address}>: Bad recipient address syntax"

@@ -44,6 +44,8 @@ _TEMPFAIL = "451 4.3.0 Error: submission failed, try again later"
 class SubmissionHandler(InboundHandler):
     """aiosmtpd hooks and AUTH mechanisms (``auth_*``) for authenticated senders."""
 
+    relays = True  # authenticated senders may send to any domain (RFC 6409 §4)
+
     def __init__(
         self,
         store: Store,
@@ -113,23 +115,6 @@ class SubmissionHandler(InboundHandler):
     async def _owns(self, account: Account, address: str) -> bool:
         lookup, targets = await route(self.store, address, self.settings.domains)
         return lookup is Lookup.LOCAL and any(r.account_id == account.id for r in targets.local)
-
-    async def handle_RCPT(
-        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
-    ) -> str:
-        accepted = self._recipients.setdefault(envelope, Targets())
-        if len(envelope.rcpt_tos) >= self.settings.max_recipients:
-            return "452 4.5.3 Error: too many recipients"
-        lookup, targets = await route(self.store, address, self.settings.domains)
-        if lookup is Lookup.MALFORMED:
-            return f"501 5.1.3 <{address}>: Bad recipient address syntax"
-        if not targets:
-            return f"550 5.1.1 <{address}>: Recipient address rejected: User unknown"
-        accepted.local.extend(targets.local)
-        accepted.remote.extend(targets.remote)
-        envelope.rcpt_tos.append(address)
-        envelope.rcpt_options.extend(options)
-        return "250 2.1.5 Ok"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         targets = self._recipients.pop(envelope, Targets())
