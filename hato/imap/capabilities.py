@@ -2,18 +2,41 @@
 
 Before login: STARTTLS while the connection is plaintext (RFC 3501 §6.2.1),
 and either the plaintext mechanisms or LOGINDISABLED (RFC 3501 §6.2.3) with
-SCRAM only.  After login: the extensions the handlers implement.
+SCRAM only.  After login: the extensions the handlers implement, in the
+order of the lecture's LOGIN slide (Dovecot's order), then the rest.
+
+An extension module calls ``advertise("SORT")`` when it is imported, i.e.
+when its handlers are registered; a name not in ``_ORDER`` is an error, so
+the list stays in one place and a typo cannot advertise nonsense.
 """
 
 from __future__ import annotations
 
-__all__ = ["after_login", "before_login"]
+__all__ = ["advertise", "after_login", "before_login"]
 
 _COMMON = ("IMAP4rev1", "SASL-IR", "LOGIN-REFERRALS", "ID", "ENABLE", "IDLE")
-_AUTHENTICATED = (
-    "MULTIAPPEND", "UNSELECT", "CHILDREN", "NAMESPACE", "UIDPLUS", "LIST-EXTENDED",
-    "LIST-STATUS", "MOVE", "STATUS=SIZE", "LITERAL+", "SPECIAL-USE",
+
+#: Every capability hato may list after login, in the slide's order.
+_ORDER = (
+    "IMAP4rev1", "LITERAL+", "SASL-IR", "LOGIN-REFERRALS", "ID", "ENABLE", "SORT",
+    "SORT=DISPLAY", "THREAD=REFERENCES", "THREAD=REFS", "THREAD=ORDEREDSUBJECT", "MULTIAPPEND",
+    "UNSELECT", "IDLE", "CHILDREN", "NAMESPACE", "UIDPLUS", "LIST-EXTENDED", "I18NLEVEL=1",
+    "CONDSTORE", "QRESYNC", "ESEARCH", "ESORT", "SEARCHRES", "WITHIN", "CONTEXT=SEARCH",
+    "CONTEXT=SORT", "LIST-STATUS", "MOVE", "STATUS=SIZE", "SPECIAL-USE",
 )  # fmt: skip
+
+_advertised: set[str] = {
+    *_COMMON, "LITERAL+", "MULTIAPPEND", "UNSELECT", "CHILDREN", "NAMESPACE", "UIDPLUS",
+    "LIST-EXTENDED", "LIST-STATUS", "MOVE", "STATUS=SIZE", "SPECIAL-USE",
+}  # fmt: skip
+
+
+def advertise(*names: str) -> None:
+    """Add capabilities to the after-login list (called by the module that implements them)."""
+    unknown = set(names) - set(_ORDER)
+    if unknown:
+        raise ValueError(f"not in the capability order: {sorted(unknown)}")
+    _advertised.update(names)
 
 
 def before_login(*, starttls: bool, plaintext: bool) -> str:
@@ -31,4 +54,5 @@ def before_login(*, starttls: bool, plaintext: bool) -> str:
 
 def after_login(*, append_limit: int) -> str:
     """APPENDLIMIT (RFC 7889 §3) is the literal limit, the same for every mailbox."""
-    return " ".join([*_COMMON, *_AUTHENTICATED, f"APPENDLIMIT={append_limit}"])
+    words = [name for name in _ORDER if name in _advertised]
+    return " ".join([*words, f"APPENDLIMIT={append_limit}"])

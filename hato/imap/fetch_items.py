@@ -64,7 +64,7 @@ class MessageData:
 
 
 def item_value(item: FetchAttr, data: MessageData, view: MailboxView) -> Value:
-    summary = view.messages[data.uid]
+    summary = view.summary(data.uid)
     name = item.name
     if name == "FLAGS":
         return Raw(encode_flags(view.flags(data.uid)))

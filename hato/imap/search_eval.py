@@ -68,22 +68,22 @@ class Matcher:
 
     def _SearchFlag(self, key: p.SearchFlag, seq: int, data: MessageData) -> bool:
         if key.flag == "\\Recent":
-            return (data.uid in self.view.recent) == key.present
-        flags = {flag.lower() for flag in self.view.messages[data.uid].flags}
+            return self.view.is_recent(data.uid) == key.present
+        flags = {flag.lower() for flag in self.view.summary(data.uid).flags}
         return (key.flag.lower() in flags) == key.present
 
     def _SearchSize(self, key: p.SearchSize, seq: int, data: MessageData) -> bool:
-        size = self.view.messages[data.uid].size
+        size = self.view.summary(data.uid).size
         return size > key.size if key.op == "LARGER" else size < key.size
 
     def _SearchDate(self, key: p.SearchDate, seq: int, data: MessageData) -> bool:
         if not key.sent:
-            return _compare(key.op, _day(self.view.messages[data.uid].internal_date), key.day)
+            return _compare(key.op, _day(self.view.summary(data.uid).internal_date), key.day)
         sent = _sent_day(data.info.envelope.date) if data.details is not None else None
         return sent is not None and _compare(key.op, sent, key.day)
 
     def _SearchAge(self, key: p.SearchAge, seq: int, data: MessageData) -> bool:
-        age = self.now - self.view.messages[data.uid].internal_date
+        age = self.now - self.view.summary(data.uid).internal_date
         return age >= key.seconds if key.op == "OLDER" else age < key.seconds
 
     def _SearchSequence(self, key: p.SearchSequence, seq: int, data: MessageData) -> bool:
@@ -92,7 +92,7 @@ class Matcher:
         return key.sequence_set.contains(seq, self.view.count)
 
     def _SearchModSeq(self, key: p.SearchModSeq, seq: int, data: MessageData) -> bool:
-        return self.view.messages[data.uid].modseq >= key.modseq
+        return self.view.summary(data.uid).modseq >= key.modseq
 
     def _SearchNot(self, key: p.SearchNot, seq: int, data: MessageData) -> bool:
         return not self.matches(key.key, seq, data)

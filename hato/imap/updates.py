@@ -45,7 +45,7 @@ async def refresh(mailstore: Mailstore, view: MailboxView, expunges: bool) -> li
         view.subscription.changed.clear()
         changes = await mailstore.changes_since(view.id, view.modseq)
         view.modseq = max(view.modseq, changes.highestmodseq)
-        view.pending_expunge.update(uid for uid in changes.expunged if uid in view.messages)
+        view.pending_expunge.update(uid for uid in changes.expunged if view.has(uid))
     lines: list[bytes] = []
     if expunges and view.pending_expunge:
         lines += [b"* %d EXPUNGE\r\n" % seq for seq in view.remove(view.pending_expunge)]
@@ -68,5 +68,5 @@ async def _apply(mailstore: Mailstore, view: MailboxView, changes: MailboxChange
         first_recent = 0 if view.read_only else await mailstore.claim_recent(view.id)
         view.add(fresh, first_recent)
         lines.append(b"* %d EXISTS\r\n" % view.count)
-        lines.append(b"* %d RECENT\r\n" % len(view.recent))
+        lines.append(b"* %d RECENT\r\n" % view.recent_count)
     return lines

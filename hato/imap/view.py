@@ -55,10 +55,26 @@ class MailboxView:
         self.recent = {uid for uid in self.uids if uid >= first_recent}
         self.keywords = {f for s in summaries for f in s.flags if not f.startswith("\\")}
         self.pending_expunge: set[int] = set()
+        # RFC 5182 SEARCHRES: the UIDs saved by SEARCH RETURN (SAVE), for "$"
+        self.saved_uids: list[int] = []
 
     @property
     def count(self) -> int:
         return len(self.uids)
+
+    @property
+    def recent_count(self) -> int:
+        return len(self.recent)
+
+    def summary(self, uid: int) -> MessageSummary:
+        """The cached state of a message in the view (KeyError if it is not)."""
+        return self.messages[uid]
+
+    def has(self, uid: int) -> bool:
+        return uid in self.messages
+
+    def is_recent(self, uid: int) -> bool:
+        return uid in self.recent
 
     def seq(self, uid: int) -> int:
         """The sequence number of a UID in the view (1-based); 0 if absent."""
@@ -71,6 +87,9 @@ class MailboxView:
         A message number beyond the count is BAD, as Dovecot answers; UIDs
         that do not exist are simply not there.
         """
+        if numbers.saved:
+            present = ((self.seq(found), found) for found in self.saved_uids)
+            return [(seq, found) for seq, found in present if seq]
         if uid:
             return [(self.seq(found), found) for found in numbers.select_uids(self.uids)]
         if numbers.highest_explicit() > self.count:

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Protocol
+from typing import Any, Protocol
 
 from hato.proto.sasl import ScramKeys  # what SCRAM-SHA-256 keeps (RFC 5802 §3)
 from hato.store.notify import Notifier
@@ -157,6 +157,25 @@ META_COLUMNS = (
     "sort_to, sort_cc, sort_display_from, sort_display_to, sent_date, message_id, "
     "in_reply_to, refs"
 )
+
+
+#: Columns ``Mailstore.header_columns`` may return: blob_meta's (no structure) and two of messages'.
+HEADER_COLUMN_NAMES = frozenset(
+    {
+        "subject", "base_subject", "from_addr", "to_addr", "cc_addr", "sort_subject",
+        "sort_from", "sort_to", "sort_cc", "sort_display_from", "sort_display_to",
+        "sent_date", "message_id", "in_reply_to", "refs", "size", "internal_date",
+    }
+)  # fmt: skip
+
+
+def header_column_sql(names: Sequence[str]) -> str:
+    """The select list for ``header_columns``: ``m.uid`` then each name, checked."""
+    unknown = set(names) - HEADER_COLUMN_NAMES
+    if unknown:
+        raise ValueError(f"not a header column: {sorted(unknown)}")
+    owner = {"size": "m", "internal_date": "m"}
+    return ", ".join(["m.uid", *(f"{owner.get(name, 'bm')}.{name}" for name in names)])
 
 
 def meta_row(meta: MessageMeta) -> tuple[object, ...]:
@@ -323,6 +342,11 @@ class Mailstore(Protocol):
         self, mailbox: str, messages: Sequence[NewMessage]
     ) -> list[StoredMessage]: ...
     async def internal_zones(self, mailbox_id: int, uids: Sequence[int]) -> dict[int, int]: ...
+    # (uid, *values of names) for every message, by uid: SORT/THREAD/SEARCH keys
+    # stored at delivery (HEADER_COLUMN_NAMES), so no message is parsed at request time.
+    async def header_columns(
+        self, mailbox_id: int, names: Sequence[str]
+    ) -> list[tuple[Any, ...]]: ...
 
 
 class Store(Protocol):

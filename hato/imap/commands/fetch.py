@@ -29,7 +29,7 @@ BATCH = 256
 
 async def _mark_seen(session: ImapSession, view: MailboxView, uids: list[int]) -> set[int]:
     """Set \\Seen where it is missing; the UIDs whose flags changed."""
-    unseen = [uid for uid in uids if "\\Seen" not in view.messages[uid].flags]
+    unseen = [uid for uid in uids if "\\Seen" not in view.summary(uid).flags]
     if not unseen:
         return set()
     changed = await session.mailstore.store_flags(view.id, unseen, ["\\Seen"], FlagMode.ADD)
@@ -72,7 +72,7 @@ async def fetch(session: ImapSession, cmd: Fetch) -> Reply:
         loaded = await _load(session, view, [uid for _, uid in batch], cmd.items)
         for seq, uid in batch:
             data = loaded.get(uid)
-            if data is None or uid not in view.messages:
+            if data is None or not view.has(uid):
                 missing = True
                 continue
             items = order_items(cmd.items, uid in seen)

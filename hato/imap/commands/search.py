@@ -13,12 +13,12 @@ from hato.imap.fetch_items import MessageData
 from hato.imap.registry import command
 from hato.imap.reply import Reply, bad, no
 from hato.imap.search_eval import Matcher, needs_message
-from hato.proto.imap import Search
+from hato.proto.imap import Search, SearchKey
 
 if TYPE_CHECKING:
     from hato.imap.session import ImapSession
 
-__all__: list[str] = []
+__all__ = ["check_charset", "matching"]
 
 _CHARSETS = frozenset({"UTF-8", "US-ASCII"})
 
@@ -33,16 +33,15 @@ async def _load(session: ImapSession, uids: list[int]) -> dict[int, MessageData]
     return {uid: data for uid, data in found.items() if data.details is not None}
 
 
-@command(Search, expunges=False)
-async def search(session: ImapSession, cmd: Search) -> Reply:
-    if cmd.charset is not None and cmd.charset not in _CHARSETS:
-        raise no("Unsupported charset.", "BADCHARSET (UTF-8 US-ASCII)")
-    if cmd.returning is not None:
-        raise bad("Unknown argument RETURN")
+async def matching(session: ImapSession, criteria: SearchKey) -> list[tuple[int, int]]:
+    """(seq, uid) of every message in the view that matches, ascending.
+
+    SORT, THREAD and the ESEARCH family build on this one evaluation.
+    """
     view = session.require_view()
     matcher = Matcher(view)
-    deep = needs_message(cmd.criteria)
-    found: list[int] = []
+    deep = needs_message(criteria)
+    found: list[tuple[int, int]] = []
     pairs = list(enumerate(view.uids, 1))
     for start in range(0, len(pairs), BATCH):
         batch = pairs[start : start + BATCH]
@@ -50,7 +49,23 @@ async def search(session: ImapSession, cmd: Search) -> Reply:
         loaded = await _load(session, uids) if deep else {u: MessageData(u) for u in uids}
         for seq, uid in batch:
             data = loaded.get(uid)
-            if data is not None and matcher.matches(cmd.criteria, seq, data):
-                found.append(uid if cmd.uid else seq)
-    session.send(b"* SEARCH" + b"".join(b" %d" % n for n in found) + b"\r\n")
+            if data is not None and matcher.matches(criteria, seq, data):
+                found.append((seq, uid))
+    return found
+
+
+def check_charset(charset: str | None) -> None:
+    """RFC 3501 §6.4.4: an unknown charset is NO [BADCHARSET (the ones we know)]."""
+    if charset is not None and charset.upper() not in _CHARSETS:
+        raise no("Unsupported charset.", "BADCHARSET (UTF-8 US-ASCII)")
+
+
+@command(Search, expunges=False)
+async def search(session: ImapSession, cmd: Search) -> Reply:
+    check_charset(cmd.charset)
+    if cmd.returning is not None:
+        raise bad("Unknown argument RETURN")
+    found = await matching(session, cmd.criteria)
+    numbers = [uid if cmd.uid else seq for seq, uid in found]
+    session.send(b"* SEARCH" + b"".join(b" %d" % n for n in numbers) + b"\r\n")
     return Reply("Search completed.")

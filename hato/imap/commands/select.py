@@ -46,7 +46,7 @@ async def _open(session: ImapSession, name: str, read_only: bool) -> MailboxView
 def _announce(session: ImapSession, view: MailboxView) -> None:
     for line in flags_lines(view):
         session.send(line)
-    session.send(b"* %d EXISTS\r\n* %d RECENT\r\n" % (view.count, len(view.recent)))
+    session.send(b"* %d EXISTS\r\n* %d RECENT\r\n" % (view.count, view.recent_count))
     unseen = view.first_unseen()
     if unseen:
         session.send(untagged_status("OK", "First unseen.", resp_code("UNSEEN", unseen)))
@@ -79,7 +79,7 @@ async def expunge_deleted(session: ImapSession, uids: set[int] | None, announce:
     deleted = [
         uid
         for uid in view.uids
-        if "\\Deleted" in view.messages[uid].flags and (uids is None or uid in uids)
+        if "\\Deleted" in view.summary(uid).flags and (uids is None or uid in uids)
     ]
     if not deleted:
         return

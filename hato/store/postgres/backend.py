@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Sequence
 from functools import partial
+from typing import Any
 
 from hato.store.base import (
     Account,
@@ -249,6 +250,12 @@ class PostgresMailstore:
         """APPEND and MULTIAPPEND (RFC 3502): every message in one transaction."""
         new = list(messages)
         return await self._db.write(lambda tx: imap_queries.append_rows(tx, self._a, mailbox, new))
+
+    async def header_columns(self, mailbox_id: int, names: Sequence[str]) -> list[tuple[Any, ...]]:
+        """(uid, *names) of every message, by uid: the keys delivery stored."""
+        return await self._db.read(
+            lambda tx: imap_queries.select_columns(tx, self._a, mailbox_id, list(names))
+        )
 
     async def internal_zones(self, mailbox_id: int, uids: Sequence[int]) -> dict[int, int]:
         """The INTERNALDATE zones APPEND kept (RFC 3501 §2.3.3), where not UTC."""

@@ -11,12 +11,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from hato.store.base import MailboxChanges, NewMessage, NoSuchMailbox, StoredMessage
+from hato.store.base import (
+    MailboxChanges,
+    NewMessage,
+    NoSuchMailbox,
+    StoredMessage,
+    header_column_sql,
+)
 from hato.store.postgres import blobs, messages
 from hato.store.postgres.engine import Tx
 from hato.store.postgres.messages import SUMMARY, summary
 
-__all__ = ["append_rows", "select_changes", "select_contents", "select_zones"]
+__all__ = [
+    "append_rows", "select_changes", "select_columns", "select_contents", "select_zones",
+]  # fmt: skip
 
 
 async def select_changes(tx: Tx, account_id: int, mailbox_id: int, modseq: int) -> MailboxChanges:
@@ -85,3 +93,16 @@ async def select_zones(
         (mailbox_id, account_id, sorted(set(uids))),
     )
     return {int(uid): int(tz) for uid, tz in rows}
+
+
+async def select_columns(
+    tx: Tx, account_id: int, mailbox_id: int, names: Sequence[str]
+) -> list[tuple[object, ...]]:
+    """(uid, *names) of every message in the mailbox, by uid (one join, no bodies)."""
+    rows = await tx.all(
+        f"SELECT {header_column_sql(names)} FROM messages m "
+        "JOIN mailboxes x ON x.id = m.mailbox_id JOIN blob_meta bm ON bm.blob_id = m.blob_id "
+        "WHERE m.mailbox_id = %s AND x.account_id = %s ORDER BY m.uid",
+        (mailbox_id, account_id),
+    )
+    return [tuple(row) for row in rows]

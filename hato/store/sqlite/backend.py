@@ -7,6 +7,7 @@ import time
 from collections.abc import Iterable, Sequence
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from hato.store.base import (
     Account,
@@ -312,6 +313,18 @@ class SqliteMailstore:
                 mailbox=mailbox,
                 new=list(messages),
             )
+        )
+
+    async def header_columns(self, mailbox_id: int, names: Sequence[str]) -> list[tuple[Any, ...]]:
+        """(uid, *names) of every message, by uid: the keys delivery stored."""
+        return await self._db.read(
+            partial(
+                imap_queries.select_columns,
+                account_id=self.account_id,
+                mailbox_id=mailbox_id,
+                names=list(names),
+            ),
+            snapshot=False,
         )
 
     async def internal_zones(self, mailbox_id: int, uids: Sequence[int]) -> dict[int, int]:

@@ -15,12 +15,21 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 
-from hato.store.base import MailboxChanges, MessageSummary, NewMessage, NoSuchMailbox, StoredMessage
+from hato.store.base import (
+    MailboxChanges,
+    MessageSummary,
+    NewMessage,
+    NoSuchMailbox,
+    StoredMessage,
+    header_column_sql,
+)
 from hato.store.flags import flags_from_columns
 from hato.store.sqlite import blobs, mailboxes, messages
 from hato.store.sqlite.blobs import chunks
 
-__all__ = ["append_rows", "select_changes", "select_contents", "select_zones"]
+__all__ = [
+    "append_rows", "select_changes", "select_columns", "select_contents", "select_zones",
+]  # fmt: skip
 
 
 def select_changes(
@@ -109,3 +118,16 @@ def select_zones(
         )
         found.update((int(uid), int(tz)) for uid, tz in rows)
     return found
+
+
+def select_columns(
+    conn: sqlite3.Connection, account_id: int, mailbox_id: int, names: Sequence[str]
+) -> list[tuple[object, ...]]:
+    """(uid, *names) of every message in the mailbox, by uid (one join, no bodies)."""
+    rows = conn.execute(
+        f"SELECT {header_column_sql(names)} FROM messages m "
+        "JOIN mailboxes x ON x.id = m.mailbox_id JOIN blob_meta bm ON bm.blob_id = m.blob_id "
+        "WHERE m.mailbox_id = ? AND x.account_id = ? ORDER BY m.uid",
+        (mailbox_id, account_id),
+    )
+    return [tuple(row) for row in rows]
