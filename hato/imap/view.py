@@ -14,12 +14,12 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Iterable
 
-from hato.imap.reply import bad
+from hato.imap.reply import bad, no
 from hato.proto.imap import SYSTEM_FLAGS, SequenceSet
-from hato.store import Mailbox, MessageSummary
+from hato.store import Mailbox, Mailstore, MessageSummary, NoSuchMailbox, Store
 from hato.store.notify import Subscription
 
-__all__ = ["MailboxView", "ordered_flags"]
+__all__ = ["MailboxView", "open_view", "ordered_flags"]
 
 
 def ordered_flags(flags: Iterable[str], recent: bool = False) -> list[str]:
@@ -155,3 +155,24 @@ class MailboxView:
                 self.recent.discard(uid)
             self.pending_expunge -= gone
         return seqs
+
+
+async def open_view(store: Store, mailstore: Mailstore, name: str, read_only: bool) -> MailboxView:
+    """SELECT/EXAMINE's view of a mailbox; NO if it does not exist (RFC 3501 §6.3.1).
+
+    SELECT claims \\Recent for this session; EXAMINE only looks (RFC 3501 §6.3.2).
+    """
+    mailbox = await mailstore.get_mailbox(name)
+    if mailbox is None:
+        raise no(f"Mailbox doesn't exist: {name}")
+    subscription = store.notifier.subscribe(mailbox.id)
+    try:
+        if read_only:
+            first_recent = mailbox.first_recent_uid
+        else:
+            first_recent = await mailstore.claim_recent(mailbox.id)
+        summaries = await mailstore.messages(mailbox.id)
+    except NoSuchMailbox:
+        subscription.close()
+        raise no(f"Mailbox doesn't exist: {name}") from None
+    return MailboxView(mailbox, read_only, summaries, first_recent, subscription)

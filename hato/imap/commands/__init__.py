@@ -10,7 +10,9 @@ from hato.imap.commands import (  # noqa: F401 - imported for their registration
     mailboxes,
     search,
     select,
+    sort,
     store,
+    thread,
 )
 from hato.imap.registry import REGISTRY
 

@@ -14,33 +14,14 @@ from typing import TYPE_CHECKING
 from hato.imap.registry import command
 from hato.imap.reply import Reply, no
 from hato.imap.updates import flags_lines
-from hato.imap.view import MailboxView
+from hato.imap.view import MailboxView, open_view
 from hato.proto import imap as c
 from hato.proto.imap import State, resp_code, untagged_status
-from hato.store import NoSuchMailbox
 
 if TYPE_CHECKING:
     from hato.imap.session import ImapSession
 
 __all__ = ["expunge_deleted"]
-
-
-async def _open(session: ImapSession, name: str, read_only: bool) -> MailboxView:
-    mailstore = session.mailstore
-    mailbox = await mailstore.get_mailbox(name)
-    if mailbox is None:
-        raise no(f"Mailbox doesn't exist: {name}")
-    subscription = session.context.store.notifier.subscribe(mailbox.id)
-    try:
-        if read_only:
-            first_recent = mailbox.first_recent_uid
-        else:
-            first_recent = await mailstore.claim_recent(mailbox.id)
-        summaries = await mailstore.messages(mailbox.id)
-    except NoSuchMailbox:
-        subscription.close()
-        raise no(f"Mailbox doesn't exist: {name}") from None
-    return MailboxView(mailbox, read_only, summaries, first_recent, subscription)
 
 
 def _announce(session: ImapSession, view: MailboxView) -> None:
@@ -64,7 +45,7 @@ async def select(session: ImapSession, cmd: c.Select) -> Reply:
     if session.view is not None:
         session.close_view()
         session.send(untagged_status("OK", "Previous mailbox closed.", "CLOSED"))
-    view = await _open(session, cmd.mailbox, cmd.READ_ONLY)
+    view = await open_view(session.context.store, session.mailstore, cmd.mailbox, cmd.READ_ONLY)
     session.view = view
     session.state = State.SELECTED
     _announce(session, view)
