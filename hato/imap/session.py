@@ -22,6 +22,7 @@ from hato.auth.policy import plaintext_allowed
 from hato.imap import capabilities
 from hato.imap.commands import REGISTRY
 from hato.imap.context import ImapContext, Transport
+from hato.imap.context_update import pending_updates
 from hato.imap.reply import ImapError, Reply
 from hato.imap.updates import refresh
 from hato.imap.view import MailboxView
@@ -228,6 +229,7 @@ class ImapSession:
         view = self.require_view()
         try:
             lines = await refresh(self.mailstore, view, expunges)
+            lines += await pending_updates(self)
         except NoSuchMailbox:
             self.send(untagged_status("BYE", "Selected mailbox was deleted, have to disconnect."))
             self.close_view()

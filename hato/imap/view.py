@@ -57,6 +57,10 @@ class MailboxView:
         self.pending_expunge: set[int] = set()
         # RFC 5182 SEARCHRES: the UIDs saved by SEARCH RETURN (SAVE), for "$"
         self.saved_uids: list[int] = []
+        # RFC 5267 CONTEXT UPDATE: UIDs added or whose flags changed, and UIDs removed,
+        # since hato.imap.context_update last drained them (the session's own changes too)
+        self.touched: set[int] = set()
+        self.vanished: set[int] = set()
 
     @property
     def count(self) -> int:
@@ -120,6 +124,7 @@ class MailboxView:
             self.messages[summary.uid] = summary
             if old.flags != summary.flags:
                 changed.append(summary.uid)
+        self.touched.update(changed)
         return changed
 
     def new_keywords(self, flags: Iterable[str]) -> bool:
@@ -139,6 +144,7 @@ class MailboxView:
             if first_recent and summary.uid >= first_recent:
                 self.recent.add(summary.uid)
             self.uidnext = max(self.uidnext, summary.uid + 1)
+            self.touched.add(summary.uid)
             added += 1
         return added
 
@@ -154,6 +160,8 @@ class MailboxView:
                 del self.messages[uid]
                 self.recent.discard(uid)
             self.pending_expunge -= gone
+            self.touched -= gone
+            self.vanished |= gone
         return seqs
 
 
