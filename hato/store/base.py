@@ -27,6 +27,7 @@ __all__ = [
     "SYSTEM_FLAGS",
     "Account",
     "AccountExists",
+    "ConditionalStore",
     "Credentials",
     "Delivery",
     "FlagMode",
@@ -265,6 +266,16 @@ class MailboxChanges:
 
 
 @dataclass(frozen=True, slots=True)
+class ConditionalStore:
+    """What STORE (UNCHANGEDSINCE n) did (RFC 7162 §3.1.3): ``changed`` as
+    ``store_flags`` answers it; ``modified`` the UIDs left alone because their
+    MODSEQ was above n (the tagged ``[MODIFIED ...]``)."""
+
+    changed: list[MessageSummary]
+    modified: list[int]
+
+
+@dataclass(frozen=True, slots=True)
 class Outbound:
     """A message for the outbound queue: its envelope and the bytes to send."""
 
@@ -309,6 +320,9 @@ class Mailstore(Protocol):
     async def delete_mailbox(self, name: str) -> None: ...
     async def rename_mailbox(self, old: str, new: str) -> None: ...
     async def set_subscribed(self, name: str, subscribed: bool) -> None: ...
+    async def subscriptions(self) -> list[str]:
+        """Subscribed names, mailbox or not (RFC 3501 §6.3.6)."""
+        ...
     async def append(
         self,
         mailbox: str,
@@ -323,6 +337,14 @@ class Mailstore(Protocol):
     async def store_flags(
         self, mailbox_id: int, uids: Sequence[int], flags: Iterable[str], mode: FlagMode
     ) -> list[MessageSummary]: ...
+    async def store_flags_unchanged_since(
+        self,
+        mailbox_id: int,
+        uids: Sequence[int],
+        flags: Iterable[str],
+        mode: FlagMode,
+        unchangedsince: int,
+    ) -> ConditionalStore: ...
     async def expunge(self, mailbox_id: int, uids: Sequence[int]) -> list[int]: ...
     async def expunged_since(self, mailbox_id: int, modseq: int) -> list[int]: ...
     async def message_details(

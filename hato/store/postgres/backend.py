@@ -9,6 +9,7 @@ from typing import Any
 
 from hato.store.base import (
     Account,
+    ConditionalStore,
     Credentials,
     Delivery,
     FlagMode,
@@ -160,6 +161,11 @@ class PostgresMailstore:
             partial(mailboxes.set_subscribed, account_id=self.account_id, name=name, on=subscribed)
         )
 
+    async def subscriptions(self) -> list[str]:
+        return await self._db.read(
+            partial(mailboxes.select_subscriptions, account_id=self.account_id)
+        )
+
     async def append(
         self,
         mailbox: str,
@@ -194,6 +200,20 @@ class PostgresMailstore:
     ) -> list[MessageSummary]:
         return await self._db.write(
             lambda tx: messages.update_flags(tx, self._a, mailbox_id, list(uids), list(flags), mode)
+        )
+
+    async def store_flags_unchanged_since(
+        self,
+        mailbox_id: int,
+        uids: Sequence[int],
+        flags: Iterable[str],
+        mode: FlagMode,
+        unchangedsince: int,
+    ) -> ConditionalStore:
+        return await self._db.write(
+            lambda tx: messages.update_flags_unchanged_since(
+                tx, self._a, mailbox_id, list(uids), list(flags), mode, unchangedsince
+            )
         )
 
     async def expunge(self, mailbox_id: int, uids: Sequence[int]) -> list[int]:

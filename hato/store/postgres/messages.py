@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from hato.store.base import (
+    ConditionalStore,
     FlagMode,
     Mailbox,
     MessageDetails,
@@ -158,18 +159,38 @@ async def update_flags(
 
     All messages changed by one call share one new MODSEQ (RFC 7162 §3.1 allows it).
     """
+    done = await update_flags_unchanged_since(tx, account_id, mailbox_id, uids, flags, mode, None)
+    return done.changed
+
+
+async def update_flags_unchanged_since(
+    tx: Tx,
+    account_id: int,
+    mailbox_id: int,
+    uids: Sequence[int],
+    flags: Iterable[str],
+    mode: FlagMode,
+    unchangedsince: int | None,
+) -> ConditionalStore:
+    """STORE (UNCHANGEDSINCE n) (RFC 7162 §3.1.3): messages whose MODSEQ is above
+    ``unchangedsince`` are left alone and listed as ``modified``; the mailbox's row
+    lock is held from the check to the commit, so no other writer slips between."""
     await lock_mailbox(tx, account_id, mailbox_id)
     flags = list(flags)
     rows = await tx.all(
-        "SELECT uid, system_flags, keywords, size, internal_date FROM messages "
+        "SELECT uid, system_flags, keywords, size, internal_date, modseq FROM messages "
         "WHERE mailbox_id = %s AND uid = ANY(%s::bigint[]) ORDER BY uid",
         (mailbox_id, sorted(set(uids))),
     )
     updates: list[tuple[int, str, int]] = []
     changed: list[MessageSummary] = []
+    modified: list[int] = []
     seen_delta = 0
     modseq = 0
-    for uid, mask, keywords, size, date in rows:
+    for uid, mask, keywords, size, date, old_modseq in rows:
+        if unchangedsince is not None and old_modseq > unchangedsince:
+            modified.append(uid)
+            continue
         new_mask, new_keywords = changed_flags(mode, mask, keywords, flags)
         if (new_mask, new_keywords) == (mask, keywords):
             continue
@@ -187,7 +208,7 @@ async def update_flags(
         await tx.run(
             "UPDATE mailboxes SET unseen = unseen + %s WHERE id = %s", (seen_delta, mailbox_id)
         )
-    return changed
+    return ConditionalStore(changed, modified)
 
 
 async def delete_messages(

@@ -11,6 +11,7 @@ from typing import Any
 
 from hato.store.base import (
     Account,
+    ConditionalStore,
     Credentials,
     Delivery,
     FlagMode,
@@ -169,6 +170,11 @@ class SqliteMailstore:
             partial(mailboxes.set_subscribed, account_id=self.account_id, name=name, on=subscribed)
         )
 
+    async def subscriptions(self) -> list[str]:
+        return await self._db.read(
+            partial(mailboxes.select_subscriptions, account_id=self.account_id)
+        )
+
     async def append(
         self,
         mailbox: str,
@@ -216,6 +222,26 @@ class SqliteMailstore:
                 uids=list(uids),
                 flags=list(flags),
                 mode=mode,
+            )
+        )
+
+    async def store_flags_unchanged_since(
+        self,
+        mailbox_id: int,
+        uids: Sequence[int],
+        flags: Iterable[str],
+        mode: FlagMode,
+        unchangedsince: int,
+    ) -> ConditionalStore:
+        return await self._db.write(
+            partial(
+                messages.update_flags_unchanged_since,
+                account_id=self.account_id,
+                mailbox_id=mailbox_id,
+                uids=list(uids),
+                flags=list(flags),
+                mode=mode,
+                unchangedsince=unchangedsince,
             )
         )
 

@@ -11,6 +11,7 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 
 from hato.store.base import (
+    ConditionalStore,
     FlagMode,
     Mailbox,
     MessageDetails,
@@ -117,18 +118,39 @@ def update_flags(
 
     All messages changed by one call share one new MODSEQ (RFC 7162 §3.1 allows it).
     """
+    return update_flags_unchanged_since(
+        conn, account_id, mailbox_id, uids, flags, mode, None
+    ).changed
+
+
+def update_flags_unchanged_since(
+    conn: sqlite3.Connection,
+    account_id: int,
+    mailbox_id: int,
+    uids: Sequence[int],
+    flags: Iterable[str],
+    mode: FlagMode,
+    unchangedsince: int | None,
+) -> ConditionalStore:
+    """STORE (UNCHANGEDSINCE n) (RFC 7162 §3.1.3): messages whose MODSEQ is above
+    ``unchangedsince`` are left alone and listed as ``modified``; the check and the
+    change happen in this one write transaction, so no other writer slips between."""
     _require_owned(conn, account_id, mailbox_id)
     flags = list(flags)
     modseq = 0
     changed: list[MessageSummary] = []
+    modified: list[int] = []
     for chunk in chunks(sorted(set(uids))):
         marks = ",".join("?" * len(chunk))
         rows = conn.execute(
-            "SELECT uid, system_flags, keywords, size, internal_date FROM messages "
-            f"WHERE mailbox_id = ? AND uid IN ({marks})",
+            "SELECT uid, system_flags, keywords, size, internal_date, modseq FROM messages "
+            f"WHERE mailbox_id = ? AND uid IN ({marks}) ORDER BY uid",
             (mailbox_id, *chunk),
         ).fetchall()
-        for uid, mask, keywords, size, date in rows:
+        for uid, mask, keywords, size, date, old_modseq in rows:
+            if unchangedsince is not None and old_modseq > unchangedsince:
+                modified.append(uid)
+                continue
             new_mask, new_keywords = changed_flags(mode, mask, keywords, flags)
             if (new_mask, new_keywords) == (mask, keywords):
                 continue
@@ -146,7 +168,7 @@ def update_flags(
                 )
             new_flags = flags_from_columns(new_mask, new_keywords)
             changed.append(MessageSummary(uid, modseq, size, new_flags, date))
-    return changed
+    return ConditionalStore(changed, modified)
 
 
 def delete_messages(
