@@ -16,6 +16,8 @@ Theory of the layout (DESIGN.md, "The store model"):
 - ``expunged`` keeps (mailbox, uid, modseq) tombstones for QRESYNC's VANISHED.
 - ``mailboxes`` keeps UIDVALIDITY/UIDNEXT/HIGHESTMODSEQ and the counters
   (messages, unseen, size), updated in the same transaction as the messages.
+- ``subscriptions`` holds subscribed names per account, apart from ``mailboxes``:
+  a subscription may outlive its mailbox (RFC 3501 §6.3.6).
 """
 
 from __future__ import annotations
@@ -139,8 +141,22 @@ _V3 = [
     "CREATE INDEX queue_recipients_due ON queue_recipients (next_attempt)",
 ]
 
+#: Version 4, subscriptions of their own (RFC 3501 §6.3.6, RFC 5258 §3.1): a name stays
+#: subscribed after its mailbox is deleted, and a name can be subscribed with no mailbox.
+#: The flags of ``mailboxes.subscribed`` are copied over; that column is no longer read or
+#: written (it stays because SQLite before 3.35 cannot drop a column).
+_V4 = [
+    """CREATE TABLE subscriptions (
+        account_id {bigint} NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        PRIMARY KEY (account_id, name)
+    )""",
+    "INSERT INTO subscriptions (account_id, name) "
+    "SELECT account_id, name FROM mailboxes WHERE subscribed <> 0",
+]
+
 #: (version, statements); append new migrations, never edit a released one.
-MIGRATIONS: Sequence[tuple[int, Sequence[str]]] = [(1, _V1), (2, _V2), (3, _V3)]
+MIGRATIONS: Sequence[tuple[int, Sequence[str]]] = [(1, _V1), (2, _V2), (3, _V3), (4, _V4)]
 
 
 def pending(applied: Collection[int], dialect: str) -> list[tuple[int, list[str]]]:

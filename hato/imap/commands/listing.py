@@ -13,6 +13,7 @@ LIST-EXTENDED client (RFC 5258 §3.4).
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from hato.imap.commands.mailboxes import status_values
@@ -20,7 +21,7 @@ from hato.imap.names import SEPARATOR, parents, wire_value
 from hato.imap.registry import command
 from hato.imap.reply import Reply
 from hato.proto import imap as c
-from hato.proto.imap import Atom, Raw, encode_flags, untagged
+from hato.proto.imap import Atom, Raw, Value, encode_flags, untagged
 from hato.store import INBOX, Mailbox
 
 if TYPE_CHECKING:
@@ -49,19 +50,52 @@ def pattern_matcher(reference: str, patterns: tuple[str, ...]) -> re.Pattern[str
     return re.compile("(?:" + "|".join(alternatives) + r")\Z", re.DOTALL)
 
 
-def _attributes(
-    name: str, mailbox: Mailbox | None, has_children: bool, cmd: c.List, subscribed: bool
-) -> list[str]:
+def _attributes(name: str, listing: _Listing, cmd: c.List) -> list[str]:
+    mailbox = listing.by_name.get(name)
     attrs: list[str] = []
     if mailbox is None:
         attrs.append("\\NonExistent" if cmd.extended else "\\Noselect")
-    if subscribed:
+    if listing.show_subscribed and name in listing.subscribed:
         attrs.append("\\Subscribed")
-    attrs.append("\\HasChildren" if has_children else "\\HasNoChildren")
+    attrs.append("\\HasChildren" if name in listing.with_children else "\\HasNoChildren")
     wants_use = not cmd.extended or "SPECIAL-USE" in cmd.return_options | cmd.selection
     if mailbox is not None and mailbox.special_use and wants_use:
         attrs.append(mailbox.special_use)
     return attrs
+
+
+@dataclass(frozen=True, slots=True)
+class _Listing:
+    """What one LIST answers from: the account's mailboxes and subscriptions."""
+
+    by_name: dict[str, Mailbox]
+    candidates: list[str]
+    with_children: set[str]
+    subscribed: frozenset[str]
+    show_subscribed: bool
+
+
+async def _listing(session: ImapSession, cmd: c.List) -> _Listing:
+    """Mailboxes in creation order, then superior names that only their children
+    imply; with the SUBSCRIBED selection also subscribed names whose mailbox is
+    gone (RFC 5258 §3.1: they are listed \\NonExistent)."""
+    boxes = sorted(await session.mailstore.list_mailboxes(), key=lambda m: m.id)
+    by_name = {m.name: m for m in boxes}
+    show_subscribed = "SUBSCRIBED" in cmd.return_options | cmd.selection
+    subscribed = frozenset(await session.mailstore.subscriptions() if show_subscribed else ())
+    names = [m.name for m in boxes]
+    if "SUBSCRIBED" in cmd.selection:
+        names += sorted(subscribed - set(by_name))
+    with_children = {p for n in names for p in parents(n)}
+    implied = sorted(with_children - set(names))
+    return _Listing(by_name, names + implied, with_children, subscribed, show_subscribed)
+
+
+def _childinfo(name: str, listing: _Listing, matcher: re.Pattern[str]) -> bool:
+    """RFC 5258 §3.1, §3.5 (RECURSIVEMATCH): ``name`` is not subscribed but a name
+    below it is, and that one is not answered itself (the pattern misses it)."""
+    prefix = name + SEPARATOR
+    return any(s.startswith(prefix) and not matcher.match(s) for s in listing.subscribed)
 
 
 @command(c.List)
@@ -69,28 +103,29 @@ async def list_mailboxes(session: ImapSession, cmd: c.List) -> Reply:
     if cmd.patterns == ("",) and not cmd.extended:
         session.send(b'* LIST (\\Noselect) "." ""\r\n')
         return Reply("List completed.")
-    boxes = sorted(await session.mailstore.list_mailboxes(), key=lambda m: m.id)
-    by_name = {m.name: m for m in boxes}
-    implied = sorted({p for m in boxes for p in parents(m.name)} - set(by_name))
-    with_children = {p for m in boxes for p in parents(m.name)}
+    listing = await _listing(session, cmd)
     matcher = pattern_matcher(cmd.reference, cmd.patterns)
-    show_subscribed = "SUBSCRIBED" in cmd.return_options | cmd.selection
-    for name in [m.name for m in boxes] + implied:
-        mailbox = by_name.get(name)
-        if not matcher.match(name) or not _selected(cmd, mailbox):
+    for name in listing.candidates:
+        if not matcher.match(name):
             continue
-        subscribed = show_subscribed and mailbox is not None and mailbox.subscribed
-        attrs = _attributes(name, mailbox, name in with_children, cmd, subscribed)
-        session.send(untagged(Atom("LIST"), Raw(encode_flags(attrs)), SEPARATOR, wire_value(name)))
+        extra: list[Value] = []
+        if not _selected(cmd, listing, name):
+            if "RECURSIVEMATCH" not in cmd.selection or not _childinfo(name, listing, matcher):
+                continue
+            extra = [[Atom("CHILDINFO"), ["SUBSCRIBED"]]]
+        attrs = Raw(encode_flags(_attributes(name, listing, cmd)))
+        session.send(untagged(Atom("LIST"), attrs, SEPARATOR, wire_value(name), *extra))
+        mailbox = listing.by_name.get(name)
         if cmd.status_items is not None and mailbox is not None:
             values = await status_values(session, mailbox, cmd.status_items)
             session.send(untagged(Atom("STATUS"), wire_value(name, quoted=False), values))
     return Reply("List completed.")
 
 
-def _selected(cmd: c.List, mailbox: Mailbox | None) -> bool:
+def _selected(cmd: c.List, listing: _Listing, name: str) -> bool:
     """LIST-EXTENDED selection options (RFC 5258 §3.1, RFC 6154 §3)."""
-    if "SUBSCRIBED" in cmd.selection and (mailbox is None or not mailbox.subscribed):
+    mailbox = listing.by_name.get(name)
+    if "SUBSCRIBED" in cmd.selection and name not in listing.subscribed:
         return False
     return not ("SPECIAL-USE" in cmd.selection and (mailbox is None or not mailbox.special_use))
 
@@ -102,14 +137,22 @@ async def lsub(session: ImapSession, cmd: c.Lsub) -> Reply:
         session.send(b'* LSUB (\\Noselect) "." ""\r\n')
         return Reply("Lsub completed.")
     matcher = pattern_matcher(cmd.reference, (cmd.pattern,))
-    boxes = sorted(await session.mailstore.list_mailboxes(), key=lambda m: m.id)
-    subscribed = [mailbox.name for mailbox in boxes if mailbox.subscribed]
+    subscribed = await _subscribed_in_order(session)
     for name in subscribed:
         if matcher.match(name):
             session.send(untagged(Atom("LSUB"), Raw(b"()"), SEPARATOR, wire_value(name)))
     for name in _unsubscribed_parents(subscribed, matcher) if "%" in cmd.pattern else ():
         session.send(untagged(Atom("LSUB"), Raw(b"(\\Noselect)"), SEPARATOR, wire_value(name)))
     return Reply("Lsub completed.")
+
+
+async def _subscribed_in_order(session: ImapSession) -> list[str]:
+    """Subscribed mailboxes in creation order, then subscribed names whose mailbox
+    is gone: a subscription outlives its mailbox (RFC 3501 §6.3.6)."""
+    names = set(await session.mailstore.subscriptions())
+    boxes = sorted(await session.mailstore.list_mailboxes(), key=lambda m: m.id)
+    existing = [mailbox.name for mailbox in boxes if mailbox.name in names]
+    return existing + sorted(names - set(existing))
 
 
 def _unsubscribed_parents(subscribed: list[str], matcher: re.Pattern[str]) -> list[str]:

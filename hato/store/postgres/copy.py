@@ -33,6 +33,7 @@ TABLES = (
     "aliases",
     "queue_messages",
     "queue_recipients",
+    "subscriptions",
 )
 _SERIALS = ("accounts", "mailboxes", "blobs", "queue_messages")
 

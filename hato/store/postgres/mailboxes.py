@@ -10,9 +10,11 @@ from hato.store.base import INBOX, Mailbox, MailboxError, MailboxExists, NoSuchM
 from hato.store.postgres.blobs import collect_garbage
 from hato.store.postgres.engine import Tx
 
+#: ``subscribed`` says whether the mailbox's name is in ``subscriptions`` (schema v4).
 _COLUMNS = (
-    "id, name, special_use, subscribed, uidvalidity, uidnext, highestmodseq, "
-    "messages, unseen, size, first_recent_uid"
+    "id, name, special_use, EXISTS (SELECT 1 FROM subscriptions s "
+    "WHERE s.account_id = mailboxes.account_id AND s.name = mailboxes.name), "
+    "uidvalidity, uidnext, highestmodseq, messages, unseen, size, first_recent_uid"
 )
 
 
@@ -48,10 +50,12 @@ async def insert_mailbox(
     validity = await _new_uidvalidity(tx, account_id, now)  # also serializes the account
     if await select_mailbox(tx, account_id, name) is not None:
         raise MailboxExists(name)
+    if subscribed:
+        await subscribe(tx, account_id, name)
     row = await tx.one(
-        "INSERT INTO mailboxes (account_id, name, special_use, subscribed, uidvalidity) "
-        f"VALUES (%s, %s, %s, %s, %s) RETURNING {_COLUMNS}",
-        (account_id, name, special_use, int(subscribed), validity),
+        "INSERT INTO mailboxes (account_id, name, special_use, uidvalidity) "
+        f"VALUES (%s, %s, %s, %s) RETURNING {_COLUMNS}",
+        (account_id, name, special_use, validity),
     )
     assert row is not None
     return _mailbox(row)
@@ -115,6 +119,7 @@ async def rename_mailbox(tx: Tx, account_id: int, old: str, new: str, now: int) 
 
     Renaming INBOX moves its messages to the new name and leaves an empty
     INBOX (with a fresh UIDVALIDITY) behind; INBOX's children stay where they are.
+    Subscriptions move with the names, as Dovecot moves them.
     """
     mailbox = await require_mailbox(tx, account_id, old)
     new = canonical_name(new)
@@ -123,6 +128,8 @@ async def rename_mailbox(tx: Tx, account_id: int, old: str, new: str, now: int) 
     try:
         await tx.run("UPDATE mailboxes SET name = %s WHERE id = %s", (new, mailbox.id))
         if mailbox.name == INBOX:
+            if mailbox.subscribed:
+                await subscribe(tx, account_id, new)
             await insert_mailbox(tx, account_id, INBOX, None, True, now)
             return
         prefix = mailbox.name + "."
@@ -133,8 +140,48 @@ async def rename_mailbox(tx: Tx, account_id: int, old: str, new: str, now: int) 
         )
     except errors.UniqueViolation as exc:
         raise MailboxExists(new) from exc
+    await _move_subscriptions(tx, account_id, mailbox.name, new)
+
+
+async def _move_subscriptions(tx: Tx, account_id: int, old: str, new: str) -> None:
+    """``old`` and every name under it become ``new`` and the names under it."""
+    prefix = old + "."
+    scope = "account_id = %s AND (name = %s OR substr(name, 1, %s) = %s)"
+    args = (account_id, old, len(prefix), prefix)
+    await tx.run(
+        "INSERT INTO subscriptions (account_id, name) "
+        f"SELECT account_id, %s || substr(name, %s) FROM subscriptions WHERE {scope} "
+        "ON CONFLICT DO NOTHING",
+        (new, len(old) + 1, *args),
+    )
+    await tx.run(f"DELETE FROM subscriptions WHERE {scope}", args)
+
+
+async def subscribe(tx: Tx, account_id: int, name: str) -> None:
+    await tx.run(
+        "INSERT INTO subscriptions (account_id, name) VALUES (%s, %s) ON CONFLICT DO NOTHING",
+        (account_id, canonical_name(name)),
+    )
 
 
 async def set_subscribed(tx: Tx, account_id: int, name: str, on: bool) -> None:
-    mailbox = await require_mailbox(tx, account_id, name)
-    await tx.run("UPDATE mailboxes SET subscribed = %s WHERE id = %s", (int(on), mailbox.id))
+    """RFC 3501 §6.3.6, §6.3.7: only an existing mailbox can be subscribed, but any
+    subscribed name can be unsubscribed, its mailbox gone or not."""
+    name = canonical_name(name)
+    if on:
+        await subscribe(tx, account_id, (await require_mailbox(tx, account_id, name)).name)
+        return
+    removed = await tx.run(
+        "DELETE FROM subscriptions WHERE account_id = %s AND name = %s", (account_id, name)
+    )
+    if not removed:
+        await require_mailbox(tx, account_id, name)
+
+
+async def select_subscriptions(tx: Tx, account_id: int) -> list[str]:
+    """Every subscribed name, whether its mailbox exists or not."""
+    rows = await tx.all(
+        'SELECT name FROM subscriptions WHERE account_id = %s ORDER BY name COLLATE "C"',
+        (account_id,),
+    )
+    return [str(row[0]) for row in rows]

@@ -7,9 +7,11 @@ import sqlite3
 from hato.store.base import INBOX, Mailbox, MailboxError, MailboxExists, NoSuchMailbox
 from hato.store.sqlite.blobs import collect_garbage
 
+#: ``subscribed`` says whether the mailbox's name is in ``subscriptions`` (schema v4).
 _COLUMNS = (
-    "id, name, special_use, subscribed, uidvalidity, uidnext, highestmodseq, "
-    "messages, unseen, size, first_recent_uid"
+    "id, name, special_use, EXISTS (SELECT 1 FROM subscriptions s "
+    "WHERE s.account_id = mailboxes.account_id AND s.name = mailboxes.name), "
+    "uidvalidity, uidnext, highestmodseq, messages, unseen, size, first_recent_uid"
 )
 
 
@@ -63,10 +65,12 @@ def insert_mailbox(
     if select_mailbox(conn, account_id, name) is not None:
         raise MailboxExists(name)
     validity = _new_uidvalidity(conn, account_id, now)
+    if subscribed:
+        subscribe(conn, account_id, name)
     row = conn.execute(
-        "INSERT INTO mailboxes (account_id, name, special_use, subscribed, uidvalidity) "
-        f"VALUES (?, ?, ?, ?, ?) RETURNING {_COLUMNS}",
-        (account_id, name, special_use, int(subscribed), validity),
+        "INSERT INTO mailboxes (account_id, name, special_use, uidvalidity) "
+        f"VALUES (?, ?, ?, ?) RETURNING {_COLUMNS}",
+        (account_id, name, special_use, validity),
     ).fetchone()
     return _mailbox(row)
 
@@ -120,6 +124,7 @@ def rename_mailbox(conn: sqlite3.Connection, account_id: int, old: str, new: str
 
     Renaming INBOX moves its messages to the new name and leaves an empty
     INBOX (with a fresh UIDVALIDITY) behind; INBOX's children stay where they are.
+    Subscriptions move with the names, as Dovecot moves them.
     """
     mailbox = require_mailbox(conn, account_id, old)
     new = canonical_name(new)
@@ -129,6 +134,8 @@ def rename_mailbox(conn: sqlite3.Connection, account_id: int, old: str, new: str
         raise MailboxExists(INBOX)
     conn.execute("UPDATE mailboxes SET name = ? WHERE id = ?", (new, mailbox.id))
     if mailbox.name == INBOX:
+        if mailbox.subscribed:
+            subscribe(conn, account_id, new)
         insert_mailbox(conn, account_id, INBOX, None, True, now)
         return
     prefix = mailbox.name + "."
@@ -140,8 +147,47 @@ def rename_mailbox(conn: sqlite3.Connection, account_id: int, old: str, new: str
         )
     except sqlite3.IntegrityError as exc:
         raise MailboxExists(new) from exc
+    _move_subscriptions(conn, account_id, mailbox.name, new)
+
+
+def _move_subscriptions(conn: sqlite3.Connection, account_id: int, old: str, new: str) -> None:
+    """``old`` and every name under it become ``new`` and the names under it."""
+    prefix = old + "."
+    scope = "account_id = ? AND (name = ? OR substr(name, 1, ?) = ?)"
+    args = (account_id, old, len(prefix), prefix)
+    conn.execute(
+        "INSERT INTO subscriptions (account_id, name) "
+        f"SELECT account_id, ? || substr(name, ?) FROM subscriptions WHERE {scope} "
+        "ON CONFLICT DO NOTHING",
+        (new, len(old) + 1, *args),
+    )
+    conn.execute(f"DELETE FROM subscriptions WHERE {scope}", args)
+
+
+def subscribe(conn: sqlite3.Connection, account_id: int, name: str) -> None:
+    conn.execute(
+        "INSERT INTO subscriptions (account_id, name) VALUES (?, ?) ON CONFLICT DO NOTHING",
+        (account_id, canonical_name(name)),
+    )
 
 
 def set_subscribed(conn: sqlite3.Connection, account_id: int, name: str, on: bool) -> None:
-    mailbox = require_mailbox(conn, account_id, name)
-    conn.execute("UPDATE mailboxes SET subscribed = ? WHERE id = ?", (int(on), mailbox.id))
+    """RFC 3501 §6.3.6, §6.3.7: only an existing mailbox can be subscribed, but any
+    subscribed name can be unsubscribed, its mailbox gone or not."""
+    name = canonical_name(name)
+    if on:
+        subscribe(conn, account_id, require_mailbox(conn, account_id, name).name)
+        return
+    removed = conn.execute(
+        "DELETE FROM subscriptions WHERE account_id = ? AND name = ?", (account_id, name)
+    ).rowcount
+    if not removed:
+        require_mailbox(conn, account_id, name)
+
+
+def select_subscriptions(conn: sqlite3.Connection, account_id: int) -> list[str]:
+    """Every subscribed name, whether its mailbox exists or not."""
+    rows = conn.execute(
+        "SELECT name FROM subscriptions WHERE account_id = ? ORDER BY name", (account_id,)
+    ).fetchall()
+    return [str(row[0]) for row in rows]
