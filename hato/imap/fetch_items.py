@@ -31,11 +31,17 @@ def needs_body(items: tuple[FetchAttr, ...]) -> bool:
     return any(item.name in _NEED_BODY or item.section is not None for item in items)
 
 
-def order_items(items: tuple[FetchAttr, ...], implicit_flags: bool) -> list[FetchAttr]:
-    """Buffered items first (with FLAGS added when BODY[] just set \\Seen), then the rest."""
+def order_items(
+    items: tuple[FetchAttr, ...], implicit_flags: bool, implicit_modseq: bool = False
+) -> list[FetchAttr]:
+    """Buffered items first (with FLAGS added when BODY[] just set \\Seen, and MODSEQ
+    too once CONDSTORE is on, RFC 7162 §3.1.2), then the rest."""
     quick = [item for item in items if item.name in FROM_VIEW and item.section is None]
-    if implicit_flags and not any(item.name == "FLAGS" for item in quick):
+    names = {item.name for item in quick}
+    if implicit_flags and "FLAGS" not in names:
         quick.append(FetchAttr("FLAGS"))
+    if implicit_flags and implicit_modseq and "MODSEQ" not in names:
+        quick.append(FetchAttr("MODSEQ"))
     return quick + [item for item in items if item not in quick]
 
 

@@ -61,6 +61,8 @@ class ImapSession:
         self._mailstore: Mailstore | None = None
         self.view: MailboxView | None = None
         self.capability_asked = False
+        self.condstore = False  # RFC 7162 §3.1: on after a CONDSTORE-enabling command
+        self.qresync = False  # RFC 7162 §3.2.3: on after ENABLE QRESYNC
         self.secret_input = False  # SASL responses are traced as [REDACTED]
         self._out: list[bytes] = []
         self._commands = 0
@@ -228,7 +230,7 @@ class ImapSession:
     async def _updates(self, expunges: bool) -> None:
         view = self.require_view()
         try:
-            lines = await refresh(self.mailstore, view, expunges)
+            lines = await refresh(self.mailstore, view, expunges, self.condstore, self.qresync)
             lines += await pending_updates(self)
         except NoSuchMailbox:
             self.send(untagged_status("BYE", "Selected mailbox was deleted, have to disconnect."))

@@ -11,12 +11,12 @@ new, and FETCH (FLAGS) for flags changed elsewhere (RFC 3501 §7.4.2).
 
 from __future__ import annotations
 
+from hato.imap.condstore import expunge_lines, flags_fetch
 from hato.imap.view import MailboxView
 from hato.proto.imap import (
     Atom,
     Raw,
     encode_flags,
-    fetch_response,
     resp_code,
     untagged,
     untagged_status,
@@ -38,8 +38,18 @@ def flags_lines(view: MailboxView) -> list[bytes]:
     ]
 
 
-async def refresh(mailstore: Mailstore, view: MailboxView, expunges: bool) -> list[bytes]:
-    """Untagged responses for everything this session has not been told yet."""
+async def refresh(
+    mailstore: Mailstore,
+    view: MailboxView,
+    expunges: bool,
+    condstore: bool = False,
+    qresync: bool = False,
+) -> list[bytes]:
+    """Untagged responses for everything this session has not been told yet.
+
+    With CONDSTORE on, flag changes carry MODSEQ; with QRESYNC, UID too, and
+    expunges go as VANISHED (RFC 7162 §3.1.2, §3.2.10; hato.imap.condstore).
+    """
     changes = None
     if view.subscription.changed.is_set():
         view.subscription.changed.clear()
@@ -48,22 +58,23 @@ async def refresh(mailstore: Mailstore, view: MailboxView, expunges: bool) -> li
         view.pending_expunge.update(uid for uid in changes.expunged if view.has(uid))
     lines: list[bytes] = []
     if expunges and view.pending_expunge:
-        lines += [b"* %d EXPUNGE\r\n" % seq for seq in view.remove(view.pending_expunge)]
+        lines += expunge_lines(view, view.pending_expunge, qresync)
     if changes is not None:
-        lines += await _apply(mailstore, view, changes)
+        lines += await _apply(mailstore, view, changes, condstore, qresync)
     return lines
 
 
-async def _apply(mailstore: Mailstore, view: MailboxView, changes: MailboxChanges) -> list[bytes]:
+async def _apply(
+    mailstore: Mailstore, view: MailboxView, changes: MailboxChanges, modseq: bool, uid: bool
+) -> list[bytes]:
     last = view.uids[-1] if view.uids else 0
     fresh = [s for s in changes.changed if s.uid > last]
     lines: list[bytes] = []
     if view.new_keywords(flag for s in changes.changed for flag in s.flags):
         lines += flags_lines(view)
-    for uid in view.update(s for s in changes.changed if s.uid <= last):
-        if uid not in view.pending_expunge:
-            value = Raw(encode_flags(view.flags(uid)))
-            lines.append(fetch_response(view.seq(uid), [("FLAGS", value)]))
+    for changed in view.update(s for s in changes.changed if s.uid <= last):
+        if changed not in view.pending_expunge:
+            lines.append(flags_fetch(view, changed, with_uid=uid, modseq=modseq))
     if fresh:
         first_recent = 0 if view.read_only else await mailstore.claim_recent(view.id)
         view.add(fresh, first_recent)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import hato
+from hato.imap.condstore import enable_condstore, enable_qresync
 from hato.imap.registry import command
 from hato.imap.reply import Reply
 from hato.proto import imap as c
@@ -58,9 +59,21 @@ async def ident(session: ImapSession, cmd: c.Id) -> Reply:
 
 @command(c.Enable)
 async def enable(session: ImapSession, cmd: c.Enable) -> Reply:
-    """RFC 5161 §3.1: none of the capabilities hato advertises is enable-able yet,
-    so the ENABLED response lists nothing."""
-    session.send(b"* ENABLED\r\n")
+    """RFC 5161 §3.1: CONDSTORE and QRESYNC (RFC 7162 §3.1, §3.2.3; QRESYNC implies
+    CONDSTORE) are the enable-able ones; as Dovecot, `* ENABLED` lists each of them
+    asked for, and is left out when none was."""
+    enabled: list[str] = []
+    for name in cmd.capabilities:
+        if name == "CONDSTORE":
+            enable_condstore(session)
+        elif name == "QRESYNC":
+            enable_qresync(session)
+        else:
+            continue
+        if name not in enabled:
+            enabled.append(name)
+    if enabled:
+        session.send(f"* ENABLED {' '.join(enabled)}\r\n".encode())
     return Reply("Enabled.")
 
 

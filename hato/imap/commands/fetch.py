@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from hato.imap.condstore import enable_condstore, vanished_line
 from hato.imap.fetch_items import MessageData, item_value, needs_body, needs_details, order_items
 from hato.imap.registry import command
 from hato.imap.reply import Reply, bad
@@ -56,13 +57,45 @@ async def _load(
     return found
 
 
+def _changed_since(
+    view: MailboxView, targets: list[tuple[int, int]], modseq: int | None
+) -> list[tuple[int, int]]:
+    """RFC 7162 §3.1.4.1: with CHANGEDSINCE, only messages whose MODSEQ is above it."""
+    if modseq is None:
+        return targets
+    return [(seq, uid) for seq, uid in targets if view.summary(uid).modseq > modseq]
+
+
+async def _vanished_earlier(session: ImapSession, view: MailboxView, cmd: Fetch) -> None:
+    """UID FETCH ... (CHANGEDSINCE n VANISHED), RFC 7162 §3.2.6: first the UIDs of the
+    set expunged after n, from the store's tombstones ("*" reaches every one)."""
+    assert cmd.changedsince is not None
+    gone = await session.mailstore.expunged_since(view.id, cmd.changedsince)
+    largest = max(gone[-1] if gone else 0, view.uids[-1] if view.uids else 0)
+    line = vanished_line((uid for uid in gone if cmd.sequence_set.contains(uid, largest)), True)
+    if line:
+        session.send(line)
+
+
+def _check_condstore(session: ImapSession, cmd: Fetch) -> None:
+    """FETCH MODSEQ and CHANGEDSINCE enable CONDSTORE (RFC 7162 §3.1); VANISHED needs
+    ENABLE QRESYNC first (§3.2.6)."""
+    if cmd.vanished and not session.qresync:
+        raise bad("VANISHED used without ENABLE QRESYNC.")
+    if cmd.changedsince is not None or any(item.name == "MODSEQ" for item in cmd.items):
+        enable_condstore(session)
+
+
 @command(Fetch, expunges=False)
 async def fetch(session: ImapSession, cmd: Fetch) -> Reply:
     view = session.require_view()
     for item in cmd.items:
         if item.name.startswith("BINARY"):
             raise bad(f"Unknown parameter {item.name}[")
-    targets = view.resolve(cmd.sequence_set, cmd.uid)
+    _check_condstore(session, cmd)
+    targets = _changed_since(view, view.resolve(cmd.sequence_set, cmd.uid), cmd.changedsince)
+    if cmd.vanished:
+        await _vanished_earlier(session, view, cmd)
     seen: set[int] = set()
     if any(item.sets_seen for item in cmd.items) and not view.read_only:
         seen = await _mark_seen(session, view, [uid for _, uid in targets])
@@ -75,7 +108,7 @@ async def fetch(session: ImapSession, cmd: Fetch) -> Reply:
             if data is None or not view.has(uid):
                 missing = True
                 continue
-            items = order_items(cmd.items, uid in seen)
+            items = order_items(cmd.items, uid in seen, session.condstore)
             values = [(item.response_key(), item_value(item, data, view)) for item in items]
             session.send(fetch_response(seq, values))
         await session.flush()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from hato.imap.condstore import enable_condstore
 from hato.imap.names import check_name, parents, wire_value
 from hato.imap.registry import command
 from hato.imap.reply import Reply, no
@@ -129,6 +130,8 @@ async def status(session: ImapSession, cmd: c.Status) -> Reply:
     mailbox = await session.mailstore.get_mailbox(cmd.mailbox)
     if mailbox is None:
         raise NoSuchMailbox(cmd.mailbox)
+    if "HIGHESTMODSEQ" in cmd.items:  # a CONDSTORE-enabling command (RFC 7162 §3.1)
+        enable_condstore(session)
     values = await status_values(session, mailbox, cmd.items)
     session.send(untagged(Atom("STATUS"), wire_value(mailbox.name, quoted=False), values))
     if session.view is not None and session.view.id == mailbox.id:

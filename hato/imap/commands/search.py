@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from hato.imap.commands.fetch import BATCH
+from hato.imap.condstore import search_modseq_suffix
 from hato.imap.fetch_items import MessageData
 from hato.imap.registry import command
 from hato.imap.reply import Reply, bad, no
@@ -67,5 +68,6 @@ async def search(session: ImapSession, cmd: Search) -> Reply:
         raise bad("Unknown argument RETURN")
     found = await matching(session, cmd.criteria)
     numbers = [uid if cmd.uid else seq for seq, uid in found]
-    session.send(b"* SEARCH" + b"".join(b" %d" % n for n in numbers) + b"\r\n")
+    suffix = search_modseq_suffix(session, cmd.criteria, (uid for _, uid in found))
+    session.send(b"* SEARCH" + b"".join(b" %d" % n for n in numbers) + suffix + b"\r\n")
     return Reply("Search completed.")

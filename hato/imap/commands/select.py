@@ -11,6 +11,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from hato.imap.capabilities import advertise
+from hato.imap.condstore import enable_condstore, expunge_lines
+from hato.imap.qresync import check_params, resync_lines
 from hato.imap.registry import command
 from hato.imap.reply import Reply, no
 from hato.imap.updates import flags_lines
@@ -22,6 +25,8 @@ if TYPE_CHECKING:
     from hato.imap.session import ImapSession
 
 __all__ = ["expunge_deleted"]
+
+advertise("CONDSTORE", "QRESYNC")
 
 
 def _announce(session: ImapSession, view: MailboxView) -> None:
@@ -42,6 +47,12 @@ def _announce(session: ImapSession, view: MailboxView) -> None:
 
 @command(c.Select, c.Examine, updates=False)
 async def select(session: ImapSession, cmd: c.Select) -> Reply:
+    """With (CONDSTORE), CONDSTORE is on (RFC 7162 §3.1.8); with (QRESYNC (...)),
+    the resynchronisation lines come before the tagged OK (hato.imap.qresync)."""
+    if cmd.qresync is not None:
+        check_params(cmd.qresync, session.qresync)
+    if cmd.condstore:
+        enable_condstore(session)
     if session.view is not None:
         session.close_view()
         session.send(untagged_status("OK", "Previous mailbox closed.", "CLOSED"))
@@ -49,13 +60,17 @@ async def select(session: ImapSession, cmd: c.Select) -> Reply:
     session.view = view
     session.state = State.SELECTED
     _announce(session, view)
+    if cmd.qresync is not None:
+        for line in await resync_lines(session.mailstore, view, cmd.qresync):
+            session.send(line)
     if cmd.READ_ONLY:
         return Reply("Examine completed.", code="READ-ONLY")
     return Reply("Select completed.", code="READ-WRITE")
 
 
 async def expunge_deleted(session: ImapSession, uids: set[int] | None, announce: bool) -> None:
-    """Remove the \\Deleted messages (of `uids`, if given); EXPUNGE each if `announce`."""
+    """Remove the \\Deleted messages (of `uids`, if given); if `announce`, EXPUNGE
+    each, or VANISHED them all once QRESYNC is on (RFC 7162 §3.2.10)."""
     view = session.require_view()
     deleted = [
         uid
@@ -65,9 +80,10 @@ async def expunge_deleted(session: ImapSession, uids: set[int] | None, announce:
     if not deleted:
         return
     gone = await session.mailstore.expunge(view.id, deleted)
-    for seq in view.remove(gone):
-        if announce:
-            session.send(b"* %d EXPUNGE\r\n" % seq)
+    lines = expunge_lines(view, gone, session.qresync)
+    if announce:
+        for line in lines:
+            session.send(line)
 
 
 def _writable(session: ImapSession) -> None:

@@ -10,20 +10,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from hato.imap.condstore import enable_condstore, expunge_lines, flags_fetch
 from hato.imap.registry import command
 from hato.imap.reply import Reply, no
 from hato.imap.updates import flags_lines
 from hato.imap.view import MailboxView
 from hato.proto import imap as c
 from hato.proto.imap import (
-    Raw,
-    Value,
-    encode_flags,
-    fetch_response,
     format_sequence,
     untagged_status,
 )
 from hato.store import FlagMode, Mailbox
+from hato.store.base import ConditionalStore
 
 if TYPE_CHECKING:
     from hato.imap.session import ImapSession
@@ -38,24 +36,60 @@ def _writable(view: MailboxView) -> None:
         raise no("Mailbox is read-only.", "READ-ONLY")
 
 
+async def _store_flags(
+    session: ImapSession, view: MailboxView, cmd: c.Store, uids: list[int]
+) -> ConditionalStore:
+    """The flags changed; with UNCHANGEDSINCE, checked and changed in one store
+    transaction, so a concurrent change is never overwritten (RFC 7162 §3.1.3)."""
+    mode = _MODES[cmd.mode]
+    if not uids:
+        return ConditionalStore([], [])
+    if cmd.unchangedsince is None:
+        changed = await session.mailstore.store_flags(view.id, uids, cmd.flags, mode)
+        return ConditionalStore(changed, [])
+    return await session.mailstore.store_flags_unchanged_since(
+        view.id, uids, cmd.flags, mode, cmd.unchangedsince
+    )
+
+
+def _answer(
+    session: ImapSession, view: MailboxView, cmd: c.Store, uid: int, changed: bool
+) -> bytes | None:
+    """The FETCH for one message: FLAGS unless .SILENT; with CONDSTORE on, MODSEQ too,
+    and even for .SILENT when this STORE gave it a new MODSEQ (RFC 7162 §3.1.3)."""
+    if cmd.silent and not (session.condstore and changed):
+        return None
+    with_uid = cmd.uid or session.qresync
+    return flags_fetch(view, uid, with_uid=with_uid, modseq=session.condstore, flags=not cmd.silent)
+
+
+def _modified_code(cmd: c.Store, targets: list[tuple[int, int]], modified: set[int]) -> str:
+    """[MODIFIED set]: UIDs for UID STORE, message numbers for STORE (RFC 7162 §3.1.3)."""
+    failed = [uid if cmd.uid else seq for seq, uid in targets if uid in modified]
+    return f"MODIFIED {format_sequence(failed)}"
+
+
 @command(c.Store, expunges=False)
 async def store(session: ImapSession, cmd: c.Store) -> Reply:
     view = session.require_view()
     _writable(view)
+    if cmd.unchangedsince is not None:
+        enable_condstore(session)
     targets = view.resolve(cmd.sequence_set, cmd.uid)
     uids = [uid for _, uid in targets if uid not in view.pending_expunge]
-    if uids:
-        mode = _MODES[cmd.mode]
-        changed = await session.mailstore.store_flags(view.id, uids, cmd.flags, mode)
-        view.update(changed)
+    done = await _store_flags(session, view, cmd, uids)
+    view.update(done.changed)
     if cmd.mode != "remove" and view.new_keywords(cmd.flags):
         for line in flags_lines(view):
             session.send(line)
-    if not cmd.silent:
-        for seq, uid in targets:
-            items: list[tuple[str, Value]] = [("UID", uid)] if cmd.uid else []
-            items.append(("FLAGS", Raw(encode_flags(view.flags(uid)))))
-            session.send(fetch_response(seq, items))
+    changed = {summary.uid for summary in done.changed}
+    modified = set(done.modified)
+    for _, uid in targets:
+        answer = None if uid in modified else _answer(session, view, cmd, uid, uid in changed)
+        if answer is not None:
+            session.send(answer)
+    if modified:
+        return Reply("Conditional store failed.", code=_modified_code(cmd, targets, modified))
     return Reply("Store completed.")
 
 
@@ -99,6 +133,6 @@ async def move(session: ImapSession, cmd: c.Move) -> Reply:
     pairs = await session.mailstore.move(view.id, uids, cmd.mailbox)
     if pairs:
         session.send(untagged_status("OK", "Moved UIDs.", _copyuid(target, pairs)))
-    for seq in view.remove(source for source, _ in pairs):
-        session.send(b"* %d EXPUNGE\r\n" % seq)
+    for line in expunge_lines(view, (source for source, _ in pairs), session.qresync):
+        session.send(line)
     return Reply("Move completed.")
