@@ -105,7 +105,7 @@ class ImapSession:
 
     def close_view(self) -> None:
         if self.view is not None:
-            self.view.subscription.close()
+            self.view.close()
             self.view = None
         if self.state is State.SELECTED:
             self.state = State.AUTHENTICATED

@@ -53,8 +53,7 @@ async def refresh(
     changes = None
     if view.subscription.changed.is_set():
         view.subscription.changed.clear()
-        changes = await mailstore.changes_since(view.id, view.modseq)
-        view.modseq = max(view.modseq, changes.highestmodseq)
+        changes = await view.changes_since(mailstore)  # the shared index asks the store
         view.pending_expunge.update(uid for uid in changes.expunged if view.has(uid))
     lines: list[bytes] = []
     if expunges and view.pending_expunge:

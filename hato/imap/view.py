@@ -1,22 +1,30 @@
 """The selected mailbox as one session sees it (RFC 3501 §2.3.1.2, §2.3.2).
 
 Sequence numbers are a per-session view over UIDs: they change only when this
-session is told (an EXPUNGE response).  The view keeps, per message, the
-summary the store gave (flags, size, internal date, modseq), the messages
-that are \\Recent for this session, and the keywords the client was told
-of in FLAGS.  Expunges by other sessions that may not be reported yet
+session is told (an EXPUNGE response).  The per-message state (flags, size,
+internal date, modseq) lives once per process in the mailbox's shared index
+(hato.imap.mailbox_index); the view keeps only what is its own: the UIDs it
+numbers (usually the index's current snapshot, shared with every other
+up-to-date session), the messages that are \\Recent for this session, the
+keywords the client was told of in FLAGS, the MODSEQ up to which it has
+been told of changes, and its own STORE results (so they are not reported
+back to it).  Expunges by other sessions that may not be reported yet
 (RFC 3501 §7.4.1) wait in `pending_expunge`; those messages keep their
-numbers until then.
+numbers (and their data, as ghosts of the index) until then.
 """
 
 from __future__ import annotations
 
+import asyncio
+import weakref
+from array import array
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
+from hato.imap.mailbox_index import IndexRegistry, MailboxIndex
 from hato.imap.reply import bad, no
 from hato.proto.imap import SYSTEM_FLAGS, SequenceSet
-from hato.store import Mailbox, Mailstore, MessageSummary, NoSuchMailbox, Store
+from hato.store import Mailbox, MailboxChanges, Mailstore, MessageSummary, NoSuchMailbox, Store
 from hato.store.notify import Subscription
 
 __all__ = ["MailboxView", "open_view", "ordered_flags"]
@@ -33,34 +41,37 @@ def ordered_flags(flags: Iterable[str], recent: bool = False) -> list[str]:
 
 
 class MailboxView:
-    """One session's numbering and cached state of its selected mailbox."""
+    """One session's numbering and untold changes of its selected mailbox."""
 
     def __init__(
         self,
         mailbox: Mailbox,
         read_only: bool,
-        summaries: list[MessageSummary],
+        index: MailboxIndex,
         first_recent: int,
         subscription: Subscription,
     ) -> None:
         self.id = mailbox.id
         self.name = mailbox.name
         self.uidvalidity = mailbox.uidvalidity
-        self.uidnext = max(mailbox.uidnext, summaries[-1].uid + 1 if summaries else 1)
-        self.modseq = mailbox.highestmodseq
+        self.index = index
+        self.uids: Sequence[int] = index.uids
+        self.uidnext = max(mailbox.uidnext, self.uids[-1] + 1 if self.uids else 1)
+        self.modseq = index.modseq
         self.read_only = read_only
         self.subscription = subscription
-        self.uids = [summary.uid for summary in summaries]
-        self.messages = {summary.uid: summary for summary in summaries}
-        self.recent = {uid for uid in self.uids if uid >= first_recent}
-        self.keywords = {f for s in summaries for f in s.flags if not f.startswith("\\")}
+        recent_from = bisect_left(self.uids, first_recent) if first_recent else len(self.uids)
+        self.recent = set(self.uids[recent_from:])
+        self.keywords = index.keywords()
         self.pending_expunge: set[int] = set()
+        self.own: dict[int, int] = {}  # uid -> MODSEQ of this session's own STORE
         # RFC 5182 SEARCHRES: the UIDs saved by SEARCH RETURN (SAVE), for "$"
         self.saved_uids: list[int] = []
         # RFC 5267 CONTEXT UPDATE: UIDs added or whose flags changed, and UIDs removed,
         # since hato.imap.context_update last drained them (the session's own changes too)
         self.touched: set[int] = set()
         self.vanished: set[int] = set()
+        index.views.add(self)
 
     @property
     def count(self) -> int:
@@ -71,11 +82,14 @@ class MailboxView:
         return len(self.recent)
 
     def summary(self, uid: int) -> MessageSummary:
-        """The cached state of a message in the view (KeyError if it is not)."""
-        return self.messages[uid]
+        """The current state of a message in the view (KeyError if it is not)."""
+        found = self.index.summary(uid) if self.has(uid) else None
+        if found is None:
+            raise KeyError(uid)
+        return found
 
     def has(self, uid: int) -> bool:
-        return uid in self.messages
+        return self.seq(uid) > 0
 
     def is_recent(self, uid: int) -> bool:
         return uid in self.recent
@@ -101,7 +115,7 @@ class MailboxView:
         return [(seq, self.uids[seq - 1]) for seq in numbers.sequence_numbers(self.count)]
 
     def flags(self, uid: int) -> list[str]:
-        return ordered_flags(self.messages[uid].flags, uid in self.recent)
+        return ordered_flags(self.summary(uid).flags, uid in self.recent)
 
     def permanent_flags(self) -> list[str]:
         if self.read_only:
@@ -109,21 +123,51 @@ class MailboxView:
         return [*SYSTEM_FLAGS, *sorted(self.keywords), "\\*"]
 
     def first_unseen(self) -> int:
+        if self.uids is self.index.uids:
+            return self.index.first_unseen_position() + 1
         for seq, uid in enumerate(self.uids, 1):
-            if "\\Seen" not in self.messages[uid].flags:
+            if "\\Seen" not in self.summary(uid).flags:
                 return seq
         return 0
 
-    def update(self, summaries: Iterable[MessageSummary]) -> list[int]:
-        """Take new flags; the UIDs whose flags really changed."""
-        changed = []
-        for summary in summaries:
-            old = self.messages.get(summary.uid)
-            if old is None:
+    async def changes_since(self, mailstore: Mailstore) -> MailboxChanges:
+        """What this session has not been told yet: changed and new messages (with
+        their current state), and expunged UIDs; then the view's MODSEQ moves on.
+
+        The index asks the store once for every session; the session's own
+        STORE results are left out unless someone changed the message since.
+        """
+        index = self.index
+        await index.catch_up(mailstore)
+        changed: dict[int, MessageSummary] = {}
+        expunged: list[int] = []
+        for entry in index.log_since(self.modseq):
+            if entry.expunged:
+                changed.pop(entry.uid, None)
+                expunged.append(entry.uid)
                 continue
-            self.messages[summary.uid] = summary
-            if old.flags != summary.flags:
-                changed.append(summary.uid)
+            summary = index.summary(entry.uid)
+            if summary is not None and self.own.get(entry.uid) != summary.modseq:
+                changed[entry.uid] = summary
+        last = self.uids[-1] if self.uids else 0
+        for uid in index.uids[bisect_left(index.uids, last + 1) :]:
+            if uid not in changed:
+                summary = index.summary(uid)
+                if summary is not None:
+                    changed[uid] = summary
+        self.modseq = max(self.modseq, index.modseq)
+        self.own = {uid: mseq for uid, mseq in self.own.items() if mseq > index.modseq}
+        ordered = [changed[uid] for uid in sorted(changed)]
+        return MailboxChanges(index.modseq, self.uidnext, ordered, expunged)
+
+    def update(self, summaries: Iterable[MessageSummary]) -> list[int]:
+        """Take new flags (this session's STORE, or changes it is told of now);
+        the UIDs in the view among them."""
+        summaries = [s for s in summaries if self.has(s.uid)]
+        self.index.apply_own(summaries)
+        for summary in summaries:
+            self.own[summary.uid] = summary.modseq
+        changed = [summary.uid for summary in summaries]
         self.touched.update(changed)
         return changed
 
@@ -135,18 +179,17 @@ class MailboxView:
 
     def add(self, summaries: Iterable[MessageSummary], first_recent: int) -> int:
         """Append new messages (UIDs above every known one); how many were added."""
-        added = 0
-        for summary in summaries:
-            if self.uids and summary.uid <= self.uids[-1]:
-                continue
-            self.uids.append(summary.uid)
-            self.messages[summary.uid] = summary
-            if first_recent and summary.uid >= first_recent:
-                self.recent.add(summary.uid)
-            self.uidnext = max(self.uidnext, summary.uid + 1)
-            self.touched.add(summary.uid)
-            added += 1
-        return added
+        last = self.uids[-1] if self.uids else 0
+        fresh = [s.uid for s in summaries if s.uid > last]
+        if not fresh:
+            return 0
+        for uid in fresh:
+            if first_recent and uid >= first_recent:
+                self.recent.add(uid)
+        self.uidnext = max(self.uidnext, fresh[-1] + 1)
+        self.touched.update(fresh)
+        self._renumber([*self.uids, *fresh])
+        return len(fresh)
 
     def remove(self, uids: Iterable[int]) -> list[int]:
         """Drop messages; their sequence numbers, highest first, as EXPUNGE
@@ -155,14 +198,41 @@ class MailboxView:
         seqs = [seq for seq in seqs if seq]
         gone = {self.uids[seq - 1] for seq in seqs}
         if gone:
-            self.uids = [uid for uid in self.uids if uid not in gone]
-            for uid in gone:
-                del self.messages[uid]
-                self.recent.discard(uid)
+            self._renumber([uid for uid in self.uids if uid not in gone])
+            self.recent -= gone
             self.pending_expunge -= gone
             self.touched -= gone
             self.vanished |= gone
         return seqs
+
+    def _renumber(self, uids: list[int]) -> None:
+        """Take a new numbering: the index's own snapshot when it is the same list.
+
+        It is when the view has been told everything up to the index's MODSEQ,
+        has no expunge left to report, and has as many messages: the view then
+        holds every UID the index holds (its own expunges not yet caught up by
+        the index only make it smaller).
+        """
+        current = self.index.uids
+        caught_up = self.modseq >= self.index.modseq and not self.pending_expunge
+        self.uids = current if caught_up and len(uids) == len(current) else array("I", uids)
+
+    def close(self) -> None:
+        self.subscription.close()
+        self.index.views.discard(self)
+
+
+_registries: weakref.WeakKeyDictionary[Store, tuple[asyncio.AbstractEventLoop, IndexRegistry]]
+_registries = weakref.WeakKeyDictionary()
+
+
+def registry(store: Store) -> IndexRegistry:
+    """The store's index registry on the running loop (one per server process)."""
+    loop = asyncio.get_running_loop()
+    found = _registries.get(store)
+    if found is None or found[0] is not loop:
+        found = _registries[store] = (loop, IndexRegistry(store.notifier))
+    return found[1]
 
 
 async def open_view(store: Store, mailstore: Mailstore, name: str, read_only: bool) -> MailboxView:
@@ -179,8 +249,9 @@ async def open_view(store: Store, mailstore: Mailstore, name: str, read_only: bo
             first_recent = mailbox.first_recent_uid
         else:
             first_recent = await mailstore.claim_recent(mailbox.id)
-        summaries = await mailstore.messages(mailbox.id)
+        index = await registry(store).open(mailstore, mailbox)
     except NoSuchMailbox:
         subscription.close()
+        registry(store).forget(mailbox)
         raise no(f"Mailbox doesn't exist: {name}") from None
-    return MailboxView(mailbox, read_only, summaries, first_recent, subscription)
+    return MailboxView(mailbox, read_only, index, first_recent, subscription)

@@ -1,0 +1,285 @@
+"""One in-memory index per selected mailbox, shared by every session of the process.
+
+Theory of operation.  A session's view of its selected mailbox needs, per
+message, the UID, flags, MODSEQ, size and INTERNALDATE (RFC 3501 §2.3).
+Keeping those per session makes memory grow with sessions × messages
+(1,000 IDLE clients on a 100,000-message INBOX would need gigabytes), so
+they live here once, in compact arrays, and views keep only what is truly
+theirs: their sequence numbering, \\Recent, and what they have not been
+told yet (RFC 3501 §7.4.1).
+
+- ``uids`` is an ascending ``array('I')`` that is never changed in place:
+  new mail or an expunge makes a new array, so a view can keep the one it
+  numbers its messages by (a *snapshot*) while others move on.  Views that
+  are up to date share the same snapshot object.
+- The per-message columns (``modseqs``, ``sizes``, ``dates``, ``flag_ids``)
+  follow the current ``uids``; flag sets are interned (``FlagSets``), so a
+  message costs about 30 bytes whatever the number of sessions.
+- ``catch_up`` asks the store what changed since the index's MODSEQ (one
+  indexed query, RFC 7162 §3.1) at most once per notification, however many
+  sessions wake up, and records each change in ``log`` as (modseq, uid,
+  expunged).  A view replays the log past its own MODSEQ to learn what to
+  report; entries every live view has passed are trimmed.
+- Expunged messages stay readable as *ghosts* while some view still numbers
+  them (their EXPUNGE may not be sent yet during FETCH/STORE/SEARCH).
+
+``IndexRegistry`` hands out the index of a mailbox and keeps the last few
+unused ones warm, as Dovecot keeps its index files, so a re-SELECT does not
+reload the mailbox.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from array import array
+from bisect import bisect_left
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from hato.store import Mailbox, MailboxChanges, Mailstore, MessageSummary
+from hato.store.notify import Notifier, Subscription
+
+if TYPE_CHECKING:
+    from hato.imap.view import MailboxView
+
+__all__ = ["FlagSets", "IndexRegistry", "LogEntry", "MailboxIndex"]
+
+
+class FlagSets:
+    """Interned flag sets: each distinct set of flags is stored once, named by an int."""
+
+    def __init__(self) -> None:
+        self.sets: list[frozenset[str]] = []
+        self._ids: dict[frozenset[str], int] = {}
+
+    def id_of(self, flags: frozenset[str]) -> int:
+        found = self._ids.get(flags)
+        if found is None:
+            found = self._ids[flags] = len(self.sets)
+            self.sets.append(flags)
+        return found
+
+    def ids_without(self, flag: str) -> set[int]:
+        return {index for index, flags in enumerate(self.sets) if flag not in flags}
+
+
+@dataclass(frozen=True, slots=True)
+class LogEntry:
+    modseq: int
+    uid: int
+    expunged: bool
+
+
+class MailboxIndex:
+    """The shared per-message state of one mailbox (see the module docstring)."""
+
+    def __init__(
+        self, mailbox_id: int, modseq: int, summaries: Sequence[MessageSummary], notifier: Notifier
+    ) -> None:
+        self.mailbox_id = mailbox_id
+        self.modseq = modseq
+        self.flag_sets = FlagSets()
+        self.uids = array("I", (s.uid for s in summaries))
+        self.modseqs = array("Q", (s.modseq for s in summaries))
+        self.sizes = array("Q", (s.size for s in summaries))
+        self.dates = array("q", (s.internal_date for s in summaries))
+        self.flag_ids = array("I", (self.flag_sets.id_of(s.flags) for s in summaries))
+        self.log: list[LogEntry] = []
+        self.ghosts: dict[int, MessageSummary] = {}
+        self.views: weakref.WeakSet[MailboxView] = weakref.WeakSet()
+        self._unseen_from = 0  # every position before it is \Seen
+        self._lock = asyncio.Lock()
+        self.subscription: Subscription = notifier.subscribe(mailbox_id)
+
+    def close(self) -> None:
+        self.subscription.close()
+
+    # -- reading -------------------------------------------------------------------
+
+    def position(self, uid: int) -> int:
+        """The index of ``uid`` in ``uids``, or -1."""
+        found = bisect_left(self.uids, uid)
+        return found if found < len(self.uids) and self.uids[found] == uid else -1
+
+    def summary(self, uid: int) -> MessageSummary | None:
+        at = self.position(uid)
+        if at < 0:
+            return self.ghosts.get(uid)
+        flags = self.flag_sets.sets[self.flag_ids[at]]
+        return MessageSummary(uid, self.modseqs[at], self.sizes[at], flags, self.dates[at])
+
+    def keywords(self) -> set[str]:
+        used = set(self.flag_ids)
+        sets = self.flag_sets.sets
+        return {f for index in used for f in sets[index] if not f.startswith("\\")}
+
+    def first_unseen_position(self) -> int:
+        """The index of the first message without \\Seen in ``uids``, or -1."""
+        unseen = self.flag_sets.ids_without("\\Seen")
+        ids = self.flag_ids
+        for at in range(self._unseen_from, len(ids)):
+            if ids[at] in unseen:
+                self._unseen_from = at
+                return at
+        self._unseen_from = len(ids)
+        return -1
+
+    def log_since(self, modseq: int) -> list[LogEntry]:
+        """The changes recorded after ``modseq``, oldest first."""
+        log = self.log
+        low, high = 0, len(log)
+        while low < high:
+            middle = (low + high) // 2
+            if log[middle].modseq <= modseq:
+                low = middle + 1
+            else:
+                high = middle
+        return log[low:]
+
+    # -- changing --------------------------------------------------------------------
+
+    async def catch_up(self, mailstore: Mailstore) -> None:
+        """Take what changed since ``modseq`` if the store said the mailbox changed."""
+        async with self._lock:
+            if not self.subscription.changed.is_set():
+                return
+            self.subscription.changed.clear()
+            changes = await mailstore.changes_since(self.mailbox_id, self.modseq)
+            self._apply(changes)
+
+    def apply_own(self, summaries: Iterable[MessageSummary]) -> None:
+        """A session's own STORE result, visible to it at once (logged at the next catch-up)."""
+        for summary in summaries:
+            at = self.position(summary.uid)
+            if at >= 0 and summary.modseq >= self.modseqs[at]:
+                self._set(at, summary)
+
+    def _set(self, at: int, summary: MessageSummary) -> None:
+        self.modseqs[at] = summary.modseq
+        self.flag_ids[at] = self.flag_sets.id_of(summary.flags)
+        if "\\Seen" not in summary.flags:
+            self._unseen_from = min(self._unseen_from, at)
+
+    def _apply(self, changes: MailboxChanges) -> None:
+        last = self.uids[-1] if self.uids else 0
+        fresh = []
+        for summary in changes.changed:
+            self.log.append(LogEntry(summary.modseq, summary.uid, False))
+            at = self.position(summary.uid)
+            if at >= 0:
+                if summary.modseq >= self.modseqs[at]:
+                    self._set(at, summary)
+            elif summary.uid > last:
+                fresh.append(summary)
+        self.log.extend(LogEntry(changes.highestmodseq, uid, True) for uid in changes.expunged)
+        self.log.sort(key=lambda entry: entry.modseq)
+        if fresh:
+            self._append(fresh)
+        if changes.expunged:
+            self._remove(set(changes.expunged))
+        self.modseq = max(self.modseq, changes.highestmodseq)
+        self._trim()
+
+    def _append(self, fresh: list[MessageSummary]) -> None:
+        uids = array("I", self.uids)  # a new snapshot: views may hold the old one
+        uids.extend(s.uid for s in fresh)
+        self.uids = uids
+        self.modseqs.extend(s.modseq for s in fresh)
+        self.sizes.extend(s.size for s in fresh)
+        self.dates.extend(s.internal_date for s in fresh)
+        self.flag_ids.extend(self.flag_sets.id_of(s.flags) for s in fresh)
+        if any("\\Seen" not in s.flags for s in fresh):
+            self._unseen_from = min(self._unseen_from, len(uids) - len(fresh))
+
+    def _remove(self, gone: set[int]) -> None:
+        keep = [at for at, uid in enumerate(self.uids) if uid not in gone]
+        if len(keep) == len(self.uids):
+            return
+        for uid in gone:
+            summary = self.summary(uid)
+            if summary is not None:
+                self.ghosts[uid] = summary
+        self.uids = array("I", (self.uids[at] for at in keep))
+        self.modseqs = array("Q", (self.modseqs[at] for at in keep))
+        self.sizes = array("Q", (self.sizes[at] for at in keep))
+        self.dates = array("q", (self.dates[at] for at in keep))
+        self.flag_ids = array("I", (self.flag_ids[at] for at in keep))
+        self._unseen_from = 0
+
+    def _trim(self) -> None:
+        """Drop log entries and ghosts that no live view can still need."""
+        views = list(self.views)
+        oldest = min((view.modseq for view in views), default=self.modseq)
+        if self.log and self.log[0].modseq <= oldest:
+            self.log = self.log_since(oldest)
+        if self.ghosts:
+            snapshots = {id(view.uids): view.uids for view in views}.values()
+            for uid in list(self.ghosts):
+                if not any(_contains(snapshot, uid) for snapshot in snapshots):
+                    del self.ghosts[uid]
+
+
+def _contains(uids: Sequence[int], uid: int) -> bool:
+    found = bisect_left(uids, uid)
+    return found < len(uids) and uids[found] == uid
+
+
+class IndexRegistry:
+    """The indexes of one store's mailboxes; the last ``warm`` unused ones are kept."""
+
+    def __init__(self, notifier: Notifier, warm: int = 16) -> None:
+        self._notifier = notifier
+        self._live: weakref.WeakValueDictionary[tuple[int, int], MailboxIndex]
+        self._live = weakref.WeakValueDictionary()
+        self._warm: OrderedDict[tuple[int, int], MailboxIndex] = OrderedDict()
+        self._size = warm
+        self._loading: dict[tuple[int, int], asyncio.Lock] = {}
+
+    async def open(self, mailstore: Mailstore, mailbox: Mailbox) -> MailboxIndex:
+        """The mailbox's index, loaded with one query if no session has it.
+
+        Indexes are keyed by (id, UIDVALIDITY): a mailbox deleted and created
+        again may get the same id (SQLite reuses row ids), never the same
+        UIDVALIDITY (RFC 3501 §2.3.1.1).
+        """
+        key = (mailbox.id, mailbox.uidvalidity)
+        lock = self._loading.setdefault(key, asyncio.Lock())
+        async with lock:
+            index = self._live.get(key)
+            if index is None:
+                index = await self._load(mailstore, mailbox.id)
+                self._live[key] = index
+            else:
+                await index.catch_up(mailstore)
+        self._loading.pop(key, None)
+        self._keep_warm(key, index)
+        return index
+
+    async def _load(self, mailstore: Mailstore, mailbox_id: int) -> MailboxIndex:
+        # subscribe before reading, so a change during the read is caught up later
+        # (the flag stays set: the next catch_up re-reads from the loaded MODSEQ)
+        index = MailboxIndex(mailbox_id, 0, (), self._notifier)
+        try:
+            changes = await mailstore.changes_since(mailbox_id, 0)
+        except BaseException:
+            index.close()
+            raise
+        index._append(changes.changed)
+        index.modseq = changes.highestmodseq
+        weakref.finalize(index, index.subscription.close)
+        return index
+
+    def _keep_warm(self, key: tuple[int, int], index: MailboxIndex) -> None:
+        self._warm[key] = index
+        self._warm.move_to_end(key)
+        while len(self._warm) > self._size:
+            self._warm.popitem(last=False)
+
+    def forget(self, mailbox: Mailbox) -> None:
+        """The mailbox is gone (NoSuchMailbox): drop its index."""
+        key = (mailbox.id, mailbox.uidvalidity)
+        self._warm.pop(key, None)
+        self._live.pop(key, None)
