@@ -19,6 +19,14 @@ What is measured (``bench.measurements.MEASUREMENTS`` is the list; later issues 
   as their delivery adds a message. hato's ``[limits] connections_per_address`` and
   Dovecot's ``mail_max_userip_connections`` and process/client limits are raised for them,
   and so is the benchmark's file-descriptor limit (inherited by both servers).
+- IMAP (issue 7, ``bench.imap_extensions``): ``SORT (DATE) ALL``, ``SORT (SUBJECT) ALL``
+  and ``THREAD REFERENCES ALL`` over the whole mailbox (the generator makes about a third
+  of the messages replies: Message-ID, In-Reply-To, References, ``Re:``); ``FETCH 1:*
+  (FLAGS) (CHANGEDSINCE m)``, m 100 below HIGHESTMODSEQ, after another connection made
+  100 flag changes; and a QRESYNC client's re-SELECT (``SELECT INBOX (QRESYNC (v m))``)
+  after another connection made 100 flag changes and 5 expunges (and 5 appends, so the
+  mailbox keeps its size). A server that answers BAD or NO to such a command shows
+  ``n/a (BAD …)`` in that row. ``--rows TEXT`` runs only the rows whose label has TEXT.
 - ``--store postgresql`` (issue 8): a third column, hato on a throwaway PostgreSQL cluster
   (``tests.pg.Cluster``), and a row with the LMTP delivery rate of two ``hato serve``
   nodes on one fresh database, the 4 connections split 2 and 2 (compare with the first

@@ -1,5 +1,5 @@
 """``python -m bench [--messages N] [--repeat K] [--write] [--only hato|dovecot]
-[--store sqlite|postgresql]``.
+[--store sqlite|postgresql] [--rows TEXT ...]``.
 
 One run: generate the mailbox, then for each server in turn start it in a scratch
 directory, deliver the mailbox over LMTP (the first row), run every row of
@@ -10,6 +10,11 @@ it in BENCHMARKS.md under this run's message count (and store).
 as the postgres user, a free loopback port, fsync on) and adds a column, hato on a fresh
 database of it, between hato on SQLite and Dovecot; and a row: the LMTP delivery rate of
 two ``hato serve`` nodes on one (fresh) database, the 4 connections split 2 and 2.
+
+``--rows TEXT`` (repeatable) keeps only the rows whose label contains one of the texts,
+case-insensitively, besides the LMTP load that every run needs: ``--rows IMAP`` for the
+IMAP rows, ``--rows SORT --rows THREAD`` for two kinds. A row whose command a server
+refuses (BAD or NO: an extension it lacks) shows ``n/a (BAD …)`` for that server.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from typing import TYPE_CHECKING
 
 from bench.dovecot_server import dovecot_version, ensure_installed, running_dovecot
 from bench.hato_server import peak_rss_mb, running_hato, running_hato_nodes
+from bench.imap_session import Refused
 from bench.load import CONNECTIONS, deliver
 from bench.mailbox import DEFAULT_COUNT, Mailbox, generate
 from bench.measurements import MEASUREMENTS, SAMPLE, Context, Measurement
@@ -57,6 +63,7 @@ class Run:
 
     rows: list[Row]
     servers: list[str]
+    measurements: Sequence[Measurement] = MEASUREMENTS
     peak_rss: dict[str, float] = field(default_factory=dict)
     store: str = "sqlite"
 
@@ -78,6 +85,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--repeat", type=_positive, default=5, metavar="K", help="timed runs a row")
     parser.add_argument("--write", action="store_true", help="record the table in BENCHMARKS.md")
     parser.add_argument("--only", choices=("hato", "dovecot"), help="measure one server")
+    parser.add_argument(
+        "--rows",
+        action="append",
+        metavar="TEXT",
+        help="only the rows whose label contains TEXT (repeatable; case-insensitive)",
+    )
     parser.add_argument(
         "--store",
         choices=("sqlite", "postgresql"),
@@ -101,6 +114,8 @@ def _median(measurement: Measurement, target: Target, context: Context, repeat: 
 def _measure(measurement: Measurement, target: Target, context: Context, repeat: int) -> float:
     try:
         value = _median(measurement, target, context, repeat)
+    except Refused:
+        raise
     except Exception:  # a broken row must not hide the others
         _say(f"{target.name}: {measurement.label} failed:\n{traceback.format_exc()}")
         return math.nan
@@ -120,10 +135,15 @@ def _load(target: Target, mailbox: Mailbox) -> float:
 def _bench_server(target: Target, mailbox: Mailbox, repeat: int, run: Run) -> None:
     run.row(LMTP_ROW).values[target.name] = _load(target, mailbox)
     context = Context(len(mailbox.messages))
-    for measurement in MEASUREMENTS:
-        available = target.has(measurement.service)
-        value = _measure(measurement, target, context, repeat) if available else None
-        run.row(measurement.label).values[target.name] = value
+    for measurement in run.measurements:
+        row = run.row(measurement.label)
+        try:
+            available = target.has(measurement.service)
+            value = _measure(measurement, target, context, repeat) if available else None
+        except Refused as refusal:
+            _say(f"{target.name}: {measurement.label}: refused: {refusal}")
+            row.refused[target.name], value = str(refusal), None
+        row.values[target.name] = value
     if target.name != DOVECOT:
         run.peak_rss[target.name] = peak_rss_mb(target)
 
@@ -146,8 +166,9 @@ def _run(args: argparse.Namespace, mailbox: Mailbox) -> Run:
     rows = [Row(LMTP_ROW, "msg/s")]
     if args.store == "postgresql":
         rows.append(Row(NODES_ROW, "msg/s"))
-    rows += [Row(m.label, m.unit) for m in MEASUREMENTS]
-    run = Run(rows, _servers(args.only, args.store), store=args.store)
+    measurements = _chosen(args.rows)
+    rows += [Row(m.label, m.unit) for m in measurements]
+    run = Run(rows, _servers(args.only, args.store), measurements, store=args.store)
     with ExitStack() as stack:
         scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="hato-bench-")))
         scratch.chmod(0o755)  # Dovecot's mail user must reach its maildir
@@ -160,6 +181,16 @@ def _run(args: argparse.Namespace, mailbox: Mailbox) -> Run:
             if name == HATO_PG:
                 _nodes_safely(scratch / "hato-nodes", cluster.database(), mailbox, run)
     return run
+
+
+def _chosen(texts: list[str] | None) -> list[Measurement]:
+    """The rows that ``--rows`` keeps (all of them without it)."""
+    if not texts:
+        return list(MEASUREMENTS)
+    chosen = [m for m in MEASUREMENTS if any(t.lower() in m.label.lower() for t in texts)]
+    if not chosen:
+        raise SystemExit(f"python -m bench: no row matches --rows {' '.join(texts)}")
+    return chosen
 
 
 def _postgresql(stack: ExitStack) -> Cluster:

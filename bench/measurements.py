@@ -1,9 +1,11 @@
 """The rows of the table: one small function each, over the standard library's clients.
 
 A row says which service it needs, its unit, and whether it is timed (warm-up + median of
-``--repeat``) or taken once. A row whose service a server lacks shows ``n/a``. To add a
-row (SORT, THREAD, CONDSTORE ...), write a function ``(Target, Context) -> float`` and
-append a ``Measurement`` to ``MEASUREMENTS``.
+``--repeat``) or taken once. A row whose service a server lacks shows ``n/a``; one whose
+command the server refuses (``bench.imap_session.Refused``: BAD or NO to an extension)
+shows ``n/a (BAD …)``. To add a row, write a function ``(Target, Context) -> float`` and
+append a ``Measurement`` to ``MEASUREMENTS``. The rows of issue 7 (SORT, THREAD,
+CONDSTORE, QRESYNC) are in ``bench.imap_extensions``.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from bench import imap_extensions as ext
+from bench.imap_session import check, expect, login, ms_since, selected
 from bench.load import deliver_one
 from bench.mailbox import RARE_SENDER, RARE_WORD, planted
 from bench.target import Target, pss_mb, rss_mb
@@ -51,10 +55,6 @@ class Measurement:
     timed: bool = True  # warm-up run, then the median of --repeat runs
 
 
-def _ms_since(start: float) -> float:
-    return (time.perf_counter() - start) * 1000
-
-
 # POP3 (RFC 1939)
 
 
@@ -84,7 +84,7 @@ def pop3_listing(target: Target, context: Context) -> float:
     client.stat()
     client.uidl()
     client.list()
-    elapsed = _ms_since(start)
+    elapsed = ms_since(start)
     client.quit()
     return elapsed
 
@@ -94,8 +94,8 @@ def pop3_retr(target: Target, context: Context) -> float:
     with _pop3(target, context) as client:
         start = time.perf_counter()
         sizes = [len(b"".join(client.retr(number)[1])) for number in context.sample()]
-        elapsed = _ms_since(start)
-        _expect(target, "RETR of 2 KB or more", sum(size > 2000 for size in sizes), len(sizes))
+        elapsed = ms_since(start)
+        expect(target, "RETR of 2 KB or more", sum(size > 2000 for size in sizes), len(sizes))
         return elapsed
 
 
@@ -103,7 +103,7 @@ def pop3_login(target: Target, context: Context) -> float:
     """Connect, USER/PASS: the password check alone (argon2id on both servers)."""
     start = time.perf_counter()
     client = _pop3_login(target)
-    elapsed = _ms_since(start)
+    elapsed = ms_since(start)
     client.quit()
     return elapsed
 
@@ -124,75 +124,46 @@ def pop3_sessions_memory(target: Target, context: Context) -> float:
 # IMAP (RFC 3501)
 
 
-def _imap_login(target: Target) -> imaplib.IMAP4:
-    client = imaplib.IMAP4(target.host, target.ports["imap"], timeout=_TIMEOUT)
-    client.login(target.user, target.password)
-    return client
-
-
-@contextmanager
-def _imap(target: Target, context: Context) -> Iterator[imaplib.IMAP4]:
-    client = _imap_login(target)
-    try:
-        status, data = client.select("INBOX")
-        if status != "OK" or data[0] != str(context.count).encode():
-            raise RuntimeError(f"{target.name}: SELECT INBOX says {status} {data}")
-        yield client
-    finally:
-        client.logout()
-
-
-def _check(status: str, data: object) -> None:
-    if status != "OK":
-        raise RuntimeError(f"IMAP said {status} {data!r}")
-
-
 def imap_select(target: Target, context: Context) -> float:
     """Connect, LOGIN, SELECT INBOX."""
     start = time.perf_counter()
-    client = _imap_login(target)
-    _check(*client.select("INBOX"))
-    elapsed = _ms_since(start)
+    client = login(target)
+    check(*client.select("INBOX"))
+    elapsed = ms_since(start)
     client.logout()
     return elapsed
 
 
-def _expect(target: Target, what: str, got: int, wanted: int) -> None:
-    """Checked after the clock stops: a fast wrong answer must not pass for a fast one."""
-    if got != wanted:
-        raise RuntimeError(f"{target.name}: {what}: {got} answers, not {wanted}")
-
-
 def imap_fetch_flags(target: Target, context: Context) -> float:
     """``FETCH 1:* (FLAGS)`` on the selected mailbox."""
-    with _imap(target, context) as client:
+    with selected(target, context) as client:
         start = time.perf_counter()
         status, data = client.fetch("1:*", "(FLAGS)")
-        elapsed = _ms_since(start)
-        _check(status, data)
-        _expect(target, "FETCH 1:* (FLAGS)", len(data), context.count)
+        elapsed = ms_since(start)
+        check(status, data)
+        expect(target, "FETCH 1:* (FLAGS)", len(data), context.count)
         return elapsed
 
 
 def _uids(client: imaplib.IMAP4, numbers: list[int]) -> list[bytes]:
     status, data = client.uid("SEARCH", "ALL")
-    _check(status, data)
+    check(status, data)
     every = data[0].split()
     return [every[number - 1] for number in numbers]
 
 
 def imap_uid_fetch_bodies(target: Target, context: Context) -> float:
     """One ``UID FETCH`` of 1,000 seeded random messages' ``BODY[]``."""
-    with _imap(target, context) as client:
+    with selected(target, context) as client:
         sample = context.sample()
         uid_set = b",".join(_uids(client, sample)).decode()
         start = time.perf_counter()
         status, data = client.uid("FETCH", uid_set, "(BODY[])")
-        elapsed = _ms_since(start)
-        _check(status, data)
+        elapsed = ms_since(start)
+        check(status, data)
         bodies = [item[1] for item in data if isinstance(item, tuple)]
-        _expect(target, "UID FETCH BODY[]", len(bodies), len(sample))
-        _expect(
+        expect(target, "UID FETCH BODY[]", len(bodies), len(sample))
+        expect(
             target,
             "UID FETCH BODY[] of 2 KB or more",
             sum(len(b) > 2000 for b in bodies),
@@ -203,13 +174,13 @@ def imap_uid_fetch_bodies(target: Target, context: Context) -> float:
 
 def imap_select_only(target: Target, context: Context) -> float:
     """SELECT INBOX alone, on a connection logged in before the clock starts."""
-    client = _imap_login(target)
+    client = login(target)
     try:
         start = time.perf_counter()
         status, data = client.select("INBOX")
-        elapsed = _ms_since(start)
-        _check(status, data)
-        _expect(target, "SELECT INBOX's EXISTS", int(data[0]), context.count)
+        elapsed = ms_since(start)
+        check(status, data)
+        expect(target, "SELECT INBOX's EXISTS", int(data[0]), context.count)
         return elapsed
     finally:
         client.logout()
@@ -217,23 +188,23 @@ def imap_select_only(target: Target, context: Context) -> float:
 
 def imap_fetch_uid_flags_size(target: Target, context: Context) -> float:
     """``FETCH 1:* (UID FLAGS RFC822.SIZE)``: what a client syncs its message list with."""
-    with _imap(target, context) as client:
+    with selected(target, context) as client:
         start = time.perf_counter()
         status, data = client.fetch("1:*", "(UID FLAGS RFC822.SIZE)")
-        elapsed = _ms_since(start)
-        _check(status, data)
-        _expect(target, "FETCH 1:* (UID FLAGS RFC822.SIZE)", len(data), context.count)
-        _expect(target, "RFC822.SIZE answers", sum(b"RFC822.SIZE" in d for d in data), len(data))
+        elapsed = ms_since(start)
+        check(status, data)
+        expect(target, "FETCH 1:* (UID FLAGS RFC822.SIZE)", len(data), context.count)
+        expect(target, "RFC822.SIZE answers", sum(b"RFC822.SIZE" in d for d in data), len(data))
         return elapsed
 
 
 def _uid_search(target: Target, context: Context, key: str, value: str) -> float:
-    with _imap(target, context) as client:
+    with selected(target, context) as client:
         start = time.perf_counter()
         status, data = client.uid("SEARCH", key, f'"{value}"')
-        elapsed = _ms_since(start)
-        _check(status, data)
-        _expect(target, f"UID SEARCH {key}", len(data[0].split()), planted(context.count, value))
+        elapsed = ms_since(start)
+        check(status, data)
+        expect(target, f"UID SEARCH {key}", len(data[0].split()), planted(context.count, value))
         return elapsed
 
 
@@ -249,15 +220,15 @@ def imap_search_body(target: Target, context: Context) -> float:
 
 def imap_body_peeks(target: Target, context: Context) -> float:
     """1,000 ``FETCH n BODY.PEEK[]``, one command each, of seeded random messages."""
-    with _imap(target, context) as client:
+    with selected(target, context) as client:
         sizes = []
         start = time.perf_counter()
         for number in context.sample():
             status, data = client.fetch(str(number), "(BODY.PEEK[])")
-            _check(status, data)
+            check(status, data)
             sizes.append(len(data[0][1]) if isinstance(data[0], tuple) else 0)
-        elapsed = _ms_since(start)
-        _expect(
+        elapsed = ms_since(start)
+        expect(
             target,
             "BODY.PEEK[] of 2 KB or more",
             sum(s > 2000 for s in sizes),
@@ -386,6 +357,22 @@ MEASUREMENTS: tuple[Measurement, ...] = (
     Measurement("IMAP UID SEARCH FROM (1 in 1,000 match)", "ms", "imap", imap_search_from),
     Measurement("IMAP UID SEARCH BODY rare word (1 in 1,000)", "ms", "imap", imap_search_body),
     Measurement(f"IMAP {SAMPLE:,} FETCH BODY.PEEK[], one each", "ms", "imap", imap_body_peeks),
+    # issue 7; the QRESYNC row expunges and appends as many: the count stays the same
+    Measurement("IMAP SORT (DATE) ALL", "ms", "imap", ext.sort("DATE")),
+    Measurement("IMAP SORT (SUBJECT) ALL", "ms", "imap", ext.sort("SUBJECT")),
+    Measurement("IMAP THREAD REFERENCES ALL", "ms", "imap", ext.thread),
+    Measurement(
+        f"IMAP FETCH 1:* (FLAGS) (CHANGEDSINCE highestmodseq-{ext.CHANGES})",
+        "ms",
+        "imap",
+        ext.changedsince,
+    ),
+    Measurement(
+        f"IMAP QRESYNC re-SELECT after {ext.CHANGES} changes, {ext.EXPUNGES} expunges",
+        "ms",
+        "imap",
+        ext.qresync_reselect,
+    ),
     # the IDLE rows last: their delivery adds a message to the mailbox
     Measurement(f"memory (PSS), {IDLERS:,} IMAP clients in IDLE", "MB", "imap", idle_pss, False),
     Measurement(f"memory (RSS), {IDLERS:,} IMAP clients in IDLE", "MB", "imap", idle_rss, False),

@@ -26,7 +26,8 @@ Made by `make bench` (`python -m bench`; `python -m bench --help` for the option
 `bench/__init__.py` says what is measured and how fairly). Times are medians in ms
 (ratio > 1: hato is slower); the LMTP rate is in messages/s (ratio > 1: hato delivers
 faster) and memory in MB (ratio > 1: hato uses more). `n/a`: that server does not offer
-the service yet; `failed`: the row raised an error (see the run's output).
+the service yet; `n/a (BAD …)`: it refused the row's command (an extension it lacks);
+`failed`: the row raised an error (see the run's output).
 
 How to read them:
 - Same generated mailbox, same machine and disk, loopback, the standard library's
@@ -49,6 +50,14 @@ How to read them:
   in hato-pg's memory rows.
 - The IMAP SEARCH rows look for a sender and a body word that the generator plants in 1
   message in 1,000; no full-text index on either side (Dovecot's default has none).
+- SORT (DATE), SORT (SUBJECT) and THREAD REFERENCES over the whole mailbox (about a third
+  of the generated messages reply to an earlier one: In-Reply-To, References, `Re:`); the
+  answer must name every message once. CHANGEDSINCE: another connection first makes 100
+  flag changes (one STORE each, `\\Flagged` toggled), then `FETCH 1:* (FLAGS) (CHANGEDSINCE
+  m)` with m 100 below HIGHESTMODSEQ must answer 100 messages. QRESYNC: a client notes
+  UIDVALIDITY and HIGHESTMODSEQ and leaves; another connection makes 100 flag changes,
+  expunges 5 other messages and appends 5; the timed `SELECT INBOX (QRESYNC (v m))` (after
+  an untimed ENABLE QRESYNC) must answer VANISHED (EARLIER) for the 5 and FETCH for 105.
 - The IDLE rows: 1,000 clients (asyncio, raw sockets) log in, SELECT INBOX and IDLE; the
   memory is taken with all of them idling (Dovecot: one imap process each, so its RSS sum
   counts shared pages many times: read its PSS); then one LMTP delivery, timed from its
@@ -61,14 +70,18 @@ _SECTION = re.compile(r"<!-- bench ([\w-]+) -->\n.*?<!-- /bench \1 -->\n", re.DO
 
 @dataclass(slots=True)
 class Row:
-    """One operation; a value is None for n/a and NaN for a failure."""
+    """One operation; a value is None for n/a and NaN for a failure; ``refused`` says
+    what a server answered to a command it refused (then its value is None)."""
 
     label: str
     unit: str
     values: dict[str, float | None] = field(default_factory=dict)
+    refused: dict[str, str] = field(default_factory=dict)
 
 
-def _cell(value: float | None) -> str:
+def _cell(value: float | None, refused: str | None = None) -> str:
+    if refused is not None:
+        return f"n/a ({refused})"
     if value is None:
         return "n/a"
     if math.isnan(value):
@@ -90,7 +103,7 @@ def render_table(rows: list[Row], servers: list[str] | None = None) -> str:
     head = names + [f"ratio {name}/{DOVECOT}" for name in hatos]
     lines = ["| operation | " + " | ".join(head) + " |", "|---|" + "---:|" * len(head)]
     for row in rows:
-        cells = [_cell(row.values.get(name)) for name in names]
+        cells = [_cell(row.values.get(name), row.refused.get(name)) for name in names]
         cells += [_ratio(row, name) for name in hatos]
         lines.append(f"| {row.label} ({row.unit}) | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
