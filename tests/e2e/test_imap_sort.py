@@ -176,9 +176,9 @@ def test_search_criteria_select_what_is_sorted(imap: imaplib.IMAP4) -> None:
 
 
 def test_japanese_search_literal(imap: imaplib.IMAP4) -> None:
-    imap.literal = "会議".encode()  # type: ignore[attr-defined]
+    imap.literal = "会議".encode()  # type: ignore[assignment]  # imaplib sends bytes
     assert sort(imap, "DATE", "SUBJECT") == [1, 3]
-    imap.literal = "会議".encode()  # type: ignore[attr-defined]
+    imap.literal = "会議".encode()  # type: ignore[assignment]  # imaplib sends bytes
     assert sort(imap, "REVERSE DATE", "SUBJECT") == [3, 1]
 
 
