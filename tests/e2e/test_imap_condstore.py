@@ -42,7 +42,10 @@ def append(raw: Raw, count: int, mailbox: str = "INBOX", first: int = 1) -> None
     for n in range(first, first + count):
         data = MESSAGE.format(n=n).encode()
         raw.send(b"a APPEND %s {%d+}\r\n%s\r\n" % (mailbox.encode(), len(data), data))
-        assert raw.line().startswith("a OK")
+        line = raw.line()
+        while line.startswith("* "):  # EXISTS when the mailbox is selected
+            line = raw.line()
+        assert line.startswith("a OK"), line
 
 
 def modseq_of(line: str) -> int:
@@ -107,6 +110,15 @@ def test_flag_changes_carry_modseq_only_once_enabled(raw: Raw) -> None:
     assert silent[-1] == "4 OK Store completed."
     # .SILENT and nothing changed: nothing to say
     assert raw.command("5 STORE 3 +FLAGS.SILENT (\\Flagged)") == ["5 OK Store completed."]
+
+
+def test_select_condstore_enables_it(raw: Raw, box: str) -> None:
+    lines = raw.command(f"s SELECT {box} (CONDSTORE)")
+    assert lines[-1] == "s OK [READ-WRITE] Select completed."
+    assert highest(lines) > 0
+    answer = raw.command("1 STORE 1 +FLAGS (\\Seen)")
+    assert re.fullmatch(r"\* 1 FETCH \(MODSEQ \(\d+\) FLAGS \(\\Seen\)\)", answer[0])
+    assert modseq_of(answer[0]) > highest(lines)
 
 
 def test_implicit_seen_carries_modseq(raw: Raw) -> None:

@@ -99,6 +99,9 @@ async def expunge(session: ImapSession, cmd: c.Expunge) -> Reply:
     uids = None if cmd.uids is None else set(cmd.uids.select_uids(view.uids))
     await session.report_pending()
     await expunge_deleted(session, uids, announce=True)
+    if session.qresync:  # RFC 7162 §3.2.7: the client's new HIGHESTMODSEQ, as Dovecot
+        await session.report_pending()  # so the view's MODSEQ covers all that was said
+        return Reply("Expunge completed.", code=f"HIGHESTMODSEQ {view.modseq}")
     return Reply("Expunge completed.")
 
 
