@@ -27,6 +27,8 @@ from hato.proto.imap import (
     encode_flags,
     fetch_response,
     format_sequence,
+    resp_code,
+    untagged_status,
 )
 
 if TYPE_CHECKING:
@@ -40,14 +42,23 @@ __all__ = [
 
 
 def enable_condstore(session: ImapSession) -> None:
-    """A CONDSTORE-enabling command ran (RFC 7162 §3.1); it stays on until LOGOUT."""
+    """A CONDSTORE-enabling command ran (RFC 7162 §3.1); it stays on until LOGOUT.
+
+    Turned on while a mailbox is selected, it first tells the mailbox's
+    HIGHESTMODSEQ (RFC 7162 §3.1, as Dovecot and imaptest's esearch-condstore).
+    """
+    if session.condstore:
+        return
     session.condstore = True
+    if session.view is not None:
+        code = resp_code("HIGHESTMODSEQ", session.view.modseq)
+        session.send(untagged_status("OK", "Highest", code))
 
 
 def enable_qresync(session: ImapSession) -> None:
     """ENABLE QRESYNC (RFC 7162 §3.2.3) implies CONDSTORE."""
+    enable_condstore(session)
     session.qresync = True
-    session.condstore = True
 
 
 def modseq_value(modseq: int) -> Raw:

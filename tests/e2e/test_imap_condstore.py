@@ -54,6 +54,12 @@ def modseq_of(line: str) -> int:
     return int(found.group(1))
 
 
+def told(lines: list[str]) -> list[str]:
+    """The answer without the `* OK [HIGHESTMODSEQ n]` that enabling CONDSTORE while
+    selected sends first (RFC 7162 §3.1)."""
+    return [line for line in lines if not line.startswith("* OK [HIGHESTMODSEQ ")]
+
+
 def highest(lines: list[str]) -> int:
     for line in lines:
         found = re.search(r"HIGHESTMODSEQ (\d+)", line)
@@ -100,7 +106,8 @@ def test_enable_lists_what_it_enabled(server: HatoProcess) -> None:
 def test_flag_changes_carry_modseq_only_once_enabled(raw: Raw) -> None:
     before = raw.command("1 STORE 1 +FLAGS (\\Seen)")
     assert before[0] == "* 1 FETCH (FLAGS (\\Seen \\Recent))"
-    fetched = raw.command("2 FETCH 2 (MODSEQ)")  # enables CONDSTORE
+    fetched = raw.command("2 FETCH 2 (MODSEQ)")  # enables CONDSTORE: HIGHESTMODSEQ first
+    assert re.fullmatch(r"\* OK \[HIGHESTMODSEQ \d+\] Highest", fetched.pop(0))
     assert re.fullmatch(r"\* 2 FETCH \(MODSEQ \(\d+\)\)", fetched[0])
     after = raw.command("3 STORE 2 +FLAGS (\\Seen)")
     assert re.fullmatch(r"\* 2 FETCH \(MODSEQ \(\d+\) FLAGS \(\\Seen \\Recent\)\)", after[0])
@@ -130,7 +137,7 @@ def test_implicit_seen_carries_modseq(raw: Raw) -> None:
 def test_changedsince_returns_only_changed_messages(raw: Raw, box: str) -> None:
     mark = highest(raw.command(f"s SELECT {box}"))
     raw.command("1 STORE 2,4 +FLAGS (\\Answered)")
-    lines = raw.command(f"2 FETCH 1:* (FLAGS) (CHANGEDSINCE {mark})")
+    lines = told(raw.command(f"2 FETCH 1:* (FLAGS) (CHANGEDSINCE {mark})"))
     assert [line.split(" FETCH")[0] for line in lines[:-1]] == ["* 2", "* 4"]
     assert all("MODSEQ (" in line for line in lines[:-1])
     uid_lines = raw.command(f"3 UID FETCH 1:* (FLAGS) (CHANGEDSINCE {mark})")
@@ -140,7 +147,7 @@ def test_changedsince_returns_only_changed_messages(raw: Raw, box: str) -> None:
 
 
 def test_unchangedsince_reports_modified(raw: Raw) -> None:
-    lines = raw.command("1 FETCH 1:4 (MODSEQ)")
+    lines = told(raw.command("1 FETCH 1:4 (MODSEQ)"))
     modseqs = [modseq_of(line) for line in lines[:-1]]
     raw.command("2 STORE 3 +FLAGS.SILENT (\\Draft)")
     answer = raw.command(f"3 STORE 1:4 (UNCHANGEDSINCE {modseqs[1]}) +FLAGS (\\Deleted)")
@@ -156,7 +163,7 @@ def test_unchangedsince_reports_modified(raw: Raw) -> None:
 def test_unchangedsince_loses_to_a_concurrent_change(
     server: HatoProcess, raw: Raw, box: str
 ) -> None:
-    mark = modseq_of(raw.command("1 FETCH 1 (MODSEQ)")[0])
+    mark = modseq_of(told(raw.command("1 FETCH 1 (MODSEQ)"))[0])
     other = connect(server, f"SELECT {box}")
     assert other.command("2 STORE 1 +FLAGS (\\Flagged)")[-1].startswith("2 OK")
     answer = raw.command(f"3 UID STORE 1 (UNCHANGEDSINCE {mark}) +FLAGS (\\Deleted)")
@@ -184,7 +191,7 @@ def test_status_highestmodseq_follows_changes(server: HatoProcess, raw: Raw, box
 
 def test_search_modseq_has_the_highest_modseq(raw: Raw) -> None:
     raw.command("1 STORE 2 +FLAGS (\\Seen)")
-    changed = modseq_of(raw.command("2 FETCH 2 (MODSEQ)")[0])
+    changed = modseq_of(told(raw.command("2 FETCH 2 (MODSEQ)"))[0])
     assert raw.command(f"3 SEARCH MODSEQ {changed}") == [
         f"* SEARCH 2 (MODSEQ {changed})",
         "3 OK Search completed.",

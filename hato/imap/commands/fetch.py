@@ -57,13 +57,20 @@ async def _load(
     return found
 
 
-def _changed_since(
-    view: MailboxView, targets: list[tuple[int, int]], modseq: int | None
+async def _changed_since(
+    session: ImapSession, view: MailboxView, targets: list[tuple[int, int]], modseq: int | None
 ) -> list[tuple[int, int]]:
-    """RFC 7162 §3.1.4.1: with CHANGEDSINCE, only messages whose MODSEQ is above it."""
+    """RFC 7162 §3.1.4.1: with CHANGEDSINCE, only messages whose MODSEQ is above it
+    (candidates from the store's MODSEQ index, not a walk over every summary)."""
     if modseq is None:
         return targets
-    return [(seq, uid) for seq, uid in targets if view.summary(uid).modseq > modseq]
+    changes = await session.mailstore.changes_since(view.id, modseq)
+    candidates = {summary.uid for summary in changes.changed}
+    return [
+        (seq, uid)
+        for seq, uid in targets
+        if uid in candidates and view.summary(uid).modseq > modseq
+    ]
 
 
 async def _vanished_earlier(session: ImapSession, view: MailboxView, cmd: Fetch) -> None:
@@ -93,7 +100,8 @@ async def fetch(session: ImapSession, cmd: Fetch) -> Reply:
         if item.name.startswith("BINARY"):
             raise bad(f"Unknown parameter {item.name}[")
     _check_condstore(session, cmd)
-    targets = _changed_since(view, view.resolve(cmd.sequence_set, cmd.uid), cmd.changedsince)
+    targets = view.resolve(cmd.sequence_set, cmd.uid)
+    targets = await _changed_since(session, view, targets, cmd.changedsince)
     if cmd.vanished:
         await _vanished_earlier(session, view, cmd)
     seen: set[int] = set()

@@ -51,11 +51,11 @@ async def select(session: ImapSession, cmd: c.Select) -> Reply:
     the resynchronisation lines come before the tagged OK (hato.imap.qresync)."""
     if cmd.qresync is not None:
         check_params(cmd.qresync, session.qresync)
-    if cmd.condstore:
-        enable_condstore(session)
     if session.view is not None:
         session.close_view()
         session.send(untagged_status("OK", "Previous mailbox closed.", "CLOSED"))
+    if cmd.condstore:
+        enable_condstore(session)  # SELECT's own HIGHESTMODSEQ line follows
     view = await open_view(session.context.store, session.mailstore, cmd.mailbox, cmd.READ_ONLY)
     session.view = view
     session.state = State.SELECTED
