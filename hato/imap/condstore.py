@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from hato.imap.context_update import before_expunge
 from hato.imap.view import MailboxView
 from hato.proto.imap import (
     Raw,
@@ -92,10 +93,11 @@ def expunge_lines(view: MailboxView, uids: Iterable[int], vanished: bool) -> lis
     """Take messages out of the view and say so: one EXPUNGE per message, highest
     number first (RFC 3501 §7.4.1), or one VANISHED once QRESYNC is on (§3.2.10)."""
     present = sorted(uid for uid in set(uids) if view.has(uid))
+    notices = before_expunge(view, present)  # RFC 5267 §4.3.4: REMOVEFROM goes first
     seqs = view.remove(present)
     if vanished:
-        return [vanished_line(present)] if present else []
-    return [b"* %d EXPUNGE\r\n" % seq for seq in seqs]
+        return [*notices, vanished_line(present)] if present else notices
+    return [*notices, *(b"* %d EXPUNGE\r\n" % seq for seq in seqs)]
 
 
 def uses_modseq(key: SearchKey) -> bool:

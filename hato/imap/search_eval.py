@@ -1,42 +1,165 @@
 """Evaluating SEARCH keys (RFC 3501 §6.4.4) over the session's view, in memory.
 
-Keys about flags, sizes, dates, UIDs and sequence numbers need only the
-view; HEADER, FROM/TO/CC/BCC/SUBJECT, BODY and TEXT need the message itself
-and SENT* its parsed Date (the caller loads those in batches, only when the
-program has such a key).  Strings match as case-insensitive substrings of
-the decoded header values or of the text (RFC 3501: "case-insensitive"); BODY
-and TEXT match the text parts with their transfer encoding and charset undone
-(hato.imap.search_text).
+Keys about flags, sizes, dates, UIDs and sequence numbers (and "$", the
+result saved by SEARCH RETURN (SAVE), RFC 5182 §2.1) need only the view.
+FROM, TO, CC and SUBJECT read the decoded header columns stored at delivery
+(`Mailstore.header_columns`, one query per SEARCH; a few messages read them
+from their parsed structure instead); HEADER, BCC, BODY and TEXT need the
+message itself and SENT* its parsed Date.  Those are loaded in batches, and
+only for the messages that the cheap keys of a top-level AND let through.
+
+Every string is matched with the i;unicode-casemap comparator (RFC 5051 §2,
+I18NLEVEL=1 of RFC 5255 §4): both sides are case-mapped and decomposed
+(NFKD) and the key must be a substring, so "äpfel" finds "ÄPFEL" and
+full-width "ＡＢＣ" finds "abc".  BODY and TEXT match the text parts with
+their transfer encoding and charset undone (hato.imap.search_text).
 """
 
 from __future__ import annotations
 
 import email.utils
 import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import lru_cache
 
 from hato.imap.fetch_items import MessageData
 from hato.imap.search_text import decoded_text
 from hato.imap.view import MailboxView
 from hato.mime import Address, decode_words, header_fields
+from hato.mime._columns import casemap
 from hato.proto import imap as p
+from hato.store import Mailstore
 
-__all__ = ["Matcher", "needs_message"]
+__all__ = ["Matcher", "Program", "casemap_contains", "evaluate"]
+
+BATCH = 200  # messages loaded per store query
+BULK = 64  # from this many messages on, header columns come from one column query
+
+# FROM/TO/CC/SUBJECT -> (stored header column, attribute of hato.mime.Columns)
+_COLUMNS = {
+    "FROM": ("from_addr", "from_"),
+    "TO": ("to_addr", "to"),
+    "CC": ("cc_addr", "cc"),
+    "SUBJECT": ("subject", "subject"),
+}
+
+Pair = tuple[int, int]  # (seq, uid)
 
 
-def needs_message(key: p.SearchKey) -> bool:
-    """True if any part of the program looks into the message or its Date."""
-    if isinstance(key, p.SearchHeader | p.SearchText):
-        return True
-    if isinstance(key, p.SearchDate):
-        return key.sent
+@lru_cache(maxsize=256)
+def _mapped(value: str) -> str:
+    return casemap(value)
+
+
+def casemap_contains(wanted: str, text: str) -> bool:
+    """i;unicode-casemap substring match (RFC 5051 §2; RFC 4790 §4.2.2)."""
+    return _mapped(wanted) in casemap(text)
+
+
+def _column_key(key: p.SearchHeader) -> tuple[str, str] | None:
+    """The stored column answering a HEADER-type key, if one can (not for "" values:
+    those ask whether the field is present at all)."""
+    return _COLUMNS.get(key.field) if key.value else None
+
+
+@dataclass(frozen=True, slots=True)
+class Program:
+    """What a search program needs: header columns, parsed messages, raw messages."""
+
+    columns: frozenset[str]
+    details: bool
+    raw: bool
+
+    @classmethod
+    def of(cls, key: p.SearchKey) -> Program:
+        columns: set[str] = set()
+        details = raw = False
+        for leaf in _leaves(key):
+            if isinstance(leaf, p.SearchHeader):
+                found = _column_key(leaf)
+                if found is not None:
+                    columns.add(found[0])
+                else:
+                    details = raw = True
+            elif isinstance(leaf, p.SearchText):
+                details = raw = True
+            elif isinstance(leaf, p.SearchDate) and leaf.sent:
+                details = True
+        return cls(frozenset(columns), details, raw)
+
+
+def _leaves(key: p.SearchKey) -> Iterable[p.SearchKey]:
     if isinstance(key, p.SearchNot):
-        return needs_message(key.key)
-    if isinstance(key, p.SearchOr):
-        return needs_message(key.left) or needs_message(key.right)
-    if isinstance(key, p.SearchAnd):
-        return any(needs_message(k) for k in key.keys)
-    return False
+        yield from _leaves(key.key)
+    elif isinstance(key, p.SearchOr):
+        yield from _leaves(key.left)
+        yield from _leaves(key.right)
+    elif isinstance(key, p.SearchAnd):
+        for part in key.keys:
+            yield from _leaves(part)
+    else:
+        yield key
+
+
+def _split(key: p.SearchKey, columns: bool) -> tuple[p.SearchKey | None, p.SearchKey | None]:
+    """(cheap, costly) parts of a program: a top-level AND is split so that the keys
+    answered by the view (and the columns, when loaded) run first, over every message."""
+    parts = key.keys if isinstance(key, p.SearchAnd) else (key,)
+    cheap = [part for part in parts if not _costly(part, columns)]
+    costly = [part for part in parts if _costly(part, columns)]
+    return _joined(cheap), _joined(costly)
+
+
+def _joined(parts: list[p.SearchKey]) -> p.SearchKey | None:
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else p.SearchAnd(tuple(parts))
+
+
+def _costly(key: p.SearchKey, columns: bool) -> bool:
+    need = Program.of(key)
+    return need.details or (bool(need.columns) and not columns)
+
+
+async def evaluate(
+    mailstore: Mailstore, view: MailboxView, criteria: p.SearchKey, pairs: Sequence[Pair]
+) -> list[Pair]:
+    """The (seq, uid) pairs among `pairs` that match, in the order given."""
+    need = Program.of(criteria)
+    matcher = Matcher(view)
+    bulk = bool(need.columns) and len(pairs) >= BULK
+    if bulk:
+        rows = await mailstore.header_columns(view.id, sorted(need.columns))
+        matcher.take_columns(sorted(need.columns), rows)
+    cheap, costly = _split(criteria, bulk)
+    if cheap is not None:
+        pairs = [(seq, uid) for seq, uid in pairs if matcher.matches(cheap, seq, MessageData(uid))]
+    if costly is None:
+        return list(pairs)
+    full = Program.of(costly)
+    found: list[Pair] = []
+    for start in range(0, len(pairs), BATCH):
+        batch = pairs[start : start + BATCH]
+        loaded = await _load(mailstore, view, [uid for _, uid in batch], full.raw)
+        for seq, uid in batch:
+            data = loaded.get(uid)
+            if data is not None and matcher.matches(costly, seq, data):
+                found.append((seq, uid))
+    return found
+
+
+async def _load(
+    mailstore: Mailstore, view: MailboxView, uids: list[int], raw: bool
+) -> dict[int, MessageData]:
+    found = {uid: MessageData(uid) for uid in uids}
+    for details in await mailstore.message_details(view.id, uids):
+        found[details.summary.uid].details = details
+    if raw:
+        for uid, content in (await mailstore.read_messages(view.id, uids)).items():
+            found[uid].raw = content
+    return {uid: data for uid, data in found.items() if data.details is not None}
 
 
 def _day(stamp: int) -> date:
@@ -58,6 +181,18 @@ class Matcher:
         self.view = view
         self.now = time.time()
         self.largest_uid = view.uids[-1] if view.uids else 0
+        self.saved = frozenset(view.saved_uids)
+        # stored column name -> uid -> case-mapped value (when loaded in bulk)
+        self.columns: dict[str, dict[int, str]] = {}
+
+    def take_columns(self, names: Sequence[str], rows: Iterable[tuple[object, ...]]) -> None:
+        """Keep `header_columns` rows, case-mapped once for the whole search."""
+        tables: list[dict[int, str]] = [{} for _ in names]
+        for row in rows:
+            uid = int(row[0])  # type: ignore[call-overload]
+            for table, value in zip(tables, row[1:], strict=True):
+                table[uid] = casemap(value) if isinstance(value, str) else ""
+        self.columns.update(zip(names, tables, strict=True))
 
     def matches(self, key: p.SearchKey, seq: int, data: MessageData) -> bool:
         method = getattr(self, "_" + type(key).__name__)
@@ -83,10 +218,14 @@ class Matcher:
         return sent is not None and _compare(key.op, sent, key.day)
 
     def _SearchAge(self, key: p.SearchAge, seq: int, data: MessageData) -> bool:
+        """RFC 5032 §3: OLDER n is INTERNALDATE at least n seconds ago, YOUNGER n
+        less than n seconds ago (so OLDER n and YOUNGER n never overlap)."""
         age = self.now - self.view.summary(data.uid).internal_date
         return age >= key.seconds if key.op == "OLDER" else age < key.seconds
 
     def _SearchSequence(self, key: p.SearchSequence, seq: int, data: MessageData) -> bool:
+        if key.sequence_set.saved:  # RFC 5182 §2.1: "$", the same messages either way
+            return data.uid in self.saved
         if key.uid:
             return key.sequence_set.contains(data.uid, self.largest_uid)
         return key.sequence_set.contains(seq, self.view.count)
@@ -104,6 +243,10 @@ class Matcher:
         return all(self.matches(k, seq, data) for k in key.keys)
 
     def _SearchHeader(self, key: p.SearchHeader, seq: int, data: MessageData) -> bool:
+        column = _column_key(key)
+        if column is not None:
+            text = self._column(column, data)
+            return text is not None and _mapped(key.value) in text
         if data.raw is None:
             return False
         header = data.raw[: data.info.root.body_offset]
@@ -113,20 +256,31 @@ class Matcher:
         if not key.value:
             return True
         values = [_field_value(line) for line in lines.split(b"\r\n") if line[:1] not in b" \t"]
-        wanted = key.value.casefold()
+        wanted = _mapped(key.value)
         if any(wanted in value for value in values) or wanted in _field_value(lines):
             return True
         addresses = _ADDRESS_FIELDS.get(key.field)
         return addresses is not None and wanted in _addresses(addresses(data))
 
+    def _column(self, column: tuple[str, str], data: MessageData) -> str | None:
+        """A decoded header column, case-mapped: from the bulk query, else the message."""
+        name, attribute = column
+        table = self.columns.get(name)
+        if table is not None and data.uid in table:
+            return table[data.uid]
+        if data.details is None:
+            return None
+        value = getattr(data.info.columns, attribute)
+        return casemap(value) if value else ""
+
     def _SearchText(self, key: p.SearchText, seq: int, data: MessageData) -> bool:
         if data.raw is None:
             return False
-        wanted = key.value.casefold()
-        if not wanted:
+        if not key.value:
             return True
+        wanted = _mapped(key.value)
         chunks = decoded_text(data.raw, data.info, header=key.where == "TEXT")
-        return any(wanted in chunk.casefold() for chunk in chunks)
+        return any(wanted in casemap(chunk) for chunk in chunks)
 
 
 _ADDRESS_FIELDS = {
@@ -154,10 +308,10 @@ def _addresses(addresses: tuple[Address, ...]) -> str:
     for name, _adl, mailbox, host in addresses:
         spec = mailbox if host is None else f"{mailbox}@{host}"
         out.append(f"{decode_words(name)} <{spec}>" if name else (spec or ""))
-    return ", ".join(out).casefold()
+    return casemap(", ".join(out))
 
 
 def _field_value(line: bytes) -> str:
     _, _, value = line.partition(b":")
     text = value.decode("utf-8", "replace").replace("\r\n", "").strip()
-    return decode_words(text).casefold()
+    return casemap(decode_words(text))

@@ -1,20 +1,26 @@
-"""SEARCH and UID SEARCH (RFC 3501 §6.4.4, §7.2.5), CHARSET UTF-8 and US-ASCII.
+"""SEARCH and UID SEARCH (RFC 3501 §6.4.4, §7.2.5), CHARSET UTF-8 and US-ASCII,
+with RETURN (...) (ESEARCH, RFC 4731; SEARCHRES, RFC 5182; CONTEXT=SEARCH,
+RFC 5267 §4), and CANCELUPDATE (RFC 5267 §4.3.5).
 
-Evaluated in memory over the view (hato.imap.search_eval); messages are
-loaded in batches only when the program has keys about their contents.
+Evaluated in memory over the view (hato.imap.search_eval): FROM/TO/CC/SUBJECT
+from the stored header columns, other message keys from messages loaded in
+batches, only for the messages the cheap keys let through.  String keys use
+the i;unicode-casemap comparator (I18NLEVEL=1, RFC 5255 §4); OLDER/YOUNGER
+are WITHIN's (RFC 5032).  The ESEARCH answer is hato.imap.esearch's.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from hato.imap.commands.fetch import BATCH
+from hato.imap import context_update
+from hato.imap.capabilities import advertise
 from hato.imap.condstore import search_modseq_suffix
-from hato.imap.fetch_items import MessageData
+from hato.imap.esearch import answer, check_returning, searchres
 from hato.imap.registry import command
-from hato.imap.reply import Reply, bad, no
-from hato.imap.search_eval import Matcher, needs_message
-from hato.proto.imap import Search, SearchKey
+from hato.imap.reply import Reply, no
+from hato.imap.search_eval import evaluate
+from hato.proto.imap import CancelUpdate, Search, SearchKey
 
 if TYPE_CHECKING:
     from hato.imap.session import ImapSession
@@ -23,15 +29,7 @@ __all__ = ["check_charset", "matching"]
 
 _CHARSETS = frozenset({"UTF-8", "US-ASCII"})
 
-
-async def _load(session: ImapSession, uids: list[int]) -> dict[int, MessageData]:
-    view = session.require_view()
-    found = {uid: MessageData(uid) for uid in uids}
-    for details in await session.mailstore.message_details(view.id, uids):
-        found[details.summary.uid].details = details
-    for uid, raw in (await session.mailstore.read_messages(view.id, uids)).items():
-        found[uid].raw = raw
-    return {uid: data for uid, data in found.items() if data.details is not None}
+advertise("ESEARCH", "SEARCHRES", "WITHIN", "I18NLEVEL=1", "CONTEXT=SEARCH")
 
 
 async def matching(session: ImapSession, criteria: SearchKey) -> list[tuple[int, int]]:
@@ -40,19 +38,7 @@ async def matching(session: ImapSession, criteria: SearchKey) -> list[tuple[int,
     SORT, THREAD and the ESEARCH family build on this one evaluation.
     """
     view = session.require_view()
-    matcher = Matcher(view)
-    deep = needs_message(criteria)
-    found: list[tuple[int, int]] = []
-    pairs = list(enumerate(view.uids, 1))
-    for start in range(0, len(pairs), BATCH):
-        batch = pairs[start : start + BATCH]
-        uids = [uid for _, uid in batch]
-        loaded = await _load(session, uids) if deep else {u: MessageData(u) for u in uids}
-        for seq, uid in batch:
-            data = loaded.get(uid)
-            if data is not None and matcher.matches(criteria, seq, data):
-                found.append((seq, uid))
-    return found
+    return await evaluate(session.mailstore, view, criteria, list(enumerate(view.uids, 1)))
 
 
 def check_charset(charset: str | None) -> None:
@@ -63,11 +49,24 @@ def check_charset(charset: str | None) -> None:
 
 @command(Search, expunges=False)
 async def search(session: ImapSession, cmd: Search) -> Reply:
-    check_charset(cmd.charset)
     if cmd.returning is not None:
-        raise bad("Unknown argument RETURN")
+        with searchres(session, cmd):
+            check_charset(cmd.charset)
+            options = check_returning(session, cmd)
+            found = await matching(session, cmd.criteria)
+            return answer(session, cmd, options, found, "Search completed.")
+    check_charset(cmd.charset)
     found = await matching(session, cmd.criteria)
     numbers = [uid if cmd.uid else seq for seq, uid in found]
     suffix = search_modseq_suffix(session, cmd.criteria, (uid for _, uid in found))
     session.send(b"* SEARCH" + b"".join(b" %d" % n for n in numbers) + suffix + b"\r\n")
     return Reply("Search completed.")
+
+
+@command(CancelUpdate)
+async def cancel_update(session: ImapSession, cmd: CancelUpdate) -> Reply:
+    """RFC 5267 §4.3.5: no more updates for the contexts of these tags."""
+    unknown = context_update.cancel(session, cmd.tags)
+    if unknown:
+        return Reply(f"Unknown search update tag: {unknown[0]}", "NO")
+    return Reply("Cancelupdate completed.")
