@@ -24,7 +24,16 @@ _NEED_BODY = frozenset({"RFC822", "RFC822.HEADER", "RFC822.TEXT"})
 
 
 def needs_details(items: tuple[FetchAttr, ...]) -> bool:
-    return any(item.name in _NEED_STRUCTURE or item.section is not None for item in items)
+    """The cached structure is needed unless every section is the whole message (BODY[])."""
+    return any(
+        (item.name in _NEED_STRUCTURE and item.section is None) or _structured(item)
+        for item in items
+    )
+
+
+def _structured(item: FetchAttr) -> bool:
+    section = item.section
+    return section is not None and bool(section.part or section.text)
 
 
 def needs_body(items: tuple[FetchAttr, ...]) -> bool:

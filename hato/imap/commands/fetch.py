@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from hato.imap.condstore import enable_condstore, vanished_line
 from hato.imap.fetch_items import MessageData, item_value, needs_body, needs_details, order_items
+from hato.imap.fetch_quick import is_quick, quick_lines
 from hato.imap.registry import command
 from hato.imap.reply import Reply, bad
 from hato.imap.view import MailboxView
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 __all__: list[str] = []
 
 BATCH = 256
+QUICK_BATCH = 4096
 
 
 async def _mark_seen(session: ImapSession, view: MailboxView, uids: list[int]) -> set[int]:
@@ -93,6 +95,28 @@ def _check_condstore(session: ImapSession, cmd: Fetch) -> None:
         enable_condstore(session)
 
 
+async def _quick(
+    session: ImapSession, view: MailboxView, targets: list[tuple[int, int]], items: list[FetchAttr]
+) -> Reply:
+    """Only index-held items: lines made from the shared index's columns (hato.imap.fetch_quick)."""
+    missing = False
+    for start in range(0, len(targets), QUICK_BATCH):
+        for line in quick_lines(view, targets[start : start + QUICK_BATCH], items):
+            if line is None:
+                missing = True
+            else:
+                session.send(line)
+        await session.flush()
+    return _done(missing)
+
+
+def _done(missing: bool) -> Reply:
+    if missing:
+        text = "Some of the requested messages no longer exist."
+        return Reply(text, "NO", "EXPUNGEISSUED")
+    return Reply("Fetch completed.")
+
+
 @command(Fetch, expunges=False)
 async def fetch(session: ImapSession, cmd: Fetch) -> Reply:
     view = session.require_view()
@@ -107,6 +131,10 @@ async def fetch(session: ImapSession, cmd: Fetch) -> Reply:
     seen: set[int] = set()
     if any(item.sets_seen for item in cmd.items) and not view.read_only:
         seen = await _mark_seen(session, view, [uid for _, uid in targets])
+    if not seen and is_quick(cmd.items):
+        return await _quick(
+            session, view, targets, order_items(cmd.items, False, session.condstore)
+        )
     missing = False
     for start in range(0, len(targets), BATCH):
         batch = targets[start : start + BATCH]
@@ -120,7 +148,4 @@ async def fetch(session: ImapSession, cmd: Fetch) -> Reply:
             values = [(item.response_key(), item_value(item, data, view)) for item in items]
             session.send(fetch_response(seq, values))
         await session.flush()
-    if missing:
-        text = "Some of the requested messages no longer exist."
-        return Reply(text, "NO", "EXPUNGEISSUED")
-    return Reply("Fetch completed.")
+    return _done(missing)

@@ -1,0 +1,87 @@
+"""FETCH of items the shared index holds, straight from its arrays (RFC 3501 §6.4.5).
+
+`FETCH 1:* (UID FLAGS RFC822.SIZE)` and `(FLAGS MODSEQ)` are what every client
+sends to synchronise a mailbox, over all of it.  When a FETCH asks only for
+UID, FLAGS, RFC822.SIZE and MODSEQ (RFC 7162 §3.1.4), each answer line is one
+%-format of numbers from the index's columns and a flag list encoded once per
+distinct (flag set, \\Recent) pair, with no per-message objects and no store
+call.  The lines are the ones hato.imap.fetch_items would produce: same items,
+same order (`order_items`), same encodings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+from hato.imap.view import MailboxView, ordered_flags
+from hato.proto.imap import FetchAttr, encode_flags
+
+__all__ = ["QUICK_ITEMS", "is_quick", "quick_lines"]
+
+QUICK_ITEMS = frozenset({"UID", "FLAGS", "RFC822.SIZE", "MODSEQ"})
+_PIECES = {
+    "UID": b"UID %d",
+    "FLAGS": b"FLAGS %s",
+    "RFC822.SIZE": b"RFC822.SIZE %d",
+    "MODSEQ": b"MODSEQ (%d)",
+}
+
+
+def is_quick(items: Sequence[FetchAttr]) -> bool:
+    return all(item.name in QUICK_ITEMS and item.section is None for item in items)
+
+
+def quick_lines(
+    view: MailboxView, targets: Sequence[tuple[int, int]], items: Sequence[FetchAttr]
+) -> Iterator[bytes | None]:
+    """`* seq FETCH (...)` for each (seq, uid), None for a message that is gone.
+
+    Consume it without awaiting in between: the index's columns follow its
+    current snapshot, which another session's catch-up may replace.
+    """
+    names = [item.name for item in items]
+    template = b"* %d FETCH (" + b" ".join(_PIECES[name] for name in names) + b")\r\n"
+    index = view.index
+    shared = view.uids is index.uids
+    flag_sets = index.flag_sets.sets
+    encoded: dict[tuple[int, bool], bytes] = {}
+    recent = view.recent
+    for seq, uid in targets:
+        at = seq - 1 if shared else index.position(uid)
+        if at < 0:
+            yield _ghost_line(view, seq, uid, names, template)
+            continue
+        values: list[int | bytes] = [seq]
+        for name in names:
+            if name == "UID":
+                values.append(uid)
+            elif name == "FLAGS":
+                key = (index.flag_ids[at], uid in recent)
+                flags = encoded.get(key)
+                if flags is None:
+                    flags = encoded[key] = encode_flags(ordered_flags(flag_sets[key[0]], key[1]))
+                values.append(flags)
+            elif name == "RFC822.SIZE":
+                values.append(index.sizes[at])
+            else:
+                values.append(index.modseqs[at])
+        yield template % tuple(values)
+
+
+def _ghost_line(
+    view: MailboxView, seq: int, uid: int, names: list[str], template: bytes
+) -> bytes | None:
+    """An expunge this session has not been told of: answered from the index's ghost."""
+    if not view.has(uid):
+        return None
+    try:
+        summary = view.summary(uid)
+    except KeyError:
+        return None
+    by_name: dict[str, int | bytes] = {
+        "UID": uid,
+        "FLAGS": encode_flags(view.flags(uid)),
+        "RFC822.SIZE": summary.size,
+        "MODSEQ": summary.modseq,
+    }
+    return template % (seq, *(by_name[name] for name in names))
