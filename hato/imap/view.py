@@ -114,6 +114,28 @@ class MailboxView:
             raise bad("Invalid messageset.")
         return [(seq, self.uids[seq - 1]) for seq in numbers.sequence_numbers(self.count)]
 
+    def resolve_among(
+        self, numbers: SequenceSet, uid: bool, candidates: Iterable[int]
+    ) -> list[tuple[int, int]]:
+        """``resolve`` restricted to ``candidates`` (UIDs), without walking the whole set:
+        FETCH (CHANGEDSINCE) over 1:* of a big mailbox names only what changed."""
+        if not uid and not numbers.saved and numbers.highest_explicit() > self.count:
+            raise bad("Invalid messageset.")
+        saved = set(self.saved_uids) if numbers.saved else None
+        largest = self.uids[-1] if uid and self.uids else self.count
+        found = []
+        for candidate in sorted(set(candidates)):
+            seq = self.seq(candidate)
+            if not seq:
+                continue
+            if saved is not None:
+                named = candidate in saved
+            else:
+                named = numbers.contains(candidate if uid else seq, largest)
+            if named:
+                found.append((seq, candidate))
+        return found
+
     def flags(self, uid: int) -> list[str]:
         return ordered_flags(self.summary(uid).flags, uid in self.recent)
 

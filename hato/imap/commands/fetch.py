@@ -59,20 +59,15 @@ async def _load(
     return found
 
 
-async def _changed_since(
-    session: ImapSession, view: MailboxView, targets: list[tuple[int, int]], modseq: int | None
-) -> list[tuple[int, int]]:
-    """RFC 7162 §3.1.4.1: with CHANGEDSINCE, only messages whose MODSEQ is above it
-    (candidates from the store's MODSEQ index, not a walk over every summary)."""
-    if modseq is None:
-        return targets
-    changes = await session.mailstore.changes_since(view.id, modseq)
-    candidates = {summary.uid for summary in changes.changed}
-    return [
-        (seq, uid)
-        for seq, uid in targets
-        if uid in candidates and view.summary(uid).modseq > modseq
-    ]
+async def _targets(session: ImapSession, view: MailboxView, cmd: Fetch) -> list[tuple[int, int]]:
+    """The (seq, uid) pairs to answer.  With CHANGEDSINCE (RFC 7162 §3.1.4.1) only
+    messages whose MODSEQ is above it: candidates from the store's MODSEQ index,
+    then kept if the set names them, never a walk over the whole mailbox."""
+    if cmd.changedsince is None:
+        return view.resolve(cmd.sequence_set, cmd.uid)
+    changes = await session.mailstore.changes_since(view.id, cmd.changedsince)
+    candidates = (summary.uid for summary in changes.changed)
+    return view.resolve_among(cmd.sequence_set, cmd.uid, candidates)
 
 
 async def _vanished_earlier(session: ImapSession, view: MailboxView, cmd: Fetch) -> None:
@@ -124,8 +119,7 @@ async def fetch(session: ImapSession, cmd: Fetch) -> Reply:
         if item.name.startswith("BINARY"):
             raise bad(f"Unknown parameter {item.name}[")
     _check_condstore(session, cmd)
-    targets = view.resolve(cmd.sequence_set, cmd.uid)
-    targets = await _changed_since(session, view, targets, cmd.changedsince)
+    targets = await _targets(session, view, cmd)
     if cmd.vanished:
         await _vanished_earlier(session, view, cmd)
     seen: set[int] = set()
