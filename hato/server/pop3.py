@@ -23,6 +23,7 @@ from hato.store.base import INBOX, FlagMode, Mailbox, Mailstore, StoreError
 __all__ = ["serve_pop3", "uidl"]
 
 log = logging.getLogger(__name__)
+SMALL_READ = 256 * 1024  # bytes a RETR may read on the event loop's thread
 
 
 def uidl(uid: int, uidvalidity: int) -> str:
@@ -37,6 +38,7 @@ class _Pop3Session:
     mailstore: Mailstore | None = None
     inbox: Mailbox | None = None
     uids: array[int] = field(default_factory=lambda: array("q"))
+    sizes: array[int] = field(default_factory=lambda: array("q"))
     seen: set[int] = field(default_factory=set)  # RETRieved, flagged \Seen at the end
     scram_user: str = ""
 
@@ -102,6 +104,7 @@ class _Pop3Session:
             raise StoreError("no INBOX")
         listing = await self.mailstore.listing(self.inbox.id)
         self.uids = array("q", (uid for uid, _ in listing))
+        self.sizes = array("q", (size for _, size in listing))
         validity = self.inbox.uidvalidity
         return [(uidl(uid, validity), size) for uid, size in listing]
 
@@ -134,7 +137,8 @@ class _Pop3Session:
     async def retrieve(self, number: int, top_lines: int | None) -> bytes:
         assert self.mailstore is not None and self.inbox is not None
         uid = self.uids[number - 1]
-        content = await self.mailstore.read_message(self.inbox.id, uid)
+        small = self.sizes[number - 1] <= SMALL_READ  # read on the loop's thread
+        content = await self.mailstore.read_message(self.inbox.id, uid, small=small)
         if content is None:
             return self.core.message_vanished()
         if top_lines is None:  # RETR: the message has been read (seen by IMAP too)

@@ -10,6 +10,7 @@ leads the answer, as in the reference transcript.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from hato.imap.condstore import enable_condstore, vanished_line
@@ -28,6 +29,17 @@ __all__: list[str] = []
 
 BATCH = 256
 QUICK_BATCH = 4096
+SMALL_READ = 256 * 1024  # bytes a read may take on the event loop's thread
+
+
+def _total_size(view: MailboxView, uids: Iterable[int]) -> int:
+    total = 0
+    for uid in uids:
+        try:
+            total += view.summary(uid).size
+        except KeyError:
+            continue
+    return total
 
 
 async def _mark_seen(session: ImapSession, view: MailboxView, uids: list[int]) -> set[int]:
@@ -49,7 +61,8 @@ async def _load(
             found[details.summary.uid].details = details
         found = {uid: data for uid, data in found.items() if data.details is not None}
     if needs_body(items):
-        bodies = await session.mailstore.read_messages(view.id, list(found))
+        small = _total_size(view, found) <= SMALL_READ
+        bodies = await session.mailstore.read_messages(view.id, list(found), small=small)
         for uid, raw in bodies.items():
             found[uid].raw = raw
         found = {uid: data for uid, data in found.items() if data.raw is not None}

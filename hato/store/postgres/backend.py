@@ -192,7 +192,7 @@ class PostgresMailstore:
     async def listing(self, mailbox_id: int) -> list[tuple[int, int]]:
         return await self._db.read(lambda tx: messages.select_listing(tx, self._a, mailbox_id))
 
-    async def read_message(self, mailbox_id: int, uid: int) -> bytes | None:
+    async def read_message(self, mailbox_id: int, uid: int, small: bool = False) -> bytes | None:
         return await self._db.read(lambda tx: messages.select_content(tx, self._a, mailbox_id, uid))
 
     async def store_flags(
@@ -254,8 +254,11 @@ class PostgresMailstore:
             lambda tx: imap_queries.select_changes(tx, self._a, mailbox_id, modseq)
         )
 
-    async def read_messages(self, mailbox_id: int, uids: Sequence[int]) -> dict[int, bytes]:
-        """``prefix + body`` of many messages at once (FETCH BODY[] over a set)."""
+    async def read_messages(
+        self, mailbox_id: int, uids: Sequence[int], small: bool = False
+    ) -> dict[int, bytes]:
+        """``prefix + body`` of many messages at once (FETCH BODY[] over a set);
+        ``small`` does not matter here: the query is asynchronous already."""
         return await self._db.read(
             lambda tx: imap_queries.select_contents(tx, self._a, mailbox_id, list(uids))
         )

@@ -205,11 +205,12 @@ class SqliteMailstore:
             partial(messages.select_listing, account_id=self.account_id, mailbox_id=mailbox_id)
         )
 
-    async def read_message(self, mailbox_id: int, uid: int) -> bytes | None:
+    async def read_message(self, mailbox_id: int, uid: int, small: bool = False) -> bytes | None:
         work = partial(
             messages.select_content, account_id=self.account_id, mailbox_id=mailbox_id, uid=uid
         )
-        return await self._db.read(work, snapshot=False)  # one SELECT, hot in POP3 RETR
+        # one SELECT, hot in POP3 RETR; a small message is read on the loop's thread
+        return await self._db.read(work, snapshot=False, inline=small)
 
     async def store_flags(
         self, mailbox_id: int, uids: Sequence[int], flags: Iterable[str], mode: FlagMode
@@ -317,7 +318,9 @@ class SqliteMailstore:
             )
         )
 
-    async def read_messages(self, mailbox_id: int, uids: Sequence[int]) -> dict[int, bytes]:
+    async def read_messages(
+        self, mailbox_id: int, uids: Sequence[int], small: bool = False
+    ) -> dict[int, bytes]:
         """``prefix + body`` of many messages at once (FETCH BODY[] over a set)."""
         return await self._db.read(
             partial(
@@ -325,7 +328,8 @@ class SqliteMailstore:
                 account_id=self.account_id,
                 mailbox_id=mailbox_id,
                 uids=list(uids),
-            )
+            ),
+            inline=small,
         )
 
     async def append_many(

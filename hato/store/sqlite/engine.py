@@ -11,7 +11,8 @@ data is durable (DESIGN.md invariant 1). Concurrent deliveries therefore share
 one fsync instead of paying one each.
 
 Reads run on a small thread pool, each thread with its own read-only
-connection, each call inside one read transaction (a consistent snapshot).
+connection, each call inside one read transaction (a consistent snapshot);
+reads known to be small may run inline on the event loop's thread.
 """
 
 from __future__ import annotations
@@ -118,14 +119,22 @@ class Database:
         self._jobs.put(_Job(work, loop, future))
         return await future
 
-    async def read(self, work: Callable[[sqlite3.Connection], T], snapshot: bool = True) -> T:
+    async def read(
+        self, work: Callable[[sqlite3.Connection], T], snapshot: bool = True, inline: bool = False
+    ) -> T:
         """Run ``work`` on a read-only connection, inside one snapshot.
 
         ``snapshot=False`` is for work that is a single statement (SQLite makes
         each statement consistent by itself), saving the BEGIN/COMMIT round.
+        ``inline=True`` runs it on the calling (event loop) thread, with that
+        thread's own connection: for a read known to be small (one message of
+        a few hundred KB), the hop to a pool thread and back costs more than
+        the read itself.  WAL readers never wait for the writer.
         """
-        loop = asyncio.get_running_loop()
         run = self._run_read if snapshot else self._run_statement
+        if inline:
+            return run(work)
+        loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._readers, run, work)
 
     def close(self) -> None:
