@@ -368,10 +368,10 @@ class Mailstore(Protocol):
         self, mailbox: str, messages: Sequence[NewMessage]
     ) -> list[StoredMessage]: ...
     async def internal_zones(self, mailbox_id: int, uids: Sequence[int]) -> dict[int, int]: ...
-    # (uid, *values of names) for every message, by uid: SORT/THREAD/SEARCH keys
-    # stored at delivery (HEADER_COLUMN_NAMES), so no message is parsed at request time.
+    # (uid, *values of names) for every message (UID >= min_uid), by uid: SORT/THREAD/SEARCH
+    # keys stored at delivery (HEADER_COLUMN_NAMES), so no message is parsed at request time.
     async def header_columns(
-        self, mailbox_id: int, names: Sequence[str]
+        self, mailbox_id: int, names: Sequence[str], min_uid: int = 0
     ) -> list[tuple[Any, ...]]: ...
 
 

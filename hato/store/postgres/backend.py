@@ -274,10 +274,12 @@ class PostgresMailstore:
         new = list(messages)
         return await self._db.write(lambda tx: imap_queries.append_rows(tx, self._a, mailbox, new))
 
-    async def header_columns(self, mailbox_id: int, names: Sequence[str]) -> list[tuple[Any, ...]]:
-        """(uid, *names) of every message, by uid: the keys delivery stored."""
+    async def header_columns(
+        self, mailbox_id: int, names: Sequence[str], min_uid: int = 0
+    ) -> list[tuple[Any, ...]]:
+        """(uid, *names) of every message from ``min_uid`` on, by uid: the keys delivery stored."""
         return await self._db.read(
-            lambda tx: imap_queries.select_columns(tx, self._a, mailbox_id, list(names))
+            lambda tx: imap_queries.select_columns(tx, self._a, mailbox_id, list(names), min_uid)
         )
 
     async def internal_zones(self, mailbox_id: int, uids: Sequence[int]) -> dict[int, int]:

@@ -96,13 +96,14 @@ async def select_zones(
 
 
 async def select_columns(
-    tx: Tx, account_id: int, mailbox_id: int, names: Sequence[str]
+    tx: Tx, account_id: int, mailbox_id: int, names: Sequence[str], min_uid: int = 0
 ) -> list[tuple[object, ...]]:
-    """(uid, *names) of every message in the mailbox, by uid (one join, no bodies)."""
+    """(uid, *names) of every message in the mailbox from ``min_uid`` on, by uid (one join,
+    no bodies)."""
     rows = await tx.all(
         f"SELECT {header_column_sql(names)} FROM messages m "
         "JOIN mailboxes x ON x.id = m.mailbox_id JOIN blob_meta bm ON bm.blob_id = m.blob_id "
-        "WHERE m.mailbox_id = %s AND x.account_id = %s ORDER BY m.uid",
-        (mailbox_id, account_id),
+        "WHERE m.mailbox_id = %s AND x.account_id = %s AND m.uid >= %s ORDER BY m.uid",
+        (mailbox_id, account_id, min_uid),
     )
     return [tuple(row) for row in rows]

@@ -345,14 +345,17 @@ class SqliteMailstore:
             )
         )
 
-    async def header_columns(self, mailbox_id: int, names: Sequence[str]) -> list[tuple[Any, ...]]:
-        """(uid, *names) of every message, by uid: the keys delivery stored."""
+    async def header_columns(
+        self, mailbox_id: int, names: Sequence[str], min_uid: int = 0
+    ) -> list[tuple[Any, ...]]:
+        """(uid, *names) of every message from ``min_uid`` on, by uid: the keys delivery stored."""
         return await self._db.read(
             partial(
                 imap_queries.select_columns,
                 account_id=self.account_id,
                 mailbox_id=mailbox_id,
                 names=list(names),
+                min_uid=min_uid,
             ),
             snapshot=False,
         )

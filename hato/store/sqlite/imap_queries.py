@@ -121,13 +121,18 @@ def select_zones(
 
 
 def select_columns(
-    conn: sqlite3.Connection, account_id: int, mailbox_id: int, names: Sequence[str]
+    conn: sqlite3.Connection,
+    account_id: int,
+    mailbox_id: int,
+    names: Sequence[str],
+    min_uid: int = 0,
 ) -> list[tuple[object, ...]]:
-    """(uid, *names) of every message in the mailbox, by uid (one join, no bodies)."""
+    """(uid, *names) of every message in the mailbox from ``min_uid`` on, by uid (one join,
+    no bodies)."""
     rows = conn.execute(
         f"SELECT {header_column_sql(names)} FROM messages m "
         "JOIN mailboxes x ON x.id = m.mailbox_id JOIN blob_meta bm ON bm.blob_id = m.blob_id "
-        "WHERE m.mailbox_id = ? AND x.account_id = ? ORDER BY m.uid",
-        (mailbox_id, account_id),
+        "WHERE m.mailbox_id = ? AND x.account_id = ? AND m.uid >= ? ORDER BY m.uid",
+        (mailbox_id, account_id, min_uid),
     )
     return [tuple(row) for row in rows]
