@@ -89,6 +89,9 @@ class MailboxIndex:
         self.flag_ids = array("I", (self.flag_sets.id_of(s.flags) for s in summaries))
         self.log: list[LogEntry] = []
         self.ghosts: dict[int, MessageSummary] = {}
+        # derived data other modules keep per index (hato.imap.sort_cache: SORT/THREAD keys);
+        # each checks which ``uids`` snapshot its data was made for
+        self.caches: dict[str, object] = {}
         self.views: weakref.WeakSet[MailboxView] = weakref.WeakSet()
         self._unseen_from = 0  # every position before it is \Seen
         self._lock = asyncio.Lock()

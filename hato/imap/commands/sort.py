@@ -15,7 +15,7 @@ from hato.imap.commands.search import check_charset
 from hato.imap.esearch import answer_esort
 from hato.imap.registry import command
 from hato.imap.reply import Reply
-from hato.imap.sorting import sort_matches
+from hato.imap.sorting import Sorted, sorted_positions
 from hato.proto.imap import Sort
 
 if TYPE_CHECKING:
@@ -31,7 +31,20 @@ async def sort(session: ImapSession, cmd: Sort) -> Reply:
     check_charset(cmd.charset)
     if cmd.returning is not None:
         return await answer_esort(session, cmd)
-    ordered = await sort_matches(session, cmd.sort_criteria, cmd.criteria)
-    numbers = [uid if cmd.uid else seq for seq, uid in ordered]
-    session.send(b"* SORT" + b"".join(b" %d" % n for n in numbers) + b"\r\n")
+    found = await sorted_positions(session, cmd.sort_criteria, cmd.criteria)
+    session.send(_answer(found, cmd))
     return Reply("Sort completed.")
+
+
+def _answer(found: Sorted, cmd: Sort) -> bytes:
+    """``* SORT`` and the numbers; kept with the mailbox's order when it is the whole of it."""
+    if found.whole_of is None:
+        return _line(found, cmd.uid)
+    key = ("SORT answer", cmd.sort_criteria, cmd.uid)
+    return found.whole_of.memoized(key, lambda: _line(found, cmd.uid))
+
+
+def _line(found: Sorted, uid: bool) -> bytes:
+    uids, positions = found.uids, found.positions
+    numbers = [uids[at] for at in positions] if uid else [at + 1 for at in positions]
+    return b"* SORT" + (b" %d" * len(numbers)) % tuple(numbers) + b"\r\n"
