@@ -79,14 +79,14 @@ async def sorted_positions(
 ) -> Sorted:
     """The messages matching `search` in the order of `criteria`, from the index's
     keys when the session is up to date with it."""
-    view = session.require_view()
+    view, names = session.require_view(), columns_for(criteria)
     if view.uids is view.index.uids:
-        keys = await keys_of(session.mailstore, view.index, columns_for(criteria))
+        keys = await keys_of(session.mailstore, view.index, names)
         if keys.uids is view.uids:
             return await _from_keys(session, keys, criteria, search)
     found = await _matches(session, search)
-    rows = await session.mailstore.header_columns(view.id, columns_for(criteria)) if found else []
-    ordered = order(found, rows, columns_for(criteria), criteria)
+    rows = await session.mailstore.header_columns(view.id, names) if found else []
+    ordered = order(found, rows, names, criteria)
     return Sorted(view.uids, [seq - 1 for seq, _uid in ordered])
 
 
@@ -100,6 +100,7 @@ async def _matches(session: ImapSession, search: SearchKey) -> list[tuple[int, i
 async def _from_keys(
     session: ImapSession, keys: Keys, criteria: tuple[SortCriterion, ...], search: SearchKey
 ) -> Sorted:
+    """The whole order of the snapshot, narrowed to the matches (a few are sorted alone)."""
     if isinstance(search, SearchAll):
         return Sorted(keys.uids, whole_order(keys, criteria), keys)
     found = await matching(session, search)  # numbered by keys.uids: the view's snapshot
