@@ -341,3 +341,22 @@ async def test_sort_command_answers_twice_with_one_read(
     assert lines[0] == lines[1] == lines[2] == b"* SORT 8 4 3 7 6 2 1 9 5"
     assert lines[3] == b"* SORT 4 3 2 5"
     assert len(reads) == 1
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+async def test_header_columns_from_a_uid_on(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """``min_uid`` reads the keys of new messages alone, on every backend."""
+    url = request.getfixturevalue("pg_url") if backend == "postgresql" else None
+    opened = open_store(tmp_path / "min_uid.sqlite3", url)
+    try:
+        mailstore = await _account(opened)
+        await _append(mailstore, [(n % 5, n % 4, None, 0, 0) for n in range(5)])
+        mailbox = await mailstore.get_mailbox("INBOX")
+        assert mailbox is not None
+        rows = await mailstore.header_columns(mailbox.id, ["sort_subject", "size"], 4)
+        assert [row[:2] for row in rows] == [(4, "ZETA"), (5, "会議")]
+        assert len(await mailstore.header_columns(mailbox.id, ["sort_from"])) == 5
+    finally:
+        await opened.close()
