@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 
 __all__ = [
     "Forest",
+    "Label",
     "ThreadKeys",
     "is_reply_or_forward",
     "ordered_subject",

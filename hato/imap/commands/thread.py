@@ -12,14 +12,23 @@ unknown charset NO [BADCHARSET].
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from hato.imap.capabilities import advertise
 from hato.imap.commands.search import check_charset, matching
 from hato.imap.registry import command
 from hato.imap.reply import Reply, bad
-from hato.imap.sort_cache import view_columns
-from hato.imap.threads import Forest, ThreadKeys, ordered_subject, references, refs, render
+from hato.imap.sort_cache import Keys, keys_of, view_columns
+from hato.imap.threads import (
+    Forest,
+    Label,
+    ThreadKeys,
+    ordered_subject,
+    references,
+    refs,
+    render,
+)
 from hato.proto.imap import SearchAll, Thread
 
 if TYPE_CHECKING:
@@ -28,6 +37,7 @@ if TYPE_CHECKING:
 __all__: list[str] = []
 
 Algorithm = Callable[[Sequence[int], ThreadKeys], Forest]
+Column = Sequence[Any]
 
 _DATES = ("sent_date", "internal_date")
 _LINKS = ("message_id", "in_reply_to", "refs")
@@ -49,16 +59,34 @@ async def thread(session: ImapSession, cmd: Thread) -> Reply:
     check_charset(cmd.charset)
     algorithm, names = found
     view = session.require_view()
+    label = view.uids.__getitem__ if cmd.uid else _seq
+    whole = await _whole_mailbox(session, cmd, names)
+    if whole is not None:  # kept with the mailbox's snapshot, made once
+        memo_key = ("THREAD answer", cmd.algorithm, cmd.uid)
+        make = partial(_answer, algorithm, range(view.count), whole, label)
+        session.send(whole.memoized(memo_key, make))
+        return Reply("Thread completed.")
     positions = await _matching_positions(session, cmd)
     keys = await _keys(session, names) if positions else ThreadKeys(())
-    forest = algorithm(positions, keys)
-    uids = view.uids
-    session.send(render(forest, uids.__getitem__ if cmd.uid else _seq))
+    session.send(render(algorithm(positions, keys), label))
     return Reply("Thread completed.")
+
+
+def _answer(algorithm: Algorithm, positions: Sequence[int], keys: Keys, label: Label) -> bytes:
+    return render(algorithm(positions, _thread_keys(keys.column)), label)
 
 
 def _seq(position: int) -> int:
     return position + 1
+
+
+async def _whole_mailbox(session: ImapSession, cmd: Thread, names: tuple[str, ...]) -> Keys | None:
+    """The index's keys when the answer is over all of them (ALL, session up to date)."""
+    view = session.require_view()
+    if not isinstance(cmd.criteria, SearchAll) or view.uids is not view.index.uids:
+        return None
+    keys = await keys_of(session.mailstore, view.index, (*_DATES, *names))
+    return keys if keys.uids is view.uids else None
 
 
 async def _matching_positions(session: ImapSession, cmd: Thread) -> list[int]:
@@ -71,23 +99,29 @@ async def _matching_positions(session: ImapSession, cmd: Thread) -> list[int]:
 
 async def _keys(session: ImapSession, names: tuple[str, ...]) -> ThreadKeys:
     """The columns ``names`` of every message of the view, by position."""
-    view = session.require_view()
-    columns = dict(
-        zip(
-            (*_DATES, *names),
-            await view_columns(session.mailstore, view, (*_DATES, *names)),
-            strict=True,
-        )
-    )
+    wanted = (*_DATES, *names)
+    columns = await view_columns(session.mailstore, session.require_view(), wanted)
+    return _thread_keys(dict(zip(wanted, columns, strict=True)).__getitem__)
+
+
+def _thread_keys(column: Callable[[str], Column]) -> ThreadKeys:
+    """The algorithms' keys from stored columns; the date is RFC 5256 §2.2's."""
     dates = [
         sent or arrival or 0
-        for sent, arrival in zip(columns["sent_date"], columns["internal_date"], strict=True)
+        for sent, arrival in zip(column("sent_date"), column("internal_date"), strict=True)
     ]
+
+    def optional(name: str) -> Column:
+        try:
+            return column(name)
+        except KeyError:
+            return ()
+
     return ThreadKeys(
         dates=dates,
-        subjects=columns.get("sort_subject", ()),
-        message_ids=columns.get("message_id", ()),
-        in_reply_to=columns.get("in_reply_to", ()),
-        references=columns.get("refs", ()),
-        raw_subjects=columns.get("subject", ()),
+        subjects=optional("sort_subject"),
+        message_ids=optional("message_id"),
+        in_reply_to=optional("in_reply_to"),
+        references=optional("refs"),
+        raw_subjects=optional("subject"),
     )
