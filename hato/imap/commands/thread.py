@@ -33,6 +33,7 @@ from hato.proto.imap import SearchAll, Thread
 
 if TYPE_CHECKING:
     from hato.imap.session import ImapSession
+    from hato.imap.view import MailboxView
 
 __all__: list[str] = []
 
@@ -99,9 +100,23 @@ async def _matching_positions(session: ImapSession, cmd: Thread) -> list[int]:
 
 async def _keys(session: ImapSession, names: tuple[str, ...]) -> ThreadKeys:
     """The columns ``names`` of every message of the view, by position."""
+    view = session.require_view()
     wanted = (*_DATES, *names)
-    columns = await view_columns(session.mailstore, session.require_view(), wanted)
-    return _thread_keys(dict(zip(wanted, columns, strict=True)).__getitem__)
+    columns = dict(zip(wanted, await view_columns(session.mailstore, view, wanted), strict=True))
+    arrivals = columns["internal_date"]
+    if None in arrivals:  # expunged since the view was told: the index's ghosts
+        columns["internal_date"] = [
+            _arrival(view, uid) if arrival is None else arrival
+            for arrival, uid in zip(arrivals, view.uids, strict=True)
+        ]
+    return _thread_keys(columns.__getitem__)
+
+
+def _arrival(view: MailboxView, uid: int) -> int:
+    try:
+        return view.summary(uid).internal_date
+    except KeyError:
+        return 0
 
 
 def _thread_keys(column: Callable[[str], Column]) -> ThreadKeys:
