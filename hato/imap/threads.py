@@ -95,13 +95,24 @@ def ordered_subject(positions: Sequence[int], keys: ThreadKeys) -> Forest:
 
 
 class _Links:
-    """The id_table of RFC 5256 step (1): nodes with parents, some of them messages."""
+    """The id_table of RFC 5256 step (1): nodes with parents, some of them messages.
+
+    A link is refused if it would make a loop: the child (always a root then)
+    must not be the root above the parent.  Roots are found through ``jump``,
+    an ancestor of each node remembered with path compression: links only
+    give roots a parent, so an ancestor stays one until a link is cut, which
+    makes every jump stale (``epoch``).  Cuts are rare (a message's own
+    References contradicting others'), so finding a root costs near O(1).
+    """
 
     def __init__(self) -> None:
         self.ids: dict[str, int] = {}
         self.parent: list[int] = []
         self.message: list[int] = []  # the node's position, NONE for a dummy
         self.has_children = bytearray()
+        self.jump: list[int] = []
+        self.jump_epoch: list[int] = []
+        self.epoch = 0
 
     def node(self, msgid: str) -> int:
         found = self.ids.get(msgid)
@@ -113,6 +124,8 @@ class _Links:
         self.parent.append(NONE)
         self.message.append(NONE)
         self.has_children.append(0)
+        self.jump.append(NONE)
+        self.jump_epoch.append(-1)
         return len(self.parent) - 1
 
     def add(self, at: int, msgid: str | None, references: list[str]) -> int:
@@ -127,6 +140,7 @@ class _Links:
             last = node
         if self.parent[own] not in (NONE, last):  # (1)(B): its own claim wins
             self.parent[own] = NONE
+            self.epoch += 1
         if last != NONE:
             self.link(last, own)
         return own
@@ -142,18 +156,25 @@ class _Links:
         """Make ``parent`` the parent of ``child`` unless it has one or it makes a loop."""
         if self.parent[child] != NONE or parent == child:
             return
-        if self.has_children[child] and self._descends(parent, child):
+        if self.has_children[child] and self._root(parent) == child:
             return
         self.parent[child] = parent
         self.has_children[parent] = 1
 
-    def _descends(self, node: int, ancestor: int) -> bool:
-        parent = self.parent
-        while node != NONE:
-            if node == ancestor:
-                return True
-            node = parent[node]
-        return False
+    def _root(self, node: int) -> int:
+        """The root above ``node`` (or itself), remembered for the nodes passed."""
+        parent, jump, jump_epoch, epoch = self.parent, self.jump, self.jump_epoch, self.epoch
+        passed = []
+        while True:
+            above = jump[node] if jump_epoch[node] == epoch else parent[node]
+            if above == NONE:
+                break
+            passed.append(node)
+            node = above
+        for below in passed:
+            jump[below] = node
+            jump_epoch[below] = epoch
+        return node
 
 
 def _reference_ids(references: str | None, in_reply_to: str | None) -> list[str]:

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from hato.imap import threads
 from hato.imap.threads import (
     Forest,
     ThreadKeys,
@@ -280,6 +281,15 @@ def test_deep_chain(algorithm: str) -> None:
     )
 
 
+def test_deep_chain_delivered_interleaved() -> None:
+    """Every other message backwards, then the rest: each link joins long fragments."""
+    depth = 5000
+    order = [*range(depth - 2, -1, -2), *range(1, depth, 2)]
+    chain = [Msg(f"<c{n}@x>", irt=f"<c{n - 1}@x>" if n else None, date=n) for n in order]
+    expected = " ".join(str(order.index(n) + 1) for n in range(depth))
+    assert answer("REFERENCES", chain) == f"({expected})"
+
+
 def test_deep_chain_of_missing_messages() -> None:
     ids = " ".join(f"<gone{n}@x>" for n in range(5000))
     messages = [Msg(f"<m{n}@x>", ids, subject=str(n), date=n) for n in range(50)]
@@ -344,3 +354,41 @@ def test_every_match_appears_once(messages: list[Msg], data: st.DataObject) -> N
             assert depth >= 0, text
         assert depth == 0, text
         assert "()" not in text and "( " not in text and " )" not in text, text
+
+
+class _WalkingLinks(threads._Links):
+    """The loop check without remembered roots: a walk up the parents."""
+
+    def _root(self, node: int) -> int:
+        while self.parent[node] != threads.NONE:
+            node = self.parent[node]
+        return node
+
+
+_TANGLED = st.lists(
+    st.builds(
+        Msg,
+        st.none() | _IDS,
+        st.lists(_IDS, max_size=5).map(" ".join),
+        st.none() | _IDS,
+        st.sampled_from(["", "S", "Re: S"]),
+        st.integers(0, 3),
+    ),
+    max_size=16,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_TANGLED)
+def test_remembered_roots_match_walking_up(messages: list[Msg]) -> None:
+    """Loops, cuts (own References overriding others') and links in any order."""
+    expected = {}
+    original = threads._Links
+    threads._Links = _WalkingLinks  # type: ignore[misc]
+    try:
+        for algorithm in ("REFERENCES", "REFS"):
+            expected[algorithm] = answer(algorithm, messages)
+    finally:
+        threads._Links = original  # type: ignore[misc]
+    for algorithm in ("REFERENCES", "REFS"):
+        assert answer(algorithm, messages) == expected[algorithm]
