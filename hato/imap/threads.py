@@ -205,7 +205,7 @@ def _dummy(node: int) -> int:
     return -1 - node
 
 
-def _pruned(links: _Links, nodes: list[int], order: Sequence[int]) -> Forest:
+def _pruned(links: _Links, nodes: list[int], dates: Sequence[int]) -> Forest:
     """Every message under its nearest message ancestor, or under its topmost dummy;
     the roots: messages without parent and dummies with children (unsorted)."""
     parent, message = links.parent, links.message
@@ -227,7 +227,7 @@ def _pruned(links: _Links, nodes: list[int], order: Sequence[int]) -> Forest:
                 forest.roots.append(holder)
         kids.append(at)
     for kids in children.values():  # built in mailbox order: a stable sort keeps ties so
-        kids.sort(key=order.__getitem__)
+        kids.sort(key=dates.__getitem__)
     return forest
 
 
