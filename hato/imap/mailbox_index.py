@@ -95,7 +95,7 @@ class MailboxIndex:
         self.views: weakref.WeakSet[MailboxView] = weakref.WeakSet()
         self._unseen_from = 0  # every position before it is \Seen
         self._lock = asyncio.Lock()
-        self.subscription: Subscription = notifier.subscribe(mailbox_id)
+        self.subscription: Subscription = notifier.subscribe(mailbox_id, first=True)
 
     def close(self) -> None:
         self.subscription.close()

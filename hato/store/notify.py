@@ -19,10 +19,16 @@ __all__ = ["Notifier", "Subscription"]
 
 
 class Subscription:
-    """One session's interest in one mailbox; ``changed`` is set on every change."""
+    """One session's interest in one mailbox; ``changed`` is set on every change.
 
-    def __init__(self, notifier: Notifier, mailbox_id: int) -> None:
+    ``first`` subscriptions are signalled before the others of the same change:
+    a shared index (hato.imap.mailbox_index) must know of a change before any
+    session it serves wakes up and asks it what changed.
+    """
+
+    def __init__(self, notifier: Notifier, mailbox_id: int, first: bool = False) -> None:
         self.mailbox_id = mailbox_id
+        self.first = first
         self.changed = asyncio.Event()
         self._loop = asyncio.get_running_loop()
         self._notifier = notifier
@@ -45,8 +51,8 @@ class Notifier:
         self._lock = threading.Lock()
         self._subscribers: defaultdict[int, set[Subscription]] = defaultdict(set)
 
-    def subscribe(self, mailbox_id: int) -> Subscription:
-        subscription = Subscription(self, mailbox_id)
+    def subscribe(self, mailbox_id: int, first: bool = False) -> Subscription:
+        subscription = Subscription(self, mailbox_id, first)
         with self._lock:
             self._subscribers[mailbox_id].add(subscription)
         return subscription
@@ -62,5 +68,8 @@ class Notifier:
     def publish(self, mailbox_ids: Iterable[int]) -> None:
         with self._lock:
             targets = [s for m in set(mailbox_ids) for s in self._subscribers.get(m, ())]
+        # call_soon_threadsafe keeps order: the "first" ones are set before any other
+        # subscriber's callback (and so before any task it wakes) can run
+        targets.sort(key=lambda subscription: not subscription.first)
         for subscription in targets:
             subscription._signal()
