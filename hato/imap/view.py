@@ -210,7 +210,10 @@ class MailboxView:
                 self.recent.add(uid)
         self.uidnext = max(self.uidnext, fresh[-1] + 1)
         self.touched.update(fresh)
-        self._renumber([*self.uids, *fresh])
+        if not self._share(len(self.uids) + len(fresh)):
+            uids = array("I", self.uids)
+            uids.extend(fresh)
+            self.uids = uids
         return len(fresh)
 
     def remove(self, uids: Iterable[int]) -> list[int]:
@@ -220,24 +223,32 @@ class MailboxView:
         seqs = [seq for seq in seqs if seq]
         gone = {self.uids[seq - 1] for seq in seqs}
         if gone:
-            self._renumber([uid for uid in self.uids if uid not in gone])
             self.recent -= gone
             self.pending_expunge -= gone
             self.touched -= gone
             self.vanished |= gone
+            if not self._share(len(self.uids) - len(gone)):
+                remaining = array("I", self.uids)
+                for seq in seqs:  # highest first: the lower positions stay valid
+                    del remaining[seq - 1]
+                self.uids = remaining
         return seqs
 
-    def _renumber(self, uids: list[int]) -> None:
-        """Take a new numbering: the index's own snapshot when it is the same list.
+    def _share(self, count: int) -> bool:
+        """Take the index's own snapshot as the numbering if it is the same list; True if so.
 
         It is when the view has been told everything up to the index's MODSEQ,
-        has no expunge left to report, and has as many messages: the view then
-        holds every UID the index holds (its own expunges not yet caught up by
-        the index only make it smaller).
+        has no expunge left to report, and will have as many messages: the view
+        then holds every UID the index holds (its own expunges not yet caught
+        up by the index only make it smaller).  Checked without building the
+        list, so 1,000 sessions taking one new message cost no copy each.
         """
         current = self.index.uids
         caught_up = self.modseq >= self.index.modseq and not self.pending_expunge
-        self.uids = current if caught_up and len(uids) == len(current) else array("I", uids)
+        if caught_up and count == len(current):
+            self.uids = current
+            return True
+        return False
 
     def close(self) -> None:
         self.subscription.close()

@@ -100,11 +100,34 @@ async def test_unreported_expunge_stays_readable_until_told(store: Store) -> Non
     assert slow.summary(2).uid == 2
     slow.pending_expunge.update((await slow.changes_since(mailstore)).expunged)
     assert slow.remove(slow.pending_expunge) == [2]
+    assert slow.uids is quick.uids is slow.index.uids  # told everything: shared again
     await mailstore.append("INBOX", MESSAGE, MessageMeta(), 1_700_000_200)
     await _settled()
     await quick.changes_since(mailstore)
     assert 2 not in quick.index.ghosts  # nobody numbers it any more
-    assert slow.uids is not quick.uids or list(slow.uids) == [1, 3]
+    quick.add((await quick.changes_since(mailstore)).changed, 0)
+    assert list(quick.uids) == [1, 3, 4] and quick.uids is quick.index.uids
+    assert list(slow.uids) == [1, 3]  # not told of message 4 yet: its own numbering
+
+
+async def test_own_expunge_keeps_a_private_numbering_until_the_index_catches_up(
+    store: Store,
+) -> None:
+    mailstore = await _mailstore(store, 4)
+    view = await _open(store, mailstore, read_only=False)
+    gone = await mailstore.expunge(view.id, [2, 3])
+    assert view.remove(gone) == [3, 2]
+    assert list(view.uids) == [1, 4]
+    assert view.uids is not view.index.uids  # the index has not seen the expunge yet
+    await _settled()
+    changes = await view.changes_since(mailstore)
+    assert sorted(changes.expunged) == [2, 3]
+    assert view.remove(changes.expunged) == []  # already gone from this view
+    await mailstore.append("INBOX", MESSAGE, MessageMeta(), 1_700_000_400)
+    await _settled()
+    view.add((await view.changes_since(mailstore)).changed, 0)
+    assert list(view.uids) == [1, 4, 5]
+    assert view.uids is view.index.uids
 
 
 async def test_a_mailbox_created_again_gets_a_fresh_index(store: Store) -> None:
