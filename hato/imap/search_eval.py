@@ -3,8 +3,9 @@
 Keys about flags, sizes, dates, UIDs and sequence numbers (and "$", the
 result saved by SEARCH RETURN (SAVE), RFC 5182 §2.1) need only the view.
 FROM, TO, CC and SUBJECT read the decoded header columns stored at delivery
-(`Mailstore.header_columns`, one query per SEARCH; a few messages read them
-from their parsed structure instead); HEADER, BCC, BODY and TEXT need the
+(kept case-mapped in the mailbox's key cache, hato.imap.sort_cache, or one
+`Mailstore.header_columns` query per SEARCH; a few messages read them from
+their parsed structure instead); HEADER, BCC, BODY and TEXT need the
 message itself and SENT* its parsed Date.  Those are loaded in batches, and
 only for the messages that the cheap keys of a top-level AND let through.
 
@@ -22,10 +23,11 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from functools import lru_cache
+from functools import lru_cache, partial
 
 from hato.imap.fetch_items import MessageData
 from hato.imap.search_text import decoded_text
+from hato.imap.sort_cache import keys_of
 from hato.imap.view import MailboxView
 from hato.mime import Address, decode_words, header_fields
 from hato.mime._columns import casemap
@@ -131,8 +133,7 @@ async def evaluate(
     matcher = Matcher(view)
     bulk = bool(need.columns) and len(pairs) >= BULK
     if bulk:
-        rows = await mailstore.header_columns(view.id, sorted(need.columns))
-        matcher.take_columns(sorted(need.columns), rows)
+        await _bulk_columns(mailstore, view, matcher, sorted(need.columns))
     cheap, costly = _split(criteria, bulk)
     if cheap is not None:
         pairs = [(seq, uid) for seq, uid in pairs if matcher.matches(cheap, seq, MessageData(uid))]
@@ -148,6 +149,30 @@ async def evaluate(
             if data is not None and matcher.matches(costly, seq, data):
                 found.append((seq, uid))
     return found
+
+
+async def _bulk_columns(
+    mailstore: Mailstore, view: MailboxView, matcher: Matcher, names: list[str]
+) -> None:
+    """The case-mapped columns of every message: from the mailbox's key cache
+    (hato.imap.sort_cache, mapped once per snapshot) when the view is up to
+    date, else from one `header_columns` query."""
+    index = view.index
+    if view.uids is index.uids:
+        keys = await keys_of(mailstore, index, names)
+        if keys.uids is view.uids:
+            for name in names:
+                make = partial(_mapped_table, keys.uids, keys.column(name))
+                matcher.columns[name] = keys.memoized(("search", name), make)
+            return
+    matcher.take_columns(names, await mailstore.header_columns(view.id, names))
+
+
+def _mapped_table(uids: Sequence[int], values: Sequence[object]) -> dict[int, str]:
+    return {
+        uid: casemap(value) if isinstance(value, str) else ""
+        for uid, value in zip(uids, values, strict=True)
+    }
 
 
 async def _load(

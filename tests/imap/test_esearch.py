@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -136,6 +137,7 @@ class FakeView:
         self.uids = list(range(1, count + 1))
         self.count = count
         self.saved_uids: list[int] = []
+        self.index = SimpleNamespace(uids=[])  # not the view's numbering: no key cache
 
     def summary(self, uid: int) -> MessageSummary:
         flags = frozenset({"\\Seen"}) if uid % 2 else frozenset()
