@@ -268,6 +268,14 @@ def registry(store: Store) -> IndexRegistry:
     return found[1]
 
 
+async def _claim_if_new(mailstore: Mailstore, mailbox: Mailbox, index: MailboxIndex) -> int:
+    """SELECT of a mailbox whose messages were all claimed as \\Recent already: no write
+    (and no fsync) unless a message came in since the mailbox was read."""
+    if index.uids and index.uids[-1] >= mailbox.uidnext:
+        return await mailstore.claim_recent(mailbox.id)
+    return mailbox.uidnext
+
+
 async def open_view(store: Store, mailstore: Mailstore, name: str, read_only: bool) -> MailboxView:
     """SELECT/EXAMINE's view of a mailbox; NO if it does not exist (RFC 3501 §6.3.1).
 
@@ -278,11 +286,14 @@ async def open_view(store: Store, mailstore: Mailstore, name: str, read_only: bo
         raise no(f"Mailbox doesn't exist: {name}")
     subscription = store.notifier.subscribe(mailbox.id)
     try:
-        if read_only:
+        if read_only or mailbox.first_recent_uid < mailbox.uidnext:
             first_recent = mailbox.first_recent_uid
+            if not read_only:
+                first_recent = await mailstore.claim_recent(mailbox.id)
+            index = await registry(store).open(mailstore, mailbox)
         else:
-            first_recent = await mailstore.claim_recent(mailbox.id)
-        index = await registry(store).open(mailstore, mailbox)
+            index = await registry(store).open(mailstore, mailbox)
+            first_recent = await _claim_if_new(mailstore, mailbox, index)
     except NoSuchMailbox:
         subscription.close()
         registry(store).forget(mailbox)

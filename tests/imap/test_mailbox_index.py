@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -159,3 +160,33 @@ async def test_the_log_is_trimmed_to_what_live_views_need(store: Store) -> None:
     assert len(view.index.log) <= 1
     view.close()
     assert registry(store) is registry(store)
+
+
+class CountingClaims:
+    """A Mailstore that counts claim_recent calls (each one is a durable write)."""
+
+    def __init__(self, inner: Mailstore) -> None:
+        self.inner = inner
+        self.claims = 0
+
+    async def claim_recent(self, mailbox_id: int) -> int:
+        self.claims += 1
+        return await self.inner.claim_recent(mailbox_id)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+async def test_select_writes_recent_only_when_there_is_something_to_claim(store: Store) -> None:
+    inner = await _mailstore(store, 3)
+    mailstore = CountingClaims(inner)
+    first = await open_view(store, mailstore, "INBOX", False)  # type: ignore[arg-type]
+    assert (mailstore.claims, first.recent_count) == (1, 3)
+    second = await open_view(store, mailstore, "INBOX", False)  # type: ignore[arg-type]
+    assert (mailstore.claims, second.recent_count) == (1, 0)  # nothing new: no write
+    await inner.append("INBOX", MESSAGE, MessageMeta(), 1_700_000_500)
+    third = await open_view(store, mailstore, "INBOX", False)  # type: ignore[arg-type]
+    assert (mailstore.claims, third.recent_count) == (2, 1)
+    assert third.is_recent(4) and not second.is_recent(4)
+    for view in (first, second, third):
+        view.close()
