@@ -53,6 +53,7 @@ class FlagSets:
 
     def __init__(self) -> None:
         self.sets: list[frozenset[str]] = []
+        self.keywords: set[str] = set()
         self._ids: dict[frozenset[str], int] = {}
 
     def id_of(self, flags: frozenset[str]) -> int:
@@ -60,6 +61,7 @@ class FlagSets:
         if found is None:
             found = self._ids[flags] = len(self.sets)
             self.sets.append(flags)
+            self.keywords.update(flag for flag in flags if not flag.startswith("\\"))
         return found
 
     def ids_without(self, flag: str) -> set[int]:
@@ -115,9 +117,9 @@ class MailboxIndex:
         return MessageSummary(uid, self.modseqs[at], self.sizes[at], flags, self.dates[at])
 
     def keywords(self) -> set[str]:
-        used = set(self.flag_ids)
-        sets = self.flag_sets.sets
-        return {f for index in used for f in sets[index] if not f.startswith("\\")}
+        """Every keyword the index has seen on a message, as Dovecot keeps a mailbox's
+        keywords once used: from the few interned flag sets, not a pass over messages."""
+        return set(self.flag_sets.keywords)
 
     def first_unseen_position(self) -> int:
         """The index of the first message without \\Seen in ``uids``, or -1."""
