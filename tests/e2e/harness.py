@@ -204,3 +204,22 @@ def inbox_messages(data_dir: Path, user: str) -> list[bytes]:
     result = read_store(data_dir, work)
     assert isinstance(result, list)
     return result
+
+
+def raw_imap_session(port: int, login: str, *lines: str) -> list[bytes]:
+    """Send `LOGIN login`, the lines and LOGOUT in one go (pipelined, as a telnet user
+    pasting would); every line answered, up to LOGOUT's OK."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        script = [f"a LOGIN {login}", *lines, "z LOGOUT"]
+        sock.sendall("".join(line + "\r\n" for line in script).encode())
+        received = b""
+        while not received.endswith(b"\r\nz OK Logout completed.\r\n") and (
+            chunk := sock.recv(65536)
+        ):
+            received += chunk
+    return received.split(b"\r\n")
+
+
+def tagged_answer(lines: list[bytes], tag: str) -> bytes:
+    """The tagged line of ``tag`` among a session's lines."""
+    return next(line for line in lines if line.startswith(tag.encode() + b" "))

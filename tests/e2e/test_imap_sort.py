@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import base64
 import imaplib
-import socket
 from collections.abc import Iterator
 
 import pytest
 
-from tests.e2e.harness import HatoProcess
+from tests.e2e.harness import HatoProcess, raw_imap_session, tagged_answer
 
 
 def b_word(text: str, charset: str) -> str:
@@ -183,20 +182,7 @@ def test_japanese_search_literal(imap: imaplib.IMAP4) -> None:
 
 
 def raw_session(server: HatoProcess, *lines: str) -> list[bytes]:
-    """Send lines after LOGIN; return every line answered, up to the LOGOUT's OK."""
-    with socket.create_connection(("127.0.0.1", server.ports["imap"]), timeout=10) as sock:
-        script = ["a LOGIN alice alice-pw", *lines, "z LOGOUT"]
-        sock.sendall("".join(line + "\r\n" for line in script).encode())
-        received = b""
-        while not received.endswith(b"\r\nz OK Logout completed.\r\n") and (
-            chunk := sock.recv(65536)
-        ):
-            received += chunk
-    return received.split(b"\r\n")
-
-
-def answer(lines: list[bytes], tag: str) -> bytes:
-    return next(line for line in lines if line.startswith(tag.encode() + b" "))
+    return raw_imap_session(server.ports["imap"], "alice alice-pw", *lines)
 
 
 def test_bad_input(server: HatoProcess) -> None:
@@ -212,10 +198,10 @@ def test_bad_input(server: HatoProcess) -> None:
         "p SORT SUBJECT UTF-8 ALL",
         "x SORT (ARRIVAL) UTF-8 ALL",
     )
-    assert answer(lines, "n").startswith(b"n BAD")  # not selected
+    assert tagged_answer(lines, "n").startswith(b"n BAD")  # not selected
     for tag in "kremp":
-        assert answer(lines, tag).startswith(tag.encode() + b" BAD"), tag
-    assert answer(lines, "c").startswith(b"c NO [BADCHARSET (UTF-8 US-ASCII)]")
+        assert tagged_answer(lines, tag).startswith(tag.encode() + b" BAD"), tag
+    assert tagged_answer(lines, "c").startswith(b"c NO [BADCHARSET (UTF-8 US-ASCII)]")
     assert b"* SORT 2 3 5 4 1 6" in lines
-    assert answer(lines, "x") == b"x OK Sort completed."
+    assert tagged_answer(lines, "x") == b"x OK Sort completed."
     assert sum(line.startswith(b"* SORT") for line in lines) == 1
