@@ -27,7 +27,7 @@ from functools import lru_cache, partial
 
 from hato.imap.fetch_items import MessageData
 from hato.imap.search_text import decoded_text
-from hato.imap.sort_cache import keys_of
+from hato.imap.sort_cache import view_keys
 from hato.imap.view import MailboxView
 from hato.mime import Address, decode_words, header_fields
 from hato.mime._columns import casemap
@@ -157,14 +157,12 @@ async def _bulk_columns(
     """The case-mapped columns of every message: from the mailbox's key cache
     (hato.imap.sort_cache, mapped once per snapshot) when the view is up to
     date, else from one `header_columns` query."""
-    index = view.index
-    if view.uids is index.uids:
-        keys = await keys_of(mailstore, index, names)
-        if keys.uids is view.uids:
-            for name in names:
-                make = partial(_mapped_table, keys.uids, keys.column(name))
-                matcher.columns[name] = keys.memoized(("search", name), make)
-            return
+    keys = await view_keys(mailstore, view, names)
+    if keys is not None:
+        for name in names:
+            make = partial(_mapped_table, keys.uids, keys.column(name))
+            matcher.columns[name] = keys.memoized(("search", name), make)
+        return
     matcher.take_columns(names, await mailstore.header_columns(view.id, names))
 
 

@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from hato.imap.mailbox_index import MailboxIndex
     from hato.imap.view import MailboxView
 
-__all__ = ["KeyCache", "Keys", "align", "keys_of", "view_columns"]
+__all__ = ["KeyCache", "Keys", "align", "keys_of", "view_columns", "view_keys"]
 
 Column = Sequence[Any]
 T = TypeVar("T")
@@ -175,15 +175,23 @@ async def keys_of(mailstore: Mailstore, index: MailboxIndex, names: Sequence[str
     return await cache_of(index).keys_of(mailstore, index, names)
 
 
+async def view_keys(mailstore: Mailstore, view: MailboxView, names: Sequence[str]) -> Keys | None:
+    """The cached keys ``names`` numbered as ``view`` numbers its messages, or None
+    when the view is not the index's snapshot (unreported expunges or new mail)."""
+    index = view.index
+    if view.uids is not index.uids:
+        return None
+    keys = await keys_of(mailstore, index, names)
+    return keys if keys.uids is view.uids else None
+
+
 async def view_columns(
     mailstore: Mailstore, view: MailboxView, names: Sequence[str]
 ) -> list[Column]:
     """The columns ``names`` (HEADER_COLUMN_NAMES), each aligned with ``view.uids``
     (None where a message has no row): from the cache when the view is up to date."""
-    index = view.index
-    if view.uids is index.uids:
-        keys = await keys_of(mailstore, index, names)
-        if keys.uids is view.uids:
-            return [keys.column(name) for name in names]
+    keys = await view_keys(mailstore, view, names)
+    if keys is not None:
+        return [keys.column(name) for name in names]
     rows = await mailstore.header_columns(view.id, names)
     return align(view.uids, rows, len(names))

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from hato.imap.commands.search import matching
-from hato.imap.sort_cache import Keys, keys_of
+from hato.imap.sort_cache import Keys, view_keys
 from hato.proto.imap import SearchAll, SearchKey, SortCriterion
 
 if TYPE_CHECKING:
@@ -80,10 +80,9 @@ async def sorted_positions(
     """The messages matching `search` in the order of `criteria`, from the index's
     keys when the session is up to date with it."""
     view, names = session.require_view(), columns_for(criteria)
-    if view.uids is view.index.uids:
-        keys = await keys_of(session.mailstore, view.index, names)
-        if keys.uids is view.uids:
-            return await _from_keys(session, keys, criteria, search)
+    keys = await view_keys(session.mailstore, view, names)
+    if keys is not None:
+        return await _from_keys(session, keys, criteria, search)
     found = await _matches(session, search)
     rows = await session.mailstore.header_columns(view.id, names) if found else []
     ordered = order(found, rows, names, criteria)

@@ -19,7 +19,7 @@ from hato.imap.capabilities import advertise
 from hato.imap.commands.search import check_charset, matching
 from hato.imap.registry import command
 from hato.imap.reply import Reply, bad
-from hato.imap.sort_cache import Keys, keys_of, view_columns
+from hato.imap.sort_cache import Keys, view_columns, view_keys
 from hato.imap.threads import (
     Forest,
     Label,
@@ -84,10 +84,9 @@ def _seq(position: int) -> int:
 async def _whole_mailbox(session: ImapSession, cmd: Thread, names: tuple[str, ...]) -> Keys | None:
     """The index's keys when the answer is over all of them (ALL, session up to date)."""
     view = session.require_view()
-    if not isinstance(cmd.criteria, SearchAll) or view.uids is not view.index.uids:
+    if not isinstance(cmd.criteria, SearchAll):
         return None
-    keys = await keys_of(session.mailstore, view.index, (*_DATES, *names))
-    return keys if keys.uids is view.uids else None
+    return await view_keys(session.mailstore, view, (*_DATES, *names))
 
 
 async def _matching_positions(session: ImapSession, cmd: Thread) -> list[int]:
