@@ -19,16 +19,14 @@ from hato.imap.context_update import before_expunge
 from hato.imap.view import MailboxView
 from hato.proto.imap import (
     Raw,
-    SearchAnd,
     SearchKey,
     SearchModSeq,
-    SearchNot,
-    SearchOr,
     Value,
     encode_flags,
     fetch_response,
     format_sequence,
     resp_code,
+    search_leaves,
     untagged_status,
 )
 
@@ -102,15 +100,7 @@ def expunge_lines(view: MailboxView, uids: Iterable[int], vanished: bool) -> lis
 
 def uses_modseq(key: SearchKey) -> bool:
     """True if a search program has a MODSEQ key anywhere (RFC 7162 §3.1.5)."""
-    if isinstance(key, SearchModSeq):
-        return True
-    if isinstance(key, SearchNot):
-        return uses_modseq(key.key)
-    if isinstance(key, SearchOr):
-        return uses_modseq(key.left) or uses_modseq(key.right)
-    if isinstance(key, SearchAnd):
-        return any(uses_modseq(part) for part in key.keys)
-    return False
+    return any(isinstance(leaf, SearchModSeq) for leaf in search_leaves(key))
 
 
 def highest_modseq(view: MailboxView, uids: Iterable[int]) -> int:

@@ -78,7 +78,7 @@ class Program:
     def of(cls, key: p.SearchKey) -> Program:
         columns: set[str] = set()
         details = raw = False
-        for leaf in _leaves(key):
+        for leaf in p.search_leaves(key):
             if isinstance(leaf, p.SearchHeader):
                 found = _column_key(leaf)
                 if found is not None:
@@ -90,19 +90,6 @@ class Program:
             elif isinstance(leaf, p.SearchDate) and leaf.sent:
                 details = True
         return cls(frozenset(columns), details, raw)
-
-
-def _leaves(key: p.SearchKey) -> Iterable[p.SearchKey]:
-    if isinstance(key, p.SearchNot):
-        yield from _leaves(key.key)
-    elif isinstance(key, p.SearchOr):
-        yield from _leaves(key.left)
-        yield from _leaves(key.right)
-    elif isinstance(key, p.SearchAnd):
-        for part in key.keys:
-            yield from _leaves(part)
-    else:
-        yield key
 
 
 def _split(key: p.SearchKey, columns: bool) -> tuple[p.SearchKey | None, p.SearchKey | None]:

@@ -78,6 +78,7 @@ from ._search import (
     SearchSequence,
     SearchSize,
     SearchText,
+    search_leaves,
 )
 from ._seqset import STAR, SequenceSet, format_sequence
 from ._states import STATE_TABLE, State, allowed, refusal
@@ -96,5 +97,5 @@ __all__ = [
     "Thread", "Unselect", "Unsubscribe", "Value", "allowed", "continuation",
     "decode_mutf7", "encode", "encode_flags", "encode_mutf7", "fetch_response",
     "format_date_time", "format_sequence", "parse_command", "refusal", "resp_code",
-    "tagged", "untagged", "untagged_status",
+    "search_leaves", "tagged", "untagged", "untagged_status",
 ]  # fmt: skip

@@ -20,7 +20,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 
@@ -44,6 +44,7 @@ __all__ = [
     "SearchSize",
     "SearchText",
     "parse_search_keys",
+    "search_leaves",
 ]  # fmt: skip
 
 
@@ -142,6 +143,21 @@ SearchKey = (
     SearchAll | SearchFlag | SearchHeader | SearchText | SearchDate | SearchSize
     | SearchSequence | SearchModSeq | SearchAge | SearchNot | SearchOr | SearchAnd
 )  # fmt: skip
+
+
+def search_leaves(key: SearchKey) -> Iterator[SearchKey]:
+    """The keys of a program that are not NOT, OR or AND (depth is bounded by MAX_DEPTH)."""
+    if isinstance(key, SearchNot):
+        yield from search_leaves(key.key)
+    elif isinstance(key, SearchOr):
+        yield from search_leaves(key.left)
+        yield from search_leaves(key.right)
+    elif isinstance(key, SearchAnd):
+        for part in key.keys:
+            yield from search_leaves(part)
+    else:
+        yield key
+
 
 _FLAGS = {
     "ANSWERED": ("\\Answered", True), "UNANSWERED": ("\\Answered", False),
