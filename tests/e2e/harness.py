@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import imaplib
 import os
 import queue
 import signal
@@ -223,3 +225,21 @@ def raw_imap_session(port: int, login: str, *lines: str) -> list[bytes]:
 def tagged_answer(lines: list[bytes], tag: str) -> bytes:
     """The tagged line of ``tag`` among a session's lines."""
     return next(line for line in lines if line.startswith(tag.encode() + b" "))
+
+
+def b_word(text: str, charset: str) -> str:
+    """An RFC 2047 B encoded-word of ``text`` in ``charset``."""
+    return f"=?{charset}?B?{base64.b64encode(text.encode(charset)).decode()}?="
+
+
+def seed_inbox(port: int, user: str, password: str, messages: Iterable[tuple[bytes, str]]) -> None:
+    """APPEND (message, INTERNALDATE) pairs to INBOX after one message appended and
+    expunged first, so that UIDs are sequence numbers plus one (tests can tell them apart)."""
+    client = imaplib.IMAP4("127.0.0.1", port, timeout=10)
+    client.login(user, password)
+    client.append("INBOX", "(\\Deleted)", None, b"Subject: gone\r\n\r\nx\r\n")
+    client.select("INBOX")
+    client.expunge()
+    for message, internal in messages:
+        assert client.append("INBOX", None, f'"{internal}"', message)[0] == "OK"
+    client.logout()

@@ -4,18 +4,12 @@ the answers to bad input over a raw socket."""
 
 from __future__ import annotations
 
-import base64
 import imaplib
 from collections.abc import Iterator
 
 import pytest
 
-from tests.e2e.harness import HatoProcess, raw_imap_session, tagged_answer
-
-
-def b_word(text: str, charset: str) -> str:
-    return f"=?{charset}?B?{base64.b64encode(text.encode(charset)).decode()}?="
-
+from tests.e2e.harness import HatoProcess, b_word, raw_imap_session, seed_inbox, tagged_answer
 
 # (headers, INTERNALDATE, body size); the bodies set the SIZE order: 2 4 1 5 3 6.
 MESSAGES = [
@@ -80,16 +74,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HatoProcess]:
     process = HatoProcess(data, services=("imap",))
     process.add_user("alice", "alice-pw")
     process.start()
-    client = imaplib.IMAP4("127.0.0.1", process.ports["imap"], timeout=10)
-    client.login("alice", "alice-pw")
-    # a first message, expunged, so that UIDs are sequence numbers plus one
-    client.append("INBOX", "(\\Deleted)", None, b"Subject: gone\r\n\r\nx\r\n")
-    client.select("INBOX")
-    client.expunge()
-    for headers, internal, size in MESSAGES:
-        message = (headers + "\r\n").encode() + b"x" * (size - 2) + b"\r\n"
-        assert client.append("INBOX", None, f'"{internal}"', message)[0] == "OK"
-    client.logout()
+    messages = [
+        ((headers + "\r\n").encode() + b"x" * (size - 2) + b"\r\n", internal)
+        for headers, internal, size in MESSAGES
+    ]
+    seed_inbox(process.ports["imap"], "alice", "alice-pw", messages)
     yield process
     assert process.stop() == 0
 

@@ -4,18 +4,12 @@ session behind its mailbox, and the answers to bad input over a raw socket."""
 
 from __future__ import annotations
 
-import base64
 import imaplib
 from collections.abc import Iterator
 
 import pytest
 
-from tests.e2e.harness import HatoProcess, raw_imap_session, tagged_answer
-
-
-def b_word(text: str, charset: str) -> str:
-    return f"=?{charset}?B?{base64.b64encode(text.encode(charset)).decode()}?="
-
+from tests.e2e.harness import HatoProcess, b_word, raw_imap_session, seed_inbox, tagged_answer
 
 # (headers, INTERNALDATE); dates in UTC: 1 Jan 00:00, 1 Jan 10:00, 2 Jan, 1 Jan 12:00,
 # 3 Jan, (none: INTERNALDATE 5 Jan), 31 Dec, 4 Jan.
@@ -80,14 +74,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HatoProcess]:
     process = HatoProcess(data, services=("imap",))
     process.add_user("alice", "alice-pw")
     process.start()
-    client = imaplib.IMAP4("127.0.0.1", process.ports["imap"], timeout=10)
-    client.login("alice", "alice-pw")
-    # a first message, expunged, so that UIDs are sequence numbers plus one
-    client.append("INBOX", "(\\Deleted)", None, b"Subject: gone\r\n\r\nx\r\n")
-    client.select("INBOX")
-    client.expunge()
-    append_all(client, "INBOX")
-    client.logout()
+    messages = [((headers + "\r\nbody\r\n").encode(), internal) for headers, internal in MESSAGES]
+    seed_inbox(process.ports["imap"], "alice", "alice-pw", messages)
     yield process
     assert process.stop() == 0
 
