@@ -71,7 +71,7 @@ async def _apply(
     lines: list[bytes] = []
     if view.new_keywords(flag for s in changes.changed for flag in s.flags):
         lines += flags_lines(view)
-    for changed in view.update(s for s in changes.changed if s.uid <= last):
+    for changed in view.told(s.uid for s in changes.changed if s.uid <= last):
         if changed not in view.pending_expunge:
             lines.append(flags_fetch(view, changed, with_uid=uid, modseq=modseq))
     if fresh:

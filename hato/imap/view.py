@@ -183,13 +183,18 @@ class MailboxView:
         return MailboxChanges(index.modseq, self.uidnext, ordered, expunged)
 
     def update(self, summaries: Iterable[MessageSummary]) -> list[int]:
-        """Take new flags (this session's STORE, or changes it is told of now);
-        the UIDs in the view among them."""
+        """Take this session's own STORE results: visible to it at once, and not
+        reported back to it later; the UIDs in the view among them."""
         summaries = [s for s in summaries if self.has(s.uid)]
         self.index.apply_own(summaries)
         for summary in summaries:
             self.own[summary.uid] = summary.modseq
-        changed = [summary.uid for summary in summaries]
+        return self.told(summary.uid for summary in summaries)
+
+    def told(self, uids: Iterable[int]) -> list[int]:
+        """Flag changes the session reports now (its own or others'): the UIDs in the
+        view among them, noted for CONTEXT UPDATE."""
+        changed = [uid for uid in uids if self.has(uid)]
         self.touched.update(changed)
         return changed
 
