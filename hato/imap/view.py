@@ -291,13 +291,15 @@ async def open_view(store: Store, mailstore: Mailstore, name: str, read_only: bo
         raise no(f"Mailbox doesn't exist: {name}")
     subscription = store.notifier.subscribe(mailbox.id)
     try:
-        if read_only or mailbox.first_recent_uid < mailbox.uidnext:
+        indexes = registry(store)
+        if read_only:
             first_recent = mailbox.first_recent_uid
-            if not read_only:
-                first_recent = await mailstore.claim_recent(mailbox.id)
-            index = await registry(store).open(mailstore, mailbox)
-        else:
-            index = await registry(store).open(mailstore, mailbox)
+            index = await indexes.open(mailstore, mailbox)
+        elif mailbox.first_recent_uid < mailbox.uidnext:
+            first_recent = await mailstore.claim_recent(mailbox.id)
+            index = await indexes.open(mailstore, mailbox)
+        else:  # every message was claimed already: no write unless one just came in
+            index = await indexes.open(mailstore, mailbox)
             first_recent = await _claim_if_new(mailstore, mailbox, index)
     except NoSuchMailbox:
         subscription.close()
