@@ -188,7 +188,7 @@ class Server:
             "tracer": self.tracer,
             "line_length": limits.line_length,
             "hostname": self.config.hostname,
-            "ident": "hato ESMTP" if service == "smtp" else "hato LMTP",
+            "ident": "hato LMTP" if service == "lmtp" else "hato ESMTP",
             "data_size_limit": limits.message_size,
             "enable_SMTPUTF8": True,
             "tls_context": self.tls if service == "smtp" else None,

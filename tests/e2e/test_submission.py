@@ -71,6 +71,17 @@ def test_auth_is_offered_only_after_starttls(server: HatoProcess) -> None:
         assert smtp.esmtp_features["auth"].split() == ["LOGIN", "PLAIN", "SCRAM-SHA-256"]
 
 
+@pytest.mark.parametrize("port", ["submission", "submissions"])
+def test_greeting_says_esmtp(server: HatoProcess, port: str) -> None:
+    """RFC 5321 §4.2: an ESMTP server's greeting; LMTP is for the LMTP listener alone."""
+    context = tls_client_context()
+    smtp = smtplib.SMTP() if port == "submission" else smtplib.SMTP_SSL(context=context)
+    smtp._host = "127.0.0.1"  # SMTP_SSL sends it as SNI; connect() alone does not set it
+    code, greeting = smtp.connect("127.0.0.1", server.ports[port])
+    smtp.close()
+    assert code == 220 and greeting.endswith(b" hato ESMTP")
+
+
 def test_mail_before_auth_is_refused(server: HatoProcess) -> None:
     with starttls(server) as smtp:
         smtp.ehlo("client.test")
