@@ -1,6 +1,6 @@
 """``make bench``: hato next to Dovecot 2.3 on the same data, one run, one table of ratios.
 
-What is measured (``bench.measurements.MEASUREMENTS`` is the list; later issues add rows):
+What is measured (``bench.measurements.MEASUREMENTS`` is the list):
 
 - LMTP delivery rate: the generated mailbox is delivered to each server over 4 parallel
   LMTP connections (``smtplib.LMTP``), and the wall-clock rate is the first row. It is
@@ -9,7 +9,7 @@ What is measured (``bench.measurements.MEASUREMENTS`` is the list; later issues 
   before answering (its default ``mail_fsync = optimized``).
 - POP3 login + STAT + UIDL + LIST on the full mailbox; 1,000 RETR on one connection.
 - IMAP LOGIN + SELECT INBOX; ``FETCH 1:* (FLAGS)``; one ``UID FETCH`` of 1,000 ``BODY[]``.
-- IMAP (issue 4): SELECT INBOX alone (logged in beforehand); ``FETCH 1:* (UID FLAGS
+- IMAP: SELECT INBOX alone (logged in beforehand); ``FETCH 1:* (UID FLAGS
   RFC822.SIZE)``; ``UID SEARCH FROM`` a sender and ``UID SEARCH BODY`` a word that the
   generator plants in 1 message in 1,000 (``bench.mailbox.RARE_SENDER``/``RARE_WORD``; the
   answer's count is checked); 1,000 ``FETCH n BODY.PEEK[]`` of seeded random messages, one
@@ -19,7 +19,7 @@ What is measured (``bench.measurements.MEASUREMENTS`` is the list; later issues 
   as their delivery adds a message. hato's ``[limits] connections_per_address`` and
   Dovecot's ``mail_max_userip_connections`` and process/client limits are raised for them,
   and so is the benchmark's file-descriptor limit (inherited by both servers).
-- IMAP (issue 7, ``bench.imap_extensions``): ``SORT (DATE) ALL``, ``SORT (SUBJECT) ALL``
+- IMAP extensions (``bench.imap_extensions``): ``SORT (DATE) ALL``, ``SORT (SUBJECT) ALL``
   and ``THREAD REFERENCES ALL`` over the whole mailbox (the generator makes about a third
   of the messages replies: Message-ID, In-Reply-To, References, ``Re:``); ``FETCH 1:*
   (FLAGS) (CHANGEDSINCE m)``, m 100 below HIGHESTMODSEQ, after another connection made
@@ -27,7 +27,7 @@ What is measured (``bench.measurements.MEASUREMENTS`` is the list; later issues 
   after another connection made 100 flag changes and 5 expunges (and 5 appends, so the
   mailbox keeps its size). A server that answers BAD or NO to such a command shows
   ``n/a (BAD …)`` in that row. ``--rows TEXT`` runs only the rows whose label has TEXT.
-- ``--store postgresql`` (issue 8): a third column, hato on a throwaway PostgreSQL cluster
+- ``--store postgresql``: a third column, hato on a throwaway PostgreSQL cluster
   (``tests.pg.Cluster``), and a row with the LMTP delivery rate of two ``hato serve``
   nodes on one fresh database, the 4 connections split 2 and 2 (compare with the first
   row's one-node rate in the same column).
@@ -51,7 +51,7 @@ How fairly:
   shows the median. Connection set-up that a row does not name (login before RETR, say) is
   done outside the timed part.
 - Both servers run with their defaults apart from loopback ports and the test account;
-  Dovecot as in ``reference/dovecot.conf.example`` (maildir, plain-text login allowed) but
+  Dovecot as ``bench.dovecot_server`` configures it (maildir, plain-text login allowed) but
   with an ARGON2ID password, so a login costs both servers one argon2id check.
 - Every answer is checked after the clock stops (message counts, 1,000 bodies of real
   size), so a fast wrong answer cannot pass for a fast one.

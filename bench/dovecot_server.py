@@ -1,11 +1,11 @@
 """A throwaway Dovecot 2.3 (Debian's packages) on free loopback ports, in a scratch directory.
 
-Based on ``reference/dovecot.conf.example``: a passwd-file user whose maildir belongs to
-the ``mail`` user (uid 8). Two changes: TLS off, since no row measures TLS, and the
-password stored as ARGON2ID rather than PLAIN, so that a login costs both servers one
-argon2id check (hato's: m=64 MiB, t=3, p=4; Dovecot's: m=64 MiB, t=3, p=1). Everything
-else is default, so LMTP delivery fsyncs (``mail_fsync = optimized``) as a stock Dovecot
-does.
+Configured like the Dovecot the lecture's transcripts came from: a passwd-file user
+whose maildir belongs to the ``mail`` user (uid 8). Two changes: TLS off, since no row
+measures TLS, and the password stored as ARGON2ID rather than PLAIN, so that a login
+costs both servers one argon2id check (hato's: m=64 MiB, t=3, p=4; Dovecot's: m=64 MiB,
+t=3, p=1). Everything else is default, so LMTP delivery fsyncs (``mail_fsync =
+optimized``) as a stock Dovecot does.
 """
 
 # ruff: noqa: S603, S607 - fixed commands (apt-get, dpkg-query, dovecot, doveadm) from PATH, no shell

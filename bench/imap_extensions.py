@@ -1,4 +1,4 @@
-"""The rows of issue 7: SORT and THREAD (RFC 5256), CONDSTORE's CHANGEDSINCE and
+"""The rows for IMAP extensions: SORT and THREAD (RFC 5256), CONDSTORE's CHANGEDSINCE and
 QRESYNC's re-SELECT (RFC 7162).
 
 A server that answers BAD or NO to the measured command (it lacks the extension) gets

@@ -4,7 +4,7 @@ A row says which service it needs, its unit, and whether it is timed (warm-up + 
 ``--repeat``) or taken once. A row whose service a server lacks shows ``n/a``; one whose
 command the server refuses (``bench.imap_session.Refused``: BAD or NO to an extension)
 shows ``n/a (BAD …)``. To add a row, write a function ``(Target, Context) -> float`` and
-append a ``Measurement`` to ``MEASUREMENTS``. The rows of issue 7 (SORT, THREAD,
+append a ``Measurement`` to ``MEASUREMENTS``. The extension rows (SORT, THREAD,
 CONDSTORE, QRESYNC) are in ``bench.imap_extensions``.
 """
 
@@ -357,7 +357,7 @@ MEASUREMENTS: tuple[Measurement, ...] = (
     Measurement("IMAP UID SEARCH FROM (1 in 1,000 match)", "ms", "imap", imap_search_from),
     Measurement("IMAP UID SEARCH BODY rare word (1 in 1,000)", "ms", "imap", imap_search_body),
     Measurement(f"IMAP {SAMPLE:,} FETCH BODY.PEEK[], one each", "ms", "imap", imap_body_peeks),
-    # issue 7; the QRESYNC row expunges and appends as many: the count stays the same
+    # extensions; the QRESYNC row expunges and appends as many: the count stays the same
     Measurement("IMAP SORT (DATE) ALL", "ms", "imap", ext.sort("DATE")),
     Measurement("IMAP SORT (SUBJECT) ALL", "ms", "imap", ext.sort("SUBJECT")),
     Measurement("IMAP THREAD REFERENCES ALL", "ms", "imap", ext.thread),

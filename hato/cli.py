@@ -1,4 +1,4 @@
-"""The ``hato`` command (PRODUCT.md's command-line contract).
+"""The ``hato`` command (the command-line contract README.md documents).
 
     hato serve [--host ADDR] [--demo] [--trace] [--standard-ports] [--smtp P] ...
     hato user add NAME [--password-stdin] [--apop]

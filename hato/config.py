@@ -54,7 +54,7 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    """Limits on everything a client controls (DESIGN.md invariant 7)."""
+    """Limits on everything a client controls (invariant 7 of docs/architecture.md)."""
 
     message_size: int = 50 * 1024 * 1024
     line_length: int = 65536

@@ -1,4 +1,4 @@
-"""``--demo``: the lecture's classroom account, as PRODUCT.md describes it.
+"""``--demo``: the lecture's classroom account, as README.md describes it.
 
 Account ``is_network`` (password ``3is_network``) with INBOX, Drafts, Sent,
 Trash and Archives, a child under INBOX and under Archives (so that

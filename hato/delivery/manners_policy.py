@@ -1,4 +1,4 @@
-"""The manners policy on submission (issue 6): ``[manners] policy = off | warn | reject``.
+"""The manners policy on submission: ``[manners] policy = off | warn | reject``.
 
 - ``warn``: the mail goes out as usual, and a short report of what the linter
   found is delivered into the sender's own INBOX, in the configured language.

@@ -155,7 +155,7 @@ class SubmissionHandler(InboundHandler):
         return queued
 
     async def _manners_findings(self, session: Session, content: bytes) -> list[Finding]:
-        """The manners linter's findings, when a policy is on (issue 6)."""
+        """The manners linter's findings, when ``[manners] policy`` is on."""
         account = session.auth_data
         if self.manners is None or not self.manners.active or not isinstance(account, Account):
             return []

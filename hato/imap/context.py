@@ -18,7 +18,7 @@ class ImapContext:
 
     ``max_literal`` is the largest literal (and message) accepted, advertised
     as APPENDLIMIT (RFC 7889); ``classroom`` allows plaintext LOGIN from any
-    address (DESIGN.md invariant 6).
+    address (invariant 6 of docs/architecture.md).
     """
 
     store: Store

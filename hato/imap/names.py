@@ -2,7 +2,7 @@
 
 The store keeps names as UTF-8 with "." as the hierarchy separator; the
 wire carries them in modified UTF-7.  Names are names, never paths
-(DESIGN.md invariant 4): empty levels, control characters, a leading "/" or
+(invariant 4 of docs/architecture.md): empty levels, control characters, a leading "/" or
 "~", and overlong names are refused before the store sees them.
 """
 

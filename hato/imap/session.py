@@ -72,7 +72,7 @@ class ImapSession:
 
     @property
     def plaintext_allowed(self) -> bool:
-        """DESIGN.md invariant 6: over TLS, from loopback, or in classroom mode."""
+        """Invariant 6 (docs/architecture.md): over TLS, from loopback, or in class."""
         t = self.transport
         return plaintext_allowed(secure=t.secure, peer=t.peer, classroom=self.context.classroom)
 

@@ -47,7 +47,7 @@ class Finding:
         return self.text.render(lang)
 
     def to_json(self, lang: Lang) -> dict[str, object]:
-        """Return the JSON object of issue 6: rule, severity, message, line."""
+        """The finding as `hato lint --format json` prints it: rule, severity, message, line."""
         return {
             "rule": self.rule,
             "severity": self.severity,

@@ -1,4 +1,4 @@
-"""Printing findings: a line per finding for people, or the JSON of issue 6."""
+"""Printing findings: a line per finding for people, or one JSON object per finding."""
 
 from __future__ import annotations
 

@@ -20,7 +20,7 @@ _LANGS = ("ja", "en")
 class MannersSettings:
     """How the manners linter behaves.
 
-    ``policy`` applies to mail sent through submission (issue 6: default ``off``); ``hato
+    ``policy`` applies to mail sent through submission (default ``off``); ``hato
     lint`` always runs. ``language`` is the language of reports sent by the server.
     ``disable`` lists rule ids that do not run. ``exposed_recipients_limit``: that many
     addresses or more in To and Cc together is a finding. ``addressee_lines``: how many of the

@@ -23,7 +23,7 @@ class ServiceContext:
     authenticator: Authenticator
 
     def plaintext_ok(self, connection: Connection) -> bool:
-        """DESIGN.md invariant 6: plaintext passwords over TLS, from loopback, or in class."""
+        """Invariant 6 (docs/architecture.md): plaintext over TLS, loopback, or in class."""
         return plaintext_allowed(
             secure=connection.secure, peer=connection.peer, classroom=self.config.classroom
         )

@@ -1,4 +1,4 @@
-"""Per-address connection limits (DESIGN.md invariant 7), shared by all listeners."""
+"""Per-address connection limits (invariant 7 of docs/architecture.md), for all listeners."""
 
 from __future__ import annotations
 

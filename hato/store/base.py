@@ -4,7 +4,7 @@ Protocol code (POP3, IMAP, SMTP delivery) sees only these types. The embedded
 SQLite backend implements them now; a PostgreSQL backend will implement the
 same Protocols and run the same test suite (tests/store/).
 
-Two levels of access keep DESIGN.md invariant 4 (no request touches another
+Two levels of access keep invariant 4 of docs/architecture.md (no request touches another
 account's data) structural rather than a matter of care:
 
 - ``Store`` is the administrative view: accounts and delivery to many accounts.

@@ -5,7 +5,7 @@ PostgreSQL share; the few words that differ are placeholders (``{blob}``,
 ``{serial}``, ``{bigint}``) that each backend fills in. A database records the
 migrations it has run in ``schema_version``; ``pending`` gives the rest in order.
 
-Theory of the layout (DESIGN.md, "The store model"):
+Theory of the layout (docs/architecture.md, "The store model"):
 
 - ``blobs`` holds each distinct message body once, keyed by its SHA-256;
   ``blob_meta`` holds what parsing it taught us (structure, header columns),

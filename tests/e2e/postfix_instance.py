@@ -1,4 +1,8 @@
-"""A private Postfix on loopback, run from its own config dir (see shared/reference/README.md)."""
+"""A private Postfix on loopback, run from its own config dir (``postfix -c DIR start``).
+
+Without syslog, Postfix needs ``maillog_file``; run from a private directory it needs
+``chroot = n`` on every master.cf service and a ``data_directory`` owned by postfix.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The command-line contract (PRODUCT.md), run as a user would run it."""
+"""The command-line contract (README.md), run as a user would run it."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""DESIGN.md invariant 1: SIGKILL amid parallel deliveries loses nothing acknowledged."""
+"""Invariant 1 (docs/architecture.md): SIGKILL amid parallel deliveries loses no 250."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Bad input over a raw socket (issue 4, "Bad input"): each gets BAD or NO with a
+"""Bad input over a raw socket: each gets BAD or NO with a
 useful text, and the session goes on where RFC 3501 allows.
 
 The cases: unbalanced parentheses and quotes, bad sequence sets, unknown

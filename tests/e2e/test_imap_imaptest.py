@@ -1,4 +1,8 @@
-"""Dovecot's imaptest scripted tests (../shared/imaptest-tests) against `hato serve`.
+"""Dovecot's imaptest scripted tests against `hato serve`.
+
+The scripts (dovecot/imaptest's src/tests) are not part of this repository: they are
+read from a `shared/imaptest-tests` directory beside the checkout, and the test is
+skipped without them.
 
 Prints `groups passed/total` and `commands failed/total` for the scripts hato's
 capabilities admit (run pytest with -s to see the table).  Every one of the
@@ -31,7 +35,7 @@ BASE = {
     "uidvalidity-rename",
 }  # fmt: skip
 # extension scripts that must pass too: every one whose capabilities hato advertises
-# (the core's and issue 7's); CATENATE, BINARY, NOTIFY and URLAUTH are not advertised.
+# (RFC 3501's and the extensions'); CATENATE, BINARY, NOTIFY and URLAUTH are not advertised.
 EXTENSIONS = {
     "id", "move", "uidplus", "multiappend", "listext", "esearch", "esearch-condstore", "esort",
     "search-context-update", "search-context-update2", "search-context-update3",

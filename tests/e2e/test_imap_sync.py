@@ -3,7 +3,7 @@
 Each tool first copies the server's INBOX down; then a message written into
 the Maildir goes up, a flag set on either side crosses over, and a message
 expunged on the server disappears from the Maildir.  These are the Debian
-programs students use for offline mail (issue 4, "Done when").
+programs students use for offline mail.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """The lecture's IMAP session, replayed against `hato serve --demo`, line for line.
 
-The reference is what Dovecot 2.3.19 answered (../shared/reference/).  Before
+The reference is what Dovecot 2.3.19 answered (a transcript kept beside the
+checkout, in shared/reference/, not in this repository).  Before
 the replay a setup connection makes INBOX hold exactly the reference's
 message (the same 290 octets, the same INTERNALDATE, UIDNEXT 3), so even the
 BODY[], ENVELOPE and BODYSTRUCTURE lines must match byte for byte.  What is
@@ -10,9 +11,9 @@ masked or rewritten, and why:
   text's final period, which Dovecot adds only together with the timing.
 - The UIDVALIDITY and HIGHESTMODSEQ values, and the message's UID (the
   demo's own welcome took UID 1).
-- The CAPABILITY lists: hato advertises only what it implements (issue 7
-  adds the rest of the slide's list).
-- Where the slides and Dovecot differ the slides win (reference README):
+- The CAPABILITY lists: hato advertises only what it implements (the
+  slide's list and a few more), not Dovecot's whole list.
+- Where the slides and Dovecot differ the slides win:
   LIST quotes mailbox names, SELECT/EXAMINE send [HIGHESTMODSEQ], and the
   example config's duplicated `Archives` line is not hato's to repeat.
   LIST lines are compared as a set (no client depends on their order).

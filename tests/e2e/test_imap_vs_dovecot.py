@@ -1,7 +1,7 @@
 """The lecture's IMAP session against hato and against Dovecot 2.3: every reply compared.
 
 Both servers get the same message over LMTP, then the commands of the
-reference session (../shared/reference/) over a raw socket, logged in as the
+reference session (see tests/e2e/test_imap_transcript.py) over a raw socket, logged in as the
 bench account.  Every command's tagged status must agree.  The text must
 agree too once what is not deterministic is masked: Dovecot's timings,
 numbers (sizes differ by each server's own Received header; UIDVALIDITY is
@@ -31,7 +31,7 @@ _TIMING = re.compile(r" \(\d+\.\d+(?: \+ \d+\.\d+)* secs\)")
 
 # The commands whose text differs by design; the status must still agree.
 DIFFERENT = {
-    "CAPABILITY": "hato lists only what it implements (issue 7 adds the rest)",
+    "CAPABILITY": "hato lists only what it implements, not all of Dovecot's",
     "LOGIN": "the slides show [CAPABILITY ...] in LOGIN's OK; the lists differ as above",
     "LIST": 'the slides quote names ("INBOX"); Dovecot adds \\HasNoChildren to INBOX',
     "SELECT": "the slides show [HIGHESTMODSEQ] on SELECT",

@@ -1,4 +1,4 @@
-"""The manners policy on submission (issue 6), warn and reject, over real sockets."""
+"""The manners policy on submission, warn and reject, over real sockets."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Reading imaptest's scripted tests (../shared/imaptest-tests/FORMAT.md) and IMAP lines.
+"""Reading imaptest's scripted tests (format: imaptest's FORMAT.md) and IMAP lines.
 
 The semantics follow dovecot/imaptest src/test-parser.c: a header, then command
 groups.  Blank lines do not end a group: a command line starts a new group

@@ -3,7 +3,7 @@ and APPENDLIMIT (RFC 7889).
 
 Each message is parsed once, in a worker thread, into the structure and
 columns delivery would have stored; APPEND's OK goes out only once the store
-has committed it (DESIGN.md invariant 1).  A MULTIAPPEND is one transaction:
+has committed it (invariant 1 of docs/architecture.md).  A MULTIAPPEND is one transaction:
 "If the server is unable to append all of the messages, then no messages are
 appended" (RFC 3502 §6.3.11).  The client's date-time keeps its zone
 (RFC 3501 §2.3.3), which FETCH INTERNALDATE answers in.  The reader already refused any

@@ -1,6 +1,6 @@
 """The manners rules, registered in one place: adding a rule is one module and one line.
 
-The order here is the order of the issue's table and of findings on the same line.
+The order here is the order of README.md's rule table and of findings on the same line.
 """
 
 from __future__ import annotations

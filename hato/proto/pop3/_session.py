@@ -72,7 +72,7 @@ class Session:
 
     @property
     def plaintext_ok(self) -> bool:
-        """RFC 2595 §2.2 / DESIGN invariant 6: cleartext passwords only when allowed."""
+        """RFC 2595 §2.2: cleartext passwords only when allowed (see docs/architecture.md)."""
         return self.config.plaintext_allowed or self.config.tls_active
 
     def mechanisms(self) -> list[str]:

@@ -4,7 +4,7 @@ Every change first takes the mailbox's row lock — adding a message does it wit
 ``UPDATE mailboxes ... RETURNING`` (next UID, next MODSEQ and counters in one
 statement); flag changes and expunges with ``lock_mailbox`` — so concurrent
 writers on every node see each other's committed rows and never lose an update,
-and UIDs and MODSEQs strictly ascend (DESIGN.md invariant 2).
+and UIDs and MODSEQs strictly ascend (invariant 2 of docs/architecture.md).
 """
 
 from __future__ import annotations

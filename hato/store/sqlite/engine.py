@@ -7,7 +7,7 @@ writer then runs every queued job in one transaction (each inside its own
 SAVEPOINT, so one failing job does not undo its neighbours) and commits once.
 With ``synchronous=FULL`` the commit returns only after the WAL is on disk, so
 a job's future is resolved — and a protocol may acknowledge — only once the
-data is durable (DESIGN.md invariant 1). Concurrent deliveries therefore share
+data is durable (invariant 1 of docs/architecture.md). Concurrent deliveries therefore share
 one fsync instead of paying one each.
 
 Reads run on a small thread pool, each thread with its own read-only

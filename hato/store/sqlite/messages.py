@@ -2,7 +2,7 @@
 
 Every change bumps the mailbox's HIGHESTMODSEQ in the same statement that
 reads it back (``UPDATE ... RETURNING``), so MODSEQs strictly ascend
-(DESIGN.md invariant 2) and the counters never drift from the rows.
+(invariant 2 of docs/architecture.md) and the counters never drift from the rows.
 """
 
 from __future__ import annotations
