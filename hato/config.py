@@ -1,15 +1,19 @@
 """Configuration: a TOML file (``--config FILE``) over built-in defaults.
 
 One frozen dataclass tree. Every key is documented in the README with its
-default; unknown keys are an error, so a typo never goes unnoticed.
+default; unknown keys are an error, so a typo never goes unnoticed. The whole
+file is checked when it is read, before any command does anything, and every
+problem in it is reported at once.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
+import re
 import socket
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,7 +25,10 @@ __all__ = [
     "ConfigError",
     "Limits",
     "QueueSettings",
+    "config_from_table",
+    "is_domain",
     "load_config",
+    "split_route",
 ]
 
 SERVICES = ("smtp", "submission", "submissions", "lmtp", "pop3", "pop3s", "imap", "imaps")
@@ -125,22 +132,6 @@ class Config:
         return dataclasses.replace(self, **changes)
 
 
-_TOP_KEYS = {
-    "hostname",
-    "domains",
-    "host",
-    "data_dir",
-    "tls",
-    "limits",
-    "ports",
-    "routes",
-    "manners",
-    "store",
-    "classroom",
-    "queue",
-}
-
-
 def load_config(path: Path | None) -> Config:
     """Read ``path`` (TOML) into a Config; ``None`` gives the defaults."""
     if path is None:
@@ -149,130 +140,238 @@ def load_config(path: Path | None) -> Config:
         table = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{path}: {exc}") from exc
-    return config_from_table(table, base=path.parent)
+    return config_from_table(table, base=path.parent, source=str(path))
 
 
-def config_from_table(table: Mapping[str, Any], base: Path = Path()) -> Config:
-    """Build a Config from a parsed TOML table; relative paths are relative to ``base``."""
-    unknown = set(table) - _TOP_KEYS
-    if unknown:
-        raise ConfigError(f"unknown configuration keys: {', '.join(sorted(unknown))}")
+def config_from_table(
+    table: Mapping[str, Any], base: Path = Path(), source: str = "configuration"
+) -> Config:
+    """Build a Config from a parsed TOML table; relative paths are relative to ``base``.
+
+    Every key is checked before anything else happens, and every problem is
+    reported at once (ConfigError), so that one run tells the operator all there is
+    to fix and nothing (data dir, database, certificate) is created from a bad file.
+    """
+    reading = _Reading(base)
     changes: dict[str, Any] = {}
-    for key in ("hostname", "host"):
-        if key in table:
-            changes[key] = _string(table, key)
-    if "domains" in table:
-        changes["domains"] = _domains(table["domains"])
-    if "data_dir" in table:
-        changes["data_dir"] = base / _string(table, "data_dir")
-    if "classroom" in table:
-        changes["classroom"] = _boolean(table, "classroom")
-    changes.update(_tls(table.get("tls", {}), base))
-    if "limits" in table:
-        changes["limits"] = _limits(table["limits"])
-    if "ports" in table:
-        changes["ports"] = _ports(table["ports"])
-    if "routes" in table:
-        changes["routes"] = _string_map(table["routes"], "routes")
-    if "manners" in table:
-        changes["manners"] = dict(_table(table["manners"], "manners"))
-    if "queue" in table:
-        changes["queue"] = _queue(table["queue"])
-    if "store" in table:
-        store = _table(table["store"], "store")
-        if "url" in store:
-            changes["store_url"] = _string(store, "url")
+    for key, value in table.items():
+        section = _SECTIONS.get(key)
+        if section is None:
+            reading.bad(key, f"unknown key (known: {', '.join(_SECTIONS)})")
+        else:
+            changes.update(section(value, key, reading))
+    if reading.problems:
+        raise ConfigError(_report(source, reading.problems))
     return Config(**changes)
 
 
-def _table(value: Any, name: str) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
-        raise ConfigError(f"[{name}] must be a table")
-    return value
+def _report(source: str, problems: list[str]) -> str:
+    if len(problems) == 1:
+        return f"{source}: {problems[0]}"
+    return f"{source}: {len(problems)} problems:\n  " + "\n  ".join(problems)
 
 
-def _string(table: Mapping[str, Any], key: str) -> str:
-    value = table[key]
-    if not isinstance(value, str) or not value:
-        raise ConfigError(f"{key} must be a non-empty string")
-    return value
+@dataclass(slots=True)
+class _Reading:
+    """One file being read: where its relative paths start, and what is wrong with it."""
+
+    base: Path
+    problems: list[str] = field(default_factory=list)
+
+    def bad(self, key: str, what: str) -> None:
+        self.problems.append(f"{key}: {what}")
+
+    def table(self, value: Any, key: str, known: Iterable[str] | None = None) -> dict[str, Any]:
+        """``value`` as a table, with keys outside ``known`` reported and left out."""
+        if not isinstance(value, Mapping):
+            self.bad(key, "must be a table")
+            return {}
+        if known is None:
+            return dict(value)
+        names = tuple(known)
+        for name in sorted(value.keys() - set(names)):
+            self.bad(f"{key}.{name}", f"unknown key (known: {', '.join(names)})")
+        return {name: item for name, item in value.items() if name in names}
 
 
-def _boolean(table: Mapping[str, Any], key: str) -> bool:
-    value = table[key]
-    if not isinstance(value, bool):
-        raise ConfigError(f"{key} must be true or false")
-    return value
+_Section = Callable[[Any, str, _Reading], dict[str, Any]]
 
 
-def _domains(value: Any) -> tuple[str, ...]:
-    if not isinstance(value, list) or not all(isinstance(d, str) and d for d in value):
-        raise ConfigError("domains must be a list of domain names")
-    return tuple(d.lower().rstrip(".") for d in value)
+def _scalar(
+    field_name: str,
+    accepts: Callable[[Any], bool],
+    what: str,
+    convert: Callable[[_Reading, Any], Any] = lambda reading, value: value,
+) -> _Section:
+    """A reader for one plain value: checked by ``accepts``, else ``what`` it must be."""
+
+    def read(value: Any, key: str, reading: _Reading) -> dict[str, Any]:
+        if not accepts(value):
+            reading.bad(key, f"must be {what}, not {value!r}")
+            return {}
+        return {field_name: convert(reading, value)}
+
+    return read
 
 
-def _tls(value: Any, base: Path) -> dict[str, Path]:
-    tls = _table(value, "tls")
-    unknown = set(tls) - {"cert", "key"}
-    if unknown:
-        raise ConfigError(f"unknown [tls] keys: {', '.join(sorted(unknown))}")
-    if ("cert" in tls) != ("key" in tls):
-        raise ConfigError("[tls] needs both cert and key")
-    if "cert" not in tls:
+def _filled(value: Any) -> bool:
+    return isinstance(value, str) and bool(value)
+
+
+def _domains(value: Any, key: str, reading: _Reading) -> dict[str, Any]:
+    if not isinstance(value, list) or not value:
+        reading.bad(key, "must be a non-empty list of domain names")
         return {}
-    return {"tls_cert": base / _string(tls, "cert"), "tls_key": base / _string(tls, "key")}
+    wrong = [d for d in value if not isinstance(d, str) or not is_domain(d)]
+    if wrong:
+        reading.bad(key, f"not domain names: {', '.join(map(repr, wrong))}")
+        return {}
+    return {"domains": tuple(d.lower().rstrip(".") for d in value)}
 
 
-def _limits(value: Any) -> Limits:
-    limits = _table(value, "limits")
-    known = {f.name: f.type for f in dataclasses.fields(Limits)}
-    unknown = set(limits) - set(known)
-    if unknown:
-        raise ConfigError(f"unknown [limits] keys: {', '.join(sorted(unknown))}")
-    for key, number in limits.items():
+def _tls(value: Any, key: str, reading: _Reading) -> dict[str, Any]:
+    tls = reading.table(value, key, ("cert", "key"))
+    if ("cert" in tls) != ("key" in tls):
+        reading.bad(key, "give both cert and key, or neither")
+        return {}
+    paths = {}
+    for name in tls:
+        if not isinstance(tls[name], str) or not tls[name]:
+            reading.bad(f"{key}.{name}", "must be a non-empty string (a path)")
+        else:
+            paths[f"tls_{name}"] = reading.base / tls[name]
+    return paths if len(paths) == 2 else {}
+
+
+def _limits(value: Any, key: str, reading: _Reading) -> dict[str, Any]:
+    kinds = {f.name: f.type for f in dataclasses.fields(Limits)}
+    limits = reading.table(value, key, kinds)
+    good: dict[str, Any] = {}
+    for name, number in limits.items():
         if isinstance(number, bool) or not isinstance(number, int | float) or number <= 0:
-            raise ConfigError(f"limits.{key} must be a positive number")
-        if known[key] == "int" and not isinstance(number, int):
-            raise ConfigError(f"limits.{key} must be a whole number")
-    return Limits(**limits)
+            reading.bad(f"{key}.{name}", f"must be a positive number, not {number!r}")
+        elif kinds[name] == "int" and not isinstance(number, int):
+            reading.bad(f"{key}.{name}", f"must be a whole number, not {number!r}")
+        else:
+            good[name] = number
+    return {"limits": Limits(**good)}
 
 
-def _queue(value: Any) -> QueueSettings:
-    queue = _table(value, "queue")
-    unknown = set(queue) - {"retry", "lifetime", "timeout"}
-    if unknown:
-        raise ConfigError(f"unknown [queue] keys: {', '.join(sorted(unknown))}")
-    changes: dict[str, Any] = {}
-    for key in ("lifetime", "timeout"):
-        if key in queue:
-            changes[key] = float(_positive(queue[key], f"queue.{key}"))
-    if "retry" in queue:
-        retry = queue["retry"]
-        if not isinstance(retry, list) or not retry:
-            raise ConfigError("queue.retry must be a non-empty list of seconds")
-        changes["retry"] = tuple(float(_positive(v, "queue.retry")) for v in retry)
-    return QueueSettings(**changes)
+def _queue(value: Any, key: str, reading: _Reading) -> dict[str, Any]:
+    queue = reading.table(value, key, ("retry", "lifetime", "timeout"))
+    good: dict[str, Any] = {}
+    for name in ("lifetime", "timeout"):
+        if name in queue and _seconds(queue[name]):
+            good[name] = float(queue[name])
+        elif name in queue:
+            reading.bad(f"{key}.{name}", "must be a positive number of seconds")
+    retry = queue.get("retry")
+    if isinstance(retry, list) and retry and all(_seconds(s) for s in retry):
+        good["retry"] = tuple(float(s) for s in retry)
+    elif "retry" in queue:
+        reading.bad(f"{key}.retry", "must be a non-empty list of positive numbers of seconds")
+    return {"queue": QueueSettings(**good)}
 
 
-def _positive(value: Any, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-        raise ConfigError(f"{name} must be a positive number of seconds")
-    return float(value)
+def _seconds(value: Any) -> bool:
+    return not isinstance(value, bool) and isinstance(value, int | float) and value > 0
 
 
-def _ports(value: Any) -> dict[str, int]:
+def _ports(value: Any, key: str, reading: _Reading) -> dict[str, Any]:
     ports = dict(DEFAULT_PORTS)
-    for service, port in _table(value, "ports").items():
-        if service not in SERVICES:
-            raise ConfigError(f"unknown service in [ports]: {service}")
+    for service, port in reading.table(value, key, SERVICES).items():
         if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
-            raise ConfigError(f"ports.{service} must be a port number (0 turns it off)")
-        ports[service] = port
-    return ports
+            reading.bad(f"{key}.{service}", f"must be a port number (0 turns it off), not {port!r}")
+        else:
+            ports[service] = port
+    return {"ports": ports}
 
 
-def _string_map(value: Any, name: str) -> dict[str, str]:
-    table = _table(value, name)
-    if not all(isinstance(v, str) for v in table.values()):
-        raise ConfigError(f"[{name}] values must be strings")
-    return {k.lower(): v for k, v in table.items()}
+def _routes(value: Any, key: str, reading: _Reading) -> dict[str, Any]:
+    """``"domain" = "host:port"``, ``"*"`` for every other domain (a smart host)."""
+    routes = {}
+    for domain, route in reading.table(value, key).items():
+        where = f'{key}."{domain}"'
+        if domain != "*" and not is_domain(domain):
+            reading.bad(where, 'not a domain name nor "*"')
+            continue
+        try:
+            split_route(route)
+        except ValueError as exc:
+            reading.bad(where, str(exc))
+            continue
+        routes[domain.lower().rstrip(".")] = route
+    return {"routes": routes}
+
+
+def _manners(value: Any, key: str, reading: _Reading) -> dict[str, Any]:
+    """Checked by the linter's own settings, one key at a time so that all are reported."""
+    from hato.manners import MannersSettings
+
+    known = [f.name for f in dataclasses.fields(MannersSettings)]
+    manners = reading.table(value, key, known)
+    for name, setting in manners.items():
+        try:
+            MannersSettings.from_mapping({name: setting})
+        except ValueError as exc:
+            reading.bad(f"{key}.{name}", str(exc).removeprefix(f"[manners] {name}: "))
+    return {"manners": manners}
+
+
+def _store(value: Any, key: str, reading: _Reading) -> dict[str, Any]:
+    store = reading.table(value, key, ("url",))
+    if "url" not in store:
+        return {}
+    return _store_url(store["url"], f"{key}.url", reading)
+
+
+_store_url = _scalar("store_url", _filled, "a store url (postgresql://...)")
+
+#: The top-level keys and tables, each with its reader (which reports its own problems).
+_SECTIONS: dict[str, _Section] = {
+    "hostname": _scalar("hostname", lambda v: isinstance(v, str) and is_domain(v), "a host name"),
+    "domains": _domains,
+    "host": _scalar("host", _filled, "an address or host name to listen on"),
+    "data_dir": _scalar("data_dir", _filled, "a path", lambda reading, v: reading.base / v),
+    "classroom": _scalar("classroom", lambda v: isinstance(v, bool), "true or false"),
+    "tls": _tls,
+    "limits": _limits,
+    "ports": _ports,
+    "routes": _routes,
+    "queue": _queue,
+    "manners": _manners,
+    "store": _store,
+}
+
+#: RFC 1035 §2.3.1 labels (with RFC 1123 §2.1's leading digits), at most 253 octets.
+_DOMAIN = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*\.?", re.ASCII)
+
+
+def is_domain(text: str) -> bool:
+    """Whether ``text`` is a domain name (internationalised names in their A-label form)."""
+    try:
+        ascii_form = text.encode("idna").decode("ascii").lower()
+    except UnicodeError:
+        return False
+    return len(ascii_form) <= 253 and _DOMAIN.fullmatch(ascii_form) is not None
+
+
+def split_route(route: Any) -> tuple[str, int]:
+    """A ``[routes]`` value, ``host:port`` or ``[IPv6]:port``, as (host, port).
+
+    Raises ValueError saying what is wrong.
+    """
+    if not isinstance(route, str):
+        raise ValueError(f"must be a string host:port, not {route!r}")
+    host, colon, port = route.rpartition(":")
+    if not colon or not port.isascii() or not port.isdigit() or not 1 <= int(port) <= 65535:
+        raise ValueError(f"{route!r} is not host:port with a port from 1 to 65535")
+    if host.startswith("[") and host.endswith("]"):
+        try:
+            ipaddress.IPv6Address(host[1:-1])
+        except ValueError:
+            raise ValueError(f"{route!r}: {host} is not an IPv6 address") from None
+        return host[1:-1], int(port)
+    if not is_domain(host):
+        raise ValueError(f"{route!r}: {host!r} is not a host name or address")
+    return host, int(port)

@@ -24,6 +24,8 @@ import dns.asyncresolver
 import dns.exception
 import dns.resolver
 
+from hato.config import split_route
+
 __all__ = ["Outcome", "RouteError", "destinations", "send"]
 
 SMTP_PORT = 25
@@ -47,18 +49,11 @@ class Outcome:
     remote: str = ""
 
 
-def _host_port(text: str) -> tuple[str, int]:
-    host, colon, port = text.rpartition(":")
-    if not colon or not port.isdigit():
-        return text.strip("[]"), SMTP_PORT
-    return host.strip("[]"), int(port)
-
-
 async def destinations(domain: str, routes: Mapping[str, str]) -> list[tuple[str, int]]:
     """Where mail for ``domain`` goes, best first."""
     route = routes.get(domain.lower()) or routes.get("*")
     if route:
-        return [_host_port(route)]
+        return [split_route(route)]  # checked when the configuration was read
     try:
         answer = await dns.asyncresolver.resolve(domain, "MX")
     except dns.resolver.NXDOMAIN as exc:

@@ -103,6 +103,30 @@ def test_bad_config_is_reported(tmp_path: Path) -> None:
     assert "frobnicate" in done.stderr
 
 
+@pytest.mark.parametrize(
+    "command",
+    [["serve", "--smtp=0", "--lmtp=0", "--submission=0", "--submissions=0", "--pop3=0",
+      "--pop3s=0", "--imap=0", "--imaps=0"],
+     ["user", "list"], ["user", "add", "alice", "--password-stdin"], ["alias", "list"],
+     ["queue", "list"], ["migrate"]],
+)  # fmt: skip
+def test_bad_config_is_refused_before_anything_is_created(
+    tmp_path: Path, command: list[str]
+) -> None:
+    config = tmp_path / "bad.toml"
+    config.write_text("[manners]\npolicyy = 'warn'\n[routes]\n'x' = 'mx:abc'\n")
+    data = tmp_path / "data"
+    done = hato(*command, "--config", str(config), data_dir=data, stdin="pw\n")
+    assert done.returncode == 1, done.stdout
+    assert done.stderr.splitlines() == [
+        f"hato: {config}: 2 problems:",
+        "  manners.policyy: unknown key (known: policy, language, disable, "
+        "exposed_recipients_limit, addressee_lines, closing_lines)",
+        """  routes."x": 'mx:abc' is not host:port with a port from 1 to 65535""",
+    ]
+    assert not data.exists()
+
+
 def test_demo_creates_the_classroom_account_once(tmp_path: Path) -> None:
     process = HatoProcess(tmp_path / "data", args=("--demo",))
     process.start()

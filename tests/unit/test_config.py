@@ -4,7 +4,15 @@ from pathlib import Path
 
 import pytest
 
-from hato.config import DEFAULT_PORTS, Config, ConfigError, Limits, config_from_table, load_config
+from hato.config import (
+    DEFAULT_PORTS,
+    Config,
+    ConfigError,
+    Limits,
+    config_from_table,
+    load_config,
+    split_route,
+)
 
 
 def test_defaults() -> None:
@@ -52,11 +60,53 @@ def test_full_file(tmp_path: Path) -> None:
         {"tls": {"cert": "only-cert.pem"}},
         {"hostname": ""},
         {"classroom": "yes"},
+        {"manners": {"policyy": "warn"}},
+        {"manners": {"policy": "loud"}},
+        {"routes": {"x": "mx:abc"}},
+        {"routes": {"x": "mx"}},
+        {"routes": {"x": "mx:0"}},
+        {"routes": {"x": "mx:65536"}},
+        {"routes": {"x": ":25"}},
+        {"routes": {"x": "bad host:25"}},
+        {"routes": {"x": "[zzz]:25"}},
+        {"routes": {"x": 25}},
+        {"routes": {"bad domain": "mx:25"}},
+        {"store": {"uri": "postgresql://x"}},
+        {"tls": {"cert": "c.pem", "key": "k.pem", "chain": "x"}},
+        {"queue": {"retry": []}},
+        {"domains": ["example.org", "not a domain"]},
+        {"hostname": "mail\r\nexample.org"},
     ],
 )
 def test_bad_values_are_refused(table: dict[str, object]) -> None:
     with pytest.raises(ConfigError):
         config_from_table(table)
+
+
+def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
+    path = tmp_path / "hato.toml"
+    path.write_text(
+        "frob = 1\n[manners]\npolicyy = 'warn'\nclosing_lines = 0\n"
+        "[routes]\n'x' = 'mx:abc'\n'*' = 'smarthost:25'\n[limits]\nnope = 1\n"
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    lines = str(caught.value).splitlines()
+    assert lines[0] == f"{path}: 5 problems:"
+    assert sorted(line.split(":")[0].strip() for line in lines[1:]) == [
+        "frob", "limits.nope", "manners.closing_lines", "manners.policyy", 'routes."x"',
+    ]  # fmt: skip
+    assert "expected a positive integer" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("route", "split"),
+    [("mx.example.net:25", ("mx.example.net", 25)), ("127.0.0.1:2525", ("127.0.0.1", 2525)),
+     ("[::1]:587", ("::1", 587)), ("smarthost:65535", ("smarthost", 65535))],
+)  # fmt: skip
+def test_good_routes(route: str, split: tuple[str, int]) -> None:
+    assert config_from_table({"routes": {"*": route}}).routes == {"*": route}
+    assert split_route(route) == split
 
 
 def test_unreadable_file(tmp_path: Path) -> None:

@@ -74,7 +74,7 @@ def test_queue_settings() -> None:
 
 
 async def test_routes_come_before_dns() -> None:
-    routes = {"remote.test": "127.0.0.1:2525", "*": "smarthost.test"}
+    routes = {"remote.test": "127.0.0.1:2525", "*": "smarthost.test:25"}
     assert await destinations("REMOTE.test", routes) == [("127.0.0.1", 2525)]
     assert await destinations("other.test", routes) == [("smarthost.test", 25)]
 
