@@ -1,8 +1,8 @@
 """The one storage interface, and the values that cross it.
 
 Protocol code (POP3, IMAP, SMTP delivery) sees only these types. The embedded
-SQLite backend implements them now; a PostgreSQL backend will implement the
-same Protocols and run the same test suite (tests/store/).
+SQLite backend and the PostgreSQL backend implement the same Protocols and run
+the same test suite (tests/store/).
 
 Two levels of access keep invariant 4 of docs/architecture.md (no request touches another
 account's data) structural rather than a matter of care:

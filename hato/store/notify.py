@@ -2,9 +2,9 @@
 
 The store publishes the ids of the mailboxes each committed transaction
 touched; IMAP IDLE and the untagged updates of other sessions subscribe per
-mailbox. In one process this is a table of asyncio Events; a PostgreSQL
-backend will feed the same interface from LISTEN/NOTIFY so that sessions on
-other nodes wake too. Publishing may happen on any thread.
+mailbox. In one process this is a table of asyncio Events; the PostgreSQL
+backend also feeds it from LISTEN/NOTIFY (store/postgres/listener.py), so that
+sessions on other nodes wake too. Publishing may happen on any thread.
 """
 
 from __future__ import annotations
