@@ -1,6 +1,6 @@
 """``hato alias`` and ``hato queue``: administering aliases and the outbound queue.
 
-    hato alias add ADDRESS TARGET...   (replaces ADDRESS's targets)
+    hato alias add ADDRESS TARGET...   (replaces ADDRESS's targets; both are checked)
     hato alias del ADDRESS
     hato alias list
     hato queue list
@@ -22,6 +22,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeAlias, TypeVar
 
 from hato.config import Config
+from hato.delivery.alias_check import alias_problems
 from hato.delivery.aliases import alias_key
 from hato.store import Store, open_store
 
@@ -76,9 +77,16 @@ def _fail(text: str) -> int:
 def _alias_add(args: argparse.Namespace, config: Config) -> int:
     address = alias_key(args.address)
     targets = [alias_key(t) for t in args.targets]
-    if address in targets:
-        return _fail(f"alias {address} must not point to itself")
-    _run(config, lambda store: store.set_alias(address, targets))
+
+    async def add(store: Store) -> list[str]:
+        problems = await alias_problems(store, address, targets, config.local_domains)
+        if not problems:
+            await store.set_alias(address, targets)
+        return problems
+
+    problems = _run(config, add)
+    if problems:
+        return _fail(f"alias {address} not added: " + "; ".join(problems))
     print(f"hato: alias {address} -> {', '.join(targets)}")
     return 0
 

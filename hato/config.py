@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
-import re
 import socket
 import tomllib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from hato.delivery.syntax import is_domain
 
 __all__ = [
     "DEFAULT_PORTS",
@@ -26,7 +27,6 @@ __all__ = [
     "Limits",
     "QueueSettings",
     "config_from_table",
-    "is_domain",
     "load_config",
     "split_route",
 ]
@@ -342,18 +342,6 @@ _SECTIONS: dict[str, _Section] = {
     "manners": _manners,
     "store": _store,
 }
-
-#: RFC 1035 §2.3.1 labels (with RFC 1123 §2.1's leading digits), at most 253 octets.
-_DOMAIN = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*\.?", re.ASCII)
-
-
-def is_domain(text: str) -> bool:
-    """Whether ``text`` is a domain name (internationalised names in their A-label form)."""
-    try:
-        ascii_form = text.encode("idna").decode("ascii").lower()
-    except UnicodeError:
-        return False
-    return len(ascii_form) <= 253 and _DOMAIN.fullmatch(ascii_form) is not None
 
 
 def split_route(route: Any) -> tuple[str, int]:

@@ -127,6 +127,43 @@ def test_bad_config_is_refused_before_anything_is_created(
     assert not data.exists()
 
 
+def test_aliases_are_checked(tmp_path: Path) -> None:
+    config = tmp_path / "hato.toml"
+    config.write_text('domains = ["example.org", "example.net"]\n')
+    data = tmp_path / "data"
+
+    def alias(*args: str) -> subprocess.CompletedProcess[str]:
+        return hato("alias", *args, "--config", str(config), data_dir=data)
+
+    added = hato(
+        "user", "add", "alice", "--password-stdin", "--config", str(config),
+        data_dir=data, stdin="pw\n",
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    for good in (["info@example.org", "alice"], ["postmaster", "Alice", "info@example.org"],
+                 ["team@example.net", "alice+lists@example.org", "carol@remote.test"]):  # fmt: skip
+        done = alias("add", *good)
+        assert done.returncode == 0, done.stderr
+    for bad, why in (
+        (["bad address@@", "alice"], "bad address@@: not an address"),
+        (["a b", "alice"], "a b: not a local part"),
+        (["info@remote.test", "alice"], "info@remote.test: not in a local domain"),
+        (["sales@example.org", "nobody"], "nobody: no such account or alias"),
+        (["sales@example.org", "nobody@example.net"], "nobody@example.net: no such account"),
+        (["sales", "bad target@@"], "bad target@@: not an account name nor an address"),
+        (["sales@example.org", "sales@example.org"], "must not point to itself"),
+    ):
+        done = alias("add", *bad)
+        assert done.returncode == 1, done.stdout
+        assert done.stderr.startswith(f"hato: alias {bad[0]} not added: "), done.stderr
+        assert why in done.stderr
+    assert alias("list").stdout.splitlines() == [
+        "info@example.org: alice",
+        "postmaster: alice, info@example.org",
+        "team@example.net: alice+lists@example.org, carol@remote.test",
+    ]
+
+
 def test_demo_creates_the_classroom_account_once(tmp_path: Path) -> None:
     process = HatoProcess(tmp_path / "data", args=("--demo",))
     process.start()
