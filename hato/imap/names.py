@@ -13,10 +13,12 @@ import re
 from hato.imap.reply import no
 from hato.proto.imap import Atom, Value, encode_mutf7
 
-__all__ = ["SEPARATOR", "check_name", "parents", "wire_name", "wire_value"]
+__all__ = ["MAX_MAILBOXES", "SEPARATOR", "check_name", "parents", "wire_name", "wire_value"]
 
 SEPARATOR = "."
 MAX_NAME = 255
+# mailboxes (and subscriptions) of one account: every LIST walks them all
+MAX_MAILBOXES = 10_000
 _ATOM_SAFE = re.compile(r"[A-Za-z0-9._+&-]+\Z")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 

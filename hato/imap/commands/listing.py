@@ -12,14 +12,14 @@ LIST-EXTENDED client (RFC 5258 §3.4).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from hato.imap.commands.mailboxes import status_values
 from hato.imap.names import SEPARATOR, parents, wire_value
+from hato.imap.patterns import NamePatterns, PatternTooLong
 from hato.imap.registry import command
-from hato.imap.reply import Reply
+from hato.imap.reply import Reply, bad
 from hato.proto import imap as c
 from hato.proto.imap import Atom, Raw, Value, encode_flags, untagged
 from hato.store import INBOX, Mailbox
@@ -38,16 +38,12 @@ def _inbox_canonical(pattern: str) -> str:
     return pattern
 
 
-def pattern_matcher(reference: str, patterns: tuple[str, ...]) -> re.Pattern[str]:
-    """One regular expression for the reference joined with each pattern."""
-    alternatives = []
-    for pattern in patterns:
-        full = _inbox_canonical(reference + pattern)
-        parts = (
-            ".*" if char == "*" else "[^.]*" if char == "%" else re.escape(char) for char in full
-        )
-        alternatives.append("".join(parts))
-    return re.compile("(?:" + "|".join(alternatives) + r")\Z", re.DOTALL)
+def pattern_matcher(reference: str, patterns: tuple[str, ...]) -> NamePatterns:
+    """One automaton for the reference joined with each pattern (BAD when too big)."""
+    try:
+        return NamePatterns(_inbox_canonical(reference + pattern) for pattern in patterns)
+    except PatternTooLong as error:
+        raise bad(str(error)) from None
 
 
 def _attributes(name: str, listing: _Listing, cmd: c.List) -> list[str]:
@@ -91,11 +87,11 @@ async def _listing(session: ImapSession, cmd: c.List) -> _Listing:
     return _Listing(by_name, names + implied, with_children, subscribed, show_subscribed)
 
 
-def _childinfo(name: str, listing: _Listing, matcher: re.Pattern[str]) -> bool:
-    """RFC 5258 §3.1, §3.5 (RECURSIVEMATCH): ``name`` is not subscribed but a name
-    below it is, and that one is not answered itself (the pattern misses it)."""
-    prefix = name + SEPARATOR
-    return any(s.startswith(prefix) and not matcher.match(s) for s in listing.subscribed)
+def _with_unanswered_children(listing: _Listing, matcher: NamePatterns) -> set[str]:
+    """RFC 5258 §3.1, §3.5 (RECURSIVEMATCH): the names with a subscribed name below
+    them that is not answered itself (the pattern misses it); one pass over the
+    subscriptions, not one per candidate."""
+    return {p for s in listing.subscribed if not matcher.matches(s) for p in parents(s)}
 
 
 @command(c.List)
@@ -103,14 +99,16 @@ async def list_mailboxes(session: ImapSession, cmd: c.List) -> Reply:
     if cmd.patterns == ("",) and not cmd.extended:
         session.send(b'* LIST (\\Noselect) "." ""\r\n')
         return Reply("List completed.")
-    listing = await _listing(session, cmd)
     matcher = pattern_matcher(cmd.reference, cmd.patterns)
+    listing = await _listing(session, cmd)
+    recursive = "RECURSIVEMATCH" in cmd.selection
+    childinfo = _with_unanswered_children(listing, matcher) if recursive else set()
     for name in listing.candidates:
-        if not matcher.match(name):
+        if not matcher.matches(name):
             continue
         extra: list[Value] = []
         if not _selected(cmd, listing, name):
-            if "RECURSIVEMATCH" not in cmd.selection or not _childinfo(name, listing, matcher):
+            if name not in childinfo:
                 continue
             extra = [[Atom("CHILDINFO"), ["SUBSCRIBED"]]]
         attrs = Raw(encode_flags(_attributes(name, listing, cmd)))
@@ -139,7 +137,7 @@ async def lsub(session: ImapSession, cmd: c.Lsub) -> Reply:
     matcher = pattern_matcher(cmd.reference, (cmd.pattern,))
     subscribed = await _subscribed_in_order(session)
     for name in subscribed:
-        if matcher.match(name):
+        if matcher.matches(name):
             session.send(untagged(Atom("LSUB"), Raw(b"()"), SEPARATOR, wire_value(name)))
     for name in _unsubscribed_parents(subscribed, matcher) if "%" in cmd.pattern else ():
         session.send(untagged(Atom("LSUB"), Raw(b"(\\Noselect)"), SEPARATOR, wire_value(name)))
@@ -155,12 +153,13 @@ async def _subscribed_in_order(session: ImapSession) -> list[str]:
     return existing + sorted(names - set(existing))
 
 
-def _unsubscribed_parents(subscribed: list[str], matcher: re.Pattern[str]) -> list[str]:
+def _unsubscribed_parents(subscribed: list[str], matcher: NamePatterns) -> list[str]:
     """RFC 3501 §6.3.9: with "%", a name that is not subscribed but has subscribed
     children that the pattern does not reach is answered \\Noselect."""
-    found: list[str] = []
+    known = set(subscribed)
+    found: dict[str, None] = {}  # ordered, and a set
     for name in subscribed:
         for parent in parents(name):
-            if matcher.match(parent) and parent not in subscribed and parent not in found:
-                found.append(parent)
-    return found
+            if parent not in known and parent not in found and matcher.matches(parent):
+                found[parent] = None
+    return list(found)

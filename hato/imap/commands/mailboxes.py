@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from hato.imap import names
 from hato.imap.condstore import enable_condstore
 from hato.imap.names import check_name, parents, wire_value
 from hato.imap.registry import command
-from hato.imap.reply import Reply, no
+from hato.imap.reply import ImapError, Reply, no
 from hato.proto import imap as c
 from hato.proto.imap import Atom, Value, untagged
 from hato.store import INBOX, Mailbox, MailboxExists, Mailstore, NoSuchMailbox
@@ -26,15 +27,20 @@ _STATUS_ORDER = (
 )  # fmt: skip
 
 
-async def _create_parents(mailstore: Mailstore, name: str) -> None:
-    """RFC 3501 §6.3.3: superior names are created as needed."""
-    missing = parents(name)
-    if not missing:
-        return
+async def _create_parents(mailstore: Mailstore, name: str, adding: int) -> None:
+    """RFC 3501 §6.3.3: superior names are created as needed, within the
+    account's limit on mailboxes (with the ``adding`` the caller creates)."""
     existing = {mailbox.name for mailbox in await mailstore.list_mailboxes()}
+    missing = [p for p in parents(name) if p not in existing and p.upper() != INBOX]
+    if len(existing) + len(missing) + adding > names.MAX_MAILBOXES:
+        raise _too_many()
     for parent in missing:
-        if parent not in existing and parent.upper() != INBOX:
-            await mailstore.create_mailbox(parent)
+        await mailstore.create_mailbox(parent)
+
+
+def _too_many() -> ImapError:
+    """RFC 5530 §3: LIMIT, an implementation limit was reached."""
+    return no(f"Too many mailboxes (at most {names.MAX_MAILBOXES}).", "LIMIT")
 
 
 @command(c.Create)
@@ -45,7 +51,7 @@ async def create(session: ImapSession, cmd: c.Create) -> Reply:
     uses = [use for use in cmd.special_use]
     if len(uses) > 1:
         raise no("Only one special-use flag per mailbox.", "USEATTR")
-    await _create_parents(session.mailstore, name)
+    await _create_parents(session.mailstore, name, adding=1)
     try:
         await session.mailstore.create_mailbox(name, uses[0] if uses else None)
     except MailboxExists:
@@ -80,7 +86,7 @@ async def rename(session: ImapSession, cmd: c.Rename) -> Reply:
         raise no(_EXISTS, "ALREADYEXISTS")
     if await session.mailstore.get_mailbox(cmd.mailbox) is None:
         raise NoSuchMailbox(cmd.mailbox)
-    await _create_parents(session.mailstore, new)
+    await _create_parents(session.mailstore, new, adding=0)
     try:
         await session.mailstore.rename_mailbox(cmd.mailbox, new)
     except MailboxExists:
@@ -90,6 +96,10 @@ async def rename(session: ImapSession, cmd: c.Rename) -> Reply:
 
 @command(c.Subscribe)
 async def subscribe(session: ImapSession, cmd: c.Subscribe) -> Reply:
+    """RFC 3501 §6.3.6; subscriptions outlive their mailbox, so they are bounded too."""
+    subscribed = await session.mailstore.subscriptions()
+    if len(subscribed) >= names.MAX_MAILBOXES and cmd.mailbox not in subscribed:
+        raise _too_many()
     await session.mailstore.set_subscribed(cmd.mailbox, True)
     return Reply("Subscribe completed.")
 
