@@ -11,33 +11,90 @@ from hato.mime._model import Address, Columns, Envelope
 from hato.mime._words import decode_words
 
 _WSP_RUN = re.compile(r"[ \t\r\n]+")
-# subj-trailer = "(fwd)" / WSP
-_TRAILER = re.compile(r"(?:\(fwd\)| )+$", re.IGNORECASE)
-# subj-leader = (*subj-blob subj-refwd) / WSP
-# subj-refwd  = ("re" / ("fw" ["d"])) *WSP [subj-blob] ":"
-# subj-blob   = "[" *BLOBCHAR "]" *WSP
-_LEADER = re.compile(r"^(?:(?:\[[^\[\]]*\] *)*(?:re|fwd?) *(?:\[[^\[\]]*\] *)?:| )", re.I)
-_BLOB = re.compile(r"^\[[^\[\]]*\] *")
+_BRACKET = re.compile(r"[\[\]]")
 _MSG_ID = re.compile(r"<[^<>]*>")
 
 
 def base_subject(subject: str) -> str:
-    """The base subject of an already decoded subject, RFC 5256 §2.1 steps (1) to (6)."""
-    subject = _WSP_RUN.sub(" ", subject)  # (1)
+    """The base subject of an already decoded subject, RFC 5256 §2.1 steps (1) to (6).
+
+        subj-trailer    = "(fwd)" / WSP
+        subj-leader     = (*subj-blob subj-refwd) / WSP
+        subj-blob       = "[" *BLOBCHAR "]" *WSP
+        subj-refwd      = ("re" / ("fw" ["d"])) *WSP [subj-blob] ":"
+        subj-fwd-hdr    = "[fwd:"
+        subj-fwd-trl    = "]"
+
+    The subject is a hostile input read on the event loop: every step moves one
+    of two ends inward and a failed attempt ends its step, so the work is linear
+    in the subject's length (no regular expression that backtracks, no copy per
+    token).
+    """
+    text = _WSP_RUN.sub(" ", subject)  # (1)
+    start, end = 0, len(text)
     while True:
-        subject = _TRAILER.sub("", subject)  # (2)
-        while True:  # (5)
-            before = subject
-            subject = _strip_leaders(subject)  # (3)
-            blob = _BLOB.match(subject)
-            if blob and blob.end() < len(subject):  # (4)
-                subject = subject[blob.end() :]
-            if subject == before:
-                break
-        if subject[:5].lower() == "[fwd:" and subject.endswith("]"):  # (6)
-            subject = subject[5:-1]
+        end = _without_trailers(text, start, end)  # (2)
+        start = _without_leaders(text, start, end)  # (3), (4), (5)
+        if text[start : min(start + 5, end)].lower() == "[fwd:" and text[end - 1 : end] == "]":
+            start, end = start + 5, end - 1
             continue
-        return subject
+        return text[start:end]
+
+
+def _without_trailers(text: str, start: int, end: int) -> int:
+    """(2): the end, once every trailing subj-trailer is gone."""
+    while end > start:
+        if text[end - 1] == " ":
+            end -= 1
+        elif end - start >= 5 and text[end - 5 : end].lower() == "(fwd)":
+            end -= 5
+        else:
+            break
+    return end
+
+
+def _without_leaders(text: str, start: int, end: int) -> int:
+    """(3) to (5): the start, once no subj-leader and no subj-blob that leaves a
+    non-empty subject is left.  A leader's blobs are taken one by one, as (4)
+    would take them, which ends in the same place."""
+    while start < end:
+        if text[start] == " ":
+            after = start + 1
+        elif (after := _refwd(text, start, end)) == start:
+            after = _blob(text, start, end)
+            if after == end:
+                break
+        if after == start:
+            break
+        start = after
+    return start
+
+
+def _refwd(text: str, pos: int, end: int) -> int:
+    """Just past the subj-refwd at ``pos``, or ``pos`` if there is none."""
+    word = text[pos : min(pos + 3, end)].lower()
+    size = 3 if word == "fwd" else 2 if word[:2] in ("re", "fw") else 0
+    if not size:
+        return pos
+    after = _blob(text, _spaces(text, pos + size, end), end)
+    return after + 1 if text[after : after + 1] == ":" and after < end else pos
+
+
+def _blob(text: str, pos: int, end: int) -> int:
+    """Just past the subj-blob (and its spaces) at ``pos``, or ``pos`` if there is none.
+    The look ahead stops at the first bracket, so no character is read twice."""
+    if pos >= end or text[pos] != "[":
+        return pos
+    close = _BRACKET.search(text, pos + 1, end)
+    if close is None or close.group() != "]":
+        return pos
+    return _spaces(text, close.end(), end)
+
+
+def _spaces(text: str, pos: int, end: int) -> int:
+    while pos < end and text[pos] == " ":
+        pos += 1
+    return pos
 
 
 def casemap(value: str) -> str:
@@ -45,12 +102,6 @@ def casemap(value: str) -> str:
     if value.isascii():
         return value.upper()
     return unicodedata.normalize("NFKD", value.upper())
-
-
-def _strip_leaders(subject: str) -> str:
-    while match := _LEADER.match(subject):
-        subject = subject[match.end() :]
-    return subject
 
 
 def build_columns(pairs: list[Field], envelope: Envelope) -> Columns:
