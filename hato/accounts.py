@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from hato.auth.authenticator import normalize_username
+from hato.auth.names import normalize_username
 from hato.auth.passwords import make_credentials
 from hato.store.base import INBOX, Account, Store
 

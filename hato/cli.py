@@ -25,6 +25,7 @@ from hato import __version__
 from hato.accounts import InvalidUsername, add_user, validate_username
 from hato.auth.passwords import make_credentials
 from hato.config import SERVICES, STANDARD_PORTS, Config, ConfigError, load_config
+from hato.logs import configure_logging
 from hato.store import AccountExists, Store, open_store
 
 __all__ = ["main"]
@@ -208,6 +209,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         config = _config(args)
+        configure_logging(config.log)
         result: int = args.run(args, config)
     except (CommandError, ConfigError, InvalidUsername) as exc:
         print(f"hato: {exc}", file=sys.stderr)

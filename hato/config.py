@@ -25,12 +25,15 @@ __all__ = [
     "Config",
     "ConfigError",
     "Limits",
+    "LogSettings",
     "QueueSettings",
     "config_from_table",
     "load_config",
     "split_route",
 ]
 
+LOG_FORMATS = ("text", "json")
+LOG_LEVELS = ("debug", "info", "warning", "error")
 SERVICES = ("smtp", "submission", "submissions", "lmtp", "pop3", "pop3s", "imap", "imaps")
 
 DEFAULT_PORTS: Mapping[str, int] = {
@@ -92,6 +95,14 @@ class QueueSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class LogSettings:
+    """``[log]``: the lines hato writes to standard error (``hato.logs``)."""
+
+    format: str = "text"
+    level: str = "info"
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """Everything hato reads from its configuration file and command line."""
 
@@ -108,6 +119,7 @@ class Config:
     routes: Mapping[str, str] = field(default_factory=dict)
     manners: Mapping[str, Any] = field(default_factory=dict)
     queue: QueueSettings = field(default_factory=QueueSettings)
+    log: LogSettings = field(default_factory=LogSettings)
     store_url: str | None = None
 
     @property
@@ -277,6 +289,19 @@ def _seconds(value: Any) -> bool:
     return not isinstance(value, bool) and isinstance(value, int | float) and value > 0
 
 
+def _log(value: Any, key: str, reading: _Reading) -> dict[str, Any]:
+    log = reading.table(value, key, ("format", "level"))
+    good: dict[str, Any] = {}
+    for name, allowed in (("format", LOG_FORMATS), ("level", LOG_LEVELS)):
+        if name not in log:
+            continue
+        if log[name] in allowed:
+            good[name] = log[name]
+        else:
+            reading.bad(f"{key}.{name}", f"must be one of {', '.join(allowed)}, not {log[name]!r}")
+    return {"log": LogSettings(**good)}
+
+
 def _ports(value: Any, key: str, reading: _Reading) -> dict[str, Any]:
     ports = dict(DEFAULT_PORTS)
     for service, port in reading.table(value, key, SERVICES).items():
@@ -339,6 +364,7 @@ _SECTIONS: dict[str, _Section] = {
     "ports": _ports,
     "routes": _routes,
     "queue": _queue,
+    "log": _log,
     "manners": _manners,
     "store": _store,
 }

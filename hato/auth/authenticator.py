@@ -1,23 +1,37 @@
 """Checking credentials against the store, with the shared throttle in front.
 
-Protocol adapters call these after their own grammar is satisfied. Failures
-are answered only after the throttle's delay; hashing runs in a worker thread.
+Protocol adapters call these after their own grammar is satisfied, with a
+``LoginAttempt`` saying who asks and how. An attempt first waits for its
+address's failures (``LoginThrottle.delay``); a failure then also waits for the
+account's (``LoginThrottle.failed``). Hashing runs in a worker thread, and an
+unknown account is hashed against a dummy, so a failure takes the same time
+whether the account exists or not. Every outcome is one ``login`` log line.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
+from dataclasses import dataclass
 
+from hato.auth.names import normalize_username
 from hato.auth.passwords import verify_apop, verify_password
 from hato.auth.throttle import LoginThrottle
+from hato.logs import event
 from hato.store.base import Account, ScramKeys, Store
 
-__all__ = ["Authenticator", "normalize_username"]
+__all__ = ["Authenticator", "LoginAttempt"]
+
+log = logging.getLogger(__name__)
 
 
-def normalize_username(name: str) -> str:
-    """Account names are stored lowercase; logins are case-insensitive."""
-    return name.strip().lower()
+@dataclass(frozen=True, slots=True)
+class LoginAttempt:
+    """Who tries to log in, and how: for the throttle and the log."""
+
+    protocol: str  # "imap", "pop3", "submission"
+    method: str  # "LOGIN", "USER", "APOP", or the SASL mechanism
+    address: str  # the client's IP address
 
 
 class Authenticator:
@@ -25,36 +39,50 @@ class Authenticator:
         self.store = store
         self.throttle = throttle
 
-    async def password(self, name: str, password: str, peer: str) -> Account | None:
-        """The account, if ``password`` is right; else None after the throttle's delay."""
-        await asyncio.sleep(self.throttle.delay(peer, name))
-        account = await self.store.get_account(normalize_username(name))
-        ok = account is not None and await asyncio.to_thread(
-            verify_password, account.credentials, password
-        )
-        return self._conclude(account if ok else None, name, peer)
+    async def password(self, name: str, password: str, attempt: LoginAttempt) -> Account | None:
+        """The account, if ``password`` is right; else None after the throttle's delays."""
+        account = await self._lookup(name, attempt)
+        credentials = account.credentials if account is not None else None
+        ok = await asyncio.to_thread(verify_password, credentials, password)
+        return await self._conclude(account if ok else None, name, attempt)
 
-    async def apop(self, name: str, timestamp: str, digest: str, peer: str) -> Account | None:
-        await asyncio.sleep(self.throttle.delay(peer, name))
-        account = await self.store.get_account(normalize_username(name))
+    async def apop(
+        self, name: str, timestamp: str, digest: str, attempt: LoginAttempt
+    ) -> Account | None:
+        account = await self._lookup(name, attempt)
         ok = account is not None and verify_apop(account.credentials, timestamp, digest)
-        return self._conclude(account if ok else None, name, peer)
+        return await self._conclude(account if ok else None, name, attempt)
 
-    async def scram_keys(self, name: str, peer: str) -> tuple[Account, ScramKeys] | None:
+    async def scram_keys(
+        self, name: str, attempt: LoginAttempt
+    ) -> tuple[Account, ScramKeys] | None:
         """The stored SCRAM keys, for a SCRAM exchange run by the protocol core."""
-        await asyncio.sleep(self.throttle.delay(peer, name))
-        account = await self.store.get_account(normalize_username(name))
+        account = await self._lookup(name, attempt)
         if account is None or account.credentials.scram is None:
             return None
         return account, account.credentials.scram
 
-    def record(self, ok: bool, name: str, peer: str) -> None:
-        """Report the outcome of an exchange checked elsewhere (e.g. SCRAM's proof)."""
-        if ok:
-            self.throttle.succeeded(peer, name)
-        else:
-            self.throttle.failed(peer, name)
+    async def concluded(self, verified: bool, name: str, attempt: LoginAttempt) -> Account | None:
+        """The outcome of an exchange checked elsewhere (SCRAM's proof, a malformed
+        SASL message): the account if ``verified``, else None after the delays."""
+        account = await self.store.get_account(normalize_username(name)) if verified else None
+        return await self._conclude(account, name, attempt)
 
-    def _conclude(self, account: Account | None, name: str, peer: str) -> Account | None:
-        self.record(account is not None, name, peer)
+    async def _lookup(self, name: str, attempt: LoginAttempt) -> Account | None:
+        await asyncio.sleep(self.throttle.delay(attempt.address, name))
+        return await self.store.get_account(normalize_username(name))
+
+    async def _conclude(
+        self, account: Account | None, name: str, attempt: LoginAttempt
+    ) -> Account | None:
+        event(
+            log, logging.INFO, "login", protocol=attempt.protocol,
+            account=account.name if account else normalize_username(name),
+            address=attempt.address, method=attempt.method,
+            result="ok" if account else "failed",
+        )  # fmt: skip
+        if account is not None:
+            self.throttle.succeeded(attempt.address, name)
+        else:
+            await asyncio.sleep(self.throttle.failed(attempt.address, name))
         return account

@@ -11,6 +11,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import hashlib
 import hmac
 import secrets
@@ -53,12 +55,29 @@ def _scram_or_none(password: str) -> ScramKeys | None:
         return None
 
 
-def verify_password(credentials: Credentials, password: str) -> bool:
-    """True when ``password`` matches the argon2id hash (constant-time in argon2)."""
-    try:
-        return _HASHER.verify(credentials.password_hash, password)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        return False
+def verify_password(credentials: Credentials | None, password: str) -> bool:
+    """True when ``password`` matches the argon2id hash (constant-time in argon2).
+
+    No account (``None``) or a hash argon2 cannot read costs one verification
+    against a dummy hash made with the same parameters, so that a failure takes
+    as long whether the account exists or not.
+    """
+    if credentials is not None:
+        try:
+            return _HASHER.verify(credentials.password_hash, password)
+        except (VerifyMismatchError, VerificationError):
+            return False
+        except InvalidHashError:
+            pass
+    with contextlib.suppress(VerifyMismatchError):
+        _HASHER.verify(_dummy_hash(), password)
+    return False
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """The hash of a random password nobody knows (made once, on the first use)."""
+    return _HASHER.hash(secrets.token_urlsafe(24))
 
 
 def verify_apop(credentials: Credentials, timestamp: str, digest: str) -> bool:

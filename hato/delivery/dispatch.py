@@ -10,15 +10,19 @@ from __future__ import annotations
 
 import datetime
 import email.utils
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from hato.delivery.aliases import expand
 from hato.delivery.received import Arrival, trace_prefix
 from hato.delivery.recipients import Lookup, Recipient, resolve, split_address
+from hato.logs import event
 from hato.store.base import INBOX, Delivery, MessageMeta, Outbound, Store
 
 __all__ = ["Targets", "commit", "relay_trace", "route"]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(slots=True)
@@ -87,4 +91,18 @@ async def commit(
             arrival.sender, remote, relay_trace(arrival) + content, int(arrival.when)
         )
     copies = _copies(arrival, targets.local)
-    return await store.deliver_and_queue(content, meta, int(arrival.when), copies, outbound)
+    local = list(dict.fromkeys(r.address for r in targets.local))
+    about = {
+        "id": arrival.queue_id, "protocol": arrival.protocol, "address": arrival.peer,
+        "from": arrival.sender, "size": len(content), "message_id": meta.columns.message_id,
+    }  # fmt: skip
+    try:
+        queued = await store.deliver_and_queue(content, meta, int(arrival.when), copies, outbound)
+    except Exception:
+        event(log, logging.WARNING, "delivery", **about, to=[*local, *remote], result="failed")
+        raise
+    if local:
+        event(log, logging.INFO, "delivery", **about, to=local, result="delivered")
+    if remote:
+        event(log, logging.INFO, "delivery", **about, to=remote, result="queued", queue=queued)
+    return queued

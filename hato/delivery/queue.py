@@ -31,6 +31,7 @@ from hato.delivery.meta import message_meta
 from hato.delivery.received import Arrival
 from hato.delivery.recipients import Lookup, split_address
 from hato.delivery.relay import Outcome, RouteError, destinations, send
+from hato.logs import event
 from hato.store.base import QueueEntry, Store
 
 __all__ = ["QueueRunner"]
@@ -115,6 +116,7 @@ class QueueRunner:
         message_id = entries[0].message_id
         if outcome.delivered:
             await self.store.queue_done(message_id, outcome.delivered)
+            _log_relay(message_id, outcome.remote, outcome.delivered, "delivered", "")
         for replies, permanent in ((outcome.permanent, True), (outcome.temporary, False)):
             failed = [e for e in entries if e.recipient in replies]
             for text in dict.fromkeys(replies[e.recipient] for e in failed):
@@ -132,6 +134,8 @@ class QueueRunner:
         now = self.clock()
         expired = now - entries[0].created >= self.config.queue.lifetime
         recipients = [e.recipient for e in entries]
+        result = "bounced" if permanent or expired else "deferred"
+        _log_relay(message_id, remote, recipients, result, text)
         if permanent or expired:
             status = "5.0.0" if permanent else "4.4.7"
             reason = text if permanent else f"{text} (gave up: message expired in the queue)"
@@ -159,3 +163,15 @@ class QueueRunner:
         meta = await asyncio.to_thread(message_meta, dsn)
         if await commit(self.store, dsn, meta, arrival, Targets(targets.local, targets.remote)):
             self.wake()
+
+
+def _log_relay(
+    message_id: int, host: str, recipients: Sequence[str], result: str, reply: str
+) -> None:
+    """One ``relay`` line per recipient of an attempt (README "Logging")."""
+    level = logging.INFO if result == "delivered" else logging.WARNING
+    for recipient in recipients:
+        event(
+            log, level, "relay", queue=message_id, host=host or None, to=recipient,
+            result=result, reply=reply or None,
+        )  # fmt: skip

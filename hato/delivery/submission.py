@@ -25,7 +25,7 @@ from typing import Any
 
 from aiosmtpd.smtp import MISSING, SMTP, AuthResult, Envelope, Session
 
-from hato.auth.authenticator import Authenticator
+from hato.auth.authenticator import Authenticator, LoginAttempt
 from hato.delivery.dispatch import Targets, commit, route
 from hato.delivery.fixup import fix_up
 from hato.delivery.inbound import InboundHandler, InboundSettings, log, normalize_line_ends
@@ -77,11 +77,13 @@ class SubmissionHandler(InboundHandler):
             except binascii.Error:
                 await server.push("501 5.5.2 Cannot decode base64")
                 return AuthResult(success=False, handled=True)
-        peer = _peer(server.session)
-        return await self._drive(server, exchange, exchange.start(initial), peer)
+        attempt = LoginAttempt("submission", exchange.mechanism, _peer(server.session))
+        return await self._drive(server, exchange, exchange.start(initial), attempt)
 
-    async def _drive(self, server: SMTP, exchange: Any, step: sasl.Step, peer: str) -> AuthResult:
-        account: Account | None = None
+    async def _drive(
+        self, server: SMTP, exchange: Any, step: sasl.Step, attempt: LoginAttempt
+    ) -> AuthResult:
+        auth = self.authenticator
         while True:
             match step:
                 case sasl.Challenge(data=data):
@@ -90,19 +92,15 @@ class SubmissionHandler(InboundHandler):
                         return AuthResult(success=False, handled=True)
                     step = exchange.respond(reply)
                 case sasl.PasswordCheck(username=name, password=password):
-                    found = await self.authenticator.password(name, password, peer)
-                    return _outcome(found)
+                    return _outcome(await auth.password(name, password, attempt))
                 case sasl.KeysNeeded(username=name):
-                    keys = await self.authenticator.scram_keys(name, peer)
-                    account = keys[0] if keys else None
+                    keys = await auth.scram_keys(name, attempt)
                     step = exchange.provide_keys(keys[1] if keys else None)
                 case sasl.Verified(username=name, server_final=final):
                     ok = await server.challenge_auth(final) == b""
-                    self.authenticator.record(ok, name, peer)
-                    return _outcome(account if ok else None)
+                    return _outcome(await auth.concluded(ok, name, attempt))
                 case sasl.Rejected(username=name):
-                    self.authenticator.record(False, name, peer)
-                    return _outcome(None)
+                    return _outcome(await auth.concluded(False, name, attempt))
 
     async def handle_MAIL(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]

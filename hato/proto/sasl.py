@@ -25,6 +25,7 @@ import secrets
 import stringprep
 import unicodedata
 from dataclasses import dataclass
+from typing import ClassVar
 
 __all__ = [
     "Challenge",
@@ -126,6 +127,8 @@ def _hmac(key: bytes, message: bytes) -> bytes:
 class PlainExchange:
     """PLAIN (RFC 4616 §2): message = [authzid] NUL authcid NUL passwd."""
 
+    mechanism: ClassVar[str] = "PLAIN"
+
     def start(self, initial: bytes | None) -> Step:
         return Challenge(b"") if initial is None else self.respond(initial)
 
@@ -141,6 +144,8 @@ class PlainExchange:
 
 class LoginExchange:
     """LOGIN (draft-murchison-sasl-login-00): prompts for user name, then password."""
+
+    mechanism: ClassVar[str] = "LOGIN"
 
     def __init__(self) -> None:
         self._username: str | None = None
@@ -163,6 +168,8 @@ class LoginExchange:
 #   client-final-message = channel-binding "," nonce ["," extensions] "," proof
 class ScramExchange:
     """SCRAM-SHA-256 server (RFC 5802 §5, RFC 7677), without channel binding."""
+
+    mechanism: ClassVar[str] = "SCRAM-SHA-256"
 
     _FAKE_SECRET = secrets.token_bytes(32)  # per process: unknown users get stable fake salts
 

@@ -15,6 +15,7 @@ import logging
 from array import array
 from dataclasses import dataclass, field
 
+from hato.auth.authenticator import LoginAttempt
 from hato.proto import pop3
 from hato.server.context import ServiceContext, trace_output
 from hato.server.listener import Connection
@@ -64,20 +65,20 @@ class _Pop3Session:
 
     async def answer(self, event: pop3.Event | pop3.Signal) -> bytes:
         match event:
-            case pop3.CheckPassword(user=user, password=password):
-                account = await self.context.authenticator.password(
-                    user, password, self.connection.peer
-                )
+            case pop3.CheckPassword(user=user, password=password, method=method):
+                auth = self.context.authenticator
+                account = await auth.password(user, password, self.attempt(method))
                 return await self.logged_in(account.id if account else None)
             case pop3.CheckApop(user=user, timestamp=timestamp, digest=digest):
-                account = await self.context.authenticator.apop(
-                    user, timestamp, digest, self.connection.peer
-                )
+                auth = self.context.authenticator
+                account = await auth.apop(user, timestamp, digest, self.attempt("APOP"))
                 return await self.logged_in(account.id if account else None)
             case pop3.FetchScramKeys(user=user):
                 return await self.scram_keys(user)
-            case pop3.SaslResult(user=user, verified=verified):
-                return await self.sasl_result(user, verified)
+            case pop3.SaslResult(user=user, verified=verified, method=method):
+                auth = self.context.authenticator
+                account = await auth.concluded(verified, user, self.attempt(method))
+                return await self.logged_in(account.id if account else None)
             case pop3.StartTls():
                 await self.connection.start_tls()
                 return self.core.tls_established()
@@ -123,16 +124,14 @@ class _Pop3Session:
         except StoreError:
             log.exception("POP3: could not flag %d messages \\Seen", len(uids))
 
+    def attempt(self, method: str) -> LoginAttempt:
+        return LoginAttempt("pop3", method, self.connection.peer)
+
     async def scram_keys(self, user: str) -> bytes:
-        found = await self.context.authenticator.scram_keys(user, self.connection.peer)
+        attempt = self.attempt("SCRAM-SHA-256")
+        found = await self.context.authenticator.scram_keys(user, attempt)
         self.scram_user = user
         return self.core.scram_keys(found[1] if found else None)
-
-    async def sasl_result(self, user: str, verified: bool) -> bytes:
-        peer = self.connection.peer
-        self.context.authenticator.record(verified, user, peer)
-        account = await self.context.store.get_account(user.lower()) if verified else None
-        return await self.logged_in(account.id if account else None)
 
     async def retrieve(self, number: int, top_lines: int | None) -> bytes:
         assert self.mailstore is not None and self.inbox is not None

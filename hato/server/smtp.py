@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 from aiosmtpd.lmtp import LMTP
-from aiosmtpd.smtp import SMTP
+from aiosmtpd.smtp import SMTP, Session
 
 from hato.server.gate import ConnectionGate
 from hato.server.trace import REDACTED, SessionTrace, Tracer, session_trace
@@ -100,6 +100,18 @@ class _TraceReader:
         self.expect_sasl = reply.startswith("334")
 
 
+class _Session(Session):
+    """aiosmtpd's session without the ``login_data is deprecated`` warning.
+
+    hato uses the current API (``auth_*`` methods returning ``AuthResult`` with
+    ``auth_data``) and never reads ``login_data``, yet aiosmtpd 1.4 itself sets
+    it after every successful AUTH, and its setter logs that warning each time
+    (aio-libs/aiosmtpd#347). Here it is a plain attribute.
+    """
+
+    login_data: Any = None
+
+
 class HatoSMTP(SMTP):
     """An aiosmtpd SMTP session with hato's gate, trace and enhanced codes."""
 
@@ -123,6 +135,9 @@ class HatoSMTP(SMTP):
         self.__refused = False
         self.__bare_replies = False
         self.__trace_reader: _TraceReader | None = None
+
+    def _create_session(self) -> Session:
+        return _Session(self.loop)
 
     def connection_made(self, transport: Any) -> None:
         if self.transport is None:

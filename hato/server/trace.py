@@ -1,31 +1,26 @@
 """``--trace``: every session's exchange, one line each way, secrets redacted.
 
-Lines go to standard error as ``hato: trace <service>#<n> C: ...`` (client)
-or ``S: ...`` (server). Protocol code decides what is secret and passes the
+Lines go to the log (logger ``hato.trace``, so with time stamps, see
+``hato.logs``) as ``<service>#<n> C: ...`` (client), ``S: ...`` (server) or
+``*: ...`` (a note). Protocol code decides what is secret and passes the
 redacted form; this module only numbers sessions and writes lines.
 """
 
 from __future__ import annotations
 
 import itertools
-import sys
-from typing import TextIO
+import logging
+
+from hato.logs import printable
 
 __all__ = ["REDACTED", "SessionTrace", "Tracer"]
 
 REDACTED = "[REDACTED]"
-_MAX_SHOWN = 500
 
 
 def _printable_lines(line: bytes | str) -> list[str]:
     text = line.decode("utf-8", "backslashreplace") if isinstance(line, bytes) else line
-    return [_printable(part) for part in text.rstrip("\r\n").split("\r\n")]
-
-
-def _printable(text: str) -> str:
-    if len(text) > _MAX_SHOWN:
-        text = f"{text[:_MAX_SHOWN]}... ({len(text)} characters)"
-    return text if text.isprintable() else text.encode("unicode_escape").decode("ascii")
+    return [printable(part) for part in text.rstrip("\r\n").split("\r\n")]
 
 
 class SessionTrace:
@@ -53,8 +48,8 @@ class SessionTrace:
 
 
 class Tracer:
-    def __init__(self, stream: TextIO | None = None) -> None:
-        self._stream = stream
+    def __init__(self) -> None:
+        self._log = logging.getLogger("hato.trace")
         self._numbers = itertools.count(1)
 
     def session(self, service: str, peer: str) -> SessionTrace:
@@ -63,10 +58,8 @@ class Tracer:
         return trace
 
     def write(self, label: str, direction: str, line: bytes | str) -> None:
-        stream = self._stream or sys.stderr
         for part in _printable_lines(line):
-            stream.write(f"hato: trace {label} {direction}: {part}\n")
-        stream.flush()
+            self._log.info("%s %s: %s", label, direction, part)
 
 
 def session_trace(tracer: Tracer | None, service: str, peer: str) -> SessionTrace:

@@ -227,7 +227,7 @@ def test_scram_sha_256_rfc_7677_exchange() -> None:
     assert session("AUTH SCRAM-SHA-256 " + b64(CLIENT_FIRST)) == f"+ {b64(SERVER_FIRST)}\r\n"
     assert session(b64(CLIENT_FINAL)) == f"+ {b64(SERVER_FINAL)}\r\n"
     assert session("") == "+OK Logged in.\r\n"
-    assert session.store.logins == [SaslResult("user", verified=True)]
+    assert session.store.logins == [SaslResult("user", verified=True, method="SCRAM-SHA-256")]
 
 
 def test_scram_without_initial_response() -> None:
@@ -240,7 +240,7 @@ def test_scram_wrong_proof() -> None:
     session = scram_session()
     session("AUTH SCRAM-SHA-256 " + b64(CLIENT_FIRST))
     assert session(b64(CLIENT_FINAL.replace("p=dHzb", "p=dHzc"))) == FAILED
-    assert session.store.logins == [SaslResult("user", verified=False)]
+    assert session.store.logins == [SaslResult("user", verified=False, method="SCRAM-SHA-256")]
 
 
 def test_scram_unknown_user_runs_a_full_failing_exchange() -> None:

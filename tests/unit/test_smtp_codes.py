@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-import io
+import logging
 
 import pytest
 
@@ -40,14 +40,14 @@ def test_trace_prefix_cannot_be_broken_by_the_client() -> None:
     assert prefix.endswith("\r\n") and "\n\r\n" not in prefix.replace("\r\n", "")
 
 
-def test_tracer_escapes_control_characters() -> None:
-    stream = io.StringIO()
-    session = Tracer(stream).session("pop3", "127.0.0.1")
+def test_tracer_escapes_control_characters(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, "hato.trace")
+    session = Tracer().session("pop3", "127.0.0.1")
     session.client(b"USER a\x00b\r\n")
     session.server("+OK\r\n-ERR two")
-    assert stream.getvalue().splitlines() == [
-        "hato: trace pop3#1 *: connection from 127.0.0.1",
-        "hato: trace pop3#1 C: USER a\\x00b",
-        "hato: trace pop3#1 S: +OK",
-        "hato: trace pop3#1 S: -ERR two",
+    assert [r.getMessage() for r in caplog.records if r.name == "hato.trace"] == [
+        "pop3#1 *: connection from 127.0.0.1",
+        "pop3#1 C: USER a\\x00b",
+        "pop3#1 S: +OK",
+        "pop3#1 S: -ERR two",
     ]

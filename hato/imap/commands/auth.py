@@ -12,6 +12,7 @@ import base64
 import binascii
 from typing import TYPE_CHECKING
 
+from hato.auth.authenticator import LoginAttempt
 from hato.imap.registry import command
 from hato.imap.reply import Reply, bad, no
 from hato.proto import imap as c
@@ -20,6 +21,7 @@ from hato.proto.imap import SaslResponse, continuation
 
 if TYPE_CHECKING:
     from hato.imap.session import ImapSession
+    from hato.store.base import Account
 
 __all__: list[str] = []
 
@@ -47,10 +49,8 @@ async def login(session: ImapSession, cmd: c.Login) -> Reply:
     if not session.plaintext_allowed:
         raise no(_PLAINTEXT_REFUSED, "PRIVACYREQUIRED")
     auth = session.context.authenticator
-    account = await auth.password(cmd.username, cmd.password, session.transport.peer)
-    if account is None:
-        raise no(_FAILED, "AUTHENTICATIONFAILED")
-    return session.logged_in(account)
+    account = await auth.password(cmd.username, cmd.password, _attempt(session, "LOGIN"))
+    return _logged_in(session, account)
 
 
 def _exchange(mechanism: str) -> Exchange:
@@ -76,35 +76,29 @@ async def authenticate(session: ImapSession, cmd: c.Authenticate) -> Reply:
 
 async def _run(session: ImapSession, exchange: Exchange, step: sasl.Step) -> Reply:
     auth = session.context.authenticator
-    peer = session.transport.peer
+    attempt = _attempt(session, exchange.mechanism)
     while True:
         if isinstance(step, sasl.Challenge):
             step = exchange.respond(await _response(session, step.data))
         elif isinstance(step, sasl.PasswordCheck):
-            account = await auth.password(step.username, step.password, peer)
-            if account is None:
-                raise no(_FAILED, "AUTHENTICATIONFAILED")
-            return session.logged_in(account)
+            account = await auth.password(step.username, step.password, attempt)
+            return _logged_in(session, account)
         elif isinstance(step, sasl.KeysNeeded):
-            step = await _provide_keys(session, exchange, step.username)
+            assert isinstance(exchange, sasl.ScramExchange)
+            found = await auth.scram_keys(step.username, attempt)
+            step = exchange.provide_keys(found[1] if found else None)
         elif isinstance(step, sasl.Verified):
             await _response(session, step.server_final)
-            return await _scram_done(session, step.username)
+            return _logged_in(session, await auth.concluded(True, step.username, attempt))
         else:
-            auth.record(False, step.username, peer)
-            raise no(_FAILED, "AUTHENTICATIONFAILED")
+            return _logged_in(session, await auth.concluded(False, step.username, attempt))
 
 
-async def _provide_keys(session: ImapSession, exchange: Exchange, user: str) -> sasl.Step:
-    assert isinstance(exchange, sasl.ScramExchange)
-    found = await session.context.authenticator.scram_keys(user, session.transport.peer)
-    return exchange.provide_keys(found[1] if found else None)
+def _attempt(session: ImapSession, method: str) -> LoginAttempt:
+    return LoginAttempt("imap", method, session.transport.peer)
 
 
-async def _scram_done(session: ImapSession, user: str) -> Reply:
-    auth = session.context.authenticator
-    auth.record(True, user, session.transport.peer)
-    account = await auth.store.get_account(user.lower())
+def _logged_in(session: ImapSession, account: Account | None) -> Reply:
     if account is None:
         raise no(_FAILED, "AUTHENTICATIONFAILED")
     return session.logged_in(account)

@@ -145,11 +145,12 @@ def sasl_step(session: Session, step: Step) -> Event | None:
         return None
     if isinstance(step, KeysNeeded):
         return FetchScramKeys(step.username)
-    session.sasl = None
+    assert session.sasl is not None
+    mechanism, session.sasl = session.sasl.mechanism, None
     if isinstance(step, PasswordCheck):
-        return CheckPassword(step.username, step.password)
+        return CheckPassword(step.username, step.password, mechanism)
     assert isinstance(step, Rejected)
-    return SaslResult(step.username, verified=False)
+    return SaslResult(step.username, verified=False, method=mechanism)
 
 
 def sasl_response(session: Session, line: bytes) -> Event | None:
@@ -161,7 +162,7 @@ def sasl_response(session: Session, line: bytes) -> Event | None:
         raise RemoteProtocolError("-ERR Authentication aborted by client.")
     if verified is not None:
         session.sasl = session.sasl_verified = None
-        return SaslResult(verified, verified=line == b"")
+        return SaslResult(verified, verified=line == b"", method=exchange.mechanism)
     try:
         data = base64.b64decode(line, validate=True)
     except binascii.Error:

@@ -69,10 +69,14 @@ class Reply:
 
 @dataclass(frozen=True, slots=True)
 class CheckPassword:
-    """USER/PASS or AUTH PLAIN/LOGIN: answer ``auth_succeeded()`` or ``auth_failed()``."""
+    """USER/PASS or AUTH PLAIN/LOGIN: answer ``auth_succeeded()`` or ``auth_failed()``.
+
+    ``method`` is ``USER`` or the SASL mechanism, for the log.
+    """
 
     user: str
     password: str
+    method: str = "USER"
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,10 +104,12 @@ class SaslResult:
     or refused message): answer ``auth_succeeded()`` or ``auth_failed()``.
 
     ``verified`` False is a failed login: count it for the throttle, then fail.
+    ``method`` is the SASL mechanism, for the log.
     """
 
     user: str
     verified: bool
+    method: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,125 @@
+"""hato's log: one line per record on standard error, as text or as JSON.
+
+Every ``hato`` command calls ``configure_logging`` once its configuration is
+read (``[log] format`` and ``level``). A text line is::
+
+    2026-12-04T16:12:49.123Z INFO hato.auth: login protocol=imap account=alice ...
+
+a UTC time stamp, the level, the logger and the message; an *event* (a login,
+a delivery, a relay attempt, an attack) is a one-word message followed by its
+fields as ``key=value`` words, a value quoted JSON-style when it holds spaces,
+quotes or control characters, so a client cannot break a line or forge one.
+In JSON each line is an object: ``time``, ``level``, ``logger``, ``message``,
+the event's fields, and ``exception`` (the traceback) if any.
+
+``--trace`` lines go through the ``hato.trace`` logger, shown whatever the
+level; aiosmtpd's per-connection chatter (logger ``mail.log``) only at debug.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import logging
+import sys
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from hato.config import LogSettings
+
+__all__ = ["configure_logging", "event", "printable"]
+
+_FIELDS = "hato_fields"  # the LogRecord attribute that carries an event's fields
+_MAX_FIELD = 2000
+_MAX_SHOWN = 500
+
+
+def event(logger: logging.Logger, level: int, what: str, /, **fields: Any) -> None:
+    """Log the event ``what`` (one word) with its fields, in the order given."""
+    logger.log(level, "%s", what, extra={_FIELDS: fields})
+
+
+def printable(text: str, limit: int = _MAX_SHOWN) -> str:
+    """``text`` shortened to ``limit`` characters, control characters escaped."""
+    if len(text) > limit:
+        text = f"{text[:limit]}... ({len(text)} characters)"
+    return text if text.isprintable() else text.encode("unicode_escape").decode("ascii")
+
+
+def configure_logging(settings: LogSettings) -> None:
+    """Send every record to standard error in the configured format, from ``level`` up."""
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if isinstance(h, _StandardError)]:
+        root.removeHandler(handler)
+    handler = _StandardError()
+    handler.setFormatter(_JsonLines() if settings.format == "json" else _TextLines())
+    root.addHandler(handler)
+    level = logging.getLevelNamesMapping()[settings.level.upper()]
+    root.setLevel(level)
+    logging.getLogger("hato.trace").setLevel(logging.INFO)
+    logging.getLogger("mail.log").setLevel(max(level, logging.WARNING))
+
+
+class _StandardError(logging.Handler):
+    """Writes to whatever ``sys.stderr`` is at the time (tests swap it)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            sys.stderr.write(self.format(record) + "\n")
+            sys.stderr.flush()
+        except Exception:
+            self.handleError(record)
+
+
+def _time(record: logging.LogRecord) -> str:
+    when = datetime.datetime.fromtimestamp(record.created, datetime.UTC)
+    return when.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _fields(record: logging.LogRecord) -> Mapping[str, Any]:
+    fields = getattr(record, _FIELDS, None)
+    return fields if isinstance(fields, Mapping) else {}
+
+
+class _TextLines(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        message = printable(record.getMessage(), _MAX_FIELD)
+        words = [f"{key}={_text_value(value)}" for key, value in _fields(record).items()]
+        line = " ".join([_time(record), record.levelname, f"{record.name}:", message, *words])
+        if record.exc_info:
+            line += "\n" + self.formatException(record.exc_info)
+        return line
+
+
+def _text_value(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        value = ",".join(str(item) for item in value)
+    text = str(value)[:_MAX_FIELD]
+    if text and text.isprintable() and not any(c in text for c in ' "=\\'):
+        return text
+    return json.dumps(text, ensure_ascii=not text.isprintable())
+
+
+class _JsonLines(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, Any] = {
+            "time": _time(record),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for key, value in _fields(record).items():
+            line.setdefault(key, _json_value(value))
+        if record.exc_info:
+            line["exception"] = self.formatException(record.exc_info)
+        return json.dumps(line)  # ASCII: no character a line reader could split on
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, str):
+        return value[:_MAX_FIELD]
+    if isinstance(value, Sequence):
+        return [_json_value(item) for item in value]
+    return value if isinstance(value, int | float | bool) or value is None else str(value)
