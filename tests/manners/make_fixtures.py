@@ -7,7 +7,10 @@ ISO-2022-JP carrying CP932 characters as Windows mailers send it (CP50220).
 from __future__ import annotations
 
 import base64
+import re
 from pathlib import Path
+
+from sender_corpus import NAMED, NAMELESS
 
 HERE = Path(__file__).parent / "fixtures"
 
@@ -165,6 +168,35 @@ def html_alternative() -> bytes:
     )
 
 
+def _fits_jis(text: str) -> bool:
+    try:
+        text.encode("iso2022_jp")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def from_header(value: str) -> str:
+    """A From field for "Display Name <addr>": encoded words or quotes where needed."""
+    name, addr = re.fullmatch(r"(.*?)\s*(<[^>]*>)", value).groups()  # type: ignore[union-attr]
+    if not name.isascii():
+        name = word(name, "ISO-2022-JP" if _fits_jis(name) else "UTF-8")
+    elif re.search(r"[,.()]", name):
+        name = f'"{name}"'
+    return f"{name} {addr}".strip()
+
+
+def sender_fixtures() -> dict[str, bytes]:
+    """The no-sender-name corpus: ISO-2022-JP where the body fits it, UTF-8 otherwise."""
+    found: dict[str, bytes] = {}
+    for name, (sender, body) in {**NAMED, **NAMELESS}.items():
+        extra = {"from_": from_header(sender)}
+        japanese = not body.isascii() and _fits_jis(body)
+        build = jis_mail if japanese else utf8_mail
+        found[f"sender/{name}.eml"] = build("Re: 連絡" if japanese else "Re: Notice", body, **extra)
+    return found
+
+
 def fixtures() -> dict[str, bytes]:
     many = ", ".join(f"student{n}@example.ac.jp" for n in range(1, 9))
     return {
@@ -263,12 +295,12 @@ def fixtures() -> dict[str, bytes]:
         "binary.eml": bytes(range(256)) * 4,
         "empty.eml": b"",
         "not_a_message.eml": "これはメールではありません。\nただのテキストです。\n".encode(),
-    }
+    } | sender_fixtures()
 
 
 def main() -> None:
     """Write every fixture."""
-    HERE.mkdir(exist_ok=True)
+    (HERE / "sender").mkdir(parents=True, exist_ok=True)
     for name, data in fixtures().items():
         (HERE / name).write_bytes(data)
 

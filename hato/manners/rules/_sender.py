@@ -1,110 +1,186 @@
 """Recognising the writer's name: a self-introduction or a name-like closing line.
 
-Self-introductions: 「情報科学科の山田です」「鈴木と申します」, "This is Taro", "My name is".
-A closing line is name-like when it is short, has no sentence ending, is no set closing
-phrase (よろしくお願いします, 以上, Best regards,), and looks like a name: kanji, katakana or
-Latin words (山田太郎, 山田より, B3 山田, -- Taro, T. Yamada).
+A self-introduction names someone before です/でございます/と申します (「情報ネットワークの
+山田太郎です。」「鈴木と申します。」), or after "This is", "I'm", "My name is". Who counts:
+a person's name in the dictionary (人名), a word the dictionary does not know, or one of the
+From field's name parts in any script. So 「明日は雨です。」「会議です。」「OKです。」 and
+"I'm Sorry" introduce no one.
+
+A closing line names the writer when it spells a From name part (山田太郎 for "Yamada
+Taro", "T.Y." for 山田 太郎), or when it looks like a name on its own: in Japanese, nouns
+among which a person's name or a single proper noun, nothing that ends a sentence; in Latin
+letters, one to four capitalised words that are not a closing phrase (a lower-case name
+counts just after "Cheers,"). A leading "Regards," and a trailing 「より」「拝」 are
+stripped first (山田より, Regards, Taro).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from hato.manners.rules._addressee import is_addressee
+from hato.manners.rules._names import COMMON_WORDS, NOBODY, TITLES, SenderName
+from hato.manners.rules._reading import JAPANESE_RUN, KANJI, Morpheme, analyse
 
-_INTRO_JA = re.compile(
-    r"(?:^|[。、，．！!\s])(?P<who>[^。、，．！!\s]{1,25}?)"
-    r"(?:です|と申します|でございます|と言います|といいます)(?=$|[。、，,.．！!\s])"
+# "My name is" introduces whatever follows; the others only a capitalised word that is not
+# a common one ("I'm Sorry", "It's Monday", "This is Important").
+_INTRO_EN = re.compile(
+    r"\b(?P<marker>(?i:my name is|this is|i am|i'm|it's|it is))\s+"
+    r"(?P<who>[^\W\d_][\w.'-]*(?:\s+[A-Z][\w.'-]*){0,2})"
 )
-_INTRO_EN = re.compile(r"\b(?i:this is|my name is|i am|i'm|it's)\s+[A-Z]")
-_NAME_CHAR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u30a0-\u30ffA-Za-z]")
-_PARTICLES = re.compile(r"[はがをにもへでとや]")
-# Nouns that end 「〜です。」 sentences without naming anyone (「連絡です。」「質問です。」).
-_NOT_INTRO = (
-    "了解", "承知", "以上", "確認", "幸い", "幸甚", "同感", "賛成", "反対", "不要", "必要",
-    "可能", "結構", "残念", "本当", "無理", "元気", "大丈夫", "問題", "予定", "様", "中",
-    "連絡", "質問", "報告", "相談", "提出", "依頼", "案内", "返信", "返事", "回答", "件",
-    "用件", "要件", "急ぎ", "至急", "重要", "緊急", "再送", "訂正", "追加", "変更", "修正",
-    "補足", "共有", "送付", "休講", "欠席", "出席", "遅刻", "早退", "今日", "明日", "昨日",
-    "今回", "前回", "次回", "本日", "先日", "感謝", "心配", "私", "僕", "俺", "自分", "次第",
-    "通り", "限り", "予定", "最後", "最初", "初耳", "同じ", "以下", "以外", "未定", "不明",
-)  # fmt: skip
+_HERE_EN = re.compile(r"^\s*(?P<who>[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*)?)\s+here\b")
+# Honorifics that make 「山田さんです」 about someone else.
+_HONORIFICS = frozenset(("さん", "様", "さま", "先生", "君", "くん", "ちゃん", "殿", "氏"))
+_SAYING = frozenset(("申し", "申", "言い", "いい"))
 _CLOSING_PHRASES = frozenset((
-    "以上", "敬具", "草々", "早々", "不一", "謹白", "かしこ", "了解",
-    "承知", "感謝", "宜敷", "取り急ぎ", "失礼", "再見", "拝",
-    "hello", "hi", "hey", "thanks", "thank", "thx", "ty", "best", "regards", "cheers",
-    "sincerely", "yours", "love",
-    "bye", "later", "ok", "okay", "yes", "no", "sure", "br", "kr", "rgds", "warmly",
-    "respectfully", "faithfully", "cordially",
+    "以上", "敬具", "草々", "早々", "不一", "謹白", "かしこ", "了解", "承知", "感謝",
+    "宜敷", "取り急ぎ", "失礼", "再見", "拝",
 ))  # fmt: skip
-_SENTENCE_END = tuple("。．.!！?？:：、,，")
-_PREDICATE_END = tuple("すたねよかてくいんうだ")  # ます, です, ました, ね, よ ...
-
-
-def is_self_introduction(text: str) -> bool:
-    """Tell whether *text* introduces its writer (「山田です。」, "This is Taro")."""
-    if _INTRO_EN.search(text):
-        return True
-    for match in _INTRO_JA.finditer(text):
-        who = match.group("who").split("の")[-1]
-        if (
-            who
-            and _NAME_CHAR.match(who[-1])
-            and not _PARTICLES.search(who)
-            and not who.endswith(_NOT_INTRO)
-        ):
-            return True
-    return False
-
-
 _LEADING_CLOSING = re.compile(
     r"^((best|kind|warm|warmest)\s+regards|regards|best|thanks|thank\s+you|cheers|sincerely"
     r"|yours(\s+(truly|sincerely))?|以上|敬具|よろしくお願い(いた|致)?します)\s*[,、，。.]\s*",
     re.IGNORECASE,
 )
+_CLOSING_LINE = re.compile(
+    r"^((best|kind|warm|warmest|kindest)(\s+regards|\s+wishes)?|regards|thanks|thank\s+you"
+    r"|many\s+thanks|cheers|sincerely|yours(\s+(truly|sincerely|faithfully))?|take\s+care"
+    r"|(よろしく|宜しく)お願い(いた|致)?します|以上)\s*[,、，。.!！]?$",
+    re.IGNORECASE,
+)
+_SENTENCE_END = tuple("。．.!！?？:：、,，")
+_PREDICATES = frozenset(("動詞", "助動詞", "形容詞", "形状詞", "副詞", "感動詞", "接続詞"))
+_LONGEST_NAME_LINE = 30
+_DOTTED_INITIALS = re.compile(r"(?:[A-Z]\.\s?){2,3}")
 
 
-def _core(text: str) -> str:
-    """Strip signature dashes, a leading "Regards," and a trailing 「より」「拝」."""
+def is_self_introduction(text: str, sender: SenderName = NOBODY) -> bool:
+    """Tell whether *text* introduces its writer (「山田です。」, "This is Taro")."""
+    return _english_introduction(text, sender) or _japanese_introduction(text, sender)
+
+
+def _english_introduction(text: str, sender: SenderName) -> bool:
+    for match in (*_INTRO_EN.finditer(text[:500]), *filter(None, [_HERE_EN.match(text)])):
+        who = match.group("who")
+        strong = match.groupdict().get("marker", "").lower() == "my name is"
+        if sender.named_in(who) or _latin_name(who, lower_case_ok=strong):
+            return True
+    return False
+
+
+def _japanese_introduction(text: str, sender: SenderName) -> bool:
+    """A name, then です/でございます/と申します, not asked (「山田さんですか」)."""
+    morphemes = analyse(text)
+    for index, morpheme in enumerate(morphemes):
+        saying = morpheme.surface == "と" and _next(morphemes, index).surface in _SAYING
+        if not (_is_copula(morphemes, index) or saying):
+            continue
+        who = _noun_run(morphemes, index)
+        if who and who[-1].surface not in _HONORIFICS and _names_someone(who, sender, saying):
+            return True
+    return False
+
+
+def _is_copula(morphemes: Sequence[Morpheme], index: int) -> bool:
+    """です or でございます, not a question (ですか)."""
+    surface = morphemes[index].surface
+    after = _next(morphemes, index)
+    if surface == "で":
+        return after.surface == "ござい"
+    return surface == "です" and after.surface != "か"
+
+
+_END = Morpheme("", ("",), "", unknown=False)
+
+
+def _next(morphemes: Sequence[Morpheme], index: int) -> Morpheme:
+    return morphemes[index + 1] if index + 1 < len(morphemes) else _END
+
+
+def _noun_run(morphemes: Sequence[Morpheme], end: int) -> tuple[Morpheme, ...]:
+    """The nouns (and brackets) just before *end*: 「情報科の山田太郎（B3）」 gives 山田…）."""
+    start = end
+    while start > 0 and (
+        morphemes[start - 1].is_noun or morphemes[start - 1].pos[1].startswith("括弧")
+    ):
+        start -= 1
+    return tuple(morphemes[start:end])
+
+
+def _names_someone(who: Sequence[Morpheme], sender: SenderName, saying: bool) -> bool:
+    if any(m.is_person or (m.unknown and KANJI.search(m.surface)) for m in who):
+        return True
+    written = "".join(m.surface for m in who)
+    if sender.named_in(written):
+        return True
+    # 「〜と申します」 says a name is coming: any short name-looking word will do.
+    return saying and bool(JAPANESE_RUN.fullmatch(written)) and len(written) <= 6
+
+
+def closing_core(text: str) -> str:
+    """A closing line without dashes, a leading "Regards," and a trailing 「より」「拝」.
+
+    When the line holds sentences, the text after the last one (「…お願いします。山田」).
+    """
     text = text.strip().strip("-—–―~〜 \u3000").strip()
     text = _LEADING_CLOSING.sub("", text)
+    last = re.split(r"[。！？!?]", text)[-1].strip()
+    text = last or text
     return re.sub(r"(より|から|拝)$", "", text).strip()
 
 
-def _words(text: str) -> list[str]:
-    """The lower-cased Latin words of *text*."""
-    return re.findall(r"[A-Za-z][A-Za-z.'-]*", text.lower())
+def is_closing_phrase(text: str) -> bool:
+    """Tell whether *text* is a closing phrase alone ("Best regards,", 「以上」)."""
+    return bool(_CLOSING_LINE.match(text.strip()))
 
 
-def is_name_like(text: str) -> bool:
-    """Tell whether the closing line *text* looks like its writer's name."""
-    core = _core(text)
-    if not core or len(core) > 30 or core.endswith(_SENTENCE_END) or is_addressee(core):
+def _addresses_reader(text: str) -> bool:
+    """An addressee line (山田様, "Dear Bob,"); at the end, "Dr. Hanako Suzuki" is a signature."""
+    words = text.split()
+    return is_addressee(text) and not (words and words[0].strip(".").lower() in TITLES)
+
+
+def signs(text: str, sender: SenderName = NOBODY, *, after_closing: bool = False) -> bool:
+    """Tell whether the closing line *text* is the writer's name, or holds it."""
+    if _addresses_reader(text):
         return False
-    if "@" in core or "://" in core or core.lower() in _CLOSING_PHRASES:
+    core = closing_core(text)
+    return bool(core) and (sender.named_in(core) or is_name_like(core, after_closing))
+
+
+def is_name_like(text: str, after_closing: bool = False) -> bool:
+    """Tell whether the closing line *text* looks like a name without knowing the writer."""
+    core = closing_core(text)
+    if _DOTTED_INITIALS.fullmatch(core):  # T.Y., but not P.S.
+        return re.sub(r"[.\s]", "", core).lower() not in ("ps", "pps", "nb")
+    if not core or len(core) > _LONGEST_NAME_LINE or core.endswith(_SENTENCE_END):
         return False
-    if re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", core):
-        return _japanese_name(core)
-    return _latin_name(core)
+    if "@" in core or "://" in core or _addresses_reader(core) or core in _CLOSING_PHRASES:
+        return False
+    if JAPANESE_RUN.search(core):
+        return _japanese_name(analyse(core))
+    return _latin_name(core, lower_case_ok=after_closing)
 
 
-def _japanese_name(core: str) -> bool:
-    """Short, with kanji, katakana or Latin letters, not ending like a sentence."""
-    return (
-        len(core.replace(" ", "").replace("\u3000", "")) <= 20
-        and bool(_NAME_CHAR.search(core))
-        and not core.endswith(_PREDICATE_END)
-        and not any(core.startswith(p) for p in _CLOSING_PHRASES if not p.isascii())
-    )
+def _japanese_name(morphemes: Sequence[Morpheme]) -> bool:
+    """Nouns only, among them a person's name, an unknown kanji word or one proper noun."""
+    words = [m for m in morphemes if m.pos[0] not in ("空白", "補助記号")]
+    if not words or any(m.pos[0] in _PREDICATES for m in words):
+        return False
+    if any(m.pos[0] == "助詞" and m.surface != "の" for m in words):
+        return False
+    if any(m.is_person or (m.unknown and KANJI.search(m.surface)) for m in words):
+        return True
+    return len(words) == 1 and words[0].pos[1] == "固有名詞"
 
 
-def _latin_name(core: str) -> bool:
-    """One to four words, capitalised unless a single word, no closing phrase."""
-    words = core.split()
+def _latin_name(text: str, *, lower_case_ok: bool) -> bool:
+    """One to four words of letters, none a common word, capitalised unless allowed not."""
+    words = [w for w in text.split() if w.strip(".").lower() not in TITLES]
     if not 1 <= len(words) <= 4 or not all(
-        re.fullmatch(r"[A-Za-z][A-Za-z.'()-]*", w) for w in words
+        re.fullmatch(r"[^\W\d_][\w.'()-]*", w) and w.isascii() for w in words
     ):
         return False
-    if any(w in _CLOSING_PHRASES for w in _words(core)):
+    if any(w.strip(".,'()").lower() in COMMON_WORDS for w in words):
         return False
-    return len(words) == 1 or all(w[0].isupper() for w in words)
+    return lower_case_ok or all(w[0].isupper() for w in words)
