@@ -20,7 +20,7 @@ from hato.delivery.recipients import Lookup, Recipient, resolve, split_address
 from hato.logs import event
 from hato.store.base import INBOX, Delivery, MessageMeta, Outbound, Store
 
-__all__ = ["Targets", "commit", "relay_trace", "route"]
+__all__ = ["Targets", "commit", "log_delivery", "relay_trace", "route"]
 
 log = logging.getLogger(__name__)
 
@@ -92,17 +92,26 @@ async def commit(
         )
     copies = _copies(arrival, targets.local)
     local = list(dict.fromkeys(r.address for r in targets.local))
-    about = {
-        "id": arrival.queue_id, "protocol": arrival.protocol, "address": arrival.peer,
-        "from": arrival.sender, "size": len(content), "message_id": meta.columns.message_id,
-    }  # fmt: skip
+    message_id = meta.columns.message_id
     try:
         queued = await store.deliver_and_queue(content, meta, int(arrival.when), copies, outbound)
     except Exception:
-        event(log, logging.WARNING, "delivery", **about, to=[*local, *remote], result="failed")
+        log_delivery(logging.WARNING, arrival, content, message_id, [*local, *remote], "failed")
         raise
     if local:
-        event(log, logging.INFO, "delivery", **about, to=local, result="delivered")
+        log_delivery(logging.INFO, arrival, content, message_id, local, "delivered")
     if remote:
-        event(log, logging.INFO, "delivery", **about, to=remote, result="queued", queue=queued)
+        log_delivery(logging.INFO, arrival, content, message_id, remote, "queued", queue=queued)
     return queued
+
+
+def log_delivery(
+    level: int, arrival: Arrival, content: bytes, message_id: str, to: Sequence[str],
+    result: str, **more: object,
+) -> None:  # fmt: skip
+    """One ``delivery`` line per outcome of a message (README "Logging")."""
+    event(
+        log, level, "delivery", id=arrival.queue_id, protocol=arrival.protocol,
+        address=arrival.peer, **{"from": arrival.sender}, size=len(content),
+        message_id=message_id, to=to, result=result, **more,
+    )  # fmt: skip

@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import binascii
 import dataclasses
+import logging
 import secrets
 import time
 from collections.abc import Callable
@@ -26,7 +27,7 @@ from typing import Any
 from aiosmtpd.smtp import MISSING, SMTP, AuthResult, Envelope, Session
 
 from hato.auth.authenticator import Authenticator, LoginAttempt
-from hato.delivery.dispatch import Targets, commit, route
+from hato.delivery.dispatch import Targets, commit, log_delivery, route
 from hato.delivery.fixup import fix_up
 from hato.delivery.inbound import InboundHandler, InboundSettings, log, normalize_line_ends
 from hato.delivery.manners_policy import MannersPolicy
@@ -142,6 +143,8 @@ class SubmissionHandler(InboundHandler):
         arrival = dataclasses.replace(arrival, protocol=protocol)
         findings = await self._manners_findings(session, content)
         if findings and self.manners is not None and self.manners.rejects:
+            to = [*(r.address for r in targets.local), *targets.remote]
+            log_delivery(logging.INFO, arrival, content, "", to, "rejected", reason="manners")
             raise _Refused(self.manners.rejection(findings, bool(envelope.smtp_utf8)))
         meta = await self._parse(content)
         queued = await commit(self.store, content, meta, arrival, targets)

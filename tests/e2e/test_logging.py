@@ -119,6 +119,25 @@ def test_one_line_per_delivery(json_log: list[str]) -> None:
     assert isinstance(queued["queue"], int)
 
 
+def test_a_delivery_refused_by_the_manners_policy_is_logged(tmp_path: Path) -> None:
+    config = '[log]\nformat = "json"\n[manners]\npolicy = "reject"\n'
+    process = HatoProcess(tmp_path / "data", services=("submissions",), extra_config=config)
+    process.add_user("alice", "alice-pw")
+    process.start()
+    try:
+        with smtplib.SMTP_SSL(
+            "127.0.0.1", process.ports["submissions"], timeout=10, context=tls_client_context()
+        ) as smtp:
+            smtp.login("alice", "alice-pw")
+            with pytest.raises(smtplib.SMTPDataError):
+                smtp.sendmail("alice@example.org", ["alice@example.org"], b"\r\nhi\r\n")
+    finally:
+        assert process.stop() == 0
+    (refused,) = events(process.output, "delivery")
+    assert refused["result"] == "rejected" and refused["reason"] == "manners"
+    assert refused["to"] == ["alice@example.org"] and refused["from"] == "alice@example.org"
+
+
 def test_one_line_per_relay_attempt(json_log: list[str]) -> None:
     (relay,) = events(json_log, "relay")
     assert relay["to"] == "zoe@remote.test" and relay["result"] == "deferred"
