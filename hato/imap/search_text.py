@@ -15,7 +15,7 @@ import binascii
 import re
 from collections.abc import Iterator
 
-from hato.mime import BodyPart, MessageInfo, decode_words
+from hato.mime import BodyPart, MessageInfo, decode_words, text_codec
 
 __all__ = ["decoded_header", "decoded_text"]
 
@@ -91,15 +91,14 @@ def _transfer_decode(body: bytes, encoding: str | None) -> bytes:
 
 
 def _charset_decode(body: bytes, charset: str | None) -> str:
+    """The part's text; a label that names no charset is read as UTF-8, as Dovecot
+    does (and ``text_codec`` keeps codecs that are not charsets away)."""
     name = (charset or "utf-8").strip().strip('"').lower()
-    name = _ALIASES.get(name, name)
+    name = text_codec(_ALIASES.get(name, name)) or "utf-8"
     if name == "utf-8" and not body.isascii():
         try:
             return body.decode("utf-8")
         except UnicodeDecodeError:
             if charset is None or charset.lower() in ("us-ascii", "ascii"):
                 return body.decode("cp1252", "replace")  # undeclared 8-bit text
-    try:
-        return body.decode(name, "replace")
-    except (LookupError, ValueError):
-        return body.decode("utf-8", "replace")
+    return body.decode(name, "replace")

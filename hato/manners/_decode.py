@@ -8,8 +8,9 @@ reports, so each decoder falls back to the superset before giving up.
 
 from __future__ import annotations
 
-import codecs
 from collections.abc import Callable
+
+from hato.mime import text_codec
 
 
 class UnknownCharsetError(ValueError):
@@ -17,11 +18,12 @@ class UnknownCharsetError(ValueError):
 
 
 def codec_name(charset: str) -> str:
-    """Return Python's canonical codec name for a MIME *charset* (``Shift_JIS`` -> shift_jis)."""
-    try:
-        return codecs.lookup(charset.strip().strip('"')).name
-    except (LookupError, ValueError):
-        raise UnknownCharsetError(f"unknown charset {charset!r}") from None
+    """Return Python's canonical codec name for a MIME *charset* (``Shift_JIS`` -> shift_jis);
+    a codec that is no charset (punycode, zlib_codec, ...) is unknown too."""
+    name = text_codec(charset)
+    if name is None:
+        raise UnknownCharsetError(f"unknown charset {charset[:40]!r}")
+    return name
 
 
 def decode_text(data: bytes, charset: str | None) -> str:

@@ -8,6 +8,7 @@
   lists for the IMAP encoder; ``section_bytes`` gives BODY[section] octets.
 """
 
+from hato.mime._charsets import text_codec
 from hato.mime._columns import base_subject
 from hato.mime._imap import Sexp, bodystructure_sexp, envelope_sexp
 from hato.mime._message import parse_message, with_prefix
@@ -29,5 +30,6 @@ __all__ = [
     "header_fields",
     "parse_message",
     "section_bytes",
+    "text_codec",
     "with_prefix",
 ]

@@ -3,14 +3,17 @@
     encoded-word = "=?" charset "?" encoding "?" encoded-text "?="
 
 White space between two adjacent encoded-words is dropped (RFC 2047 §6.2). A word that
-does not decode, or names an unknown charset, is decoded as well as possible with
-replacement characters; nothing raises.
+does not decode, or names an unknown charset (or a codec that is no charset,
+hato.mime._charsets), is decoded as well as possible with replacement characters;
+nothing raises.
 """
 
 from __future__ import annotations
 
 import binascii
 import re
+
+from hato.mime._charsets import text_codec
 
 _WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=")
 _GAP = re.compile(r"[ \t\r\n]+")
@@ -41,11 +44,8 @@ def _decode(charset: str, kind: str, data: str) -> str:
             raw = binascii.a2b_qp(raw, header=True)
     except (binascii.Error, ValueError):
         return data
-    charset = charset.split("*", 1)[0]  # RFC 2231 §5 language suffix
-    try:
-        return raw.decode(charset, "replace")
-    except (LookupError, ValueError):
-        return raw.decode("utf-8", "replace")
+    codec = text_codec(charset.split("*", 1)[0])  # RFC 2231 §5 language suffix
+    return raw.decode(codec or "utf-8", "replace")
 
 
 def _clean(value: str) -> str:
