@@ -43,6 +43,10 @@ Subject: 打ち合わせ
 """
 
 NAMED: dict[str, tuple[str, str]] = {
+    "named_common_noun_surname_sig": (
+        "<hayashi@example.jp>",
+        "田中さん\n\n了解です。明日持っていきます。\n\n林より\n",
+    ),
     # A reply signed in kanji while From spells the name in romaji (issue 12).
     "named_reply_kanji_sig_romaji_from": (
         "Yamada Taro <t-yamada@example.ac.jp>",
@@ -246,6 +250,11 @@ NAMED: dict[str, tuple[str, str]] = {
 }
 
 NAMELESS: dict[str, tuple[str, str]] = {
+    # The From surname is an ordinary word (森: forest) in a sentence, not a signature.
+    "nameless_from_surname_as_word": (
+        "Mori Aya <aya@example.jp>",
+        "田中さん\n\n了解しました。\n明日、森の写真を送ります。\n",
+    ),
     "nameless_rain": ("<s2400003@example.ac.jp>", "山田さん\n\n明日は雨です。\n"),
     "nameless_ryoukai_desu": ("<s2400003@example.ac.jp>", "山田先生\n\n了解です。\n"),
     "nameless_meeting_desu": (

@@ -70,8 +70,9 @@ def test_the_analyser_reads_a_bounded_prefix_of_hostile_input() -> None:
 
 
 def test_a_huge_closing_line_and_display_name_are_linted(lint_ids: Ids) -> None:
+    """Bounded work: a 400,000-character line is read in part, and is no signature."""
     body = "山田様\n\n明日は欠席します。\n" + "鈴木" * 200_000 + "\n"
-    assert "no-sender-name" not in lint_ids(body, sender=f"{'鈴木' * 5000} <s@example.org>")
+    assert "no-sender-name" in lint_ids(body, sender=f"{'鈴木' * 5000} <s@example.org>")
 
 
 @pytest.mark.parametrize(

@@ -141,15 +141,22 @@ def _addresses_reader(text: str) -> bool:
 
 
 def signs(text: str, sender: SenderName = NOBODY, *, after_closing: bool = False) -> bool:
-    """Tell whether the closing line *text* is the writer's name, or holds it."""
-    if _addresses_reader(text):
-        return False
+    """Tell whether the closing line *text* is the writer's name, or holds it.
+
+    A Latin line holds the From name anywhere ("Suzuki, Lab of Networks, room 301."); a
+    Japanese line only when it is shaped like a name: 「森の写真を送ります。」 is about a
+    forest even when From says "Mori".
+    """
     core = closing_core(text)
-    return bool(core) and (sender.named_in(core) or is_name_like(core, after_closing))
+    if not core or _addresses_reader(text):
+        return False
+    if not JAPANESE_RUN.search(core) and sender.named_in(core):
+        return True
+    return is_name_like(core, after_closing, sender)
 
 
-def is_name_like(text: str, after_closing: bool = False) -> bool:
-    """Tell whether the closing line *text* looks like a name without knowing the writer."""
+def is_name_like(text: str, after_closing: bool = False, sender: SenderName = NOBODY) -> bool:
+    """Tell whether the closing line *text* looks like a name (the writer's, if known)."""
     core = closing_core(text)
     if _DOTTED_INITIALS.fullmatch(core):  # T.Y., but not P.S.
         return re.sub(r"[.\s]", "", core).lower() not in ("ps", "pps", "nb")
@@ -158,18 +165,21 @@ def is_name_like(text: str, after_closing: bool = False) -> bool:
     if "@" in core or "://" in core or _addresses_reader(core) or core in _CLOSING_PHRASES:
         return False
     if JAPANESE_RUN.search(core):
-        return _japanese_name(analyse(core))
+        return _japanese_name(analyse(core), sender)
     return _latin_name(core, lower_case_ok=after_closing)
 
 
-def _japanese_name(morphemes: Sequence[Morpheme]) -> bool:
-    """Nouns only, among them a person's name, an unknown kanji word or one proper noun."""
+def _japanese_name(morphemes: Sequence[Morpheme], sender: SenderName) -> bool:
+    """Nouns only, among them the writer's name, a person's name, an unknown kanji word
+    or one proper noun."""
     words = [m for m in morphemes if m.pos[0] not in ("空白", "補助記号")]
     if not words or any(m.pos[0] in _PREDICATES for m in words):
         return False
     if any(m.pos[0] == "助詞" and m.surface != "の" for m in words):
         return False
     if any(m.is_person or (m.unknown and KANJI.search(m.surface)) for m in words):
+        return True
+    if sender.named_in("".join(m.surface for m in morphemes)):
         return True
     return len(words) == 1 and words[0].pos[1] == "固有名詞"
 
