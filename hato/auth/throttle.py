@@ -121,7 +121,11 @@ class LoginThrottle:
         )
 
     def _wait(self, failures: int) -> float:
-        return 0.0 if failures == 0 else float(min(self.maximum, self.base * 2 ** (failures - 1)))
+        if failures == 0:
+            return 0.0
+        # The exponent is capped: 2**1024 is past any float (OverflowError), and an
+        # account under a long attack easily has a thousand failures.
+        return min(self.maximum, self.base * 2.0 ** min(failures - 1, 64))
 
     def _pair(self, address: str, account: str | None) -> int:
         name = normalize_username(account or "")

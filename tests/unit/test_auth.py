@@ -93,6 +93,14 @@ def test_throttle_slows_the_address_not_the_owner() -> None:
     assert throttle.failed("10.0.0.3", "bob") == 0
 
 
+def test_thousands_of_failures_wait_the_maximum() -> None:
+    """2**1024 is no float: the old throttle raised OverflowError after 1025 failures."""
+    throttle = LoginThrottle(base=0.5, maximum=15.0, clock=Clock())
+    for n in range(1100):
+        throttle.failed(f"10.{n // 256}.{n % 256}.1", "alice")
+    assert throttle.failed("10.9.9.9", "alice") == 15.0
+
+
 def test_a_success_forgets_only_its_own_failures() -> None:
     throttle = LoginThrottle(base=0.5, maximum=60, clock=Clock())
     throttle.failed("10.0.0.1", "alice")
