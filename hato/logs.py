@@ -57,7 +57,8 @@ def configure_logging(settings: LogSettings) -> None:
     level = logging.getLevelNamesMapping()[settings.level.upper()]
     root.setLevel(level)
     logging.getLogger("hato.trace").setLevel(logging.INFO)
-    logging.getLogger("mail.log").setLevel(max(level, logging.WARNING))
+    chatter = level if level == logging.DEBUG else max(level, logging.WARNING)
+    logging.getLogger("mail.log").setLevel(chatter)
 
 
 class _StandardError(logging.Handler):

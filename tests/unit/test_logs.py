@@ -17,10 +17,12 @@ FORGED = "bob\r\n2026-01-01T00:00:00.000Z INFO hato.auth: login account=root res
 
 @pytest.fixture(autouse=True)
 def restore_logging() -> Iterator[None]:
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
+    loggers = [logging.getLogger(name) for name in ("", "mail.log", "hato.trace")]
+    handlers, levels = list(loggers[0].handlers), [logger.level for logger in loggers]
     yield
-    root.handlers[:], root.level = handlers, level
+    loggers[0].handlers[:] = handlers
+    for logger, level in zip(loggers, levels, strict=True):
+        logger.setLevel(level)
 
 
 def test_text_fields_are_quoted_when_they_could_break_the_line(
@@ -52,6 +54,15 @@ def test_the_level_hides_what_is_below_it(capsys: pytest.CaptureFixture[str]) ->
     log.info("not shown")
     log.warning("shown")
     assert [line.split(" ", 3)[3] for line in capsys.readouterr().err.splitlines()] == ["shown"]
+
+
+@pytest.mark.parametrize(("level", "shown"), [("info", False), ("debug", True)])
+def test_aiosmtpd_chatter_only_at_debug(
+    level: str, shown: bool, capsys: pytest.CaptureFixture[str]
+) -> None:
+    configure_logging(LogSettings(level=level))
+    logging.getLogger("mail.log").info("('127.0.0.1', 5) handling connection")
+    assert ("handling connection" in capsys.readouterr().err) is shown
 
 
 def test_log_settings_are_checked() -> None:
