@@ -1,5 +1,5 @@
 """Failed logins against a real server: the attacker is slowed, the owner is not, and a
-failure takes as long whether the account exists or not (issue 12).
+failure takes as long whether the account exists or not.
 
 Clients connect from different loopback addresses (127.0.0.2, ...), which Linux routes
 to the server on 127.0.0.1, so the throttle sees several client addresses.

@@ -47,7 +47,7 @@ NAMED: dict[str, tuple[str, str]] = {
         "<hayashi@example.jp>",
         "田中さん\n\n了解です。明日持っていきます。\n\n林より\n",
     ),
-    # A reply signed in kanji while From spells the name in romaji (issue 12).
+    # A reply signed in kanji while From spells the name in romaji.
     "named_reply_kanji_sig_romaji_from": (
         "Yamada Taro <t-yamada@example.ac.jp>",
         "鈴木さん\n\n資料ありがとうございます。確認しました。\n\n山田太郎\n" + YAMADA_QUOTE,

@@ -25,7 +25,7 @@ def _flagged(path: Path) -> bool:
 
 @pytest.mark.parametrize("path", CORPUS, ids=lambda p: p.stem)
 def test_corpus(path: Path) -> None:
-    """named_* mails name their writer, nameless_* mails do not (issue 12)."""
+    """named_* mails name their writer, nameless_* mails do not."""
     assert _flagged(path) == path.stem.startswith("nameless_")
 
 

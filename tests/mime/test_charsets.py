@@ -1,5 +1,5 @@
 """Charset labels from messages reach Python's codecs only when they name a real
-charset (issue 12): no codec that is slow, warns or is no text encoding at all."""
+charset: no codec that is slow, warns or is no text encoding at all."""
 
 from __future__ import annotations
 

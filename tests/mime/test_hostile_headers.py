@@ -1,4 +1,4 @@
-"""Header work that a hostile message drives, linear in its size (issue 12): the base
+"""Header work that a hostile message drives, linear in its size: the base
 subject of SORT and THREAD (RFC 5256 §2.1) and folded fields (RFC 5322 §2.2.3)."""
 
 from __future__ import annotations

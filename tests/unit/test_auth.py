@@ -70,7 +70,7 @@ class Clock:
 
 
 def test_throttle_keys_an_account_by_its_login_name() -> None:
-    """Issue 12: " alice", "alice " and "\tALICE" are one account, so one budget."""
+    """The names " alice", "alice " and "\tALICE" are one account, so one budget."""
     throttle = LoginThrottle(base=0.5, maximum=60, attack_threshold=3, clock=Clock())
     for n, name in enumerate((" alice", "alice ", "\tALICE")):
         throttle.failed(f"10.0.0.{n}", name)
@@ -152,7 +152,7 @@ def test_throttle_forgets_after_window_and_is_bounded() -> None:
 
 
 def test_a_failure_costs_one_hash_whether_the_account_exists_or_not() -> None:
-    """Issue 12: an unknown account (None) or an unreadable hash is hashed against a dummy."""
+    """An unknown account (None) or an unreadable hash is hashed against a dummy."""
     import time
 
     credentials = make_credentials("s3cret")
