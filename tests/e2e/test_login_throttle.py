@@ -131,3 +131,12 @@ def test_a_failure_takes_as_long_for_an_unknown_account(no_throttle: HatoProcess
                 spent.append(seconds)
         unknown, existing = (statistics.median(times[u]) for u in ("nobody", "alice"))
         assert unknown >= 0.5 * existing, (login.__name__, unknown, existing)
+
+
+def test_an_account_under_attack_is_reported_in_the_log(no_throttle: HatoProcess) -> None:
+    server = no_throttle
+    for n in range(20):
+        assert not imap_login(server, f"127.0.0.{2 + n % 4}", "alice", f"guess{n}")
+    assert server.stop() == 0
+    (attack,) = [line for line in server.output if " attack " in line]
+    assert " WARNING hato.auth.throttle: attack account=alice failures=20 addresses=4 " in attack
