@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from hato.delivery.aliases import expand
 from hato.delivery.received import Arrival, trace_prefix
 from hato.delivery.recipients import Lookup, Recipient, resolve, split_address
+from hato.delivery.syntax import is_mailbox
 from hato.logs import event
 from hato.store.base import INBOX, Delivery, MessageMeta, Outbound, Store
 
@@ -37,9 +38,13 @@ class Targets:
 
 
 async def route(store: Store, address: str, domains: tuple[str, ...]) -> tuple[Lookup, Targets]:
-    """Resolve one RCPT address (aliases first); a foreign address is NOT_LOCAL."""
+    """Resolve one RCPT address (aliases first); a foreign address is NOT_LOCAL.
+
+    An address that is not RFC 5321 syntax is MALFORMED before any lookup, so bytes
+    that were not UTF-8 never reach the store.
+    """
     parts = split_address(address)
-    if parts is None:
+    if parts is None or not is_mailbox(address):
         return Lookup.MALFORMED, Targets()
     if parts[1] not in domains:
         return Lookup.NOT_LOCAL, Targets(remote=[address])

@@ -26,18 +26,29 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from hato.delivery.dispatch import Targets, commit, route
 from hato.delivery.received import Arrival
 from hato.delivery.recipients import Lookup
+from hato.delivery.syntax import is_mailbox
 from hato.store.base import MessageMeta, Store
 
-__all__ = ["InboundHandler", "InboundSettings", "normalize_line_ends"]
+__all__ = ["BAD_SENDER", "InboundHandler", "InboundSettings", "is_sender", "normalize_line_ends"]
 
 log = logging.getLogger(__name__)
 
 _BARE_LF = re.compile(rb"(?<!\r)\n")
+#: RFC 3463 X.1.7, bad sender's mailbox syntax; the address is not echoed, it may
+#: hold bytes that are not UTF-8.
+BAD_SENDER = "553 5.1.7 Bad sender address syntax"
+NULL_PATH = "<>"
 _PARSE_INLINE_LIMIT = 256 * 1024
 
 
 def normalize_line_ends(content: bytes) -> bytes:
     return _BARE_LF.sub(b"\r\n", content)
+
+
+def is_sender(address: str) -> bool:
+    """MAIL FROM's reverse-path: a mailbox, or the null path of bounces (RFC 5321 §4.5.5),
+    which aiosmtpd hands on as ``<>``."""
+    return address == NULL_PATH or is_mailbox(address)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +90,9 @@ class InboundHandler:
     async def handle_MAIL(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
     ) -> str:
-        envelope.mail_from = address
+        if not is_sender(address):
+            return BAD_SENDER
+        envelope.mail_from = address  # aiosmtpd's RCPT wants it non-empty, even when null
         envelope.mail_options.extend(options)
         return "250 2.1.0 Ok"
 
@@ -90,10 +103,10 @@ class InboundHandler:
         if len(envelope.rcpt_tos) >= self.settings.max_recipients:
             return "452 4.5.3 Error: too many recipients"
         lookup, targets = await route(self.store, address, self.settings.domains)
+        if lookup is Lookup.MALFORMED:  # not echoed: it may hold bytes that are not UTF-8
+            return "501 5.1.3 Bad recipient address syntax"
         if lookup is Lookup.NOT_LOCAL and not self.relays:
             return f"554 5.7.1 <{address}>: Relay access denied"
-        if lookup is Lookup.MALFORMED:
-            return f"501 5.1.3 <{address}>: Bad recipient address syntax"
         if not targets:
             return f"550 5.1.1 <{address}>: Recipient address rejected: User unknown"
         accepted.local.extend(targets.local)
@@ -154,7 +167,7 @@ class InboundHandler:
             protocol=_protocol_word(self.settings.lmtp, session),
             hostname=self.settings.hostname,
             queue_id=queue_id,
-            sender=str(envelope.mail_from or ""),
+            sender="" if envelope.mail_from == NULL_PATH else str(envelope.mail_from or ""),
             when=time.time(),
         )
 

@@ -1,8 +1,9 @@
 """Sending one queued message to one destination: routing and the SMTP client.
 
 Routing (RFC 5321 §5.1): the ``[routes]`` table first (``"domain" =
-"host:port"``, ``"*"`` for a smart host), else the domain's MX records in order
-of preference, else the domain itself (its A/AAAA records, the "implicit MX").
+"host:port"``, ``"*"`` for a smart host), an address literal's own address, else
+the domain's MX records in order of preference, else the domain itself (its
+A/AAAA records, the "implicit MX").
 A null MX (RFC 7505) or a domain that does not exist fails permanently.
 
 The client (aiosmtplib) uses STARTTLS whenever the peer offers it, without
@@ -25,6 +26,7 @@ import dns.exception
 import dns.resolver
 
 from hato.config import split_route
+from hato.delivery.syntax import address_literal
 
 __all__ = ["Outcome", "RouteError", "destinations", "send"]
 
@@ -54,6 +56,9 @@ async def destinations(domain: str, routes: Mapping[str, str]) -> list[tuple[str
     route = routes.get(domain.lower()) or routes.get("*")
     if route:
         return [split_route(route)]  # checked when the configuration was read
+    literal = address_literal(domain)
+    if literal is not None:  # RFC 5321 §4.1.3: the host itself, no DNS
+        return [(literal, SMTP_PORT)]
     try:
         answer = await dns.asyncresolver.resolve(domain, "MX")
     except dns.resolver.NXDOMAIN as exc:

@@ -16,7 +16,6 @@
 from __future__ import annotations
 
 import base64
-import binascii
 import dataclasses
 import logging
 import secrets
@@ -29,7 +28,14 @@ from aiosmtpd.smtp import MISSING, SMTP, AuthResult, Envelope, Session
 from hato.auth.authenticator import Authenticator, LoginAttempt
 from hato.delivery.dispatch import Targets, commit, log_delivery, route
 from hato.delivery.fixup import fix_up
-from hato.delivery.inbound import InboundHandler, InboundSettings, log, normalize_line_ends
+from hato.delivery.inbound import (
+    BAD_SENDER,
+    InboundHandler,
+    InboundSettings,
+    is_sender,
+    log,
+    normalize_line_ends,
+)
 from hato.delivery.manners_policy import MannersPolicy
 from hato.delivery.recipients import Lookup
 from hato.manners import Finding
@@ -75,7 +81,7 @@ class SubmissionHandler(InboundHandler):
         if len(args) > 1:
             try:
                 initial = b"" if args[1] == "=" else base64.b64decode(args[1], validate=True)
-            except binascii.Error:
+            except ValueError:  # binascii.Error, or characters that are not ASCII
                 await server.push("501 5.5.2 Cannot decode base64")
                 return AuthResult(success=False, handled=True)
         attempt = LoginAttempt("submission", exchange.mechanism, _peer(server.session))
@@ -107,6 +113,8 @@ class SubmissionHandler(InboundHandler):
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
     ) -> str:
         account = session.auth_data
+        if not is_sender(address):
+            return BAD_SENDER
         if not isinstance(account, Account) or not await self._owns(account, address):
             return f"553 5.7.1 <{address}>: Sender address rejected: not owned by you"
         return await super().handle_MAIL(server, session, envelope, address, options)

@@ -39,6 +39,7 @@ from hato.proto.imap import (
     untagged_status,
 )
 from hato.server.context import trace_output
+from hato.server.listener import ConnectionClosed
 from hato.server.trace import REDACTED
 from hato.store import Account, MailboxError, Mailstore, NoSuchMailbox, StoreError
 from hato.store.base import StoreUnavailable
@@ -222,6 +223,8 @@ class ImapSession:
             return Reply(str(error) or "Store unavailable.", "NO", "UNAVAILABLE")
         except StoreError as error:
             return Reply(str(error) or "Store error.", "NO")
+        except ConnectionClosed:  # the client left mid-command (IDLE, AUTHENTICATE): no bug
+            raise
         except Exception:
             log.exception("IMAP command %s failed", command.name)
             text = "Internal error occurred. Refer to server log for more information."

@@ -4,21 +4,28 @@ aiosmtpd owns the SMTP grammar (RFC 5321) and calls our handlers. This module
 adds what hato needs on every SMTP-family listener: the per-address connection
 gate, ``--trace`` with AUTH payloads and message bodies kept out of the log,
 and RFC 2034 enhanced status codes on every reply that lacks one (aiosmtpd's
-built-in replies carry none).
+built-in replies carry none). What aiosmtpd would answer with Python's words
+(``500 Error: (AttributeError) ...``, and a traceback in the log) gets an SMTP
+answer and one quiet log line instead: a malformed address, a failed STARTTLS.
 """
 
 from __future__ import annotations
 
+import logging
 import re
+import ssl
 from typing import Any
 
 from aiosmtpd.lmtp import LMTP
-from aiosmtpd.smtp import SMTP, Session
+from aiosmtpd.smtp import SMTP, Session, TLSSetupException
 
+from hato.logs import event
 from hato.server.gate import ConnectionGate
 from hato.server.trace import REDACTED, SessionTrace, Tracer, session_trace
 
 __all__ = ["HatoLMTP", "HatoSMTP", "enhance"]
+
+log = logging.getLogger(__name__)
 
 #: The enhanced code for each basic code that aiosmtpd sends bare (RFC 3463).
 _ENHANCED = {
@@ -185,6 +192,29 @@ class HatoSMTP(SMTP):
             self.__trace_reader.server_said(lines[-1])
         await super().push(text)
 
+    def _getaddr(self, arg: str) -> tuple[str | None, str | None]:
+        """MAIL and RCPT's address; None when it is malformed (aiosmtpd answers 501).
+
+        aiosmtpd parses it with the standard library's header parser, which raises
+        AttributeError on some malformed address literals (``<a@[>``) instead of
+        HeaderParseError: whatever it raises, the client sent bad syntax.
+        """
+        try:
+            address, rest = super()._getaddr(arg)
+        except Exception:  # the parser failing is the client's bad syntax
+            return None, None
+        return address, rest
+
+    async def handle_exception(self, error: Exception) -> str:
+        """aiosmtpd's hook for an error inside a command: never Python's words to the client."""
+        if isinstance(error, TLSSetupException):  # aiosmtpd closes the connection itself
+            reason = _handshake_failure(error.__cause__)
+            event(log, logging.INFO, "starttls", service=self.__service, address=self.__peer,
+                  result="failed", reason=reason)  # fmt: skip
+            return "454 4.7.0 TLS not available due to temporary reason"
+        log.exception("%s: command from %s failed", self.__service, self.__peer)
+        return "451 4.3.0 Error: internal server error, try again later"
+
     async def smtp_EHLO(self, hostname: str) -> None:
         await self._bare(super().smtp_EHLO(hostname))
 
@@ -198,6 +228,12 @@ class HatoSMTP(SMTP):
             await replies
         finally:
             self.__bare_replies = False
+
+
+def _handshake_failure(cause: BaseException | None) -> str:
+    if isinstance(cause, ssl.SSLError):
+        return str(cause.reason or "TLS error")
+    return "the client closed the connection"
 
 
 class HatoLMTP(HatoSMTP, LMTP):

@@ -70,6 +70,13 @@ def test_delivery_keeps_the_message_and_adds_trace_headers(server: HatoProcess) 
     assert "for <alice@example.org>;" in prefix
 
 
+def test_a_bounce_has_an_empty_return_path(server: HatoProcess) -> None:
+    """RFC 5321 §4.5.5: MAIL FROM:<> is the null reverse-path, kept as ``<>``."""
+    with client(server) as smtp:
+        smtp.sendmail("", ["bob@example.org"], MESSAGE)
+    assert inbox_messages(server.data_dir, "bob")[-1].startswith(b"Return-Path: <>\r\n")
+
+
 def test_unknown_user_is_refused_at_rcpt(server: HatoProcess) -> None:
     with client(server) as smtp:
         smtp.ehlo("client.test")

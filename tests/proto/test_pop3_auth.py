@@ -185,6 +185,7 @@ def test_auth_login_with_initial_response() -> None:
     [
         (["AUTH CRAM-MD5"], "-ERR [AUTH] Unsupported authentication mechanism.\r\n"),
         (["AUTH PLAIN !!!"], "-ERR [AUTH] Invalid base64 data in initial response.\r\n"),
+        (["AUTH PLAIN ü"], "-ERR [AUTH] Invalid base64 data in initial response.\r\n"),
         (["AUTH PLAIN", "*"], "-ERR Authentication aborted by client.\r\n"),
         (["AUTH LOGIN", "!!"], "-ERR [AUTH] Invalid base64 data in continued response.\r\n"),
         (["AUTH PLAIN", "x" * 9000], "-ERR Input line too long.\r\n"),
@@ -196,6 +197,13 @@ def test_auth_errors_leave_authorization_usable(lines: list[str], reply: str) ->
     for line in lines:
         out = session(line)
     assert out == reply
+    session.login()
+
+
+def test_an_initial_response_that_is_not_utf8_is_bad_base64() -> None:
+    session = Session()
+    reply = session.send(b"AUTH PLAIN \xff\xfe\r\n")
+    assert reply == "-ERR [AUTH] Invalid base64 data in initial response.\r\n"
     session.login()
 
 

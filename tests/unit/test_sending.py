@@ -79,6 +79,11 @@ async def test_routes_come_before_dns() -> None:
     assert await destinations("other.test", routes) == [("smarthost.test", 25)]
 
 
+async def test_an_address_literal_is_its_own_destination() -> None:
+    assert await destinations("[192.0.2.7]", {}) == [("192.0.2.7", 25)]
+    assert await destinations("[ipv6:2001:db8::1]", {}) == [("2001:db8::1", 25)]
+
+
 async def test_a_domain_that_does_not_exist_fails_permanently() -> None:
     try:
         await destinations("no-such-domain.invalid", {})

@@ -122,7 +122,7 @@ def _initial_response(text: str) -> bytes:
     """RFC 5034 §4: base64, or "=" for an empty initial response."""
     try:
         return b"" if text == "=" else base64.b64decode(text, validate=True)
-    except binascii.Error:
+    except ValueError:  # binascii.Error, or characters that are not ASCII
         raise RemoteProtocolError(_BAD_BASE64 + "initial response.") from None
 
 
