@@ -13,10 +13,10 @@ from datetime import UTC, datetime, timedelta, timezone
 
 from hato.imap.view import MailboxView
 from hato.mime import MessageInfo, bodystructure_sexp, envelope_sexp, section_bytes, with_prefix
-from hato.proto.imap import FetchAttr, Raw, Value, encode_flags, format_date_time
+from hato.proto.imap import FetchAttr, Literal, Raw, Value, encode_flags, format_date_time
 from hato.store import MessageDetails
 
-__all__ = ["FROM_VIEW", "MessageData", "item_value", "literal", "order_items"]
+__all__ = ["FROM_VIEW", "MessageData", "item_value", "order_items"]
 
 FROM_VIEW = frozenset({"FLAGS", "UID", "RFC822.SIZE", "INTERNALDATE", "MODSEQ"})
 _NEED_STRUCTURE = frozenset({"ENVELOPE", "BODYSTRUCTURE", "BODY", "RFC822.HEADER", "RFC822.TEXT"})
@@ -52,11 +52,6 @@ def order_items(
     if implicit_flags and implicit_modseq and "MODSEQ" not in names:
         quick.append(FetchAttr("MODSEQ"))
     return quick + [item for item in items if item not in quick]
-
-
-def literal(data: bytes) -> Raw:
-    """Body data always goes as a literal, as Dovecot sends it."""
-    return Raw(b"{%d}\r\n%s" % (len(data), data))
 
 
 @dataclass(slots=True)
@@ -96,7 +91,7 @@ def item_value(item: FetchAttr, data: MessageData, view: MailboxView) -> Value:
         return envelope_sexp(data.info)
     if name in ("BODYSTRUCTURE", "BODY") and item.section is None:
         return bodystructure_sexp(data.info, name == "BODYSTRUCTURE")
-    return literal(_section(item, data))
+    return Literal(_section(item, data))  # always a literal, as Dovecot sends body data
 
 
 def _section(item: FetchAttr, data: MessageData) -> bytes:

@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import logging
 import re
+from collections.abc import Iterator
 
 from hato.auth.policy import plaintext_allowed
 from hato.imap import capabilities
@@ -47,7 +48,25 @@ from hato.store.base import StoreUnavailable
 __all__ = ["ImapSession"]
 
 log = logging.getLogger(__name__)
+WRITE_CHUNK = 64 * 1024  # bytes joined into one write; asyncio's default high-water mark
 _LOGIN = re.compile(rb"(\S+ +LOGIN +(?:\"[^\"]*\"|\S+)) .*", re.IGNORECASE | re.DOTALL)
+
+
+def _coalesced(pieces: list[bytes]) -> Iterator[bytes]:
+    """Runs of small pieces joined up to WRITE_CHUNK; larger pieces alone."""
+    run: list[bytes] = []
+    held = 0
+    for piece in pieces:
+        if held + len(piece) > WRITE_CHUNK and run:
+            yield b"".join(run)
+            run, held = [], 0
+        if len(piece) >= WRITE_CHUNK:
+            yield piece
+            continue
+        run.append(piece)
+        held += len(piece)
+    if run:
+        yield b"".join(run)
 
 
 class ImapSession:
@@ -113,16 +132,19 @@ class ImapSession:
 
     # -- output -------------------------------------------------------------------
 
-    def send(self, data: bytes) -> None:
-        self._out.append(data)
+    def send(self, *data: bytes) -> None:
+        self._out.extend(data)
 
     async def flush(self) -> None:
+        """Write what was sent, waiting for the transport to drain: small pieces are
+        joined, a large one (a message's literal data) is written as it is, uncopied."""
         if not self._out:
             return
-        data = b"".join(self._out)
-        self._out.clear()
-        trace_output(self.transport.trace, data)
-        await self.transport.write(data)
+        out, self._out = self._out, []
+        if self.transport.trace.enabled:
+            trace_output(self.transport.trace, b"".join(out))
+        for data in _coalesced(out):
+            await self.transport.write(data)
 
     # -- input --------------------------------------------------------------------
 

@@ -35,7 +35,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HatoProcess]:
         services=("smtp", "imap", "imaps"),
         extra_config="[limits]\nmessage_size = 100000\n",
     )
-    for user in ("alice", "bob", "carol", "dave"):
+    for user in ("alice", "bob", "carol", "dave", "erin"):
         process.add_user(user, f"{user}-pw")
     process.start()
     yield process
@@ -292,3 +292,22 @@ def test_multiappend_is_all_or_nothing_and_keeps_the_zone(server: HatoProcess) -
     assert fetched[0] == '* 1 FETCH (INTERNALDATE "01-Feb-2024 10:00:00 +0530")'
     assert fetched[1].endswith(' +0000")')  # no date-time given: the server's clock, UTC
     raw.close()
+
+
+def test_fetch_sends_nul_as_0x80(server: HatoProcess) -> None:
+    """RFC 3501 §4.3: literals carry no NUL; Dovecot sends 0x80 instead, and so do we
+    for BODY[], BODY[section], RFC822 and RFC822.TEXT, at the size RFC822.SIZE gives."""
+    message = b"Subject: nul\r\n\r\nbefore\x00after\x00\r\n"
+    imap = login(server, "erin")
+    assert imap.append("INBOX", None, None, message)[0] == "OK"
+    imap.select("INBOX")
+    kind, data = imap.fetch("1", "(RFC822.SIZE BODY.PEEK[] BODY.PEEK[1] RFC822.TEXT)")
+    assert kind == "OK"
+    assert re.search(rb"RFC822\.SIZE (\d+)", data[0][0]).group(1) == b"%d" % len(message)
+    bodies = [part[1] for part in data if isinstance(part, tuple)]
+    assert bodies == [
+        message.replace(b"\x00", b"\x80"),
+        b"before\x80after\x80\r\n",
+        b"before\x80after\x80\r\n",
+    ]
+    imap.logout()

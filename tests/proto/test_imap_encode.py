@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from hato.proto.imap import (
     Atom,
     FetchAttr,
+    Literal,
     Literal8,
     Login,
     Raw,
@@ -19,6 +20,7 @@ from hato.proto.imap import (
     encode,
     encode_flags,
     fetch_response,
+    fetch_response_parts,
     format_date_time,
     parse_command,
     resp_code,
@@ -42,6 +44,21 @@ def test_values() -> None:
     assert encode(Literal8(b"ab")) == b"{2}\r\nab"
     with pytest.raises(TypeError):
         encode(True)
+
+
+def test_literal_sends_nul_as_0x80() -> None:
+    """RFC 3501 §9 CHAR8 excludes NUL; Dovecot sends 0x80 in its place, same length."""
+    assert encode(Literal(b"ab")) == b"{2}\r\nab"
+    assert encode(Literal(b"a\x00b\x00")) == b"{4}\r\na\x80b\x80"
+    assert encode(Literal8(b"a\x00b")) == b"~{3}\r\na\x00b"  # BINARY keeps them
+
+
+def test_fetch_response_parts_keep_literal_data_apart() -> None:
+    body = b"x" * 100_000
+    parts = fetch_response_parts(3, [("UID", 7), ("BODY[]", Literal(body))])
+    assert any(part is body for part in parts)  # written as it is, not copied
+    assert b"".join(parts) == fetch_response(3, [("UID", 7), ("BODY[]", Literal(body))])
+    assert b"".join(parts) == b"* 3 FETCH (UID 7 BODY[] {100000}\r\n" + body + b")\r\n"
 
 
 def test_transcript_lines() -> None:

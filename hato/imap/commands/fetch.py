@@ -2,15 +2,17 @@
 
 One store call per batch, never per message: flags, sizes and dates come
 from the session's view; ENVELOPE/BODYSTRUCTURE/sections take the cached
-structure of a whole batch (`message_details`); bodies are read, a batch at
-a time, only when a body section or RFC822 item asks for them.  BODY[] and
-RFC822[.TEXT] set \\Seen first (one STORE for the whole set), and FLAGS then
-leads the answer, as in the reference transcript.
+structure of a whole batch (`message_details`); bodies are read only when a
+body section or RFC822 item asks for them, in groups of at most GROUP_BYTES
+(a larger message alone), each group written out (and the transport drained)
+before the next is read: memory follows one group, never the whole FETCH.
+BODY[] and RFC822[.TEXT] set \\Seen first (one STORE for the whole set), and
+FLAGS then leads the answer, as in the reference transcript.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from hato.imap.condstore import enable_condstore, vanished_line
@@ -19,7 +21,7 @@ from hato.imap.fetch_quick import is_quick, quick_lines
 from hato.imap.registry import command
 from hato.imap.reply import Reply, bad
 from hato.imap.view import MailboxView
-from hato.proto.imap import Fetch, FetchAttr, fetch_response
+from hato.proto.imap import Fetch, FetchAttr, fetch_response_parts
 from hato.store import FlagMode
 
 if TYPE_CHECKING:
@@ -30,16 +32,33 @@ __all__: list[str] = []
 BATCH = 256
 QUICK_BATCH = 4096
 SMALL_READ = 256 * 1024  # bytes a read may take on the event loop's thread
+GROUP_BYTES = 1024 * 1024  # message bytes read (and held) at a time for body items
+
+
+def _size(view: MailboxView, uid: int) -> int:
+    try:
+        return view.summary(uid).size
+    except KeyError:
+        return 0
 
 
 def _total_size(view: MailboxView, uids: Iterable[int]) -> int:
-    total = 0
-    for uid in uids:
-        try:
-            total += view.summary(uid).size
-        except KeyError:
-            continue
-    return total
+    return sum(_size(view, uid) for uid in uids)
+
+
+def _groups(
+    view: MailboxView, targets: Sequence[tuple[int, int]], bodies: bool
+) -> Iterator[Sequence[tuple[int, int]]]:
+    """Batches of BATCH messages; with bodies, also of at most GROUP_BYTES."""
+    start, held = 0, 0
+    for end, (_, uid) in enumerate(targets):
+        size = _size(view, uid) if bodies else 0
+        if end > start and (end - start == BATCH or held + size > GROUP_BYTES):
+            yield targets[start:end]
+            start, held = end, 0
+        held += size
+    if start < len(targets):
+        yield targets[start:]
 
 
 async def _mark_seen(session: ImapSession, view: MailboxView, uids: list[int]) -> set[int]:
@@ -143,16 +162,15 @@ async def fetch(session: ImapSession, cmd: Fetch) -> Reply:
             session, view, targets, order_items(cmd.items, False, session.condstore)
         )
     missing = False
-    for start in range(0, len(targets), BATCH):
-        batch = targets[start : start + BATCH]
-        loaded = await _load(session, view, [uid for _, uid in batch], cmd.items)
-        for seq, uid in batch:
-            data = loaded.get(uid)
+    for group in _groups(view, targets, needs_body(cmd.items)):
+        loaded = await _load(session, view, [uid for _, uid in group], cmd.items)
+        for seq, uid in group:
+            data = loaded.pop(uid, None)
             if data is None or not view.has(uid):
                 missing = True
                 continue
             items = order_items(cmd.items, uid in seen, session.condstore)
             values = [(item.response_key(), item_value(item, data, view)) for item in items]
-            session.send(fetch_response(seq, values))
+            session.send(*fetch_response_parts(seq, values))
         await session.flush()
     return _done(missing)

@@ -45,6 +45,7 @@ from ._commands import (
 from ._dates import format_date_time
 from ._encode import (
     Atom,
+    Literal,
     Literal8,
     Raw,
     Value,
@@ -52,6 +53,7 @@ from ._encode import (
     encode,
     encode_flags,
     fetch_response,
+    fetch_response_parts,
     resp_code,
     tagged,
     untagged,
@@ -88,7 +90,7 @@ __all__ = [
     "Authenticate", "CancelUpdate", "Capability", "CatenatePart", "Check", "Close",
     "Command", "ContinuationNeeded", "Copy", "Create", "Delete", "Enable", "Event",
     "Examine", "Expunge", "Fetch", "FetchAttr", "Id", "Idle", "IdleDone", "ImapReader",
-    "List", "Literal8", "Login", "Logout", "Lsub", "MUTF7Error", "Move", "Namespace",
+    "List", "Literal", "Literal8", "Login", "Logout", "Lsub", "MUTF7Error", "Move", "Namespace",
     "Noop", "ParseError", "QResync", "Raw", "Rename", "SaslResponse", "Search",
     "SearchAge", "SearchAll", "SearchAnd", "SearchDate", "SearchFlag", "SearchHeader",
     "SearchKey", "SearchModSeq", "SearchNot", "SearchOr", "SearchReturn",
@@ -96,6 +98,6 @@ __all__ = [
     "Sort", "SortCriterion", "StartTLS", "State", "Status", "Store", "Subscribe",
     "Thread", "Unselect", "Unsubscribe", "Value", "allowed", "continuation",
     "decode_mutf7", "encode", "encode_flags", "encode_mutf7", "fetch_response",
-    "format_date_time", "format_sequence", "parse_command", "refusal", "resp_code",
-    "search_leaves", "tagged", "untagged", "untagged_status",
+    "fetch_response_parts", "format_date_time", "format_sequence", "parse_command",
+    "refusal", "resp_code", "search_leaves", "tagged", "untagged", "untagged_status",
 ]  # fmt: skip

@@ -13,7 +13,16 @@
 Values are an s-expression: None is NIL, int a number, str/bytes an IMAP
 string (quoted when RFC 3501 `quoted` can hold it, else a literal), lists
 and tuples parenthesised lists, `Atom` written as is, `Raw` bytes spliced
-in, `Literal8` a literal8 (RFC 3516) when it holds NUL.
+in, `Literal` always a literal (message data, as Dovecot sends it), `Literal8`
+a literal8 (RFC 3516) when it holds NUL.
+
+A literal carries CHAR8 (RFC 3501 §9: `CHAR8 = %x01-ff`, "any OCTET except
+NUL"; §4.3: "8-bit textual data ... MUST NOT contain NUL"), so a `Literal`'s
+NUL bytes (a message's, in BODY[] answers) are sent as 0x80, as Dovecot's
+imap-msgpart does: the length stays the one RFC822.SIZE announced.  Only
+`Literal8` (BINARY, RFC 3516) keeps them.
+`fetch_response_parts` keeps each literal's data a piece of its own, so a
+large body is written as it is, never copied into the line around it.
 """
 
 from __future__ import annotations
@@ -24,8 +33,8 @@ from dataclasses import dataclass
 from typing import Union
 
 __all__ = [
-    "Atom", "Literal8", "Raw", "Value", "continuation", "encode", "encode_flags",
-    "fetch_response", "resp_code", "tagged", "untagged", "untagged_status",
+    "Atom", "Literal", "Literal8", "Raw", "Value", "continuation", "encode", "encode_flags",
+    "fetch_response", "fetch_response_parts", "resp_code", "tagged", "untagged", "untagged_status",
 ]  # fmt: skip
 
 MAX_QUOTED = 4096  # longer strings go as literals, which need no escaping
@@ -48,13 +57,20 @@ class Raw:
 
 
 @dataclass(frozen=True, slots=True)
+class Literal:
+    """Sent as a literal whatever it holds: body sections (RFC 3501 §7.4.2 BODY[])."""
+
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
 class Literal8:
     """BINARY[...] data: `~{n}` when it holds NUL, else a plain literal (RFC 3516 §4.2)."""
 
     data: bytes
 
 
-Value = Union[None, int, str, bytes, Atom, Raw, Literal8, "Sequence[Value]"]
+Value = Union[None, int, str, bytes, Atom, Raw, Literal, Literal8, "Sequence[Value]"]
 
 
 def encode(value: Value, *, utf8: bool = False) -> bytes:
@@ -79,6 +95,9 @@ def _encode_into(value: Value, out: list[bytes], utf8: bool) -> None:
         out.append(_string(value, utf8))
     elif isinstance(value, Raw):
         out.append(value.data)
+    elif isinstance(value, Literal):
+        out.append(b"{%d}\r\n" % len(value.data))
+        out.append(_char8(value.data))
     elif isinstance(value, Literal8):
         prefix = b"~" if b"\x00" in value.data else b""
         out.append(b"%s{%d}\r\n%s" % (prefix, len(value.data), value.data))
@@ -103,6 +122,13 @@ def _string(data: bytes, utf8: bool) -> bytes:
             data = data.replace(b"\\", b"\\\\").replace(b'"', b'\\"')
         return b'"' + data + b'"'
     return b"{%d}\r\n%s" % (len(data), data)
+
+
+def _char8(data: bytes) -> bytes:
+    """`data` as literal content: NUL becomes 0x80 (RFC 3501 §9 CHAR8; Dovecot's choice)."""
+    if b"\x00" in data:
+        return data.replace(b"\x00", b"\x80")
+    return data
 
 
 def encode_flags(flags: Iterable[str]) -> bytes:
@@ -151,6 +177,13 @@ def fetch_response(
 
     Flag lists are best passed as `Raw(encode_flags(...))` or a list of `Atom`.
     """
+    return b"".join(fetch_response_parts(seq, items, utf8=utf8))
+
+
+def fetch_response_parts(
+    seq: int, items: Iterable[tuple[str | bytes, Value]], *, utf8: bool = False
+) -> list[bytes]:
+    """`fetch_response` as pieces to write in turn; a `Literal`'s data is one of them."""
     out: list[bytes] = [b"* %d FETCH (" % seq]
     first = True
     for key, value in items:
@@ -161,4 +194,4 @@ def fetch_response(
         out.append(b" ")
         _encode_into(value, out, utf8)
     out.append(b")\r\n")
-    return b"".join(out)
+    return out
