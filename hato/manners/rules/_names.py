@@ -18,6 +18,7 @@ from hato.manners.rules._reading import (
     JAPANESE_RUN,
     KANJI,
     LATIN_WORD,
+    MAX_ANALYSED,
     analyse,
     name_key,
     romanize,
@@ -92,6 +93,7 @@ def sender_name(mail: Mail) -> SenderName:
 
 def _display_parts(name: str) -> Iterator[tuple[str, str]]:
     """(as written, key) for each name part of a display name, in order."""
+    name = name[:MAX_ANALYSED]
     for word in LATIN_WORD.findall(name):
         if word.isascii() and word.lower() not in COMMON_WORDS | TITLES:
             yield word.lower(), name_key(word)
@@ -121,6 +123,7 @@ def _initials(keys: list[str]) -> frozenset[str]:
 
 def _body_parts(text: str) -> Iterator[tuple[str, str]]:
     """(as written, key) for every word of a body line that may be a name."""
+    text = text[:MAX_ANALYSED]
     words = LATIN_WORD.findall(text)
     for word in words:
         if word.isascii() and (len(words) <= 4 or word[0].isupper()):
