@@ -21,12 +21,12 @@ from collections.abc import Sequence
 
 from hato.manners.rules._addressee import is_addressee
 from hato.manners.rules._names import COMMON_WORDS, NOBODY, TITLES, SenderName
-from hato.manners.rules._reading import JAPANESE_RUN, KANJI, Morpheme, analyse
+from hato.manners.rules._reading import JAPANESE_RUN, KANJI, MAX_ANALYSED, Morpheme, analyse
 
 # "My name is" introduces whatever follows; the others only a capitalised word that is not
 # a common one ("I'm Sorry", "It's Monday", "This is Important").
 _INTRO_EN = re.compile(
-    r"\b(?P<marker>(?i:my name is|this is|i am|i'm|it's|it is))\s+"
+    r"\b(?P<marker>(?i:my name is|this is|i am|i['’]m|it['’]s|it is))\s+"
     r"(?P<who>[^\W\d_][\w.'-]*(?:\s+[A-Z][\w.'-]*){0,2})"
 )
 _HERE_EN = re.compile(r"^\s*(?P<who>[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*)?)\s+here\b")
@@ -60,12 +60,17 @@ def is_self_introduction(text: str, sender: SenderName = NOBODY) -> bool:
 
 
 def _english_introduction(text: str, sender: SenderName) -> bool:
-    for match in (*_INTRO_EN.finditer(text[:500]), *filter(None, [_HERE_EN.match(text)])):
-        who = match.group("who")
-        strong = match.groupdict().get("marker", "").lower() == "my name is"
-        if sender.named_in(who) or _latin_name(who, lower_case_ok=strong):
-            return True
-    return False
+    """ "This is Taro", "I'm Taro Yamada", "My name is hanako", "Hanako here"."""
+    text = text[:MAX_ANALYSED]
+    candidates = [
+        (m.group("who"), m.group("marker").lower() == "my name is")
+        for m in _INTRO_EN.finditer(text)
+    ]
+    if here := _HERE_EN.match(text):
+        candidates.append((here.group("who"), False))
+    return any(
+        sender.named_in(who) or _latin_name(who, lower_case_ok=strong) for who, strong in candidates
+    )
 
 
 def _japanese_introduction(text: str, sender: SenderName) -> bool:
