@@ -12,6 +12,8 @@ expunge up to that UID.  A stale UIDVALIDITY means a plain SELECT.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from hato.imap.condstore import flags_fetch, vanished_line
 from hato.imap.reply import bad
 from hato.imap.view import MailboxView
@@ -21,9 +23,11 @@ from hato.store import Mailstore
 __all__ = ["check_params", "resync_lines"]
 
 
-def _members(numbers: SequenceSet) -> list[int]:
-    """The numbers of a set without "*", ascending."""
-    return [n for low, high in numbers.normalized(0) for n in range(low, high + 1)]
+def _members(numbers: SequenceSet) -> Iterator[int]:
+    """The numbers of a set without "*", ascending, one at a time: the client's
+    1:4294967295 is walked only as far as the mailbox goes."""
+    for low, high in numbers.normalized(0):
+        yield from range(low, high + 1)
 
 
 def _size(numbers: SequenceSet) -> int:

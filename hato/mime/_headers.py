@@ -10,6 +10,10 @@ from collections.abc import Iterator
 
 Field = tuple[str, bytes]  # lowercased name, unfolded value (CR/LF removed)
 
+# fields of one header that are parsed (ENVELOPE, Content-*, SORT and THREAD keys);
+# the rest stay in the message (BODY[HEADER]) but cost no memory at delivery
+MAX_FIELDS = 10_000
+
 
 def header_end(raw: bytes, start: int, end: int) -> int:
     """Offset just past the blank line that ends the header at ``start``, else ``end``."""
@@ -65,11 +69,13 @@ def fields(block: bytes) -> list[Field]:
     The value starts after the colon and its leading white space; folding CRLFs are
     removed. The block may include the ending blank line.  A field's lines are
     joined once, at its end: joining them line by line was quadratic in a folded
-    field's size (100,000 addresses in To: took seconds).
+    field's size (100,000 addresses in To: took seconds).  Only the first
+    MAX_FIELDS fields are returned.
     """
     out: list[Field] = []
     field: _Unfolding | None = None
-    for line in block.split(b"\n"):
+    for line in _lines(block):
+        line = line.rstrip(b"\n")
         if line[-1:] == b"\r":
             line = line[:-1]
         if not line:
@@ -80,6 +86,8 @@ def fields(block: bytes) -> list[Field]:
             continue
         if field is not None:
             out.append(field.done())
+            if len(out) == MAX_FIELDS:
+                return out
         field = _Unfolding(line)
     if field is not None:
         out.append(field.done())

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 __all__ = [
+    "MAX_RESPONSE",
     "Challenge",
     "KeysNeeded",
     "LoginExchange",
@@ -83,6 +84,12 @@ class Rejected:
 
 Step = Challenge | PasswordCheck | KeysNeeded | Verified | Rejected
 
+# Octets of one decoded client response.  RFC 4616 §2 asks for PLAIN fields of up
+# to 255 octets each; every response of these mechanisms fits well within this,
+# and what is longer would only cost SASLprep and hashing time per character.
+MAX_RESPONSE = 2048
+_TOO_LONG = "response too long"
+
 _PROHIBITED = (
     stringprep.in_table_c12,
     stringprep.in_table_c21_c22,
@@ -133,6 +140,8 @@ class PlainExchange:
         return Challenge(b"") if initial is None else self.respond(initial)
 
     def respond(self, data: bytes) -> Step:
+        if len(data) > MAX_RESPONSE:
+            return Rejected("", _TOO_LONG)
         parts = data.decode("utf-8", "replace").split("\0")
         if len(parts) != 3 or not parts[1]:
             return Rejected("", "malformed PLAIN message")
@@ -154,6 +163,8 @@ class LoginExchange:
         return Challenge(b"Username:") if initial is None else self.respond(initial)
 
     def respond(self, data: bytes) -> Step:
+        if len(data) > MAX_RESPONSE:
+            return Rejected(self._username or "", _TOO_LONG)
         text = data.decode("utf-8", "replace")
         if self._username is None:
             self._username = text
@@ -186,6 +197,8 @@ class ScramExchange:
         return Challenge(b"") if initial is None else self.respond(initial)
 
     def respond(self, data: bytes) -> Step:
+        if len(data) > MAX_RESPONSE:
+            return Rejected(self._username, _TOO_LONG)
         if self._server_first:
             return self._client_final(data)
         return self._client_first(data)

@@ -63,3 +63,11 @@ async def run_session(store: Store, chunks: Sequence[bytes], max_line: int = 819
     with contextlib.suppress(ConnectionResetError):
         await asyncio.wait_for(ImapSession(transport, context).run(), timeout=30)
     return bytes(transport.written)
+
+
+def session_lines(store: Store, user: str, *commands: str) -> list[str]:
+    """The server's lines for LOGIN as ``user``, these tagged commands and LOGOUT."""
+    script = [f"l LOGIN {user} {PASSWORD}", *commands, "z LOGOUT"]
+    data = "".join(line + "\r\n" for line in script).encode()
+    written = asyncio.run(run_session(store, [data], max_line=65536))
+    return written.decode().split("\r\n")

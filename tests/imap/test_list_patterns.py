@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from hato.imap import names
 from hato.imap.patterns import MAX_PATTERNS, NamePatterns, PatternTooLong
 from hato.store import Credentials, Store, open_store
-from tests.imap.session_harness import PASSWORD, run_session
+from tests.imap.session_harness import session_lines
 
 USER = "lister"
 
@@ -93,11 +93,7 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 
 def session(store: Store, *commands: str) -> list[str]:
-    """The server's lines for these commands, after LOGIN and before LOGOUT."""
-    script = [f"l LOGIN {USER} {PASSWORD}", *commands, "z LOGOUT"]
-    data = "".join(line + "\r\n" for line in script).encode()
-    written = asyncio.run(run_session(store, [data], max_line=65536))
-    return written.decode().split("\r\n")
+    return session_lines(store, USER, *commands)
 
 
 def test_too_long_patterns_are_bad_and_the_session_goes_on(store: Store) -> None:

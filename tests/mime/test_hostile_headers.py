@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hato.mime import base_subject, parse_message
-from hato.mime._headers import fields
+from hato.mime._headers import MAX_FIELDS, fields
 
 _WSP_RUN = re.compile(r"[ \t\r\n]+")
 _TRAILER = re.compile(r"(?:\(fwd\)| )+$", re.IGNORECASE)
@@ -119,3 +119,13 @@ def test_a_folded_field_of_200000_addresses_is_linear() -> None:
     assert len(info.envelope.to) == 200_000
     assert info.envelope.to[-1] == (None, None, "user199999", "example.org")
     assert info.columns.subject == "x"
+
+
+def test_header_fields_parsed_at_the_limit_and_past_it() -> None:
+    """A 50 MB header of tiny fields held millions of parsed fields in memory."""
+    filler = b"X-Filler: x\r\n" * (MAX_FIELDS - 1)
+    at_limit = parse_message(filler + b"Subject: seen\r\n\r\nbody\r\n")
+    assert at_limit.columns.subject == "seen"
+    past = parse_message(filler + b"X-Last: x\r\nSubject: unseen\r\n\r\nbody\r\n")
+    assert past.columns.subject == ""
+    assert len(fields(filler * 3)) == MAX_FIELDS

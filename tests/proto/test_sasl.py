@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from hato.proto.sasl import (
+    MAX_RESPONSE,
     Challenge,
     KeysNeeded,
     LoginExchange,
@@ -171,3 +172,31 @@ def test_keys_dataclass_is_frozen() -> None:
     with pytest.raises(AttributeError):
         KEYS.salt = b""  # type: ignore[misc]
     assert isinstance(KEYS, ScramKeys)
+
+
+def test_plain_response_at_the_limit_and_past_it() -> None:
+    fill = MAX_RESPONSE - len(b"\0user\0")
+    assert PlainExchange().respond(b"\0user\0" + b"p" * fill) == PasswordCheck("user", "p" * fill)
+    too_long = PlainExchange().respond(b"\0user\0" + b"p" * (fill + 1))
+    assert too_long == Rejected("", "response too long")
+
+
+def test_login_responses_at_the_limit_and_past_it() -> None:
+    exchange = LoginExchange()
+    assert exchange.start(b"u" * MAX_RESPONSE) == Challenge(b"Password:")
+    assert exchange.respond(b"p" * MAX_RESPONSE) == PasswordCheck(
+        "u" * MAX_RESPONSE, "p" * MAX_RESPONSE
+    )
+    exchange = LoginExchange()
+    assert exchange.start(b"user") == Challenge(b"Password:")
+    assert exchange.respond(b"p" * (MAX_RESPONSE + 1)) == Rejected("user", "response too long")
+
+
+def test_scram_responses_past_the_limit() -> None:
+    nonce = b"r=" + b"n" * (MAX_RESPONSE - len(b"n,,n=user,r="))
+    assert ScramExchange().start(b"n,,n=user," + nonce) == KeysNeeded("user")
+    assert ScramExchange().start(b"n,,n=user," + nonce + b"n") == Rejected("", "response too long")
+    exchange = ScramExchange(SERVER_NONCE)
+    first(exchange)
+    final = f"c=biws,r={NONCE},p={PROOF}".encode()
+    assert exchange.respond(final + b"=" * MAX_RESPONSE) == Rejected("user", "response too long")

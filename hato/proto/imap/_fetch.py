@@ -31,7 +31,7 @@ from ._events import CommandError
 from ._seqset import SequenceSet, parse_sequence_set
 from ._tokens import MAX_NUMBER64, Cursor
 
-__all__ = ["Fetch", "FetchAttr", "Section", "parse_fetch"]
+__all__ = ["MAX_FETCH_ITEMS", "Fetch", "FetchAttr", "Section", "parse_fetch"]
 
 _SIMPLE = frozenset(
     [
@@ -58,6 +58,8 @@ _NAME = re.compile(rb"[A-Za-z0-9.]+")
 _PART = re.compile(rb"[1-9]\d{0,8}(?:\.[1-9]\d{0,8})*")
 _PARTIAL = re.compile(rb"<(\d{1,10})\.(\d{1,10})>")
 _TEXTS = ("HEADER.FIELDS.NOT", "HEADER.FIELDS", "HEADER", "TEXT", "MIME")
+# fetch-atts of one FETCH, and names of one header-list: each is work per message
+MAX_FETCH_ITEMS = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +145,8 @@ def _parse_items(cur: Cursor) -> tuple[FetchAttr, ...]:
     items: list[FetchAttr] = []
     for _ in cur.list_items():
         items.append(_parse_att(cur))
+        if len(items) > MAX_FETCH_ITEMS:
+            raise CommandError("Too many FETCH items.")
     if not items:
         raise CommandError("Invalid arguments.")
     return tuple(items)
@@ -226,6 +230,8 @@ def _parse_header_list(cur: Cursor) -> tuple[str, ...]:
     fields: list[str] = []
     for _ in cur.list_items():
         fields.append(cur.astring().decode("ascii", "replace").upper())
+        if len(fields) > MAX_FETCH_ITEMS:
+            raise CommandError("Too many header fields.")
     if not fields:
         raise CommandError("Invalid arguments.")
     return tuple(fields)

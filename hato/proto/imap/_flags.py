@@ -44,8 +44,9 @@ def parse_store_flags(cur: Cursor) -> tuple[str, ...]:
     if cur.peek() == 0x28:
         flags = parse_flag_list(cur, storable=True)
     else:
-        flags = (parse_flag(cur, storable=True),)
+        found = [parse_flag(cur, storable=True)]
         while cur.try_sp():
-            flags += (parse_flag(cur, storable=True),)
+            found.append(parse_flag(cur, storable=True))
+        flags = tuple(found)
     cur.end()
     return flags

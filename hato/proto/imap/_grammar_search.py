@@ -30,7 +30,7 @@ from ._search import SearchKey, parse_search_keys
 from ._tokens import Cursor
 
 __all__ = [
-    "Search", "SearchReturn", "Sort", "SortCriterion", "Thread",
+    "MAX_SORT_CRITERIA", "Search", "SearchReturn", "Sort", "SortCriterion", "Thread",
     "parse_search", "parse_sort", "parse_thread",
 ]  # fmt: skip
 
@@ -39,6 +39,7 @@ _SORT_KEYS = frozenset(
     {"ARRIVAL", "CC", "DATE", "FROM", "SIZE", "SUBJECT", "TO", "DISPLAYFROM", "DISPLAYTO"}
 )
 _PARTIAL = re.compile(rb"(-?)([1-9]\d{0,9}):(-?)([1-9]\d{0,9})")
+MAX_SORT_CRITERIA = 16  # each is one more sorting pass; nine keys, with or without REVERSE
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +110,8 @@ def parse_sort(cur: Cursor, tag: str, uid: bool) -> Sort:
     criteria = tuple(_sort_criterion(cur) for _ in cur.list_items())
     if not criteria:
         raise CommandError("Empty sort program.")
+    if len(criteria) > MAX_SORT_CRITERIA:
+        raise CommandError("Too many sort criteria.")
     cur.sp()
     charset = _charset(cur)
     cur.sp()

@@ -15,7 +15,9 @@ buffers: a line (without its literals) longer than `max_line` is answered
 with BAD and skipped up to its CRLF; a literal larger than `max_literal` is
 refused before the client sends it if it is synchronizing (`NO [TOOBIG]`),
 and read and thrown away if it is not (`BAD [TOOBIG]`, the client sends it
-regardless), together with the rest of that command.  Either way the stream
+regardless), together with the rest of that command.  Only APPEND carries
+messages (RFC 3501 §6.3.11); any other command, literals included, is held to
+`MAX_ARGUMENTS`, which bounds what its parser and handler work through.  Either way the stream
 stays in step.  Two one-line modes serve AUTHENTICATE (RFC 3501 §6.2.2) and
 IDLE (RFC 2177): the dispatcher switches them on after sending its `+`.
 """
@@ -29,7 +31,9 @@ from ._commands import Command
 from ._events import ContinuationNeeded, IdleDone, ParseError, SaslResponse
 from ._grammar import SERVER_ERROR, parse_command, read_tag
 
-__all__ = ["Event", "ImapReader"]
+__all__ = ["MAX_ARGUMENTS", "Event", "ImapReader"]
+
+MAX_ARGUMENTS = 1024 * 1024  # octets of a command other than APPEND, literals included
 
 Event = Command | ParseError | ContinuationNeeded | SaslResponse | IdleDone
 _LITERAL_AT_END = re.compile(rb"~?\{(\d+)(\+?)\}\Z")
@@ -59,6 +63,8 @@ class ImapReader:
         self._buf = bytearray()
         self._scanned = 0  # bytes of _buf known to hold no LF
         self._parts: list[bytes] = []
+        self._held = 0  # octets in _parts
+        self._limit = max_command  # octets the command being read may hold
         self._literal: int | None = None  # octets of literal data still to come
         self._discard = 0  # octets of a refused literal still to drop
         self._dropping = False  # throwing away the rest of a refused command
@@ -110,7 +116,7 @@ class ImapReader:
         size = self._literal or 0
         if len(self._buf) < size:
             return False
-        self._parts.append(bytes(self._buf[:size]))
+        self._hold(bytes(self._buf[:size]))
         del self._buf[:size]
         self._literal = None
         return True
@@ -140,8 +146,13 @@ class ImapReader:
         self._scanned = 0
         return self._error(first, "IMAP command line too large.")
 
+    def _hold(self, part: bytes) -> None:
+        self._parts.append(part)
+        self._held += len(part)
+
     def _reset(self) -> None:
         self._parts.clear()
+        self._held = 0
         self._literal = None
 
     def _error(self, first: bytes, detail: str) -> ParseError:
@@ -156,7 +167,7 @@ class ImapReader:
             self._drop_line(line)
             return None
         if len(line) > self.max_line:
-            self._parts.append(line)
+            self._hold(line)
             event = self._error(self._parts[0], "IMAP command line too large.")
             self._reset()
             return event
@@ -179,19 +190,20 @@ class ImapReader:
             self._dropping = False
 
     def _complete(self, line: bytes) -> Event | None:
-        self._parts.append(line)
+        self._hold(line)
         data = b"".join(self._parts)
-        self._parts.clear()
+        self._reset()
         if not data.strip():
             return None  # an empty line is not a command; telnet users press Enter
         return parse_command(data, utf8=self.utf8)
 
     def _literal_header(self, line: bytes, size: int, nonsync: bool) -> Event | None:
         first = self._parts[0] if self._parts else line
-        held = sum(len(part) for part in self._parts)
-        if size > self.max_literal or held + size > self.max_command:
+        if not self._parts:  # the command's first line: its name says what it may hold
+            self._limit = self.max_command if _name(line) == "APPEND" else MAX_ARGUMENTS
+        if size > self.max_literal or self._held + len(line) + size > self._limit:
             return self._refuse_literal(first, size, nonsync)
-        self._parts.append(line + b"\r\n")
+        self._hold(line + b"\r\n")
         self._literal = size
         return None if nonsync else ContinuationNeeded(read_tag(first), size)
 

@@ -30,6 +30,8 @@ from ._seqset import SequenceSet, parse_sequence_set
 from ._tokens import MAX_NUMBER64, Cursor
 
 __all__ = [
+    "MAX_DEPTH",
+    "MAX_SEARCH_KEYS",
     "SearchAge",
     "SearchAll",
     "SearchAnd",
@@ -174,6 +176,8 @@ _DATES = {
     "SENTBEFORE": ("BEFORE", True), "SENTON": ("ON", True), "SENTSINCE": ("SINCE", True),
 }  # fmt: skip
 MAX_DEPTH = 100  # nested NOT/OR/() beyond this is refused, not a RecursionError
+# keys of one program, NOT/OR/() aside: a SEARCH costs keys times messages
+MAX_SEARCH_KEYS = 1000
 
 
 def parse_search_keys(cur: Cursor) -> SearchKey:
@@ -182,7 +186,10 @@ def parse_search_keys(cur: Cursor) -> SearchKey:
     while cur.try_sp():
         keys.append(_key(cur, 0))
     cur.end()
-    return keys[0] if len(keys) == 1 else SearchAnd(tuple(keys))
+    program = keys[0] if len(keys) == 1 else SearchAnd(tuple(keys))
+    if sum(1 for _ in search_leaves(program)) > MAX_SEARCH_KEYS:
+        raise CommandError("Too many search keys.")
+    return program
 
 
 def _key(cur: Cursor, depth: int) -> SearchKey:

@@ -10,6 +10,9 @@
 
 "*" is the largest number in use: the message count for sequence numbers,
 the highest UID for UIDs.  It is stored as 0, which no nz-number can be.
+A set holds at most MAX_RANGES ranges; asking whether it holds a number
+costs a binary search over its merged ranges, which are worked out once for
+each meaning of "*".
 """
 
 from __future__ import annotations
@@ -17,14 +20,15 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ._events import CommandError
 from ._tokens import MAX_NUMBER, Cursor
 
-__all__ = ["STAR", "SequenceSet", "format_sequence", "parse_sequence_set"]
+__all__ = ["MAX_RANGES", "STAR", "SequenceSet", "format_sequence", "parse_sequence_set"]
 
 STAR = 0
+MAX_RANGES = 16_384  # of one set: more than a 64 KiB line of real UIDs holds
 _SET = re.compile(rb"(?:\d+|\*)(?::(?:\d+|\*))?(?:,(?:\d+|\*)(?::(?:\d+|\*))?)*")
 
 
@@ -38,6 +42,10 @@ class SequenceSet:
 
     ranges: tuple[tuple[int, int], ...]
     saved: bool = False
+    # "*" -> (lows, highs) of the merged ranges, for contains()
+    _merged: dict[int, tuple[list[int], list[int]]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def normalized(self, largest: int) -> list[tuple[int, int]]:
         """Merged, ascending (low, high) ranges with "*" replaced by `largest`."""
@@ -75,10 +83,14 @@ class SequenceSet:
 
     def contains(self, value: int, largest: int) -> bool:
         """True if `value` is in the set when "*" means `largest`."""
-        return any(
-            low <= value <= high
-            for low, high in (_order(_star(a, largest), _star(b, largest)) for a, b in self.ranges)
-        )
+        merged = self._merged.get(largest)
+        if merged is None:
+            merged = _merge(_order(_star(a, largest), _star(b, largest)) for a, b in self.ranges)
+            self._merged.clear()  # one meaning of "*" at a time is all a command uses
+            self._merged[largest] = merged
+        lows, highs = merged
+        at = bisect_right(lows, value) - 1
+        return at >= 0 and value <= highs[at]
 
     def __str__(self) -> str:
         if self.saved:
@@ -89,6 +101,19 @@ class SequenceSet:
     def from_values(cls, values: Iterable[int]) -> SequenceSet:
         """The compact set of the given numbers, e.g. for COPYUID or ESEARCH ALL."""
         return cls(tuple(_compress(sorted(set(values)))))
+
+
+def _merge(spans: Iterable[tuple[int, int]]) -> tuple[list[int], list[int]]:
+    """The lows and the highs of the overlapping spans merged, ascending."""
+    lows: list[int] = []
+    highs: list[int] = []
+    for low, high in sorted(spans):
+        if highs and low <= highs[-1]:
+            highs[-1] = max(highs[-1], high)
+        else:
+            lows.append(low)
+            highs.append(high)
+    return lows, highs
 
 
 def _star(value: int, largest: int) -> int:
@@ -135,8 +160,11 @@ def parse_sequence_set(
     if found is None or (end < len(cursor.data) and cursor.data[end] not in b" )"):
         raise CommandError("Invalid uidset" if uid else "Invalid messageset")
     cursor.pos = end
+    parts = found.group().split(b",")
+    if len(parts) > MAX_RANGES:
+        raise CommandError(f"Too many ranges in a sequence set (at most {MAX_RANGES}).")
     try:
-        return SequenceSet(tuple(_parse_range(part) for part in found.group().split(b",")))
+        return SequenceSet(tuple(_parse_range(part) for part in parts))
     except ValueError:
         raise CommandError("Invalid uidset" if uid else "Invalid messageset") from None
 

@@ -1,0 +1,58 @@
+"""Whole sessions (real SQLite store, no sockets) past the command limits: the
+client gets its BAD and the session goes on; QRESYNC's sequence match data is
+walked only as far as the mailbox goes."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from hato.proto.imap._search import MAX_SEARCH_KEYS
+from hato.store import Credentials, Store, open_store
+from tests.imap.session_harness import session_lines
+
+USER = "limits"
+
+
+async def _prepared(tmp: Path) -> tuple[Store, int]:
+    store = open_store(tmp / "limits.sqlite3")
+    account = await store.create_account(USER, Credentials(password_hash="x"))
+    mailbox = await store.mailstore(account.id).create_mailbox("INBOX", subscribed=True)
+    return store, mailbox.uidvalidity
+
+
+@pytest.fixture
+def prepared(tmp_path: Path) -> Iterator[tuple[Store, int]]:
+    store, uidvalidity = asyncio.run(_prepared(tmp_path))
+    yield store, uidvalidity
+    asyncio.run(store.close())
+
+
+def session(store: Store, *commands: str) -> list[str]:
+    return session_lines(store, USER, *commands)
+
+
+def test_too_many_search_keys_is_bad_and_the_session_goes_on(
+    prepared: tuple[Store, int],
+) -> None:
+    store, _ = prepared
+    keys = " ".join(["ALL"] * (MAX_SEARCH_KEYS + 1))
+    lines = session(store, "s SELECT INBOX", f"t1 SEARCH {keys}", "t2 SEARCH ALL")
+    assert "t1 BAD Error in IMAP command SEARCH: Too many search keys." in lines
+    assert any(line.startswith("t2 OK") for line in lines)
+
+
+@pytest.mark.timeout(30)
+def test_qresync_match_data_is_not_expanded(prepared: tuple[Store, int]) -> None:
+    """(1:4294967295 1:4294967295) was made into two lists of four billion numbers."""
+    store, uidvalidity = prepared
+    everything = "1:4294967295"
+    lines = session(
+        store,
+        "e ENABLE QRESYNC",
+        f"s SELECT INBOX (QRESYNC ({uidvalidity} 1 1:* ({everything} {everything})))",
+    )
+    assert any(line.startswith("s OK [READ-WRITE]") for line in lines), lines
