@@ -35,7 +35,7 @@ import weakref
 from array import array
 from bisect import bisect_left
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Sequence, Set
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -54,6 +54,7 @@ class FlagSets:
     def __init__(self) -> None:
         self.sets: list[frozenset[str]] = []
         self.keywords: set[str] = set()
+        self._folded: set[str] = set()  # the keywords in lower case
         self._ids: dict[frozenset[str], int] = {}
 
     def id_of(self, flags: frozenset[str]) -> int:
@@ -61,8 +62,16 @@ class FlagSets:
         if found is None:
             found = self._ids[flags] = len(self.sets)
             self.sets.append(flags)
-            self.keywords.update(flag for flag in flags if not flag.startswith("\\"))
+            self.add_keywords(flags)
         return found
+
+    def add_keywords(self, flags: Iterable[str]) -> None:
+        """Keywords are case-insensitive (RFC 3501 §2.3.2): the first spelling stays."""
+        for flag in flags:
+            folded = flag.lower()
+            if not flag.startswith("\\") and folded not in self._folded:
+                self._folded.add(folded)
+                self.keywords.add(flag)
 
     def ids_without(self, flag: str) -> set[int]:
         return {index for index, flags in enumerate(self.sets) if flag not in flags}
@@ -116,10 +125,16 @@ class MailboxIndex:
         flags = self.flag_sets.sets[self.flag_ids[at]]
         return MessageSummary(uid, self.modseqs[at], self.sizes[at], flags, self.dates[at])
 
-    def keywords(self) -> set[str]:
-        """Every keyword the index has seen on a message, as Dovecot keeps a mailbox's
-        keywords once used: from the few interned flag sets, not a pass over messages."""
-        return set(self.flag_sets.keywords)
+    def keywords(self) -> Set[str]:
+        """Every keyword the index has seen on a message or a STORE has named, as Dovecot
+        keeps a mailbox's keywords once used: from the few interned flag sets, not a pass
+        over messages. It only grows."""
+        return self.flag_sets.keywords
+
+    def create_keywords(self, flags: Iterable[str]) -> None:
+        """The keywords a STORE names join the mailbox's, even those it removes, as
+        Dovecot's STORE creates them (mailbox_keywords_create): every session is told."""
+        self.flag_sets.add_keywords(flags)
 
     def first_unseen_position(self) -> int:
         """The index of the first message without \\Seen in ``uids``, or -1."""

@@ -5,8 +5,9 @@ committed change to the mailbox; only then does the session ask the store
 what changed since the MODSEQ it knows (one indexed query).  The answer
 becomes untagged responses: EXPUNGE (unless the command in progress is a
 FETCH, STORE or SEARCH, during which RFC 3501 §7.4.1 forbids them), EXISTS
-and RECENT for new mail (RFC 3501 §7.3.1, §7.3.2), FLAGS when a keyword is
-new, and FETCH (FLAGS) for flags changed elsewhere (RFC 3501 §7.4.2).
+and RECENT for new mail (RFC 3501 §7.3.1, §7.3.2), FLAGS first when the
+mailbox has a keyword the session was not told of, and FETCH (FLAGS) for flags
+changed elsewhere (RFC 3501 §7.4.2).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from hato.proto.imap import (
 )
 from hato.store import MailboxChanges, Mailstore
 
-__all__ = ["flags_lines", "refresh"]
+__all__ = ["count_lines", "flags_lines", "keyword_lines", "refresh"]
 
 
 def flags_lines(view: MailboxView) -> list[bytes]:
@@ -36,6 +37,18 @@ def flags_lines(view: MailboxView) -> list[bytes]:
         untagged(Atom("FLAGS"), flags),
         untagged_status("OK", text, resp_code("PERMANENTFLAGS", permanent)),
     ]
+
+
+def count_lines(view: MailboxView) -> list[bytes]:
+    """EXISTS and RECENT (RFC 3501 §7.3.1, §7.3.2), as SELECT and new mail send them."""
+    return [untagged(view.count, Atom("EXISTS")), untagged(view.recent_count, Atom("RECENT"))]
+
+
+def keyword_lines(view: MailboxView) -> list[bytes]:
+    """FLAGS and PERMANENTFLAGS again if the mailbox has keywords the session was not
+    told of: sent before any FETCH that may show one, since a client knows keywords only
+    from FLAGS (RFC 3501 §7.2.6; imaptest: "Keyword used without being in FLAGS")."""
+    return flags_lines(view) if view.take_keywords() else []
 
 
 async def refresh(
@@ -55,7 +68,7 @@ async def refresh(
         view.subscription.changed.clear()
         changes = await view.changes_since(mailstore)  # the shared index asks the store
         view.pending_expunge.update(uid for uid in changes.expunged if view.has(uid))
-    lines: list[bytes] = []
+    lines = keyword_lines(view)  # another session's STORE may have added one
     if expunges and view.pending_expunge:
         lines += expunge_lines(view, view.pending_expunge, qresync)
     if changes is not None:
@@ -69,14 +82,11 @@ async def _apply(
     last = view.uids[-1] if view.uids else 0
     fresh = [s for s in changes.changed if s.uid > last]
     lines: list[bytes] = []
-    if view.new_keywords(flag for s in changes.changed for flag in s.flags):
-        lines += flags_lines(view)
     for changed in view.told(s.uid for s in changes.changed if s.uid <= last):
         if changed not in view.pending_expunge:
             lines.append(flags_fetch(view, changed, with_uid=uid, modseq=modseq))
     if fresh:
         first_recent = 0 if view.read_only else await mailstore.claim_recent(view.id)
         view.add(fresh, first_recent)
-        lines.append(b"* %d EXISTS\r\n" % view.count)
-        lines.append(b"* %d RECENT\r\n" % view.recent_count)
+        lines += count_lines(view)
     return lines

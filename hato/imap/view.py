@@ -62,7 +62,7 @@ class MailboxView:
         self.subscription = subscription
         recent_from = bisect_left(self.uids, first_recent) if first_recent else len(self.uids)
         self.recent = set(self.uids[recent_from:])
-        self.keywords = index.keywords()
+        self.keywords = set(index.keywords())
         self.pending_expunge: set[int] = set()
         self.own: dict[int, int] = {}  # uid -> MODSEQ of this session's own STORE
         # RFC 5182 SEARCHRES: the UIDs saved by SEARCH RETURN (SAVE), for "$"
@@ -198,11 +198,17 @@ class MailboxView:
         self.touched.update(changed)
         return changed
 
-    def new_keywords(self, flags: Iterable[str]) -> bool:
-        """Remember keywords not announced yet; True if there were any."""
-        fresh = {flag for flag in flags if not flag.startswith("\\")} - self.keywords
-        self.keywords |= fresh
-        return bool(fresh)
+    def take_keywords(self) -> bool:
+        """Take the mailbox's keywords as told; True if some were not told yet.
+
+        The index's keywords only grow and the view's are a copy of them, so a
+        count tells whether any is new, without a walk over them: FETCH asks
+        before every batch (another session's STORE may add one meanwhile).
+        """
+        if len(self.index.keywords()) == len(self.keywords):
+            return False
+        self.keywords = set(self.index.keywords())
+        return True
 
     def add(self, summaries: Iterable[MessageSummary], first_recent: int) -> int:
         """Append new messages (UIDs above every known one); how many were added."""

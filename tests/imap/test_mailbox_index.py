@@ -190,3 +190,19 @@ async def test_select_writes_recent_only_when_there_is_something_to_claim(store:
     assert third.is_recent(4) and not second.is_recent(4)
     for view in (first, second, third):
         view.close()
+
+
+async def test_keywords_only_grow_and_each_view_takes_them_once(store: Store) -> None:
+    mailstore = await _mailstore(store, 1)
+    one = await open_view(store, mailstore, "INBOX", read_only=False)
+    two = await open_view(store, mailstore, "INBOX", read_only=False)
+    assert not one.take_keywords() and not two.take_keywords()
+    one.update(await mailstore.store_flags(one.id, [1], ["$Work"], FlagMode.ADD))
+    one.index.create_keywords(["$work", "$Later", "\\Seen"])  # -FLAGS creates them too
+    assert one.index.keywords() == {"$Work", "$Later"}  # one spelling per keyword
+    assert two.take_keywords() and two.keywords == {"$Work", "$Later"}
+    assert not two.take_keywords()
+    one.update(await mailstore.store_flags(one.id, [1], ["$Work"], FlagMode.REMOVE))
+    assert one.index.keywords() == {"$Work", "$Later"}  # as Dovecot keeps them
+    one.close()
+    two.close()

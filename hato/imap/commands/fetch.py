@@ -20,6 +20,7 @@ from hato.imap.fetch_items import MessageData, item_value, needs_body, needs_det
 from hato.imap.fetch_quick import is_quick, quick_lines
 from hato.imap.registry import command
 from hato.imap.reply import Reply, bad
+from hato.imap.updates import keyword_lines
 from hato.imap.view import MailboxView
 from hato.proto.imap import Fetch, FetchAttr, fetch_response_parts
 from hato.store import FlagMode
@@ -128,6 +129,7 @@ async def _quick(
     """Only index-held items: lines made from the shared index's columns (hato.imap.fetch_quick)."""
     missing = False
     for start in range(0, len(targets), QUICK_BATCH):
+        _announce_keywords(session, view)
         for line in quick_lines(view, targets[start : start + QUICK_BATCH], items):
             if line is None:
                 missing = True
@@ -135,6 +137,13 @@ async def _quick(
                 session.send(line)
         await session.flush()
     return _done(missing)
+
+
+def _announce_keywords(session: ImapSession, view: MailboxView) -> None:
+    """FLAGS before a batch whose answers may show a keyword the session was not told of
+    (another session's STORE changes the shared index at once, even mid-FETCH)."""
+    for line in keyword_lines(view):
+        session.send(line)
 
 
 def _done(missing: bool) -> Reply:
@@ -164,6 +173,7 @@ async def fetch(session: ImapSession, cmd: Fetch) -> Reply:
     missing = False
     for group in _groups(view, targets, needs_body(cmd.items)):
         loaded = await _load(session, view, [uid for _, uid in group], cmd.items)
+        _announce_keywords(session, view)
         for seq, uid in group:
             data = loaded.pop(uid, None)
             if data is None or not view.has(uid):

@@ -16,7 +16,7 @@ from hato.imap.condstore import enable_condstore, expunge_lines
 from hato.imap.qresync import check_params, resync_lines
 from hato.imap.registry import command
 from hato.imap.reply import Reply, no
-from hato.imap.updates import flags_lines
+from hato.imap.updates import count_lines, flags_lines, keyword_lines
 from hato.imap.view import MailboxView, open_view
 from hato.proto import imap as c
 from hato.proto.imap import State, resp_code, untagged_status
@@ -30,9 +30,8 @@ advertise("CONDSTORE", "QRESYNC")
 
 
 def _announce(session: ImapSession, view: MailboxView) -> None:
-    for line in flags_lines(view):
+    for line in flags_lines(view) + count_lines(view):
         session.send(line)
-    session.send(b"* %d EXISTS\r\n* %d RECENT\r\n" % (view.count, view.recent_count))
     unseen = view.first_unseen()
     if unseen:
         session.send(untagged_status("OK", "First unseen.", resp_code("UNSEEN", unseen)))
@@ -61,7 +60,8 @@ async def select(session: ImapSession, cmd: c.Select) -> Reply:
     session.state = State.SELECTED
     _announce(session, view)
     if cmd.qresync is not None:
-        for line in await resync_lines(session.mailstore, view, cmd.qresync):
+        resync = await resync_lines(session.mailstore, view, cmd.qresync)
+        for line in keyword_lines(view) + resync:  # a keyword may have come meanwhile
             session.send(line)
     if cmd.READ_ONLY:
         return Reply("Examine completed.", code="READ-ONLY")

@@ -1,8 +1,9 @@
 """STORE (RFC 3501 §6.4.6), COPY (§6.4.7) with COPYUID (RFC 4315 §3), MOVE (RFC 6851).
 
 STORE answers with the new flags of every message named (unless .SILENT),
-with UID first for UID STORE; a keyword new to the mailbox is announced
-with FLAGS/PERMANENTFLAGS first.  MOVE sends its COPYUID in an untagged OK
+with UID first for UID STORE. Every keyword it names joins the mailbox's, even
+for -FLAGS, as Dovecot's STORE creates them; one the session was not told of is
+announced with FLAGS/PERMANENTFLAGS first.  MOVE sends its COPYUID in an untagged OK
 before the EXPUNGEs (RFC 6851 §4.3).
 """
 
@@ -13,7 +14,7 @@ from typing import TYPE_CHECKING
 from hato.imap.condstore import enable_condstore, expunge_lines, flags_fetch
 from hato.imap.registry import command
 from hato.imap.reply import Reply, no
-from hato.imap.updates import flags_lines
+from hato.imap.updates import keyword_lines
 from hato.imap.view import MailboxView
 from hato.proto import imap as c
 from hato.proto.imap import (
@@ -79,9 +80,9 @@ async def store(session: ImapSession, cmd: c.Store) -> Reply:
     uids = [uid for _, uid in targets if uid not in view.pending_expunge]
     done = await _store_flags(session, view, cmd, uids)
     view.update(done.changed)
-    if cmd.mode != "remove" and view.new_keywords(cmd.flags):
-        for line in flags_lines(view):
-            session.send(line)
+    view.index.create_keywords(cmd.flags)
+    for line in keyword_lines(view):
+        session.send(line)
     changed = {summary.uid for summary in done.changed}
     modified = set(done.modified)
     for _, uid in targets:
