@@ -26,7 +26,7 @@ from hato.accounts import InvalidUsername, add_user, validate_username
 from hato.auth.passwords import make_credentials
 from hato.config import SERVICES, STANDARD_PORTS, Config, ConfigError, load_config
 from hato.logs import configure_logging
-from hato.store import AccountExists, Store, open_store
+from hato.store import AccountExists, Store, StoreError, open_store
 
 __all__ = ["main"]
 
@@ -211,7 +211,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         config = _config(args)
         configure_logging(config.log)
         result: int = args.run(args, config)
-    except (CommandError, ConfigError, InvalidUsername) as exc:
+    except (CommandError, ConfigError, InvalidUsername, StoreError) as exc:
         print(f"hato: {exc}", file=sys.stderr)
         return 1 if args.command != "lint" else 2
     except KeyboardInterrupt:

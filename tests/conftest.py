@@ -6,17 +6,14 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.pg import Cluster, available
+from tests.pg import Cluster, running_cluster
 
 
 @pytest.fixture(scope="session")
 def pg_cluster() -> Iterator[Cluster]:
     """One PostgreSQL cluster for the whole run, on a free loopback port."""
-    if not available():
-        pytest.skip("PostgreSQL is not installed (make system-deps installs it)")
-    cluster = Cluster().start()
-    yield cluster
-    cluster.stop()
+    with running_cluster() as cluster:
+        yield cluster
 
 
 @pytest.fixture(scope="session")

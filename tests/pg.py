@@ -10,18 +10,21 @@ down and removes the directory. ``fsync`` stays on: the store's durability is re
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import shutil
 import socket
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg
+import pytest
 
-__all__ = ["Cluster", "available"]
+__all__ = ["Cluster", "available", "running_cluster"]
 
 BIN_DIRS = [Path(f"/usr/lib/postgresql/{v}/bin") for v in (17, 16, 15, 14)]
 USER = "postgres"
@@ -54,14 +57,17 @@ class Cluster:
 
     root: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="hato-pg-")))
     port: int = 0
+    password: str = ""  # set: clients must give it (scram-sha-256), else trust
     _names: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     @property
     def user(self) -> str:
         return USER if os.geteuid() == 0 else os.environ.get("USER", USER)
 
-    def url(self, database: str = "postgres") -> str:
-        return f"postgresql://{self.user}@127.0.0.1:{self.port}/{database}"
+    def url(self, database: str = "postgres", password: str | None = None) -> str:
+        secret = self.password if password is None else password
+        user = f"{self.user}:{secret}" if secret else self.user
+        return f"postgresql://{user}@127.0.0.1:{self.port}/{database}"
 
     def start(self) -> Cluster:
         bin_dir = _bin_dir()
@@ -69,7 +75,14 @@ class Cluster:
         if os.geteuid() == 0:
             shutil.chown(self.root, USER, USER)
         data = self.root / "data"
-        self._run(str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", self.user,
+        auth = ["-A", "trust"]
+        if self.password:
+            secret = self.root / "password"
+            secret.write_text(self.password + "\n")
+            if os.geteuid() == 0:
+                shutil.chown(secret, USER, USER)
+            auth = ["-A", "scram-sha-256", "--pwfile", str(secret)]
+        self._run(str(bin_dir / "initdb"), "-D", str(data), *auth, "-U", self.user,
                   "--no-sync", "-E", "UTF8", "--locale", "C")  # fmt: skip
         self.port = _free_port()
         self.resume()
@@ -109,3 +122,15 @@ class Cluster:
         if bin_dir is not None and (data / "postmaster.pid").exists():
             self._run(str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop")
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def running_cluster(password: str = "") -> Iterator[Cluster]:
+    """A started cluster, stopped and removed afterwards; the test is skipped without PostgreSQL."""
+    if not available():
+        pytest.skip("PostgreSQL is not installed (make system-deps installs it)")
+    cluster = Cluster(password=password).start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()

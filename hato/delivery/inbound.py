@@ -27,9 +27,16 @@ from hato.delivery.dispatch import Targets, commit, route
 from hato.delivery.received import Arrival
 from hato.delivery.recipients import Lookup
 from hato.delivery.syntax import is_mailbox
-from hato.store.base import MessageMeta, Store
+from hato.store.base import MessageMeta, Store, StoreFull, StoreUnavailable
 
-__all__ = ["BAD_SENDER", "InboundHandler", "InboundSettings", "is_sender", "normalize_line_ends"]
+__all__ = [
+    "BAD_SENDER",
+    "InboundHandler",
+    "InboundSettings",
+    "is_sender",
+    "normalize_line_ends",
+    "unavailable_reply",
+]
 
 log = logging.getLogger(__name__)
 
@@ -124,14 +131,13 @@ class InboundHandler:
         queue_id = secrets.token_hex(6).upper()
         self.in_flight += 1
         try:
-            ok = await self._deliver(server, session, envelope, recipients, queue_id)
+            failure = await self._deliver(server, session, envelope, recipients, queue_id)
         finally:
             self.in_flight -= 1
         if not self.settings.lmtp:
-            return f"250 2.0.0 Ok: queued as {queue_id}" if ok else _TEMPFAIL
+            return failure or f"250 2.0.0 Ok: queued as {queue_id}"
         return "\r\n".join(
-            f"250 2.0.0 <{address}> {queue_id} Saved" if ok else _TEMPFAIL
-            for address in envelope.rcpt_tos
+            failure or f"250 2.0.0 <{address}> {queue_id} Saved" for address in envelope.rcpt_tos
         )
 
     async def _deliver(
@@ -141,16 +147,19 @@ class InboundHandler:
         envelope: Envelope,
         recipients: Targets,
         queue_id: str,
-    ) -> bool:
+    ) -> str | None:
+        """Store the message durably; the temporary failure to answer if it could not be."""
         content = normalize_line_ends(envelope.original_content or b"")
         arrival = self._arrival(server, session, envelope, queue_id)
         try:
             meta = await self._parse(content)
             await commit(self.store, content, meta, arrival, recipients)
+        except StoreUnavailable as error:  # logged once by the store, and as a delivery
+            return unavailable_reply(error)
         except Exception:
             log.exception("delivery of %s failed", queue_id)
-            return False
-        return True
+            return _TEMPFAIL
+        return None
 
     async def _parse(self, content: bytes) -> MessageMeta:
         if len(content) <= _PARSE_INLINE_LIMIT:
@@ -173,6 +182,17 @@ class InboundHandler:
 
 
 _TEMPFAIL = "451 4.3.0 Error: local delivery failed, try again later"
+
+
+def unavailable_reply(error: StoreUnavailable) -> str:
+    """A store outage is temporary: the sender keeps the mail and retries (RFC 5321 §4.2.5).
+
+    RFC 3463: X.3.1 "mail system full" with RFC 5321's 452 (insufficient system
+    storage) when the disk is full, X.3.0 with 451 (local error) otherwise.
+    """
+    if isinstance(error, StoreFull):
+        return f"452 4.3.1 {error.reason}"
+    return f"451 4.3.0 {error.reason}"
 
 
 def _protocol_word(lmtp: bool, session: Session) -> str:

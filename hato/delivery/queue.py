@@ -32,7 +32,7 @@ from hato.delivery.received import Arrival
 from hato.delivery.recipients import Lookup, split_address
 from hato.delivery.relay import Outcome, RouteError, destinations, send
 from hato.logs import event
-from hato.store.base import QueueEntry, Store
+from hato.store.base import QueueEntry, Store, StoreUnavailable
 
 __all__ = ["QueueRunner"]
 
@@ -71,6 +71,8 @@ class QueueRunner:
         while True:
             try:
                 await self.run_once()
+            except StoreUnavailable:
+                pass  # the store logs its outage; the next pass tries again
             except Exception:
                 log.exception("queue pass failed")
             with contextlib.suppress(TimeoutError):

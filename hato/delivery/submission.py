@@ -35,17 +35,19 @@ from hato.delivery.inbound import (
     is_sender,
     log,
     normalize_line_ends,
+    unavailable_reply,
 )
 from hato.delivery.manners_policy import MannersPolicy
 from hato.delivery.recipients import Lookup
 from hato.manners import Finding
 from hato.proto import sasl
-from hato.store.base import Account, Store
+from hato.store.base import Account, Store, StoreUnavailable
 
 __all__ = ["SubmissionHandler"]
 
 _Exchange = sasl.PlainExchange | sasl.LoginExchange | sasl.ScramExchange
 _TEMPFAIL = "451 4.3.0 Error: submission failed, try again later"
+_AUTH_TEMPFAIL = "454 4.7.0 Temporary authentication failure"
 
 
 class SubmissionHandler(InboundHandler):
@@ -85,7 +87,10 @@ class SubmissionHandler(InboundHandler):
                 await server.push("501 5.5.2 Cannot decode base64")
                 return AuthResult(success=False, handled=True)
         attempt = LoginAttempt("submission", exchange.mechanism, _peer(server.session))
-        return await self._drive(server, exchange, exchange.start(initial), attempt)
+        try:
+            return await self._drive(server, exchange, exchange.start(initial), attempt)
+        except StoreUnavailable:  # RFC 4954 §6: the account could not be looked up now
+            return AuthResult(success=False, handled=False, message=_AUTH_TEMPFAIL)
 
     async def _drive(
         self, server: SMTP, exchange: Any, step: sasl.Step, attempt: LoginAttempt
@@ -131,6 +136,8 @@ class SubmissionHandler(InboundHandler):
             queued = await self._submit(server, session, envelope, targets, queue_id)
         except _Refused as refusal:
             return refusal.reply
+        except StoreUnavailable as error:  # logged once by the store, and as a delivery
+            return unavailable_reply(error)
         except Exception:
             log.exception("submission of %s failed", queue_id)
             return _TEMPFAIL

@@ -167,7 +167,11 @@ class MailboxIndex:
             if not self.subscription.changed.is_set():
                 return
             self.subscription.changed.clear()
-            changes = await mailstore.changes_since(self.mailbox_id, self.modseq)
+            try:
+                changes = await mailstore.changes_since(self.mailbox_id, self.modseq)
+            except BaseException:
+                self.subscription.changed.set()  # not taken: the next catch-up asks again
+                raise
             self._apply(changes)
 
     def apply_own(self, summaries: Iterable[MessageSummary]) -> None:

@@ -49,6 +49,7 @@ __all__ = ["ImapSession"]
 
 log = logging.getLogger(__name__)
 WRITE_CHUNK = 64 * 1024  # bytes joined into one write; asyncio's default high-water mark
+_UPDATE_RETRY = 1.0
 _LOGIN = re.compile(rb"(\S+ +LOGIN +(?:\"[^\"]*\"|\S+)) .*", re.IGNORECASE | re.DOTALL)
 
 
@@ -241,8 +242,8 @@ class ImapSession:
             return Reply(f"Mailbox doesn't exist: {error}", "NO", "NONEXISTENT")
         except MailboxError as error:
             return Reply(str(error) or "Mailbox error.", "NO")
-        except StoreUnavailable as error:  # RFC 5530: a temporary failure, try again
-            return Reply(str(error) or "Store unavailable.", "NO", "UNAVAILABLE")
+        except StoreUnavailable as error:  # RFC 5530: a subsystem is down, try again
+            return Reply(error.reason, "NO", "UNAVAILABLE")
         except StoreError as error:
             return Reply(str(error) or "Store error.", "NO")
         except ConnectionClosed:  # the client left mid-command (IDLE, AUTHENTICATE): no bug
@@ -257,6 +258,11 @@ class ImapSession:
         try:
             lines = await refresh(self.mailstore, view, expunges, self.condstore, self.qresync)
             lines += await pending_updates(self)
+        except StoreUnavailable:
+            # Told later: the change is asked for again once the store answers (a
+            # second on, so that IDLE does not spin while it is down).
+            asyncio.get_running_loop().call_later(_UPDATE_RETRY, view.subscription.changed.set)
+            return
         except NoSuchMailbox:
             self.send(untagged_status("BYE", "Selected mailbox was deleted, have to disconnect."))
             self.close_view()

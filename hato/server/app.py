@@ -29,7 +29,7 @@ from hato.server.listener import Connection, ListenerOptions, StreamListener
 from hato.server.smtp import HatoLMTP, HatoSMTP
 from hato.server.submission import HatoSubmission
 from hato.server.trace import Tracer
-from hato.store import Store, open_store
+from hato.store import Store, StoreError, open_store
 from hato.tls import ensure_certificate, server_context
 
 if TYPE_CHECKING:
@@ -80,10 +80,11 @@ class Server:
     async def start(self, demo: bool = False) -> None:
         config = self.config
         config.data_dir.mkdir(parents=True, exist_ok=True)
+        self.store = open_store(config.database_path, config.store_url)
+        await self.store.open()  # before "ready": a store that cannot be reached says why
         cert, key = config.cert_paths()
         ensure_certificate(cert, key, config.hostname)
         self.tls = server_context(cert, key)
-        self.store = open_store(config.database_path, config.store_url)
         self.authenticator = Authenticator(
             self.store,
             LoginThrottle(config.limits.login_delay_base, config.limits.login_delay_max),
@@ -240,7 +241,7 @@ async def _serve(config: Config, demo: bool) -> int:
         loop.add_signal_handler(signum, stop.set)
     try:
         await server.start(demo=demo)
-    except (OSError, ValueError) as exc:  # a busy port, a bad [manners] table, ...
+    except (OSError, ValueError, StoreError) as exc:  # a busy port, no database, ...
         print(f"hato: cannot start: {exc}", file=sys.stderr, flush=True)
         await server.stop()
         return 1

@@ -19,7 +19,7 @@ from hato.auth.authenticator import LoginAttempt
 from hato.proto import pop3
 from hato.server.context import ServiceContext, trace_output
 from hato.server.listener import Connection
-from hato.store.base import INBOX, FlagMode, Mailbox, Mailstore, StoreError
+from hato.store.base import INBOX, FlagMode, Mailbox, Mailstore, StoreError, StoreUnavailable
 
 __all__ = ["serve_pop3", "uidl"]
 
@@ -61,7 +61,17 @@ class _Pop3Session:
             elif isinstance(event, pop3.Reply):
                 await self.send(event.data)
             else:
-                await self.send(await self.answer(event))
+                await self.send(await self.answer_or_defer(event))
+
+    async def answer_or_defer(self, event: pop3.Event | pop3.Signal) -> bytes:
+        """The answer, or RFC 3206's SYS/TEMP when the store fails: the session goes on."""
+        try:
+            return await self.answer(event)
+        except StoreUnavailable:
+            return self.core.temporary_failure()  # the store's outage is logged once
+        except StoreError:
+            log.exception("POP3: the store failed %s", type(event).__name__)
+            return self.core.temporary_failure()
 
     async def answer(self, event: pop3.Event | pop3.Signal) -> bytes:
         match event:
@@ -91,12 +101,7 @@ class _Pop3Session:
     async def logged_in(self, account_id: int | None) -> bytes:
         if account_id is None:
             return self.core.auth_failed()
-        try:
-            maildrop = await self.open_maildrop(account_id)
-        except StoreError:
-            log.exception("POP3: cannot open the maildrop of account %s", account_id)
-            return self.core.auth_tempfail()
-        return self.core.auth_succeeded(maildrop)
+        return self.core.auth_succeeded(await self.open_maildrop(account_id))
 
     async def open_maildrop(self, account_id: int) -> list[tuple[str, int]]:
         self.mailstore = self.context.store.mailstore(account_id)
@@ -121,6 +126,8 @@ class _Pop3Session:
         uids, self.seen = sorted(self.seen), set()
         try:
             await self.mailstore.store_flags(self.inbox.id, uids, ["\\Seen"], FlagMode.ADD)
+        except StoreUnavailable as error:
+            log.warning("POP3: %d messages not flagged \\Seen: %s", len(uids), error)
         except StoreError:
             log.exception("POP3: could not flag %d messages \\Seen", len(uids))
 
@@ -149,11 +156,7 @@ class _Pop3Session:
         if not numbers:
             return self.core.commit_done()
         assert self.mailstore is not None and self.inbox is not None
-        try:
-            await self.mailstore.expunge(self.inbox.id, [self.uids[n - 1] for n in numbers])
-        except StoreError:
-            log.exception("POP3: UPDATE failed")
-            return self.core.commit_failed()
+        await self.mailstore.expunge(self.inbox.id, [self.uids[n - 1] for n in numbers])
         return self.core.commit_done()
 
 

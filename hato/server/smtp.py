@@ -19,9 +19,11 @@ from typing import Any
 from aiosmtpd.lmtp import LMTP
 from aiosmtpd.smtp import SMTP, Session, TLSSetupException
 
+from hato.delivery.inbound import unavailable_reply
 from hato.logs import event
 from hato.server.gate import ConnectionGate
 from hato.server.trace import REDACTED, SessionTrace, Tracer, session_trace
+from hato.store.base import StoreUnavailable
 
 __all__ = ["HatoLMTP", "HatoSMTP", "enhance"]
 
@@ -207,6 +209,8 @@ class HatoSMTP(SMTP):
 
     async def handle_exception(self, error: Exception) -> str:
         """aiosmtpd's hook for an error inside a command: never Python's words to the client."""
+        if isinstance(error, StoreUnavailable):  # the store logs the outage, once
+            return unavailable_reply(error)
         if isinstance(error, TLSSetupException):  # aiosmtpd closes the connection itself
             reason = _handshake_failure(error.__cause__)
             event(log, logging.INFO, "starttls", service=self.__service, address=self.__peer,

@@ -27,7 +27,10 @@ from hato.store.base import (
     Store,
     StoredMessage,
     StoreError,
+    StoreFull,
+    StoreUnavailable,
 )
+from hato.store.url import redact
 
 __all__ = [
     "INBOX",
@@ -53,6 +56,8 @@ __all__ = [
     "ScramKeys",
     "Store",
     "StoreError",
+    "StoreFull",
+    "StoreUnavailable",
     "StoredMessage",
     "open_store",
 ]
@@ -72,4 +77,5 @@ def open_store(database: Path, url: str | None = None) -> Store:
         from hato.store.postgres import PostgresStore
 
         return PostgresStore(url)
-    raise StoreError(f"unsupported store url: {url} (use postgresql://...)")
+    shown = redact(url)
+    raise StoreError(f"unsupported store url {shown}: use postgresql://... (or no url, for SQLite)")

@@ -47,6 +47,7 @@ __all__ = [
     "ScramKeys",
     "Store",
     "StoreError",
+    "StoreFull",
     "StoreUnavailable",
     "StoredMessage",
 ]
@@ -73,7 +74,19 @@ class MailboxExists(MailboxError):
 
 
 class StoreUnavailable(StoreError):
-    """The store cannot be reached or failed: a temporary failure for the client."""
+    """The store cannot be reached or failed: a temporary failure for the client.
+
+    The exception's text is for the operator (it may name hosts and files);
+    ``reason`` is what a client is told.
+    """
+
+    reason = "Temporary storage failure, try again later."
+
+
+class StoreFull(StoreUnavailable):
+    """The store's disk is full: RFC 3463's "mail system full" (X.3.1)."""
+
+    reason = "Not enough disk space on the server, try again later."
 
 
 class NoSuchMailbox(MailboxError):
@@ -378,6 +391,7 @@ class Mailstore(Protocol):
 class Store(Protocol):
     """The administrative view: accounts, and delivery into any account."""
 
+    async def open(self) -> None: ...  # reach it now: StoreUnavailable says why not
     async def close(self) -> None: ...
     async def create_account(self, name: str, credentials: Credentials) -> Account: ...
     async def get_account(self, name: str) -> Account | None: ...

@@ -65,6 +65,12 @@ class Notifier:
                 if not subscribers:
                     del self._subscribers[subscription.mailbox_id]
 
+    def publish_all(self) -> None:
+        """Wake every subscriber: after a gap in the change feed, each asks what changed."""
+        with self._lock:
+            mailbox_ids = list(self._subscribers)
+        self.publish(mailbox_ids)
+
     def publish(self, mailbox_ids: Iterable[int]) -> None:
         with self._lock:
             targets = [s for m in set(mailbox_ids) for s in self._subscribers.get(m, ())]

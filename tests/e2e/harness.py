@@ -76,6 +76,7 @@ class HatoProcess:
     extra_config: str = ""
     domains: tuple[str, ...] = ("example.org", "localhost")
     args: tuple[str, ...] = ()
+    wrapper: tuple[str, ...] = ()  # a command that runs the server (unshare, setpriv, ...)
     ports: dict[str, int] = field(default_factory=dict)
     process: subprocess.Popen[str] | None = None
     output: list[str] = field(default_factory=list)
@@ -107,7 +108,8 @@ class HatoProcess:
         if not self.ports:
             self.ports = {service: free_port() for service in self.services}
         port_args = [f"--{s}={self.ports.get(s, 0)}" for s in SERVICES]
-        command = [sys.executable, "-m", "hato", "serve", "--data-dir", str(self.data_dir)]
+        command = [*self.wrapper, sys.executable, "-m", "hato", "serve"]
+        command += ["--data-dir", str(self.data_dir)]
         command += ["--config", str(self.config_path), *port_args, *self.args]
         self.process = subprocess.Popen(
             command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True

@@ -65,6 +65,7 @@ from hato.proto.sasl import ScramExchange
 __all__ = ["Pop3Connection", "make_apop_timestamp"]
 
 _E = TypeVar("_E", bound=Event)
+_AUTH_TEMPFAIL = b"-ERR [SYS/TEMP] Temporary authentication failure.\r\n"
 
 
 def make_apop_timestamp(hostname: str) -> str:
@@ -188,7 +189,24 @@ class Pop3Connection:
     def auth_tempfail(self) -> bytes:
         """The store could not decide or open the maildrop (RFC 3206 SYS/TEMP)."""
         self._answer(CheckPassword, CheckApop, SaslResult)
-        return b"-ERR [SYS/TEMP] Temporary authentication failure.\r\n"
+        return _AUTH_TEMPFAIL
+
+    def temporary_failure(self) -> bytes:
+        """The store failed the pending request: RFC 3206 SYS/TEMP, and the session goes on.
+
+        A login stays in AUTHORIZATION (a SCRAM exchange is abandoned), a RETR
+        or TOP may be sent again; a failed UPDATE closes, deleting nothing.
+        """
+        if isinstance(self._request, Commit):
+            return self.commit_failed()
+        if isinstance(self._request, Retrieve):
+            self._answer(Retrieve)
+            return b"-ERR [SYS/TEMP] Temporary storage failure, try again later.\r\n"
+        if isinstance(self._request, FetchScramKeys):
+            self._answer(FetchScramKeys)
+            self._session.sasl = None
+            return _AUTH_TEMPFAIL
+        return self.auth_tempfail()
 
     def scram_keys(self, keys: ScramKeys | None) -> bytes:
         """The user's stored SCRAM keys, or None when there is no such user."""

@@ -68,6 +68,10 @@ class PostgresStore(QueueMethods):
     def database(self) -> Database:
         return self._db
 
+    async def open(self) -> None:
+        """Connect and migrate now (else on first use); StoreUnavailable says why not."""
+        await self._db.open()
+
     async def close(self) -> None:
         await self._db.close()
 

@@ -15,11 +15,24 @@ Reads run in one REPEATABLE READ, READ ONLY transaction: one snapshot per call.
 A write that touched mailboxes sends ``NOTIFY hato_changes, '<node>:<ids>'`` in
 its own transaction (PostgreSQL delivers it only on commit); this process's
 notifier is told at once, other nodes through their listener (listener.py).
+
+Outages. ``open`` connects once by itself before anything else, so that a
+wrong url fails at once with libpq's own words (causes.py) instead of a pool
+timeout. While running, a connection error marks the store down
+(availability.py): calls then fail at once with ``StoreUnavailable``, except
+one per second, which first tries a fresh connection (the probe). Once the
+probe connects, the pool's idle connections, dead since the server went away,
+are checked and replaced in one pass, and service resumes. A pooled connection
+that fails its ``BEGIN`` has run nothing, so the call is tried again once after
+the probe: a database restart costs no client an error. The pool's own
+reconnection gives up after ``_RECONNECT`` seconds (its backoff would otherwise
+grow to minutes); the next call that needs a connection starts it again.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
@@ -29,10 +42,13 @@ import psycopg
 from psycopg import errors
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
+from hato.store.availability import Availability
 from hato.store.base import StoreUnavailable
 from hato.store.notify import Notifier
+from hato.store.postgres.causes import describe
 from hato.store.postgres.listener import CHANNEL, Listener
 from hato.store.postgres.migrate import migrate
+from hato.store.url import redact
 
 __all__ = ["CHANNEL", "Database", "StoreUnavailable", "Tx"]
 
@@ -40,6 +56,17 @@ T = TypeVar("T")
 Row = tuple[Any, ...]
 _RETRIES = 8
 _RETRYABLE = (errors.SerializationFailure, errors.DeadlockDetected)
+_CONNECTION_ERRORS = (psycopg.OperationalError, psycopg.InterfaceError)
+_CONNECT_TIMEOUT = 2  # seconds; libpq's smallest connect_timeout
+_RECONNECT = 2.0
+
+# The pool logs every failed reconnection attempt; the availability tracker
+# reports an outage once, when it begins and when it ends.
+logging.getLogger("psycopg.pool").setLevel(logging.ERROR)
+
+
+class _DeadConnection(Exception):
+    """A pooled connection failed before its transaction began: nothing ran."""
 
 
 class Tx:
@@ -91,10 +118,11 @@ class Database:
             open=False,
             kwargs={"autocommit": True},
             configure=_configure,
-            check=AsyncConnectionPool.check_connection,
             timeout=timeout,
+            reconnect_timeout=_RECONNECT,
         )
-        self._listener = Listener(url, self.node, notifier)
+        self.availability = Availability()
+        self._listener = Listener(self.node, notifier, self.availability, self._connect)
         self._opening: asyncio.Task[None] | None = None
 
     async def open(self) -> None:
@@ -105,13 +133,20 @@ class Database:
 
     async def _open(self) -> None:
         try:
-            await self._pool.open(wait=True, timeout=self.timeout)
-            async with self._pool.connection() as conn:
+            async with await self._connect() as conn:
                 await migrate(conn)
-            await self._listener.start()
-        except (psycopg.Error, PoolTimeout) as exc:
+        except psycopg.Error as exc:
             self._opening = None
-            raise StoreUnavailable(f"cannot open the PostgreSQL store: {exc}") from exc
+            where = redact(self.url)
+            raise StoreUnavailable(f"cannot open the store {where}: {describe(exc)}") from exc
+        await self._pool.open()
+        await self._listener.start()
+
+    async def _connect(self) -> psycopg.AsyncConnection[Any]:
+        """A connection of its own, outside the pool (to migrate, to listen, to probe)."""
+        return await psycopg.AsyncConnection.connect(
+            self.url, autocommit=True, connect_timeout=_CONNECT_TIMEOUT
+        )
 
     async def close(self) -> None:
         await self._listener.stop()
@@ -145,22 +180,58 @@ class Database:
         return await self._run(work, "BEGIN")
 
     async def _run(self, work: Callable[[Tx], Awaitable[T]], begin: str) -> tuple[T, set[int]]:
+        await self._admit()
         try:
-            async with self._pool.connection() as conn:
-                tx = Tx(conn)
-                await conn.execute(begin)
-                try:
-                    result = await work(tx)
-                    await conn.execute(self._commit(tx))
-                except BaseException:
-                    if not conn.closed:
-                        await conn.execute("ROLLBACK")
-                    raise
-                return result, tx.touched
+            try:
+                outcome = await self._transaction(work, begin)
+            except _DeadConnection:
+                await self._probe()  # the server went away: is it back?
+                outcome = await self._transaction(work, begin)
         except _RETRYABLE:
             raise
-        except (psycopg.OperationalError, psycopg.InterfaceError, PoolTimeout) as exc:
-            raise StoreUnavailable(str(exc)) from exc
+        except _DeadConnection as exc:
+            raise self.availability.failed(StoreUnavailable(describe(exc.__cause__))) from exc
+        except _CONNECTION_ERRORS as exc:
+            raise self.availability.failed(StoreUnavailable(describe(exc))) from exc
+        except PoolTimeout as exc:
+            await self._probe()  # raises if the store is down, else the pool is just busy
+            raise StoreUnavailable(f"no database connection free: {exc}") from exc
+        self.availability.worked()
+        return outcome
+
+    async def _admit(self) -> None:
+        """While the store is down, refuse at once all calls but one probe a second."""
+        if self.availability.down:
+            self.availability.admit()
+            await self._probe()
+
+    async def _probe(self) -> None:
+        """Connect afresh: the store is up (dead pooled connections are dropped) or down."""
+        try:
+            conn = await self._connect()
+        except psycopg.Error as exc:
+            raise self.availability.failed(StoreUnavailable(describe(exc))) from exc
+        await conn.close()
+        self.availability.worked()
+        await self._pool.check()
+
+    async def _transaction(
+        self, work: Callable[[Tx], Awaitable[T]], begin: str
+    ) -> tuple[T, set[int]]:
+        async with self._pool.connection() as conn:
+            try:
+                await conn.execute(begin)
+            except _CONNECTION_ERRORS as exc:
+                raise _DeadConnection() from exc
+            tx = Tx(conn)
+            try:
+                result = await work(tx)
+                await conn.execute(self._commit(tx))
+            except BaseException:
+                if not conn.closed:
+                    await conn.execute("ROLLBACK")
+                raise
+            return result, tx.touched
 
     def _commit(self, tx: Tx) -> str:
         """COMMIT, preceded by the NOTIFY of the mailboxes changed: one round trip.

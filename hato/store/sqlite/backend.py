@@ -73,6 +73,9 @@ class SqliteStore(QueueMethods):
     def notifier(self) -> Notifier:
         return self._notifier
 
+    async def open(self) -> None:
+        """Nothing left to do: the constructor opened the file (or said why it could not)."""
+
     async def close(self) -> None:
         self._db.close()
 

@@ -13,6 +13,12 @@ one fsync instead of paying one each.
 Reads run on a small thread pool, each thread with its own read-only
 connection, each call inside one read transaction (a consistent snapshot);
 reads known to be small may run inline on the event loop's thread.
+
+Storage failures (a full disk, a read-only file, I/O errors: causes.py)
+reach callers as ``StoreUnavailable``; the first one is logged, and so is the
+first write that succeeds again (availability.py). A job that fails that way
+fails its whole batch: SQLite may have rolled the transaction back already, and
+nothing of it is acknowledged.
 """
 
 from __future__ import annotations
@@ -22,14 +28,16 @@ import contextlib
 import queue
 import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 from hato.store import schema
+from hato.store.availability import Availability
 from hato.store.notify import Notifier
+from hato.store.sqlite.causes import cannot_open, storage_failure
 
 __all__ = ["Database"]
 
@@ -74,6 +82,20 @@ def _connect(path: Path, *, read_only: bool = False) -> sqlite3.Connection:
     return conn
 
 
+def _open(path: Path) -> sqlite3.Connection:
+    """The write connection, the schema brought up to date; why not, if it cannot be."""
+    conn = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = _connect(path)
+        _migrate(conn)
+    except (OSError, sqlite3.Error) as error:
+        if conn is not None:
+            conn.close()
+        raise cannot_open(path, error) from error
+    return conn
+
+
 def _migrate(conn: sqlite3.Connection) -> None:
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
@@ -99,11 +121,10 @@ class Database:
     """A SQLite file opened for concurrent async use."""
 
     def __init__(self, path: Path, notifier: Notifier, readers: int = 4) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self.notifier = notifier
-        self._write_conn = _connect(path)
-        _migrate(self._write_conn)
+        self.availability = Availability()
+        self._write_conn = _open(path)
         self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._writer = threading.Thread(target=self._write_loop, name="hato-db-writer")
         self._writer.start()
@@ -117,7 +138,10 @@ class Database:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
         self._jobs.put(_Job(work, loop, future))
-        return await future
+        with self._storage_failures():
+            result = await future
+        self.availability.worked()
+        return result
 
     async def read(
         self, work: Callable[[sqlite3.Connection], T], snapshot: bool = True, inline: bool = False
@@ -132,10 +156,26 @@ class Database:
         the read itself.  WAL readers never wait for the writer.
         """
         run = self._run_read if snapshot else self._run_statement
-        if inline:
-            return run(work)
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._readers, run, work)
+        with self._storage_failures():
+            if inline:
+                return run(work)
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(self._readers, run, work)
+
+    @contextlib.contextmanager
+    def _storage_failures(self) -> Iterator[None]:
+        """The storage's own failures become ``StoreUnavailable``, the outage logged once.
+
+        Only writes tell that the store works again: reads go on working on a
+        full disk, and would announce every next write's failure anew.
+        """
+        try:
+            yield
+        except sqlite3.Error as error:
+            failure = storage_failure(error)
+            if failure is None:
+                raise
+            raise self.availability.failed(failure) from error
 
     def close(self) -> None:
         if self._closed:
@@ -199,7 +239,8 @@ class Database:
             conn.execute("COMMIT")
         except sqlite3.Error as error:
             if conn.in_transaction:
-                conn.execute("ROLLBACK")
+                with contextlib.suppress(sqlite3.Error):  # rolled back already by SQLite
+                    conn.execute("ROLLBACK")
             outcomes = [(job, None, error) for job in batch]
             conn.touched.clear()
         self.notifier.publish(conn.touched)
@@ -213,8 +254,13 @@ class Database:
         try:
             result = job.work(conn)
         except Exception as failure:  # the job's own failure, reported to its caller
-            conn.execute("ROLLBACK TO job")
-            conn.execute("RELEASE job")
+            try:
+                conn.execute("ROLLBACK TO job")
+                conn.execute("RELEASE job")
+            except sqlite3.Error:
+                if isinstance(failure, sqlite3.Error):
+                    raise failure from None  # it took the transaction along: the batch fails
+                raise
             return None, failure
         conn.execute("RELEASE job")
         return result, None
