@@ -1,4 +1,4 @@
-"""Hostile input over a real socket against `hato serve` (issue 12): a LIST pattern
+"""Hostile input over a real socket against `hato serve`: a LIST pattern
 that made the regex backtrack for seconds, and commands past their limits, are
 answered at once, and the session (and every other) goes on."""
 

@@ -1,4 +1,4 @@
-"""Memory of a real ``hato serve`` under large transfers (issue 12): FETCH of many large
+"""Memory of a real ``hato serve`` under large transfers: FETCH of many large
 bodies to a slow reader, POP3 RETR of a large message.
 
 The server's peak resident set (VmHWM in /proc/PID/status) is read before and after;

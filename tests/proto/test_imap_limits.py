@@ -1,4 +1,4 @@
-"""Limits on what one IMAP command may make the server work through (issue 12):
+"""Limits on what one IMAP command may make the server work through:
 each at the limit (accepted) and past it (BAD, and the reader stays in step)."""
 
 from __future__ import annotations
