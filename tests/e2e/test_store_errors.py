@@ -141,3 +141,12 @@ def test_a_data_directory_this_user_may_not_write_is_named(data_dir: Path) -> No
         assert f"cannot create the data directory {fresh} (Permission denied)" in line
     finally:
         data_dir.chmod(0o755)
+
+
+def test_a_database_file_this_user_may_not_write_is_named(data_dir: Path) -> None:
+    _needs("setpriv")
+    database = data_dir / "hato.sqlite3"
+    database.chmod(0o444)
+    line = refusal(run("user", "list", "--data-dir", str(data_dir), wrapper=NO_OVERRIDE))
+    assert f"the database file {database} is not writable (Permission denied)" in line
+    assert "Permission denied" in serve(data_dir, wrapper=NO_OVERRIDE)

@@ -31,15 +31,17 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import imapclient
 import pytest
 
 from tests.e2e.harness import HatoProcess, hato
+from tests.e2e.test_smtp import tls_client_context
 from tests.pg import Cluster, running_cluster
 
-SERVICES = ("smtp", "lmtp", "pop3", "imap")
+SERVICES = ("smtp", "lmtp", "submission", "pop3", "imap")
 TEMPORARY_SMTP = re.compile(r"^4\.3\.[01] ")
 
 
@@ -175,15 +177,35 @@ def pop3_session(node: HatoProcess, user: str) -> poplib.POP3:
     return pop
 
 
-def assert_unavailable_during_outage(
-    a: HatoProcess, b: HatoProcess, sessions: dict[str, object]
-) -> None:
-    imap_a, imap_b, pop_b = sessions["imap_a"], sessions["imap_b"], sessions["pop_b"]
-    assert isinstance(imap_a, imaplib.IMAP4) and isinstance(imap_b, imaplib.IMAP4)
-    assert isinstance(pop_b, poplib.POP3)
-    status, data = imap_a.select("INBOX")
+@dataclass
+class Sessions:
+    """Sessions opened before the outage and kept through it."""
+
+    imap_a: imaplib.IMAP4  # alice on node a, INBOX selected
+    imap_b: imaplib.IMAP4  # bob on node b, INBOX selected
+    pop_b: poplib.POP3  # alice on node b, in the TRANSACTION state
+    idle_b: imapclient.IMAPClient  # bob on node b, idling in INBOX
+
+    @classmethod
+    def open(cls, a: HatoProcess, b: HatoProcess) -> Sessions:
+        idle = imapclient.IMAPClient("127.0.0.1", port=b.ports["imap"], ssl=False, timeout=30)
+        idle.login("bob", "bob-pw")
+        idle.select_folder("INBOX")
+        idle.idle()
+        pop = pop3_session(b, "alice")
+        return cls(imap_session(a, "alice"), imap_session(b, "bob"), pop, idle)
+
+    def close(self) -> None:
+        self.idle_b.idle_done()
+        for client in (self.imap_a, self.imap_b, self.idle_b):
+            client.logout()
+        self.pop_b.quit()
+
+
+def assert_unavailable_during_outage(a: HatoProcess, b: HatoProcess, sessions: Sessions) -> None:
+    status, data = sessions.imap_a.select("INBOX")
     assert status == "NO" and data[0].startswith(b"[UNAVAILABLE] "), data
-    status, data = imap_b.status("INBOX", "(MESSAGES)")
+    status, data = sessions.imap_b.status("INBOX", "(MESSAGES)")
     assert status == "NO" and data[0].startswith(b"[UNAVAILABLE] "), data
     fresh = imaplib.IMAP4("127.0.0.1", b.ports["imap"], timeout=30)
     with pytest.raises(imaplib.IMAP4.error, match=r"\[UNAVAILABLE\]"):
@@ -191,7 +213,7 @@ def assert_unavailable_during_outage(
     assert fresh.noop()[0] == "OK"  # the session goes on
     fresh.logout()
     with pytest.raises(poplib.error_proto, match=r"\[SYS/TEMP\]"):
-        pop_b.retr(1)
+        sessions.pop_b.retr(1)
     fresh_pop = poplib.POP3("127.0.0.1", a.ports["pop3"], timeout=30)
     fresh_pop.user("bob")
     with pytest.raises(poplib.error_proto, match=r"\[SYS/TEMP\]"):
@@ -202,17 +224,29 @@ def assert_unavailable_during_outage(
         refusal = deliver(node, service, f"outage-{service}")
         assert refusal is not None and refusal[0] == 451, refusal
         assert refusal[1].startswith(b"4.3.0 "), refusal
+    with smtplib.SMTP("127.0.0.1", a.ports["submission"], timeout=30) as submission:
+        submission.starttls(context=tls_client_context())
+        with pytest.raises(smtplib.SMTPAuthenticationError) as refused:  # RFC 4954 §6
+            submission.login("alice", "alice-pw")
+        assert refused.value.smtp_code == 454 and refused.value.smtp_error.startswith(b"4.7.0")
+
+
+def assert_sessions_work_again(a: HatoProcess, sessions: Sessions) -> None:
+    assert sessions.imap_a.select("INBOX")[0] == "OK"
+    assert sessions.imap_b.status("INBOX", "(MESSAGES)")[0] == "OK"
+    assert b"X-Token: first" in b"\r\n".join(sessions.pop_b.retr(1)[1])
+    # Changes made on the other node wake IDLE again: the change feed is back.
+    with smtplib.SMTP("127.0.0.1", a.ports["smtp"], timeout=30) as smtp:
+        smtp.sendmail("carol@remote.example", ["bob@example.org"], message("to-bob"))
+    responses = sessions.idle_b.idle_check(timeout=10)
+    assert any(response[1:] == (b"EXISTS",) for response in responses), responses
 
 
 def test_postgresql_stopped_and_started_under_load(tmp_path: Path, own_cluster: Cluster) -> None:
     a, b = pg_nodes(tmp_path, own_cluster.database())
     try:
         assert deliver(a, "smtp", "first") is None
-        sessions: dict[str, object] = {
-            "imap_a": imap_session(a, "alice"),
-            "imap_b": imap_session(b, "bob"),
-            "pop_b": pop3_session(b, "alice"),
-        }
+        sessions = Sessions.open(a, b)
         loads = [Load(a, "a"), Load(b, "b")]
         for load in loads:
             load.start()
@@ -231,18 +265,11 @@ def test_postgresql_stopped_and_started_under_load(tmp_path: Path, own_cluster: 
             limit=30,
         )
         print(f"service resumed {seconds:.2f} s after PostgreSQL was back")
-        imap_a, imap_b, pop_b = sessions["imap_a"], sessions["imap_b"], sessions["pop_b"]
-        assert isinstance(imap_a, imaplib.IMAP4) and isinstance(imap_b, imaplib.IMAP4)
-        assert isinstance(pop_b, poplib.POP3)
-        assert imap_a.select("INBOX")[0] == "OK"
-        assert imap_b.status("INBOX", "(MESSAGES)")[0] == "OK"
-        assert b"X-Token: first" in b"\r\n".join(pop_b.retr(1)[1])
+        assert_sessions_work_again(a, sessions)
         for load in loads:
             load.halt.set()
             load.join(timeout=60)
-        for session in (imap_a, imap_b):
-            session.logout()
-        pop_b.quit()
+        sessions.close()
 
         for load in loads:
             assert load.dropped == 0 and load.other == []

@@ -89,6 +89,8 @@ def _open(path: Path) -> sqlite3.Connection:
         path.parent.mkdir(parents=True, exist_ok=True)
         conn = _connect(path)
         _migrate(conn)
+        # SQLite opens a file it may not write read-only, and says so at the first write.
+        conn.execute("UPDATE schema_version SET version = version WHERE 0")
     except (OSError, sqlite3.Error) as error:
         if conn is not None:
             conn.close()
