@@ -26,15 +26,15 @@ mailbox order.  ``render`` writes the ``* THREAD`` answer of RFC 5256 §4.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+
+from hato.mime import is_reply_or_forward
 
 __all__ = [
     "Forest",
     "Label",
     "ThreadKeys",
-    "is_reply_or_forward",
     "ordered_subject",
     "references",
     "refs",
@@ -381,44 +381,6 @@ def _latest(root: int, children: dict[int, list[int]], dates: Sequence[int]) -> 
             newest = dates[node]
         pending.extend(children.get(node, ()))
     return newest if newest is not None else 0
-
-
-# --- replies and forwards (RFC 5256 §2.1, as Dovecot's imap-base-subject.c) -----------
-
-_WSP_RUN = re.compile(r"[ \t\r\n]+")
-_TRAILER = re.compile(r"(?:\(fwd\)| )+$", re.IGNORECASE)
-_BLOB = r"\[[^\[\]]*\] ?"
-_REFWD = re.compile(rf"^((?:{_BLOB})*)(?:re|fwd?) ?(?:{_BLOB})?:", re.IGNORECASE)
-_LEADING_BLOB = re.compile(rf"^{_BLOB}")
-
-
-def is_reply_or_forward(subject: str) -> bool:
-    """Whether extracting the base subject removed a Re:/Fw:/Fwd: leader, a "(fwd)"
-    trailer or a "[fwd: ...]" wrapper (RFC 5256 §2.1 steps (2), (3), (6))."""
-    text = _WSP_RUN.sub(" ", subject)
-    found = False
-    while True:
-        trailer = _TRAILER.search(text)
-        if trailer:
-            found = found or "(" in trailer.group()
-            text = text[: trailer.start()]
-        while True:
-            before = text
-            text = text.removeprefix(" ")
-            leader = _REFWD.match(text)
-            if leader:
-                found = True
-                text = text[leader.end() :]
-            blob = _LEADING_BLOB.match(text)
-            if blob and blob.end() < len(text):
-                text = text[blob.end() :]
-            if text == before:
-                break
-        if text[:5].lower() == "[fwd:" and text.endswith("]"):
-            found = True
-            text = text[5:-1]
-            continue
-        return found
 
 
 # --- the answer (RFC 5256 §4) ---------------------------------------------------------

@@ -9,7 +9,7 @@
 """
 
 from hato.mime._charsets import text_codec
-from hato.mime._columns import base_subject
+from hato.mime._columns import base_subject, is_reply_or_forward
 from hato.mime._imap import Sexp, bodystructure_sexp, envelope_sexp
 from hato.mime._message import parse_message, with_prefix
 from hato.mime._model import Address, BodyPart, Columns, Envelope, MessageInfo
@@ -28,6 +28,7 @@ __all__ = [
     "decode_words",
     "envelope_sexp",
     "header_fields",
+    "is_reply_or_forward",
     "parse_message",
     "section_bytes",
     "text_codec",

@@ -30,44 +30,61 @@ def base_subject(subject: str) -> str:
     in the subject's length (no regular expression that backtracks, no copy per
     token).
     """
+    return _extract(subject)[0]
+
+
+def is_reply_or_forward(subject: str) -> bool:
+    """Whether extracting the base subject removed a Re:/Fw:/Fwd: leader, a "(fwd)"
+    trailer or a "[fwd: ...]" wrapper (RFC 5256 §2.1 steps (2), (3), (6)), which
+    THREAD=REFERENCES step (5)(C) asks of a subject."""
+    return _extract(subject)[1]
+
+
+def _extract(subject: str) -> tuple[str, bool]:
+    """The base subject, and whether a reply or forward marker came off it."""
     text = _WSP_RUN.sub(" ", subject)  # (1)
-    start, end = 0, len(text)
+    start, end, marked = 0, len(text), False
     while True:
-        end = _without_trailers(text, start, end)  # (2)
-        start = _without_leaders(text, start, end)  # (3), (4), (5)
+        end, forwarded = _without_trailers(text, start, end)  # (2)
+        start, replied = _without_leaders(text, start, end)  # (3), (4), (5)
+        marked = marked or forwarded or replied
         if text[start : min(start + 5, end)].lower() == "[fwd:" and text[end - 1 : end] == "]":
-            start, end = start + 5, end - 1
+            start, end, marked = start + 5, end - 1, True  # (6)
             continue
-        return text[start:end]
+        return text[start:end], marked
 
 
-def _without_trailers(text: str, start: int, end: int) -> int:
-    """(2): the end, once every trailing subj-trailer is gone."""
+def _without_trailers(text: str, start: int, end: int) -> tuple[int, bool]:
+    """(2): the end, once every trailing subj-trailer is gone; whether one was "(fwd)"."""
+    forwarded = False
     while end > start:
         if text[end - 1] == " ":
             end -= 1
         elif end - start >= 5 and text[end - 5 : end].lower() == "(fwd)":
-            end -= 5
+            end, forwarded = end - 5, True
         else:
             break
-    return end
+    return end, forwarded
 
 
-def _without_leaders(text: str, start: int, end: int) -> int:
+def _without_leaders(text: str, start: int, end: int) -> tuple[int, bool]:
     """(3) to (5): the start, once no subj-leader and no subj-blob that leaves a
-    non-empty subject is left.  A leader's blobs are taken one by one, as (4)
-    would take them, which ends in the same place."""
+    non-empty subject is left; whether a subj-refwd was among them.  A leader's
+    blobs are taken one by one, as (4) would take them, which ends in the same place."""
+    replied = False
     while start < end:
         if text[start] == " ":
             after = start + 1
-        elif (after := _refwd(text, start, end)) == start:
+        elif (after := _refwd(text, start, end)) > start:
+            replied = True
+        else:
             after = _blob(text, start, end)
             if after == end:
                 break
         if after == start:
             break
         start = after
-    return start
+    return start, replied
 
 
 def _refwd(text: str, pos: int, end: int) -> int:

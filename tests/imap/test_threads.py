@@ -16,13 +16,12 @@ from hato.imap import threads
 from hato.imap.threads import (
     Forest,
     ThreadKeys,
-    is_reply_or_forward,
     ordered_subject,
     references,
     refs,
     render,
 )
-from hato.mime import base_subject
+from hato.mime import base_subject, is_reply_or_forward
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hato.mime import base_subject, parse_message
+from hato.mime import base_subject, is_reply_or_forward, parse_message
 from hato.mime._headers import MAX_FIELDS, fields
 
 _WSP_RUN = re.compile(r"[ \t\r\n]+")
@@ -38,6 +38,40 @@ def reference_base_subject(subject: str) -> str:
         return subject
 
 
+_THREAD_TRAILER = re.compile(r"(?:\(fwd\)| )+$", re.IGNORECASE)
+_THREAD_BLOB = r"\[[^\[\]]*\] ?"
+_THREAD_REFWD = re.compile(rf"^((?:{_THREAD_BLOB})*)(?:re|fwd?) ?(?:{_THREAD_BLOB})?:", re.I)
+_THREAD_LEADING_BLOB = re.compile(rf"^{_THREAD_BLOB}")
+
+
+def reference_is_reply_or_forward(subject: str) -> bool:
+    """hato.imap.threads' former copy of the steps, which only told whether a marker went."""
+    text = _WSP_RUN.sub(" ", subject)
+    found = False
+    while True:
+        trailer = _THREAD_TRAILER.search(text)
+        if trailer:
+            found = found or "(" in trailer.group()
+            text = text[: trailer.start()]
+        while True:
+            before = text
+            text = text.removeprefix(" ")
+            leader = _THREAD_REFWD.match(text)
+            if leader:
+                found = True
+                text = text[leader.end() :]
+            blob = _THREAD_LEADING_BLOB.match(text)
+            if blob and blob.end() < len(text):
+                text = text[blob.end() :]
+            if text == before:
+                break
+        if text[:5].lower() == "[fwd:" and text.endswith("]"):
+            found = True
+            text = text[5:-1]
+            continue
+        return found
+
+
 TOKENS = [
     "re", "Re", "RE", "fw", "FWD", "fwd", "Fw", ":", " ", "  ", "\t", "\r\n ", "[", "]",
     "[fwd:", "[FWD:", "(fwd)", "(FWD)", "(", ")", "[x]", "[list] ", "x", "é", "İ", "K", "ſ",
@@ -50,30 +84,33 @@ SUBJECT = st.lists(st.sampled_from(TOKENS), max_size=14).map("".join)
 @given(SUBJECT)
 def test_base_subject_is_what_it_was(subject: str) -> None:
     assert base_subject(subject) == reference_base_subject(subject)
+    assert is_reply_or_forward(subject) == reference_is_reply_or_forward(subject)
 
 
 @settings(max_examples=500, deadline=None)
 @given(st.text(alphabet=" \t[]():rRefFwWdD\u0130x", max_size=30))
 def test_base_subject_on_characters(subject: str) -> None:
     assert base_subject(subject) == reference_base_subject(subject)
+    assert is_reply_or_forward(subject) == reference_is_reply_or_forward(subject)
 
 
-HOSTILE_SUBJECTS = [
-    ("[b] " * 50_000 + "x", "x"),  # 16 s at 20,000 with the regexes
-    ("[fwd: " * 50_000 + "x" + "]" * 50_000, "x"),  # 27 s at 20,000
-    ("[fwd:[a" + "b" * 100_000 + "]" * 100, "]" * 98),
-    ("[fwd:" * 50_000 + "[a" + "b" * 100_000, "[fwd:" * 50_000 + "[a" + "b" * 100_000),
-    ("x" + " (fwd) y" * 50_000, "x" + " (fwd) y" * 50_000),
-    ("x" + " " * 100_000 + "(fwd)" * 50_000, "x"),
-    ("re: [a] " * 50_000 + "x", "x"),
-    ("re [" * 50_000 + "x", "re [" * 49_999 + "re [x"),
+HOSTILE_SUBJECTS = [  # subject, base subject, whether a reply or forward marker came off
+    ("[b] " * 50_000 + "x", "x", False),  # 16 s at 20,000 with the regexes
+    ("[fwd: " * 50_000 + "x" + "]" * 50_000, "x", True),  # 27 s at 20,000
+    ("[fwd:[a" + "b" * 100_000 + "]" * 100, "]" * 98, True),
+    ("[fwd:" * 50_000 + "[a" + "b" * 100_000, "[fwd:" * 50_000 + "[a" + "b" * 100_000, False),
+    ("x" + " (fwd) y" * 50_000, "x" + " (fwd) y" * 50_000, False),
+    ("x" + " " * 100_000 + "(fwd)" * 50_000, "x", True),
+    ("re: [a] " * 50_000 + "x", "x", True),
+    ("re [" * 50_000 + "x", "re [" * 49_999 + "re [x", False),
 ]
 
 
 @pytest.mark.timeout(10)
-@pytest.mark.parametrize(("subject", "base"), HOSTILE_SUBJECTS)
-def test_hostile_subjects_are_linear(subject: str, base: str) -> None:
+@pytest.mark.parametrize(("subject", "base", "marked"), HOSTILE_SUBJECTS)
+def test_hostile_subjects_are_linear(subject: str, base: str, marked: bool) -> None:
     assert base_subject(subject) == base
+    assert is_reply_or_forward(subject) is marked
 
 
 def reference_fields(block: bytes) -> list[tuple[str, bytes]]:
