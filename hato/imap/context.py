@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from hato.auth.authenticator import Authenticator
+from hato.proto.imap import SpoolFactory
+from hato.server.budget import ByteBudget
+from hato.server.spool import SPOOL_ABOVE
 from hato.server.trace import SessionTrace
 from hato.store import Store
 
@@ -29,6 +32,9 @@ class ImapContext:
     max_line: int = 64 * 1024
     max_commands: int = 100_000
     idle_keepalive: float = 120.0
+    spool: SpoolFactory | None = None
+    spool_above: int = SPOOL_ABOVE
+    append_budget: ByteBudget = field(default_factory=ByteBudget)
 
 
 class Transport(Protocol):

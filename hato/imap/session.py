@@ -76,7 +76,7 @@ class ImapSession:
     def __init__(self, transport: Transport, context: ImapContext) -> None:
         self.transport = transport
         self.context = context
-        self.reader = ImapReader(max_line=context.max_line, max_literal=context.max_literal)
+        self.reader = self._new_reader()
         self.state = State.NOT_AUTHENTICATED
         self.account: Account | None = None
         self._mailstore: Mailstore | None = None
@@ -194,6 +194,7 @@ class ImapSession:
                 await self.flush()
         finally:
             self.close_view()
+            self.reader.close()
             if self._read is not None:
                 self._read.cancel()
                 with contextlib.suppress(BaseException):
@@ -278,6 +279,14 @@ class ImapSession:
 
     def reset_reader(self) -> None:
         """A fresh reader after STARTTLS: nothing sent in plaintext is kept."""
-        self.reader = ImapReader(
-            max_line=self.context.max_line, max_literal=self.context.max_literal
+        self.reader.close()
+        self.reader = self._new_reader()
+
+    def _new_reader(self) -> ImapReader:
+        context = self.context
+        return ImapReader(
+            max_line=context.max_line,
+            max_literal=context.max_literal,
+            spool=context.spool,
+            spool_above=context.spool_above,
         )

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from hato.auth.authenticator import Authenticator
 from hato.auth.policy import plaintext_allowed
 from hato.config import Config
+from hato.server.budget import ByteBudget
 from hato.server.listener import Connection
 from hato.server.trace import SessionTrace
 from hato.store.base import Store
@@ -21,6 +22,7 @@ class ServiceContext:
     config: Config
     store: Store
     authenticator: Authenticator
+    append_budget: ByteBudget = field(default_factory=ByteBudget)  # one for all sessions
 
     def plaintext_ok(self, connection: Connection) -> bool:
         """Invariant 6 (docs/architecture.md): plaintext over TLS, loopback, or in class."""

@@ -7,9 +7,12 @@ hato.imap (session and handlers) and hato.proto.imap (the sans-IO core).
 
 from __future__ import annotations
 
+from functools import partial
+
 from hato.imap import ImapContext, ImapSession
 from hato.server.context import ServiceContext
 from hato.server.listener import Connection
+from hato.server.spool import TempSpool
 
 __all__ = ["serve_imap"]
 
@@ -27,6 +30,8 @@ def imap_context(context: ServiceContext) -> ImapContext:
         max_literal=config.limits.message_size,
         max_line=max(config.limits.line_length, MIN_LINE),
         max_commands=config.limits.commands_per_connection,
+        spool=partial(TempSpool, config.data_dir),
+        append_budget=context.append_budget,
     )
 
 

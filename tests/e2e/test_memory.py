@@ -1,13 +1,15 @@
 """Memory of a real ``hato serve`` under large transfers: FETCH of many large
-bodies to a slow reader, POP3 RETR of a large message.
+bodies to a slow reader, POP3 RETR of a large message, many large APPENDs at once.
 
 The server's peak resident set (VmHWM in /proc/PID/status) is read before and after;
-the bounds are generous (several messages) and far below what holding a whole FETCH
-batch in memory took (every body, its encoded answer and the joined output).
+the bounds are generous (several messages) and far below what the former code took:
+a whole FETCH batch in memory (every body, its encoded answer and the joined output),
+every APPEND literal in memory while it arrived and all of them parsed at once.
 """
 
 from __future__ import annotations
 
+import imaplib
 import socket
 import time
 from collections.abc import Iterator
@@ -75,6 +77,7 @@ class SlowReader:
         self.sock = sock
         self.buffer = b""
         self.received = 0
+        self.last_line = b""
 
     def until(self, marker: bytes) -> None:
         """Consume up to the end of the line holding ``marker``."""
@@ -87,6 +90,7 @@ class SlowReader:
             assert chunk, "connection closed"
             self.received += len(chunk)
             self.buffer += chunk
+        self.last_line = self.buffer[self.buffer.rfind(b"\n", 0, at) + 1 : end + 1]
         self.buffer = self.buffer[end + 1 :]
 
 
@@ -127,3 +131,61 @@ def test_pop3_retr_of_a_large_message_stays_bounded(server: HatoProcess) -> None
     received, grown = transfer(server, "pop3", login, b"RETR 1\r\nRETR 2\r\nRETR 3\r\n")
     assert received > 3 * 5 * MB
     assert grown < 60 * MB, f"peak RSS grew by {grown // MB} MB"
+
+
+CLIENTS = 40
+
+
+@pytest.fixture
+def appender(tmp_path: Path) -> Iterator[HatoProcess]:
+    process = HatoProcess(tmp_path / "data", services=("imap",))
+    process.add_user("alice", "alice-pw")
+    process.start()
+    yield process
+    assert process.stop() == 0
+
+
+def logged_in(port: int) -> SlowReader:
+    sock = socket.create_connection(("127.0.0.1", port), timeout=60)
+    reader = SlowReader(sock)
+    reader.until(b"\n")
+    sock.sendall(b"a LOGIN alice alice-pw\r\n")
+    reader.until(b"a OK ")
+    return reader
+
+
+def start_append(client: SlowReader, message: bytes) -> None:
+    """Send all of a large APPEND literal but its last ten bytes."""
+    client.sock.sendall(b"b APPEND INBOX {%d}\r\n" % len(message))
+    client.until(b"+ ")
+    client.sock.sendall(message[:-10])
+
+
+def test_concurrent_large_appends_are_spooled_and_budgeted(appender: HatoProcess) -> None:
+    assert appender.process is not None
+    message = big_message(0)
+    clients = [logged_in(appender.ports["imap"]) for _ in range(CLIENTS)]
+    before = peak_rss(appender.process.pid)  # after the logins' password hashing
+    for client in clients:
+        start_append(client, message)
+    time.sleep(1)  # the server has read what was sent
+    receiving = peak_rss(appender.process.pid) - before
+    for client in clients:
+        client.sock.sendall(message[-10:] + b"\r\n")
+    answers = []
+    for client in clients:
+        client.until(b"b ")
+        answers.append(client.last_line)
+        client.sock.close()
+    storing = peak_rss(appender.process.pid) - before
+    assert all(answer.startswith(b"b OK [APPENDUID ") for answer in answers), answers[:3]
+    # Forty 5 MB literals held in memory while they arrived took 136 MB more, and all of
+    # them parsed and stored at once 125 MB (the budget keeps it near 40).
+    assert receiving < 30 * MB, f"peak RSS grew by {receiving // MB} MB while receiving"
+    assert storing < 80 * MB, f"peak RSS grew by {storing // MB} MB while storing"
+    imap = imaplib.IMAP4("127.0.0.1", appender.ports["imap"], timeout=30)
+    imap.login("alice", "alice-pw")
+    imap.select("INBOX", readonly=True)
+    kind, data = imap.fetch(str(CLIENTS), "(BODY.PEEK[])")  # spooled, stored whole
+    assert kind == "OK" and isinstance(data[0], tuple) and data[0][1] == message
+    imap.logout()

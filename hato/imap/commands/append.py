@@ -7,7 +7,10 @@ has committed it (invariant 1 of docs/architecture.md).  A MULTIAPPEND is one tr
 "If the server is unable to append all of the messages, then no messages are
 appended" (RFC 3502 §6.3.11).  The client's date-time keeps its zone
 (RFC 3501 §2.3.3), which FETCH INTERNALDATE answers in.  The reader already refused any
-literal over the limit with `NO [TOOBIG]` before the client sent it.
+literal over the limit with `NO [TOOBIG]` before the client sent it, and kept a large one
+on disk while it arrived; the messages are loaded, parsed and stored under the server's
+APPEND budget (hato.server.budget), so many large APPENDs at once wait their turn rather
+than all sit in memory together.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from hato.imap.registry import command
 from hato.imap.reply import Reply, no
 from hato.proto import imap as c
 from hato.proto.imap import format_sequence
-from hato.store import NewMessage
+from hato.store import MessageMeta, NewMessage
 
 if TYPE_CHECKING:
     from hato.imap.session import ImapSession
@@ -38,14 +41,19 @@ def _check(session: ImapSession, message: c.AppendMessage) -> None:
         raise no("Message too large.", "TOOBIG")
 
 
+def _loaded(data: bytes | c.SpooledLiteral) -> tuple[bytes, MessageMeta]:
+    content = data if isinstance(data, bytes) else data.read()
+    return content, message_meta(content)
+
+
 async def _new_message(message: c.AppendMessage) -> NewMessage:
-    meta = await asyncio.to_thread(message_meta, message.data)
+    content, meta = await asyncio.to_thread(_loaded, message.data)
     when, zone = time.time(), 0
     if message.date_time is not None:
         when = message.date_time.timestamp()
         offset = message.date_time.utcoffset()
         zone = 0 if offset is None else int(offset.total_seconds()) // 60
-    return NewMessage(message.data, meta, int(when), frozenset(message.flags), zone)
+    return NewMessage(content, meta, int(when), frozenset(message.flags), zone)
 
 
 @command(c.Append)
@@ -55,8 +63,10 @@ async def append(session: ImapSession, cmd: c.Append) -> Reply:
         raise no(f"Mailbox doesn't exist: {cmd.mailbox}", "TRYCREATE")
     for message in cmd.messages:
         _check(session, message)
-    new = [await _new_message(message) for message in cmd.messages]
-    stored = await session.mailstore.append_many(mailbox.name, new)
+    size = sum(len(message.data) for message in cmd.messages)
+    async with session.context.append_budget.hold(size):
+        new = [await _new_message(message) for message in cmd.messages]
+        stored = await session.mailstore.append_many(mailbox.name, new)
     uids = [message.uid for message in stored]
     code = f"APPENDUID {mailbox.uidvalidity} {format_sequence(uids)}"
     return Reply("Append completed.", code=code)

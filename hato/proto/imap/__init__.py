@@ -83,21 +83,22 @@ from ._search import (
     search_leaves,
 )
 from ._seqset import STAR, SequenceSet, format_sequence
+from ._spool import LiteralSink, SpooledLiteral, SpoolFactory
 from ._states import STATE_TABLE, State, allowed, refusal
 
 __all__ = [
-    "STAR", "STATE_TABLE", "SYSTEM_FLAGS", "Append", "AppendMessage", "Atom",
-    "Authenticate", "CancelUpdate", "Capability", "CatenatePart", "Check", "Close",
-    "Command", "ContinuationNeeded", "Copy", "Create", "Delete", "Enable", "Event",
-    "Examine", "Expunge", "Fetch", "FetchAttr", "Id", "Idle", "IdleDone", "ImapReader",
-    "List", "Literal", "Literal8", "Login", "Logout", "Lsub", "MUTF7Error", "Move", "Namespace",
-    "Noop", "ParseError", "QResync", "Raw", "Rename", "SaslResponse", "Search",
-    "SearchAge", "SearchAll", "SearchAnd", "SearchDate", "SearchFlag", "SearchHeader",
-    "SearchKey", "SearchModSeq", "SearchNot", "SearchOr", "SearchReturn",
-    "SearchSequence", "SearchSize", "SearchText", "Section", "Select", "SequenceSet",
-    "Sort", "SortCriterion", "StartTLS", "State", "Status", "Store", "Subscribe",
-    "Thread", "Unselect", "Unsubscribe", "Value", "allowed", "continuation",
-    "decode_mutf7", "encode", "encode_flags", "encode_mutf7", "fetch_response",
-    "fetch_response_parts", "format_date_time", "format_sequence", "parse_command",
-    "refusal", "resp_code", "search_leaves", "tagged", "untagged", "untagged_status",
+    "STAR", "STATE_TABLE", "SYSTEM_FLAGS", "Append", "AppendMessage", "Atom", "Authenticate",
+    "CancelUpdate", "Capability", "CatenatePart", "Check", "Close", "Command",
+    "ContinuationNeeded", "Copy", "Create", "Delete", "Enable", "Event", "Examine", "Expunge",
+    "Fetch", "FetchAttr", "Id", "Idle", "IdleDone", "ImapReader", "List", "Literal", "Literal8",
+    "LiteralSink", "Login", "Logout", "Lsub", "MUTF7Error", "Move", "Namespace", "Noop",
+    "ParseError", "QResync", "Raw", "Rename", "SaslResponse", "Search", "SearchAge",
+    "SearchAll", "SearchAnd", "SearchDate", "SearchFlag", "SearchHeader", "SearchKey",
+    "SearchModSeq", "SearchNot", "SearchOr", "SearchReturn", "SearchSequence", "SearchSize",
+    "SearchText", "Section", "Select", "SequenceSet", "Sort", "SortCriterion", "SpoolFactory",
+    "SpooledLiteral", "StartTLS", "State", "Status", "Store", "Subscribe", "Thread", "Unselect",
+    "Unsubscribe", "Value", "allowed", "continuation", "decode_mutf7", "encode", "encode_flags",
+    "encode_mutf7", "fetch_response", "fetch_response_parts", "format_date_time",
+    "format_sequence", "parse_command", "refusal", "resp_code", "search_leaves", "tagged",
+    "untagged", "untagged_status",
 ]  # fmt: skip

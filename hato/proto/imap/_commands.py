@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import ClassVar
 
 from ._seqset import SequenceSet
+from ._spool import SpooledLiteral
 
 __all__ = [
     "Append", "AppendMessage", "Authenticate", "CancelUpdate", "Capability",
@@ -181,11 +182,13 @@ class CatenatePart:
 
 @dataclass(frozen=True, slots=True)
 class AppendMessage:
-    """One message of a (MULTI)APPEND: RFC 3501 §6.3.11, RFC 3502, RFC 3516, RFC 4469."""
+    """One message of a (MULTI)APPEND: RFC 3501 §6.3.11, RFC 3502, RFC 3516, RFC 4469.
+
+    A large message arrives as a `SpooledLiteral` (hato.proto.imap._spool)."""
 
     flags: tuple[str, ...]
     date_time: datetime | None
-    data: bytes
+    data: bytes | SpooledLiteral
     binary: bool = False
     catenate: tuple[CatenatePart, ...] | None = None
 

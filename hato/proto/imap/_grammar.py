@@ -25,7 +25,7 @@ Unknown command." (the reference transcript adds timings before the dot).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from . import _commands as c
 from ._events import CommandError, ParseError
@@ -42,6 +42,7 @@ from ._grammar_mailbox import (
 )
 from ._grammar_search import parse_search, parse_sort, parse_thread
 from ._seqset import parse_sequence_set
+from ._spool import SpooledLiteral
 from ._tokens import MAX_NUMBER64, Cursor
 
 __all__ = ["parse_command", "read_tag"]
@@ -61,12 +62,14 @@ def read_tag(data: bytes) -> str | None:
     return found.group().decode("ascii")
 
 
-def parse_command(data: bytes, *, utf8: bool = False) -> c.Command | ParseError:
-    """Parse one whole command (without its final CRLF)."""
+def parse_command(
+    data: bytes, *, utf8: bool = False, spooled: Mapping[int, SpooledLiteral] | None = None
+) -> c.Command | ParseError:
+    """Parse one whole command (without its final CRLF); `spooled` as `Cursor` takes it."""
     tag = read_tag(data)
     if tag is None:
         return ParseError(None, "BAD", "Error in IMAP tag.")
-    cur = Cursor(data, len(tag))
+    cur = Cursor(data, len(tag), spooled)
     name = _command_name(cur)
     if name is None:
         return ParseError(tag, "BAD", SERVER_ERROR)

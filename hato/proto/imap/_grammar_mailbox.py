@@ -246,7 +246,7 @@ def _append_message(cur: Cursor) -> AppendMessage:
         return AppendMessage(flags, date_time, b"", False, _catenate(cur))
     if not cur.at_literal():
         raise CommandError("Invalid arguments.")
-    data, binary = cur.literal(literal8=True)
+    data, binary = cur.message_literal(literal8=True)
     return AppendMessage(flags, date_time, data, binary)
 
 

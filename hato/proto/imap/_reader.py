@@ -17,9 +17,12 @@ refused before the client sends it if it is synchronizing (`NO [TOOBIG]`),
 and read and thrown away if it is not (`BAD [TOOBIG]`, the client sends it
 regardless), together with the rest of that command.  Only APPEND carries
 messages (RFC 3501 §6.3.11); any other command, literals included, is held to
-`MAX_ARGUMENTS`, which bounds what its parser and handler work through.  Either way the stream
-stays in step.  Two one-line modes serve AUTHENTICATE (RFC 3501 §6.2.2) and
-IDLE (RFC 2177): the dispatcher switches them on after sending its `+`.
+`MAX_ARGUMENTS`, which bounds what its parser and handler work through.  Either
+way the stream stays in step.  Given a `spool`, literals above `spool_above`
+octets go to a sink as they arrive instead of the buffer
+(hato.proto.imap._spool).  Two one-line modes serve AUTHENTICATE (RFC 3501
+§6.2.2) and IDLE (RFC 2177): the dispatcher switches them on after sending its
+`+`.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from enum import Enum
 from ._commands import Command
 from ._events import ContinuationNeeded, IdleDone, ParseError, SaslResponse
 from ._grammar import SERVER_ERROR, parse_command, read_tag
+from ._spool import LiteralSink, SpooledLiteral, SpoolFactory
 
 __all__ = ["MAX_ARGUMENTS", "Event", "ImapReader"]
 
@@ -55,10 +59,14 @@ class ImapReader:
         max_line: int = 64 * 1024,
         max_literal: int = 64 * 1024 * 1024,
         max_command: int = 256 * 1024 * 1024,
+        spool: SpoolFactory | None = None,
+        spool_above: int = 1024 * 1024,
     ) -> None:
         self.max_line = max_line
         self.max_literal = max_literal
         self.max_command = max_command  # all literals of one command (MULTIAPPEND)
+        self.spool = spool
+        self.spool_above = spool_above
         self.utf8 = False  # set once the client has ENABLEd UTF8=ACCEPT (RFC 6855)
         self._buf = bytearray()
         self._scanned = 0  # bytes of _buf known to hold no LF
@@ -70,6 +78,11 @@ class ImapReader:
         self._dropping = False  # throwing away the rest of a refused command
         self._skipping = False  # throwing away an overlong line up to its LF
         self._mode = _Mode.COMMAND
+        self._sink: LiteralSink | None = None  # where the literal being read goes
+        self._sink_size = 0
+        self._spooled: dict[int, SpooledLiteral] = {}  # by offset in the command's data
+        self._spooled_octets = 0
+        self._handed: list[LiteralSink] = []  # the last command's, closed on the next event
 
     def receive_data(self, data: bytes) -> None:
         """Add bytes read from the connection."""
@@ -88,8 +101,14 @@ class ImapReader:
         """True while part of a command (or a literal) has been read."""
         return bool(self._parts) or self._literal is not None
 
+    def close(self) -> None:
+        """Close every sink still open (the connection is gone)."""
+        self._release_handed()
+        self._reset()
+
     def next_event(self) -> Event | None:
         """The next event, or None when more bytes are needed."""
+        self._release_handed()
         while True:
             if self._discard:
                 if not self._drop_literal():
@@ -113,6 +132,8 @@ class ImapReader:
         return self._discard == 0
 
     def _take_literal(self) -> bool:
+        if self._sink is not None:
+            return self._spool_literal(self._sink)
         size = self._literal or 0
         if len(self._buf) < size:
             return False
@@ -120,6 +141,27 @@ class ImapReader:
         del self._buf[:size]
         self._literal = None
         return True
+
+    def _spool_literal(self, sink: LiteralSink) -> bool:
+        """Move what has arrived of the literal to its sink; True once it is whole."""
+        remaining = self._literal or 0
+        taken = min(remaining, len(self._buf))
+        if taken:
+            sink.write(bytes(self._buf[:taken]))
+            del self._buf[:taken]
+        self._literal = remaining - taken
+        if self._literal:
+            return False
+        self._spooled[self._held] = SpooledLiteral(self._sink_size, sink)  # _held: its offset
+        self._spooled_octets += self._sink_size
+        self._sink = None
+        self._literal = None
+        return True
+
+    def _release_handed(self) -> None:
+        handed, self._handed = self._handed, []
+        for sink in handed:
+            sink.close()
 
     def _take_line(self) -> bytes | None:
         while True:
@@ -154,6 +196,12 @@ class ImapReader:
         self._parts.clear()
         self._held = 0
         self._literal = None
+        sinks = [spooled.sink for spooled in self._spooled.values()]
+        if self._sink is not None:
+            sinks.append(self._sink)
+        self._sink, self._spooled, self._spooled_octets = None, {}, 0
+        for sink in sinks:
+            sink.close()
 
     def _error(self, first: bytes, detail: str) -> ParseError:
         name = _name(first)
@@ -192,19 +240,24 @@ class ImapReader:
     def _complete(self, line: bytes) -> Event | None:
         self._hold(line)
         data = b"".join(self._parts)
+        spooled, self._spooled = self._spooled, {}
+        self._handed = [literal.sink for literal in spooled.values()]
         self._reset()
         if not data.strip():
             return None  # an empty line is not a command; telnet users press Enter
-        return parse_command(data, utf8=self.utf8)
+        return parse_command(data, utf8=self.utf8, spooled=spooled)
 
     def _literal_header(self, line: bytes, size: int, nonsync: bool) -> Event | None:
         first = self._parts[0] if self._parts else line
         if not self._parts:  # the command's first line: its name says what it may hold
             self._limit = self.max_command if _name(line) == "APPEND" else MAX_ARGUMENTS
-        if size > self.max_literal or self._held + len(line) + size > self._limit:
+        held = self._held + self._spooled_octets + len(line)
+        if size > self.max_literal or held + size > self._limit:
             return self._refuse_literal(first, size, nonsync)
         self._hold(line + b"\r\n")
         self._literal = size
+        if self.spool is not None and size > self.spool_above:
+            self._sink, self._sink_size = self.spool(), size
         return None if nonsync else ContinuationNeeded(read_tag(first), size)
 
     def _refuse_literal(self, first: bytes, size: int, nonsync: bool) -> ParseError:

@@ -24,9 +24,10 @@ bytes of data, so literals are self-delimiting and parsed in place.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 from ._events import CommandError
+from ._spool import SpooledLiteral
 
 __all__ = ["Cursor"]
 
@@ -43,13 +44,20 @@ MAX_NUMBER64 = 0x7FFFFFFFFFFFFFFF  # mod-sequence-value, RFC 7162 §7: < 2^63
 
 
 class Cursor:
-    """Reads tokens from `data` starting at `pos`; every failure raises CommandError."""
+    """Reads tokens from `data` starting at `pos`; every failure raises CommandError.
 
-    __slots__ = ("data", "pos")
+    `spooled` maps the offset where a literal's data would start to that literal,
+    when the reader kept it out of `data` (hato.proto.imap._spool).
+    """
 
-    def __init__(self, data: bytes, pos: int = 0) -> None:
+    __slots__ = ("data", "pos", "spooled")
+
+    def __init__(
+        self, data: bytes, pos: int = 0, spooled: Mapping[int, SpooledLiteral] | None = None
+    ) -> None:
         self.data = data
         self.pos = pos
+        self.spooled: Mapping[int, SpooledLiteral] = spooled or {}
 
     def at_end(self) -> bool:
         return self.pos >= len(self.data)
@@ -149,7 +157,12 @@ class Cursor:
         return _UNESCAPE.sub(rb"\1", body) if b"\\" in body else body
 
     def literal(self, *, literal8: bool = False) -> tuple[bytes, bool]:
-        """literal / literal8; returns (data, is_literal8)."""
+        """literal / literal8; returns (data, is_literal8), a spooled literal loaded."""
+        data, is8 = self.message_literal(literal8=literal8)
+        return (data.read() if isinstance(data, SpooledLiteral) else data), is8
+
+    def message_literal(self, *, literal8: bool = False) -> tuple[bytes | SpooledLiteral, bool]:
+        """literal / literal8 holding a message (APPEND): a spooled one stays spooled."""
         found = _LITERAL.match(self.data, self.pos)
         if found is None:
             raise CommandError("Invalid arguments.")
@@ -157,6 +170,10 @@ class Cursor:
         if is8 and not literal8:
             raise CommandError("Invalid arguments.")
         start = found.end()
+        spooled = self.spooled.get(start)
+        if spooled is not None:
+            self.pos = start
+            return spooled, is8
         size = int(found.group(2))
         if start + size > len(self.data):
             raise CommandError("Literal size too large")
