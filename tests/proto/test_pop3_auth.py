@@ -18,7 +18,7 @@ from hato.proto.pop3 import (
     redact,
     redact_reply,
 )
-from hato.proto.sasl import derive_scram_keys
+from hato.proto.sasl import MAX_RESPONSE, derive_scram_keys
 
 from .pop3_harness import FakeStore, Session
 
@@ -164,6 +164,17 @@ def test_auth_plain_with_continuation() -> None:
 def test_auth_plain_failures(message: str) -> None:
     session = Session()
     assert session("AUTH PLAIN " + b64(message)) == FAILED
+    session.login()
+
+
+def test_auth_plain_response_at_the_limit_and_past_it() -> None:
+    """A response longer than MAX_RESPONSE octets fails without its password being read."""
+    fill = "p" * (MAX_RESPONSE - len("\0is_network\0"))
+    session = Session()
+    assert session("AUTH PLAIN " + b64("\0is_network\0" + fill)) == FAILED
+    assert session.store.logins == [CheckPassword("is_network", fill, "PLAIN")]
+    assert session("AUTH PLAIN " + b64("\0is_network\0" + fill + "p")) == FAILED
+    assert not isinstance(session.store.logins[-1], CheckPassword)
     session.login()
 
 
