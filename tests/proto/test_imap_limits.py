@@ -17,7 +17,7 @@ from hato.proto.imap import (
     Sort,
     parse_command,
 )
-from hato.proto.imap._fetch import MAX_FETCH_ITEMS
+from hato.proto.imap._fetch import MAX_FETCH_ITEMS, MAX_SECTION_PARTS
 from hato.proto.imap._grammar_search import MAX_SORT_CRITERIA
 from hato.proto.imap._reader import MAX_ARGUMENTS
 from hato.proto.imap._search import MAX_SEARCH_KEYS
@@ -72,6 +72,18 @@ def test_header_fields_at_the_limit_and_past_it() -> None:
     assert bad(f"a FETCH 1 BODY[HEADER.FIELDS ({names} X)]") == (
         "a BAD Error in IMAP command FETCH: Too many header fields.\r\n"
     )
+
+
+def test_section_parts_at_the_limit_and_past_it() -> None:
+    """Each number of a section is a step for every message fetched."""
+    path = ".".join(["1"] * MAX_SECTION_PARTS)
+    fetch = parse_command(f"a FETCH 1:* (BODY.PEEK[{path}.MIME] BINARY[{path}])".encode())
+    assert isinstance(fetch, Fetch) and fetch.items[0].section is not None
+    assert len(fetch.items[0].section.part) == MAX_SECTION_PARTS
+    for item in (f"BODY[{path}.1]", f"BINARY.SIZE[{path}.1]"):
+        assert bad(f"a FETCH 1 {item}") == (
+            "a BAD Error in IMAP command FETCH: Section part too deep.\r\n"
+        )
 
 
 def test_sequence_set_ranges_at_the_limit_and_past_it() -> None:

@@ -31,7 +31,7 @@ from ._events import CommandError
 from ._seqset import SequenceSet, parse_sequence_set
 from ._tokens import MAX_NUMBER64, Cursor
 
-__all__ = ["MAX_FETCH_ITEMS", "Fetch", "FetchAttr", "Section", "parse_fetch"]
+__all__ = ["MAX_FETCH_ITEMS", "MAX_SECTION_PARTS", "Fetch", "FetchAttr", "Section", "parse_fetch"]
 
 _SIMPLE = frozenset(
     [
@@ -60,6 +60,9 @@ _PARTIAL = re.compile(rb"<(\d{1,10})\.(\d{1,10})>")
 _TEXTS = ("HEADER.FIELDS.NOT", "HEADER.FIELDS", "HEADER", "TEXT", "MIME")
 # fetch-atts of one FETCH, and names of one header-list: each is work per message
 MAX_FETCH_ITEMS = 256
+# numbers of one section-part: MIME is parsed 100 levels deep (hato.mime), and each
+# number is a step per message
+MAX_SECTION_PARTS = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,8 +200,11 @@ def _parse_binary_section(cur: Cursor) -> Section:
     found = _PART.match(cur.data, cur.pos)
     if found is None:
         return Section()
+    numbers = found.group().split(b".")
+    if len(numbers) > MAX_SECTION_PARTS:
+        raise CommandError("Section part too deep.")
     cur.pos = found.end()
-    return Section(tuple(int(p) for p in found.group().split(b".")))
+    return Section(tuple(int(p) for p in numbers))
 
 
 def _parse_section(cur: Cursor) -> Section:
