@@ -12,7 +12,9 @@ While the store is down, ``admit`` lets one caller through every
 ``probe_interval`` seconds (that call is the probe) and refuses the others at
 once, so a client hears "try again later" at once instead of after a
 connection timeout, and the service resumes within a probe interval of the
-store's return. Used from the event loop's thread only.
+store's return. A probe still under way (a connection attempt to a host that
+does not answer may take ``probe_time`` seconds) holds the next one back.
+Used from the event loop's thread only.
 """
 
 from __future__ import annotations
@@ -33,9 +35,13 @@ class Availability:
     """The up/down state of one store, its transitions logged once."""
 
     def __init__(
-        self, probe_interval: float = 1.0, clock: Callable[[], float] = time.monotonic
+        self,
+        probe_interval: float = 0.25,
+        probe_time: float = 3.0,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.probe_interval = probe_interval
+        self.probe_time = probe_time
         self._clock = clock
         self._down: StoreUnavailable | None = None  # the failure that took it down
         self._since = 0.0
@@ -52,7 +58,7 @@ class Availability:
         now = self._clock()
         if now < self._next_probe:
             raise self._down
-        self._next_probe = now + self.probe_interval
+        self._next_probe = now + self.probe_time  # until this probe says how it went
 
     def failed(self, error: StoreUnavailable) -> StoreUnavailable:
         """Record a failure of the store itself; return ``error`` for the caller to raise."""

@@ -20,13 +20,14 @@ Outages. ``open`` connects once by itself before anything else, so that a
 wrong url fails at once with libpq's own words (causes.py) instead of a pool
 timeout. While running, a connection error marks the store down
 (availability.py): calls then fail at once with ``StoreUnavailable``, except
-one per second, which first tries a fresh connection (the probe). Once the
-probe connects, the pool's idle connections, dead since the server went away,
-are checked and replaced in one pass, and service resumes. A pooled connection
-that fails its ``BEGIN`` has run nothing, so the call is tried again once after
-the probe: a database restart costs no client an error. The pool's own
-reconnection gives up after ``_RECONNECT`` seconds (its backoff would otherwise
-grow to minutes); the next call that needs a connection starts it again.
+one every quarter second, which first tries a fresh connection (the probe).
+Once the probe connects, the pool's idle connections, dead since the server
+went away, are checked and replaced in one pass, and service resumes. A
+pooled connection that fails its ``BEGIN`` has run nothing, so the call runs
+again after a probe: a restart between two calls costs the second no error.
+The pool's own reconnection gives up after ``_RECONNECT`` seconds (its backoff
+would otherwise grow to minutes); the next call that needs a connection
+starts it again.
 """
 
 from __future__ import annotations

@@ -31,7 +31,7 @@ from hato.store.postgres.causes import describe
 __all__ = ["CHANNEL", "Listener", "parse_payload"]
 
 CHANNEL = "hato_changes"
-_RETRY = 1.0
+_RETRY = 0.5
 _log = logging.getLogger(__name__)
 
 Connect = Callable[[], Awaitable[psycopg.AsyncConnection[Any]]]
