@@ -145,6 +145,27 @@ class HatoProcess:
                 return line
         raise AssertionError(f"hato did not say {marker!r}: {self.output}")
 
+    def new_output(self) -> list[str]:
+        """The lines hato printed since the last look, without waiting for more."""
+        lines = []
+        while True:
+            try:
+                line = self._lines.get_nowait()
+            except queue.Empty:
+                break
+            if line is not None:
+                lines.append(line)
+        self.output += lines
+        return lines
+
+    def rss_kib(self) -> int:
+        """The process's resident set size (VmRSS in /proc), in KiB."""
+        assert self.process is not None
+        status = Path(f"/proc/{self.process.pid}/status").read_text()
+        return int(
+            next(line for line in status.splitlines() if line.startswith("VmRSS:")).split()[1]
+        )
+
     def _drain(self) -> None:
         if self._reader is not None:
             self._reader.join(timeout=10)
