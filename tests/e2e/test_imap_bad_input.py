@@ -117,6 +117,34 @@ def test_overlong_line_is_answered_and_skipped(raw: Raw) -> None:
     _still_alive(raw)
 
 
+def _overlong_continued_line(raw: Raw, command: bytes) -> str:
+    """``command``, its ``+``, then a line past the limit (without its LF, so that the
+    server sees it too long before it ends); the answer, once the line has ended."""
+    raw.send(command + b"\r\n")
+    assert raw.line().startswith("+")
+    raw.send(b"x" * 70_000)
+    answer = raw.line()
+    raw.send(b"\r\n")
+    return answer
+
+
+def test_overlong_authenticate_response_is_bad(server: HatoProcess) -> None:
+    raw = Raw(server.ports["imap"])
+    answer = _overlong_continued_line(raw, b"a AUTHENTICATE PLAIN")
+    assert (
+        answer == "a BAD Error in IMAP command AUTHENTICATE: Authentication response too long.\r\n"
+    )
+    assert raw.command("n NOOP") == ["n OK NOOP completed."]
+    raw.close()
+    assert not [line for line in server.new_output() if "Traceback" in line]
+
+
+def test_overlong_line_in_idle_ends_it(raw: Raw) -> None:
+    answer = _overlong_continued_line(raw, b"i IDLE")
+    assert answer == "i BAD Error in IMAP command IDLE: Expected DONE.\r\n"
+    _still_alive(raw)
+
+
 def test_wrong_state_commands(server: HatoProcess) -> None:
     raw = Raw(server.ports["imap"])
     assert raw.command("x SELECT INBOX") == ["x BAD Error in IMAP command received by server."]

@@ -126,6 +126,15 @@ def test_idle_done() -> None:
     assert events(reader, b"A3 NOOP\r\n") == [IdleDone(False)]
 
 
+def test_overlong_sasl_response_or_idle_line_ends_its_mode() -> None:
+    for expect in (ImapReader.expect_sasl_response, ImapReader.expect_idle_done):
+        reader = ImapReader(max_line=100)
+        expect(reader)
+        found = events(reader, b"x" * 300)
+        assert len(found) == 1 and isinstance(found[0], ParseError)
+        assert events(reader, b"x\r\nA2 NOOP\r\n") == [Noop("A2")]
+
+
 def test_in_command_while_literal_pending() -> None:
     reader = ImapReader()
     events(reader, b"A1 LOGIN {3}\r\n")

@@ -113,7 +113,8 @@ async def _response(session: ImapSession, challenge: bytes) -> bytes:
         event = await session.next_event()
     finally:
         session.secret_input = False
-    assert isinstance(event, SaslResponse)
+    if not isinstance(event, SaslResponse):  # the reader's limit: a line too long
+        raise bad("Authentication response too long.")
     if event.cancelled:
         raise bad("Authentication aborted by client.")
     return _decode(event.data.strip())

@@ -180,9 +180,15 @@ class ImapReader:
             self._skipping = False
 
     def _overlong(self) -> ParseError:
-        """RFC 3501 §4.3 leaves the line limit to us; say so and skip to the LF."""
+        """RFC 3501 §4.3 leaves the line limit to us; say so and skip to the LF.
+
+        An AUTHENTICATE response or IDLE's DONE that is too long ends its one-line
+        mode too: the handler gets this error instead, and the client's next line
+        is a command again.
+        """
         first = self._parts[0] if self._parts else bytes(self._buf[:256])
         self._reset()
+        self._mode = _Mode.COMMAND
         self._skipping = True
         self._buf.clear()
         self._scanned = 0
