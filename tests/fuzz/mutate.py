@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from hypothesis import strategies as st
 
@@ -55,6 +56,19 @@ class Case:
     payload: bytes
     finish: bool  # complete what is open and probe; False: hang up right after the payload
     tls_garbage: bool  # after a STARTTLS go-ahead, plaintext instead of a handshake
+
+    def __repr__(self) -> str:
+        """Short enough for a failure report (hypothesis prints the blob that replays it)."""
+        payload = repr(self.payload)
+        if len(self.payload) > 2000:
+            head, tail = self.payload[:1000], self.payload[-200:]
+            payload = f"{head!r} ... {len(self.payload)} octets in all ... {tail!r}"
+        return (
+            f"Case({self.state!r}, {payload}, finish={self.finish}, tls_garbage={self.tls_garbage})"
+        )
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(repr(self))  # hypothesis's printer would spell a dataclass out in full
 
 
 _pieces = st.one_of(
