@@ -11,7 +11,7 @@ STAMP  := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 APT_PACKAGES := postgresql fetchmail dovecot-pop3d dovecot-imapd dovecot-lmtpd isync offlineimap3 swaks postfix
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: serve test lint typecheck unit bench clean system-deps
+.PHONY: serve test lint typecheck unit fuzz bench clean system-deps
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "hato needs Python 3.11 or newer")'
@@ -47,6 +47,12 @@ system-deps:
 	fi
 
 test: system-deps lint typecheck unit
+
+# The wire fuzzer (tests/fuzz) for longer than `make test` runs it: FUZZ_SECONDS shared by the
+# listeners, a random seed per listener, printed (FUZZ_SEED=n repeats a run).
+FUZZ_SECONDS ?= 600
+fuzz: $(STAMP)
+	HATO_FUZZ_SECONDS=$(FUZZ_SECONDS) HATO_FUZZ_SEED=$(FUZZ_SEED) $(BIN)/pytest -q -s tests/fuzz
 
 # hato next to Dovecot on one generated mailbox (bench/, needs root for Dovecot):
 #   make bench BENCH_ARGS="--messages 2000"      make bench BENCH_ARGS=--write

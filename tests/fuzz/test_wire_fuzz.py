@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, given, seed, settings
 from tests.fuzz.mutate import Case, cases
 from tests.fuzz.runner import DRIVERS, Driver, FuzzServer
 
-EXAMPLES = int(os.environ.get("HATO_FUZZ_EXAMPLES", "12"))
+EXAMPLES = int(os.environ.get("HATO_FUZZ_EXAMPLES", "20"))
 SECONDS = float(os.environ.get("HATO_FUZZ_SECONDS", "0"))
 ROUND = 100  # cases per seed in a timed run
 PER_DRIVER = SECONDS / len(DRIVERS)
