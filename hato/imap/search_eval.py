@@ -23,7 +23,7 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from functools import lru_cache, partial
+from functools import partial
 
 from hato.imap.fetch_items import MessageData
 from hato.imap.search_text import decoded_text
@@ -50,14 +50,9 @@ _COLUMNS = {
 Pair = tuple[int, int]  # (seq, uid)
 
 
-@lru_cache(maxsize=256)
-def _mapped(value: str) -> str:
-    return casemap(value)
-
-
 def casemap_contains(wanted: str, text: str) -> bool:
     """i;unicode-casemap substring match (RFC 5051 §2; RFC 4790 §4.2.2)."""
-    return _mapped(wanted) in casemap(text)
+    return casemap(wanted) in casemap(text)
 
 
 def _column_key(key: p.SearchHeader) -> tuple[str, str] | None:
@@ -194,6 +189,16 @@ class Matcher:
         self.saved = frozenset(view.saved_uids)
         # stored column name -> uid -> case-mapped value (when loaded in bulk)
         self.columns: dict[str, dict[int, str]] = {}
+        # the program's strings, case-mapped once for this search: a cache shared by
+        # every search would keep clients' strings, and thrash past its size
+        self._wanted: dict[str, str] = {}
+
+    def wanted(self, value: str) -> str:
+        """A search string of the program, case-mapped."""
+        mapped = self._wanted.get(value)
+        if mapped is None:
+            mapped = self._wanted[value] = casemap(value)
+        return mapped
 
     def take_columns(self, names: Sequence[str], rows: Iterable[tuple[object, ...]]) -> None:
         """Keep `header_columns` rows, case-mapped once for the whole search."""
@@ -256,7 +261,7 @@ class Matcher:
         column = _column_key(key)
         if column is not None:
             text = self._column(column, data)
-            return text is not None and _mapped(key.value) in text
+            return text is not None and self.wanted(key.value) in text
         if data.raw is None:
             return False
         header = data.raw[: data.info.root.body_offset]
@@ -266,7 +271,7 @@ class Matcher:
         if not key.value:
             return True
         values = [_field_value(line) for line in lines.split(b"\r\n") if line[:1] not in b" \t"]
-        wanted = _mapped(key.value)
+        wanted = self.wanted(key.value)
         if any(wanted in value for value in values) or wanted in _field_value(lines):
             return True
         addresses = _ADDRESS_FIELDS.get(key.field)
@@ -288,7 +293,7 @@ class Matcher:
             return False
         if not key.value:
             return True
-        wanted = _mapped(key.value)
+        wanted = self.wanted(key.value)
         chunks = decoded_text(data.raw, data.info, header=key.where == "TEXT")
         return any(wanted in casemap(chunk) for chunk in chunks)
 

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from hato.imap import search_eval
+from hato.mime._columns import casemap
 from hato.proto.imap._search import MAX_SEARCH_KEYS
 from hato.store import Credentials, Store, open_store
 from tests.imap.session_harness import session_lines
@@ -56,3 +58,26 @@ def test_qresync_match_data_is_not_expanded(prepared: tuple[Store, int]) -> None
         f"s SELECT INBOX (QRESYNC ({uidvalidity} 1 1:* ({everything} {everything})))",
     )
     assert any(line.startswith("s OK [READ-WRITE]") for line in lines), lines
+
+
+def test_search_strings_are_case_mapped_once_per_search(
+    prepared: tuple[Store, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """They went through one cache of 256 shared by every search: a program of 300
+    strings mapped each of them again for every message (and the cache kept up to
+    256 client strings of up to a mebibyte each)."""
+    store, _ = prepared
+    words = [f"w{n}" for n in range(300)]
+    mapped: list[str] = []
+
+    def counting(value: str) -> str:
+        if value in words:
+            mapped.append(value)
+        return casemap(value)
+
+    monkeypatch.setattr(search_eval, "casemap", counting)
+    appends = [f"a{n} APPEND INBOX {{15+}}\r\nSubject: x{n}\r\n\r\n" for n in range(3)]
+    program = " ".join(f"NOT SUBJECT {word}" for word in words)
+    lines = session(store, *appends, "s SELECT INBOX", f"t SEARCH {program} BODY zz")
+    assert "* SEARCH" in lines
+    assert sorted(mapped) == sorted(words)
