@@ -80,11 +80,20 @@ def _migrate(args: argparse.Namespace, config: Config) -> int:
         work = _postgres_migrate(url) if url else _sqlite_migrate(config)
         applied, versions = asyncio.run(work)
     except Exception as exc:  # a database error of either backend, said plainly
-        return _fail(f"migration failed: {exc}")
+        return _fail(f"migration failed: {_one_line(exc)}")
     for version in applied:
         print(f"hato: applied migration {version}")
     print(f"hato: schema versions {', '.join(map(str, versions))}")
     return 0
+
+
+def _one_line(error: Exception) -> str:
+    """libpq's multi-line reasons on one line, with what to do; other errors as they are."""
+    import psycopg
+
+    from hato.store.postgres.causes import describe
+
+    return describe(error) if isinstance(error, psycopg.Error) else str(error)
 
 
 def _progress(table: str, done: int, total: int) -> None:
@@ -105,7 +114,7 @@ def _copy(args: argparse.Namespace, config: Config) -> int:
         asyncio.run(open_store(config.database_path).close())  # migrate the source first
         report = asyncio.run(copy_sqlite_to_postgres(config.database_path, args.to, _progress))
     except Exception as exc:  # the source, the target (psycopg) or the network failed
-        return _fail(f"copy failed: {exc}")
+        return _fail(f"copy failed: {_one_line(exc)}")
     for table, count in report.source.items():
         print(f"hato: {table}: {count} copied, {report.target[table]} in the target")
     if not report.verified:

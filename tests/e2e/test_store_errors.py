@@ -78,6 +78,10 @@ def test_nothing_listening_on_the_postgresql_port_is_told_at_once(tmp_path: Path
     line = serve(tmp_path, "--store", url)
     assert line.startswith("hato: cannot start: cannot open the store")
     assert "Connection refused" in line
+    line = refusal(run("migrate", "--data-dir", str(tmp_path), "--store", url))
+    assert line.startswith("hato: migration failed:") and "check the host and port" in line
+    line = refusal(run("store", "copy", "--data-dir", str(tmp_path), "--to", url))
+    assert line.startswith("hato: copy failed:") and "check the host and port" in line
 
 
 def test_a_wrong_password_names_the_user_and_the_remedy(
