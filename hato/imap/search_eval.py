@@ -6,8 +6,9 @@ FROM, TO, CC and SUBJECT read the decoded header columns stored at delivery
 (kept case-mapped in the mailbox's key cache, hato.imap.sort_cache, or one
 `Mailstore.header_columns` query per SEARCH; a few messages read them from
 their parsed structure instead); HEADER, BCC, BODY and TEXT need the
-message itself and SENT* its parsed Date.  Those are loaded in batches, and
-only for the messages that the cheap keys of a top-level AND let through.
+message itself and SENT* its parsed Date.  Those are loaded in batches (of at
+most BODY_BYTES when bodies are read, hato.imap.batches), and only for the
+messages that the cheap keys of a top-level AND let through.
 
 Every string is matched with the i;unicode-casemap comparator (RFC 5051 §2,
 I18NLEVEL=1 of RFC 5255 §4): both sides are case-mapped and decomposed
@@ -25,6 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import partial
 
+from hato.imap.batches import BODY_BYTES, batches
 from hato.imap.fetch_items import MessageData
 from hato.imap.search_text import decoded_text
 from hato.imap.sort_cache import view_keys
@@ -123,8 +125,7 @@ async def evaluate(
         return list(pairs)
     full = Program.of(costly)
     found: list[Pair] = []
-    for start in range(0, len(pairs), BATCH):
-        batch = pairs[start : start + BATCH]
+    for batch in batches(view, pairs, BATCH, BODY_BYTES if full.raw else None):
         loaded = await _load(mailstore, view, [uid for _, uid in batch], full.raw)
         for seq, uid in batch:
             data = loaded.get(uid)

@@ -126,6 +126,13 @@ def test_fetch_of_many_large_bodies_streams(server: HatoProcess) -> None:
     assert grown < 60 * MB, f"peak RSS grew by {grown // MB} MB"
 
 
+def test_search_body_reads_large_messages_a_few_at_a_time(server: HatoProcess) -> None:
+    login = b"a LOGIN alice alice-pw\r\nb EXAMINE INBOX\r\n"
+    _, grown = transfer(server, "imap", login, b"c SEARCH BODY absent-word\r\n")
+    # Up to 200 messages were read in one query: all twenty bodies at once, 58 MB more.
+    assert grown < 30 * MB, f"peak RSS grew by {grown // MB} MB"
+
+
 def test_pop3_retr_of_a_large_message_stays_bounded(server: HatoProcess) -> None:
     login = b"USER alice\r\nPASS alice-pw\r\n"
     received, grown = transfer(server, "pop3", login, b"RETR 1\r\nRETR 2\r\nRETR 3\r\n")

@@ -3,18 +3,18 @@
 One store call per batch, never per message: flags, sizes and dates come
 from the session's view; ENVELOPE/BODYSTRUCTURE/sections take the cached
 structure of a whole batch (`message_details`); bodies are read only when a
-body section or RFC822 item asks for them, in groups of at most GROUP_BYTES
-(a larger message alone), each group written out (and the transport drained)
-before the next is read: memory follows one group, never the whole FETCH.
+body section or RFC822 item asks for them, in batches of at most BODY_BYTES
+(a larger message alone, hato.imap.batches), each written out (and the transport
+drained) before the next is read: memory follows one batch, never the whole FETCH.
 BODY[] and RFC822[.TEXT] set \\Seen first (one STORE for the whole set), and
 FLAGS then leads the answer, as in the reference transcript.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
+from hato.imap.batches import BODY_BYTES, batches, total_size
 from hato.imap.condstore import enable_condstore, vanished_line
 from hato.imap.fetch_items import MessageData, item_value, needs_body, needs_details, order_items
 from hato.imap.fetch_quick import is_quick, quick_lines
@@ -33,33 +33,6 @@ __all__: list[str] = []
 BATCH = 256
 QUICK_BATCH = 4096
 SMALL_READ = 256 * 1024  # bytes a read may take on the event loop's thread
-GROUP_BYTES = 1024 * 1024  # message bytes read (and held) at a time for body items
-
-
-def _size(view: MailboxView, uid: int) -> int:
-    try:
-        return view.summary(uid).size
-    except KeyError:
-        return 0
-
-
-def _total_size(view: MailboxView, uids: Iterable[int]) -> int:
-    return sum(_size(view, uid) for uid in uids)
-
-
-def _groups(
-    view: MailboxView, targets: Sequence[tuple[int, int]], bodies: bool
-) -> Iterator[Sequence[tuple[int, int]]]:
-    """Batches of BATCH messages; with bodies, also of at most GROUP_BYTES."""
-    start, held = 0, 0
-    for end, (_, uid) in enumerate(targets):
-        size = _size(view, uid) if bodies else 0
-        if end > start and (end - start == BATCH or held + size > GROUP_BYTES):
-            yield targets[start:end]
-            start, held = end, 0
-        held += size
-    if start < len(targets):
-        yield targets[start:]
 
 
 async def _mark_seen(session: ImapSession, view: MailboxView, uids: list[int]) -> set[int]:
@@ -81,7 +54,7 @@ async def _load(
             found[details.summary.uid].details = details
         found = {uid: data for uid, data in found.items() if data.details is not None}
     if needs_body(items):
-        small = _total_size(view, found) <= SMALL_READ
+        small = total_size(view, found) <= SMALL_READ
         bodies = await session.mailstore.read_messages(view.id, list(found), small=small)
         for uid, raw in bodies.items():
             found[uid].raw = raw
@@ -171,10 +144,11 @@ async def fetch(session: ImapSession, cmd: Fetch) -> Reply:
             session, view, targets, order_items(cmd.items, False, session.condstore)
         )
     missing = False
-    for group in _groups(view, targets, needs_body(cmd.items)):
-        loaded = await _load(session, view, [uid for _, uid in group], cmd.items)
+    body_bytes = BODY_BYTES if needs_body(cmd.items) else None
+    for batch in batches(view, targets, BATCH, body_bytes):
+        loaded = await _load(session, view, [uid for _, uid in batch], cmd.items)
         _announce_keywords(session, view)
-        for seq, uid in group:
+        for seq, uid in batch:
             data = loaded.pop(uid, None)
             if data is None or not view.has(uid):
                 missing = True

@@ -1,0 +1,48 @@
+"""Which messages a command loads at once (DESIGN.md invariant 7: bounded work).
+
+FETCH and SEARCH read messages a batch at a time, one store query each.  When
+the batch reads bodies (BODY[], RFC822, SEARCH BODY/TEXT/HEADER), a count alone
+does not bound memory: 256 messages of 5 MB are more than a gigabyte.  Such
+batches are also cut at `max_bytes` of message size (from the view, so nothing
+is read to decide), a larger message going alone: what a command holds is one
+batch, never its whole set.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+
+from hato.imap.view import MailboxView
+
+__all__ = ["BODY_BYTES", "batches", "message_size", "total_size"]
+
+BODY_BYTES = 1024 * 1024  # message bytes read (and held) at a time for body items
+
+Pair = tuple[int, int]  # (sequence number, UID)
+
+
+def message_size(view: MailboxView, uid: int) -> int:
+    """RFC822.SIZE from the view; 0 for a message it no longer knows."""
+    try:
+        return view.summary(uid).size
+    except KeyError:
+        return 0
+
+
+def total_size(view: MailboxView, uids: Iterable[int]) -> int:
+    return sum(message_size(view, uid) for uid in uids)
+
+
+def batches(
+    view: MailboxView, pairs: Sequence[Pair], count: int, max_bytes: int | None = None
+) -> Iterator[Sequence[Pair]]:
+    """Runs of at most `count` pairs and, given `max_bytes`, at most that many bytes."""
+    start, held = 0, 0
+    for end, (_, uid) in enumerate(pairs):
+        size = message_size(view, uid) if max_bytes is not None else 0
+        if end > start and (end - start == count or (max_bytes and held + size > max_bytes)):
+            yield pairs[start:end]
+            start, held = end, 0
+        held += size
+    if start < len(pairs):
+        yield pairs[start:]
