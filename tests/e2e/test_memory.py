@@ -1,10 +1,12 @@
 """Memory of a real ``hato serve`` under large transfers: FETCH of many large
-bodies to a slow reader, POP3 RETR of a large message, many large APPENDs at once.
+bodies to a slow reader, SEARCH BODY over them, POP3 RETR of a large message, many
+large APPENDs at once.
 
 The server's peak resident set (VmHWM in /proc/PID/status) is read before and after;
 the bounds are generous (several messages) and far below what the former code took:
 a whole FETCH batch in memory (every body, its encoded answer and the joined output),
-every APPEND literal in memory while it arrived and all of them parsed at once.
+a SEARCH batch of every body, every APPEND literal in memory while it arrived and all
+of them parsed at once.
 """
 
 from __future__ import annotations
