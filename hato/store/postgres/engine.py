@@ -44,7 +44,7 @@ from psycopg import errors
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from hato.store.availability import Availability
-from hato.store.base import StoreUnavailable
+from hato.store.base import StoreFull, StoreUnavailable
 from hato.store.notify import Notifier
 from hato.store.postgres.causes import describe
 from hato.store.postgres.listener import CHANNEL, Listener
@@ -68,6 +68,10 @@ logging.getLogger("psycopg.pool").setLevel(logging.ERROR)
 
 class _DeadConnection(Exception):
     """A pooled connection failed before its transaction began: nothing ran."""
+
+
+class _LostConnection(Exception):
+    """The connection broke during the transaction: whether it committed is unknown."""
 
 
 class Tx:
@@ -190,7 +194,7 @@ class Database:
                 outcome = await self._transaction(work, begin)
         except _RETRYABLE:
             raise
-        except _DeadConnection as exc:
+        except (_DeadConnection, _LostConnection) as exc:
             raise self.availability.failed(StoreUnavailable(describe(exc.__cause__))) from exc
         except _CONNECTION_ERRORS as exc:
             raise self.availability.failed(StoreUnavailable(describe(exc))) from exc
@@ -201,7 +205,7 @@ class Database:
         return outcome
 
     async def _admit(self) -> None:
-        """While the store is down, refuse at once all calls but one probe a second."""
+        """While the store is down, refuse at once all calls but one probe an interval."""
         if self.availability.down:
             self.availability.admit()
             await self._probe()
@@ -228,6 +232,14 @@ class Database:
             try:
                 result = await work(tx)
                 await conn.execute(self._commit(tx))
+            except _CONNECTION_ERRORS as exc:
+                if conn.broken:
+                    raise _LostConnection() from exc
+                await conn.execute("ROLLBACK")  # the statement failed, not the server
+                if isinstance(exc, _RETRYABLE):
+                    raise
+                failure = StoreFull if isinstance(exc, errors.DiskFull) else StoreUnavailable
+                raise failure(describe(exc)) from exc
             except BaseException:
                 if not conn.closed:
                     await conn.execute("ROLLBACK")
