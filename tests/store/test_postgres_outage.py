@@ -14,6 +14,7 @@ import asyncio
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from hato.store import Credentials, StoreUnavailable
@@ -65,3 +66,18 @@ async def test_calls_fail_while_down_and_work_once_it_is_back(
     assert await store.get_account("alice") is not None
     assert not store.database.availability.down
     await store.create_account("bob", Credentials("y"))
+
+
+async def test_a_statement_that_fails_on_a_live_connection_takes_nothing_down(
+    own_cluster: Cluster,
+) -> None:
+    url = own_cluster.database() + "?options=-c%20lock_timeout%3D200"
+    store = PostgresStore(url)
+    await store.create_account("alice", Credentials("x"))
+    async with await psycopg.AsyncConnection.connect(url) as holder:
+        await holder.execute("SELECT 1 FROM accounts WHERE name = 'alice' FOR UPDATE")
+        with pytest.raises(StoreUnavailable, match="lock timeout"):
+            await store.set_credentials("alice", Credentials("y"))
+    assert not store.database.availability.down
+    assert await store.set_credentials("alice", Credentials("y"))
+    await store.close()
