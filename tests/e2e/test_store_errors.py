@@ -154,3 +154,14 @@ def test_a_database_file_this_user_may_not_write_is_named(data_dir: Path) -> Non
     line = refusal(run("user", "list", "--data-dir", str(data_dir), wrapper=NO_OVERRIDE))
     assert f"the database file {database} is not writable (Permission denied)" in line
     assert "Permission denied" in serve(data_dir, wrapper=NO_OVERRIDE)
+
+
+def test_a_full_disk_at_start_is_named(tmp_path: Path) -> None:
+    _needs("unshare")
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    filled = 'cat /dev/zero > "$0/filler" 2>/dev/null'
+    fill = f'mount -t tmpfs -o size=64k hato-full "$0" && ({filled}; exec "$@")'
+    wrapper = ("unshare", "--mount", "--propagation", "private", "sh", "-c", fill, str(data_dir))
+    line = refusal(run("user", "list", "--data-dir", str(data_dir), wrapper=wrapper))
+    assert f"the disk holding {data_dir} is full" in line and "free some space" in line

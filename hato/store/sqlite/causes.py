@@ -56,6 +56,8 @@ def _cause(path: Path, error: Exception) -> str:
     if not directory.is_dir():
         reason = error.strerror if isinstance(error, OSError) else str(error)
         return f"cannot create the data directory {directory} ({reason}): choose another --data-dir"
+    if isinstance(error, sqlite3.Error) and isinstance(storage_failure(error), StoreFull):
+        return f"the disk holding {directory} is full ({error}): free some space"
     problem = _not_writable(directory, path)
     if problem is None:
         return str(error)
