@@ -76,11 +76,14 @@ class Connection:
         return data
 
     async def write(self, data: bytes) -> None:
-        if not data:
-            return
+        """Send ``data``, waiting for the transport to drain after each chunk: the
+        transport copies what the socket does not take at once, so a slow reader
+        makes it hold one chunk, not a whole message, besides ``data`` itself."""
+        view = memoryview(data)
         try:
-            self._writer.write(data)
-            await self._writer.drain()
+            for start in range(0, len(view), _CHUNK):
+                self._writer.write(view[start : start + _CHUNK])
+                await self._writer.drain()
         except (ConnectionError, ssl.SSLError) as exc:
             raise ConnectionClosed(str(exc)) from exc
 
