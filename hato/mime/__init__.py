@@ -6,10 +6,14 @@
 - ``with_prefix(info, n)`` re-targets it to the message with an n-byte trace prefix.
 - ``envelope_sexp``/``bodystructure_sexp`` give FETCH ENVELOPE/BODY/BODYSTRUCTURE as nested
   lists for the IMAP encoder; ``section_bytes`` gives BODY[section] octets.
+- ``fields``/``header_end``/``parse_addresses`` read a header block and address lists
+  (for Sieve's header and address tests).
 """
 
+from hato.mime._address import parse_addresses
 from hato.mime._charsets import text_codec
 from hato.mime._columns import base_subject, is_reply_or_forward
+from hato.mime._headers import fields, header_end
 from hato.mime._imap import Sexp, bodystructure_sexp, envelope_sexp
 from hato.mime._message import parse_message, with_prefix
 from hato.mime._model import Address, BodyPart, Columns, Envelope, MessageInfo
@@ -27,8 +31,11 @@ __all__ = [
     "bodystructure_sexp",
     "decode_words",
     "envelope_sexp",
+    "fields",
+    "header_end",
     "header_fields",
     "is_reply_or_forward",
+    "parse_addresses",
     "parse_message",
     "section_bytes",
     "text_codec",

@@ -1,0 +1,85 @@
+"""Hostile scripts (issue 21 "Bad input"): bounded at run time, never a crash, never lost mail."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from hato.sieve import Context, Keep, Limits, MimeMessage, SieveLimitError, compile_script, run
+from tests.sieve.helpers import MESSAGE, NOW, envelope, run_script
+
+PACKAGE = Path(__file__).resolve().parents[2] / "hato" / "sieve"
+
+
+def test_step_budget_bounds_a_costly_script() -> None:
+    # 2,000 :matches rules against a 20 kB subject: each would scan it many times over
+    message = b"Subject: " + b"a" * 20_000 + b"\r\n\r\nbody\r\n"
+    rule = 'if header :matches "subject" "*a*a*a*a*a*a*b" { discard; }\n'
+    result = run_script(rule * 2000, message)
+    assert isinstance(result.error, SieveLimitError)
+    assert "budget" in result.error.message
+    assert result.actions == (Keep(implicit=True),)
+
+
+def test_wildcard_steps_are_counted() -> None:
+    # one pathological pattern against a long value costs steps, not unbounded time
+    # the last star backtracks at each of 3,000 places over 50 characters: 150,000 steps
+    message = b"Subject: " + b"a" * 3000 + b"\r\n\r\n"
+    script = 'if header :matches "subject" "*' + "a" * 50 + 'b" { discard; }'
+    program = compile_script(script)
+    context = Context(envelope(), now=NOW, limits=Limits(max_steps=5_000))
+    result = run(program, MimeMessage(message), context)
+    assert isinstance(result.error, SieveLimitError)
+
+
+def test_actions_per_message_are_bounded() -> None:
+    script = 'require "fileinto";\n' + "".join(f'fileinto "box{n}";\n' for n in range(40))
+    result = run_script(script)
+    assert isinstance(result.error, SieveLimitError) and "32 actions" in result.error.message
+    assert result.error.line == 34
+    assert result.actions == (Keep(implicit=True),)
+
+
+def test_redirects_per_message_are_bounded() -> None:
+    script = "".join(f'redirect "r{n}@example.com";\n' for n in range(5))
+    result = run_script(script)
+    assert isinstance(result.error, SieveLimitError) and "4 redirects" in result.error.message
+    assert result.actions == (Keep(implicit=True),)
+
+
+def test_the_same_redirect_twice_is_one() -> None:
+    result = run_script('redirect "a@example.com"; redirect "A@example.com";')
+    assert len(result.actions) == 1
+
+
+def test_run_time_nesting_is_bounded_across_includes() -> None:
+    def deep(n: int) -> str:
+        return 'require "include";\n' + "if true {\n" * 30 + f'include "s{n + 1}";' + "}" * 30
+
+    scripts = {f"s{n}": deep(n) for n in range(9)}
+    context = Context(
+        envelope(),
+        now=NOW,
+        load_script=lambda name, location: scripts.get(name),
+        limits=Limits(max_nesting=100),
+    )
+    result = run(compile_script('require "include"; include "s0";'), MimeMessage(MESSAGE), context)
+    assert isinstance(result.error, SieveLimitError)
+    assert "nested more than 100 deep" in result.error.message
+
+
+def test_the_package_does_no_io_and_imports_no_upper_layer() -> None:
+    forbidden = {"asyncio", "socket", "ssl", "sqlite3", "selectors", "psycopg", "subprocess"}
+    upper = ("hato.server", "hato.store", "hato.delivery", "hato.cli")
+    for path in PACKAGE.glob("*.py"):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                modules = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                modules = [node.module]
+            else:
+                continue
+            for module in modules:
+                assert module.split(".")[0] not in forbidden, (path.name, module)
+                assert not module.startswith(upper), (path.name, module)
