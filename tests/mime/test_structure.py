@@ -196,6 +196,7 @@ def test_public_surface() -> None:
     api = {"parse_message", "with_prefix", "envelope_sexp", "bodystructure_sexp"}
     api |= {"section_bytes", "header_fields", "base_subject", "decode_words", "text_codec"}
     api |= {"is_reply_or_forward"}
+    api |= {"fields", "header_end", "parse_addresses"}  # Sieve's header and address tests
     api |= {"MessageInfo", "BodyPart", "Envelope", "Columns", "Address", "Sexp"}
     assert set(hato.mime.__all__) == api
     assert all(hasattr(hato.mime, name) for name in api)
