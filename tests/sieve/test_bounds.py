@@ -5,7 +5,21 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from hato.sieve import Context, Keep, Limits, MimeMessage, SieveLimitError, compile_script, run
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hato.sieve import (
+    Action,
+    Context,
+    FileInto,
+    Keep,
+    Limits,
+    MimeMessage,
+    SieveLimitError,
+    Vacation,
+    compile_script,
+    run,
+)
 from tests.sieve.helpers import MESSAGE, NOW, envelope, run_script
 
 PACKAGE = Path(__file__).resolve().parents[2] / "hato" / "sieve"
@@ -83,3 +97,67 @@ def test_the_package_does_no_io_and_imports_no_upper_layer() -> None:
             for module in modules:
                 assert module.split(".")[0] not in forbidden, (path.name, module)
                 assert not module.startswith(upper), (path.name, module)
+
+
+def test_vacation_storm_gets_one_reply() -> None:
+    # 1,000 mails from one sender: the delivery layer records each reply sent, and the
+    # interpreter asks the record, so one reply goes out (RFC 5230 §4.2)
+    sent: dict[tuple[str, str], int] = {}
+
+    def replied_within(handle: str, sender: str, seconds: int) -> bool:
+        return (handle, sender) in sent
+
+    program = compile_script('require "vacation"; vacation "Away.";')
+    context = Context(envelope(), now=NOW, replied_within=replied_within)
+    replies = 0
+    for _ in range(1000):
+        result = run(program, MimeMessage(MESSAGE), context)
+        for action in result.actions:
+            if isinstance(action, Vacation):
+                sent[(action.handle, action.to.lower())] = action.seconds
+                replies += 1
+        assert result.actions[-1] == Keep(implicit=True)
+    assert replies == 1
+
+
+def test_readme_example_script_runs() -> None:
+    readme = (PACKAGE.parents[1] / "README.md").read_text()
+    start = readme.index("```sieve\n") + len("```sieve\n")
+    script = readme[start : readme.index("```", start)]
+    message = b"List-Id: Hato users <hato-users.lists.example>\r\nTo: a@b.example\r\n\r\nhi\r\n"
+    result = run_script(script, message)
+    assert result.actions == (FileInto("Lists.hato-users", create=True),)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                'if header :matches "subject" "*a?*" { fileinto "${1}"; }',
+                'if address :regex "from" "(.*)@" { set "x" "${1}${x}"; }',
+                'if body :contains "anvil" { addflag "A"; } else { removeflag "A"; }',
+                'redirect "${x}@example.com";',
+                'if date :value "gt" "date" "year" "2000" { vacation "x"; }',
+                'reject "no";',
+                "keep;",
+                "discard;",
+                "stop;",
+                'set :upper "x" "${x}${x}";',
+                'include :optional "${x}";',
+                'if string :count "gt" "${x}" "3" { stop; }',
+            ]
+        ),
+        max_size=12,
+    )
+)
+def test_any_script_of_valid_rules_runs_to_a_result(rules: list[str]) -> None:
+    head = (
+        'require ["fileinto", "variables", "regex", "body", "imap4flags", "date",'
+        ' "relational", "vacation", "reject", "include"];\n'
+    )
+    result = run_script(head + "\n".join(rules))
+    assert all(isinstance(action, Action) for action in result.actions)  # type: ignore[misc,arg-type]
+    if result.error is not None:
+        assert result.actions == (Keep(implicit=True),)
+        assert result.error.line >= 1

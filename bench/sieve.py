@@ -1,0 +1,87 @@
+"""``python -m bench.sieve``: what Sieve costs, without a server (hato.sieve is pure).
+
+Rows: parsing and validating a 1 MB script; parsing a message for Sieve (``MimeMessage``);
+running a 20-rule script (headers, addresses, envelope, body, :matches, :regex, a
+vacation) against it. The delivery rate with and against no script is `make bench`'s, once
+delivery runs Sieve.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from hato.sieve import Context, Envelope, MimeMessage, compile_script, run
+
+RULES_20 = """require ["fileinto", "envelope", "body", "regex", "variables", "vacation",
+                "imap4flags", "subaddress", "relational", "comparator-i;ascii-numeric"];
+if header :contains "list-id" "hato-users" { fileinto "Lists.hato"; stop; }
+if header :contains "list-id" "python-dev" { fileinto "Lists.python"; stop; }
+if address :domain :is "from" "bank.example" { fileinto "Money"; addflag "\\\\Flagged"; }
+if address :is "from" ["boss@work.example", "cto@work.example"] { addflag "\\\\Flagged"; }
+if header :matches "subject" "*[SPAM]*" { fileinto "Junk"; stop; }
+if header :value "ge" :comparator "i;ascii-numeric" "x-spam-score" "5" { fileinto "Junk"; }
+if envelope :detail "to" "shop" { fileinto "Shopping"; }
+if header :regex "subject" "^(invoice|receipt) #[0-9]+" { fileinto "Receipts"; }
+if body :contains ["unsubscribe", "opt out"] { fileinto "Newsletters"; }
+if exists "x-mailing-list" { fileinto "Lists"; }
+if size :over 5M { fileinto "Large"; }
+if header :contains "subject" "meeting" { addflag "meeting"; }
+if address :localpart :is "to" "postmaster" { fileinto "Admin"; }
+if header :contains "x-mailer" "bulk-o-matic" { fileinto "Bulk"; }
+if header :matches "from" "*@*.example.org" { set "domain" "${2}"; }
+if anyof (header :contains "subject" "urgent", header :contains "priority" "high") {
+  addflag "\\\\Urgent"; }
+if not exists "date" { fileinto "NoDate"; }
+if header :contains "cc" "team@acme.example.com" { fileinto "Team"; }
+if address :user "to" "roadrunner" { addflag "personal"; }
+vacation :days 7 :subject "Away" "I am away until Monday.";
+"""
+
+MESSAGE = (
+    b"Date: Thu, 03 Dec 2026 23:15:00 -0800\r\n"
+    b"From: Coyote <coyote@desert.example.org>\r\n"
+    b"To: roadrunner+shop@acme.example.com\r\nCc: team@acme.example.com\r\n"
+    b"Subject: Invoice #1234 for the anvil\r\nMessage-ID: <1@desert.example.org>\r\n\r\n"
+    + b"Look, I'm sorry about the whole anvil thing.\r\n"
+    * 200
+)
+
+
+def _median_ms(work: Callable[[], object], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1000
+
+
+def main() -> None:
+    rule = 'if header :contains "subject" "word" { keep; }\n'
+    big = rule * ((1 << 20) // len(rule))
+    program = compile_script(RULES_20)
+    context = Context(Envelope("coyote@desert.example.org", "roadrunner+shop@acme.example.com"),
+                      now=datetime.now(UTC))  # fmt: skip
+    message = MimeMessage(MESSAGE)
+    empty = compile_script("")
+    size = f"{len(MESSAGE):,}"
+    rows = [
+        (
+            "parse + validate a 1 MB script (21,845 rules)",
+            _median_ms(lambda: compile_script(big), 3),
+        ),
+        ("parse + validate the 20-rule script", _median_ms(lambda: compile_script(RULES_20), 50)),
+        (f"MimeMessage of a {size}-octet message", _median_ms(lambda: MimeMessage(MESSAGE), 200)),
+        ("run the 20-rule script on it", _median_ms(lambda: run(program, message, context), 200)),
+        ("run an empty script on it", _median_ms(lambda: run(empty, message, context), 200)),
+    ]
+    print(f"| {'what':<52} | median ms |\n|{'-' * 54}|-----------|")
+    for label, value in rows:
+        print(f"| {label:<52} | {value:9.3f} |")
+
+
+if __name__ == "__main__":
+    main()
