@@ -22,7 +22,7 @@ from hato.sieve._errors import SieveError, SieveLimitError, SieveRuntimeError
 from hato.sieve._match import (
     Budget,
     compile_wildcards,
-    contains,
+    fold,
     is_equal,
     relation,
     wildcard_match,
@@ -188,21 +188,35 @@ class _Run:
         if count is not None:
             return any(relation(count, str(len(values)), key, comparator) for key in keys)
         value_relation = call.tag_string("value")
+        if value_relation is None and not {"matches", "regex"} & call.tags.keys():
+            return self.compare(call, values, keys, comparator)
         for value in values:
-            self.budget.spend(1 + len(value) // 1024)
+            self.budget.spend(1 + len(value) // 256)
             for key in keys:
-                self.budget.spend()
+                self.budget.spend(1 + len(value) // 1024)
                 if value_relation is not None:
                     found = relation(value_relation, value, key, comparator)
                 elif "matches" in call.tags:
                     found = self.matches(value, key, comparator, scope)
-                elif "regex" in call.tags:
-                    found = self.regex(value, key, comparator, scope)
-                elif "contains" in call.tags:
-                    found = contains(value, key, comparator)
                 else:
-                    found = is_equal(value, key, comparator)
+                    found = self.regex(value, key, comparator, scope)
                 if found:
+                    return True
+        return False
+
+    def compare(
+        self, call: Call, values: Sequence[str], keys: Sequence[str], comparator: str
+    ) -> bool:
+        """:is and :contains, each value and key folded once for the comparator."""
+        if comparator == "i;ascii-numeric":
+            return any(is_equal(value, key, comparator) for value in values for key in keys)
+        folded_keys = [fold(key, comparator) for key in keys]
+        substring = "contains" in call.tags
+        for value in values:
+            self.budget.spend(1 + len(value) // 256 + len(keys) * (1 + len(value) // 4096))
+            folded = fold(value, comparator)
+            for key in folded_keys:
+                if (key in folded) if substring else (key == folded):
                     return True
         return False
 
@@ -290,11 +304,25 @@ def _redirect(run: _Run, call: Call, scope: Scope) -> None:
         raise SieveRuntimeError(f"invalid redirect address {address[:60]!r} (RFC 5228 §4.2)")
     if any(isinstance(a, Redirect) and a.address.lower() == address.lower() for a in run.actions):
         return
+    if _would_loop(run, address):
+        run.notes.append(f"redirect: {address} already had this message; kept instead")
+        return
     if sum(isinstance(a, Redirect) for a in run.actions) >= run.limits.max_redirects:
         raise SieveLimitError(f"more than {run.limits.max_redirects} redirects")
     run.add(Redirect(address, "copy" in call.tags))
     if "copy" not in call.tags:
         run.implicit_keep = False
+
+
+def _would_loop(run: _Run, address: str) -> bool:
+    """Loop control (RFC 5228 §4.2): no redirect to this recipient, nor to an address the
+    message was already delivered to (its Delivered-To fields, which delivery adds), so
+    two accounts that redirect to each other stop at the second hop."""
+    target = address.lower()
+    if target == run.context.envelope.rcpt_to.lower():
+        return True
+    delivered = run.message.header_values("delivered-to")
+    return any(value.strip().strip("<>").lower() == target for value in delivered)
 
 
 def _is_address(address: str) -> bool:

@@ -60,6 +60,7 @@ class MimeMessage:
         self.raw = raw
         self.info = parse_message(raw)
         self._fields = fields(raw[: header_end(raw, 0, len(raw))])
+        self._parts: list[BodyText] | None = None
 
     @property
     def size(self) -> int:
@@ -73,6 +74,12 @@ class MimeMessage:
         return _text(self.raw[self.info.root.body_offset :])
 
     def body_parts(self) -> Iterator[BodyText]:
+        """Decoded once, on the first body test, and kept for the others of the run."""
+        if self._parts is None:
+            self._parts = list(self._decode_parts())
+        return iter(self._parts)
+
+    def _decode_parts(self) -> Iterator[BodyText]:
         for count, part in enumerate(_leaves(self.info.root)):
             if count == MAX_BODY_PARTS:
                 return

@@ -15,6 +15,7 @@ from hato.sieve import (
     Keep,
     Limits,
     MimeMessage,
+    Redirect,
     SieveLimitError,
     Vacation,
     compile_script,
@@ -161,3 +162,19 @@ def test_any_script_of_valid_rules_runs_to_a_result(rules: list[str]) -> None:
     if result.error is not None:
         assert result.actions == (Keep(implicit=True),)
         assert result.error.line >= 1
+
+
+def test_redirect_loop_between_two_accounts_stops_and_keeps() -> None:
+    # a@ redirects to b@, b@ to a@: delivery adds Delivered-To at each hop (README), so
+    # at b@ the message already names a@ and is kept instead of sent back
+    to_b = run_script('redirect "b@example.com";', envelope=envelope(rcpt_to="a@example.com"))
+    assert to_b.actions == (Redirect("b@example.com"),)
+    at_b = b"Delivered-To: b@example.com\r\nDelivered-To: a@example.com\r\n" + MESSAGE
+    back = run_script('redirect "a@example.com";', at_b, envelope=envelope(rcpt_to="b@example.com"))
+    assert back.actions == (Keep(implicit=True),)
+    assert "already had this message" in back.notes[0]
+
+
+def test_redirect_to_oneself_keeps() -> None:
+    result = run_script('redirect "me@example.com";', envelope=envelope(rcpt_to="me@example.com"))
+    assert result.actions == (Keep(implicit=True),)

@@ -417,3 +417,15 @@ def test_vacation_no_reply_to_these_senders(sender: str) -> None:
 def test_vacation_auto_submitted_no_still_replies() -> None:
     message = MESSAGE.replace(b"X-Caffeine", b"Auto-Submitted: no\r\nX-Caffeine")
     assert names(run_script('require "vacation"; vacation "x";', message)) == ["vacation", "keep"]
+
+
+def test_matches_wildcards_are_leftmost_shortest() -> None:
+    # RFC 5229 §3.2 examples: ${1} "acme-users", ${2} the rest; "**": ${1} is empty
+    message = b"Subject: [acme-users] [fwd] version 1.0 is out\r\nTo: coyote@example.com\r\n\r\n"
+    script = """require ["variables", "fileinto"];
+    if header :matches "Subject" "[*] *" { fileinto "${1}|${2}"; }
+    if address :matches "To" "coyote@**.com" { fileinto "${0}|${1}|${2}"; }"""
+    assert run_script(script, message).actions == (
+        FileInto("acme-users|[fwd] version 1.0 is out"),
+        FileInto("coyote@example.com||example"),
+    )
