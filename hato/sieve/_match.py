@@ -103,6 +103,8 @@ def compile_wildcards(key: str, comparator: str) -> Pattern:
             items.append(ONE)
         else:
             items.append(char)
+    if escaped:  # a backslash that ends the key stands for itself
+        items.append("\\")
     return Pattern(tuple(items))
 
 
