@@ -429,3 +429,46 @@ def test_matches_wildcards_are_leftmost_shortest() -> None:
         FileInto("acme-users|[fwd] version 1.0 is out"),
         FileInto("coyote@example.com||example"),
     )
+
+
+@pytest.mark.parametrize(
+    ("source", "pattern", "captures"),
+    [
+        # after Pigeonhole's tests/extensions/variables/match.svtest
+        ("frop:frup:frop", "*:*:*", "${0000002}"),
+        ("frop.......frop.........frop....", "?*frop*", "${1}|${2}|${3}"),
+        ("puk pok puk pok", "pu*ok", "${1}"),
+        ("klopfropstroptop", "*fr??*top", "${1}|${2}|${3}|${4}|${5}"),
+        ("klopfropstroptop", "*?op", "${1}|${2}|${3}"),
+        ("klopfropstroptop", "*?op*", "${1}|${2}|${3}"),
+        ("foo1234@foobar.example.com", "*??@foobar.example.com", "${1}|${2}|${3}"),
+        ("zero:one:zero|three;one;zero/five", "*one?zero?five", "${1}|${2}|${3}"),
+        ("frop", "??op", "${0}|${1}|${2}|${3}"),
+    ],
+)
+def test_match_variables(source: str, pattern: str, captures: str) -> None:
+    script = f"""require ["variables", "fileinto"];
+    if string :matches "{source}" "{pattern}" {{ fileinto "{captures}"; }}"""
+    expected = {
+        "*:*:*": "frup",
+        "?*frop*": "f|rop.......|.........frop....",
+        "pu*ok": "k pok puk p",
+        "*fr??*top": "klop|o|p|strop|",
+        "*?op": "klopfropstrop|t|",
+        "*?op*": "k|l|fropstroptop",
+        "*??@foobar.example.com": "foo12|3|4",
+        "*one?zero?five": "zero:one:zero|three;|;|/",
+        "??op": "frop|f|r|",
+    }[pattern]
+    assert run_script(script).actions == (FileInto(expected),)
+
+
+def test_variable_references_that_are_not_stay_as_written() -> None:
+    # RFC 5229 §3 examples, and one pass only
+    script = """require ["variables", "fileinto"];
+    set "company" "ACME"; set "s" "$";
+    fileinto "${full}|${company}|${BAD${Company}|${President, ${Company} Inc.}|${0.s}|\
+${s}{company}";"""
+    assert run_script(script).actions == (
+        FileInto("|ACME|${BADACME|${President, ACME Inc.}|${0.s}|${company}"),
+    )

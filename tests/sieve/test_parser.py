@@ -298,3 +298,19 @@ def test_random_bytes_never_crash(data: bytes) -> None:
         compile_script(data)
     except SieveError as error:
         assert error.line >= 0
+
+
+def test_commands_tags_and_quantifiers_are_case_insensitive() -> None:
+    # after Pigeonhole's tests/compile/trivial.sieve
+    program = compile_script(
+        "keep;\nKeep;\nKEEP;\ndiscard;\nDisCaRD;\n"
+        "if size :UNDER 34 {\n}\n"
+        'if header :Is "from" "tukker@example.com" {\n}\n'
+        "if anyof( size :UNDER 34m, size :oVeR 50M ) {\n}\n"
+    )
+    assert [call.name for call in program.calls][:5] == ["keep"] * 3 + ["discard"] * 2
+    sizes = program.calls[-1].tests[0].tests
+    assert [size.positional[0] for size in sizes] == [
+        Number(34 << 20, 10, 23),
+        Number(50 << 20, 10, 39),
+    ]
