@@ -10,10 +10,12 @@ keep alone and the error (§2.10.6), so a broken or hostile script never loses m
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Sequence
 from datetime import timezone
 
 from hato.mime import parse_addresses
+from hato.proto.imap import SYSTEM_FLAGS
 from hato.sieve._actions import Action, FileInto, Keep, Redirect, Reject, Result, Vacation
 from hato.sieve._ast import Number
 from hato.sieve._context import Context
@@ -372,12 +374,28 @@ def _vacation(run: _Run, call: Call, scope: Scope) -> None:
         run.add(outcome)
 
 
+_SYSTEM_FLAGS = {flag.lower(): flag for flag in SYSTEM_FLAGS}
+_KEYWORD = re.compile(r'[^\x00-\x20\x7f-\U0010ffff(){%*"\\\]]{1,100}\Z')
+MAX_FLAGS = 100
+
+
 def _flag_list(texts: Sequence[str]) -> list[str]:
-    """Flags are space-separated; duplicates go, case-insensitively (RFC 5232 §3)."""
+    """Flags are space-separated; duplicates go, case-insensitively (RFC 5232 §3).
+
+    Only flags IMAP can store are kept: the system flags but \\Recent (RFC 3501 §2.3.2),
+    spelled as IMAP spells them, and keywords that are atoms of at most 100 characters;
+    others are dropped, as a keyword IMAP cannot show would be (RFC 5232 §3 leaves
+    invalid flags to the implementation). At most MAX_FLAGS flags.
+    """
     seen: dict[str, str] = {}
     for text in texts:
         for flag in text.split():
-            seen.setdefault(flag.lower(), flag)
+            if flag.startswith("\\"):
+                flag = _SYSTEM_FLAGS.get(flag.lower(), "")
+            elif not _KEYWORD.match(flag):
+                flag = ""
+            if flag and len(seen) < MAX_FLAGS:
+                seen.setdefault(flag.lower(), flag)
     return list(seen.values())
 
 
@@ -394,7 +412,7 @@ def _flag_command(run: _Run, call: Call, scope: Scope) -> None:
         drop = {flag.lower() for flag in given}
         current = [flag for flag in current if flag.lower() not in drop]
     if name is None:
-        run.flags = current[:256]
+        run.flags = current
     else:
         scope.set(name, " ".join(current))
 

@@ -14,7 +14,15 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from hato.mime import BodyPart, decode_words, fields, header_end, parse_message, text_codec
+from hato.mime import (
+    BodyPart,
+    MessageInfo,
+    decode_words,
+    fields,
+    header_end,
+    parse_message,
+    text_codec,
+)
 
 MAX_BODY_PARTS = 100  # MIME parts the body test looks at (RFC 5173 §5 leaves it to us)
 
@@ -56,9 +64,10 @@ def decoded(value: str) -> str:
 class MimeMessage:
     """``Message`` over raw octets, parsed once by hato.mime."""
 
-    def __init__(self, raw: bytes) -> None:
+    def __init__(self, raw: bytes, info: MessageInfo | None = None) -> None:
+        """``info``: the message already parsed at delivery (``parse_message(raw)``)."""
         self.raw = raw
-        self.info = parse_message(raw)
+        self.info = info if info is not None else parse_message(raw)
         self._fields = fields(raw[: header_end(raw, 0, len(raw))])
         self._parts: list[BodyText] | None = None
 

@@ -472,3 +472,9 @@ ${s}{company}";"""
     assert run_script(script).actions == (
         FileInto("|ACME|${BADACME|${President, ACME Inc.}|${0.s}|${company}"),
     )
+
+
+def test_flags_imap_cannot_store_are_dropped() -> None:
+    script = """require "imap4flags";
+    addflag ["\\\\seen \\\\Recent \\\\Foo", "Junk $Label1 a]b caf\u00e9 a(b", "junk \\\\SEEN"];"""
+    assert run_script(script).actions == (Keep(("\\Seen", "Junk", "$Label1"), implicit=True),)
