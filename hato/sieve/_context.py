@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from hato.sieve._parser import MAX_DEPTH, MAX_SCRIPT_SIZE
 from hato.sieve._regex import MAX_PATTERN
 from hato.sieve._vacation import Period, RepliedWithin
+from hato.sieve._validate import Program
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +48,7 @@ def _no_mailbox(name: str) -> bool:
     return False
 
 
-def _no_script(name: str, location: str) -> str | None:
+def _no_script(name: str, location: str) -> Program | None:
     return None
 
 
@@ -55,9 +56,10 @@ def _never_replied(handle: str, sender: str, seconds: int) -> bool:
     return False
 
 
-# load_script(name, location): the text of a "personal" or "global" script, None if there
-# is none (RFC 6609 §3.2); the store and the config answer it.
-Loader = Callable[[str, str], str | bytes | None]
+# load_script(name, location): a "personal" or "global" script (RFC 6609 §3.2), as text
+# or already compiled (a caller that caches Programs saves the parse), None if there is
+# none; the store and the config answer it.
+Loader = Callable[[str, str], str | bytes | Program | None]
 
 
 @dataclass(frozen=True, slots=True)

@@ -442,7 +442,9 @@ def _include(run: _Run, call: Call, scope: Scope) -> None:
         if "optional" in call.tags:
             return
         raise SieveRuntimeError(f"no {location} script {name!r} to include")
-    program = validate(parse(text, run.limits.max_script_size, run.limits.max_parse_depth))
+    if not isinstance(text, Program):
+        text = validate(parse(text, run.limits.max_script_size, run.limits.max_parse_depth))
+    program = text
     run.includes.append(key)
     run.included.add(key)
     run.enter(call)

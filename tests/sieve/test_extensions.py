@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from hato.sieve import FileInto, Keep, Redirect, Reject, Vacation
+from hato.sieve import FileInto, Keep, Redirect, Reject, Vacation, compile_script
 from tests.sieve.helpers import MESSAGE, envelope, names, run_script
 
 # -- reject, ereject (RFC 5429) -----------------------------------------------------------
@@ -311,6 +311,12 @@ def test_include_runs_the_other_script_with_globals() -> None:
     result = run_script(script, load_script=_loader(scripts))
     assert result.error is None, result.error
     assert names(result) == ["fileinto:Spam", "fileinto:Sorted"]
+
+
+def test_include_takes_a_compiled_program() -> None:
+    compiled = compile_script('require "fileinto"; fileinto "Cached";')
+    result = run_script('require "include"; include "c";', load_script=lambda n, loc: compiled)
+    assert result.actions == (FileInto("Cached"),)
 
 
 def test_include_loop_is_a_runtime_error() -> None:
