@@ -10,7 +10,12 @@
 
 from hato.sieve._actions import Action, FileInto, Keep, Redirect, Reject, Result, Vacation
 from hato.sieve._context import Context, Envelope, Limits, Loader
-from hato.sieve._errors import SieveError, SieveLimitError, SieveRuntimeError
+from hato.sieve._errors import (
+    SieveError,
+    SieveInternalError,
+    SieveLimitError,
+    SieveRuntimeError,
+)
 from hato.sieve._interp import run
 from hato.sieve._message import BodyText, Message, MimeMessage
 from hato.sieve._parser import MAX_DEPTH, MAX_SCRIPT_SIZE, parse
@@ -46,6 +51,7 @@ __all__ = [
     "RepliedWithin",
     "Result",
     "SieveError",
+    "SieveInternalError",
     "SieveLimitError",
     "SieveRuntimeError",
     "Vacation",

@@ -27,3 +27,7 @@ class SieveRuntimeError(SieveError):
 
 class SieveLimitError(SieveRuntimeError):
     """A script ran past one of its bounds (steps, actions, redirects, includes)."""
+
+
+class SieveInternalError(SieveRuntimeError):
+    """A fault of the interpreter itself; the message is kept all the same."""

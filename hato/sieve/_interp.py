@@ -20,7 +20,12 @@ from hato.sieve._actions import Action, FileInto, Keep, Redirect, Reject, Result
 from hato.sieve._ast import Number
 from hato.sieve._context import Context
 from hato.sieve._dates import date_part, in_zone, parse_date_header, parse_zone
-from hato.sieve._errors import SieveError, SieveLimitError, SieveRuntimeError
+from hato.sieve._errors import (
+    SieveError,
+    SieveInternalError,
+    SieveLimitError,
+    SieveRuntimeError,
+)
 from hato.sieve._match import (
     Budget,
     compile_wildcards,
@@ -57,6 +62,9 @@ def run(program: Program, message: Message, context: Context) -> Result:
         pass
     except SieveError as error:
         return Result((Keep(implicit=True),), error, tuple(state.notes))
+    except Exception as exc:  # a fault of hato's own must not lose the mail either
+        fault = SieveInternalError(f"internal error: {exc!r}"[:500])
+        return Result((Keep(implicit=True),), fault, tuple(state.notes))
     return Result(state.finish(), None, tuple(state.notes))
 
 
@@ -258,7 +266,7 @@ def _merge(first: Action, second: Keep | FileInto) -> Action:
     assert isinstance(first, (Keep, FileInto))
     flags = tuple(dict.fromkeys((*first.flags, *second.flags)))
     if isinstance(first, Keep):
-        return Keep(flags, first.implicit and second is first)
+        return Keep(flags, first.implicit)
     return FileInto(first.mailbox, flags, first.create or getattr(second, "create", False))
 
 

@@ -16,6 +16,7 @@ from hato.sieve import (
     Limits,
     MimeMessage,
     Redirect,
+    SieveInternalError,
     SieveLimitError,
     Vacation,
     compile_script,
@@ -160,6 +161,7 @@ def test_any_script_of_valid_rules_runs_to_a_result(rules: list[str]) -> None:
     result = run_script(head + "\n".join(rules))
     assert all(isinstance(action, Action) for action in result.actions)  # type: ignore[misc,arg-type]
     if result.error is not None:
+        assert not isinstance(result.error, SieveInternalError), result.error
         assert result.actions == (Keep(implicit=True),)
         assert result.error.line >= 1
 
@@ -177,4 +179,16 @@ def test_redirect_loop_between_two_accounts_stops_and_keeps() -> None:
 
 def test_redirect_to_oneself_keeps() -> None:
     result = run_script('redirect "me@example.com";', envelope=envelope(rcpt_to="me@example.com"))
+    assert result.actions == (Keep(implicit=True),)
+
+
+def test_a_fault_of_the_interpreter_keeps_the_message() -> None:
+    class Broken:
+        size = 10
+
+        def header_values(self, name: str) -> list[str]:
+            raise ValueError("broken message access")
+
+    result = run(compile_script('if exists "x" { discard; }'), Broken(), Context(envelope()))  # type: ignore[arg-type]
+    assert isinstance(result.error, SieveInternalError)
     assert result.actions == (Keep(implicit=True),)
