@@ -192,3 +192,23 @@ def test_a_fault_of_the_interpreter_keeps_the_message() -> None:
     result = run(compile_script('if exists "x" { discard; }'), Broken(), Context(envelope()))  # type: ignore[arg-type]
     assert isinstance(result.error, SieveInternalError)
     assert result.actions == (Keep(implicit=True),)
+
+
+_EVERY_TEST = """require ["fileinto", "envelope", "body", "regex", "variables", "vacation", "date",
+    "index", "imap4flags", "subaddress", "relational", "comparator-i;ascii-numeric"];
+if address :detail :matches ["from", "to", "cc"] "*" { fileinto "${1}"; }
+if header :regex "subject" "^(re|fwd?): (.*)$" { set "s" "${2}"; }
+if body :content "text" :contains "x" { addflag "x"; }
+if body :raw :matches "*?*" { addflag "raw"; }
+if date :index 1 :last :value "ge" "date" "year" "1990" { addflag "dated"; }
+if header :count "ge" :comparator "i;ascii-numeric" "received" "2" { fileinto "hops"; }
+if envelope :domain :is "from" "" { discard; }
+vacation :days 1 "${s}";
+"""
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=600))
+def test_any_message_runs_to_a_result(raw: bytes) -> None:
+    result = run_script(_EVERY_TEST, b"From: a+b@example.com\r\nTo: c@example.com\r\n" + raw)
+    assert not isinstance(result.error, SieveInternalError), result.error
