@@ -26,7 +26,7 @@ class Regexes:
     def search(self, pattern: str, value: str, case_sensitive: bool) -> list[str] | None:
         """The match and its groups (for ${0}..${9}, RFC 5229 §3.2), or None."""
         compiled = self._compile(pattern, case_sensitive)
-        match = compiled.search(value)  # type: ignore[attr-defined]
+        match = compiled.search(_utf8_safe(value))  # type: ignore[attr-defined]
         if match is None:
             return None
         return [group or "" for group in (match.group(0), *match.groups())]
@@ -52,9 +52,17 @@ def compile_regex(pattern: str, case_sensitive: bool, max_pattern: int = MAX_PAT
     options.max_mem = _MAX_MEMORY
     options.log_errors = False
     try:
-        return re2.compile(pattern, options)
+        return re2.compile(_utf8_safe(pattern), options)
     except re2.error as exc:
         raise SieveRuntimeError(f"invalid regex {pattern[:60]!r}: {exc}") from None
+
+
+def _utf8_safe(text: str) -> str:
+    """8-bit header bytes that are not UTF-8 come as surrogates (hato.mime); RE2 takes
+    UTF-8 only, so they match as U+FFFD."""
+    if text.isascii():
+        return text
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def quote_regex(value: str) -> str:

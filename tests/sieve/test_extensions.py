@@ -484,3 +484,13 @@ def test_flags_imap_cannot_store_are_dropped() -> None:
     script = """require "imap4flags";
     addflag ["\\\\seen \\\\Recent \\\\Foo", "Junk $Label1 a]b caf\u00e9 a(b", "junk \\\\SEEN"];"""
     assert run_script(script).actions == (Keep(("\\Seen", "Junk", "$Label1"), implicit=True),)
+
+
+def test_regex_on_a_header_that_is_not_utf8() -> None:
+    # 8-bit Latin-1 in a header reaches Sieve as surrogates; RE2 wants UTF-8
+    message = b"Subject: caf\xe9 latin1\r\n\r\nbody\r\n"
+    script = 'require ["regex", "fileinto"];\n'
+    script += 'if header :regex "subject" "^caf.? latin1$" { fileinto "y"; }'
+    result = run_script(script, message)
+    assert result.error is None
+    assert result.actions == (FileInto("y"),)
