@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hato.sieve._match import Budget, compile_wildcards, wildcard_match
+from hato.sieve._match import Budget, compile_wildcards, relation, wildcard_match
 
 FROM = "stephan+sieve@friep.example.com"
 BULL = "33333???a"
@@ -84,3 +84,34 @@ def test_agrees_with_a_reference_matcher(pattern: str, value: str) -> None:
         wildcards = [c for c in pattern if c in "*?"]
         assert len(found) == len(wildcards)
         assert all(len(text) == 1 for text, c in zip(found, wildcards, strict=True) if c == "?")
+
+
+@pytest.mark.parametrize(
+    ("comparator", "value", "relation_", "key"),
+    [
+        # after Pigeonhole's tests/extensions/relational/comparators.svtest
+        ("i;octet", "", "eq", ""),
+        ("i;octet", "a", "gt", ""),
+        ("i;octet", "ab", "gt", "a"),
+        ("i;octet", "ba", "gt", "ab"),
+        ("i;octet", "abcce", "lt", "abcd"),
+        ("i;octet", "Z", "lt", "b"),
+        ("i;ascii-casemap", "Z", "gt", "b"),
+        ("i;ascii-casemap", "abcd", "eq", "ABCD"),
+        ("i;ascii-numeric", "", "eq", ""),
+        ("i;ascii-numeric", "a", "eq", "b"),
+        ("i;ascii-numeric", "a", "ne", "0"),
+        ("i;ascii-numeric", "0", "lt", "a"),
+        ("i;ascii-numeric", "a", "gt", "0"),
+        ("i;ascii-numeric", "0", "le", "a"),
+        ("i;ascii-numeric", "65635", "gt", "65535"),
+        ("i;ascii-numeric", "0", "eq", "000"),
+        ("i;ascii-numeric", "02", "eq", "0002"),
+        ("i;ascii-numeric", "2", "gt", "001"),
+        ("i;ascii-numeric", "1", "lt", "002"),
+    ],
+)
+def test_comparator_ordering(comparator: str, value: str, relation_: str, key: str) -> None:
+    assert relation(relation_, value, key, comparator)
+    opposite = {"eq": "ne", "ne": "eq", "lt": "ge", "ge": "lt", "gt": "le", "le": "gt"}
+    assert not relation(opposite[relation_], value, key, comparator)
