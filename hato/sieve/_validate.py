@@ -209,6 +209,8 @@ def _check_semantics(call: Call, requires: frozenset[str]) -> None:
         relation = call.tag_string(relational)
         if relation is not None and relation.lower() not in RELATIONS:
             raise SieveError(f"unknown relation {relation!r} (RFC 5231 §4)", *where)
+    if call.tag_number("index") == 0:
+        raise SieveError(":index counts from 1 (RFC 5260 §6)", *where)
     if "last" in call.tags and "index" not in call.tags:
         raise SieveError(":last needs :index (RFC 5260 §6)", *where)
     if call.name == "size" and not call.tags:

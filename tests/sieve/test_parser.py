@@ -167,6 +167,8 @@ def test_encoded_character_invalid_code_point_is_an_error() -> None:
         ('require "fileinto";\nfileinto ["a", "b"];', 2, 10, "needs a string"),
         ('if header :comparator "i;nope" "a" "b" {}', 1, 4, "unknown comparator"),
         ("if size 100 {}", 1, 4, "size needs :over or :under"),
+        ('require "index";\nif header :index 0 "a" "b" {}', 2, 4, ":index counts from 1"),
+        ('require "index";\nif header :last "a" "b" {}', 2, 4, ":last needs :index"),
         ("if true;", 1, 1, "if needs a block"),
         ("if 99999999999999999999 {}", 1, 4, "number too large"),
         (b"keep;\n\xff", 2, 1, "not UTF-8"),
