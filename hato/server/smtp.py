@@ -11,13 +11,14 @@ answer and one quiet log line instead: a malformed address, a failed STARTTLS.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import ssl
 from typing import Any
 
 from aiosmtpd.lmtp import LMTP
-from aiosmtpd.smtp import SMTP, Session, TLSSetupException
+from aiosmtpd.smtp import MISSING, SMTP, Session, TLSSetupException
 
 from hato.delivery.inbound import unavailable_reply
 from hato.logs import event
@@ -218,6 +219,38 @@ class HatoSMTP(SMTP):
             return "454 4.7.0 TLS not available due to temporary reason"
         log.exception("%s: command from %s failed", self.__service, self.__peer)
         return "451 4.3.0 Error: internal server error, try again later"
+
+    async def smtp_STARTTLS(self, arg: str) -> None:
+        """RFC 3207 §4.2: TLS starts once. aiosmtpd answers a second STARTTLS with 220
+        and starts TLS inside TLS, which no client can follow."""
+        if self._tls_protocol is not None:
+            await self.push("503 5.5.1 Error: TLS already active")
+            return
+        await super().smtp_STARTTLS(arg)
+
+    async def challenge_auth(self, challenge: str | bytes, *args: Any, **kwargs: Any) -> Any:
+        """aiosmtpd's read of one AUTH response; a response longer than the line limit is
+        answered ``500 5.5.6`` (RFC 4954 §4) and skipped, instead of asyncio's ValueError
+        reaching ``handle_exception`` as an internal error."""
+        try:
+            return await super().challenge_auth(challenge, *args, **kwargs)
+        except ValueError as error:
+            if not isinstance(error.__context__, asyncio.LimitOverrunError):
+                raise
+            # readline kept nothing of the line; if its LF had not come yet, the rest
+            # of it is still to be read and must not be taken for a command.
+            if "not found" in str(error):
+                await self._skip_line()
+        await self.push("500 5.5.6 Authentication Exchange line is too long")
+        return MISSING
+
+    async def _skip_line(self) -> None:
+        while True:
+            try:
+                await self._reader.readuntil()
+                return
+            except asyncio.LimitOverrunError as overrun:
+                await self._reader.read(overrun.consumed)
 
     async def smtp_EHLO(self, hostname: str) -> None:
         await self._bare(super().smtp_EHLO(hostname))

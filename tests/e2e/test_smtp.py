@@ -139,6 +139,13 @@ def test_starttls_then_delivery(server: HatoProcess) -> None:
     assert stored.endswith(b"Subject: tls\r\n\r\nx\r\n")
 
 
+def test_second_starttls_is_refused(server: HatoProcess) -> None:
+    with client(server) as smtp:
+        smtp.starttls(context=tls_client_context())
+        assert smtp.docmd("STARTTLS") == (503, b"5.5.1 Error: TLS already active")
+        assert smtp.noop()[0] == 250
+
+
 def _reply(sock: socket.socket | ssl.SSLSocket) -> bytes:
     data = b""
     while not data.endswith(b"\r\n") or data.split(b"\r\n")[-2][3:4] == b"-":

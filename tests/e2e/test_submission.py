@@ -8,6 +8,7 @@ import hmac
 import shutil
 import smtplib
 import subprocess
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -119,6 +120,21 @@ def test_auth_login_and_wrong_password(server: HatoProcess) -> None:
         smtp.ehlo("client.test")
         smtp.user, smtp.password = "alice", "alice-pw"
         assert smtp.auth("LOGIN", smtp.auth_login, initial_response_ok=False)[0] == 235
+
+
+@pytest.mark.parametrize("line_end", [b"\r\n", b""])
+def test_auth_response_over_the_line_limit(server: HatoProcess, line_end: bytes) -> None:
+    """With its LF at once, or later (then the rest of the line is no command)."""
+    with implicit(server) as smtp:
+        smtp.ehlo("client.test")
+        assert smtp.docmd("AUTH", "PLAIN")[0] == 334
+        smtp.send(b"x" * 70_000 + line_end)
+        if not line_end:
+            time.sleep(0.5)  # the server reads the line's start before its end comes
+            smtp.send(b"x" * 1000 + b"\r\n")
+        assert smtp.getreply() == (500, b"5.5.6 Authentication Exchange line is too long")
+        assert smtp.noop()[0] == 250
+    assert not [line for line in server.new_output() if "Traceback" in line]
 
 
 def _scram_client_proof(password: str, salt: bytes, iterations: int, message: bytes) -> bytes:

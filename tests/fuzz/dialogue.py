@@ -19,6 +19,7 @@ current mode), its ``read_answer`` (where an answer ends) and its ``pending``
 
 from __future__ import annotations
 
+import ssl
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
@@ -117,8 +118,8 @@ class Dialogue(ABC):
             return
         try:
             self.wire.start_tls()
-        except TimeoutError as error:
-            raise Unanswered("no TLS handshake after the go-ahead") from error
+        except (OSError, ssl.SSLError) as error:  # TimeoutError among them
+            raise Unanswered(f"no TLS handshake after the go-ahead: {error}") from error
 
     # -- the protocol ---------------------------------------------------------------
 

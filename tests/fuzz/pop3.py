@@ -69,5 +69,6 @@ class Pop3Dialogue(Dialogue):
 
     def goodbye(self, sent: bytes, answer: bytes) -> bool:
         """QUIT, or the bad-command limit (whose -ERR comes after the command's own)."""
-        quit_ = sent.strip().upper() == b"QUIT" and not self.answering_sasl
+        keyword = sent.removesuffix(b"\n").removesuffix(b"\r").partition(b" ")[0].upper()
+        quit_ = keyword == b"QUIT" and not self.answering_sasl
         return quit_ or answer.startswith(b"-ERR Too many")
