@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from hato.imap import search_eval
+from hato.imap.commands import store as store_command
 from hato.mime._columns import casemap
 from hato.proto.imap._search import MAX_SEARCH_KEYS
 from hato.store import Credentials, Store, open_store
@@ -81,3 +82,24 @@ def test_search_strings_are_case_mapped_once_per_search(
     lines = session(store, *appends, "s SELECT INBOX", f"t SEARCH {program} BODY zz")
     assert "* SEARCH" in lines
     assert sorted(mapped) == sorted(words)
+
+
+def test_keywords_of_a_mailbox_at_the_limit_and_past_it(
+    prepared: tuple[Store, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store, _ = prepared
+    monkeypatch.setattr(store_command, "MAX_KEYWORDS", 3)
+    lines = session(
+        store,
+        "a APPEND INBOX (one) {9+}\r\nSubject:\r\n",
+        "s SELECT INBOX",
+        "t1 STORE 1 +FLAGS (two THREE \\Seen)",
+        "t2 STORE 1 +FLAGS (four)",
+        "t3 STORE 1 -FLAGS (One Two)",
+        "t4 STORE 1 FLAGS (three)",
+    )
+    assert any(line.startswith("t1 OK") for line in lines)
+    assert "t2 NO [LIMIT] Too many keywords in this mailbox (at most 3)." in lines
+    assert any(line.startswith("t3 OK") for line in lines)
+    assert any(line.startswith("t4 OK") for line in lines)
+    assert "* 1 FETCH (FLAGS (\\Recent three))" in lines

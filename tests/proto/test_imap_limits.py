@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from hato.proto.imap import (
+    Append,
     ContinuationNeeded,
     Event,
     Fetch,
@@ -15,9 +16,11 @@ from hato.proto.imap import (
     Search,
     SequenceSet,
     Sort,
+    Store,
     parse_command,
 )
 from hato.proto.imap._fetch import MAX_FETCH_ITEMS, MAX_SECTION_PARTS
+from hato.proto.imap._flags import MAX_FLAGS
 from hato.proto.imap._grammar_search import MAX_SORT_CRITERIA
 from hato.proto.imap._reader import MAX_ARGUMENTS
 from hato.proto.imap._search import MAX_SEARCH_KEYS
@@ -84,6 +87,19 @@ def test_section_parts_at_the_limit_and_past_it() -> None:
         assert bad(f"a FETCH 1 {item}") == (
             "a BAD Error in IMAP command FETCH: Section part too deep.\r\n"
         )
+
+
+def test_flags_at_the_limit_and_past_it() -> None:
+    flags = " ".join(f"k{n}" for n in range(MAX_FLAGS))
+    for line in (f"a STORE 1 +FLAGS ({flags})", f"a STORE 1 +FLAGS {flags}"):
+        store = parse_command(line.encode())
+        assert isinstance(store, Store) and len(store.flags) == MAX_FLAGS
+        assert bad(line.replace("k0", "k0 \\Seen")) == (
+            "a BAD Error in IMAP command STORE: Too many flags.\r\n"
+        )
+    append = parse_command(f"a APPEND INBOX ({flags}) {{1+}}\r\nx".encode())
+    assert isinstance(append, Append) and len(append.messages[0].flags) == MAX_FLAGS
+    assert bad(f"a APPEND INBOX ({flags} x) {{1+}}\r\nx").startswith("a BAD ")
 
 
 def test_sequence_set_ranges_at_the_limit_and_past_it() -> None:

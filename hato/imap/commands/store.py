@@ -30,11 +30,21 @@ if TYPE_CHECKING:
 __all__: list[str] = []
 
 _MODES = {"replace": FlagMode.REPLACE, "add": FlagMode.ADD, "remove": FlagMode.REMOVE}
+# keywords of one mailbox: each message may carry every one, each FETCH FLAGS send them
+MAX_KEYWORDS = 1000
 
 
 def _writable(view: MailboxView) -> None:
     if view.read_only:
         raise no("Mailbox is read-only.", "READ-ONLY")
+
+
+def _room_for_keywords(view: MailboxView, flags: tuple[str, ...]) -> None:
+    """NO [LIMIT] (RFC 5530 §3) if the STORE would take the mailbox past MAX_KEYWORDS."""
+    known = {keyword.lower() for keyword in view.index.keywords()}
+    new = {flag.lower() for flag in flags if not flag.startswith("\\")} - known
+    if new and len(known) + len(new) > MAX_KEYWORDS:
+        raise no(f"Too many keywords in this mailbox (at most {MAX_KEYWORDS}).", "LIMIT")
 
 
 async def _store_flags(
@@ -74,6 +84,7 @@ def _modified_code(cmd: c.Store, targets: list[tuple[int, int]], modified: set[i
 async def store(session: ImapSession, cmd: c.Store) -> Reply:
     view = session.require_view()
     _writable(view)
+    _room_for_keywords(view, cmd.flags)
     if cmd.unchangedsince is not None:
         enable_condstore(session)
     targets = view.resolve(cmd.sequence_set, cmd.uid)
