@@ -15,7 +15,7 @@ from hato.sieve._validate import Program
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    """Bounds on one run against one message (issue 21, "Bad input").
+    """Bounds on one run against one message: hostile scripts cost bounded work.
 
     ``max_steps`` counts commands, tests, comparisons and wildcard steps: the CPU bound.
     ``max_nesting`` bounds blocks, tests and includes together at run time, so the

@@ -1,4 +1,4 @@
-"""Fuzzing the protocol parsers over the wire against a running hato (issue 12).
+"""Fuzzing the protocol parsers over the wire against a running hato.
 
 Each listener (IMAP, POP3, SMTP, LMTP, submission on 587 and 465) gets fuzz
 cases built by hypothesis from valid commands per state (tests/fuzz/corpus.py),

@@ -1,4 +1,4 @@
-"""Hostile scripts (issue 21 "Bad input"): bounded at run time, never a crash, never lost mail."""
+"""Hostile scripts: bounded at run time, never a crash, never lost mail."""
 
 from __future__ import annotations
 
