@@ -189,7 +189,9 @@ class HatoSMTP(SMTP):
         lines = text.split("\r\n")
         if not self.__bare_replies:
             lines = [enhance(line) for line in lines]
-        text = "\r\n".join(lines)
+        # aiosmtpd echoes arguments (VRFY's), whose bytes that are not UTF-8 it keeps as
+        # lone surrogates: they cannot be encoded, and go out as "?".
+        text = "\r\n".join(lines).encode("utf-8", "replace").decode("utf-8")
         if self.__trace_reader is not None:
             self.__trace_reader.trace.server(text)
             self.__trace_reader.server_said(lines[-1])

@@ -183,6 +183,7 @@ def test_bad_commands_get_answers_and_the_session_goes_on(server: HatoProcess) -
         (b"DATA\r\n", b"503"),
         (b"NOOP " + b"x" * 70000 + b"\r\n", b"500"),
         (b"\xff\xfe\r\n", b"500"),
+        (b"VRFY >\x80\r\n", b"502 5.5.1 Could not VRFY >?"),
         (b"NOOP\r\n", b"250 2.0.0"),
     ]:
         raw.sendall(line)

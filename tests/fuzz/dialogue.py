@@ -104,7 +104,7 @@ class Dialogue(ABC):
         ending = self.read_answer()
         if ending is None:
             said = any(who == "S" for who, _ in self.wire.transcript[before:])
-            if not said and not self.said_goodbye:
+            if not said and not self.said_goodbye and not self.wire.reset:
                 raise Unanswered(f"connection closed without an answer to {sent[:200]!r}")
             return None
         self.answers.append(ending)

@@ -46,7 +46,9 @@ LOG_ALARMS = (
     "Exception in callback", "Error: (",
 )  # fmt: skip
 #: Text in an answer that means the same, told to the client.
-ANSWER_ALARMS = (b"SERVERBUG", b"Internal error", b"Error: (", b"Traceback")
+ANSWER_ALARMS = (
+    b"SERVERBUG", b"Internal error", b"internal server error", b"Error: (", b"Traceback",
+)  # fmt: skip
 STOCK_EVERY = 25  # cases; POP3 DELE and IMAP EXPUNGE empty the INBOX otherwise
 
 

@@ -34,6 +34,8 @@ class Wire:
             self.start_tls()
         self.buffer = bytearray()
         self.closed = False  # the server closed (or reset) the connection
+        self.reset = False  # ... with a reset, which loses data in flight
+        self.writable = True
         self.transcript: list[tuple[str, bytes]] = []
 
     def start_tls(self) -> None:
@@ -41,7 +43,7 @@ class Wire:
         self.sock = tls_client_context().wrap_socket(self.sock)
 
     def send(self, data: bytes) -> None:
-        if self.closed or not data:
+        if self.closed or not self.writable or not data:
             return
         self.transcript.append(("C", data))
         try:
@@ -49,7 +51,7 @@ class Wire:
         except TimeoutError as error:
             raise Unanswered(f"the server stopped reading ({len(data)} bytes unsent)") from error
         except (ConnectionError, ssl.SSLError):
-            self.closed = True
+            self.writable = False  # what the server said before closing may still be read
 
     def line(self) -> bytes | None:
         """The next line, LF included; None once the server has closed the connection."""
@@ -78,6 +80,11 @@ class Wire:
             chunk = self.sock.recv(_CHUNK)
         except TimeoutError as error:
             raise Unanswered(f"no answer within {self.timeout:g} s") from error
+        except ConnectionResetError:
+            # The server closed with our bytes unread (after too many bad commands, in
+            # the middle of a long line): the kernel may drop what it had said.
+            self.reset = True
+            chunk = b""
         except (ConnectionError, ssl.SSLError, OSError):
             chunk = b""
         if not chunk:
