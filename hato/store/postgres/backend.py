@@ -22,9 +22,10 @@ from hato.store.base import (
     StoredMessage,
 )
 from hato.store.notify import Notifier
-from hato.store.postgres import accounts, blobs, imap_queries, lookup, mailboxes, messages
+from hato.store.postgres import imap_queries, lookup, messages
 from hato.store.postgres.engine import Database, Tx
 from hato.store.postgres.queue import QueueMethods
+from hato.store.sql import accounts, blobs, mailboxes
 
 __all__ = ["PostgresMailstore", "PostgresStore", "deliver_rows"]
 

@@ -33,10 +33,12 @@ starts it again.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import logging
 import random
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
 import psycopg
@@ -49,6 +51,8 @@ from hato.store.notify import Notifier
 from hato.store.postgres.causes import describe
 from hato.store.postgres.listener import CHANNEL, Listener
 from hato.store.postgres.migrate import migrate
+from hato.store.sql.dialect import POSTGRES, Dialect
+from hato.store.sql.tx import Duplicate, StillReferenced
 from hato.store.url import redact
 
 __all__ = ["CHANNEL", "Database", "StoreUnavailable", "Tx"]
@@ -74,8 +78,33 @@ class _LostConnection(Exception):
     """The connection broke during the transaction: whether it committed is unknown."""
 
 
+@contextlib.contextmanager
+def _constraints() -> Iterator[None]:
+    """PostgreSQL's constraint failures as the transaction protocol names them."""
+    try:
+        yield
+    except errors.UniqueViolation as error:
+        raise Duplicate(str(error)) from error
+    except errors.ForeignKeyViolation as error:
+        raise StillReferenced(str(error)) from error
+
+
+@functools.lru_cache(maxsize=1024)
+def _pyformat(sql: str) -> str:
+    """A statement in the store's one placeholder style (``?``) as psycopg takes it (``%s``).
+
+    Statements with no ``?`` pass as they are (the backend's own, still written
+    for psycopg).
+    """
+    if "?" not in sql:
+        return sql
+    return sql.replace("%", "%%").replace("?", "%s")
+
+
 class Tx:
-    """One transaction: statements, and the mailboxes it changed."""
+    """The transaction protocol (hato/store/sql/tx.py) on a pooled psycopg connection."""
+
+    dialect: Dialect = POSTGRES
 
     def __init__(self, conn: psycopg.AsyncConnection[Any]) -> None:
         self.conn = conn
@@ -86,22 +115,27 @@ class Tx:
         self.touched.add(mailbox_id)
 
     async def one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
-        cursor = await self.conn.execute(sql, params)
+        cursor = await self._execute(sql, params)
         return await cursor.fetchone()
 
     async def all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        cursor = await self.conn.execute(sql, params)
+        cursor = await self._execute(sql, params)
         return await cursor.fetchall()
 
     async def run(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Execute a statement; return how many rows it affected."""
-        cursor = await self.conn.execute(sql, params)
+        cursor = await self._execute(sql, params)
         return cursor.rowcount
 
     async def many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         if rows:
-            async with self.conn.cursor() as cursor:
-                await cursor.executemany(sql, rows)
+            with _constraints():
+                async with self.conn.cursor() as cursor:
+                    await cursor.executemany(_pyformat(sql), rows)
+
+    async def _execute(self, sql: str, params: Sequence[Any]) -> psycopg.AsyncCursor[Row]:
+        with _constraints():
+            return await self.conn.execute(_pyformat(sql), params)
 
 
 async def _configure(conn: psycopg.AsyncConnection[Any]) -> None:

@@ -18,9 +18,10 @@ from hato.store.base import (
     StoredMessage,
     header_column_sql,
 )
-from hato.store.postgres import blobs, messages
+from hato.store.postgres import messages
 from hato.store.postgres.engine import Tx
 from hato.store.postgres.messages import SUMMARY, summary
+from hato.store.sql import blobs
 
 __all__ = [
     "append_rows", "select_changes", "select_columns", "select_contents", "select_zones",

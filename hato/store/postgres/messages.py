@@ -21,9 +21,9 @@ from hato.store.base import (
     StoredMessage,
 )
 from hato.store.flags import SEEN, changed_flags, flags_from_columns, flags_to_columns
-from hato.store.postgres.blobs import collect_garbage
 from hato.store.postgres.engine import Tx
-from hato.store.postgres.mailboxes import (
+from hato.store.sql.blobs import collect_garbage
+from hato.store.sql.mailboxes import (
     canonical_name,
     lock_mailbox,
     owns_mailbox,

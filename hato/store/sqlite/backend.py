@@ -24,8 +24,11 @@ from hato.store.base import (
     StoredMessage,
 )
 from hato.store.notify import Notifier
-from hato.store.sqlite import accounts, blobs, imap_queries, lookup, mailboxes, messages
-from hato.store.sqlite.engine import Database
+from hato.store.sql import accounts, blobs, mailboxes
+from hato.store.sqlite import blobs as legacy_blobs
+from hato.store.sqlite import imap_queries, lookup, messages
+from hato.store.sqlite import mailboxes as legacy_mailboxes
+from hato.store.sqlite.engine import Database, legacy
 from hato.store.sqlite.queue import QueueMethods
 
 __all__ = ["SqliteMailstore", "SqliteStore", "deliver_rows"]
@@ -42,10 +45,10 @@ def deliver_rows(
     internal_date: int,
     deliveries: Sequence[Delivery],
 ) -> list[StoredMessage]:
-    blob_id = blobs.put_blob(conn, content, meta)
+    blob_id = legacy_blobs.put_blob(conn, content, meta)
     stored = []
     for target in deliveries:
-        mailbox = mailboxes.require_mailbox(conn, target.account_id, target.mailbox)
+        mailbox = legacy_mailboxes.require_mailbox(conn, target.account_id, target.mailbox)
         size = len(target.prefix) + len(content)
         stored.append(
             messages.insert_message(
@@ -96,7 +99,7 @@ class SqliteStore(QueueMethods):
         return await self._db.write(partial(accounts.delete_account, name=name))
 
     async def list_accounts(self) -> list[Account]:
-        return await self._db.read(accounts.select_accounts)
+        return await self._db.read(partial(accounts.select_accounts))
 
     async def deliver(
         self,
@@ -107,7 +110,7 @@ class SqliteStore(QueueMethods):
     ) -> list[StoredMessage]:
         """Store one body for every delivery in one durable transaction."""
         return await self._db.write(
-            partial(
+            legacy(
                 deliver_rows,
                 content=content,
                 meta=meta,
@@ -120,7 +123,7 @@ class SqliteStore(QueueMethods):
         return SqliteMailstore(self._db, account_id)
 
     async def blob_count(self) -> int:
-        return await self._db.read(blobs.count_blobs)
+        return await self._db.read(partial(blobs.count_blobs))
 
 
 class SqliteMailstore:
@@ -188,7 +191,7 @@ class SqliteMailstore:
     ) -> StoredMessage:
         target = Delivery(self.account_id, mailbox, b"", flags)
         stored = await self._db.write(
-            partial(
+            legacy(
                 deliver_rows,
                 content=content,
                 meta=meta,
@@ -200,16 +203,16 @@ class SqliteMailstore:
 
     async def messages(self, mailbox_id: int) -> list[MessageSummary]:
         return await self._db.read(
-            partial(messages.select_summaries, account_id=self.account_id, mailbox_id=mailbox_id)
+            legacy(messages.select_summaries, account_id=self.account_id, mailbox_id=mailbox_id)
         )
 
     async def listing(self, mailbox_id: int) -> list[tuple[int, int]]:
         return await self._db.read(
-            partial(messages.select_listing, account_id=self.account_id, mailbox_id=mailbox_id)
+            legacy(messages.select_listing, account_id=self.account_id, mailbox_id=mailbox_id)
         )
 
     async def read_message(self, mailbox_id: int, uid: int, small: bool = False) -> bytes | None:
-        work = partial(
+        work = legacy(
             messages.select_content, account_id=self.account_id, mailbox_id=mailbox_id, uid=uid
         )
         # one SELECT, hot in POP3 RETR; a small message is read on the loop's thread
@@ -219,7 +222,7 @@ class SqliteMailstore:
         self, mailbox_id: int, uids: Sequence[int], flags: Iterable[str], mode: FlagMode
     ) -> list[MessageSummary]:
         return await self._db.write(
-            partial(
+            legacy(
                 messages.update_flags,
                 account_id=self.account_id,
                 mailbox_id=mailbox_id,
@@ -238,7 +241,7 @@ class SqliteMailstore:
         unchangedsince: int,
     ) -> ConditionalStore:
         return await self._db.write(
-            partial(
+            legacy(
                 messages.update_flags_unchanged_since,
                 account_id=self.account_id,
                 mailbox_id=mailbox_id,
@@ -251,7 +254,7 @@ class SqliteMailstore:
 
     async def expunge(self, mailbox_id: int, uids: Sequence[int]) -> list[int]:
         return await self._db.write(
-            partial(
+            legacy(
                 messages.delete_messages,
                 account_id=self.account_id,
                 mailbox_id=mailbox_id,
@@ -261,7 +264,7 @@ class SqliteMailstore:
 
     async def expunged_since(self, mailbox_id: int, modseq: int) -> list[int]:
         return await self._db.read(
-            partial(
+            legacy(
                 messages.select_expunged_since,
                 account_id=self.account_id,
                 mailbox_id=mailbox_id,
@@ -271,7 +274,7 @@ class SqliteMailstore:
 
     async def message_details(self, mailbox_id: int, uids: Sequence[int]) -> list[MessageDetails]:
         return await self._db.read(
-            partial(
+            legacy(
                 messages.select_details,
                 account_id=self.account_id,
                 mailbox_id=mailbox_id,
@@ -283,7 +286,7 @@ class SqliteMailstore:
         self, mailbox_id: int, uids: Sequence[int], target: str
     ) -> list[tuple[int, int]]:
         return await self._db.write(
-            partial(
+            legacy(
                 messages.copy_messages,
                 account_id=self.account_id,
                 mailbox_id=mailbox_id,
@@ -296,7 +299,7 @@ class SqliteMailstore:
         self, mailbox_id: int, uids: Sequence[int], target: str
     ) -> list[tuple[int, int]]:
         return await self._db.write(
-            partial(
+            legacy(
                 messages.move_messages,
                 account_id=self.account_id,
                 mailbox_id=mailbox_id,
@@ -307,13 +310,13 @@ class SqliteMailstore:
 
     async def claim_recent(self, mailbox_id: int) -> int:
         return await self._db.write(
-            partial(messages.claim_recent, account_id=self.account_id, mailbox_id=mailbox_id)
+            legacy(messages.claim_recent, account_id=self.account_id, mailbox_id=mailbox_id)
         )
 
     async def changes_since(self, mailbox_id: int, modseq: int) -> MailboxChanges:
         """Messages added or changed and UIDs expunged after ``modseq`` (IMAP updates)."""
         return await self._db.read(
-            partial(
+            legacy(
                 imap_queries.select_changes,
                 account_id=self.account_id,
                 mailbox_id=mailbox_id,
@@ -326,7 +329,7 @@ class SqliteMailstore:
     ) -> dict[int, bytes]:
         """``prefix + body`` of many messages at once (FETCH BODY[] over a set)."""
         return await self._db.read(
-            partial(
+            legacy(
                 imap_queries.select_contents,
                 account_id=self.account_id,
                 mailbox_id=mailbox_id,
@@ -340,7 +343,7 @@ class SqliteMailstore:
     ) -> list[StoredMessage]:
         """APPEND and MULTIAPPEND (RFC 3502): every message in one transaction."""
         return await self._db.write(
-            partial(
+            legacy(
                 imap_queries.append_rows,
                 account_id=self.account_id,
                 mailbox=mailbox,
@@ -353,7 +356,7 @@ class SqliteMailstore:
     ) -> list[tuple[Any, ...]]:
         """(uid, *names) of every message from ``min_uid`` on, by uid: the keys delivery stored."""
         return await self._db.read(
-            partial(
+            legacy(
                 imap_queries.select_columns,
                 account_id=self.account_id,
                 mailbox_id=mailbox_id,
@@ -366,7 +369,7 @@ class SqliteMailstore:
     async def internal_zones(self, mailbox_id: int, uids: Sequence[int]) -> dict[int, int]:
         """The INTERNALDATE zones APPEND kept (RFC 3501 §2.3.3), where not UTC."""
         return await self._db.read(
-            partial(
+            legacy(
                 imap_queries.select_zones,
                 account_id=self.account_id,
                 mailbox_id=mailbox_id,
@@ -377,7 +380,7 @@ class SqliteMailstore:
     async def find_by_message_id(self, message_ids: Sequence[str]) -> list[bytes]:
         """Messages of this account, in any mailbox, with one of these Message-IDs."""
         return await self._db.read(
-            partial(
+            legacy(
                 lookup.select_by_message_id,
                 account_id=self.account_id,
                 message_ids=list(message_ids),

@@ -28,7 +28,7 @@ import contextlib
 import queue
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,9 +37,11 @@ from typing import Any, TypeVar
 from hato.store import schema
 from hato.store.availability import Availability
 from hato.store.notify import Notifier
+from hato.store.sql.dialect import SQLITE, Dialect
+from hato.store.sql.tx import Duplicate, Row, StillReferenced, Tx, Work, complete
 from hato.store.sqlite.causes import cannot_open, storage_failure
 
-__all__ = ["Database"]
+__all__ = ["Database", "SqliteTx", "legacy"]
 
 T = TypeVar("T")
 _MAX_BATCH = 256
@@ -64,6 +66,73 @@ def touch(conn: sqlite3.Connection, mailbox_id: int) -> None:
     """Record that ``mailbox_id`` changed, for the notification after commit."""
     if isinstance(conn, TrackingConnection):
         conn.touched.add(mailbox_id)
+
+
+_DUPLICATE = {"SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY"}
+
+
+@contextlib.contextmanager
+def _constraints() -> Iterator[None]:
+    """SQLite's constraint failures as the transaction protocol names them."""
+    try:
+        yield
+    except sqlite3.IntegrityError as error:
+        name = getattr(error, "sqlite_errorname", "")
+        if name in _DUPLICATE:
+            raise Duplicate(str(error)) from error
+        if name == "SQLITE_CONSTRAINT_FOREIGNKEY":
+            raise StillReferenced(str(error)) from error
+        raise
+
+
+class SqliteTx:
+    """The transaction protocol (hato/store/sql/tx.py) on a SQLite connection.
+
+    Every method completes without suspending, so the driver runs an operation
+    to its end with ``complete`` on the thread that owns the connection.
+    """
+
+    dialect: Dialect = SQLITE
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    async def one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        row: Row | None = self._execute(sql, params).fetchone()
+        return row
+
+    async def all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        return self._execute(sql, params).fetchall()
+
+    async def run(self, sql: str, params: Sequence[Any] = ()) -> int:
+        return self._execute(sql, params).rowcount
+
+    async def many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            with _constraints():
+                self.conn.executemany(sql, rows)
+
+    def _execute(self, sql: str, params: Sequence[Any]) -> sqlite3.Cursor:
+        with _constraints():
+            return self.conn.execute(sql, params)
+
+    def touch(self, mailbox_id: int) -> None:
+        touch(self.conn, mailbox_id)
+
+
+def _on_connection(work: Work[T]) -> Callable[[sqlite3.Connection], T]:
+    """An operation, as a plain function of the connection it runs on."""
+    return lambda conn: complete(work(SqliteTx(conn)))
+
+
+def legacy(function: Callable[..., T], /, **kwargs: Any) -> Work[T]:
+    """A SQLite-only function of the connection, as an operation (until it is written once)."""
+
+    async def work(tx: Tx) -> T:
+        assert isinstance(tx, SqliteTx)
+        return function(tx.conn, **kwargs)
+
+    return work
 
 
 def _connect(path: Path, *, read_only: bool = False) -> sqlite3.Connection:
@@ -135,19 +204,17 @@ class Database:
         self._readers = ThreadPoolExecutor(readers, thread_name_prefix="hato-db-reader")
         self._closed = False
 
-    async def write(self, work: Callable[[sqlite3.Connection], T]) -> T:
+    async def write(self, work: Work[T]) -> T:
         """Run ``work`` in a write transaction; return once it is committed to disk."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
-        self._jobs.put(_Job(work, loop, future))
+        self._jobs.put(_Job(_on_connection(work), loop, future))
         with self._storage_failures():
             result = await future
         self.availability.worked()
         return result
 
-    async def read(
-        self, work: Callable[[sqlite3.Connection], T], snapshot: bool = True, inline: bool = False
-    ) -> T:
+    async def read(self, work: Work[T], snapshot: bool = True, inline: bool = False) -> T:
         """Run ``work`` on a read-only connection, inside one snapshot.
 
         ``snapshot=False`` is for work that is a single statement (SQLite makes
@@ -158,11 +225,12 @@ class Database:
         the read itself.  WAL readers never wait for the writer.
         """
         run = self._run_read if snapshot else self._run_statement
+        on_connection = _on_connection(work)
         with self._storage_failures():
             if inline:
-                return run(work)
+                return run(on_connection)
             loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(self._readers, run, work)
+            return await loop.run_in_executor(self._readers, run, on_connection)
 
     @contextlib.contextmanager
     def _storage_failures(self) -> Iterator[None]:

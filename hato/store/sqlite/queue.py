@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
-from functools import partial
 
 from hato.store.base import Delivery, MessageMeta, Outbound, QueueEntry
-from hato.store.sqlite.engine import Database
+from hato.store.sqlite.engine import Database, legacy
 
 __all__ = ["QueueMethods"]
 
@@ -159,27 +158,27 @@ class QueueMethods:
                 deliver_rows(conn, content, meta, internal_date, list(deliveries))
             return insert_outbound(conn, outbound) if outbound else None
 
-        return await self._db.write(work)
+        return await self._db.write(legacy(work))
 
     async def queue_due(self, now: int, limit: int) -> list[QueueEntry]:
-        return await self._db.read(partial(select_due, now=now, limit=limit))
+        return await self._db.read(legacy(select_due, now=now, limit=limit))
 
     async def queue_entries(self) -> list[QueueEntry]:
-        return await self._db.read(select_all)
+        return await self._db.read(legacy(select_all))
 
     async def queue_content(self, message_id: int) -> bytes | None:
-        return await self._db.read(partial(select_content, message_id=message_id))
+        return await self._db.read(legacy(select_content, message_id=message_id))
 
     async def queue_done(self, message_id: int, recipients: Sequence[str]) -> None:
         await self._db.write(
-            partial(delete_recipients, message_id=message_id, recipients=list(recipients))
+            legacy(delete_recipients, message_id=message_id, recipients=list(recipients))
         )
 
     async def queue_defer(
         self, message_id: int, recipients: Sequence[str], next_attempt: int, error: str
     ) -> None:
         await self._db.write(
-            partial(
+            legacy(
                 defer_recipients,
                 message_id=message_id,
                 recipients=list(recipients),
@@ -189,19 +188,19 @@ class QueueMethods:
         )
 
     async def queue_retry(self, message_id: int | None, now: int) -> int:
-        return await self._db.write(partial(retry_now, message_id=message_id, now=now))
+        return await self._db.write(legacy(retry_now, message_id=message_id, now=now))
 
     async def queue_delete(self, message_id: int) -> bool:
-        return await self._db.write(partial(delete_message, message_id=message_id))
+        return await self._db.write(legacy(delete_message, message_id=message_id))
 
     async def set_alias(self, address: str, targets: Sequence[str]) -> None:
-        await self._db.write(partial(replace_alias, address=address, targets=list(targets)))
+        await self._db.write(legacy(replace_alias, address=address, targets=list(targets)))
 
     async def delete_alias(self, address: str) -> bool:
-        return await self._db.write(partial(delete_alias, address=address))
+        return await self._db.write(legacy(delete_alias, address=address))
 
     async def aliases(self) -> dict[str, list[str]]:
-        return await self._db.read(select_aliases)
+        return await self._db.read(legacy(select_aliases))
 
     async def alias_targets(self, address: str) -> list[str]:
-        return await self._db.read(partial(select_targets, address=address))
+        return await self._db.read(legacy(select_targets, address=address))

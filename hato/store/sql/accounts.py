@@ -1,14 +1,20 @@
-"""SQL for accounts (PostgreSQL)."""
+"""Accounts: names and credentials (argon2id hash, SCRAM keys, APOP secret)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from psycopg import errors
-
 from hato.store.base import Account, AccountExists, Credentials, ScramKeys
-from hato.store.postgres.blobs import collect_garbage
-from hato.store.postgres.engine import Tx
+from hato.store.sql.blobs import collect_garbage
+from hato.store.sql.tx import Duplicate, Tx
+
+__all__ = [
+    "delete_account",
+    "insert_account",
+    "select_account",
+    "select_accounts",
+    "update_credentials",
+]
 
 _COLUMNS = (
     "id, name, password_hash, scram_salt, scram_iterations, scram_stored_key, "
@@ -21,7 +27,8 @@ def _account(row: tuple[Any, ...]) -> Account:
     scram = None
     if salt is not None and stored is not None and server is not None:
         scram = ScramKeys(bytes(salt), int(iterations), bytes(stored), bytes(server))
-    return Account(int(ident), str(name), Credentials(str(password_hash), scram, apop), created)
+    credentials = Credentials(str(password_hash), scram, apop if isinstance(apop, str) else None)
+    return Account(int(ident), str(name), credentials, int(created))
 
 
 def _credential_values(credentials: Credentials) -> tuple[object, ...]:
@@ -41,29 +48,29 @@ async def insert_account(tx: Tx, name: str, credentials: Credentials, now: int) 
         row = await tx.one(
             "INSERT INTO accounts (name, password_hash, scram_salt, scram_iterations, "
             "scram_stored_key, scram_server_key, apop_secret, created) "
-            f"VALUES (%s, %s, %s, %s, %s, %s, %s, %s) RETURNING {_COLUMNS}",
+            f"VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING {_COLUMNS}",
             (name, *_credential_values(credentials), now),
         )
-    except errors.UniqueViolation as exc:
+    except Duplicate as exc:
         raise AccountExists(name) from exc
     assert row is not None
     return _account(row)
 
 
 async def select_account(tx: Tx, name: str) -> Account | None:
-    row = await tx.one(f"SELECT {_COLUMNS} FROM accounts WHERE name = %s", (name,))
+    row = await tx.one(f"SELECT {_COLUMNS} FROM accounts WHERE name = ?", (name,))
     return _account(row) if row else None
 
 
 async def select_accounts(tx: Tx) -> list[Account]:
-    rows = await tx.all(f'SELECT {_COLUMNS} FROM accounts ORDER BY name COLLATE "C"')
+    rows = await tx.all(f"SELECT {_COLUMNS} FROM accounts ORDER BY name{tx.dialect.binary_order}")
     return [_account(row) for row in rows]
 
 
 async def update_credentials(tx: Tx, name: str, credentials: Credentials) -> bool:
     count = await tx.run(
-        "UPDATE accounts SET password_hash = %s, scram_salt = %s, scram_iterations = %s, "
-        "scram_stored_key = %s, scram_server_key = %s, apop_secret = %s WHERE name = %s",
+        "UPDATE accounts SET password_hash = ?, scram_salt = ?, scram_iterations = ?, "
+        "scram_stored_key = ?, scram_server_key = ?, apop_secret = ? WHERE name = ?",
         (*_credential_values(credentials), name),
     )
     return count == 1
@@ -72,9 +79,9 @@ async def update_credentials(tx: Tx, name: str, credentials: Credentials) -> boo
 async def delete_account(tx: Tx, name: str) -> bool:
     rows = await tx.all(
         "SELECT DISTINCT m.blob_id FROM messages m JOIN mailboxes x ON x.id = m.mailbox_id "
-        "JOIN accounts a ON a.id = x.account_id WHERE a.name = %s",
+        "JOIN accounts a ON a.id = x.account_id WHERE a.name = ?",
         (name,),
     )
-    deleted = await tx.run("DELETE FROM accounts WHERE name = %s", (name,)) == 1
+    deleted = await tx.run("DELETE FROM accounts WHERE name = ?", (name,)) == 1
     await collect_garbage(tx, [row[0] for row in rows])
     return deleted

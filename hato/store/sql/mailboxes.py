@@ -1,14 +1,12 @@
-"""SQL for mailboxes (PostgreSQL). Every statement is scoped by account id."""
+"""Mailboxes and subscriptions. Every statement is scoped by account id."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from psycopg import errors
-
 from hato.store.base import INBOX, Mailbox, MailboxError, MailboxExists, NoSuchMailbox
-from hato.store.postgres.blobs import collect_garbage
-from hato.store.postgres.engine import Tx
+from hato.store.sql.blobs import collect_garbage
+from hato.store.sql.tx import Duplicate, Tx
 
 #: ``subscribed`` says whether the mailbox's name is in ``subscriptions`` (schema v4).
 _COLUMNS = (
@@ -32,10 +30,14 @@ def _mailbox(row: tuple[Any, ...]) -> Mailbox:
 
 
 async def _new_uidvalidity(tx: Tx, account_id: int, now: int) -> int:
-    """A UIDVALIDITY never used before in this account (RFC 3501 §2.3.1.1)."""
+    """A UIDVALIDITY never used before in this account (RFC 3501 §2.3.1.1).
+
+    Based on the clock, as Dovecot does, but strictly above every earlier one,
+    so a mailbox deleted and re-created under the same name gets a new value.
+    """
     row = await tx.one(
-        "UPDATE accounts SET last_uidvalidity = GREATEST(last_uidvalidity + 1, %s) "
-        "WHERE id = %s RETURNING last_uidvalidity",
+        f"UPDATE accounts SET last_uidvalidity = {tx.dialect.greatest}(last_uidvalidity + 1, ?) "
+        "WHERE id = ? RETURNING last_uidvalidity",
         (now, account_id),
     )
     if row is None:
@@ -54,7 +56,7 @@ async def insert_mailbox(
         await subscribe(tx, account_id, name)
     row = await tx.one(
         "INSERT INTO mailboxes (account_id, name, special_use, uidvalidity) "
-        f"VALUES (%s, %s, %s, %s) RETURNING {_COLUMNS}",
+        f"VALUES (?, ?, ?, ?) RETURNING {_COLUMNS}",
         (account_id, name, special_use, validity),
     )
     assert row is not None
@@ -63,7 +65,7 @@ async def insert_mailbox(
 
 async def select_mailbox(tx: Tx, account_id: int, name: str) -> Mailbox | None:
     row = await tx.one(
-        f"SELECT {_COLUMNS} FROM mailboxes WHERE account_id = %s AND name = %s",
+        f"SELECT {_COLUMNS} FROM mailboxes WHERE account_id = ? AND name = ?",
         (account_id, canonical_name(name)),
     )
     return _mailbox(row) if row else None
@@ -78,7 +80,7 @@ async def require_mailbox(tx: Tx, account_id: int, name: str) -> Mailbox:
 
 async def owns_mailbox(tx: Tx, account_id: int, mailbox_id: int) -> bool:
     row = await tx.one(
-        "SELECT 1 FROM mailboxes WHERE id = %s AND account_id = %s", (mailbox_id, account_id)
+        "SELECT 1 FROM mailboxes WHERE id = ? AND account_id = ?", (mailbox_id, account_id)
     )
     return row is not None
 
@@ -86,7 +88,7 @@ async def owns_mailbox(tx: Tx, account_id: int, mailbox_id: int) -> bool:
 async def lock_mailbox(tx: Tx, account_id: int, mailbox_id: int) -> None:
     """Take the mailbox's row lock: writers to one mailbox go one at a time."""
     row = await tx.one(
-        "SELECT 1 FROM mailboxes WHERE id = %s AND account_id = %s FOR UPDATE",
+        f"SELECT 1 FROM mailboxes WHERE id = ? AND account_id = ?{tx.dialect.for_update}",
         (mailbox_id, account_id),
     )
     if row is None:
@@ -95,7 +97,8 @@ async def lock_mailbox(tx: Tx, account_id: int, mailbox_id: int) -> None:
 
 async def select_mailboxes(tx: Tx, account_id: int) -> list[Mailbox]:
     rows = await tx.all(
-        f'SELECT {_COLUMNS} FROM mailboxes WHERE account_id = %s ORDER BY name COLLATE "C"',
+        f"SELECT {_COLUMNS} FROM mailboxes WHERE account_id = ? ORDER BY name"
+        f"{tx.dialect.binary_order}",
         (account_id,),
     )
     return [_mailbox(row) for row in rows]
@@ -107,9 +110,9 @@ async def delete_mailbox(tx: Tx, account_id: int, name: str) -> None:
         raise MailboxError("INBOX cannot be deleted")
     await lock_mailbox(tx, account_id, mailbox.id)
     rows = await tx.all(
-        "DELETE FROM messages WHERE mailbox_id = %s RETURNING blob_id", (mailbox.id,)
+        "DELETE FROM messages WHERE mailbox_id = ? RETURNING blob_id", (mailbox.id,)
     )
-    await tx.run("DELETE FROM mailboxes WHERE id = %s", (mailbox.id,))
+    await tx.run("DELETE FROM mailboxes WHERE id = ?", (mailbox.id,))
     tx.touch(mailbox.id)
     await collect_garbage(tx, [row[0] for row in rows])
 
@@ -126,7 +129,7 @@ async def rename_mailbox(tx: Tx, account_id: int, old: str, new: str, now: int) 
     if new == INBOX or await select_mailbox(tx, account_id, new) is not None:
         raise MailboxExists(new)
     try:
-        await tx.run("UPDATE mailboxes SET name = %s WHERE id = %s", (new, mailbox.id))
+        await tx.run("UPDATE mailboxes SET name = ? WHERE id = ?", (new, mailbox.id))
         if mailbox.name == INBOX:
             if mailbox.subscribed:
                 await subscribe(tx, account_id, new)
@@ -134,11 +137,11 @@ async def rename_mailbox(tx: Tx, account_id: int, old: str, new: str, now: int) 
             return
         prefix = mailbox.name + "."
         await tx.run(
-            "UPDATE mailboxes SET name = %s || substr(name, %s) "
-            "WHERE account_id = %s AND substr(name, 1, %s) = %s",
+            "UPDATE mailboxes SET name = ? || substr(name, ?) "
+            "WHERE account_id = ? AND substr(name, 1, ?) = ?",
             (new + ".", len(prefix) + 1, account_id, len(prefix), prefix),
         )
-    except errors.UniqueViolation as exc:
+    except Duplicate as exc:
         raise MailboxExists(new) from exc
     await _move_subscriptions(tx, account_id, mailbox.name, new)
 
@@ -146,11 +149,11 @@ async def rename_mailbox(tx: Tx, account_id: int, old: str, new: str, now: int) 
 async def _move_subscriptions(tx: Tx, account_id: int, old: str, new: str) -> None:
     """``old`` and every name under it become ``new`` and the names under it."""
     prefix = old + "."
-    scope = "account_id = %s AND (name = %s OR substr(name, 1, %s) = %s)"
+    scope = "account_id = ? AND (name = ? OR substr(name, 1, ?) = ?)"
     args = (account_id, old, len(prefix), prefix)
     await tx.run(
         "INSERT INTO subscriptions (account_id, name) "
-        f"SELECT account_id, %s || substr(name, %s) FROM subscriptions WHERE {scope} "
+        f"SELECT account_id, ? || substr(name, ?) FROM subscriptions WHERE {scope} "
         "ON CONFLICT DO NOTHING",
         (new, len(old) + 1, *args),
     )
@@ -159,7 +162,7 @@ async def _move_subscriptions(tx: Tx, account_id: int, old: str, new: str) -> No
 
 async def subscribe(tx: Tx, account_id: int, name: str) -> None:
     await tx.run(
-        "INSERT INTO subscriptions (account_id, name) VALUES (%s, %s) ON CONFLICT DO NOTHING",
+        "INSERT INTO subscriptions (account_id, name) VALUES (?, ?) ON CONFLICT DO NOTHING",
         (account_id, canonical_name(name)),
     )
 
@@ -172,7 +175,7 @@ async def set_subscribed(tx: Tx, account_id: int, name: str, on: bool) -> None:
         await subscribe(tx, account_id, (await require_mailbox(tx, account_id, name)).name)
         return
     removed = await tx.run(
-        "DELETE FROM subscriptions WHERE account_id = %s AND name = %s", (account_id, name)
+        "DELETE FROM subscriptions WHERE account_id = ? AND name = ?", (account_id, name)
     )
     if not removed:
         await require_mailbox(tx, account_id, name)
@@ -181,7 +184,8 @@ async def set_subscribed(tx: Tx, account_id: int, name: str, on: bool) -> None:
 async def select_subscriptions(tx: Tx, account_id: int) -> list[str]:
     """Every subscribed name, whether its mailbox exists or not."""
     rows = await tx.all(
-        'SELECT name FROM subscriptions WHERE account_id = %s ORDER BY name COLLATE "C"',
+        "SELECT name FROM subscriptions WHERE account_id = ? ORDER BY name"
+        f"{tx.dialect.binary_order}",
         (account_id,),
     )
     return [str(row[0]) for row in rows]

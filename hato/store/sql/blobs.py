@@ -1,10 +1,11 @@
-"""SQL for content-addressed message bodies (PostgreSQL).
+"""Content-addressed message bodies: stored once, however many mailboxes hold them.
 
-Concurrent deliveries of one body on several nodes meet on the UNIQUE sha256:
-``ON CONFLICT DO NOTHING`` lets exactly one insert it, and ``FOR SHARE`` on the
-row found keeps an expunge elsewhere from deleting it before this transaction
-refers to it. Garbage collection runs in a savepoint: if a body gained a new
-reference meanwhile, the foreign key refuses the delete, and the body stays.
+Concurrent deliveries of one body (on several PostgreSQL nodes) meet on the
+UNIQUE sha256: ``ON CONFLICT DO NOTHING`` lets exactly one insert it, and the
+row found by the others is held for share, so that an expunge elsewhere cannot
+delete it before this transaction refers to it. Garbage collection runs in a
+savepoint: if a body gained a new reference meanwhile, the foreign key refuses
+the delete, and the body stays.
 """
 
 from __future__ import annotations
@@ -12,10 +13,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 
-from psycopg import errors
-
 from hato.store.base import META_COLUMNS, MessageMeta, meta_row
-from hato.store.postgres.engine import Tx
+from hato.store.sql.tx import StillReferenced, Tx
 
 __all__ = ["collect_garbage", "count_blobs", "put_blob"]
 
@@ -25,21 +24,23 @@ async def put_blob(tx: Tx, content: bytes, meta: MessageMeta) -> int:
     digest = hashlib.sha256(content).digest()
     while True:
         row = await tx.one(
-            "INSERT INTO blobs (sha256, size, data) VALUES (%s, %s, %s) "
+            "INSERT INTO blobs (sha256, size, data) VALUES (?, ?, ?) "
             "ON CONFLICT (sha256) DO NOTHING RETURNING id",
             (digest, len(content), content),
         )
         if row:
             await _insert_meta(tx, int(row[0]), meta)
             return int(row[0])
-        row = await tx.one("SELECT id FROM blobs WHERE sha256 = %s FOR SHARE", (digest,))
+        row = await tx.one(
+            f"SELECT id FROM blobs WHERE sha256 = ?{tx.dialect.for_share}", (digest,)
+        )
         if row:
             return int(row[0])
 
 
 async def _insert_meta(tx: Tx, blob_id: int, meta: MessageMeta) -> None:
     values = meta_row(meta)
-    marks = ", ".join(["%s"] * (len(values) + 1))
+    marks = ", ".join("?" * (len(values) + 1))
     await tx.run(
         f"INSERT INTO blob_meta (blob_id, {META_COLUMNS}) VALUES ({marks})", (blob_id, *values)
     )
@@ -52,12 +53,13 @@ async def collect_garbage(tx: Tx, blob_ids: Iterable[int]) -> None:
         return
     await tx.run("SAVEPOINT collect")
     try:
-        await tx.run(
-            "DELETE FROM blobs WHERE id = ANY(%s::bigint[]) "
-            "AND NOT EXISTS (SELECT 1 FROM messages WHERE blob_id = blobs.id)",
-            (ids,),
-        )
-    except errors.ForeignKeyViolation:
+        for condition, params in tx.dialect.members("id", ids):
+            await tx.run(
+                f"DELETE FROM blobs WHERE {condition} "
+                "AND NOT EXISTS (SELECT 1 FROM messages WHERE blob_id = blobs.id)",
+                params,
+            )
+    except StillReferenced:
         await tx.run("ROLLBACK TO SAVEPOINT collect")  # referenced again meanwhile: keep
     await tx.run("RELEASE SAVEPOINT collect")
 

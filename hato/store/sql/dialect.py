@@ -1,0 +1,65 @@
+"""Where SQLite and PostgreSQL need different words, one table of them.
+
+Store operations are written once (see tx.py); the few places where the two
+databases differ read their words from here rather than testing which backend
+runs them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+__all__ = ["POSTGRES", "SQLITE", "Dialect"]
+
+
+@dataclass(frozen=True, slots=True)
+class Dialect:
+    """The words of one database.
+
+    ``greatest``: the function giving the larger of its arguments (SQLite's
+    two-argument ``MAX``, PostgreSQL's ``GREATEST``).
+    ``binary_order``: appended to ``ORDER BY name`` so names sort by their
+    bytes on both (SQLite compares text as bytes already; PostgreSQL would
+    use the database's locale).
+    ``for_update``: appended to a ``SELECT`` that must hold the selected rows
+    against other writers until commit. SQLite has one writer at a time, so it
+    needs nothing; on PostgreSQL, writers to one mailbox queue on its row,
+    which is what keeps UIDs and MODSEQs ascending in commit order across
+    nodes (the UID invariant, docs/architecture.md).
+    ``for_share``: the same for a row that must only not be deleted meanwhile.
+    ``id_arrays``: whether a list of ids can be one parameter (PostgreSQL's
+    arrays); if not, ``members`` spells them out, ``chunk`` at a time, under
+    SQLite's limit on the number of parameters in one statement.
+    """
+
+    name: str
+    greatest: str
+    binary_order: str
+    for_update: str
+    for_share: str
+    id_arrays: bool
+    chunk: int = 500
+
+    def members(self, column: str, ids: Sequence[int]) -> Iterator[tuple[str, tuple[object, ...]]]:
+        """``column`` is one of ``ids``: (condition, parameters), as few as the database allows."""
+        if self.id_arrays:
+            if ids:
+                yield f"{column} = ANY(?::bigint[])", (list(ids),)
+            return
+        for start in range(0, len(ids), self.chunk):
+            part = ids[start : start + self.chunk]
+            yield f"{column} IN ({','.join('?' * len(part))})", tuple(part)
+
+
+SQLITE = Dialect(
+    name="sqlite", greatest="MAX", binary_order="", for_update="", for_share="", id_arrays=False
+)
+POSTGRES = Dialect(
+    name="postgresql",
+    greatest="GREATEST",
+    binary_order=' COLLATE "C"',
+    for_update=" FOR UPDATE",
+    for_share=" FOR SHARE",
+    id_arrays=True,
+)
