@@ -1,8 +1,8 @@
 """Dovecot's imaptest scripted tests against `hato serve`.
 
 The scripts (dovecot/imaptest's src/tests) are not part of this repository: they are
-read from a `shared/imaptest-tests` directory beside the checkout, and the test is
-skipped without them.
+read from `imaptest-tests` in the shared folder beside the checkout (tests/shared_dir.py),
+and the test is skipped without them.
 
 Prints `groups passed/total` and `commands failed/total` for the scripts hato's
 capabilities admit (run pytest with -s to see the table).  Every one of the
@@ -21,10 +21,8 @@ from tests.e2e.harness import HatoProcess
 from tests.imap.imaptest_exec import Runner
 from tests.imap.imaptest_run import Connection, Result
 from tests.imap.imaptest_script import parse_script
+from tests.shared_dir import shared_path
 
-SCRIPTS = Path(__file__).parents[3] / "shared/imaptest-tests"
-if not SCRIPTS.exists():
-    SCRIPTS = Path("/work/shared/imaptest-tests")
 SKIP = {"FORMAT.md", "AUTHORS", "COPYING.MIT"}
 BASE = {
     "append", "atoms", "close", "copy", "expunge", "expunge2", "fetch", "fetch-body",
@@ -48,19 +46,17 @@ PASSING = BASE | EXTENSIONS
 
 
 def scripts() -> list[Path]:
-    if not SCRIPTS.exists():
-        return []
+    """imaptest's scripts (the test skips without the shared folder)."""
     return sorted(
         path
-        for path in SCRIPTS.iterdir()
+        for path in shared_path("imaptest-tests").iterdir()
         if path.is_file() and path.suffix != ".mbox" and path.name not in SKIP
     )
 
 
 @pytest.fixture(scope="module")
 def results(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Result]]:
-    if not scripts():
-        pytest.skip("imaptest scripts not found")
+    found_scripts = scripts()
     data = tmp_path_factory.mktemp("imaptest") / "data"
     process = HatoProcess(data, services=("imap",))
     process.add_user("tester", "tester-pw")
@@ -72,7 +68,7 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Resu
         capabilities = set(probe.run("CAPABILITY")[0][0].upper().split()[2:])
         probe.close()
         runner = Runner(port, "tester", "tester-pw")
-        found = {path.name: runner.run(parse_script(path), capabilities) for path in scripts()}
+        found = {path.name: runner.run(parse_script(path), capabilities) for path in found_scripts}
         _report(found)
         yield found
     finally:
@@ -105,7 +101,11 @@ def test_only_unadvertised_scripts_are_skipped(results: dict[str, Result]) -> No
 
 
 def test_every_base_script_runs(results: dict[str, Result]) -> None:
-    base = [r for r in results.values() if not parse_script(SCRIPTS / r.name).capabilities]
+    base = [
+        r
+        for r in results.values()
+        if not parse_script(shared_path(f"imaptest-tests/{r.name}")).capabilities
+    ]
     assert len(base) == 31
     assert all(not r.skipped for r in base)
     assert {r.name for r in base} == BASE

@@ -1,7 +1,8 @@
 """The lecture's IMAP session, replayed against `hato serve --demo`, line for line.
 
 The reference is what Dovecot 2.3.19 answered (a transcript kept beside the
-checkout, in shared/reference/, not in this repository).  Before
+checkout, in the shared folder's reference/, not in this repository: see
+tests/shared_dir.py).  Before
 the replay a setup connection makes INBOX hold exactly the reference's
 message (the same 290 octets, the same INTERNALDATE, UIDNEXT 3), so even the
 BODY[], ENVELOPE and BODYSTRUCTURE lines must match byte for byte.  What is
@@ -29,10 +30,8 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.harness import HatoProcess
+from tests.shared_dir import shared_path
 
-REFERENCE = Path("/work/shared/reference/dovecot-2.3.19-imap-session.txt")
-if not REFERENCE.exists():
-    REFERENCE = Path(__file__).parents[3] / "shared/reference/dovecot-2.3.19-imap-session.txt"
 DEMO = ("is_network", "3is_network")
 PRE_LOGIN = (
     "IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE LITERAL+ STARTTLS AUTH=PLAIN AUTH=LOGIN "
@@ -51,11 +50,11 @@ POST_LOGIN = (
 _TIMING = re.compile(r" \(\d+\.\d+(?: \+ \d+\.\d+)* secs\)")
 
 
-def reference_session() -> tuple[str, list[tuple[str, list[str]]]]:
+def reference_session(transcript: Path) -> tuple[str, list[tuple[str, list[str]]]]:
     """(greeting, [(command, response lines)]); literal lines join their S: line."""
     greeting = ""
     steps: list[tuple[str, list[str]]] = []
-    for line in REFERENCE.read_text().rstrip("\n").split("\n"):
+    for line in transcript.read_text().rstrip("\n").split("\n"):
         if line.startswith("C: "):
             steps.append((line[3:], []))
         elif line.startswith("S: ") and not steps:
@@ -131,6 +130,12 @@ def prepare_inbox(port: int, message: bytes) -> None:
 
 
 @pytest.fixture(scope="module")
+def transcript() -> Path:
+    """Found (or the test skipped) before a server is started for nothing."""
+    return shared_path("reference/dovecot-2.3.19-imap-session.txt")
+
+
+@pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> HatoProcess:
     data = tmp_path_factory.mktemp("imap-demo") / "data"
     process = HatoProcess(data, services=("imap",), args=("--demo",)).start()
@@ -138,8 +143,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> HatoProcess:
     assert process.stop() == 0
 
 
-def test_the_lecture_session_line_for_line(demo: HatoProcess) -> None:
-    greeting, steps = reference_session()
+def test_the_lecture_session_line_for_line(transcript: Path, demo: HatoProcess) -> None:
+    greeting, steps = reference_session(transcript)
     prepare_inbox(demo.ports["imap"], welcome_literal(steps))
     with socket.create_connection(("127.0.0.1", demo.ports["imap"]), timeout=10) as raw:
         reader = raw.makefile("rb")

@@ -8,9 +8,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hato.mime import Sexp
+from tests.shared_dir import shared_path
 
-IMAPTEST = Path("/work/shared/imaptest-tests")
-REFERENCE = Path("/work/shared/reference")
+
+def imaptest_file(name: str) -> Path:
+    """One file of imaptest's scripts in the shared folder (the test skips without it)."""
+    return shared_path(f"imaptest-tests/{name}")
 
 
 def encode(value: Sexp) -> bytes:
@@ -60,7 +63,7 @@ def read(data: bytes) -> list[Parsed]:
 
 def load_mbox(name: str) -> list[bytes]:
     """The messages of an imaptest .mbox, LF turned into CRLF as APPEND would send them."""
-    data = (IMAPTEST / f"{name}.mbox").read_bytes()
+    data = imaptest_file(f"{name}.mbox").read_bytes()
     messages: list[bytes] = []
     # imaptest keeps the blank line before the next "From " line in the message.
     for chunk in re.split(rb"(?m)^From [^\n]*\n", data)[1:]:
@@ -71,7 +74,7 @@ def load_mbox(name: str) -> list[bytes]:
 def fetch_items(name: str, item: str) -> dict[int, Parsed]:
     """From a test script, the expected ``* N FETCH (ITEM value)`` replies by number."""
     found: dict[int, Parsed] = {}
-    for line in (IMAPTEST / name).read_text().splitlines():
+    for line in imaptest_file(name).read_text().splitlines():
         match = re.match(r"\* (\d+) FETCH \((.*)\)$", line, re.IGNORECASE)
         if match is None:
             continue
@@ -97,7 +100,7 @@ _LITERAL_ITEM = re.compile(
 def section_cases(name: str) -> list[SectionCase]:
     """Expected ``{{{ ... }}}`` literal replies of a test script (not the must-nots)."""
     cases: list[SectionCase] = []
-    lines = (IMAPTEST / name).read_text().splitlines()
+    lines = imaptest_file(name).read_text().splitlines()
     index = 0
     while index < len(lines):
         line = lines[index]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -53,8 +52,7 @@ from hato.proto.imap import (
     Thread,
     parse_command,
 )
-
-SHARED = Path("/work/shared")
+from tests.shared_dir import shared_path
 
 
 def parse(line: str | bytes) -> Command:
@@ -75,7 +73,6 @@ def seq(*ranges: tuple[int, int]) -> SequenceSet:
 
 # -- the reference transcript -------------------------------------------------
 
-TRANSCRIPT = SHARED / "reference/dovecot-2.3.19-imap-session.txt"
 EXPECTED_TYPES = {
     "CAPABILITY": imap.Capability, "LOGIN": Login, "LIST": List, "SELECT": Select,
     "FETCH": Fetch, "CREATE": Create, "RENAME": Rename, "DELETE": Delete, "EXAMINE": Examine,
@@ -85,7 +82,7 @@ EXPECTED_TYPES = {
 
 def transcript_pairs() -> list[tuple[str, str]]:
     """(client line, its tagged answer) from the reference transcript."""
-    lines = TRANSCRIPT.read_text().splitlines()
+    lines = shared_path("reference/dovecot-2.3.19-imap-session.txt").read_text().splitlines()
     pairs = []
     for index, line in enumerate(lines):
         if line.startswith("C: "):
@@ -95,7 +92,6 @@ def transcript_pairs() -> list[tuple[str, str]]:
     return pairs
 
 
-@pytest.mark.skipif(not TRANSCRIPT.exists(), reason="reference transcript not present")
 def test_transcript_client_lines() -> None:
     for line, answer in transcript_pairs():
         result = parse_command(line.encode())
@@ -130,7 +126,7 @@ _COMMAND = re.compile(r"^(?:\d+ )?(ok|no|bad) (.*)$", re.I)
 
 def imaptest_commands() -> list[tuple[str, str]]:
     found = []
-    for path in sorted((SHARED / "imaptest-tests").glob("*")):
+    for path in sorted(shared_path("imaptest-tests").glob("*")):
         if not path.is_file() or path.suffix or path.name.isupper() or "." in path.name:
             continue
         for line in path.read_text(errors="replace").splitlines():
@@ -152,7 +148,6 @@ def substitute(command: str) -> str:
     return command
 
 
-@pytest.mark.skipif(not (SHARED / "imaptest-tests").exists(), reason="imaptest not present")
 def test_imaptest_commands_parse() -> None:
     unsupported = ("GENURLAUTH", "URLFETCH", "RESETKEY", "NOTIFY")
     checked = 0

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from hato.proto.imap import MUTF7Error, decode_mutf7, encode_mutf7, parse_command
+from tests.shared_dir import shared_path
 
 VECTORS = [
     ("INBOX", "INBOX"),
@@ -69,13 +68,9 @@ def test_decode_accepts_only_canonical(wire: str) -> None:
     assert encode_mutf7(text) == wire
 
 
-MUTF7_TEST = Path("/work/shared/imaptest-tests/mutf7")
-
-
-@pytest.mark.skipif(not MUTF7_TEST.exists(), reason="imaptest not present")
 def test_imaptest_names_decode() -> None:
     """Every quoted name of imaptest's mutf7 script parses to the same Unicode name."""
-    for line in MUTF7_TEST.read_text().splitlines():
+    for line in shared_path("imaptest-tests/mutf7").read_text().splitlines():
         if "&" in line and line.startswith("ok "):
             command = line[3:].replace("$mailbox", "box").replace("${sep}", ".")
             result = parse_command(b"t " + command.encode())
