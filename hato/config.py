@@ -64,7 +64,7 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    """Limits on everything a client controls (invariant 7 of docs/architecture.md)."""
+    """Limits on everything a client controls (the limits invariant of docs/architecture.md)."""
 
     message_size: int = 50 * 1024 * 1024
     line_length: int = 65536

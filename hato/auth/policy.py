@@ -1,4 +1,4 @@
-"""The plaintext policy (invariant 6 of docs/architecture.md).
+"""The plaintext policy (the plaintext invariant of docs/architecture.md).
 
 Passwords in the clear (POP3 USER/PASS, IMAP LOGIN, SASL PLAIN/LOGIN) are
 accepted only over TLS or from a loopback address, as Dovecot's

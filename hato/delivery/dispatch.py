@@ -3,7 +3,7 @@
 Shared by every delivery path (SMTP/LMTP in, submission, bounces): aliases are
 expanded first, local addresses map to accounts, others are queued. Local
 copies and the queued message are committed in one durable transaction before
-the client is answered (invariant 1 of docs/architecture.md, RFC 5321 §6.1).
+the client is answered (the durability invariant of docs/architecture.md, RFC 5321 §6.1).
 """
 
 from __future__ import annotations

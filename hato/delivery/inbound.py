@@ -3,8 +3,8 @@
 - RCPT accepts only addresses of local accounts in local domains: unknown users
   get ``550 5.1.1``, other domains ``554 5.7.1`` (no open relay).
 - DATA stores one body for all recipients in one durable transaction and only
-  then answers 250 (invariant 1 of docs/architecture.md). SMTP answers once; LMTP answers
-  once per accepted recipient (RFC 2033 §4.2).
+  then answers 250 (the durability invariant of docs/architecture.md). SMTP answers
+  once; LMTP answers once per accepted recipient (RFC 2033 §4.2).
 - Each copy gets Return-Path, Delivered-To and Received in front; the message
   itself is kept byte for byte (bare LF line ends become CRLF, RFC 5321 §2.3.8).
 """

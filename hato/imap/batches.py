@@ -1,4 +1,4 @@
-"""Which messages a command loads at once (invariant 7 of docs/architecture.md).
+"""Which messages a command loads at once (the limits invariant of docs/architecture.md).
 
 FETCH and SEARCH read messages a batch at a time, one store query each.  When
 the batch reads bodies (BODY[], RFC822, SEARCH BODY/TEXT/HEADER), a count alone

@@ -21,7 +21,7 @@ class ImapContext:
 
     ``max_literal`` is the largest literal (and message) accepted, advertised
     as APPENDLIMIT (RFC 7889); ``classroom`` allows plaintext LOGIN from any
-    address (invariant 6 of docs/architecture.md).
+    address (the plaintext invariant of docs/architecture.md).
     """
 
     store: Store

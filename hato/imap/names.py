@@ -1,9 +1,9 @@
 """Mailbox names between the wire and the store (RFC 3501 §5.1, §5.1.3).
 
 The store keeps names as UTF-8 with "." as the hierarchy separator; the
-wire carries them in modified UTF-7.  Names are names, never paths
-(invariant 4 of docs/architecture.md): empty levels, control characters, a leading "/" or
-"~", and overlong names are refused before the store sees them.
+wire carries them in modified UTF-7.  Names are names, never paths (the
+account-isolation invariant of docs/architecture.md): empty levels, control characters,
+a leading "/" or "~", and overlong names are refused before the store sees them.
 """
 
 from __future__ import annotations

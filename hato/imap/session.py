@@ -93,7 +93,7 @@ class ImapSession:
 
     @property
     def plaintext_allowed(self) -> bool:
-        """Invariant 6 (docs/architecture.md): over TLS, from loopback, or in class."""
+        """The plaintext invariant (docs/architecture.md): over TLS, from loopback, or in class."""
         t = self.transport
         return plaintext_allowed(secure=t.secure, peer=t.peer, classroom=self.context.classroom)
 

@@ -1,4 +1,5 @@
-"""A server-wide budget of bytes held in memory at once (invariant 7 of docs/architecture.md).
+"""A server-wide budget of bytes held in memory at once (the limits invariant of
+docs/architecture.md).
 
 Each IMAP connection may APPEND messages up to the size limit; many at once
 would each load theirs (parse it, store it) at the same time.  `ByteBudget`

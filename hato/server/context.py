@@ -25,7 +25,7 @@ class ServiceContext:
     append_budget: ByteBudget = field(default_factory=ByteBudget)  # one for all sessions
 
     def plaintext_ok(self, connection: Connection) -> bool:
-        """Invariant 6 (docs/architecture.md): plaintext over TLS, loopback, or in class."""
+        """The plaintext invariant (docs/architecture.md): over TLS, loopback, or in class."""
         return plaintext_allowed(
             secure=connection.secure, peer=connection.peer, classroom=self.config.classroom
         )

@@ -1,4 +1,5 @@
-"""Per-address connection limits (invariant 7 of docs/architecture.md), for all listeners."""
+"""Per-address connection limits, for all listeners (the limits invariant of
+docs/architecture.md)."""
 
 from __future__ import annotations
 

@@ -4,8 +4,8 @@ Protocol code (POP3, IMAP, SMTP delivery) sees only these types. The embedded
 SQLite backend and the PostgreSQL backend implement the same Protocols and run
 the same test suite (tests/store/).
 
-Two levels of access keep invariant 4 of docs/architecture.md (no request touches another
-account's data) structural rather than a matter of care:
+Two levels of access keep the account-isolation invariant of docs/architecture.md (no
+request touches another account's data) structural rather than a matter of care:
 
 - ``Store`` is the administrative view: accounts and delivery to many accounts.
 - ``Mailstore`` is one account's view, handed out after authentication; every

@@ -1,4 +1,5 @@
-"""Invariant 1 (docs/architecture.md): SIGKILL amid parallel deliveries loses no 250."""
+"""The durability invariant (docs/architecture.md): SIGKILL amid parallel deliveries loses
+no 250."""
 
 from __future__ import annotations
 

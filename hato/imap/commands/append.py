@@ -3,9 +3,9 @@ and APPENDLIMIT (RFC 7889).
 
 Each message is parsed once, in a worker thread, into the structure and
 columns delivery would have stored; APPEND's OK goes out only once the store
-has committed it (invariant 1 of docs/architecture.md).  A MULTIAPPEND is one transaction:
-"If the server is unable to append all of the messages, then no messages are
-appended" (RFC 3502 §6.3.11).  The client's date-time keeps its zone
+has committed it (the durability invariant of docs/architecture.md).  A MULTIAPPEND is
+one transaction: "If the server is unable to append all of the messages, then no
+messages are appended" (RFC 3502 §6.3.11).  The client's date-time keeps its zone
 (RFC 3501 §2.3.3), which FETCH INTERNALDATE answers in.  The reader already refused any
 literal over the limit with `NO [TOOBIG]` before the client sent it, and kept a large one
 on disk while it arrived; the messages are loaded, parsed and stored under the server's
