@@ -143,8 +143,7 @@ _V3 = [
 
 #: Version 4, subscriptions of their own (RFC 3501 §6.3.6, RFC 5258 §3.1): a name stays
 #: subscribed after its mailbox is deleted, and a name can be subscribed with no mailbox.
-#: The flags of ``mailboxes.subscribed`` are copied over; that column is no longer read or
-#: written (it stays because SQLite before 3.35 cannot drop a column).
+#: The flags of ``mailboxes.subscribed`` are copied over; version 5 drops that column.
 _V4 = [
     """CREATE TABLE subscriptions (
         account_id {bigint} NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
@@ -155,8 +154,14 @@ _V4 = [
     "SELECT account_id, name FROM mailboxes WHERE subscribed <> 0",
 ]
 
+#: Version 5: ``mailboxes.subscribed``, unread since version 4, goes (SQLite has dropped
+#: columns since 3.35, which its ``RETURNING`` already requires).
+_V5 = [
+    "ALTER TABLE mailboxes DROP COLUMN subscribed",
+]
+
 #: (version, statements); append new migrations, never edit a released one.
-MIGRATIONS: Sequence[tuple[int, Sequence[str]]] = [(1, _V1), (2, _V2), (3, _V3), (4, _V4)]
+MIGRATIONS: Sequence[tuple[int, Sequence[str]]] = [(1, _V1), (2, _V2), (3, _V3), (4, _V4), (5, _V5)]
 
 
 def pending(applied: Collection[int], dialect: str) -> list[tuple[int, list[str]]]:

@@ -80,7 +80,8 @@ async def test_subscriptions_are_per_account(store: Store) -> None:
 
 _AS_OF_V3 = [
     "DROP TABLE subscriptions",
-    "DELETE FROM schema_version WHERE version = 4",
+    "ALTER TABLE mailboxes ADD COLUMN subscribed INTEGER NOT NULL DEFAULT 0",
+    "DELETE FROM schema_version WHERE version >= 4",
     "UPDATE mailboxes SET subscribed = 1 WHERE name IN ('INBOX', 'kept')",
 ]
 
@@ -96,6 +97,19 @@ def _back_to_v3_postgresql(url: str) -> None:
     with psycopg.connect(url, autocommit=True) as conn:
         for statement in _AS_OF_V3:
             conn.execute(statement)
+
+
+def _mailbox_columns(path: Path, url: str | None) -> set[str]:
+    if url is None:
+        with sqlite3.connect(path) as conn:
+            found = {row[1] for row in conn.execute("PRAGMA table_info(mailboxes)")}
+        conn.close()
+        return found
+    with psycopg.connect(url) as pg:
+        rows = pg.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'mailboxes'"
+        )
+        return {row[0] for row in rows}
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -124,3 +138,6 @@ async def test_migration_copies_the_old_flags(
         }
     finally:
         await store.close()
+    # Version 5 dropped the flags once version 4 had copied them.
+    assert "subscribed" not in _mailbox_columns(path, url)
+    assert "uidvalidity" in _mailbox_columns(path, url)
