@@ -74,6 +74,8 @@ class Limits:
     commands_per_connection: int = 100_000
     login_delay_base: float = 0.5
     login_delay_max: float = 15.0
+    login_window: float = 900.0
+    login_attack_threshold: int = 20
 
 
 @dataclass(frozen=True, slots=True)

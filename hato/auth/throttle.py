@@ -21,7 +21,8 @@ in the failing session only, so other clients are never blocked.
   minute over all accounts), and it is counted in ``counters``, which the web
   console's ``/metrics`` reads.
 
-Account names are keyed by ``normalize_username``, as the login looks them up,
+Client addresses are keyed by ``client_key`` (an IPv6 client is its /64, see
+clients.py), and account names by ``normalize_username``, as the login looks them up,
 so ``" alice"`` and ``"ALICE\\t"`` share one budget. The tables are bounded.
 """
 
@@ -33,6 +34,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from hato.auth.clients import client_key
 from hato.auth.names import normalize_username
 from hato.logs import event
 
@@ -178,11 +180,11 @@ class LoginThrottle:
 
 
 def _address_key(address: str) -> str:
-    return f"ip:{address}"
+    return f"ip:{client_key(address)}"
 
 
 def _pair_key(address: str, name: str) -> str:
-    return f"pair:{address} {name}"
+    return f"pair:{client_key(address)} {name}"
 
 
 def _account_key(name: str) -> str:

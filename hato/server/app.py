@@ -87,7 +87,12 @@ class Server:
         self.tls = server_context(cert, key)
         self.authenticator = Authenticator(
             self.store,
-            LoginThrottle(config.limits.login_delay_base, config.limits.login_delay_max),
+            LoginThrottle(
+                config.limits.login_delay_base,
+                config.limits.login_delay_max,
+                window=config.limits.login_window,
+                attack_threshold=config.limits.login_attack_threshold,
+            ),
         )
         self.context = ServiceContext(config, self.store, self.authenticator)
         if demo:

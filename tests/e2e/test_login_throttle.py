@@ -140,3 +140,15 @@ def test_an_account_under_attack_is_reported_in_the_log(no_throttle: HatoProcess
     assert server.stop() == 0
     (attack,) = [line for line in server.output if " attack " in line]
     assert " WARNING hato.auth.throttle: attack account=alice failures=20 addresses=4 " in attack
+
+
+def test_the_attack_threshold_is_a_setting(tmp_path: Path) -> None:
+    server = serve(
+        tmp_path,
+        "login_delay_base = 0.001\nlogin_delay_max = 0.001\nlogin_attack_threshold = 3",
+    )
+    for n in range(3):
+        assert not imap_login(server, "127.0.0.2", "alice", f"guess{n}")
+    assert server.stop() == 0
+    (attack,) = [line for line in server.output if " attack " in line]
+    assert " attack account=alice failures=3 addresses=1 " in attack
