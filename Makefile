@@ -2,7 +2,12 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
+# What is installed, per version of pyproject.toml: the runtime alone (`make serve`), or with
+# the test tools and the optional PostgreSQL driver (`make test`, which also runs on PostgreSQL).
+HASH    := $(shell cksum < pyproject.toml | cut -d' ' -f1)
+RUNTIME := $(VENV)/.installed-runtime-$(HASH)
+STAMP   := $(VENV)/.installed-test-$(HASH)
+TESTING := [test,postgresql]
 
 # Debian packages the tests drive as real peers (fetchmail, mbsync from isync, offlineimap3,
 # swaks and Postfix talk to hato), and Dovecot, the reference the lecture's sessions are
@@ -13,15 +18,25 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: serve test lint typecheck unit fuzz bench clean system-deps
 
-$(STAMP): pyproject.toml
+# $(call install,EXTRAS): a venv with hato installed editable, with those extras.
+define install
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "hato needs Python 3.11 or newer")'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[test]'
-	rm -f $(VENV)/.installed-*
+	$(BIN)/python -m pip install -q -e '.$(1)'
+endef
+
+$(RUNTIME): pyproject.toml
+	$(call install,)
+	rm -f $(VENV)/.installed-runtime-*
 	touch $@
 
-serve: $(STAMP)
+$(STAMP): pyproject.toml
+	$(call install,$(TESTING))
+	rm -f $(VENV)/.installed-*
+	touch $@ $(RUNTIME)
+
+serve: $(RUNTIME)
 	$(BIN)/hato serve --demo $(HATO_ARGS)
 
 lint: $(STAMP)

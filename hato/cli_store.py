@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import TypeAlias
 
 from hato.config import Config
-from hato.store import open_store
+from hato.store import open_store, require_postgresql_driver
 
 __all__ = ["add_store_parsers"]
 
@@ -76,6 +76,8 @@ async def _sqlite_migrate(config: Config) -> tuple[list[int], list[int]]:
 
 def _migrate(args: argparse.Namespace, config: Config) -> int:
     url = config.store_url
+    if url:
+        require_postgresql_driver()
     try:
         work = _postgres_migrate(url) if url else _sqlite_migrate(config)
         applied, versions = asyncio.run(work)
@@ -89,11 +91,12 @@ def _migrate(args: argparse.Namespace, config: Config) -> int:
 
 def _one_line(error: Exception) -> str:
     """libpq's multi-line reasons on one line, with what to do; other errors as they are."""
-    import psycopg
-
+    psycopg = sys.modules.get("psycopg")  # only a store that imported it raises its errors
+    if psycopg is None or not isinstance(error, psycopg.Error):
+        return str(error)
     from hato.store.postgres.causes import describe
 
-    return describe(error) if isinstance(error, psycopg.Error) else str(error)
+    return describe(error)
 
 
 def _progress(table: str, done: int, total: int) -> None:
@@ -104,12 +107,13 @@ def _progress(table: str, done: int, total: int) -> None:
 
 
 def _copy(args: argparse.Namespace, config: Config) -> int:
-    from hato.store.postgres.copy import copy_sqlite_to_postgres
-
     if config.store_url:
         return _fail("hato store copy reads the embedded store: leave [store] url unset")
     if not args.to.startswith(("postgresql://", "postgres://")):
         return _fail(f"--to: not a postgresql:// url: {args.to}")
+    require_postgresql_driver()
+    from hato.store.postgres.copy import copy_sqlite_to_postgres
+
     try:
         asyncio.run(open_store(config.database_path).close())  # migrate the source first
         report = asyncio.run(copy_sqlite_to_postgres(config.database_path, args.to, _progress))

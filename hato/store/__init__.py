@@ -1,5 +1,6 @@
 """The store: one interface (``Store``/``Mailstore``) and its backends."""
 
+import importlib
 from pathlib import Path
 
 from hato.store.base import (
@@ -60,6 +61,7 @@ __all__ = [
     "StoreUnavailable",
     "StoredMessage",
     "open_store",
+    "require_postgresql_driver",
 ]
 
 
@@ -74,8 +76,25 @@ def open_store(database: Path, url: str | None = None) -> Store:
 
         return SqliteStore(database)
     if url.startswith(("postgresql://", "postgres://")):
+        require_postgresql_driver()
         from hato.store.postgres import PostgresStore
 
         return PostgresStore(url)
     shown = redact(url)
     raise StoreError(f"unsupported store url {shown}: use postgresql://... (or no url, for SQLite)")
+
+
+def require_postgresql_driver() -> None:
+    """psycopg and psycopg_pool, or a StoreError that says how to install them.
+
+    They are the optional extra ``postgresql`` (pyproject.toml): an embedded store needs
+    neither, and psycopg's binary wheel carries a whole libpq.
+    """
+    try:
+        for name in ("psycopg", "psycopg_pool"):
+            importlib.import_module(name)
+    except ImportError as missing:  # not installed, or no libpq it can load
+        raise StoreError(
+            "a postgresql:// store needs psycopg, which is not installed here: "
+            "pip install 'hato[postgresql]'"
+        ) from missing

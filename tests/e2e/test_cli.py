@@ -256,3 +256,50 @@ def test_make_serve_runs_the_demo(tmp_path: Path) -> None:
         assert process.stdout is not None
         process.stdout.close()
     assert len(inbox_messages(tmp_path / "data", "is_network")) == 2
+
+
+@pytest.fixture
+def without_psycopg(tmp_path: Path) -> dict[str, str]:
+    """An environment in which ``import psycopg`` fails as it does when the optional extra
+    ``postgresql`` is not installed: a module of that name, first on the path, that says so."""
+    shim = tmp_path / "no-psycopg"
+    shim.mkdir()
+    (shim / "psycopg.py").write_text(
+        "raise ModuleNotFoundError(\"No module named 'psycopg'\", name='psycopg')\n"
+    )
+    path = os.pathsep.join(p for p in (str(shim), os.environ.get("PYTHONPATH", "")) if p)
+    return {**os.environ, "PYTHONPATH": path}
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["serve"], ["migrate"], ["user", "list"], ["store", "copy", "--to", "postgresql://h/db"]],
+)
+def test_postgresql_without_psycopg_says_what_to_install(
+    command: list[str], tmp_path: Path, without_psycopg: dict[str, str]
+) -> None:
+    store = [] if command[0] == "store" else ["--store", "postgresql://hato@127.0.0.1:1/hato"]
+    done = subprocess.run(
+        [sys.executable, "-m", "hato", *command, "--data-dir", str(tmp_path / "data"), *store],
+        capture_output=True, text=True, timeout=60, check=False, env=without_psycopg,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert done.stderr.startswith("hato: ") and done.stderr.count("\n") == 1, done.stderr
+    assert done.stderr.endswith(
+        "a postgresql:// store needs psycopg, which is not installed here: "
+        "pip install 'hato[postgresql]'\n"
+    )
+
+
+def test_embedded_store_needs_no_psycopg(tmp_path: Path, without_psycopg: dict[str, str]) -> None:
+    data = str(tmp_path / "data")
+    for command, stdin in (
+        (["user", "add", "alice", "--password-stdin"], "pw\n"),
+        (["migrate"], None),
+    ):
+        done = subprocess.run(
+            [sys.executable, "-m", "hato", *command, "--data-dir", data],
+            input=stdin, capture_output=True, text=True, timeout=60, check=False,
+            env=without_psycopg,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
