@@ -40,11 +40,6 @@ class Body:
     signature: tuple[Line, ...]
     quoted: tuple[Line, ...]
 
-    @property
-    def quotes(self) -> bool:
-        """Tell whether the body quotes another message."""
-        return bool(self.quoted)
-
 
 def is_quoted(text: str) -> bool:
     """Tell whether *text* is a quoted line."""

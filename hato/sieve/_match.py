@@ -7,7 +7,7 @@ from a script's pattern. ``:regex`` runs on RE2 (``_regex``), which cannot backt
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from hato.sieve._errors import SieveLimitError
@@ -162,7 +162,3 @@ def is_equal(value: str, key: str, comparator: str) -> bool:
     if comparator == "i;ascii-numeric":
         return order(value, key, comparator) == 0
     return fold(value, comparator) == fold(key, comparator)
-
-
-def count_values(values: Sequence[str]) -> str:
-    return str(len(values))

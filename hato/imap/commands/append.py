@@ -33,8 +33,6 @@ __all__: list[str] = []
 
 
 def _check(session: ImapSession, message: c.AppendMessage) -> None:
-    if message.catenate is not None:
-        raise no("CATENATE is not supported.")
     if not message.data:
         raise no("Can't save a zero byte message.")
     if len(message.data) > session.context.max_literal:

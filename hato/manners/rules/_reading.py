@@ -29,7 +29,6 @@ from typing import Any
 # Longest text handed to the analyser at once: a name or a closing line, never a body.
 MAX_ANALYSED = 200
 
-KANA = re.compile(r"[\u3041-\u3096\u30a1-\u30fa\u30fc]")
 KANJI = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff々]")
 JAPANESE_RUN = re.compile(
     r"[\u3041-\u3096\u30a1-\u30fa\u30fc\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff々]+"

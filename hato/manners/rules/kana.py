@@ -11,12 +11,6 @@ from hato.manners._mail import Mail
 from hato.manners._rule import Context, Rule
 from hato.manners.rules._text import hits_for
 
-
-def is_halfwidth_kana(char: str) -> bool:
-    """Tell whether *char* is in U+FF61–U+FF9F (half-width katakana and punctuation)."""
-    return "\uff61" <= char <= "\uff9f"
-
-
 _RUNS = re.compile("[\uff61-\uff9f]+")
 
 

@@ -13,7 +13,6 @@ from ._commands import (
     Authenticate,
     CancelUpdate,
     Capability,
-    CatenatePart,
     Check,
     Close,
     Command,
@@ -88,7 +87,7 @@ from ._states import STATE_TABLE, State, allowed, refusal
 
 __all__ = [
     "STAR", "STATE_TABLE", "SYSTEM_FLAGS", "Append", "AppendMessage", "Atom", "Authenticate",
-    "CancelUpdate", "Capability", "CatenatePart", "Check", "Close", "Command",
+    "CancelUpdate", "Capability", "Check", "Close", "Command",
     "ContinuationNeeded", "Copy", "Create", "Delete", "Enable", "Event", "Examine", "Expunge",
     "Fetch", "FetchAttr", "Id", "Idle", "IdleDone", "ImapReader", "List", "Literal", "Literal8",
     "LiteralSink", "Login", "Logout", "Lsub", "MUTF7Error", "Move", "Namespace", "Noop",

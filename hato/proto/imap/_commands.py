@@ -17,7 +17,7 @@ from ._spool import SpooledLiteral
 
 __all__ = [
     "Append", "AppendMessage", "Authenticate", "CancelUpdate", "Capability",
-    "CatenatePart", "Check", "Close", "Command", "Copy", "Create", "Delete",
+    "Check", "Close", "Command", "Copy", "Create", "Delete",
     "Enable", "Examine", "Expunge", "Id", "Idle", "List", "Login", "Logout",
     "Lsub", "Move", "Namespace", "Noop", "QResync", "Rename", "Select",
     "StartTLS", "Status", "Store", "Subscribe", "Unselect", "Unsubscribe",
@@ -173,16 +173,8 @@ class Status(Command):
 
 
 @dataclass(frozen=True, slots=True)
-class CatenatePart:
-    """One CATENATE part (RFC 4469 §5): a URL or literal text."""
-
-    url: str | None = None
-    text: bytes | None = None
-
-
-@dataclass(frozen=True, slots=True)
 class AppendMessage:
-    """One message of a (MULTI)APPEND: RFC 3501 §6.3.11, RFC 3502, RFC 3516, RFC 4469.
+    """One message of a (MULTI)APPEND: RFC 3501 §6.3.11, RFC 3502, RFC 3516 (literal8).
 
     A large message arrives as a `SpooledLiteral` (hato.proto.imap._spool)."""
 
@@ -190,7 +182,6 @@ class AppendMessage:
     date_time: datetime | None
     data: bytes | SpooledLiteral
     binary: bool = False
-    catenate: tuple[CatenatePart, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)

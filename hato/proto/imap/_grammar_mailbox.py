@@ -19,9 +19,7 @@ status          = "STATUS" SP mailbox SP "(" status-att *(SP status-att) ")"
 append          = "APPEND" SP mailbox 1*append-message       ; RFC 3502
 append-message  = append-opts SP append-data
 append-opts     = [SP flag-list] [SP date-time] *(SP append-ext)
-append-data     = literal / literal8 / append-data-ext         ; RFC 3516
-append-data-ext =/ "CATENATE" SP "(" cat-part *(SP cat-part) ")"  ; RFC 4469
-cat-part        = "TEXT" SP literal / "URL" SP astring
+append-data     = literal / literal8                         ; RFC 3516
 """
 
 from __future__ import annotations
@@ -29,7 +27,6 @@ from __future__ import annotations
 from ._commands import (
     Append,
     AppendMessage,
-    CatenatePart,
     Create,
     Examine,
     List,
@@ -241,26 +238,7 @@ def _append_message(cur: Cursor) -> AppendMessage:
     if cur.peek() == 0x22:
         date_time = parse_date_time(cur)
         cur.sp()
-    if cur.data[cur.pos : cur.pos + 9].upper() == b"CATENATE ":
-        cur.pos += 9
-        return AppendMessage(flags, date_time, b"", False, _catenate(cur))
     if not cur.at_literal():
         raise CommandError("Invalid arguments.")
     data, binary = cur.message_literal(literal8=True)
     return AppendMessage(flags, date_time, data, binary)
-
-
-def _catenate(cur: Cursor) -> tuple[CatenatePart, ...]:
-    parts: list[CatenatePart] = []
-    for _ in cur.list_items():
-        kind = cur.keyword()
-        cur.sp()
-        if kind == "URL":
-            parts.append(CatenatePart(url=cur.astring().decode("utf-8", "replace")))
-        elif kind == "TEXT" and cur.at_literal():
-            parts.append(CatenatePart(text=cur.literal(literal8=True)[0]))
-        else:
-            raise CommandError("Invalid arguments.")
-    if not parts:
-        raise CommandError("Invalid arguments.")
-    return tuple(parts)
