@@ -12,7 +12,6 @@ from hato.proto.imap import (
     Atom,
     FetchAttr,
     Literal,
-    Literal8,
     Login,
     Raw,
     Section,
@@ -40,8 +39,6 @@ def test_values() -> None:
     assert encode("\u00e4", utf8=True) == b'"\xc3\xa4"'
     assert encode(b"x" * 5000).startswith(b"{5000}\r\n")
     assert encode([Atom("\\Seen"), [None, "x"], Raw(b"(raw)")]) == b'(\\Seen (NIL "x") (raw))'
-    assert encode(Literal8(b"a\x00b")) == b"~{3}\r\na\x00b"
-    assert encode(Literal8(b"ab")) == b"{2}\r\nab"
     with pytest.raises(TypeError):
         encode(True)
 
@@ -50,7 +47,6 @@ def test_literal_sends_nul_as_0x80() -> None:
     """RFC 3501 §9 CHAR8 excludes NUL; Dovecot sends 0x80 in its place, same length."""
     assert encode(Literal(b"ab")) == b"{2}\r\nab"
     assert encode(Literal(b"a\x00b\x00")) == b"{4}\r\na\x80b\x80"
-    assert encode(Literal8(b"a\x00b")) == b"~{3}\r\na\x00b"  # BINARY keeps them
 
 
 def test_fetch_response_parts_keep_literal_data_apart() -> None:

@@ -80,10 +80,10 @@ def test_header_fields_at_the_limit_and_past_it() -> None:
 def test_section_parts_at_the_limit_and_past_it() -> None:
     """Each number of a section is a step for every message fetched."""
     path = ".".join(["1"] * MAX_SECTION_PARTS)
-    fetch = parse_command(f"a FETCH 1:* (BODY.PEEK[{path}.MIME] BINARY[{path}])".encode())
+    fetch = parse_command(f"a FETCH 1:* (BODY.PEEK[{path}.MIME] BODY[{path}])".encode())
     assert isinstance(fetch, Fetch) and fetch.items[0].section is not None
     assert len(fetch.items[0].section.part) == MAX_SECTION_PARTS
-    for item in (f"BODY[{path}.1]", f"BINARY.SIZE[{path}.1]"):
+    for item in (f"BODY[{path}.1]", f"BODY.PEEK[{path}.1.TEXT]"):
         assert bad(f"a FETCH 1 {item}") == (
             "a BAD Error in IMAP command FETCH: Section part too deep.\r\n"
         )

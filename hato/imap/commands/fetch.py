@@ -129,9 +129,6 @@ def _done(missing: bool) -> Reply:
 @command(Fetch, expunges=False)
 async def fetch(session: ImapSession, cmd: Fetch) -> Reply:
     view = session.require_view()
-    for item in cmd.items:
-        if item.name.startswith("BINARY"):
-            raise bad(f"Unknown parameter {item.name}[")
     _check_condstore(session, cmd)
     targets = await _targets(session, view, cmd)
     if cmd.vanished:

@@ -45,7 +45,6 @@ from ._dates import format_date_time
 from ._encode import (
     Atom,
     Literal,
-    Literal8,
     Raw,
     Value,
     continuation,
@@ -89,7 +88,7 @@ __all__ = [
     "STAR", "STATE_TABLE", "SYSTEM_FLAGS", "Append", "AppendMessage", "Atom", "Authenticate",
     "CancelUpdate", "Capability", "Check", "Close", "Command",
     "ContinuationNeeded", "Copy", "Create", "Delete", "Enable", "Event", "Examine", "Expunge",
-    "Fetch", "FetchAttr", "Id", "Idle", "IdleDone", "ImapReader", "List", "Literal", "Literal8",
+    "Fetch", "FetchAttr", "Id", "Idle", "IdleDone", "ImapReader", "List", "Literal",
     "LiteralSink", "Login", "Logout", "Lsub", "MUTF7Error", "Move", "Namespace", "Noop",
     "ParseError", "QResync", "Raw", "Rename", "SaslResponse", "Search", "SearchAge",
     "SearchAll", "SearchAnd", "SearchDate", "SearchFlag", "SearchHeader", "SearchKey",

@@ -13,14 +13,13 @@
 Values are an s-expression: None is NIL, int a number, str/bytes an IMAP
 string (quoted when RFC 3501 `quoted` can hold it, else a literal), lists
 and tuples parenthesised lists, `Atom` written as is, `Raw` bytes spliced
-in, `Literal` always a literal (message data, as Dovecot sends it), `Literal8`
-a literal8 (RFC 3516) when it holds NUL.
+in, `Literal` always a literal (message data, as Dovecot sends it).
 
 A literal carries CHAR8 (RFC 3501 §9: `CHAR8 = %x01-ff`, "any OCTET except
 NUL"; §4.3: "8-bit textual data ... MUST NOT contain NUL"), so a `Literal`'s
 NUL bytes (a message's, in BODY[] answers) are sent as 0x80, as Dovecot's
-imap-msgpart does: the length stays the one RFC822.SIZE announced.  Only
-`Literal8` (BINARY, RFC 3516) keeps them.
+imap-msgpart does: the length stays the one RFC822.SIZE announced (BINARY, RFC 3516,
+which would keep them, is not implemented).
 `fetch_response_parts` keeps each literal's data a piece of its own, so a
 large body is written as it is, never copied into the line around it.
 """
@@ -33,7 +32,7 @@ from dataclasses import dataclass
 from typing import Union
 
 __all__ = [
-    "Atom", "Literal", "Literal8", "Raw", "Value", "continuation", "encode", "encode_flags",
+    "Atom", "Literal", "Raw", "Value", "continuation", "encode", "encode_flags",
     "fetch_response", "fetch_response_parts", "resp_code", "tagged", "untagged", "untagged_status",
 ]  # fmt: skip
 
@@ -63,14 +62,7 @@ class Literal:
     data: bytes
 
 
-@dataclass(frozen=True, slots=True)
-class Literal8:
-    """BINARY[...] data: `~{n}` when it holds NUL, else a plain literal (RFC 3516 §4.2)."""
-
-    data: bytes
-
-
-Value = Union[None, int, str, bytes, Atom, Raw, Literal, Literal8, "Sequence[Value]"]
+Value = Union[None, int, str, bytes, Atom, Raw, Literal, "Sequence[Value]"]
 
 
 def encode(value: Value, *, utf8: bool = False) -> bytes:
@@ -98,9 +90,6 @@ def _encode_into(value: Value, out: list[bytes], utf8: bool) -> None:
     elif isinstance(value, Literal):
         out.append(b"{%d}\r\n" % len(value.data))
         out.append(_char8(value.data))
-    elif isinstance(value, Literal8):
-        prefix = b"~" if b"\x00" in value.data else b""
-        out.append(b"%s{%d}\r\n%s" % (prefix, len(value.data), value.data))
     else:
         _encode_list(value, out, utf8)
 

@@ -1,4 +1,4 @@
-"""FETCH and its items (RFC 3501 §6.4.5, §9; RFC 3516 BINARY; RFC 7162 CONDSTORE).
+"""FETCH and its items (RFC 3501 §6.4.5, §9; RFC 7162 CONDSTORE).
 
 fetch           = "FETCH" SP sequence-set SP ("ALL" / "FULL" / "FAST" /
                   fetch-att / "(" fetch-att *(SP fetch-att) ")")
@@ -8,15 +8,13 @@ fetch-att       = "ENVELOPE" / "FLAGS" / "INTERNALDATE" /
                   "BODY" ["STRUCTURE"] / "UID" /
                   "BODY" section ["<" number "." nz-number ">"] /
                   "BODY.PEEK" section ["<" number "." nz-number ">"] /
-                  "BINARY" [".PEEK"] section-binary [partial] /
-                  "BINARY.SIZE" section-binary / "MODSEQ"
+                  "MODSEQ"
 section         = "[" [section-spec] "]"
 section-spec    = section-msgtext / (section-part ["." section-text])
 section-msgtext = "HEADER" / "HEADER.FIELDS" [".NOT"] SP header-list / "TEXT"
 section-part    = nz-number *("." nz-number)
 section-text    = section-msgtext / "MIME"
 header-list     = "(" header-fld-name *(SP header-fld-name) ")"
-section-binary  = "[" [section-part] "]"
 fetch-modifier  = "CHANGEDSINCE" SP mod-sequence-value / "VANISHED"
 """
 
@@ -48,7 +46,7 @@ _SIMPLE = frozenset(
         "MODSEQ",
     ]
 )
-_WITH_SECTION = frozenset({"BODY", "BODY.PEEK", "BINARY", "BINARY.PEEK", "BINARY.SIZE"})
+_WITH_SECTION = frozenset({"BODY", "BODY.PEEK"})
 _MACROS = {
     "ALL": ("FLAGS", "INTERNALDATE", "RFC822.SIZE", "ENVELOPE"),
     "FAST": ("FLAGS", "INTERNALDATE", "RFC822.SIZE"),
@@ -86,9 +84,9 @@ class Section:
 
 @dataclass(frozen=True, slots=True)
 class FetchAttr:
-    """One fetch-att.  `name` is upper-case without ".PEEK": FLAGS, BODY,
-    BINARY, BINARY.SIZE, ...; `section` is set for BODY[...] / BINARY[...];
-    `partial` is (origin, length); `peek` for BODY.PEEK / BINARY.PEEK."""
+    """One fetch-att.  `name` is upper-case without ".PEEK": FLAGS, BODY, ...;
+    `section` is set for BODY[...]; `partial` is (origin, length); `peek` for
+    BODY.PEEK."""
 
     name: str
     section: Section | None = None
@@ -100,7 +98,7 @@ class FetchAttr:
         """RFC 3501 §6.4.5: BODY[...], RFC822 and RFC822.TEXT set \\Seen."""
         if self.name in ("RFC822", "RFC822.TEXT"):
             return True
-        return self.section is not None and not self.peek and self.name != "BINARY.SIZE"
+        return self.section is not None and not self.peek
 
     def response_key(self) -> str:
         """The item name in the FETCH response (RFC 3501 §7.4.2): no .PEEK,
@@ -185,31 +183,30 @@ def _parse_att(cur: Cursor) -> FetchAttr:
 
 
 def _parse_section_att(cur: Cursor, name: str) -> FetchAttr:
-    peek = name.endswith(".PEEK")
-    base = name.removesuffix(".PEEK")
     cur.expect(b"[")
-    section = _parse_binary_section(cur) if base != "BODY" else _parse_section(cur)
+    section = _parse_section(cur)
     cur.expect(b"]")
-    partial = _parse_partial(cur) if base != "BINARY.SIZE" else None
+    partial = _parse_partial(cur)
     if not _at_boundary(cur, cur.pos):
         raise CommandError("Invalid arguments.")
-    return FetchAttr(base, section, partial, peek)
+    return FetchAttr("BODY", section, partial, peek=name == "BODY.PEEK")
 
 
-def _parse_binary_section(cur: Cursor) -> Section:
+def _parse_part(cur: Cursor) -> tuple[int, ...]:
+    """section-part = nz-number *("." nz-number), at most MAX_SECTION_PARTS of them."""
     found = _PART.match(cur.data, cur.pos)
     if found is None:
-        return Section()
+        return ()
     numbers = found.group().split(b".")
     if len(numbers) > MAX_SECTION_PARTS:
         raise CommandError("Section part too deep.")
     cur.pos = found.end()
-    return Section(tuple(int(p) for p in numbers))
+    return tuple(int(p) for p in numbers)
 
 
 def _parse_section(cur: Cursor) -> Section:
     """section-spec = section-msgtext / (section-part ["." section-text])."""
-    part = _parse_binary_section(cur).part
+    part = _parse_part(cur)
     if part and not cur.try_byte(b"."):
         return Section(part)
     text = _parse_section_text(cur, allow_mime=bool(part))
