@@ -18,8 +18,9 @@ REPOSITORY = Path(__file__).resolve().parents[1]
 
 
 def shared_dir() -> Path:
-    """``HATO_SHARED`` (relative to the repository root when relative), or ``../shared``."""
-    return REPOSITORY / os.environ.get("HATO_SHARED", "../shared")
+    """``HATO_SHARED`` (relative to the repository root when relative) if set and not empty,
+    else ``../shared``."""
+    return REPOSITORY / (os.environ.get("HATO_SHARED") or "../shared")
 
 
 def shared_path(relative: str) -> Path:
