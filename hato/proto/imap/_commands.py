@@ -1,7 +1,7 @@
 """The parsed commands: one frozen, slotted dataclass per command (RFC 3501 §6).
 
-Mailbox names arrive decoded (modified UTF-7, or UTF-8 once UTF8=ACCEPT is
-enabled) with INBOX in upper case (RFC 3501 §5.1).  Strings the server only
+Mailbox names arrive decoded from modified UTF-7 (UTF8=ACCEPT, RFC 6855, is not
+implemented) with INBOX in upper case (RFC 3501 §5.1).  Strings the server only
 compares (passwords, search values) are `str` decoded from UTF-8; raw SASL
 data stays `bytes`.  FETCH and SEARCH have their own modules.
 """

@@ -38,7 +38,6 @@ __all__ = [
 
 MAX_QUOTED = 4096  # longer strings go as literals, which need no escaping
 _QUOTABLE = re.compile(rb"[^\x00\r\n\x80-\xff]*\Z")
-_QUOTABLE_UTF8 = re.compile(rb"[^\x00\r\n]*\Z")
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,14 +64,14 @@ class Literal:
 Value = Union[None, int, str, bytes, Atom, Raw, Literal, "Sequence[Value]"]
 
 
-def encode(value: Value, *, utf8: bool = False) -> bytes:
-    """One value as IMAP; `utf8` once the client enabled UTF8=ACCEPT (RFC 6855 §3)."""
+def encode(value: Value) -> bytes:
+    """One value as IMAP (RFC 3501 §4)."""
     out: list[bytes] = []
-    _encode_into(value, out, utf8)
+    _encode_into(value, out)
     return b"".join(out)
 
 
-def _encode_into(value: Value, out: list[bytes], utf8: bool) -> None:
+def _encode_into(value: Value, out: list[bytes]) -> None:
     if value is None:
         out.append(b"NIL")
     elif isinstance(value, Atom):
@@ -82,31 +81,30 @@ def _encode_into(value: Value, out: list[bytes], utf8: bool) -> None:
             raise TypeError("bool is not an IMAP value")
         out.append(b"%d" % value)
     elif isinstance(value, str):
-        out.append(_string(value.encode("utf-8"), utf8))
+        out.append(_string(value.encode("utf-8")))
     elif isinstance(value, bytes):
-        out.append(_string(value, utf8))
+        out.append(_string(value))
     elif isinstance(value, Raw):
         out.append(value.data)
     elif isinstance(value, Literal):
         out.append(b"{%d}\r\n" % len(value.data))
         out.append(_char8(value.data))
     else:
-        _encode_list(value, out, utf8)
+        _encode_list(value, out)
 
 
-def _encode_list(values: Sequence[Value], out: list[bytes], utf8: bool) -> None:
+def _encode_list(values: Sequence[Value], out: list[bytes]) -> None:
     out.append(b"(")
     for index, item in enumerate(values):
         if index:
             out.append(b" ")
-        _encode_into(item, out, utf8)
+        _encode_into(item, out)
     out.append(b")")
 
 
-def _string(data: bytes, utf8: bool) -> bytes:
+def _string(data: bytes) -> bytes:
     """quoted if possible (RFC 3501 §9 quoted), else literal = "{" number "}" CRLF *CHAR8."""
-    quotable = _QUOTABLE_UTF8 if utf8 else _QUOTABLE
-    if len(data) <= MAX_QUOTED and quotable.match(data):
+    if len(data) <= MAX_QUOTED and _QUOTABLE.match(data):
         if b"\\" in data or b'"' in data:
             data = data.replace(b"\\", b"\\\\").replace(b'"', b'\\"')
         return b'"' + data + b'"'
@@ -148,9 +146,9 @@ def untagged_status(status: str, text: str, code: str | None = None) -> bytes:
     return b"* " + _resp_text(status, text, code)
 
 
-def untagged(*values: Value, utf8: bool = False) -> bytes:
+def untagged(*values: Value) -> bytes:
     """`* ` then the values separated by SP: untagged(3, Atom("EXISTS"))."""
-    return b"* " + b" ".join(encode(value, utf8=utf8) for value in values) + b"\r\n"
+    return b"* " + b" ".join(encode(value) for value in values) + b"\r\n"
 
 
 def continuation(text: str | bytes = b"") -> bytes:
@@ -159,19 +157,15 @@ def continuation(text: str | bytes = b"") -> bytes:
     return b"+ " + data + b"\r\n"
 
 
-def fetch_response(
-    seq: int, items: Iterable[tuple[str | bytes, Value]], *, utf8: bool = False
-) -> bytes:
+def fetch_response(seq: int, items: Iterable[tuple[str | bytes, Value]]) -> bytes:
     """`* seq FETCH (key value ...)`; keys as `FetchAttr.response_key()` gives them.
 
     Flag lists are best passed as `Raw(encode_flags(...))` or a list of `Atom`.
     """
-    return b"".join(fetch_response_parts(seq, items, utf8=utf8))
+    return b"".join(fetch_response_parts(seq, items))
 
 
-def fetch_response_parts(
-    seq: int, items: Iterable[tuple[str | bytes, Value]], *, utf8: bool = False
-) -> list[bytes]:
+def fetch_response_parts(seq: int, items: Iterable[tuple[str | bytes, Value]]) -> list[bytes]:
     """`fetch_response` as pieces to write in turn; a `Literal`'s data is one of them."""
     out: list[bytes] = [b"* %d FETCH (" % seq]
     first = True
@@ -181,6 +175,6 @@ def fetch_response_parts(
         first = False
         out.append(key.encode() if isinstance(key, str) else key)
         out.append(b" ")
-        _encode_into(value, out, utf8)
+        _encode_into(value, out)
     out.append(b")\r\n")
     return out

@@ -51,7 +51,7 @@ _TAG = re.compile(rb'[^\x00-\x20\x7f-\xff(){%*"\\+]+')
 _BASE64 = re.compile(rb"(?:[A-Za-z0-9+/]*={0,2}|=)\Z")
 SERVER_ERROR = "Error in IMAP command received by server."
 
-_Parser = Callable[[Cursor, str, bool, bool], c.Command]
+_Parser = Callable[[Cursor, str, bool], c.Command]
 
 
 def read_tag(data: bytes) -> str | None:
@@ -63,7 +63,7 @@ def read_tag(data: bytes) -> str | None:
 
 
 def parse_command(
-    data: bytes, *, utf8: bool = False, spooled: Mapping[int, SpooledLiteral] | None = None
+    data: bytes, *, spooled: Mapping[int, SpooledLiteral] | None = None
 ) -> c.Command | ParseError:
     """Parse one whole command (without its final CRLF); `spooled` as `Cursor` takes it."""
     tag = read_tag(data)
@@ -81,7 +81,7 @@ def parse_command(
     if parser is None:
         return ParseError(tag, "BAD", f"Error in IMAP command {name}: Unknown command.")
     try:
-        return parser(cur, tag, uid, utf8)
+        return parser(cur, tag, uid)
     except CommandError as error:
         return _error(tag, name, error)
 
@@ -104,14 +104,14 @@ def _error(tag: str, name: str, error: CommandError) -> ParseError:
 def _bare(kind: type[c.Command]) -> _Parser:
     """Commands without arguments: anything after the name is BAD."""
 
-    def parse(cur: Cursor, tag: str, uid: bool, utf8: bool) -> c.Command:
+    def parse(cur: Cursor, tag: str, uid: bool) -> c.Command:
         cur.end()
         return kind(tag)
 
     return parse
 
 
-def _login(cur: Cursor, tag: str, uid: bool, utf8: bool) -> c.Login:
+def _login(cur: Cursor, tag: str, uid: bool) -> c.Login:
     """login = "LOGIN" SP userid SP password; both astrings."""
     cur.sp()
     user = cur.astring()
@@ -128,7 +128,7 @@ def _utf8(raw: bytes) -> str:
         raise CommandError("Invalid UTF-8 in argument.") from None
 
 
-def _authenticate(cur: Cursor, tag: str, uid: bool, utf8: bool) -> c.Authenticate:
+def _authenticate(cur: Cursor, tag: str, uid: bool) -> c.Authenticate:
     cur.sp()
     mechanism = cur.keyword()
     initial = None
@@ -141,7 +141,7 @@ def _authenticate(cur: Cursor, tag: str, uid: bool, utf8: bool) -> c.Authenticat
     return c.Authenticate(tag, mechanism, initial)
 
 
-def _store(cur: Cursor, tag: str, uid: bool, utf8: bool) -> c.Store:
+def _store(cur: Cursor, tag: str, uid: bool) -> c.Store:
     cur.sp()
     seqset = parse_sequence_set(cur, uid=uid)
     cur.sp()
@@ -171,24 +171,24 @@ def _unchangedsince(cur: Cursor) -> int:
 
 
 def _copy(kind: type[c.Copy] | type[c.Move]) -> _Parser:
-    def parse(cur: Cursor, tag: str, uid: bool, utf8: bool) -> c.Command:
+    def parse(cur: Cursor, tag: str, uid: bool) -> c.Command:
         cur.sp()
         seqset = parse_sequence_set(cur, uid=uid)
-        mailbox = parse_mailbox(cur, utf8)
+        mailbox = parse_mailbox(cur)
         cur.end()
         return kind(tag, seqset, mailbox, uid)
 
     return parse
 
 
-def _uid_expunge(cur: Cursor, tag: str, uid: bool, utf8: bool) -> c.Expunge:
+def _uid_expunge(cur: Cursor, tag: str, uid: bool) -> c.Expunge:
     cur.sp()
     uids = parse_sequence_set(cur, uid=True)
     cur.end()
     return c.Expunge(tag, uids)
 
 
-def _enable(cur: Cursor, tag: str, uid: bool, utf8: bool) -> c.Enable:
+def _enable(cur: Cursor, tag: str, uid: bool) -> c.Enable:
     cur.sp()
     names = [cur.keyword()]
     while cur.try_sp():
@@ -197,7 +197,7 @@ def _enable(cur: Cursor, tag: str, uid: bool, utf8: bool) -> c.Enable:
     return c.Enable(tag, tuple(names))
 
 
-def _id(cur: Cursor, tag: str, uid: bool, utf8: bool) -> c.Id:
+def _id(cur: Cursor, tag: str, uid: bool) -> c.Id:
     cur.sp()
     if cur.try_nil():
         cur.end()
@@ -212,7 +212,7 @@ def _id(cur: Cursor, tag: str, uid: bool, utf8: bool) -> c.Id:
     return c.Id(tag, tuple(pairs))
 
 
-def _cancelupdate(cur: Cursor, tag: str, uid: bool, utf8: bool) -> c.CancelUpdate:
+def _cancelupdate(cur: Cursor, tag: str, uid: bool) -> c.CancelUpdate:
     tags = []
     while cur.try_sp():
         tags.append(cur.quoted().decode("ascii", "replace"))
@@ -223,35 +223,28 @@ def _cancelupdate(cur: Cursor, tag: str, uid: bool, utf8: bool) -> c.CancelUpdat
 
 
 def _mailbox_command(kind: type[c.Delete] | type[c.Subscribe] | type[c.Unsubscribe]) -> _Parser:
-    def parse(cur: Cursor, tag: str, uid: bool, utf8: bool) -> c.Command:
-        mailbox = parse_mailbox(cur, utf8)
+    def parse(cur: Cursor, tag: str, uid: bool) -> c.Command:
+        mailbox = parse_mailbox(cur)
         cur.end()
         return kind(tag, mailbox)
 
     return parse
 
 
-def _rename(cur: Cursor, tag: str, uid: bool, utf8: bool) -> c.Rename:
-    old = parse_mailbox(cur, utf8)
-    new = parse_mailbox(cur, utf8)
+def _rename(cur: Cursor, tag: str, uid: bool) -> c.Rename:
+    old = parse_mailbox(cur)
+    new = parse_mailbox(cur)
     cur.end()
     return c.Rename(tag, old, new)
 
 
-def _untouched(
-    parse: Callable[[Cursor, str, bool], c.Command],
-) -> _Parser:
-    return lambda cur, tag, uid, utf8: parse(cur, tag, uid)
-
-
-def _with_utf8(parse: Callable[[Cursor, str, bool], c.Command]) -> _Parser:
-    return lambda cur, tag, uid, utf8: parse(cur, tag, utf8)
+def _no_uid(parse: Callable[[Cursor, str], c.Command]) -> _Parser:
+    return lambda cur, tag, uid: parse(cur, tag)
 
 
 _UID_COMMANDS = frozenset({"COPY", "MOVE", "FETCH", "SEARCH", "STORE", "SORT", "THREAD", "EXPUNGE"})
 _SELECTED: dict[str, _Parser] = {
-    "FETCH": _untouched(parse_fetch), "SEARCH": _untouched(parse_search),
-    "SORT": _untouched(parse_sort), "THREAD": _untouched(parse_thread),
+    "FETCH": parse_fetch, "SEARCH": parse_search, "SORT": parse_sort, "THREAD": parse_thread,
     "STORE": _store, "COPY": _copy(c.Copy), "MOVE": _copy(c.Move),
 }  # fmt: skip
 _PARSERS: dict[str, _Parser] = {
@@ -259,13 +252,13 @@ _PARSERS: dict[str, _Parser] = {
     "STARTTLS": _bare(c.StartTLS), "CHECK": _bare(c.Check), "CLOSE": _bare(c.Close),
     "UNSELECT": _bare(c.Unselect), "EXPUNGE": _bare(c.Expunge), "IDLE": _bare(c.Idle),
     "NAMESPACE": _bare(c.Namespace), "LOGIN": _login, "AUTHENTICATE": _authenticate,
-    "SELECT": lambda cur, tag, uid, utf8: parse_select(cur, tag, utf8, examine=False),
-    "EXAMINE": lambda cur, tag, uid, utf8: parse_select(cur, tag, utf8, examine=True),
-    "CREATE": _with_utf8(parse_create), "DELETE": _mailbox_command(c.Delete),
+    "SELECT": lambda cur, tag, uid: parse_select(cur, tag, examine=False),
+    "EXAMINE": lambda cur, tag, uid: parse_select(cur, tag, examine=True),
+    "CREATE": _no_uid(parse_create), "DELETE": _mailbox_command(c.Delete),
     "RENAME": _rename, "SUBSCRIBE": _mailbox_command(c.Subscribe),
-    "UNSUBSCRIBE": _mailbox_command(c.Unsubscribe), "LIST": _with_utf8(parse_list),
-    "LSUB": _with_utf8(parse_lsub), "STATUS": _with_utf8(parse_status),
-    "APPEND": _with_utf8(parse_append), "ENABLE": _enable, "ID": _id,
+    "UNSUBSCRIBE": _mailbox_command(c.Unsubscribe), "LIST": _no_uid(parse_list),
+    "LSUB": _no_uid(parse_lsub), "STATUS": _no_uid(parse_status),
+    "APPEND": _no_uid(parse_append), "ENABLE": _enable, "ID": _id,
     "CANCELUPDATE": _cancelupdate, "UID EXPUNGE": _uid_expunge,
     **_SELECTED, **{f"UID {name}": parser for name, parser in _SELECTED.items()},
 }  # fmt: skip

@@ -64,30 +64,30 @@ _SELECT_OPTS = frozenset({"SUBSCRIBED", "REMOTE", "RECURSIVEMATCH", "SPECIAL-USE
 _RETURN_OPTS = frozenset({"SUBSCRIBED", "CHILDREN", "SPECIAL-USE", "STATUS"})
 
 
-def decode_mailbox(raw: bytes, utf8: bool) -> str:
-    """Wire name -> Unicode (RFC 3501 §5.1.3, RFC 6855 §3), INBOX upper-cased."""
+def decode_mailbox(raw: bytes) -> str:
+    """Wire name -> Unicode (RFC 3501 §5.1.3), INBOX upper-cased."""
     try:
-        name = raw.decode("utf-8") if utf8 else decode_mutf7(raw)
-    except (MUTF7Error, UnicodeDecodeError):
+        name = decode_mutf7(raw)
+    except MUTF7Error:
         raise CommandError("Mailbox name is not valid mUTF-7", status="NO") from None
     return "INBOX" if name.upper() == "INBOX" else name
 
 
-def _pattern(raw: bytes, utf8: bool) -> str:
+def _pattern(raw: bytes) -> str:
     """LIST patterns: decoded like names, but an invalid one is kept as sent."""
     try:
-        return decode_mailbox(raw, utf8)
+        return decode_mailbox(raw)
     except CommandError:
         return raw.decode("utf-8", "replace")
 
 
-def parse_mailbox(cur: Cursor, utf8: bool) -> str:
+def parse_mailbox(cur: Cursor) -> str:
     cur.sp()
-    return decode_mailbox(cur.astring(), utf8)
+    return decode_mailbox(cur.astring())
 
 
-def parse_select(cur: Cursor, tag: str, utf8: bool, examine: bool) -> Select:
-    mailbox = parse_mailbox(cur, utf8)
+def parse_select(cur: Cursor, tag: str, examine: bool) -> Select:
+    mailbox = parse_mailbox(cur)
     condstore, qresync = False, None
     if cur.try_sp():
         for _ in cur.list_items():
@@ -122,8 +122,8 @@ def _qresync(cur: Cursor) -> QResync:
     return QResync(uidvalidity, modseq, known, seqs, uids)
 
 
-def parse_create(cur: Cursor, tag: str, utf8: bool) -> Create:
-    mailbox = parse_mailbox(cur, utf8)
+def parse_create(cur: Cursor, tag: str) -> Create:
+    mailbox = parse_mailbox(cur)
     uses: list[str] = []
     if cur.try_sp():
         for _ in cur.list_items():
@@ -135,15 +135,15 @@ def parse_create(cur: Cursor, tag: str, utf8: bool) -> Create:
     return Create(tag, mailbox, tuple(uses))
 
 
-def parse_list(cur: Cursor, tag: str, utf8: bool) -> List:
+def parse_list(cur: Cursor, tag: str) -> List:
     cur.sp()
     selection = _options(cur, _SELECT_OPTS) if cur.peek() == 0x28 else None
     if selection is not None:
         cur.sp()
         _check_selection(selection)
-    reference = _pattern(cur.astring(), utf8)
+    reference = _pattern(cur.astring())
     cur.sp()
-    patterns, multiple = _patterns(cur, utf8)
+    patterns, multiple = _patterns(cur)
     returning, status = _list_return(cur) if cur.try_sp() else (None, None)
     cur.end()
     extended = selection is not None or returning is not None or multiple
@@ -169,10 +169,10 @@ def _check_selection(selection: set[str]) -> None:
         raise CommandError("RECURSIVEMATCH must be combined with other options.")
 
 
-def _patterns(cur: Cursor, utf8: bool) -> tuple[tuple[str, ...], bool]:
+def _patterns(cur: Cursor) -> tuple[tuple[str, ...], bool]:
     if cur.peek() != 0x28:
-        return (_pattern(cur.list_mailbox(), utf8),), False
-    patterns = tuple(_pattern(cur.list_mailbox(), utf8) for _ in cur.list_items())
+        return (_pattern(cur.list_mailbox()),), False
+    patterns = tuple(_pattern(cur.list_mailbox()) for _ in cur.list_items())
     if not patterns:
         raise CommandError("Invalid arguments.")
     return patterns, True
@@ -204,24 +204,24 @@ def _status_items(cur: Cursor) -> tuple[str, ...]:
     return items
 
 
-def parse_lsub(cur: Cursor, tag: str, utf8: bool) -> Lsub:
-    reference = parse_mailbox(cur, utf8)
+def parse_lsub(cur: Cursor, tag: str) -> Lsub:
+    reference = parse_mailbox(cur)
     cur.sp()
-    pattern = _pattern(cur.list_mailbox(), utf8)
+    pattern = _pattern(cur.list_mailbox())
     cur.end()
     return Lsub(tag, reference, pattern)
 
 
-def parse_status(cur: Cursor, tag: str, utf8: bool) -> Status:
-    mailbox = parse_mailbox(cur, utf8)
+def parse_status(cur: Cursor, tag: str) -> Status:
+    mailbox = parse_mailbox(cur)
     cur.sp()
     items = _status_items(cur)
     cur.end()
     return Status(tag, mailbox, items)
 
 
-def parse_append(cur: Cursor, tag: str, utf8: bool) -> Append:
-    mailbox = parse_mailbox(cur, utf8)
+def parse_append(cur: Cursor, tag: str) -> Append:
+    mailbox = parse_mailbox(cur)
     messages = [_append_message(cur)]
     while not cur.at_end():
         messages.append(_append_message(cur))

@@ -67,7 +67,6 @@ class ImapReader:
         self.max_command = max_command  # all literals of one command (MULTIAPPEND)
         self.spool = spool
         self.spool_above = spool_above
-        self.utf8 = False  # set once the client has ENABLEd UTF8=ACCEPT (RFC 6855)
         self._buf = bytearray()
         self._scanned = 0  # bytes of _buf known to hold no LF
         self._parts: list[bytes] = []
@@ -251,7 +250,7 @@ class ImapReader:
         self._reset()
         if not data.strip():
             return None  # an empty line is not a command; telnet users press Enter
-        return parse_command(data, utf8=self.utf8, spooled=spooled)
+        return parse_command(data, spooled=spooled)
 
     def _literal_header(self, line: bytes, size: int, nonsync: bool) -> Event | None:
         first = self._parts[0] if self._parts else line
