@@ -12,17 +12,23 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from hato.auth.names import normalize_username
 from hato.auth.passwords import verify_apop, verify_password
 from hato.auth.throttle import LoginThrottle
 from hato.logs import event
+from hato.proto.sasl import Challenge, KeysNeeded, PasswordCheck, Rejected
+from hato.proto.sasl_driver import Cancelled, Malformed, SaslDriver, Succeeded
 from hato.store.base import Account, ScramKeys, Store
 
-__all__ = ["Authenticator", "LoginAttempt"]
+__all__ = ["Authenticator", "Converse", "LoginAttempt"]
 
 log = logging.getLogger(__name__)
+
+Converse = Callable[[bytes], Awaitable[bytes]]
+"""Send a base64 challenge behind the protocol's prefix; return the client's next line."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +73,27 @@ class Authenticator:
         SASL message): the account if ``verified``, else None after the delays."""
         account = await self.store.get_account(normalize_username(name)) if verified else None
         return await self._conclude(account, name, attempt)
+
+    async def sasl(
+        self, driver: SaslDriver, initial: bytes | str | None, attempt: LoginAttempt,
+        converse: Converse,
+    ) -> Account | Cancelled | Malformed | None:  # fmt: skip
+        """Run one SASL exchange to its end: the account, None for a failed login, or
+        how the client broke the exchange off (nothing is logged or throttled then)."""
+        action = driver.start(initial)
+        while True:
+            match action:
+                case Challenge():
+                    action = driver.receive(await converse(action.encoded))
+                case KeysNeeded(username=name):
+                    found = await self.scram_keys(name, attempt)
+                    action = driver.provide_keys(found[1] if found else None)
+                case PasswordCheck(username=name, password=password):
+                    return await self.password(name, password, attempt)
+                case Succeeded(username=name) | Rejected(username=name):
+                    return await self.concluded(isinstance(action, Succeeded), name, attempt)
+                case Cancelled() | Malformed():
+                    return action
 
     async def _lookup(self, name: str, attempt: LoginAttempt) -> Account | None:
         await asyncio.sleep(self.throttle.delay(attempt.address, name))

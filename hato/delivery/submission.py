@@ -1,7 +1,7 @@
 """Mail from our own users: the aiosmtpd handler behind submission (RFC 6409).
 
-- AUTH (RFC 4954) with PLAIN, LOGIN and SCRAM-SHA-256, run by the sans-IO
-  exchanges of ``hato.proto.sasl`` and checked by the shared ``Authenticator``
+- AUTH (RFC 4954) with PLAIN, LOGIN and SCRAM-SHA-256, run by the shared SASL
+  driver (``hato.proto.sasl_driver``) and checked by the shared ``Authenticator``
   (so the failed-login throttle applies). The listener requires AUTH before
   MAIL (``530 5.7.0``) and offers it only under TLS (RFC 8314 §3).
 - MAIL FROM must be an address of the authenticated account: ``NAME@`` or
@@ -15,15 +15,15 @@
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 import logging
 import secrets
 import time
 from collections.abc import Callable
-from typing import Any
+from functools import partial
+from typing import Any, Protocol, runtime_checkable
 
-from aiosmtpd.smtp import MISSING, SMTP, AuthResult, Envelope, Session
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, Session
 
 from hato.auth.authenticator import Authenticator, LoginAttempt
 from hato.delivery.dispatch import Targets, commit, log_delivery, route
@@ -40,12 +40,11 @@ from hato.delivery.inbound import (
 from hato.delivery.manners_policy import MannersPolicy
 from hato.delivery.recipients import Lookup
 from hato.manners import Finding
-from hato.proto import sasl
+from hato.proto.sasl_driver import Cancelled, Malformed, SaslDriver
 from hato.store.base import Account, Store, StoreUnavailable
 
-__all__ = ["SubmissionHandler"]
+__all__ = ["SaslChallenges", "SubmissionHandler"]
 
-_Exchange = sasl.PlainExchange | sasl.LoginExchange | sasl.ScramExchange
 _TEMPFAIL = "451 4.3.0 Error: submission failed, try again later"
 _AUTH_TEMPFAIL = "454 4.7.0 Temporary authentication failure"
 
@@ -69,50 +68,34 @@ class SubmissionHandler(InboundHandler):
         self.manners = manners
 
     async def auth_PLAIN(self, server: SMTP, args: list[str]) -> AuthResult:
-        return await self._sasl(server, args, sasl.PlainExchange())
+        return await self._sasl(server, args, "PLAIN")
 
     async def auth_LOGIN(self, server: SMTP, args: list[str]) -> AuthResult:
-        return await self._sasl(server, args, sasl.LoginExchange())
+        return await self._sasl(server, args, "LOGIN")
 
     async def auth_SCRAM__SHA__256(self, server: SMTP, args: list[str]) -> AuthResult:
-        return await self._sasl(server, args, sasl.ScramExchange())
+        return await self._sasl(server, args, "SCRAM-SHA-256")
 
-    async def _sasl(self, server: SMTP, args: list[str], exchange: _Exchange) -> AuthResult:
-        """Run one exchange; RFC 4954 §4: base64 in 334 challenges, ``=`` is empty."""
-        initial: bytes | None = None
-        if len(args) > 1:
-            try:
-                initial = b"" if args[1] == "=" else base64.b64decode(args[1], validate=True)
-            except ValueError:  # binascii.Error, or characters that are not ASCII
-                await server.push("501 5.5.2 Cannot decode base64")
-                return AuthResult(success=False, handled=True)
-        attempt = LoginAttempt("submission", exchange.mechanism, _peer(server.session))
+    async def _sasl(self, server: SMTP, args: list[str], mechanism: str) -> AuthResult:
+        """Run one exchange with the shared SASL driver (RFC 4954 §4: 334 challenges)."""
+        initial = args[1] if len(args) > 1 else None
+        attempt = LoginAttempt("submission", mechanism, _peer(server.session))
+        assert isinstance(server, SaslChallenges)  # the listener's HatoSMTP
+        converse = partial(_converse, server)
         try:
-            return await self._drive(server, exchange, exchange.start(initial), attempt)
+            outcome = await self.authenticator.sasl(
+                SaslDriver(mechanism), initial, attempt, converse
+            )
+        except _LineTooLong:
+            return AuthResult(success=False, handled=True)
         except StoreUnavailable:  # RFC 4954 §6: the account could not be looked up now
             return AuthResult(success=False, handled=False, message=_AUTH_TEMPFAIL)
-
-    async def _drive(
-        self, server: SMTP, exchange: Any, step: sasl.Step, attempt: LoginAttempt
-    ) -> AuthResult:
-        auth = self.authenticator
-        while True:
-            match step:
-                case sasl.Challenge(data=data):
-                    reply = await server.challenge_auth(data)
-                    if reply is MISSING:
-                        return AuthResult(success=False, handled=True)
-                    step = exchange.respond(reply)
-                case sasl.PasswordCheck(username=name, password=password):
-                    return _outcome(await auth.password(name, password, attempt))
-                case sasl.KeysNeeded(username=name):
-                    keys = await auth.scram_keys(name, attempt)
-                    step = exchange.provide_keys(keys[1] if keys else None)
-                case sasl.Verified(username=name, server_final=final):
-                    ok = await server.challenge_auth(final) == b""
-                    return _outcome(await auth.concluded(ok, name, attempt))
-                case sasl.Rejected(username=name):
-                    return _outcome(await auth.concluded(False, name, attempt))
+        if isinstance(outcome, Cancelled | Malformed):
+            await server.push(_broken_off(outcome))
+            return AuthResult(success=False, handled=True)
+        if outcome is None:
+            return AuthResult(success=False, handled=False)
+        return AuthResult(success=True, auth_data=outcome)
 
     async def handle_MAIL(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
@@ -191,7 +174,32 @@ def _peer(session: Session | None) -> str:
     return str(peer[0]) if isinstance(peer, tuple) else str(peer)
 
 
-def _outcome(account: Account | None) -> AuthResult:
-    if account is None:
-        return AuthResult(success=False, handled=False)
-    return AuthResult(success=True, auth_data=account)
+@runtime_checkable
+class SaslChallenges(Protocol):
+    """What the listener's SMTP protocol adds to aiosmtpd's for AUTH."""
+
+    async def sasl_challenge(self, challenge: bytes) -> bytes | None:
+        """Send ``334 challenge``; the client's line as it came, or None when it was
+        over the line limit (then already answered)."""
+
+
+async def _converse(server: SaslChallenges, challenge: bytes) -> bytes:
+    """RFC 4954 §4: a ``334`` challenge and the client's line (the driver reads "*"
+    and base64); a line over the limit ends the exchange."""
+    line = await server.sasl_challenge(challenge)
+    if line is None:
+        raise _LineTooLong
+    return line
+
+
+class _LineTooLong(Exception):
+    """An AUTH response over the line limit, already answered."""
+
+
+def _broken_off(outcome: Cancelled | Malformed) -> str:
+    """aiosmtpd's words for an aborted exchange and for bad base64 (RFC 4954 §4)."""
+    if isinstance(outcome, Cancelled):
+        return "501 5.7.0 Auth aborted"
+    if outcome.initial:
+        return "501 5.5.2 Cannot decode base64"
+    return "501 5.5.2 Can't decode base64"

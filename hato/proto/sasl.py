@@ -58,6 +58,11 @@ class ScramKeys:
 class Challenge:
     data: bytes
 
+    @property
+    def encoded(self) -> bytes:
+        """``data`` as base64, the way every profile sends a challenge (RFC 4422 §4)."""
+        return base64.b64encode(self.data)
+
 
 @dataclass(frozen=True, slots=True)
 class PasswordCheck:

@@ -231,20 +231,36 @@ class HatoSMTP(SMTP):
         await super().smtp_STARTTLS(arg)
 
     async def challenge_auth(self, challenge: str | bytes, *args: Any, **kwargs: Any) -> Any:
-        """aiosmtpd's read of one AUTH response; a response longer than the line limit is
-        answered ``500 5.5.6`` (RFC 4954 §4) and skipped, instead of asyncio's ValueError
-        reaching ``handle_exception`` as an internal error."""
+        """aiosmtpd's read of one AUTH response, with an over-long line answered as
+        ``sasl_challenge`` answers it."""
         try:
             return await super().challenge_auth(challenge, *args, **kwargs)
         except ValueError as error:
-            if not isinstance(error.__context__, asyncio.LimitOverrunError):
-                raise
-            # readline kept nothing of the line; if its LF had not come yet, the rest
-            # of it is still to be read and must not be taken for a command.
-            if "not found" in str(error):
-                await self._skip_line()
-        await self.push("500 5.5.6 Authentication Exchange line is too long")
+            await self._refuse_long_auth_response(error)
         return MISSING
+
+    async def sasl_challenge(self, challenge: bytes) -> bytes | None:
+        """Send one AUTH challenge (RFC 4954 §4: ``334`` and base64) and return the
+        client's line as it came; None when it was over the line limit."""
+        await self.push(b"334 " + challenge)
+        try:
+            line: bytes = await self._reader.readline()
+        except ValueError as error:
+            await self._refuse_long_auth_response(error)
+            return None
+        return line
+
+    async def _refuse_long_auth_response(self, error: ValueError) -> None:
+        """A response longer than the line limit is answered ``500 5.5.6`` (RFC 4954 §4)
+        and skipped, instead of asyncio's ValueError reaching ``handle_exception`` as an
+        internal error."""
+        if not isinstance(error.__context__, asyncio.LimitOverrunError):
+            raise error
+        # readline kept nothing of the line; if its LF had not come yet, the rest
+        # of it is still to be read and must not be taken for a command.
+        if "not found" in str(error):
+            await self._skip_line()
+        await self.push("500 5.5.6 Authentication Exchange line is too long")
 
     async def _skip_line(self) -> None:
         while True:

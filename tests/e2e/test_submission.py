@@ -144,26 +144,41 @@ def _scram_client_proof(password: str, salt: bytes, iterations: int, message: by
     return bytes(a ^ b for a, b in zip(client_key, signature, strict=True))
 
 
+def _scram_to_server_final(smtp: smtplib.SMTP) -> None:
+    """Alice's SCRAM-SHA-256 exchange, up to the server-final message (RFC 5802 §5)."""
+    smtp.ehlo("client.test")
+    first_bare = "n=alice,r=clientnonce"
+    code, text = smtp.docmd(
+        "AUTH", "SCRAM-SHA-256 " + base64.b64encode(b"n,," + first_bare.encode()).decode()
+    )
+    assert code == 334
+    server_first = base64.b64decode(text).decode()
+    fields = dict(item.split("=", 1) for item in server_first.split(","))
+    without_proof = f"c=biws,r={fields['r']}"
+    message = f"{first_bare},{server_first},{without_proof}".encode()
+    proof = _scram_client_proof(
+        "alice-pw", base64.b64decode(fields["s"]), int(fields["i"]), message
+    )
+    final = f"{without_proof},p={base64.b64encode(proof).decode()}"
+    code, text = smtp.docmd(base64.b64encode(final.encode()).decode())
+    assert code == 334 and base64.b64decode(text).startswith(b"v=")
+
+
 def test_auth_scram_sha_256(server: HatoProcess) -> None:
     with implicit(server) as smtp:
-        smtp.ehlo("client.test")
-        first_bare = "n=alice,r=clientnonce"
-        code, text = smtp.docmd(
-            "AUTH", "SCRAM-SHA-256 " + base64.b64encode(b"n,," + first_bare.encode()).decode()
-        )
-        assert code == 334
-        server_first = base64.b64decode(text).decode()
-        fields = dict(item.split("=", 1) for item in server_first.split(","))
-        without_proof = f"c=biws,r={fields['r']}"
-        message = f"{first_bare},{server_first},{without_proof}".encode()
-        proof = _scram_client_proof(
-            "alice-pw", base64.b64decode(fields["s"]), int(fields["i"]), message
-        )
-        final = f"{without_proof},p={base64.b64encode(proof).decode()}"
-        code, text = smtp.docmd(base64.b64encode(final.encode()).decode())
-        assert code == 334 and base64.b64decode(text).startswith(b"v=")
+        _scram_to_server_final(smtp)
         assert smtp.docmd("")[0] == 235
         assert smtp.mail("alice@example.org")[0] == 250
+
+
+def test_auth_cancelled_at_server_final_gets_one_reply(server: HatoProcess) -> None:
+    """RFC 4954 §4: "*" cancels with 501, and only that: no 535 follows to be taken
+    for the answer to the next command."""
+    with implicit(server) as smtp:
+        _scram_to_server_final(smtp)
+        assert smtp.docmd("*") == (501, b"5.7.0 Auth aborted")
+        assert smtp.noop() == (250, b"2.0.0 OK")
+        assert smtp.mail("alice@example.org")[0] == 530
 
 
 def test_forged_sender_is_refused(server: HatoProcess) -> None:

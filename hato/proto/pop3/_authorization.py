@@ -7,8 +7,6 @@ never judged here: they go out as CheckPassword / CheckApop / SaslResult.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import string
 
 from hato.proto.pop3._events import (
@@ -22,28 +20,23 @@ from hato.proto.pop3._events import (
 )
 from hato.proto.pop3._session import (
     PLAINTEXT_DISALLOWED,
-    PLAINTEXT_MECHANISMS,
-    Exchange,
     Handler,
     Session,
     State,
 )
-from hato.proto.sasl import (
-    Challenge,
-    KeysNeeded,
-    LoginExchange,
-    PasswordCheck,
-    PlainExchange,
-    Rejected,
-    ScramExchange,
-    Step,
-    Verified,
+from hato.proto.sasl import Challenge, KeysNeeded, PasswordCheck, Rejected
+from hato.proto.sasl_driver import (
+    PLAINTEXT_MECHANISMS,
+    Action,
+    Cancelled,
+    Malformed,
+    SaslDriver,
+    Succeeded,
 )
 
 __all__ = ["COMMANDS", "sasl_response", "sasl_step"]
 
 _HEX = frozenset(string.hexdigits)
-_BAD_BASE64 = "-ERR [AUTH] Invalid base64 data in "
 
 
 def cmd_capa(session: Session, args: str) -> None:
@@ -113,64 +106,36 @@ def cmd_auth(session: Session, args: str) -> Event | None:
         raise RemoteProtocolError("-ERR [AUTH] Unsupported authentication mechanism.")
     if mechanism in PLAINTEXT_MECHANISMS and not session.plaintext_ok:
         raise RemoteProtocolError(PLAINTEXT_DISALLOWED)
-    response = _initial_response(initial) if initial else None
-    session.sasl = _exchange(session, mechanism)
-    return sasl_step(session, session.sasl.start(response))
-
-
-def _initial_response(text: str) -> bytes:
-    """RFC 5034 §4: base64, or "=" for an empty initial response."""
-    try:
-        return b"" if text == "=" else base64.b64decode(text, validate=True)
-    except ValueError:  # binascii.Error, or characters that are not ASCII
-        raise RemoteProtocolError(_BAD_BASE64 + "initial response.") from None
-
-
-def _exchange(session: Session, mechanism: str) -> Exchange:
-    if mechanism == "PLAIN":
-        return PlainExchange()
-    if mechanism == "LOGIN":
-        return LoginExchange()
     nonce = session.config.scram_nonce
-    return ScramExchange(nonce() if nonce else None)
+    session.sasl = SaslDriver(mechanism, nonce() if nonce else None)
+    return sasl_step(session, session.sasl.start(initial or None))
 
 
-def sasl_step(session: Session, step: Step) -> Event | None:
-    """Turn a SASL step into a continuation ("+ base64") or a request event."""
-    if isinstance(step, Challenge | Verified):
-        data = step.data if isinstance(step, Challenge) else step.server_final
-        session.say("+ " + base64.b64encode(data).decode())
-        if isinstance(step, Verified):
-            session.sasl_verified = step.username  # Dovecot: final data, then empty reply
+def sasl_step(session: Session, action: Action) -> Event | None:
+    """A continuation ("+ base64", RFC 5034 §4), a request event, or the -ERR it earns."""
+    if isinstance(action, Challenge):
+        session.say("+ " + action.encoded.decode())
         return None
-    if isinstance(step, KeysNeeded):
-        return FetchScramKeys(step.username)
+    if isinstance(action, KeysNeeded):
+        return FetchScramKeys(action.username)
     assert session.sasl is not None
     mechanism, session.sasl = session.sasl.mechanism, None
-    if isinstance(step, PasswordCheck):
-        return CheckPassword(step.username, step.password, mechanism)
-    assert isinstance(step, Rejected)
-    return SaslResult(step.username, verified=False, method=mechanism)
+    match action:
+        case PasswordCheck(username=name, password=password):
+            return CheckPassword(name, password, mechanism)
+        case Succeeded(username=name) | Rejected(username=name):
+            return SaslResult(name, verified=isinstance(action, Succeeded), method=mechanism)
+        case Cancelled():
+            raise RemoteProtocolError("-ERR Authentication aborted by client.")
+        case Malformed(initial=initial):
+            where = "initial" if initial else "continued"
+            raise RemoteProtocolError(f"-ERR [AUTH] Invalid base64 data in {where} response.")
 
 
 def sasl_response(session: Session, line: bytes) -> Event | None:
-    """A client line during AUTH: "*" cancels (RFC 5034 §4), otherwise base64."""
-    exchange, verified = session.sasl, session.sasl_verified
-    assert exchange is not None
-    if line == b"*":
-        session.sasl = session.sasl_verified = None
-        raise RemoteProtocolError("-ERR Authentication aborted by client.")
-    if verified is not None:
-        session.sasl = session.sasl_verified = None
-        return SaslResult(verified, verified=line == b"", method=exchange.mechanism)
-    try:
-        data = base64.b64decode(line, validate=True)
-    except binascii.Error:
-        session.sasl = None
-        raise RemoteProtocolError(
-            "-ERR [AUTH] Invalid base64 data in continued response."
-        ) from None
-    return sasl_step(session, exchange.respond(data))
+    """A client line during AUTH: the driver reads it (RFC 5034 §4)."""
+    assert session.sasl is not None
+    return sasl_step(session, session.sasl.receive(line))
 
 
 COMMANDS: dict[str, Handler] = {

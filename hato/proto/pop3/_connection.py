@@ -60,7 +60,6 @@ from hato.proto.pop3._session import (
     Session,
     State,
 )
-from hato.proto.sasl import ScramExchange
 
 __all__ = ["Pop3Connection", "make_apop_timestamp"]
 
@@ -211,9 +210,9 @@ class Pop3Connection:
     def scram_keys(self, keys: ScramKeys | None) -> bytes:
         """The user's stored SCRAM keys, or None when there is no such user."""
         self._answer(FetchScramKeys)
-        exchange = self._session.sasl
-        assert isinstance(exchange, ScramExchange)
-        sasl_step(self._session, exchange.provide_keys(keys))
+        driver = self._session.sasl
+        assert driver is not None
+        sasl_step(self._session, driver.provide_keys(keys))
         return self._take_output()
 
     def tls_established(self) -> bytes:

@@ -52,7 +52,7 @@ def dispatch(session: Session, line: bytes) -> Event | None:
 
 def too_long(session: Session) -> None:
     """The line outgrew even the AUTH limit: refuse it, abandon any AUTH exchange."""
-    session.sasl = session.sasl_verified = None
+    session.sasl = None
     _bad(session, LINE_TOO_LONG)
 
 

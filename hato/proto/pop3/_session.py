@@ -12,22 +12,19 @@ from dataclasses import dataclass, field
 
 from hato.proto.pop3._events import Event
 from hato.proto.pop3._maildrop import Maildrop
-from hato.proto.sasl import LoginExchange, PlainExchange, ScramExchange
+from hato.proto.sasl_driver import MECHANISMS, PLAINTEXT_MECHANISMS, SaslDriver
 
-__all__ = ["Config", "Exchange", "Handler", "Session", "State"]
+__all__ = ["Config", "Handler", "Session", "State"]
 
 AUTH_FAILED = "-ERR [AUTH] Authentication failed."
 PLAINTEXT_DISALLOWED = (
     "-ERR [AUTH] Plaintext authentication disallowed on non-secure (SSL/TLS) connections."
 )
 LINE_TOO_LONG = "-ERR Input line too long."
-PLAINTEXT_MECHANISMS = frozenset({"PLAIN", "LOGIN"})
-DEFAULT_MECHANISMS = ("PLAIN", "LOGIN", "SCRAM-SHA-256")
+DEFAULT_MECHANISMS = MECHANISMS
 
 # RFC 2449 §5 capabilities in Dovecot's order; STLS, USER and SASL follow as allowed.
 _BASE_CAPABILITIES = ("CAPA", "TOP", "UIDL", "RESP-CODES", "PIPELINING", "AUTH-RESP-CODE")
-
-Exchange = PlainExchange | LoginExchange | ScramExchange
 
 
 class State(enum.Enum):
@@ -60,8 +57,7 @@ class Session:
     state: State = State.AUTHORIZATION
     out: bytearray = field(default_factory=bytearray)
     user: str | None = None  # from USER, waiting for PASS
-    sasl: Exchange | None = None
-    sasl_verified: str | None = None  # SCRAM: user whose server-final awaits the empty reply
+    sasl: SaslDriver | None = None  # an AUTH exchange under way
     maildrop: Maildrop | None = None
     bad_commands: int = 0
     utf8: bool = False
