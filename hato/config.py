@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from hato.delivery.syntax import is_domain
+from hato.store.scripts import ScriptQuota
 
 __all__ = [
     "DEFAULT_PORTS",
@@ -123,6 +124,7 @@ class Config:
     queue: QueueSettings = field(default_factory=QueueSettings)
     log: LogSettings = field(default_factory=LogSettings)
     store_url: str | None = None
+    sieve: ScriptQuota = field(default_factory=ScriptQuota)
 
     @property
     def local_domains(self) -> tuple[str, ...]:
@@ -257,18 +259,27 @@ def _tls(value: Any, key: str, reading: _Reading) -> dict[str, Any]:
     return paths if len(paths) == 2 else {}
 
 
-def _limits(value: Any, key: str, reading: _Reading) -> dict[str, Any]:
-    kinds = {f.name: f.type for f in dataclasses.fields(Limits)}
-    limits = reading.table(value, key, kinds)
+def _positive_numbers(value: Any, key: str, reading: _Reading, kind: type) -> dict[str, Any]:
+    """A table of positive numbers, the fields of the dataclass ``kind``."""
+    kinds = {f.name: f.type for f in dataclasses.fields(kind)}
+    table = reading.table(value, key, kinds)
     good: dict[str, Any] = {}
-    for name, number in limits.items():
+    for name, number in table.items():
         if isinstance(number, bool) or not isinstance(number, int | float) or number <= 0:
             reading.bad(f"{key}.{name}", f"must be a positive number, not {number!r}")
         elif kinds[name] == "int" and not isinstance(number, int):
             reading.bad(f"{key}.{name}", f"must be a whole number, not {number!r}")
         else:
             good[name] = number
-    return {"limits": Limits(**good)}
+    return good
+
+
+def _limits(value: Any, key: str, reading: _Reading) -> dict[str, Any]:
+    return {"limits": Limits(**_positive_numbers(value, key, reading, Limits))}
+
+
+def _sieve(value: Any, key: str, reading: _Reading) -> dict[str, Any]:
+    return {"sieve": ScriptQuota(**_positive_numbers(value, key, reading, ScriptQuota))}
 
 
 def _queue(value: Any, key: str, reading: _Reading) -> dict[str, Any]:
@@ -369,6 +380,7 @@ _SECTIONS: dict[str, _Section] = {
     "log": _log,
     "manners": _manners,
     "store": _store,
+    "sieve": _sieve,
 }
 
 

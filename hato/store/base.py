@@ -18,10 +18,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from hato.proto.sasl import ScramKeys  # what SCRAM-SHA-256 keeps (RFC 5802 §3)
 from hato.store.notify import Notifier
+
+if TYPE_CHECKING:
+    from hato.store.scripts import SieveScripts
 
 __all__ = [
     "SYSTEM_FLAGS",
@@ -406,6 +409,7 @@ class Store(Protocol):
         deliveries: Sequence[Delivery],
     ) -> list[StoredMessage]: ...
     def mailstore(self, account_id: int) -> Mailstore: ...
+    def sieve_scripts(self, account_id: int) -> SieveScripts: ...
     async def blob_count(self) -> int: ...
     # The sending side: local copies and the outbound queue in one transaction.
     async def deliver_and_queue(

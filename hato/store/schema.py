@@ -160,8 +160,35 @@ _V5 = [
     "ALTER TABLE mailboxes DROP COLUMN subscribed",
 ]
 
+#: Version 6, Sieve (RFC 5804 §2, RFC 5230 §4.2): an account's scripts, at most one
+#: active (the partial unique index holds it), and when a vacation reply went to whom.
+_V6 = [
+    """CREATE TABLE sieve_scripts (
+        account_id {bigint} NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        content TEXT NOT NULL,
+        active INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (account_id, name)
+    )""",
+    "CREATE UNIQUE INDEX sieve_one_active ON sieve_scripts (account_id) WHERE active <> 0",
+    """CREATE TABLE sieve_vacation (
+        account_id {bigint} NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        handle TEXT NOT NULL,
+        sender TEXT NOT NULL,
+        replied {bigint} NOT NULL,
+        PRIMARY KEY (account_id, sender, handle)
+    )""",
+]
+
 #: (version, statements); append new migrations, never edit a released one.
-MIGRATIONS: Sequence[tuple[int, Sequence[str]]] = [(1, _V1), (2, _V2), (3, _V3), (4, _V4), (5, _V5)]
+MIGRATIONS: Sequence[tuple[int, Sequence[str]]] = [
+    (1, _V1),
+    (2, _V2),
+    (3, _V3),
+    (4, _V4),
+    (5, _V5),
+    (6, _V6),
+]
 
 
 def pending(applied: Collection[int], dialect: str) -> list[tuple[int, list[str]]]:

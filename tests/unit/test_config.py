@@ -121,3 +121,13 @@ def test_unreadable_file(tmp_path: Path) -> None:
 def test_default_cert_lives_in_data_dir() -> None:
     config = Config(data_dir=Path("/d"))
     assert config.cert_paths() == (Path("/d/tls/cert.pem"), Path("/d/tls/key.pem"))
+
+
+def test_sieve_quota_keys(tmp_path: Path) -> None:
+    path = tmp_path / "hato.toml"
+    path.write_text("[sieve]\nmax_script_size = 1000\nmax_scripts = 3\n")
+    config = load_config(path)
+    assert (config.sieve.max_script_size, config.sieve.max_scripts) == (1000, 3)
+    path.write_text("[sieve]\nmax_scripts = 0\nmax_script_size = 2.5\n")
+    with pytest.raises(ConfigError, match=r"sieve\.max_scripts.*\n.*sieve\.max_script_size"):
+        load_config(path)

@@ -26,6 +26,7 @@ from hato.store.postgres import imap_queries, lookup, messages
 from hato.store.postgres.engine import Database, Tx
 from hato.store.postgres.queue import QueueMethods
 from hato.store.sql import accounts, blobs, mailboxes
+from hato.store.sql.sieve import SqlSieveScripts
 
 __all__ = ["PostgresMailstore", "PostgresStore", "deliver_rows"]
 
@@ -115,6 +116,9 @@ class PostgresStore(QueueMethods):
 
     def mailstore(self, account_id: int) -> PostgresMailstore:
         return PostgresMailstore(self._db, account_id)
+
+    def sieve_scripts(self, account_id: int) -> SqlSieveScripts:
+        return SqlSieveScripts(self._db, account_id)
 
     async def blob_count(self) -> int:
         return await self._db.read(blobs.count_blobs)

@@ -25,6 +25,7 @@ from hato.store.base import (
 )
 from hato.store.notify import Notifier
 from hato.store.sql import accounts, blobs, mailboxes
+from hato.store.sql.sieve import SqlSieveScripts
 from hato.store.sqlite import blobs as legacy_blobs
 from hato.store.sqlite import imap_queries, lookup, messages
 from hato.store.sqlite import mailboxes as legacy_mailboxes
@@ -121,6 +122,9 @@ class SqliteStore(QueueMethods):
 
     def mailstore(self, account_id: int) -> SqliteMailstore:
         return SqliteMailstore(self._db, account_id)
+
+    def sieve_scripts(self, account_id: int) -> SqlSieveScripts:
+        return SqlSieveScripts(self._db, account_id)
 
     async def blob_count(self) -> int:
         return await self._db.read(partial(blobs.count_blobs))
