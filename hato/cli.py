@@ -6,6 +6,7 @@
     hato user del NAME
     hato user list
     hato lint [--format text|json] [--lang ja|en] FILE...
+    hato sieve list|put|get|activate --user NAME [SCRIPT], hato sieve check [--user NAME] FILE
     hato --version
 
 Every command takes ``--data-dir DIR`` and ``--config FILE``.
@@ -104,6 +105,9 @@ def build_parser() -> argparse.ArgumentParser:
     from hato.cli_store import add_store_parsers
 
     add_store_parsers(commands, _common)
+    from hato.cli_sieve import add_sieve_parsers
+
+    add_sieve_parsers(commands, _common)
     return parser
 
 

@@ -26,7 +26,8 @@ def test_version() -> None:
 @pytest.mark.parametrize(
     "command",
     [[], ["serve"], ["user"], ["user", "add"], ["user", "passwd"], ["user", "del"],
-     ["user", "list"], ["lint"]],
+     ["user", "list"], ["lint"], ["sieve", "list"], ["sieve", "put"], ["sieve", "get"],
+     ["sieve", "activate"], ["sieve", "check"]],
 )  # fmt: skip
 def test_every_command_has_help(command: list[str]) -> None:
     done = subprocess.run(

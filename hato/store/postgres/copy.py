@@ -34,6 +34,8 @@ TABLES = (
     "queue_messages",
     "queue_recipients",
     "subscriptions",
+    "sieve_scripts",
+    "sieve_vacation",
 )
 _SERIALS = ("accounts", "mailboxes", "blobs", "queue_messages")
 
