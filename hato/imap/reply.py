@@ -9,17 +9,21 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from hato.proto.imap import Outcome
+
 __all__ = ["ImapError", "Reply", "bad", "no"]
 
 
 @dataclass(frozen=True, slots=True)
 class Reply:
-    """The tagged status; `then` runs after it is sent (STARTTLS's handshake)."""
+    """The tagged status; `then` runs after it is sent (STARTTLS's handshake);
+    `outcome` is what the dispatcher moves the state by (RFC 3501 §3)."""
 
     text: str
     status: str = "OK"
     code: str | None = None
     then: Callable[[], Awaitable[None]] | None = None
+    outcome: Outcome | None = None
 
 
 class ImapError(Exception):

@@ -32,9 +32,12 @@ from hato.proto.imap import (
     ContinuationNeeded,
     Event,
     ImapReader,
+    Outcome,
     ParseError,
     State,
     allowed,
+    next_state,
+    outcome_of_failure,
     refusal,
     tagged,
     untagged_status,
@@ -98,7 +101,7 @@ class ImapSession:
         return plaintext_allowed(secure=t.secure, peer=t.peer, classroom=self.context.classroom)
 
     def capabilities(self) -> str:
-        if self.state is State.NOT_AUTHENTICATED:
+        if self.account is None:  # not authenticated, or LOGIN's reply being made
             return capabilities.before_login(
                 starttls=self.transport.can_start_tls, plaintext=self.plaintext_allowed
             )
@@ -109,11 +112,11 @@ class ImapSession:
         client asked CAPABILITY before (then an untagged CAPABILITY, as Dovecot)."""
         self.account = account
         self._mailstore = self.context.store.mailstore(account.id)
-        self.state = State.AUTHENTICATED
         if self.capability_asked:
             self.send(f"* CAPABILITY {self.capabilities()}\r\n".encode())
-            return Reply("Logged in")
-        return Reply("Logged in", code=f"CAPABILITY {self.capabilities()}")
+            return Reply("Logged in", outcome=Outcome.LOGGED_IN)
+        code = f"CAPABILITY {self.capabilities()}"
+        return Reply("Logged in", code=code, outcome=Outcome.LOGGED_IN)
 
     @property
     def mailstore(self) -> Mailstore:
@@ -128,8 +131,12 @@ class ImapSession:
         if self.view is not None:
             self.view.close()
             self.view = None
-        if self.state is State.SELECTED:
-            self.state = State.AUTHENTICATED
+
+    def _move(self, outcome: Outcome) -> None:
+        """The one place the state changes (RFC 3501 §3); a view lives only in SELECTED."""
+        self.state = next_state(self.state, outcome)
+        if self.state is not State.SELECTED:
+            self.close_view()
 
     # -- output -------------------------------------------------------------------
 
@@ -209,7 +216,7 @@ class ImapSession:
             self._commands += 1
             if self._commands > self.context.max_commands:
                 self.send(untagged_status("BYE", "Too many commands."))
-                self.state = State.LOGOUT
+                self._move(Outcome.LOGGED_OUT)
                 return
             await self.dispatch(event)
 
@@ -223,6 +230,11 @@ class ImapSession:
             self.send(tagged(command.tag, "BAD", text))
             return
         reply = await self._run(handler.run, command)
+        outcome = reply.outcome
+        if outcome is None and reply.status == "NO":
+            outcome = outcome_of_failure(command)
+        if outcome is not None:
+            self._move(outcome)
         if self.view is not None and handler.updates:
             expunges = handler.expunges or bool(getattr(command, "uid", False))
             await self._updates(expunges)
@@ -266,8 +278,7 @@ class ImapSession:
             return
         except NoSuchMailbox:
             self.send(untagged_status("BYE", "Selected mailbox was deleted, have to disconnect."))
-            self.close_view()
-            self.state = State.LOGOUT
+            self._move(Outcome.LOGGED_OUT)
             return
         for line in lines:
             self.send(line)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -13,10 +14,13 @@ from hato.proto.imap import (
     STAR,
     STATE_TABLE,
     Command,
+    Outcome,
     SequenceSet,
     State,
     allowed,
     format_sequence,
+    next_state,
+    outcome_of_failure,
     parse_command,
     refusal,
 )
@@ -100,3 +104,40 @@ def test_no_io_imports() -> None:
             else:
                 continue
             assert not names & forbidden, (path.name, names)
+
+
+@pytest.mark.parametrize(
+    ("state", "outcome", "after"),
+    [
+        (State.NOT_AUTHENTICATED, Outcome.LOGGED_IN, State.AUTHENTICATED),
+        (State.AUTHENTICATED, Outcome.SELECTED, State.SELECTED),
+        (State.SELECTED, Outcome.SELECTED, State.SELECTED),
+        (State.SELECTED, Outcome.DESELECTED, State.AUTHENTICATED),
+        (State.AUTHENTICATED, Outcome.DESELECTED, State.AUTHENTICATED),
+        (State.NOT_AUTHENTICATED, Outcome.LOGGED_OUT, State.LOGOUT),
+        (State.SELECTED, Outcome.LOGGED_OUT, State.LOGOUT),
+    ],
+)
+def test_moves_of_rfc_3501_section_3(state: State, outcome: Outcome, after: State) -> None:
+    assert next_state(state, outcome) == after
+
+
+@pytest.mark.parametrize(
+    ("state", "outcome"),
+    [
+        (State.NOT_AUTHENTICATED, Outcome.SELECTED),
+        (State.AUTHENTICATED, Outcome.LOGGED_IN),
+        (State.LOGOUT, Outcome.LOGGED_IN),
+        (State.LOGOUT, Outcome.LOGGED_OUT),
+    ],
+)
+def test_moves_the_diagram_does_not_have_are_refused(state: State, outcome: Outcome) -> None:
+    with pytest.raises(ValueError, match="no move"):
+        next_state(state, outcome)
+
+
+def test_a_failed_select_deselects() -> None:
+    """RFC 3501 §6.3.1: after a SELECT that fails, no mailbox is selected."""
+    assert outcome_of_failure(parse("a select x")) is Outcome.DESELECTED
+    assert outcome_of_failure(parse("a examine x")) is Outcome.DESELECTED
+    assert outcome_of_failure(parse("a create x")) is None

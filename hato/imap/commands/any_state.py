@@ -10,7 +10,7 @@ from hato.imap.condstore import enable_condstore, enable_qresync
 from hato.imap.registry import command
 from hato.imap.reply import Reply
 from hato.proto import imap as c
-from hato.proto.imap import State, untagged, untagged_status
+from hato.proto.imap import Outcome, State, untagged, untagged_status
 
 if TYPE_CHECKING:
     from hato.imap.session import ImapSession
@@ -44,9 +44,7 @@ async def check(session: ImapSession, cmd: c.Check) -> Reply:
 async def logout(session: ImapSession, cmd: c.Logout) -> Reply:
     """RFC 3501 §6.1.3: `* BYE` first, then the tagged OK, then the server closes."""
     session.send(untagged_status("BYE", "Logging out"))
-    session.close_view()
-    session.state = State.LOGOUT
-    return Reply("Logout completed.")
+    return Reply("Logout completed.", outcome=Outcome.LOGGED_OUT)
 
 
 @command(c.Id)

@@ -12,7 +12,7 @@ from hato.imap.names import check_name, parents, wire_value
 from hato.imap.registry import command
 from hato.imap.reply import ImapError, Reply, no
 from hato.proto import imap as c
-from hato.proto.imap import Atom, Value, untagged
+from hato.proto.imap import Atom, Outcome, Value, untagged
 from hato.store import INBOX, Mailbox, MailboxExists, Mailstore, NoSuchMailbox
 
 if TYPE_CHECKING:
@@ -72,7 +72,7 @@ async def delete(session: ImapSession, cmd: c.Delete) -> Reply:
         raise no("Mailbox has children, delete them first")
     await session.mailstore.delete_mailbox(cmd.mailbox)
     if session.view is not None and session.view.name == cmd.mailbox:
-        session.close_view()
+        return Reply("Delete completed.", outcome=Outcome.DESELECTED)
     return Reply("Delete completed.")
 
 

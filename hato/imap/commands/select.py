@@ -19,7 +19,7 @@ from hato.imap.reply import Reply, no
 from hato.imap.updates import count_lines, flags_lines, keyword_lines
 from hato.imap.view import MailboxView, open_view
 from hato.proto import imap as c
-from hato.proto.imap import State, resp_code, untagged_status
+from hato.proto.imap import Outcome, resp_code, untagged_status
 
 if TYPE_CHECKING:
     from hato.imap.session import ImapSession
@@ -57,15 +57,14 @@ async def select(session: ImapSession, cmd: c.Select) -> Reply:
         enable_condstore(session)  # SELECT's own HIGHESTMODSEQ line follows
     view = await open_view(session.context.store, session.mailstore, cmd.mailbox, cmd.READ_ONLY)
     session.view = view
-    session.state = State.SELECTED
     _announce(session, view)
     if cmd.qresync is not None:
         resync = await resync_lines(session.mailstore, view, cmd.qresync)
         for line in keyword_lines(view) + resync:  # a keyword may have come meanwhile
             session.send(line)
     if cmd.READ_ONLY:
-        return Reply("Examine completed.", code="READ-ONLY")
-    return Reply("Select completed.", code="READ-WRITE")
+        return Reply("Examine completed.", code="READ-ONLY", outcome=Outcome.SELECTED)
+    return Reply("Select completed.", code="READ-WRITE", outcome=Outcome.SELECTED)
 
 
 async def expunge_deleted(session: ImapSession, uids: set[int] | None, announce: bool) -> None:
@@ -110,12 +109,10 @@ async def close(session: ImapSession, cmd: c.Close) -> Reply:
     """RFC 3501 §6.4.2: expunge silently (unless read-only), then deselect."""
     if not session.require_view().read_only:
         await expunge_deleted(session, None, announce=False)
-    session.close_view()
-    return Reply("Close completed.")
+    return Reply("Close completed.", outcome=Outcome.DESELECTED)
 
 
 @command(c.Unselect, updates=False)
 async def unselect(session: ImapSession, cmd: c.Unselect) -> Reply:
     """RFC 3691 §2: deselect without expunging."""
-    session.close_view()
-    return Reply("Unselect completed.")
+    return Reply("Unselect completed.", outcome=Outcome.DESELECTED)

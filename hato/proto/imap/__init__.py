@@ -82,7 +82,7 @@ from ._search import (
 )
 from ._seqset import STAR, SequenceSet, format_sequence
 from ._spool import LiteralSink, SpooledLiteral, SpoolFactory
-from ._states import STATE_TABLE, State, allowed, refusal
+from ._states import STATE_TABLE, Outcome, State, allowed, next_state, outcome_of_failure, refusal
 
 __all__ = [
     "STAR", "STATE_TABLE", "SYSTEM_FLAGS", "Append", "AppendMessage", "Atom", "Authenticate",
@@ -90,13 +90,13 @@ __all__ = [
     "ContinuationNeeded", "Copy", "Create", "Delete", "Enable", "Event", "Examine", "Expunge",
     "Fetch", "FetchAttr", "Id", "Idle", "IdleDone", "ImapReader", "List", "Literal",
     "LiteralSink", "Login", "Logout", "Lsub", "MUTF7Error", "Move", "Namespace", "Noop",
-    "ParseError", "QResync", "Raw", "Rename", "SaslResponse", "Search", "SearchAge",
+    "Outcome", "ParseError", "QResync", "Raw", "Rename", "SaslResponse", "Search", "SearchAge",
     "SearchAll", "SearchAnd", "SearchDate", "SearchFlag", "SearchHeader", "SearchKey",
     "SearchModSeq", "SearchNot", "SearchOr", "SearchReturn", "SearchSequence", "SearchSize",
     "SearchText", "Section", "Select", "SequenceSet", "Sort", "SortCriterion", "SpoolFactory",
     "SpooledLiteral", "StartTLS", "State", "Status", "Store", "Subscribe", "Thread", "Unselect",
     "Unsubscribe", "Value", "allowed", "continuation", "decode_mutf7", "encode", "encode_flags",
     "encode_mutf7", "fetch_response", "fetch_response_parts", "format_date_time",
-    "format_sequence", "parse_command", "refusal", "resp_code", "search_leaves", "tagged",
-    "untagged", "untagged_status",
+    "format_sequence", "next_state", "outcome_of_failure", "parse_command", "refusal",
+    "resp_code", "search_leaves", "tagged", "untagged", "untagged_status",
 ]  # fmt: skip

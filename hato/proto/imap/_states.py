@@ -7,8 +7,12 @@ Theory of operation.  A connection is in one of four states:
     SELECTED --CLOSE/UNSELECT, or a failed SELECT/EXAMINE--> AUTHENTICATED
     any state --LOGOUT, BYE--> LOGOUT
 
-The dispatcher owns the state and the transitions (they depend on the
-store's answer); this module only says whether a command may run.  Commands
+The dispatcher owns the state: a handler only says how its command ended (an
+`Outcome` on its reply), and the dispatcher moves the state with
+`next_state`, which refuses a move the diagram above does not have.  A NO to
+SELECT or EXAMINE is itself the DESELECTED outcome (RFC 3501 §6.3.1: "if a
+mailbox is selected and a SELECT command that fails is attempted, no mailbox
+is selected"); `outcome_of_failure` says so.  Commands
 of RFC 3501 §6.1 (any state) run everywhere but LOGOUT, §6.2 only before
 authentication, §6.3 from AUTHENTICATED on, §6.4 only in SELECTED.
 Extensions slot in where their RFCs put them.  A refusal is worded as
@@ -26,7 +30,15 @@ from ._events import ParseError
 from ._fetch import Fetch
 from ._grammar_search import Search, Sort, Thread
 
-__all__ = ["STATE_TABLE", "State", "allowed", "refusal"]
+__all__ = [
+    "STATE_TABLE",
+    "Outcome",
+    "State",
+    "allowed",
+    "next_state",
+    "outcome_of_failure",
+    "refusal",
+]
 
 
 class State(Enum):
@@ -34,6 +46,46 @@ class State(Enum):
     AUTHENTICATED = "authenticated"
     SELECTED = "selected"
     LOGOUT = "logout"
+
+
+class Outcome(Enum):
+    """How a command ended, as far as the state is concerned."""
+
+    LOGGED_IN = "logged in"  # LOGIN, AUTHENTICATE (RFC 3501 §6.2.2, §6.2.3)
+    SELECTED = "selected"  # SELECT, EXAMINE (§6.3.1, §6.3.2)
+    DESELECTED = "deselected"  # CLOSE (§6.4.2), UNSELECT (RFC 3691), a failed SELECT,
+    # DELETE of the selected mailbox
+    LOGGED_OUT = "logged out"  # LOGOUT (§6.1.3), or the server's BYE (§7.1.5)
+
+
+_TRANSITIONS: dict[tuple[State, Outcome], State] = {
+    (State.NOT_AUTHENTICATED, Outcome.LOGGED_IN): State.AUTHENTICATED,
+    (State.AUTHENTICATED, Outcome.SELECTED): State.SELECTED,
+    (State.SELECTED, Outcome.SELECTED): State.SELECTED,
+    (State.AUTHENTICATED, Outcome.DESELECTED): State.AUTHENTICATED,
+    (State.SELECTED, Outcome.DESELECTED): State.AUTHENTICATED,
+    (State.NOT_AUTHENTICATED, Outcome.LOGGED_OUT): State.LOGOUT,
+    (State.AUTHENTICATED, Outcome.LOGGED_OUT): State.LOGOUT,
+    (State.SELECTED, Outcome.LOGGED_OUT): State.LOGOUT,
+}
+_FAILURE_OUTCOMES: dict[type[c.Command], Outcome] = {
+    c.Select: Outcome.DESELECTED,
+    c.Examine: Outcome.DESELECTED,
+}
+
+
+def next_state(state: State, outcome: Outcome) -> State:
+    """The state after a command ended with `outcome`; ValueError for a move the
+    diagram does not have (a handler's bug, never the client's)."""
+    try:
+        return _TRANSITIONS[state, outcome]
+    except KeyError:
+        raise ValueError(f"no move from {state.value} on {outcome.value}") from None
+
+
+def outcome_of_failure(command: c.Command) -> Outcome | None:
+    """The outcome of `command` ending in NO, if it has one."""
+    return _FAILURE_OUTCOMES.get(type(command))
 
 
 _ANY = frozenset({State.NOT_AUTHENTICATED, State.AUTHENTICATED, State.SELECTED})

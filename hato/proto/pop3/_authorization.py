@@ -22,7 +22,6 @@ from hato.proto.pop3._session import (
     PLAINTEXT_DISALLOWED,
     Handler,
     Session,
-    State,
 )
 from hato.proto.sasl import Challenge, KeysNeeded, PasswordCheck, Rejected
 from hato.proto.sasl_driver import (
@@ -45,7 +44,6 @@ def cmd_capa(session: Session, args: str) -> None:
 
 def cmd_quit(session: Session, args: str) -> None:
     session.say("+OK Logging out")
-    session.state = State.CLOSED
 
 
 def cmd_user(session: Session, args: str) -> None:

@@ -6,6 +6,9 @@ unknown command (Dovecot answers "-ERR Unknown command." before login and
 -ERR reply. Bad commands are counted as Dovecot 2.3 does: before login only
 unknown commands and overlong lines, 3 of them in a row end the session; after
 login every -ERR counts, and the 21st in a row ends it.
+
+Handlers never move the state: a command that does (QUIT) is in ``_MOVES``, and
+the dispatcher enters the next state when the handler succeeded.
 """
 
 from __future__ import annotations
@@ -23,6 +26,12 @@ __all__ = ["dispatch", "too_long"]
 COMMANDS: dict[State, dict[str, Handler]] = {
     State.AUTHORIZATION: _authorization.COMMANDS,
     State.TRANSACTION: _transaction.COMMANDS,
+}
+# RFC 1939 §3: the commands that move the state when they succeed; the rest of
+# the moves are the connection's, on the adapter's answers (Pop3Connection).
+_MOVES = {
+    (State.AUTHORIZATION, "QUIT"): State.CLOSED,
+    (State.TRANSACTION, "QUIT"): State.UPDATE,
 }
 _BAD_LIMIT = {State.AUTHORIZATION: 3, State.TRANSACTION: 21}
 _TOO_MANY = {
@@ -43,10 +52,9 @@ def dispatch(session: Session, line: bytes) -> Event | None:
         _bad(session, LINE_TOO_LONG)
     elif handler is None:
         _unknown(session, keyword)
-    elif session.state is State.TRANSACTION:
-        return _guarded(session, handler, args.lstrip(" "))
-    else:
-        return _guarded(session, handler, args)  # pop3-login keeps USER/PASS verbatim
+    else:  # pop3-login keeps USER/PASS verbatim
+        arg = args.lstrip(" ") if session.state is State.TRANSACTION else args
+        return _guarded(session, handler, arg, _MOVES.get((session.state, keyword)))
     return None
 
 
@@ -57,8 +65,12 @@ def too_long(session: Session) -> None:
 
 
 def _guarded(
-    session: Session, handler: Callable[[Session, _A], Event | None], arg: _A
+    session: Session,
+    handler: Callable[[Session, _A], Event | None],
+    arg: _A,
+    then: State | None = None,
 ) -> Event | None:
+    """Run a handler; on success reset the bad count and enter ``then``, if given."""
     try:
         request = handler(session, arg)
     except RemoteProtocolError as error:
@@ -68,6 +80,8 @@ def _guarded(
             session.say(error.reply)
         return None
     session.bad_commands = 0
+    if then is not None:
+        session.state = then
     return request
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from hato.proto.pop3._events import Commit, Event, Retrieve
 from hato.proto.pop3._maildrop import Maildrop, parse_size
-from hato.proto.pop3._session import Handler, Session, State
+from hato.proto.pop3._session import Handler, Session
 
 __all__ = ["COMMANDS"]
 
@@ -81,9 +81,9 @@ def cmd_top(session: Session, args: str) -> Event:
 
 
 def cmd_quit(session: Session, args: str) -> Event:
-    """RFC 1939 §6 QUIT: enter UPDATE; the adapter deletes the marked messages."""
+    """RFC 1939 §6 QUIT: UPDATE follows (the dispatcher moves there); the adapter
+    deletes the marked messages."""
     maildrop = _maildrop(session)
-    session.state = State.UPDATE
     marked = sorted(maildrop.deleted)
     return Commit(tuple(i + 1 for i in marked), tuple(maildrop.uids[i] for i in marked))
 
