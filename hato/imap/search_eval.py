@@ -41,13 +41,9 @@ __all__ = ["Matcher", "Program", "casemap_contains", "evaluate"]
 BATCH = 200  # messages loaded per store query
 BULK = 64  # from this many messages on, header columns come from one column query
 
-# FROM/TO/CC/SUBJECT -> (stored header column, attribute of hato.mime.Columns)
-_COLUMNS = {
-    "FROM": ("from_addr", "from_"),
-    "TO": ("to_addr", "to"),
-    "CC": ("cc_addr", "cc"),
-    "SUBJECT": ("subject", "subject"),
-}
+# FROM/TO/CC/SUBJECT -> the hato.mime.HeaderColumns field: a stored column, and the
+# attribute of a parsed message's columns
+_COLUMNS = {"FROM": "from_", "TO": "to", "CC": "cc", "SUBJECT": "subject"}
 
 Pair = tuple[int, int]  # (seq, uid)
 
@@ -57,7 +53,7 @@ def casemap_contains(wanted: str, text: str) -> bool:
     return casemap(wanted) in casemap(text)
 
 
-def _column_key(key: p.SearchHeader) -> tuple[str, str] | None:
+def _column_key(key: p.SearchHeader) -> str | None:
     """The stored column answering a HEADER-type key, if one can (not for "" values:
     those ask whether the field is present at all)."""
     return _COLUMNS.get(key.field) if key.value else None
@@ -79,7 +75,7 @@ class Program:
             if isinstance(leaf, p.SearchHeader):
                 found = _column_key(leaf)
                 if found is not None:
-                    columns.add(found[0])
+                    columns.add(found)
                 else:
                     details = raw = True
             elif isinstance(leaf, p.SearchText):
@@ -188,7 +184,7 @@ class Matcher:
         self.now = time.time()
         self.largest_uid = view.uids[-1] if view.uids else 0
         self.saved = frozenset(view.saved_uids)
-        # stored column name -> uid -> case-mapped value (when loaded in bulk)
+        # HeaderColumns field -> uid -> case-mapped value (when loaded in bulk)
         self.columns: dict[str, dict[int, str]] = {}
         # the program's strings, case-mapped once for this search: a cache shared by
         # every search would keep clients' strings, and thrash past its size
@@ -278,15 +274,14 @@ class Matcher:
         addresses = _ADDRESS_FIELDS.get(key.field)
         return addresses is not None and wanted in _addresses(addresses(data))
 
-    def _column(self, column: tuple[str, str], data: MessageData) -> str | None:
+    def _column(self, name: str, data: MessageData) -> str | None:
         """A decoded header column, case-mapped: from the bulk query, else the message."""
-        name, attribute = column
         table = self.columns.get(name)
         if table is not None and data.uid in table:
             return table[data.uid]
         if data.details is None:
             return None
-        value = getattr(data.info.columns, attribute)
+        value = getattr(data.info.columns, name)
         return casemap(value) if value else ""
 
     def _SearchText(self, key: p.SearchText, seq: int, data: MessageData) -> bool:

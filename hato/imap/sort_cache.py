@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from itertools import compress
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from hato.store import Mailstore
+from hato.store import MESSAGE_KEYS, Mailstore
 
 if TYPE_CHECKING:
     from hato.imap.mailbox_index import MailboxIndex
@@ -46,7 +46,7 @@ __all__ = ["KeyCache", "Keys", "align", "keys_of", "view_columns", "view_keys"]
 Column = Sequence[Any]
 T = TypeVar("T")
 # columns the index holds itself: no query needed
-_FROM_INDEX = frozenset({"internal_date", "size"})
+_FROM_INDEX = frozenset(MESSAGE_KEYS)
 _MEMO_ENTRIES = 16  # sort values, orders and answers remembered per snapshot
 
 
@@ -188,7 +188,7 @@ async def view_keys(mailstore: Mailstore, view: MailboxView, names: Sequence[str
 async def view_columns(
     mailstore: Mailstore, view: MailboxView, names: Sequence[str]
 ) -> list[Column]:
-    """The columns ``names`` (HEADER_COLUMN_NAMES), each aligned with ``view.uids``
+    """The columns ``names`` (hato.store HEADER_COLUMN_NAMES), each aligned with ``view.uids``
     (None where a message has no row): from the cache when the view is up to date."""
     keys = await view_keys(mailstore, view, names)
     if keys is not None:

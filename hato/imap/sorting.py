@@ -34,7 +34,7 @@ __all__ = ["Sorted", "columns_for", "order", "sort_matches", "sorted_positions"]
 Row = tuple[Any, ...]
 Extract = Callable[[Row], Any]
 
-# sort-key -> the stored columns it reads (HEADER_COLUMN_NAMES)
+# sort-key -> the stored keys it reads (hato.store HEADER_COLUMN_NAMES)
 _COLUMNS: dict[str, tuple[str, ...]] = {
     "ARRIVAL": ("internal_date",),
     "CC": ("sort_cc",),

@@ -46,7 +46,7 @@ NONE = -1  # no parent (a root), or not a message (a dummy)
 
 @dataclass(frozen=True, slots=True)
 class ThreadKeys:
-    """Stored keys by position (hato.store HEADER_COLUMN_NAMES), all optional but dates.
+    """Stored keys by position (hato.mime.HeaderColumns fields), all optional but dates.
 
     ``dates`` are already the sent date or INTERNALDATE; ``subjects`` the
     casemapped base subjects (sort_subject); ``references`` the References

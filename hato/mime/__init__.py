@@ -1,7 +1,8 @@
 """hato.mime: parse a message once, at delivery, into everything IMAP will need.
 
 - ``parse_message(raw)`` gives a ``MessageInfo``: the MIME tree with byte offsets, the
-  ENVELOPE data and the header columns for SEARCH/SORT/THREAD; it round-trips through
+  ENVELOPE data and the header columns for SEARCH/SORT/THREAD (``HeaderColumns``, each
+  field with the stored column that keeps it, ``COLUMN_OF``); it round-trips through
   ``to_json``/``from_json`` for storage.
 - ``with_prefix(info, n)`` re-targets it to the message with an n-byte trace prefix.
 - ``envelope_sexp``/``bodystructure_sexp`` give FETCH ENVELOPE/BODY/BODYSTRUCTURE as nested
@@ -16,15 +17,16 @@ from hato.mime._columns import base_subject, is_reply_or_forward
 from hato.mime._headers import fields, header_end
 from hato.mime._imap import Sexp, bodystructure_sexp, envelope_sexp
 from hato.mime._message import parse_message, with_prefix
-from hato.mime._model import Address, BodyPart, Columns, Envelope, MessageInfo
+from hato.mime._model import COLUMN_OF, Address, BodyPart, Envelope, HeaderColumns, MessageInfo
 from hato.mime._section import header_fields, section_bytes
 from hato.mime._words import decode_words
 
 __all__ = [
+    "COLUMN_OF",
     "Address",
     "BodyPart",
-    "Columns",
     "Envelope",
+    "HeaderColumns",
     "MessageInfo",
     "Sexp",
     "base_subject",

@@ -7,7 +7,7 @@ import re
 import unicodedata
 
 from hato.mime._headers import Field, first, text
-from hato.mime._model import Address, Columns, Envelope
+from hato.mime._model import Address, Envelope, HeaderColumns
 from hato.mime._words import decode_words
 
 _WSP_RUN = re.compile(r"[ \t\r\n]+")
@@ -121,12 +121,12 @@ def casemap(value: str) -> str:
     return unicodedata.normalize("NFKD", value.upper())
 
 
-def build_columns(pairs: list[Field], envelope: Envelope) -> Columns:
+def build_columns(pairs: list[Field], envelope: Envelope) -> HeaderColumns:
     """Compute the columns from the top-level header fields and envelope."""
     raw_subject = first(pairs, "subject")
     subject = "" if raw_subject is None else decode_words(text(raw_subject))
     base = base_subject(subject)
-    return Columns(
+    return HeaderColumns(
         subject=subject,
         base_subject=base,
         from_=_search_text(envelope.from_),
@@ -138,10 +138,10 @@ def build_columns(pairs: list[Field], envelope: Envelope) -> Columns:
         sort_cc=casemap(_first_mailbox(envelope.cc)),
         sort_display_from=casemap(_display(envelope.from_)),
         sort_display_to=casemap(_display(envelope.to)),
-        date=_epoch(first(pairs, "date")),
+        sent_date=_epoch(first(pairs, "date")),
         message_id=_first_id(first(pairs, "message-id")),
         in_reply_to=_first_id(first(pairs, "in-reply-to")),
-        references=_ids(first(pairs, "references")),
+        references=" ".join(_ids(first(pairs, "references"))),
     )
 
 
@@ -196,6 +196,6 @@ def _ids(value: bytes | None) -> tuple[str, ...]:
     return tuple(_WSP_RUN.sub("", found) for found in _MSG_ID.findall(text(value)))
 
 
-def _first_id(value: bytes | None) -> str | None:
+def _first_id(value: bytes | None) -> str:
     found = _ids(value)
-    return found[0] if found else None
+    return found[0] if found else ""

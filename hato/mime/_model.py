@@ -9,13 +9,17 @@ header bytes survive; the JSON escapes them (``ensure_ascii``), which keeps it l
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from dataclasses import fields as dataclass_fields
+from types import MappingProxyType
 from typing import Any
 
 # (name, adl, mailbox, host) as in RFC 3501 §7.4.2; a group start is
 # (None, None, group-name, None) and a group end (None, None, None, None).
 Address = tuple[str | None, str | None, str | None, str | None]
 Params = tuple[tuple[str, str], ...]
+_COLUMN = "column"  # the metadata key of a HeaderColumns field: its stored column
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,8 +81,8 @@ class BodyPart:
 
 
 @dataclass(frozen=True, slots=True)
-class Columns:
-    """Header values for SEARCH, SORT (RFC 5256, RFC 5957) and THREAD.
+class HeaderColumns:
+    """Header values for SEARCH, SORT (RFC 5256, RFC 5957) and THREAD, as the store keeps them.
 
     ``subject``/``from_``/``to``/``cc`` are RFC 2047-decoded for substring search. The
     ``sort_*`` keys are mapped as i;unicode-casemap does (RFC 5051: upper case, NFKD), so
@@ -86,24 +90,48 @@ class Columns:
     subject (RFC 5256 §2.1), ``sort_from``/``sort_to``/``sort_cc`` the first address's
     mailbox (RFC 5256 §3),
     ``sort_display_from``/``sort_display_to`` the display name or else the address
-    (RFC 5957 §3). ``date`` is the Date header as a UTC epoch, None if missing or invalid.
+    (RFC 5957 §3). ``sent_date`` is the Date header as a UTC epoch, None if missing or
+    invalid. ``message_id`` and ``in_reply_to`` are the first msg-id of their field, ""
+    if none; ``references`` the References msg-ids joined by single spaces.
+
+    This is the one list of stored header columns: each field names the column that
+    keeps it (``COLUMN_OF``), and the store's insert, the names ``header_columns``
+    accepts and the keys SORT, THREAD and SEARCH read all follow from it.
     """
 
-    subject: str = ""
-    base_subject: str = ""
-    from_: str = ""
-    to: str = ""
-    cc: str = ""
-    sort_subject: str = ""
-    sort_from: str = ""
-    sort_to: str = ""
-    sort_cc: str = ""
-    sort_display_from: str = ""
-    sort_display_to: str = ""
-    date: int | None = None
-    message_id: str | None = None
-    in_reply_to: str | None = None
-    references: tuple[str, ...] = ()
+    subject: str = field(default="", metadata={_COLUMN: "subject"})
+    base_subject: str = field(default="", metadata={_COLUMN: "base_subject"})
+    from_: str = field(default="", metadata={_COLUMN: "from_addr"})
+    to: str = field(default="", metadata={_COLUMN: "to_addr"})
+    cc: str = field(default="", metadata={_COLUMN: "cc_addr"})
+    sort_subject: str = field(default="", metadata={_COLUMN: "sort_subject"})
+    sort_from: str = field(default="", metadata={_COLUMN: "sort_from"})
+    sort_to: str = field(default="", metadata={_COLUMN: "sort_to"})
+    sort_cc: str = field(default="", metadata={_COLUMN: "sort_cc"})
+    sort_display_from: str = field(default="", metadata={_COLUMN: "sort_display_from"})
+    sort_display_to: str = field(default="", metadata={_COLUMN: "sort_display_to"})
+    sent_date: int | None = field(default=None, metadata={_COLUMN: "sent_date"})
+    message_id: str = field(default="", metadata={_COLUMN: "message_id"})
+    in_reply_to: str = field(default="", metadata={_COLUMN: "in_reply_to"})
+    references: str = field(default="", metadata={_COLUMN: "refs"})
+
+    def values(self) -> tuple[str | int | None, ...]:
+        """The field values in field order (the order of ``COLUMN_OF``)."""
+        return tuple(getattr(self, name) for name in COLUMN_OF)
+
+
+def stored_columns(record: type[HeaderColumns]) -> Mapping[str, str]:
+    """Each field of ``record``, in order, and the stored column its metadata names;
+    a field that names none is refused (TypeError) when the module loads, not at the
+    first insert."""
+    missing = [f.name for f in dataclass_fields(record) if _COLUMN not in f.metadata]
+    if missing:
+        raise TypeError(f"{record.__name__} fields without a stored column: {missing}")
+    return MappingProxyType({f.name: f.metadata[_COLUMN] for f in dataclass_fields(record)})
+
+
+#: Each ``HeaderColumns`` field, in order, and the stored column that keeps it.
+COLUMN_OF = stored_columns(HeaderColumns)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +141,7 @@ class MessageInfo:
     size: int
     root: BodyPart
     envelope: Envelope
-    columns: Columns
+    columns: HeaderColumns
 
     def to_json(self) -> str:
         """Compact positional JSON (see module docstring)."""
@@ -225,13 +253,15 @@ def _part_in(d: list[Any]) -> BodyPart:
     )
 
 
-def _cols_out(cols: Columns) -> list[Any]:
-    values = [getattr(cols, name) for name in Columns.__slots__]
-    values[-1] = list(cols.references)
-    return values
+def _cols_out(cols: HeaderColumns) -> list[Any]:
+    return list(cols.values())
 
 
-def _cols_in(data: list[Any]) -> Columns:
-    values = dict(zip(Columns.__slots__, data, strict=True))
-    values["references"] = tuple(values["references"])
-    return Columns(**values)
+def _cols_in(data: list[Any]) -> HeaderColumns:
+    values = dict(zip(COLUMN_OF, data, strict=True))
+    # Bodies stored before the record was one: ids were null when absent, references a list.
+    for name in ("message_id", "in_reply_to"):
+        values[name] = values[name] or ""
+    if isinstance(values["references"], list):
+        values["references"] = " ".join(values["references"])
+    return HeaderColumns(**values)

@@ -4,14 +4,15 @@ import importlib
 from pathlib import Path
 
 from hato.store.base import (
+    HEADER_COLUMN_NAMES,
     INBOX,
+    MESSAGE_KEYS,
     SYSTEM_FLAGS,
     Account,
     AccountExists,
     Credentials,
     Delivery,
     FlagMode,
-    HeaderColumns,
     Mailbox,
     MailboxChanges,
     MailboxError,
@@ -34,14 +35,15 @@ from hato.store.base import (
 from hato.store.url import redact
 
 __all__ = [
+    "HEADER_COLUMN_NAMES",
     "INBOX",
+    "MESSAGE_KEYS",
     "SYSTEM_FLAGS",
     "Account",
     "AccountExists",
     "Credentials",
     "Delivery",
     "FlagMode",
-    "HeaderColumns",
     "Mailbox",
     "MailboxChanges",
     "MailboxError",

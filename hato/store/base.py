@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, Any, Protocol
 
+from hato.mime import COLUMN_OF, HeaderColumns
 from hato.proto.sasl import ScramKeys  # what SCRAM-SHA-256 keeps (RFC 5802 §3)
 from hato.store.notify import Notifier
 
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
     from hato.store.scripts import SieveScripts
 
 __all__ = [
+    "HEADER_COLUMN_NAMES",
+    "MESSAGE_KEYS",
     "SYSTEM_FLAGS",
     "Account",
     "AccountExists",
@@ -34,7 +37,6 @@ __all__ = [
     "Credentials",
     "Delivery",
     "FlagMode",
-    "HeaderColumns",
     "Mailbox",
     "MailboxChanges",
     "MailboxError",
@@ -136,31 +138,6 @@ class Mailbox:
 
 
 @dataclass(frozen=True, slots=True)
-class HeaderColumns:
-    """Header values kept in columns for SEARCH, SORT and THREAD (RFC 5256, RFC 5957).
-
-    ``subject``, ``from_``, ``to`` and ``cc`` are decoded text for substring
-    search; the ``sort_*`` keys are casefolded so the database can order by them.
-    """
-
-    subject: str = ""
-    base_subject: str = ""
-    from_: str = ""
-    to: str = ""
-    cc: str = ""
-    sort_subject: str = ""
-    sort_from: str = ""
-    sort_to: str = ""
-    sort_cc: str = ""
-    sort_display_from: str = ""
-    sort_display_to: str = ""
-    sent_date: int | None = None
-    message_id: str = ""
-    in_reply_to: str = ""
-    references: str = ""
-
-
-@dataclass(frozen=True, slots=True)
 class MessageMeta:
     """What delivery learnt by parsing the message once: the cached structure and columns."""
 
@@ -168,41 +145,11 @@ class MessageMeta:
     columns: HeaderColumns = field(default_factory=HeaderColumns)
 
 
-#: The blob_meta columns after blob_id, in the order ``meta_row`` gives their values.
-META_COLUMNS = (
-    "structure, subject, base_subject, from_addr, to_addr, cc_addr, sort_subject, sort_from, "
-    "sort_to, sort_cc, sort_display_from, sort_display_to, sent_date, message_id, "
-    "in_reply_to, refs"
-)
-
-
-#: Columns ``Mailstore.header_columns`` may return: blob_meta's (no structure) and two of messages'.
-HEADER_COLUMN_NAMES = frozenset(
-    {
-        "subject", "base_subject", "from_addr", "to_addr", "cc_addr", "sort_subject",
-        "sort_from", "sort_to", "sort_cc", "sort_display_from", "sort_display_to",
-        "sent_date", "message_id", "in_reply_to", "refs", "size", "internal_date",
-    }
-)  # fmt: skip
-
-
-def header_column_sql(names: Sequence[str]) -> str:
-    """The select list for ``header_columns``: ``m.uid`` then each name, checked."""
-    unknown = set(names) - HEADER_COLUMN_NAMES
-    if unknown:
-        raise ValueError(f"not a header column: {sorted(unknown)}")
-    owner = {"size": "m", "internal_date": "m"}
-    return ", ".join(["m.uid", *(f"{owner.get(name, 'bm')}.{name}" for name in names)])
-
-
-def meta_row(meta: MessageMeta) -> tuple[object, ...]:
-    """The values of ``META_COLUMNS`` for one parsed body, for every backend."""
-    c = meta.columns
-    return (
-        meta.structure_json, c.subject, c.base_subject, c.from_, c.to, c.cc, c.sort_subject,
-        c.sort_from, c.sort_to, c.sort_cc, c.sort_display_from, c.sort_display_to,
-        c.sent_date, c.message_id, c.in_reply_to, c.references,
-    )  # fmt: skip
+#: What ``Mailstore.header_columns`` may be asked for besides the stored header columns
+#: (``HeaderColumns``' fields): two values every message row has.
+MESSAGE_KEYS = ("internal_date", "size")
+#: Every name ``Mailstore.header_columns`` accepts: a ``HeaderColumns`` field or a message key.
+HEADER_COLUMN_NAMES = frozenset((*COLUMN_OF, *MESSAGE_KEYS))
 
 
 @dataclass(frozen=True, slots=True)
@@ -385,7 +332,8 @@ class Mailstore(Protocol):
     ) -> list[StoredMessage]: ...
     async def internal_zones(self, mailbox_id: int, uids: Sequence[int]) -> dict[int, int]: ...
     # (uid, *values of names) for every message (UID >= min_uid), by uid: SORT/THREAD/SEARCH
-    # keys stored at delivery (HEADER_COLUMN_NAMES), so no message is parsed at request time.
+    # keys stored at delivery, so no message is parsed at request time. ``names`` are
+    # HEADER_COLUMN_NAMES: HeaderColumns fields ("sort_subject", "from_", ...) or MESSAGE_KEYS.
     async def header_columns(
         self, mailbox_id: int, names: Sequence[str], min_uid: int = 0
     ) -> list[tuple[Any, ...]]: ...

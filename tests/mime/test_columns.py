@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import re
+from dataclasses import replace
 
 import pytest
 
-from hato.mime import Columns, base_subject, decode_words, parse_message
+from hato.mime import HeaderColumns, MessageInfo, base_subject, decode_words, parse_message
 from tests.mime.imapwire import imaptest_file, load_mbox
 
 
@@ -17,7 +19,7 @@ def _expected_sorts(script: str) -> dict[str, list[int]]:
     return {keys: [int(n) for n in numbers.split()] for keys, numbers in pairs}
 
 
-def _sort(columns: list[Columns], keys: str, sizes: list[int]) -> list[int]:
+def _sort(columns: list[HeaderColumns], keys: str, sizes: list[int]) -> list[int]:
     """SORT by our columns (RFC 5256 §3); ties by sequence number, as arrival here."""
     order = list(range(1, len(columns) + 1))
     words = keys.lower().split()
@@ -34,7 +36,7 @@ def _sort(columns: list[Columns], keys: str, sizes: list[int]) -> list[int]:
     return order
 
 
-def _key(columns: Columns, key: str, size: int, number: int) -> str | int:
+def _key(columns: HeaderColumns, key: str, size: int, number: int) -> str | int:
     if key == "arrival":
         return number
     if key == "size":
@@ -106,12 +108,22 @@ def test_columns_of_a_message() -> None:
     assert columns.sort_to == "UNDISCLOSED"
     assert columns.sort_cc == "B"
     assert columns.cc == "b@c, d@e"
-    assert columns.date == 1171494123
+    assert columns.sent_date == 1171494123
     assert columns.message_id == "<a@b>"
     assert columns.in_reply_to == "<x@y>"
-    assert columns.references == ("<1@x>", "<2@x>", "<3@x>")
+    assert columns.references == "<1@x> <2@x> <3@x>"
 
 
 def test_columns_without_headers() -> None:
     columns = parse_message(b"Date: not a date\r\n\r\n").columns
-    assert columns == Columns()
+    assert columns == HeaderColumns()
+
+
+def test_columns_stored_before_the_record_was_one_read_as_the_record() -> None:
+    """Bodies stored earlier kept absent ids as null and References as a list."""
+    info = parse_message(b"Subject: old\r\n\r\nbody\r\n")
+    data = json.loads(info.to_json())
+    data[3][-3:] = [None, None, ["<1@x>", "<2@x>"]]
+    columns = MessageInfo.from_json(json.dumps(data)).columns
+    assert columns == replace(info.columns, references="<1@x> <2@x>")
+    assert MessageInfo.from_json(info.to_json()) == info

@@ -197,6 +197,7 @@ def test_public_surface() -> None:
     api |= {"section_bytes", "header_fields", "base_subject", "decode_words", "text_codec"}
     api |= {"is_reply_or_forward"}
     api |= {"fields", "header_end", "parse_addresses"}  # Sieve's header and address tests
-    api |= {"MessageInfo", "BodyPart", "Envelope", "Columns", "Address", "Sexp"}
+    api |= {"MessageInfo", "BodyPart", "Envelope", "HeaderColumns", "Address", "Sexp"}
+    api |= {"COLUMN_OF"}  # each HeaderColumns field and the stored column that keeps it
     assert set(hato.mime.__all__) == api
     assert all(hasattr(hato.mime, name) for name in api)

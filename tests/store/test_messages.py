@@ -187,7 +187,7 @@ async def test_changes_wake_subscribers(store: Store) -> None:
 
 
 async def test_find_by_message_id_stays_in_the_account(store: Store) -> None:
-    from hato.store import HeaderColumns
+    from hato.mime import HeaderColumns
 
     alice = await make_account(store, "alice")
     mallory = await make_account(store, "mallory")

@@ -41,7 +41,7 @@ Algorithm = Callable[[Sequence[int], ThreadKeys], Forest]
 Column = Sequence[Any]
 
 _DATES = ("sent_date", "internal_date")
-_LINKS = ("message_id", "in_reply_to", "refs")
+_LINKS = ("message_id", "in_reply_to", "references")
 # algorithm -> (how it threads, the stored columns it reads besides the dates)
 _ALGORITHMS: dict[str, tuple[Algorithm, tuple[str, ...]]] = {
     "ORDEREDSUBJECT": (ordered_subject, ("sort_subject",)),
@@ -136,6 +136,6 @@ def _thread_keys(column: Callable[[str], Column]) -> ThreadKeys:
         subjects=optional("sort_subject"),
         message_ids=optional("message_id"),
         in_reply_to=optional("in_reply_to"),
-        references=optional("refs"),
+        references=optional("references"),
         raw_subjects=optional("subject"),
     )

@@ -16,12 +16,12 @@ from hato.store.base import (
     NewMessage,
     NoSuchMailbox,
     StoredMessage,
-    header_column_sql,
 )
 from hato.store.postgres import messages
 from hato.store.postgres.engine import Tx
 from hato.store.postgres.messages import SUMMARY, summary
 from hato.store.sql import blobs
+from hato.store.sql.columns import header_column_sql
 
 __all__ = [
     "append_rows", "select_changes", "select_columns", "select_contents", "select_zones",

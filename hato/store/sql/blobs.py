@@ -13,7 +13,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 
-from hato.store.base import META_COLUMNS, MessageMeta, meta_row
+from hato.store.base import MessageMeta
+from hato.store.sql.columns import META_COLUMNS, meta_values
 from hato.store.sql.tx import StillReferenced, Tx
 
 __all__ = ["collect_garbage", "count_blobs", "put_blob"]
@@ -39,7 +40,7 @@ async def put_blob(tx: Tx, content: bytes, meta: MessageMeta) -> int:
 
 
 async def _insert_meta(tx: Tx, blob_id: int, meta: MessageMeta) -> None:
-    values = meta_row(meta)
+    values = meta_values(meta)
     marks = ", ".join("?" * (len(values) + 1))
     await tx.run(
         f"INSERT INTO blob_meta (blob_id, {META_COLUMNS}) VALUES ({marks})", (blob_id, *values)

@@ -21,9 +21,9 @@ from hato.store.base import (
     NewMessage,
     NoSuchMailbox,
     StoredMessage,
-    header_column_sql,
 )
 from hato.store.flags import flags_from_columns
+from hato.store.sql.columns import header_column_sql
 from hato.store.sqlite import blobs, mailboxes, messages
 from hato.store.sqlite.blobs import chunks
 
