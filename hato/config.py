@@ -25,12 +25,14 @@ __all__ = [
     "STANDARD_PORTS",
     "Config",
     "ConfigError",
+    "DnsSettings",
     "Limits",
     "LogSettings",
     "QueueSettings",
     "config_from_table",
     "load_config",
     "split_route",
+    "split_server",
 ]
 
 LOG_FORMATS = ("text", "json")
@@ -98,6 +100,18 @@ class QueueSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class DnsSettings:
+    """``[dns]``: where every DNS query goes, and how long one may take.
+
+    ``servers``: (address, port) pairs; empty means the system's resolver.
+    ``timeout``: seconds for one query, waiting for a free slot included.
+    """
+
+    servers: tuple[tuple[str, int], ...] = ()
+    timeout: float = 5.0
+
+
+@dataclass(frozen=True, slots=True)
 class LogSettings:
     """``[log]``: the lines hato writes to standard error (``hato.logs``)."""
 
@@ -123,6 +137,7 @@ class Config:
     manners: Mapping[str, Any] = field(default_factory=dict)
     queue: QueueSettings = field(default_factory=QueueSettings)
     log: LogSettings = field(default_factory=LogSettings)
+    dns: DnsSettings = field(default_factory=DnsSettings)
     store_url: str | None = None
     sieve: ScriptQuota = field(default_factory=ScriptQuota)
 
@@ -356,6 +371,28 @@ def _manners(value: Any, key: str, reading: _Reading) -> dict[str, Any]:
     return {"manners": manners}
 
 
+def _dns(value: Any, key: str, reading: _Reading) -> dict[str, Any]:
+    """``servers = ["HOST:PORT", ...]`` (HOST an IP address, ``[...]`` for IPv6), ``timeout``."""
+    dns = reading.table(value, key, ("servers", "timeout"))
+    good: dict[str, Any] = {}
+    if "timeout" in dns and _seconds(dns["timeout"]):
+        good["timeout"] = float(dns["timeout"])
+    elif "timeout" in dns:
+        reading.bad(f"{key}.timeout", "must be a positive number of seconds")
+    servers = dns.get("servers", [])
+    if not isinstance(servers, list):
+        reading.bad(f"{key}.servers", 'must be a list of "HOST:PORT" strings')
+        servers = []
+    parsed = []
+    for server in servers:
+        try:
+            parsed.append(split_server(server))
+        except ValueError as exc:
+            reading.bad(f"{key}.servers", str(exc))
+    good["servers"] = tuple(parsed)
+    return {"dns": DnsSettings(**good)}
+
+
 def _store(value: Any, key: str, reading: _Reading) -> dict[str, Any]:
     store = reading.table(value, key, ("url",))
     if "url" not in store:
@@ -381,6 +418,7 @@ _SECTIONS: dict[str, _Section] = {
     "manners": _manners,
     "store": _store,
     "sieve": _sieve,
+    "dns": _dns,
 }
 
 
@@ -403,3 +441,16 @@ def split_route(route: Any) -> tuple[str, int]:
     if not is_domain(host):
         raise ValueError(f"{route!r}: {host!r} is not a host name or address")
     return host, int(port)
+
+
+def split_server(server: Any) -> tuple[str, int]:
+    """A ``[dns] servers`` entry, ``IP:PORT`` or ``[IPv6]:PORT``, as (address, port).
+
+    A name server is given by address: looking its name up would need DNS first.
+    """
+    host, port = split_route(server)
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        raise ValueError(f"{server!r}: {host!r} is not an IP address") from None
+    return host, port

@@ -32,6 +32,7 @@ from hato.delivery.received import Arrival
 from hato.delivery.recipients import Lookup, split_address
 from hato.delivery.relay import Outcome, RouteError, destinations, send
 from hato.logs import event
+from hato.mailauth.resolver import Resolver
 from hato.store.base import QueueEntry, Store, StoreUnavailable
 
 __all__ = ["QueueRunner"]
@@ -46,9 +47,16 @@ Destination = tuple[tuple[str, int], ...]
 
 
 class QueueRunner:
-    def __init__(self, store: Store, config: Config, clock: Callable[[], float] = time.time):
+    def __init__(
+        self,
+        store: Store,
+        config: Config,
+        clock: Callable[[], float] = time.time,
+        resolver: Resolver | None = None,
+    ):
         self.store = store
         self.config = config
+        self.resolver = resolver or Resolver(config.dns.servers, config.dns.timeout)
         self.clock = clock
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -97,7 +105,7 @@ class QueueRunner:
 
     async def _destination(self, domain: str) -> Destination | RouteError:
         try:
-            return tuple(await destinations(domain, self.config.routes))
+            return tuple(await destinations(domain, self.config.routes, self.resolver))
         except RouteError as error:
             return error
 

@@ -2,9 +2,11 @@
 
 Routing (RFC 5321 §5.1): the ``[routes]`` table first (``"domain" =
 "host:port"``, ``"*"`` for a smart host), an address literal's own address, else
-the domain's MX records in order of preference, else the domain itself (its
-A/AAAA records, the "implicit MX").
-A null MX (RFC 7505) or a domain that does not exist fails permanently.
+the domain's MX records in order of preference (asked through
+``hato.mailauth.resolver``, so ``[dns] servers`` apply; the best
+``MAX_MX_HOSTS`` are tried), else the domain itself (its A/AAAA records, the
+"implicit MX"). A null MX (RFC 7505) or a domain that does not exist fails
+permanently; a DNS failure is temporary.
 
 The client (aiosmtplib) uses STARTTLS whenever the peer offers it, without
 checking the certificate (opportunistic TLS, RFC 7435 — as MTAs do by default),
@@ -21,16 +23,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import aiosmtplib
-import dns.asyncresolver
-import dns.exception
-import dns.resolver
 
 from hato.config import split_route
 from hato.delivery.syntax import address_literal
+from hato.mailauth.resolver import DnsTemporaryError, Resolver
 
 __all__ = ["Outcome", "RouteError", "destinations", "send"]
 
 SMTP_PORT = 25
+#: MX hosts tried per attempt, best first: an answer of thousands (a 64 KB one) costs
+#: one sort, not thousands of connection attempts.
+MAX_MX_HOSTS = 10
 
 
 class RouteError(Exception):
@@ -51,8 +54,10 @@ class Outcome:
     remote: str = ""
 
 
-async def destinations(domain: str, routes: Mapping[str, str]) -> list[tuple[str, int]]:
-    """Where mail for ``domain`` goes, best first."""
+async def destinations(
+    domain: str, routes: Mapping[str, str], resolver: Resolver | None = None
+) -> list[tuple[str, int]]:
+    """Where mail for ``domain`` goes, best first; ``resolver`` defaults to the system's."""
     route = routes.get(domain.lower()) or routes.get("*")
     if route:
         return [split_route(route)]  # checked when the configuration was read
@@ -60,18 +65,18 @@ async def destinations(domain: str, routes: Mapping[str, str]) -> list[tuple[str
     if literal is not None:  # RFC 5321 §4.1.3: the host itself, no DNS
         return [(literal, SMTP_PORT)]
     try:
-        answer = await dns.asyncresolver.resolve(domain, "MX")
-    except dns.resolver.NXDOMAIN as exc:
-        raise RouteError(f"5.1.2 domain {domain} does not exist", True) from exc
-    except dns.resolver.NoAnswer:
+        answer = await (resolver or Resolver()).query(domain, "MX")
+    except DnsTemporaryError as exc:
+        raise RouteError(f"4.4.3 {exc}", False) from exc
+    if not answer.exists:
+        raise RouteError(f"5.1.2 domain {domain} does not exist", True)
+    if not answer.records:
         return [(domain, SMTP_PORT)]
-    except dns.exception.DNSException as exc:
-        raise RouteError(f"4.4.3 DNS lookup for {domain} failed: {exc}", False) from exc
-    records = sorted(answer, key=lambda r: r.preference)
-    hosts = [str(r.exchange).rstrip(".") for r in records]
+    records = sorted(answer.records, key=lambda r: int(getattr(r, "preference", 0)))
+    hosts = [str(getattr(r, "exchange", "")).rstrip(".") for r in records]
     if hosts in ([""], ["."]):
         raise RouteError(f"5.1.10 domain {domain} accepts no mail (null MX)", True)
-    return [(host, SMTP_PORT) for host in hosts if host]
+    return [(host, SMTP_PORT) for host in hosts if host][:MAX_MX_HOSTS]
 
 
 def _tls_context() -> ssl.SSLContext:
