@@ -23,11 +23,13 @@ from hato.proto.imap import (
     SearchModSeq,
     Value,
     encode_flags,
+    expunge_response,
     fetch_response,
     format_sequence,
     resp_code,
     search_leaves,
     untagged_status,
+    vanished_response,
 )
 
 if TYPE_CHECKING:
@@ -83,8 +85,7 @@ def vanished_line(uids: Iterable[int], earlier: bool = False) -> bytes:
     found = sorted(set(uids))
     if not found:
         return b""
-    tag = " (EARLIER)" if earlier else ""
-    return f"* VANISHED{tag} {format_sequence(found)}\r\n".encode()
+    return vanished_response(format_sequence(found), earlier)
 
 
 def expunge_lines(view: MailboxView, uids: Iterable[int], vanished: bool) -> list[bytes]:
@@ -95,7 +96,7 @@ def expunge_lines(view: MailboxView, uids: Iterable[int], vanished: bool) -> lis
     seqs = view.remove(present)
     if vanished:
         return [*notices, vanished_line(present)] if present else notices
-    return [*notices, *(b"* %d EXPUNGE\r\n" % seq for seq in seqs)]
+    return [*notices, *(expunge_response(seq) for seq in seqs)]
 
 
 def uses_modseq(key: SearchKey) -> bool:

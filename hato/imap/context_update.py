@@ -42,7 +42,7 @@ from hato.proto.imap import (
     SequenceSet,
     Sort,
     SortCriterion,
-    encode,
+    esearch_response,
 )
 
 if TYPE_CHECKING:
@@ -227,11 +227,9 @@ def _line(context: Context, removed: list[Change], added: list[Change]) -> bytes
 
     if not removed and not added:
         return b""
-    words = [b"* ESEARCH (TAG " + encode(context.tag) + b")"]
-    if context.uid:
-        words.append(b"UID")
+    words: list[bytes] = []
     for name, changes in ((b"REMOVEFROM", removed), (b"ADDTO", added)):
         if changes:
             pairs = (f"{position} {ordered_set(numbers)}" for position, numbers in changes)
             words.append(name + b" (" + " ".join(pairs).encode() + b")")
-    return b" ".join(words) + b"\r\n"
+    return esearch_response(context.tag, context.uid, words)

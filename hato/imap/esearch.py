@@ -31,7 +31,14 @@ from hato.imap import context_update
 from hato.imap.capabilities import advertise
 from hato.imap.condstore import enable_condstore, highest_modseq, uses_modseq
 from hato.imap.reply import Reply, bad
-from hato.proto.imap import Search, SearchReturn, Sort, encode, resp_code, untagged_status
+from hato.proto.imap import (
+    Search,
+    SearchReturn,
+    Sort,
+    esearch_response,
+    resp_code,
+    untagged_status,
+)
 
 if TYPE_CHECKING:
     from hato.imap.session import ImapSession
@@ -124,9 +131,7 @@ def _esearch(
     modseq: int,
 ) -> bytes:
     numbers = [uid if cmd.uid else seq for seq, uid in found]
-    words = [b"* ESEARCH (TAG " + encode(cmd.tag) + b")"]
-    if cmd.uid:
-        words.append(b"UID")
+    words: list[bytes] = []
     if numbers:
         if "MIN" in options:
             words.append(b"MIN %d" % numbers[0])
@@ -143,7 +148,7 @@ def _esearch(
         words.append(b"COUNT %d" % len(numbers))
     if modseq:
         words.append(b"MODSEQ %d" % modseq)
-    return b" ".join(words) + b"\r\n"
+    return esearch_response(cmd.tag, cmd.uid, words)
 
 
 def ordered_set(numbers: Sequence[int]) -> str:

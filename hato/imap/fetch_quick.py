@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from hato.imap.view import MailboxView, ordered_flags
-from hato.proto.imap import FetchAttr, encode_flags
+from hato.proto.imap import FetchAttr, encode_flags, fetch_template
 
 __all__ = ["QUICK_ITEMS", "is_quick", "quick_lines"]
 
@@ -40,7 +40,7 @@ def quick_lines(
     current snapshot, which another session's catch-up may replace.
     """
     names = [item.name for item in items]
-    template = b"* %d FETCH (" + b" ".join(_PIECES[name] for name in names) + b")\r\n"
+    template = fetch_template([_PIECES[name] for name in names])
     index = view.index
     shared = view.uids is index.uids
     flag_sets = index.flag_sets.sets

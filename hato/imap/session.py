@@ -36,6 +36,7 @@ from hato.proto.imap import (
     ParseError,
     State,
     allowed,
+    capability_response,
     next_state,
     outcome_of_failure,
     refusal,
@@ -113,7 +114,7 @@ class ImapSession:
         self.account = account
         self._mailstore = self.context.store.mailstore(account.id)
         if self.capability_asked:
-            self.send(f"* CAPABILITY {self.capabilities()}\r\n".encode())
+            self.send(capability_response(self.capabilities()))
             return Reply("Logged in", outcome=Outcome.LOGGED_IN)
         code = f"CAPABILITY {self.capabilities()}"
         return Reply("Logged in", code=code, outcome=Outcome.LOGGED_IN)

@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from hato.mime import is_reply_or_forward
+from hato.proto.imap import thread_response
 
 __all__ = [
     "Forest",
@@ -395,9 +396,7 @@ def render(forest: Forest, label: Label) -> bytes:
     child follows it in the same list, several children are nested lists
     (Dovecot's imap_thread_write, written with a stack of pending work).
     """
-    out = [b"* THREAD"]
-    if forest.roots:
-        out.append(b" ")
+    out: list[bytes] = []
     children = forest.children
     pending = _nested(reversed(forest.roots), children, label)
     while pending:
@@ -414,8 +413,7 @@ def render(forest: Forest, label: Label) -> bytes:
                 out.append(b"%d" % label(node))
         else:
             pending.extend(_nested(reversed(item), children, label))
-    out.append(b"\r\n")
-    return b"".join(out)
+    return thread_response(out)
 
 
 def _nested(

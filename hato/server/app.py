@@ -23,6 +23,7 @@ from hato.config import Config
 from hato.delivery.inbound import InboundHandler, InboundSettings
 from hato.delivery.meta import message_meta
 from hato.demo import ensure_demo_account
+from hato.proto.imap import untagged_status
 from hato.server.context import ServiceContext
 from hato.server.gate import ConnectionGate
 from hato.server.listener import Connection, ListenerOptions, StreamListener
@@ -44,7 +45,7 @@ StreamHandler = Callable[[ServiceContext, Connection], Awaitable[None]]
 #: What a client over its address's connection limit is told, per protocol.
 _REFUSALS = {
     "pop3": b"-ERR [SYS/TEMP] Too many connections from your address.\r\n",
-    "imap": b"* BYE Too many connections from your address.\r\n",
+    "imap": untagged_status("BYE", "Too many connections from your address."),
 }
 
 

@@ -13,19 +13,27 @@ from hato.proto.imap import (
     FetchAttr,
     Literal,
     Login,
+    ParseError,
     Raw,
     Section,
+    capability_response,
     continuation,
     encode,
     encode_flags,
+    esearch_response,
+    expunge_response,
     fetch_response,
     fetch_response_parts,
+    fetch_template,
     format_date_time,
+    numbers_response,
     parse_command,
     resp_code,
     tagged,
+    thread_response,
     untagged,
     untagged_status,
+    vanished_response,
 )
 
 
@@ -92,6 +100,41 @@ def test_transcript_lines() -> None:
     )
     assert continuation() == b"+ \r\n"
     assert continuation("idling") == b"+ idling\r\n"
+
+
+@pytest.mark.parametrize(
+    ("line", "wire"),
+    [
+        (capability_response("IMAP4rev1 IDLE"), b"* CAPABILITY IMAP4rev1 IDLE\r\n"),
+        (numbers_response("SEARCH", []), b"* SEARCH\r\n"),
+        (numbers_response("SEARCH", [2, 3], b" (MODSEQ 9)"), b"* SEARCH 2 3 (MODSEQ 9)\r\n"),
+        (numbers_response("SORT", [5, 3, 4]), b"* SORT 5 3 4\r\n"),
+        (thread_response([]), b"* THREAD\r\n"),
+        (thread_response([b"(2)", b"(3 6 ", b"(4 23))"]), b"* THREAD (2)(3 6 (4 23))\r\n"),
+        (esearch_response("A1", False, []), b'* ESEARCH (TAG "A1")\r\n'),
+        (
+            esearch_response("A1", True, [b"MIN 2", b"ALL 2:4"]),
+            b'* ESEARCH (TAG "A1") UID MIN 2 ALL 2:4\r\n',
+        ),
+        (expunge_response(7), b"* 7 EXPUNGE\r\n"),
+        (vanished_response("3:5,9"), b"* VANISHED 3:5,9\r\n"),
+        (vanished_response("3", earlier=True), b"* VANISHED (EARLIER) 3\r\n"),
+        (
+            fetch_template([b"UID %d", b"FLAGS %s"]) % (4, 9, b"()"),
+            b"* 4 FETCH (UID 9 FLAGS ())\r\n",
+        ),
+        (untagged(Atom("ENABLED"), Atom("QRESYNC")), b"* ENABLED QRESYNC\r\n"),
+        (untagged(Atom("LIST"), [Atom("\\Noselect")], ".", ""), b'* LIST (\\Noselect) "." ""\r\n'),
+        (
+            ParseError(None, "BAD", "Error in IMAP command received by server."),
+            (b"* BAD Error in IMAP command received by server.\r\n"),
+        ),
+        (ParseError("a", "NO", "Too big.", "TOOBIG"), b"a NO [TOOBIG] Too big.\r\n"),
+    ],
+)
+def test_untagged_responses(line: bytes | ParseError, wire: bytes) -> None:
+    """Each response the dispatcher and handlers send, as the encoder writes it."""
+    assert (line.to_bytes() if isinstance(line, ParseError) else line) == wire
 
 
 def test_internaldate() -> None:

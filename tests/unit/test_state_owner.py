@@ -10,9 +10,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import hato
+from tests.unit.source_scan import ROOT, places
 
-ROOT = Path(hato.__file__).parent
 OWNERS = {"imap/session.py", "proto/pop3/_dispatch.py", "proto/pop3/_connection.py"}
 SEARCHED = ("imap", "server", "proto")
 
@@ -33,14 +32,8 @@ def _state_assignments(path: Path) -> list[int]:
 
 
 def test_only_the_owners_assign_the_state() -> None:
-    found = {
-        f"{path.relative_to(ROOT)}:{line}"
-        for package in SEARCHED
-        for path in sorted((ROOT / package).rglob("*.py"))
-        if str(path.relative_to(ROOT)) not in OWNERS
-        for line in _state_assignments(path)
-    }
-    assert not found, f"state assigned outside its owner: {sorted(found)}"
+    found = places(SEARCHED, _state_assignments, exempt=OWNERS)
+    assert not found, f"state assigned outside its owner: {found}"
 
 
 def test_the_search_sees_the_owners_assignments() -> None:

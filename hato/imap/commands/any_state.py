@@ -10,7 +10,7 @@ from hato.imap.condstore import enable_condstore, enable_qresync
 from hato.imap.registry import command
 from hato.imap.reply import Reply
 from hato.proto import imap as c
-from hato.proto.imap import Outcome, State, untagged, untagged_status
+from hato.proto.imap import Outcome, State, capability_response, untagged, untagged_status
 
 if TYPE_CHECKING:
     from hato.imap.session import ImapSession
@@ -21,7 +21,7 @@ __all__: list[str] = []
 @command(c.Capability)
 async def capability(session: ImapSession, cmd: c.Capability) -> Reply:
     """RFC 3501 §6.1.1; Dovecot's texts before and after login."""
-    session.send(f"* CAPABILITY {session.capabilities()}\r\n".encode())
+    session.send(capability_response(session.capabilities()))
     if session.state is State.NOT_AUTHENTICATED:
         session.capability_asked = True
         return Reply("Pre-login capabilities listed, post-login capabilities have more.")
@@ -71,12 +71,12 @@ async def enable(session: ImapSession, cmd: c.Enable) -> Reply:
         if name not in enabled:
             enabled.append(name)
     if enabled:
-        session.send(f"* ENABLED {' '.join(enabled)}\r\n".encode())
+        session.send(untagged(c.Atom("ENABLED"), *map(c.Atom, enabled)))  # RFC 5161 §4
     return Reply("Enabled.")
 
 
 @command(c.Namespace)
 async def namespace(session: ImapSession, cmd: c.Namespace) -> Reply:
     """RFC 2342 §5: one personal namespace, "" with "." as separator."""
-    session.send(b'* NAMESPACE (("" ".")) NIL NIL\r\n')
+    session.send(untagged(c.Atom("NAMESPACE"), [["", "."]], None, None))
     return Reply("Namespace completed.")

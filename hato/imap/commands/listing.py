@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 
 __all__ = ["pattern_matcher"]
 
+_NOSELECT = [Atom("\\Noselect")]  # the answer to an empty pattern: the hierarchy root
+
 
 def _inbox_canonical(pattern: str) -> str:
     """INBOX is case-insensitive in patterns too (RFC 3501 §6.3.8)."""
@@ -97,7 +99,7 @@ def _with_unanswered_children(listing: _Listing, matcher: NamePatterns) -> set[s
 @command(c.List)
 async def list_mailboxes(session: ImapSession, cmd: c.List) -> Reply:
     if cmd.patterns == ("",) and not cmd.extended:
-        session.send(b'* LIST (\\Noselect) "." ""\r\n')
+        session.send(untagged(Atom("LIST"), _NOSELECT, SEPARATOR, ""))  # RFC 3501 §6.3.8
         return Reply("List completed.")
     matcher = pattern_matcher(cmd.reference, cmd.patterns)
     listing = await _listing(session, cmd)
@@ -132,7 +134,7 @@ def _selected(cmd: c.List, listing: _Listing, name: str) -> bool:
 async def lsub(session: ImapSession, cmd: c.Lsub) -> Reply:
     """RFC 3501 §6.3.9: the subscribed names that match."""
     if cmd.pattern == "":
-        session.send(b'* LSUB (\\Noselect) "." ""\r\n')
+        session.send(untagged(Atom("LSUB"), _NOSELECT, SEPARATOR, ""))
         return Reply("Lsub completed.")
     matcher = pattern_matcher(cmd.reference, (cmd.pattern,))
     subscribed = await _subscribed_in_order(session)

@@ -20,7 +20,7 @@ from hato.imap.esearch import answer, check_returning, searchres
 from hato.imap.registry import command
 from hato.imap.reply import Reply, no
 from hato.imap.search_eval import evaluate
-from hato.proto.imap import CancelUpdate, Search, SearchKey
+from hato.proto.imap import CancelUpdate, Search, SearchKey, numbers_response
 
 if TYPE_CHECKING:
     from hato.imap.session import ImapSession
@@ -59,7 +59,7 @@ async def search(session: ImapSession, cmd: Search) -> Reply:
     found = await matching(session, cmd.criteria)
     numbers = [uid if cmd.uid else seq for seq, uid in found]
     suffix = search_modseq_suffix(session, cmd.criteria, (uid for _, uid in found))
-    session.send(b"* SEARCH" + b"".join(b" %d" % n for n in numbers) + suffix + b"\r\n")
+    session.send(numbers_response("SEARCH", numbers, suffix))
     return Reply("Search completed.")
 
 

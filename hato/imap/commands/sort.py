@@ -16,7 +16,7 @@ from hato.imap.esearch import answer_esort
 from hato.imap.registry import command
 from hato.imap.reply import Reply
 from hato.imap.sorting import Sorted, sorted_positions
-from hato.proto.imap import Sort
+from hato.proto.imap import Sort, numbers_response
 
 if TYPE_CHECKING:
     from hato.imap.session import ImapSession
@@ -47,4 +47,4 @@ def _answer(found: Sorted, cmd: Sort) -> bytes:
 def _line(found: Sorted, uid: bool) -> bytes:
     uids, positions = found.uids, found.positions
     numbers = [uids[at] for at in positions] if uid else [at + 1 for at in positions]
-    return b"* SORT" + (b" %d" * len(numbers)) % tuple(numbers) + b"\r\n"
+    return numbers_response("SORT", numbers)

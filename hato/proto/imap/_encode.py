@@ -32,12 +32,15 @@ from dataclasses import dataclass
 from typing import Union
 
 __all__ = [
-    "Atom", "Literal", "Raw", "Value", "continuation", "encode", "encode_flags",
-    "fetch_response", "fetch_response_parts", "resp_code", "tagged", "untagged", "untagged_status",
+    "Atom", "Literal", "Raw", "Value", "capability_response", "continuation", "encode",
+    "encode_flags", "esearch_response", "expunge_response", "fetch_response",
+    "fetch_response_parts", "fetch_template", "numbers_response", "resp_code", "tagged",
+    "thread_response", "untagged", "untagged_status", "vanished_response",
 ]  # fmt: skip
 
 MAX_QUOTED = 4096  # longer strings go as literals, which need no escaping
 _QUOTABLE = re.compile(rb"[^\x00\r\n\x80-\xff]*\Z")
+_FETCH_START = b"* %d FETCH ("
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +154,54 @@ def untagged(*values: Value) -> bytes:
     return b"* " + b" ".join(encode(value) for value in values) + b"\r\n"
 
 
+def capability_response(capabilities: str) -> bytes:
+    """capability-data = "CAPABILITY" *(SP capability) (RFC 3501 §7.2.1), given as
+    the space-separated capabilities."""
+    return b"* CAPABILITY " + capabilities.encode() + b"\r\n"
+
+
+def numbers_response(name: str, numbers: Sequence[int], tail: bytes = b"") -> bytes:
+    """`* SEARCH 2 3 6` (RFC 3501 §7.2.5), `* SORT 5 3 4` (RFC 5256 §4): a name and
+    numbers; `tail` is what an extension appends, as SEARCH's ` (MODSEQ n)` (RFC 7162
+    §3.1.5)."""
+    return b"* " + name.encode() + (b" %d" * len(numbers)) % tuple(numbers) + tail + b"\r\n"
+
+
+def thread_response(pieces: Sequence[bytes]) -> bytes:
+    """`* THREAD (2)(3 6 (4 23)(44 7 96))` (RFC 5256 §4): `pieces` joined are the
+    thread-lists, none when nothing matched."""
+    if not pieces:
+        return b"* THREAD\r\n"
+    return b"".join([b"* THREAD ", *pieces, b"\r\n"])
+
+
+def esearch_response(tag: str, uid: bool, data: Sequence[bytes]) -> bytes:
+    """`* ESEARCH (TAG "A1") UID MIN 2 ALL 2:4` (RFC 4731 §3.1, RFC 5267 §4.3):
+    `data` are the search-return-data items, each already written (`MIN 2`)."""
+    words = [b"* ESEARCH (TAG " + encode(tag) + b")"]
+    if uid:
+        words.append(b"UID")
+    return b" ".join([*words, *data]) + b"\r\n"
+
+
+def expunge_response(seq: int) -> bytes:
+    """message-data = nz-number SP "EXPUNGE" (RFC 3501 §7.4.1)."""
+    return b"* %d EXPUNGE\r\n" % seq
+
+
+def vanished_response(uid_set: str, earlier: bool = False) -> bytes:
+    """`* VANISHED [(EARLIER)] uid-set` (RFC 7162 §3.2.10); `uid_set` as written by
+    `format_sequence`."""
+    tag = b" (EARLIER)" if earlier else b""
+    return b"* VANISHED" + tag + b" " + uid_set.encode() + b"\r\n"
+
+
+def fetch_template(pieces: Sequence[bytes]) -> bytes:
+    """`* %d FETCH (piece piece)`: one FETCH line (RFC 3501 §7.4.2) with `%`
+    placeholders, the message number first, for lines written many times over."""
+    return _FETCH_START + b" ".join(pieces) + b")\r\n"
+
+
 def continuation(text: str | bytes = b"") -> bytes:
     """continue-req = "+" SP (resp-text / base64) CRLF."""
     data = text.encode() if isinstance(text, str) else text
@@ -167,7 +218,7 @@ def fetch_response(seq: int, items: Iterable[tuple[str | bytes, Value]]) -> byte
 
 def fetch_response_parts(seq: int, items: Iterable[tuple[str | bytes, Value]]) -> list[bytes]:
     """`fetch_response` as pieces to write in turn; a `Literal`'s data is one of them."""
-    out: list[bytes] = [b"* %d FETCH (" % seq]
+    out: list[bytes] = [_FETCH_START % seq]
     first = True
     for key, value in items:
         if not first:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ._encode import continuation, tagged, untagged_status
+
 __all__ = [
     "CommandError",
     "ContinuationNeeded",
@@ -41,8 +43,9 @@ class ParseError:
 
     def to_bytes(self) -> bytes:
         """The response line, CRLF included (RFC 3501 §7.1)."""
-        code = f"[{self.code}] " if self.code else ""
-        return f"{self.tag or '*'} {self.status} {code}{self.text}\r\n".encode()
+        if self.tag:
+            return tagged(self.tag, self.status, self.text, self.code)
+        return untagged_status(self.status, self.text, self.code)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +57,7 @@ class ContinuationNeeded:
 
     tag: str | None
     size: int
-    data: bytes = b"+ OK\r\n"
+    data: bytes = continuation("OK")
 
 
 @dataclass(frozen=True, slots=True)
