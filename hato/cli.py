@@ -108,6 +108,9 @@ def build_parser() -> argparse.ArgumentParser:
     from hato.cli_sieve import add_sieve_parsers
 
     add_sieve_parsers(commands, _common)
+    from hato.cli_dkim import add_dkim_parsers
+
+    add_dkim_parsers(commands, _common)
     return parser
 
 

@@ -153,6 +153,11 @@ class Config:
     def database_path(self) -> Path:
         return self.data_dir / "hato.sqlite3"
 
+    @property
+    def dkim_dir(self) -> Path:
+        """DKIM signing keys, one directory per domain (``hato dkim keygen``)."""
+        return self.data_dir / "dkim"
+
     def cert_paths(self) -> tuple[Path, Path]:
         """The certificate and key in use: configured, else the first-start pair."""
         if self.tls_cert and self.tls_key:

@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 import secrets
@@ -38,7 +39,8 @@ from hato.delivery.inbound import (
     unavailable_reply,
 )
 from hato.delivery.manners_policy import MannersPolicy
-from hato.delivery.recipients import Lookup
+from hato.delivery.recipients import Lookup, split_address
+from hato.mailauth.dkim_sign import DkimSigner
 from hato.manners import Finding
 from hato.proto.sasl_driver import Cancelled, Malformed, SaslDriver
 from hato.store.base import Account, Store, StoreUnavailable
@@ -61,11 +63,13 @@ class SubmissionHandler(InboundHandler):
         authenticator: Authenticator,
         queued: Callable[[], None] = lambda: None,
         manners: MannersPolicy | None = None,
+        signer: DkimSigner | None = None,
     ) -> None:
         super().__init__(store, settings)
         self.authenticator = authenticator
         self.queued = queued
         self.manners = manners
+        self.signer = signer
 
     async def auth_PLAIN(self, server: SMTP, args: list[str]) -> AuthResult:
         return await self._sasl(server, args, "PLAIN")
@@ -144,6 +148,7 @@ class SubmissionHandler(InboundHandler):
             to = [*(r.address for r in targets.local), *targets.remote]
             log_delivery(logging.INFO, arrival, content, "", to, "rejected", reason="manners")
             raise _Refused(self.manners.rejection(findings, bool(envelope.smtp_utf8)))
+        content = await self._signed(content, arrival.sender)
         meta = await self._parse(content)
         queued = await commit(self.store, content, meta, arrival, targets)
         if findings and self.manners is not None:
@@ -152,6 +157,13 @@ class SubmissionHandler(InboundHandler):
             subject = meta.columns.subject
             await self.manners.send_report(self.store, account.id, findings, subject, arrival.when)
         return queued
+
+    async def _signed(self, content: bytes, sender: str) -> bytes:
+        """DKIM-signed (RFC 6376) when the From domain has a key: local and relayed copies alike."""
+        if self.signer is None:
+            return content
+        domain = (split_address(sender) or ("", ""))[1]
+        return await asyncio.to_thread(self.signer.sign, content, domain)
 
     async def _manners_findings(self, session: Session, content: bytes) -> list[Finding]:
         """The manners linter's findings, when ``[manners] policy`` is on."""

@@ -153,6 +153,7 @@ class Server:
         from hato.delivery.manners_policy import MannersPolicy
         from hato.delivery.queue import QueueRunner
         from hato.delivery.submission import SubmissionHandler
+        from hato.mailauth.dkim_sign import DkimSigner
         from hato.manners import MannersSettings
 
         assert self.store is not None
@@ -170,8 +171,9 @@ class Server:
                 self.config.limits.smtp_recipients, False, message_meta,
             )  # fmt: skip
             handler = SubmissionHandler(
-                self.store, settings, self.authenticator, self.runner.wake, self.manners
-            )
+                self.store, settings, self.authenticator, self.runner.wake, self.manners,
+                DkimSigner(self.config.dkim_dir),
+            )  # fmt: skip
             self._handlers.append(handler)
             implicit = service == "submissions"
             factory = self._smtp_factory(
