@@ -8,14 +8,18 @@ the client is answered (the durability invariant of docs/architecture.md, RFC 53
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import email.utils
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from hato.delivery.aliases import expand
-from hato.delivery.received import Arrival, trace_prefix
+from hato.delivery.bounce import Failure, build_dsn
+from hato.delivery.filtering import Decision, SieveFilter, vacation_reply
+from hato.delivery.meta import message_meta
+from hato.delivery.received import Arrival, clean, trace_prefix
 from hato.delivery.recipients import Lookup, Recipient, resolve, split_address
 from hato.delivery.syntax import is_mailbox
 from hato.logs import event
@@ -25,13 +29,21 @@ __all__ = ["Targets", "commit", "log_delivery", "relay_trace", "route"]
 
 log = logging.getLogger(__name__)
 
+#: Redirects and replies to local addresses run the next account's script, this many
+#: deep; past it the copy is kept (loops are stopped earlier, by Delivered-To).
+MAX_HOPS = 4
+
 
 @dataclass(slots=True)
 class Targets:
-    """Where one envelope's recipients go, accumulated over its RCPT commands."""
+    """Where one envelope's recipients go, accumulated over its RCPT commands.
+
+    ``accounts``: the accounts each RCPT address reached, for LMTP's reply per recipient.
+    """
 
     local: list[Recipient] = field(default_factory=list)
     remote: list[str] = field(default_factory=list)
+    accounts: dict[str, tuple[int, ...]] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.local) + len(self.remote)
@@ -73,29 +85,53 @@ def relay_trace(arrival: Arrival) -> bytes:
     return ("\r\n".join(lines) + "\r\n").encode("utf-8", "replace")
 
 
-def _copies(arrival: Arrival, recipients: Sequence[Recipient]) -> list[Delivery]:
-    """One copy per account, even when several of its addresses were given."""
-    seen: set[int] = set()
-    copies = []
+def _accounts(recipients: Sequence[Recipient]) -> list[Recipient]:
+    """One recipient per account, even when several of its addresses were given."""
+    first: dict[int, Recipient] = {}
     for recipient in recipients:
-        if recipient.account_id not in seen:
-            seen.add(recipient.account_id)
-            prefix = trace_prefix(arrival, recipient.address)
-            copies.append(Delivery(recipient.account_id, INBOX, prefix))
-    return copies
+        first.setdefault(recipient.account_id, recipient)
+    return list(first.values())
 
 
 async def commit(
-    store: Store, content: bytes, meta: MessageMeta, arrival: Arrival, targets: Targets
+    store: Store,
+    content: bytes,
+    meta: MessageMeta,
+    arrival: Arrival,
+    targets: Targets,
+    sieve: SieveFilter | None = None,
+    refused: dict[int, str] | None = None,
+    hops: int = 0,
 ) -> int | None:
-    """Store the local copies and queue the rest, durably; the queue id if any."""
+    """Store the local copies and queue the rest, durably; the queue id if any.
+
+    With ``sieve``, each account's active script places its copy. A script's reject
+    goes in ``refused`` (account id: reason) when the caller answers it in the
+    protocol, else back to the sender as a bounce. Redirects, vacation replies and
+    bounces are committed first: should the main transaction then fail, the client
+    is told to retry, and the worst is a duplicate, never a loss (RFC 5321 §6.1).
+    """
+    copies: list[Delivery] = []
+    for recipient in _accounts(targets.local):
+        prefix = trace_prefix(arrival, recipient.address)
+        if sieve is None:
+            copies.append(Delivery(recipient.account_id, INBOX, prefix))
+            continue
+        decision = await sieve.decide(recipient, arrival.sender, prefix + content)
+        if decision.reject is not None and refused is not None:
+            refused[recipient.account_id] = decision.reject
+        elif decision.reject is not None:
+            await _bounce(store, content, arrival, recipient, decision.reject, sieve)
+        else:
+            for mailbox, flags in decision.copies:
+                copies.append(Delivery(recipient.account_id, mailbox, prefix, flags))
+            await _send_on(store, content, arrival, recipient, decision, sieve, hops)
     outbound = None
     remote = tuple(dict.fromkeys(targets.remote))
     if remote:
         outbound = Outbound(
             arrival.sender, remote, relay_trace(arrival) + content, int(arrival.when)
         )
-    copies = _copies(arrival, targets.local)
     local = list(dict.fromkeys(r.address for r in targets.local))
     message_id = meta.columns.message_id
     try:
@@ -108,6 +144,64 @@ async def commit(
     if remote:
         log_delivery(logging.INFO, arrival, content, message_id, remote, "queued", queue=queued)
     return queued
+
+
+async def _send_on(
+    store: Store,
+    content: bytes,
+    arrival: Arrival,
+    recipient: Recipient,
+    decision: Decision,
+    sieve: SieveFilter,
+    hops: int,
+) -> None:
+    """Redirects (RFC 5228 §4.2) and vacation replies (RFC 5230 §5) of one account.
+
+    A redirected copy names the account in a Delivered-To field, which the next
+    script's loop control reads."""
+    onward = f"Delivered-To: {clean(recipient.address)}\r\n".encode() + content
+    for address in decision.redirects:
+        await _send(store, onward, arrival, address, sieve, hops)
+    for reply in decision.replies:
+        message = vacation_reply(reply, arrival.hostname, arrival.when)
+        # RFC 3834 §3.3: the null reverse-path, so that no reply is answered in turn.
+        await _send(store, message, replace(arrival, sender=""), reply.to, sieve, hops)
+        scripts = store.sieve_scripts(recipient.account_id)
+        await scripts.record_reply(
+            reply.handle, reply.to.lower(), int(arrival.when), sieve.limits.vacation.maximum
+        )
+
+
+async def _bounce(
+    store: Store,
+    content: bytes,
+    arrival: Arrival,
+    recipient: Recipient,
+    reason: str,
+    sieve: SieveFilter,
+) -> None:
+    """A reject the protocol cannot carry goes back as a delivery status notification
+    (RFC 5429 §2.1); never to the null reverse-path (RFC 5321 §4.5.5)."""
+    if not arrival.sender:
+        log.warning("sieve reject of a message with a null sender: dropped, as a bounce is")
+        return
+    failure = Failure(recipient.address, "5.7.1", reason)
+    when = arrival.when
+    dsn = build_dsn(arrival.hostname, arrival.sender, content, [failure], when, when)
+    await _send(store, dsn, replace(arrival, sender=""), arrival.sender, sieve, 0)
+
+
+async def _send(
+    store: Store, content: bytes, arrival: Arrival, address: str, sieve: SieveFilter, hops: int
+) -> None:
+    """One message to one address: local (its script runs, MAX_HOPS deep) or queued."""
+    lookup, targets = await route(store, address, sieve.domains)
+    if not len(targets):
+        log.warning("sieve: no route to %r (%s)", address[:100], lookup.value)
+        return
+    meta = await asyncio.to_thread(message_meta, content)
+    onward = sieve if hops < MAX_HOPS else None
+    await commit(store, content, meta, arrival, targets, onward, None, hops + 1)
 
 
 def log_delivery(

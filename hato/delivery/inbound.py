@@ -24,6 +24,7 @@ from typing import Any
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from hato.delivery.dispatch import Targets, commit, route
+from hato.delivery.filtering import SieveFilter
 from hato.delivery.received import Arrival
 from hato.delivery.recipients import Lookup
 from hato.delivery.syntax import is_mailbox
@@ -65,6 +66,7 @@ class InboundSettings:
     max_recipients: int
     lmtp: bool
     parse: Callable[[bytes], MessageMeta]
+    sieve: SieveFilter | None = None
 
 
 class InboundHandler:
@@ -118,6 +120,8 @@ class InboundHandler:
             return f"550 5.1.1 <{address}>: Recipient address rejected: User unknown"
         accepted.local.extend(targets.local)
         accepted.remote.extend(targets.remote)
+        if not targets.remote:
+            accepted.accounts[address] = tuple(r.account_id for r in targets.local)
         envelope.rcpt_tos.append(address)
         envelope.rcpt_options.extend(options)
         return "250 2.1.5 Ok"
@@ -129,16 +133,36 @@ class InboundHandler:
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         recipients = self._recipients.pop(envelope, Targets())
         queue_id = secrets.token_hex(6).upper()
+        refused: dict[int, str] = {}
         self.in_flight += 1
         try:
-            failure = await self._deliver(server, session, envelope, recipients, queue_id)
+            failure = await self._deliver(
+                server,
+                session,
+                envelope,
+                recipients,
+                queue_id,
+                self._refusable(recipients, refused),
+            )
         finally:
             self.in_flight -= 1
         if not self.settings.lmtp:
-            return failure or f"250 2.0.0 Ok: queued as {queue_id}"
+            return failure or _refusal(refused) or f"250 2.0.0 Ok: queued as {queue_id}"
         return "\r\n".join(
-            failure or f"250 2.0.0 <{address}> {queue_id} Saved" for address in envelope.rcpt_tos
+            failure
+            or _refusal(refused, recipients.accounts.get(address, ()), address)
+            or f"250 2.0.0 <{address}> {queue_id} Saved"
+            for address in envelope.rcpt_tos
         )
+
+    def _refusable(self, recipients: Targets, refused: dict[int, str]) -> dict[int, str] | None:
+        """Where a script's reject can be the reply (RFC 5429 §2.1): LMTP answers each
+        recipient; SMTP answers once, so only when the message has one account and no
+        other recipient. Otherwise the reject is a bounce."""
+        if self.settings.lmtp:
+            return refused
+        accounts = {r.account_id for r in recipients.local}
+        return refused if len(accounts) == 1 and not recipients.remote else None
 
     async def _deliver(
         self,
@@ -147,13 +171,15 @@ class InboundHandler:
         envelope: Envelope,
         recipients: Targets,
         queue_id: str,
+        refused: dict[int, str] | None,
     ) -> str | None:
         """Store the message durably; the temporary failure to answer if it could not be."""
         content = normalize_line_ends(envelope.original_content or b"")
         arrival = self._arrival(server, session, envelope, queue_id)
+        sieve = self.settings.sieve
         try:
             meta = await self._parse(content)
-            await commit(self.store, content, meta, arrival, recipients)
+            await commit(self.store, content, meta, arrival, recipients, sieve, refused)
         except StoreUnavailable as error:  # logged once by the store, and as a delivery
             return unavailable_reply(error)
         except Exception:
@@ -182,6 +208,15 @@ class InboundHandler:
 
 
 _TEMPFAIL = "451 4.3.0 Error: local delivery failed, try again later"
+
+
+def _refusal(refused: dict[int, str], accounts: tuple[int, ...] = (), address: str = "") -> str:
+    """A script's reject as the reply (RFC 5429 §2.1: 550 5.7.1): for SMTP, when its one
+    account refused; for an LMTP recipient, when every account it reached refused."""
+    if not refused or (address and not (accounts and all(a in refused for a in accounts))):
+        return ""
+    reason = refused[accounts[0]] if accounts else next(iter(refused.values()))
+    return f"550 5.7.1 <{address}> {reason}" if address else f"550 5.7.1 {reason}"
 
 
 def unavailable_reply(error: StoreUnavailable) -> str:

@@ -7,7 +7,7 @@ import email.utils
 import re
 from dataclasses import dataclass
 
-__all__ = ["Arrival", "trace_prefix"]
+__all__ = ["Arrival", "clean", "trace_prefix"]
 
 _UNSAFE = re.compile(r"[\x00-\x20\x7f]")
 
@@ -25,7 +25,7 @@ class Arrival:
     when: float
 
 
-def _clean(text: str) -> str:
+def clean(text: str) -> str:
     """Client-chosen words must not break the header (no spaces, CR, LF)."""
     return _UNSAFE.sub("", text)[:255] or "unknown"
 
@@ -35,10 +35,10 @@ def trace_prefix(arrival: Arrival, recipient: str) -> bytes:
     moment = datetime.datetime.fromtimestamp(arrival.when, datetime.UTC)
     date = email.utils.format_datetime(moment)
     lines = [
-        f"Return-Path: <{_clean(arrival.sender) if arrival.sender else ''}>",
-        f"Delivered-To: {_clean(recipient)}",
-        f"Received: from {_clean(arrival.helo)} ([{_clean(arrival.peer)}])",
+        f"Return-Path: <{clean(arrival.sender) if arrival.sender else ''}>",
+        f"Delivered-To: {clean(recipient)}",
+        f"Received: from {clean(arrival.helo)} ([{clean(arrival.peer)}])",
         f"\tby {arrival.hostname} (hato) with {arrival.protocol} id {arrival.queue_id}",
-        f"\tfor <{_clean(recipient)}>; {date}",
+        f"\tfor <{clean(recipient)}>; {date}",
     ]
     return ("\r\n".join(lines) + "\r\n").encode("utf-8", "replace")

@@ -150,7 +150,7 @@ class SubmissionHandler(InboundHandler):
             raise _Refused(self.manners.rejection(findings, bool(envelope.smtp_utf8)))
         content = await self._signed(content, arrival.sender)
         meta = await self._parse(content)
-        queued = await commit(self.store, content, meta, arrival, targets)
+        queued = await commit(self.store, content, meta, arrival, targets, self.settings.sieve)
         if findings and self.manners is not None:
             account = session.auth_data
             assert isinstance(account, Account)

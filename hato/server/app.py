@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from hato.auth.authenticator import Authenticator
 from hato.auth.throttle import LoginThrottle
 from hato.config import Config
+from hato.delivery.filtering import SieveFilter
 from hato.delivery.inbound import InboundHandler, InboundSettings
 from hato.delivery.meta import message_meta
 from hato.demo import ensure_demo_account
@@ -98,6 +99,7 @@ class Server:
         self.context = ServiceContext(config, self.store, self.authenticator)
         if demo:
             await ensure_demo_account(self.store, config.hostname)
+        self.sieve = SieveFilter(self.store, config.local_domains, config.hostname)
         for service in ("smtp", "lmtp"):
             port = config.ports.get(service, 0)
             if port:
@@ -139,6 +141,7 @@ class Server:
             max_recipients=self.config.limits.smtp_recipients,
             lmtp=lmtp,
             parse=message_meta,
+            sieve=self.sieve,
         )
         handler = InboundHandler(self.store, settings)
         self._handlers.append(handler)
@@ -168,7 +171,7 @@ class Server:
                 continue
             settings = InboundSettings(
                 self.config.hostname, self.config.local_domains,
-                self.config.limits.smtp_recipients, False, message_meta,
+                self.config.limits.smtp_recipients, False, message_meta, self.sieve,
             )  # fmt: skip
             handler = SubmissionHandler(
                 self.store, settings, self.authenticator, self.runner.wake, self.manners,

@@ -30,6 +30,7 @@ MODULES = (
     "test_smtp.py",
     "test_submission.py",
     "test_durability.py",
+    "test_sieve_delivery.py",
 )
 
 
