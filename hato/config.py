@@ -23,6 +23,7 @@ from hato.store.scripts import ScriptQuota
 __all__ = [
     "DEFAULT_PORTS",
     "STANDARD_PORTS",
+    "AuthSettings",
     "Config",
     "ConfigError",
     "DnsSettings",
@@ -112,6 +113,16 @@ class DnsSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class AuthSettings:
+    """``[auth]``: checks on mail the MX listener receives.
+
+    ``trusted_relays``: addresses or networks whose mail is not checked.
+    """
+
+    trusted_relays: tuple[str, ...] = ("127.0.0.1",)
+
+
+@dataclass(frozen=True, slots=True)
 class LogSettings:
     """``[log]``: the lines hato writes to standard error (``hato.logs``)."""
 
@@ -138,6 +149,7 @@ class Config:
     queue: QueueSettings = field(default_factory=QueueSettings)
     log: LogSettings = field(default_factory=LogSettings)
     dns: DnsSettings = field(default_factory=DnsSettings)
+    auth: AuthSettings = field(default_factory=AuthSettings)
     store_url: str | None = None
     sieve: ScriptQuota = field(default_factory=ScriptQuota)
 
@@ -398,6 +410,26 @@ def _dns(value: Any, key: str, reading: _Reading) -> dict[str, Any]:
     return {"dns": DnsSettings(**good)}
 
 
+def _auth(value: Any, key: str, reading: _Reading) -> dict[str, Any]:
+    """``trusted_relays = ["127.0.0.1", "192.0.2.0/24", ...]``."""
+    auth = reading.table(value, key, ("trusted_relays",))
+    if "trusted_relays" not in auth:
+        return {}
+    relays = auth["trusted_relays"]
+    if not isinstance(relays, list) or not all(_network(r) for r in relays):
+        reading.bad(f"{key}.trusted_relays", "must be a list of IP addresses or networks")
+        return {}
+    return {"auth": AuthSettings(trusted_relays=tuple(relays))}
+
+
+def _network(value: Any) -> bool:
+    try:
+        ipaddress.ip_network(value, strict=False)
+    except (TypeError, ValueError):
+        return False
+    return isinstance(value, str)
+
+
 def _store(value: Any, key: str, reading: _Reading) -> dict[str, Any]:
     store = reading.table(value, key, ("url",))
     if "url" not in store:
@@ -424,6 +456,7 @@ _SECTIONS: dict[str, _Section] = {
     "store": _store,
     "sieve": _sieve,
     "dns": _dns,
+    "auth": _auth,
 }
 
 

@@ -28,6 +28,7 @@ from hato.delivery.filtering import SieveFilter
 from hato.delivery.received import Arrival
 from hato.delivery.recipients import Lookup
 from hato.delivery.syntax import is_mailbox
+from hato.mailauth.inbound import InboundAuth
 from hato.store.base import MessageMeta, Store, StoreFull, StoreUnavailable
 
 __all__ = [
@@ -67,6 +68,7 @@ class InboundSettings:
     lmtp: bool
     parse: Callable[[bytes], MessageMeta]
     sieve: SieveFilter | None = None
+    auth: InboundAuth | None = None  # the MX listener's checks (hato.mailauth); None: none
 
 
 class InboundHandler:
@@ -177,7 +179,10 @@ class InboundHandler:
         content = normalize_line_ends(envelope.original_content or b"")
         arrival = self._arrival(server, session, envelope, queue_id)
         sieve = self.settings.sieve
+        auth = self.settings.auth
         try:
+            if auth is not None and not auth.trusts(arrival.peer):
+                content = await auth.stamp(content)  # Authentication-Results (RFC 8601)
             meta = await self._parse(content)
             await commit(self.store, content, meta, arrival, recipients, sieve, refused)
         except StoreUnavailable as error:  # logged once by the store, and as a delivery

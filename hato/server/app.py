@@ -10,6 +10,7 @@ Stop (SIGTERM/SIGINT): stop accepting, let deliveries in flight finish (their
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import signal
 import ssl
 import sys
@@ -24,6 +25,8 @@ from hato.delivery.filtering import SieveFilter
 from hato.delivery.inbound import InboundHandler, InboundSettings
 from hato.delivery.meta import message_meta
 from hato.demo import ensure_demo_account
+from hato.mailauth.inbound import InboundAuth
+from hato.mailauth.resolver import Resolver
 from hato.proto.imap import untagged_status
 from hato.server.context import ServiceContext
 from hato.server.gate import ConnectionGate
@@ -78,6 +81,7 @@ class Server:
         self._listeners: list[StreamListener] = []
         self.runner: QueueRunner | None = None
         self.addresses: dict[str, tuple[str, int]] = {}
+        self.resolver = Resolver(config.dns.servers, config.dns.timeout)  # every DNS query
 
     async def start(self, demo: bool = False) -> None:
         config = self.config
@@ -143,6 +147,9 @@ class Server:
             parse=message_meta,
             sieve=self.sieve,
         )
+        if not lmtp:  # LMTP comes from a trusted MTA in front, which checked the mail
+            auth = InboundAuth(self.resolver, self.config.hostname, self.config.auth.trusted_relays)
+            settings = dataclasses.replace(settings, auth=auth)
         handler = InboundHandler(self.store, settings)
         self._handlers.append(handler)
         factory = self._smtp_factory(service, handler, HatoLMTP if lmtp else HatoSMTP)
@@ -163,7 +170,7 @@ class Server:
         self.manners = MannersPolicy(
             MannersSettings.from_mapping(self.config.manners), self.config.hostname
         )
-        self.runner = QueueRunner(self.store, self.config)
+        self.runner = QueueRunner(self.store, self.config, resolver=self.resolver)
         self.runner.start()
         for service in ("submission", "submissions"):
             port = self.config.ports.get(service, 0)
