@@ -38,7 +38,9 @@ __all__ = [
 
 LOG_FORMATS = ("text", "json")
 LOG_LEVELS = ("debug", "info", "warning", "error")
-SERVICES = ("smtp", "submission", "submissions", "lmtp", "pop3", "pop3s", "imap", "imaps")
+SERVICES = (
+    "smtp", "submission", "submissions", "lmtp", "pop3", "pop3s", "imap", "imaps", "managesieve",
+)  # fmt: skip
 
 DEFAULT_PORTS: Mapping[str, int] = {
     "smtp": 10025,
@@ -49,6 +51,7 @@ DEFAULT_PORTS: Mapping[str, int] = {
     "pop3s": 10995,
     "imap": 10143,
     "imaps": 10993,
+    "managesieve": 10190,
 }
 STANDARD_PORTS: Mapping[str, int] = {
     "smtp": 25,
@@ -59,6 +62,7 @@ STANDARD_PORTS: Mapping[str, int] = {
     "pop3s": 995,
     "imap": 143,
     "imaps": 993,
+    "managesieve": 4190,
 }
 
 

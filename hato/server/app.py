@@ -28,6 +28,7 @@ from hato.demo import ensure_demo_account
 from hato.mailauth.inbound import InboundAuth
 from hato.mailauth.resolver import Resolver
 from hato.proto.imap import untagged_status
+from hato.proto.managesieve import response as managesieve_response
 from hato.server.context import ServiceContext
 from hato.server.gate import ConnectionGate
 from hato.server.listener import Connection, ListenerOptions, StreamListener
@@ -50,12 +51,14 @@ StreamHandler = Callable[[ServiceContext, Connection], Awaitable[None]]
 _REFUSALS = {
     "pop3": b"-ERR [SYS/TEMP] Too many connections from your address.\r\n",
     "imap": untagged_status("BYE", "Too many connections from your address."),
+    "managesieve": managesieve_response("BYE", "Too many connections from your address."),
 }
 
 
 def _stream_services() -> dict[str, tuple[bool, StreamHandler]]:
     """Listeners run on hato's own stream machinery: service -> (implicit TLS, handler)."""
     from hato.server.imap import serve_imap
+    from hato.server.managesieve import serve_managesieve
     from hato.server.pop3 import serve_pop3
 
     return {
@@ -63,6 +66,7 @@ def _stream_services() -> dict[str, tuple[bool, StreamHandler]]:
         "pop3s": (True, serve_pop3),
         "imap": (False, serve_imap),
         "imaps": (True, serve_imap),
+        "managesieve": (False, serve_managesieve),
     }
 
 

@@ -16,6 +16,7 @@ from hato.sieve._errors import (
     SieveLimitError,
     SieveRuntimeError,
 )
+from hato.sieve._grammar import EXTENSIONS
 from hato.sieve._interp import run
 from hato.sieve._message import BodyText, Message, MimeMessage
 from hato.sieve._parser import MAX_DEPTH, MAX_SCRIPT_SIZE, parse
@@ -32,6 +33,7 @@ def compile_script(
 
 
 __all__ = [
+    "EXTENSIONS",
     "MAX_DEPTH",
     "MAX_SCRIPT_SIZE",
     "Action",

@@ -17,9 +17,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hato.config import SERVICES
 from hato.store import Store, open_store
 
-SERVICES = ("smtp", "submission", "submissions", "lmtp", "pop3", "pop3s", "imap", "imaps")
 CONFIG = """\
 hostname = "mail.test"
 domains = [{domains}]

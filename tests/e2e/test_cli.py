@@ -107,7 +107,7 @@ def test_bad_config_is_reported(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "command",
     [["serve", "--smtp=0", "--lmtp=0", "--submission=0", "--submissions=0", "--pop3=0",
-      "--pop3s=0", "--imap=0", "--imaps=0"],
+      "--pop3s=0", "--imap=0", "--imaps=0", "--managesieve=0"],
      ["user", "list"], ["user", "add", "alice", "--password-stdin"], ["alias", "list"],
      ["queue", "list"], ["migrate"]],
 )  # fmt: skip
