@@ -159,11 +159,14 @@ class InboundHandler:
 
     def _refusable(self, recipients: Targets, refused: dict[int, str]) -> dict[int, str] | None:
         """Where a script's reject can be the reply (RFC 5429 §2.1): LMTP answers each
-        recipient; SMTP answers once, so only when the message has one account and no
-        other recipient. Otherwise the reject is a bounce."""
-        if self.settings.lmtp:
-            return refused
+        recipient, so when each account was named by a recipient of its own; SMTP
+        answers once, so when the message has one account and no other recipient.
+        Otherwise every reject is a bounce."""
         accounts = {r.account_id for r in recipients.local}
+        if self.settings.lmtp:
+            alone = {ids[0] for ids in recipients.accounts.values() if len(ids) == 1}
+            multiple = any(len(ids) > 1 for ids in recipients.accounts.values())
+            return refused if accounts <= alone and not multiple else None
         return refused if len(accounts) == 1 and not recipients.remote else None
 
     async def _deliver(

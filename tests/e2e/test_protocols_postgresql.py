@@ -31,6 +31,7 @@ MODULES = (
     "test_submission.py",
     "test_durability.py",
     "test_sieve_delivery.py",
+    "test_managesieve.py",
 )
 
 

@@ -29,9 +29,22 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HatoProcess]:
     )
     for name in USERS:
         process.add_user(name, f"{name}-pw")
+    config = ("--config", str(process.config_path))
+    assert hato("alias", "add", "team", "bob", "dave", *config, data_dir=data).returncode == 0
     process.start()
     yield process
     assert process.stop() == 0
+
+
+@pytest.fixture(autouse=True)
+def no_active_scripts(server: HatoProcess) -> None:
+    """Each test starts with no account's script active, whatever ran before it."""
+
+    async def work(store: Store) -> None:
+        for account in await store.list_accounts():
+            await store.sieve_scripts(account.id).activate(None)
+
+    read_store(server.data_dir, work)
 
 
 def install(server: HatoProcess, user: str, script: str) -> None:
@@ -151,6 +164,21 @@ def test_reject_in_the_smtp_reply_and_per_lmtp_recipient(server: HatoProcess) ->
     assert replies[1][0] == 250
     assert "another offer" not in subjects(inbox_messages(server.data_dir, "bob"))
     assert "another offer" in subjects(inbox_messages(server.data_dir, "dave"))
+
+
+def test_a_reject_lmtp_cannot_answer_alone_is_a_bounce(server: HatoProcess) -> None:
+    """An alias of two accounts is one recipient: one account's reject is a bounce."""
+    install(server, "bob", 'require "reject";\nreject "Not from the team list.";\n')
+    with smtplib.LMTP("127.0.0.1", server.ports["lmtp"], timeout=10) as lmtp:
+        lmtp.ehlo("lmtp.test")
+        lmtp.sendmail(
+            "sender@remote.example", ["team@example.org"], message("team news", "team@example.org")
+        )
+    assert "team news" in subjects(inbox_messages(server.data_dir, "dave"))
+    assert "team news" not in subjects(inbox_messages(server.data_dir, "bob"))
+    bounces = [(s, c) for s, r, c in queued(server) if r == "sender@remote.example"]
+    assert len(bounces) == 1 and bounces[0][0] == ""
+    assert b"Not from the team list." in bounces[0][1] and b"bob@example.org" in bounces[0][1]
 
 
 def test_redirect_to_a_remote_address_is_queued(server: HatoProcess) -> None:
