@@ -15,10 +15,10 @@ from pathlib import Path
 
 from bench.target import HOST, PASSWORD, USER, Target, free_port, rss_mb
 
-__all__ = ["running_hato", "running_hato_nodes"]
+__all__ = ["hato_command", "running_hato", "running_hato_nodes"]
 
 MEASURED = ("smtp", "lmtp", "pop3", "imap")
-SWITCHED_OFF = ("pop3s", "imaps", "submission", "submissions")
+SWITCHED_OFF = ("pop3s", "imaps", "submission", "submissions", "managesieve")
 _LISTENING = re.compile(r"^hato: (\w+) listening on [^\s]+:(\d+)$", re.MULTILINE)
 _CONFIG = """\
 hostname = "mail.bench.example"
@@ -33,7 +33,7 @@ url = "{url}"
 """
 
 
-def _hato_command() -> list[str]:
+def hato_command() -> list[str]:
     script = Path(sys.executable).parent / "hato"
     return [str(script)] if script.exists() else [sys.executable, "-m", "hato"]
 
@@ -41,7 +41,7 @@ def _hato_command() -> list[str]:
 def _add_user(data_dir: Path, config: Path) -> None:
     where = ["--data-dir", str(data_dir), "--config", str(config)]
     subprocess.run(
-        [*_hato_command(), "user", "add", USER, "--password-stdin", *where],
+        [*hato_command(), "user", "add", USER, "--password-stdin", *where],
         input=PASSWORD + "\n",
         text=True,
         check=True,
@@ -50,7 +50,7 @@ def _add_user(data_dir: Path, config: Path) -> None:
 
 
 def _serve_command(data_dir: Path, config: Path) -> list[str]:
-    command = [*_hato_command(), "serve", "--data-dir", str(data_dir), "--config", str(config)]
+    command = [*hato_command(), "serve", "--data-dir", str(data_dir), "--config", str(config)]
     command += ["--host", HOST]
     for service in MEASURED:
         command += [f"--{service}", str(free_port())]
