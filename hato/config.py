@@ -156,6 +156,9 @@ class Config:
     auth: AuthSettings = field(default_factory=AuthSettings)
     store_url: str | None = None
     sieve: ScriptQuota = field(default_factory=ScriptQuota)
+    # ``[sieve] before`` and ``after``: the texts of the scripts run before and after
+    # every account's own at delivery (checked when the file is read)
+    sieve_global: tuple[str | None, str | None] = (None, None)
 
     @property
     def local_domains(self) -> tuple[str, ...]:
@@ -315,7 +318,37 @@ def _limits(value: Any, key: str, reading: _Reading) -> dict[str, Any]:
 
 
 def _sieve(value: Any, key: str, reading: _Reading) -> dict[str, Any]:
-    return {"sieve": ScriptQuota(**_positive_numbers(value, key, reading, ScriptQuota))}
+    table = dict(value) if isinstance(value, Mapping) else value
+    places = {place: table.pop(place, None) for place in _GLOBAL_SCRIPTS if isinstance(table, dict)}
+    texts = tuple(
+        _global_script(places.get(place), f"{key}.{place}", reading) for place in _GLOBAL_SCRIPTS
+    )
+    quota = ScriptQuota(**_positive_numbers(table, key, reading, ScriptQuota))
+    return {"sieve": quota, "sieve_global": texts}
+
+
+_GLOBAL_SCRIPTS = ("before", "after")
+
+
+def _global_script(path: Any, key: str, reading: _Reading) -> str | None:
+    """A global Sieve script's text, read and checked now (its line and column if bad)."""
+    from hato.sieve import SieveError, compile_script
+
+    if path is None:
+        return None
+    if not isinstance(path, str) or not path:
+        reading.bad(key, "must be the path of a Sieve script")
+        return None
+    try:
+        text = (reading.base / path).read_text(encoding="utf-8")
+        compile_script(text)
+    except (OSError, UnicodeDecodeError) as exc:
+        reading.bad(key, f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}")
+        return None
+    except SieveError as exc:
+        reading.bad(key, f"{path}: {exc}")
+        return None
+    return text
 
 
 def _queue(value: Any, key: str, reading: _Reading) -> dict[str, Any]:

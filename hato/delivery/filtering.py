@@ -27,6 +27,7 @@ from email.policy import SMTP as SMTP_POLICY
 from hato.delivery.recipients import Recipient
 from hato.logs import event
 from hato.sieve import (
+    Action,
     Context,
     Envelope,
     FileInto,
@@ -80,6 +81,7 @@ class SieveFilter:
     domains: tuple[str, ...]
     hostname: str
     limits: Limits = field(default_factory=Limits)
+    global_scripts: tuple[str | None, str | None] = (None, None)  # [sieve] before, after
     _programs: OrderedDict[str, Program | SieveError] = field(default_factory=OrderedDict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -94,14 +96,27 @@ class SieveFilter:
     async def _decide(self, recipient: Recipient, sender: str, message: bytes) -> Decision:
         scripts = self.store.sieve_scripts(recipient.account_id)
         active = await scripts.active()
-        if active is None:
+        before, after = self.global_scripts
+        sequence = [
+            (name, text)
+            for name, text in (
+                ("[before]", before),
+                *([active] if active else []),
+                ("[after]", after),
+            )
+            if text is not None
+        ]
+        if not sequence:
             return KEEP
-        name, text = active
-        program = self.compiled(text)
-        if isinstance(program, SieveError):
-            _log(recipient, name, "kept", str(program))
-            return KEEP
-        requires = program.requires
+        label = ",".join(name for name, _ in sequence)
+        programs = []
+        for name, text in sequence:
+            program = self.compiled(text)
+            if isinstance(program, SieveError):
+                _log(recipient, name, "kept", str(program))
+                return KEEP
+            programs.append(program)
+        requires = frozenset().union(*(program.requires for program in programs))
         texts = await scripts.texts() if "include" in requires else {}
         mailboxes = await self._mailbox_names(recipient.account_id)
         replies = await scripts.replies_to(sender.lower()) if "vacation" in requires else {}
@@ -113,12 +128,12 @@ class SieveFilter:
             replied_within=_replied_within(replies),
             limits=self.limits,
         )
-        result = await asyncio.to_thread(_evaluate, program, message, context)
+        result = await asyncio.to_thread(_evaluate, programs, message, context)
         if result.error is not None:
-            _log(recipient, name, "kept", str(result.error))
+            _log(recipient, label, "kept", str(result.error))
             return KEEP
         decision = await self._carry_out(recipient, result, mailboxes)
-        _log(recipient, name, _summary(decision), None, *result.notes)
+        _log(recipient, label, _summary(decision), None, *result.notes)
         return decision
 
     def compiled(self, text: str) -> Program | SieveError:
@@ -184,9 +199,38 @@ class SieveFilter:
         return mailbox
 
 
-def _evaluate(program: Program, message: bytes, context: Context) -> Result:
+def _evaluate(programs: list[Program], message: bytes, context: Context) -> Result:
     """Parse and run in a worker thread: a run may cost up to its step budget of CPU."""
-    return run(program, MimeMessage(message), context)
+    parsed = MimeMessage(message)
+    results = []
+    for program in programs:
+        result = run(program, parsed, context)
+        if result.error is not None:
+            return result
+        results.append(result)
+    return results[0] if len(results) == 1 else _merged(results, context.limits)
+
+
+def _merged(results: list[Result], limits: Limits) -> Result:
+    """Global scripts and the account's as one sequence, as Pigeonhole's sieve_before and
+    sieve_after: the actions of all, and the implicit keep (RFC 5228 §2.10.2) only if no
+    script cancelled it; at most ``max_redirects`` redirects in all."""
+    kept = [a for r in results for a in r.actions if isinstance(a, Keep) and a.implicit]
+    actions: list[Action] = []
+    redirects = 0
+    for result in results:
+        for action in result.actions:
+            if isinstance(action, Keep) and action.implicit:
+                continue
+            if isinstance(action, Redirect):
+                redirects += 1
+                if redirects > limits.max_redirects:
+                    continue
+            actions.append(action)
+    if len(kept) == len(results):
+        flags = tuple(dict.fromkeys(flag for keep in kept for flag in keep.flags))
+        actions.append(Keep(flags, implicit=True))
+    return Result(tuple(actions), None, tuple(note for r in results for note in r.notes))
 
 
 def _replied_within(replies: Mapping[str, int]) -> RepliedWithin:

@@ -107,7 +107,9 @@ class Server:
         self.context = ServiceContext(config, self.store, self.authenticator)
         if demo:
             await ensure_demo_account(self.store, config.hostname)
-        self.sieve = SieveFilter(self.store, config.local_domains, config.hostname)
+        self.sieve = SieveFilter(
+            self.store, config.local_domains, config.hostname, global_scripts=config.sieve_global
+        )
         for service in ("smtp", "lmtp"):
             port = config.ports.get(service, 0)
             if port:

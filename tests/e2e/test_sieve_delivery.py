@@ -7,6 +7,7 @@ import smtplib
 import socket
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -272,3 +273,27 @@ def test_raw_lmtp_session_survives_a_hostile_script(server: HatoProcess) -> None
     assert any(s.startswith("aaaa") for s in subjects(inbox_messages(server.data_dir, "carol")))
     logged = logged_line(server, "sieve account=carol")
     assert "result=kept" in logged and "budget" in logged
+
+
+def test_global_scripts_run_around_the_accounts_own(tmp_path: Path) -> None:
+    before = tmp_path / "before.sieve"
+    before.write_text(
+        'require ["fileinto", "mailbox"];\n'
+        'if header :contains "subject" "SPAM" { fileinto :create "Junk"; stop; }\n'
+    )
+    after = tmp_path / "after.sieve"
+    after.write_text('require "imap4flags";\naddflag "seen-by-after";\n')
+    config = f'[sieve]\nbefore = "{before}"\nafter = "{after}"\n'
+    process = HatoProcess(tmp_path / "data", services=("smtp",), extra_config=config)
+    process.add_user("alice", "alice-pw")
+    process.start()
+    try:
+        install(process, "alice", 'require "imap4flags";\naddflag "\\\\Flagged";\n')
+        send(process, "alice@example.org", message("SPAM offer"))
+        send(process, "alice@example.org", message("hello"))
+        assert subjects([m for m, _ in mailbox(process, "alice", "Junk")]) == ["SPAM offer"]
+        inbox = mailbox(process, "alice", "INBOX")
+        assert [subjects([m]) for m, _ in inbox] == [["hello"]]
+        assert inbox[0][1] == frozenset({"\\Flagged", "seen-by-after"})
+    finally:
+        assert process.stop() == 0

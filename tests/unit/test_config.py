@@ -131,3 +131,17 @@ def test_sieve_quota_keys(tmp_path: Path) -> None:
     path.write_text("[sieve]\nmax_scripts = 0\nmax_script_size = 2.5\n")
     with pytest.raises(ConfigError, match=r"sieve\.max_scripts.*\n.*sieve\.max_script_size"):
         load_config(path)
+
+
+def test_sieve_global_scripts_are_read_and_checked(tmp_path: Path) -> None:
+    (tmp_path / "good.sieve").write_text("keep;\n")
+    (tmp_path / "bad.sieve").write_text("keep;\nfrobnicate;\n")
+    path = tmp_path / "hato.toml"
+    path.write_text('[sieve]\nbefore = "good.sieve"\nmax_scripts = 2\n')
+    config = load_config(path)
+    assert config.sieve_global == ("keep;\n", None) and config.sieve.max_scripts == 2
+    path.write_text('[sieve]\nafter = "bad.sieve"\nbefore = "none.sieve"\n')
+    with pytest.raises(ConfigError) as error:
+        load_config(path)
+    assert "sieve.before: cannot read none.sieve" in str(error.value)
+    assert "sieve.after: bad.sieve: line 2, column 1: " in str(error.value)
