@@ -123,6 +123,8 @@ async def commit(
         elif decision.reject is not None:
             await _bounce(store, content, arrival, recipient, decision.reject, sieve)
         else:
+            if decision.note:  # the account learns why its script did not decide
+                prefix += f"X-Sieve-Error: {decision.note}\r\n".encode()
             for mailbox, flags in decision.copies:
                 copies.append(Delivery(recipient.account_id, mailbox, prefix, flags))
             await _send_on(store, content, arrival, recipient, decision, sieve, hops)

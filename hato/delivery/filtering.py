@@ -68,9 +68,16 @@ class Decision:
     redirects: tuple[str, ...] = ()
     reject: str | None = None
     replies: tuple[Vacation, ...] = ()
+    note: str = ""  # why the copy was kept although a script was to decide: for the account
 
 
 KEEP = Decision()
+
+
+def _kept(recipient: Recipient, script: str, error: str) -> Decision:
+    """The implicit keep after a failure (RFC 5228 §2.10.6), logged and noted on the copy."""
+    _log(recipient, script, "kept", error)
+    return Decision(note=_one_line(error))
 
 
 @dataclass(slots=True)
@@ -90,8 +97,7 @@ class SieveFilter:
         try:
             return await self._decide(recipient, sender, message)
         except Exception as exc:  # a store outage too: keeping is never wrong
-            _log(recipient, "", "kept", f"internal error: {exc!r}"[:300])
-            return KEEP
+            return _kept(recipient, "", f"internal error: {exc!r}"[:300])
 
     async def _decide(self, recipient: Recipient, sender: str, message: bytes) -> Decision:
         scripts = self.store.sieve_scripts(recipient.account_id)
@@ -113,8 +119,7 @@ class SieveFilter:
         for name, text in sequence:
             program = self.compiled(text)
             if isinstance(program, SieveError):
-                _log(recipient, name, "kept", str(program))
-                return KEEP
+                return _kept(recipient, name, str(program))
             programs.append(program)
         requires = frozenset().union(*(program.requires for program in programs))
         texts = await scripts.texts() if "include" in requires else {}
@@ -130,8 +135,7 @@ class SieveFilter:
         )
         result = await asyncio.to_thread(_evaluate, programs, message, context)
         if result.error is not None:
-            _log(recipient, label, "kept", str(result.error))
-            return KEEP
+            return _kept(recipient, label, str(result.error))
         decision = await self._carry_out(recipient, result, mailboxes)
         _log(recipient, label, _summary(decision), None, *result.notes)
         return decision

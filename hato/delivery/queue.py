@@ -27,6 +27,7 @@ from collections.abc import Callable, Sequence
 from hato.config import Config
 from hato.delivery.bounce import Failure, build_dsn
 from hato.delivery.dispatch import Targets, commit, route
+from hato.delivery.filtering import SieveFilter
 from hato.delivery.meta import message_meta
 from hato.delivery.received import Arrival
 from hato.delivery.recipients import Lookup, split_address
@@ -53,8 +54,10 @@ class QueueRunner:
         config: Config,
         clock: Callable[[], float] = time.time,
         resolver: Resolver | None = None,
+        sieve: SieveFilter | None = None,
     ):
         self.store = store
+        self.sieve = sieve  # bounces to a local sender are delivered through its script
         self.config = config
         self.resolver = resolver or Resolver(config.dns.servers, config.dns.timeout)
         self.clock = clock
@@ -171,7 +174,8 @@ class QueueRunner:
             return
         arrival = Arrival(hostname, "127.0.0.1", "local", hostname, f"B{message_id}", "", now)
         meta = await asyncio.to_thread(message_meta, dsn)
-        if await commit(self.store, dsn, meta, arrival, Targets(targets.local, targets.remote)):
+        targets = Targets(targets.local, targets.remote)
+        if await commit(self.store, dsn, meta, arrival, targets, self.sieve):
             self.wake()
 
 

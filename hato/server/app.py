@@ -176,7 +176,7 @@ class Server:
         self.manners = MannersPolicy(
             MannersSettings.from_mapping(self.config.manners), self.config.hostname
         )
-        self.runner = QueueRunner(self.store, self.config, resolver=self.resolver)
+        self.runner = QueueRunner(self.store, self.config, resolver=self.resolver, sieve=self.sieve)
         self.runner.start()
         for service in ("submission", "submissions"):
             port = self.config.ports.get(service, 0)

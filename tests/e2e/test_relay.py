@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.harness import HatoProcess, free_port, hato, inbox_messages
+from hato.store import Store
+from tests.e2e.harness import HatoProcess, free_port, hato, inbox_messages, read_store
 from tests.e2e.relay_peer import ScriptedPeer, wait_until
 from tests.e2e.test_smtp import tls_client_context
 
@@ -169,3 +170,28 @@ def test_queue_commands(tmp_path: Path) -> None:
 @pytest.mark.parametrize("command", [["alias", "list"], ["queue", "list"]])
 def test_admin_commands_have_help(tmp_path: Path, command: list[str]) -> None:
     assert hato(*command, "--help", data_dir=tmp_path).returncode == 0
+
+
+def test_a_bounce_to_a_local_sender_goes_through_its_sieve_script(tmp_path: Path) -> None:
+    local = sender_hato(tmp_path, free_port(), queue="retry = [1]\nlifetime = 2")
+    script = 'require ["fileinto", "mailbox"];\nif header :is "auto-submitted" "auto-replied" {\n'
+    script += '  fileinto :create "Bounces";\n}\n'
+    where = ("--config", str(local.config_path))
+    for action in (["put", "--user", "alice", "main"], ["activate", "--user", "alice", "main"]):
+        done = hato("sieve", *action, *where, data_dir=local.data_dir, stdin=script)
+        assert done.returncode == 0, done.stderr
+    local.start()
+    try:
+        submit(local, ["zoe@remote.test"])
+        wait_until(lambda: "queue is empty" in queue_list(local))
+    finally:
+        assert local.stop() == 0
+    assert bounces(local) == []  # filed by the script, not in INBOX
+
+    async def filed(store: Store) -> int:
+        account = await store.get_account("alice")
+        assert account is not None
+        box = await store.mailstore(account.id).get_mailbox("Bounces")
+        return box.messages if box is not None else 0
+
+    assert read_store(local.data_dir, filed) == 1
