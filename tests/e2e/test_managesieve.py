@@ -187,3 +187,30 @@ def test_a_script_put_over_managesieve_runs_at_delivery(server: HatoProcess) -> 
             smtp.sendmail("x@remote.example", ["bob@example.org"], b"Subject: filed\r\n\r\nhi\r\n")
         assert len(inbox_messages(server.data_dir, "bob")) == before
         assert client.last('SETACTIVE ""').startswith(b"OK")
+
+
+def test_sievelib_client(server: HatoProcess) -> None:
+    """A real client (sievelib, Python's ManageSieve library) on loopback without TLS."""
+    from sievelib.managesieve import Client as SieveClient
+
+    client = SieveClient("127.0.0.1", server.ports["managesieve"])
+    with pytest.warns(UserWarning, match="unencrypted"):
+        assert client.connect("bob", "bob-pw", authmech="PLAIN")
+    try:
+        assert client.get_implementation() == "hato"
+        assert "fileinto" in client.get_sieve_capabilities()
+        script = 'require "fileinto";\nif header :contains "subject" "x" { fileinto "Junk"; }\n'
+        assert client.havespace("lib", len(script))
+        assert client.putscript("lib", script)
+        assert not client.putscript("broken", "frobnicate;\n")
+        assert client.checkscript("keep;\n")
+        assert client.setactive("lib")
+        assert client.listscripts()[0] == "lib"
+        # sievelib joins the lines it read with "\n", the last line ending dropped
+        assert client.getscript("lib") == script.rstrip("\n")
+        assert client.renamescript("lib", "lib2")
+        assert client.setactive("")
+        assert client.deletescript("lib2")
+        assert client.listscripts()[0] is None
+    finally:
+        client.logout()
