@@ -10,7 +10,15 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from hato.store import Credentials, Delivery, FlagMode, MessageMeta, Store, open_store
+from hato.store import (
+    Credentials,
+    Delivery,
+    FlagMode,
+    MessageMeta,
+    Outbound,
+    Store,
+    open_store,
+)
 from hato.store.postgres import PostgresStore
 from hato.store.schema import MIGRATIONS
 
@@ -91,6 +99,18 @@ async def test_a_change_on_one_node_wakes_a_subscriber_on_another(nodes: list[St
         await subscription.wait()
     assert time.monotonic() - started < 1
     subscription.close()
+
+
+async def test_each_due_queue_entry_is_claimed_by_one_node(nodes: list[Store]) -> None:
+    for n in range(20):
+        outbound = Outbound("a@example.org", (f"r{n}@remote.test",), BODY, 100)
+        await nodes[0].deliver_and_queue(BODY, MessageMeta(), 100, [], outbound)
+    claims = await asyncio.gather(*(nodes[n % 3].queue_due(100, 4) for n in range(9)))
+    claimed = [entry.recipient for claim in claims for entry in claim]
+    assert sorted(claimed) == sorted(f"r{n}@remote.test" for n in range(20))
+    # Another node takes a claimed entry over once the lease has run out.
+    later = await nodes[1].queue_due(100 + 301, 30)
+    assert len(later) == 20
 
 
 async def test_migrations_run_once_from_many_nodes_at_once(pg_cluster: object) -> None:

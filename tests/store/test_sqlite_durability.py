@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from hato.store import Credentials, MessageMeta, open_store
+from hato.store import Credentials, MessageMeta, Outbound, open_store
 from hato.store.schema import MIGRATIONS
 
 
@@ -22,6 +22,20 @@ async def test_reopen_keeps_everything(tmp_path: Path) -> None:
     assert again is not None
     inbox = await reopened.mailstore(again.id).get_mailbox("INBOX")
     assert inbox is not None and inbox.messages == 1
+    await reopened.close()
+
+
+async def test_a_restart_retries_at_once_what_the_queue_was_sending(tmp_path: Path) -> None:
+    """One node owns the file: due entries are not leased, so none waits after a crash."""
+    path = tmp_path / "s.sqlite3"
+    store = open_store(path)
+    body = b"Subject: x\r\n\r\nx\r\n"
+    outbound = Outbound("a@example.org", ("r@remote.test",), body, 100)
+    await store.deliver_and_queue(body, MessageMeta(), 100, [], outbound)
+    assert len(await store.queue_due(100, 10)) == 1
+    await store.close()
+    reopened = open_store(path)
+    assert [entry.recipient for entry in await reopened.queue_due(100, 10)] == ["r@remote.test"]
     await reopened.close()
 
 

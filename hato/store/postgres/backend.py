@@ -19,13 +19,15 @@ from hato.store.base import (
     MessageMeta,
     MessageSummary,
     NewMessage,
+    Outbound,
     StoredMessage,
 )
 from hato.store.notify import Notifier
 from hato.store.postgres import imap_queries, lookup, messages
 from hato.store.postgres.engine import Database, Tx
-from hato.store.postgres.queue import QueueMethods
 from hato.store.sql import accounts, blobs, mailboxes
+from hato.store.sql.aliases import SqlAliases
+from hato.store.sql.queue import SqlQueue, insert_outbound
 from hato.store.sql.sieve import SqlSieveScripts
 
 __all__ = ["PostgresMailstore", "PostgresStore", "deliver_rows"]
@@ -55,8 +57,10 @@ async def deliver_rows(
     return stored
 
 
-class PostgresStore(QueueMethods):
+class PostgresStore(SqlQueue, SqlAliases):
     """Accounts and delivery on PostgreSQL; ``mailstore(account_id)`` gives one account."""
+
+    _db: Database
 
     def __init__(self, url: str, timeout: float = 10.0) -> None:
         self._notifier = Notifier()
@@ -113,6 +117,23 @@ class PostgresStore(QueueMethods):
                 deliveries=list(deliveries),
             )
         )
+
+    async def deliver_and_queue(
+        self,
+        content: bytes,
+        meta: MessageMeta,
+        internal_date: int,
+        deliveries: Sequence[Delivery],
+        outbound: Outbound | None,
+    ) -> int | None:
+        """Local copies and the queued message commit together, or not at all."""
+
+        async def work(tx: Tx) -> int | None:
+            if deliveries:
+                await deliver_rows(tx, content, meta, internal_date, list(deliveries))
+            return await insert_outbound(tx, outbound) if outbound else None
+
+        return await self._db.write(work)
 
     def mailstore(self, account_id: int) -> PostgresMailstore:
         return PostgresMailstore(self._db, account_id)

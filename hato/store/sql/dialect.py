@@ -31,6 +31,12 @@ class Dialect:
     ``id_arrays``: whether a list of ids can be one parameter (PostgreSQL's
     arrays); if not, ``members`` spells them out, ``chunk`` at a time, under
     SQLite's limit on the number of parameters in one statement.
+    ``queue_lease``: seconds a queue runner holds the entries it is sending. On
+    PostgreSQL several nodes run queues on one database: each claims its due
+    entries (locking them, passing over those another node holds, and moving
+    their next attempt this far ahead), so an entry is sent by one node at a
+    time, and retried by another if its node dies. One node owns a SQLite file:
+    0, no claim, and a restarted node retries at once what it was sending.
     """
 
     name: str
@@ -39,7 +45,12 @@ class Dialect:
     for_update: str
     for_share: str
     id_arrays: bool
+    queue_lease: int
     chunk: int = 500
+
+    def claim(self, table: str) -> str:
+        """Appended to a ``SELECT`` of the rows of ``table`` a queue runner takes for itself."""
+        return f"{self.for_update} OF {table} SKIP LOCKED" if self.queue_lease else ""
 
     def members(self, column: str, ids: Sequence[int]) -> Iterator[tuple[str, tuple[object, ...]]]:
         """``column`` is one of ``ids``: (condition, parameters), as few as the database allows."""
@@ -53,7 +64,13 @@ class Dialect:
 
 
 SQLITE = Dialect(
-    name="sqlite", greatest="MAX", binary_order="", for_update="", for_share="", id_arrays=False
+    name="sqlite",
+    greatest="MAX",
+    binary_order="",
+    for_update="",
+    for_share="",
+    id_arrays=False,
+    queue_lease=0,
 )
 POSTGRES = Dialect(
     name="postgresql",
@@ -62,4 +79,5 @@ POSTGRES = Dialect(
     for_update=" FOR UPDATE",
     for_share=" FOR SHARE",
     id_arrays=True,
+    queue_lease=300,
 )

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import builtins
 from functools import partial
-from typing import Protocol, TypeVar
 
 from hato.store.scripts import (
     NoSuchScript,
@@ -19,18 +18,10 @@ from hato.store.scripts import (
     ScriptQuotaExceeded,
     check_script_name,
 )
-from hato.store.sql.tx import Duplicate, Tx, Work
+from hato.store.sql.driver import Driver
+from hato.store.sql.tx import Duplicate, Tx
 
-__all__ = ["Driver", "SqlSieveScripts"]
-
-T = TypeVar("T")
-
-
-class Driver(Protocol):
-    """What both engines offer: an operation run in a read or a write transaction."""
-
-    async def read(self, work: Work[T]) -> T: ...
-    async def write(self, work: Work[T]) -> T: ...
+__all__ = ["SqlSieveScripts"]
 
 
 async def select_scripts(tx: Tx, account_id: int) -> list[ScriptInfo]:

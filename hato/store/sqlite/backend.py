@@ -21,16 +21,19 @@ from hato.store.base import (
     MessageMeta,
     MessageSummary,
     NewMessage,
+    Outbound,
     StoredMessage,
 )
 from hato.store.notify import Notifier
 from hato.store.sql import accounts, blobs, mailboxes
+from hato.store.sql.aliases import SqlAliases
+from hato.store.sql.queue import SqlQueue, insert_outbound
 from hato.store.sql.sieve import SqlSieveScripts
+from hato.store.sql.tx import Tx
 from hato.store.sqlite import blobs as legacy_blobs
 from hato.store.sqlite import imap_queries, lookup, messages
 from hato.store.sqlite import mailboxes as legacy_mailboxes
 from hato.store.sqlite.engine import Database, legacy
-from hato.store.sqlite.queue import QueueMethods
 
 __all__ = ["SqliteMailstore", "SqliteStore", "deliver_rows"]
 
@@ -66,8 +69,10 @@ def deliver_rows(
     return stored
 
 
-class SqliteStore(QueueMethods):
+class SqliteStore(SqlQueue, SqlAliases):
     """Accounts and delivery; ``mailstore(account_id)`` gives one account's view."""
+
+    _db: Database
 
     def __init__(self, path: Path) -> None:
         self._notifier = Notifier()
@@ -119,6 +124,29 @@ class SqliteStore(QueueMethods):
                 deliveries=list(deliveries),
             )
         )
+
+    async def deliver_and_queue(
+        self,
+        content: bytes,
+        meta: MessageMeta,
+        internal_date: int,
+        deliveries: Sequence[Delivery],
+        outbound: Outbound | None,
+    ) -> int | None:
+        """Local copies and the queued message commit together, or not at all."""
+
+        async def work(tx: Tx) -> int | None:
+            if deliveries:
+                await legacy(
+                    deliver_rows,
+                    content=content,
+                    meta=meta,
+                    internal_date=internal_date,
+                    deliveries=list(deliveries),
+                )(tx)
+            return await insert_outbound(tx, outbound) if outbound else None
+
+        return await self._db.write(work)
 
     def mailstore(self, account_id: int) -> SqliteMailstore:
         return SqliteMailstore(self._db, account_id)
