@@ -75,7 +75,7 @@ class _Session:
 
     async def run(self) -> None:
         await self.send(self.capabilities() + ms.response("OK", "hato ManageSieve ready."))
-        while True:
+        for _ in range(self.context.config.limits.commands_per_connection):
             command = await self.next_command()
             if isinstance(command, ms.BadCommand):
                 await self.send(ms.response("NO", command.reason))
@@ -91,6 +91,7 @@ class _Session:
                 await self.send(ms.response("NO", "The store is unavailable.", "TRYLATER"))
             except StoreError as error:
                 await self.send(_refusal(error, command.name))
+        await self.send(ms.response("BYE", "Too many commands."))
 
     async def answer(self, command: ms.Command) -> bytes:
         handler = _COMMANDS.get(command.name)

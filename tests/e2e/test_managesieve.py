@@ -26,7 +26,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HatoProcess]:
         data,
         services=("smtp", "managesieve"),
         extra_config="[sieve]\nmax_scripts = 3\nmax_script_size = 2000\n"
-        "[limits]\nlogin_delay_base = 0.05\n",
+        "[limits]\nlogin_delay_base = 0.05\ncommands_per_connection = 40\n",
     )
     process.add_user("alice", "alice-pw")
     process.add_user("bob", "bob-pw")
@@ -214,3 +214,11 @@ def test_sievelib_client(server: HatoProcess) -> None:
         assert client.listscripts()[0] is None
     finally:
         client.logout()
+
+
+def test_commands_per_connection_are_bounded(server: HatoProcess) -> None:
+    with Client(server) as client:
+        client.sock.sendall(b"NOOP\r\n" * 45)
+        answers = [client.response()[-1] for _ in range(41)]
+    assert answers[:40] == [b'OK "Done."\r\n'] * 40
+    assert answers[40] == b'BYE "Too many commands."\r\n'

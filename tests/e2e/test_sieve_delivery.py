@@ -131,15 +131,17 @@ def test_fileinto_create_flags_discard_and_keep(server: HatoProcess) -> None:
         'if header :contains "subject" "list" {\n'
         '  fileinto :create :flags "\\\\Flagged" "Lists.Daily"; stop;\n}\n'
         'if header :contains "subject" "spam" { discard; stop; }\n'
+        'if header :contains "subject" "path" { fileinto :create "~bob/INBOX"; stop; }\n'
     ))  # fmt: skip
     before = len(inbox_messages(server.data_dir, "alice"))
     send(server, "alice@example.org", message("the list digest"))
     send(server, "alice@example.org", message("buy spam now"))
     send(server, "alice@example.org", message("a friend"))
+    send(server, "alice@example.org", message("a path"))  # names only: INBOX instead
     filed = mailbox(server, "alice", "Lists.Daily")
     assert [flags for _, flags in filed] == [frozenset({"\\Flagged"})]
     assert b"Delivered-To: alice@example.org" in filed[0][0]
-    assert subjects(inbox_messages(server.data_dir, "alice")[before:]) == ["a friend"]
+    assert subjects(inbox_messages(server.data_dir, "alice")[before:]) == ["a friend", "a path"]
 
 
 def test_reject_in_the_smtp_reply_and_per_lmtp_recipient(server: HatoProcess) -> None:
