@@ -21,7 +21,7 @@ from hato.auth.throttle import LoginThrottle
 from hato.logs import event
 from hato.proto.sasl import Challenge, KeysNeeded, PasswordCheck, Rejected
 from hato.proto.sasl_driver import Cancelled, Malformed, SaslDriver, Succeeded
-from hato.store.base import Account, ScramKeys, Store
+from hato.store.base import Account, AccountStore, ScramKeys
 
 __all__ = ["Authenticator", "Converse", "LoginAttempt"]
 
@@ -41,7 +41,7 @@ class LoginAttempt:
 
 
 class Authenticator:
-    def __init__(self, store: Store, throttle: LoginThrottle) -> None:
+    def __init__(self, store: AccountStore, throttle: LoginThrottle) -> None:
         self.store = store
         self.throttle = throttle
 

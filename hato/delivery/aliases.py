@@ -10,7 +10,7 @@ at loops and after a fixed depth.
 from __future__ import annotations
 
 from hato.delivery.recipients import split_address
-from hato.store.base import Store
+from hato.store.base import AliasStore
 
 __all__ = ["MAX_DEPTH", "alias_key", "expand"]
 
@@ -26,7 +26,7 @@ def alias_key(address: str) -> str:
     return f"{local.lower()}@{domain}"
 
 
-async def _targets(store: Store, address: str, domains: tuple[str, ...]) -> list[str] | None:
+async def _targets(store: AliasStore, address: str, domains: tuple[str, ...]) -> list[str] | None:
     parts = split_address(address)
     if parts is None or parts[1] not in domains:
         return None
@@ -38,7 +38,7 @@ async def _targets(store: Store, address: str, domains: tuple[str, ...]) -> list
     return None
 
 
-async def expand(store: Store, address: str, domains: tuple[str, ...]) -> list[str] | None:
+async def expand(store: AliasStore, address: str, domains: tuple[str, ...]) -> list[str] | None:
     """The final addresses ``address`` stands for, or None if it is no alias."""
     first = await _targets(store, address, domains)
     if first is None:

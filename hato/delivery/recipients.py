@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from hato.store.base import Store
+from hato.store.base import AccountStore
 
 __all__ = ["Lookup", "Recipient", "resolve"]
 
@@ -32,7 +32,7 @@ def split_address(address: str) -> tuple[str, str] | None:
 
 
 async def resolve(
-    store: Store, address: str, domains: tuple[str, ...]
+    store: AccountStore, address: str, domains: tuple[str, ...]
 ) -> tuple[Lookup, Recipient | None]:
     """Map ``NAME@domain`` (or ``NAME+detail@domain``, RFC 5233) to a local account.
 

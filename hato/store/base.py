@@ -8,6 +8,8 @@ Two levels of access keep the account-isolation invariant of docs/architecture.m
 request touches another account's data) structural rather than a matter of care:
 
 - ``Store`` is the administrative view: accounts and delivery to many accounts.
+  Its parts are small Protocols of their own (``AccountStore``, ``DeliveryStore``,
+  ``MailboxStore``, ``QueueStore``, ``AliasStore``) for code that needs one of them.
 - ``Mailstore`` is one account's view, handed out after authentication; every
   call on it is scoped to that account in SQL, and mailboxes are looked up by
   name, never by a path or a client-supplied id.
@@ -33,14 +35,18 @@ __all__ = [
     "SYSTEM_FLAGS",
     "Account",
     "AccountExists",
+    "AccountStore",
+    "AliasStore",
     "ConditionalStore",
     "Credentials",
     "Delivery",
+    "DeliveryStore",
     "FlagMode",
     "Mailbox",
     "MailboxChanges",
     "MailboxError",
     "MailboxExists",
+    "MailboxStore",
     "Mailstore",
     "MessageDetails",
     "MessageMeta",
@@ -49,6 +55,7 @@ __all__ = [
     "NoSuchMailbox",
     "Outbound",
     "QueueEntry",
+    "QueueStore",
     "ScramKeys",
     "Store",
     "StoreError",
@@ -339,16 +346,19 @@ class Mailstore(Protocol):
     ) -> list[tuple[Any, ...]]: ...
 
 
-class Store(Protocol):
-    """The administrative view: accounts, and delivery into any account."""
+class AccountStore(Protocol):
+    """Accounts and their credentials: administration and authentication."""
 
-    async def open(self) -> None: ...  # reach it now: StoreUnavailable says why not
-    async def close(self) -> None: ...
     async def create_account(self, name: str, credentials: Credentials) -> Account: ...
     async def get_account(self, name: str) -> Account | None: ...
     async def set_credentials(self, name: str, credentials: Credentials) -> bool: ...
     async def delete_account(self, name: str) -> bool: ...
     async def list_accounts(self) -> list[Account]: ...
+
+
+class DeliveryStore(Protocol):
+    """Final delivery: one body for many accounts' mailboxes in one durable transaction."""
+
     async def deliver(
         self,
         content: bytes,
@@ -356,9 +366,6 @@ class Store(Protocol):
         internal_date: int,
         deliveries: Sequence[Delivery],
     ) -> list[StoredMessage]: ...
-    def mailstore(self, account_id: int) -> Mailstore: ...
-    def sieve_scripts(self, account_id: int) -> SieveScripts: ...
-    async def blob_count(self) -> int: ...
     # The sending side: local copies and the outbound queue in one transaction.
     async def deliver_and_queue(
         self,
@@ -368,6 +375,20 @@ class Store(Protocol):
         deliveries: Sequence[Delivery],
         outbound: Outbound | None,
     ) -> int | None: ...
+
+
+class MailboxStore(Protocol):
+    """One account's mailboxes and messages, and word of their changes (IDLE, NOTIFY)."""
+
+    def mailstore(self, account_id: int) -> Mailstore: ...
+    def sieve_scripts(self, account_id: int) -> SieveScripts: ...
+    @property
+    def notifier(self) -> Notifier: ...
+
+
+class QueueStore(Protocol):
+    """The outbound queue: what is due, and what became of each attempt."""
+
     async def queue_due(self, now: int, limit: int) -> list[QueueEntry]: ...
     async def queue_entries(self) -> list[QueueEntry]: ...
     async def queue_content(self, message_id: int) -> bytes | None: ...
@@ -377,10 +398,20 @@ class Store(Protocol):
     ) -> None: ...
     async def queue_retry(self, message_id: int | None, now: int) -> int: ...
     async def queue_delete(self, message_id: int) -> bool: ...
-    # Aliases: an address (or a bare local part, for every local domain) -> targets.
+
+
+class AliasStore(Protocol):
+    """Aliases: an address (or a bare local part, for every local domain) -> targets."""
+
     async def set_alias(self, address: str, targets: Sequence[str]) -> None: ...
     async def delete_alias(self, address: str) -> bool: ...
     async def aliases(self) -> dict[str, list[str]]: ...
     async def alias_targets(self, address: str) -> list[str]: ...
-    @property
-    def notifier(self) -> Notifier: ...
+
+
+class Store(AccountStore, DeliveryStore, MailboxStore, QueueStore, AliasStore, Protocol):
+    """All of the store, for the code that needs all of it (the server, the CLI)."""
+
+    async def open(self) -> None: ...  # reach it now: StoreUnavailable says why not
+    async def close(self) -> None: ...
+    async def blob_count(self) -> int: ...
