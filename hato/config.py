@@ -118,12 +118,19 @@ class DnsSettings:
 
 @dataclass(frozen=True, slots=True)
 class AuthSettings:
-    """``[auth]``: checks on mail the MX listener receives.
+    """``[auth]``: checks on mail the MX listener receives (``hato.mailauth.inbound``).
 
-    ``trusted_relays``: addresses or networks whose mail is not checked.
+    ``trusted_relays``: addresses or networks whose mail is not checked. The
+    others are what to do when DMARC fails for a domain asking ``p=reject`` or
+    ``p=quarantine``, when SPF fails, and when DNS fails: ``reject`` (550),
+    ``defer`` (451, ``dns_failure`` only) or ``mark`` (deliver, results noted).
     """
 
     trusted_relays: tuple[str, ...] = ("127.0.0.1",)
+    dmarc_reject: str = "reject"
+    dmarc_quarantine: str = "mark"
+    spf_fail: str = "mark"
+    dns_failure: str = "defer"
 
 
 @dataclass(frozen=True, slots=True)
@@ -447,16 +454,29 @@ def _dns(value: Any, key: str, reading: _Reading) -> dict[str, Any]:
     return {"dns": DnsSettings(**good)}
 
 
+_AUTH_ACTIONS = {
+    "dmarc_reject": ("reject", "mark"),
+    "dmarc_quarantine": ("reject", "mark"),
+    "spf_fail": ("reject", "mark"),
+    "dns_failure": ("defer", "mark"),
+}
+
+
 def _auth(value: Any, key: str, reading: _Reading) -> dict[str, Any]:
-    """``trusted_relays = ["127.0.0.1", "192.0.2.0/24", ...]``."""
-    auth = reading.table(value, key, ("trusted_relays",))
-    if "trusted_relays" not in auth:
-        return {}
-    relays = auth["trusted_relays"]
-    if not isinstance(relays, list) or not all(_network(r) for r in relays):
+    """``trusted_relays = ["127.0.0.1", "192.0.2.0/24", ...]`` and the policy keys."""
+    auth = reading.table(value, key, ("trusted_relays", *_AUTH_ACTIONS))
+    good: dict[str, Any] = {}
+    for name, allowed in _AUTH_ACTIONS.items():
+        if name in auth and auth[name] in allowed:
+            good[name] = auth[name]
+        elif name in auth:
+            reading.bad(f"{key}.{name}", f"must be one of {', '.join(allowed)}, not {auth[name]!r}")
+    relays = auth.get("trusted_relays", ["127.0.0.1"])
+    if isinstance(relays, list) and all(_network(r) for r in relays):
+        good["trusted_relays"] = tuple(relays)
+    else:
         reading.bad(f"{key}.trusted_relays", "must be a list of IP addresses or networks")
-        return {}
-    return {"auth": AuthSettings(trusted_relays=tuple(relays))}
+    return {"auth": AuthSettings(**good)}
 
 
 def _network(value: Any) -> bool:

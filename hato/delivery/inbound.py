@@ -23,12 +23,12 @@ from typing import Any
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from hato.delivery.dispatch import Targets, commit, route
+from hato.delivery.dispatch import Targets, commit, log_delivery, route
 from hato.delivery.filtering import SieveFilter
 from hato.delivery.received import Arrival
 from hato.delivery.recipients import Lookup
 from hato.delivery.syntax import is_mailbox
-from hato.mailauth.inbound import InboundAuth
+from hato.mailauth.inbound import AuthRefused, InboundAuth
 from hato.store.base import MessageMeta, Store, StoreFull, StoreUnavailable
 
 __all__ = [
@@ -184,10 +184,15 @@ class InboundHandler:
         sieve = self.settings.sieve
         auth = self.settings.auth
         try:
-            if auth is not None and not auth.trusts(arrival.peer):
-                content = await auth.stamp(content)  # Authentication-Results (RFC 8601)
+            if auth is not None and not auth.trusts(arrival.peer):  # SPF, DKIM, DMARC
+                content = await auth.stamp(content, arrival.peer, arrival.helo, arrival.sender)
             meta = await self._parse(content)
             await commit(self.store, content, meta, arrival, recipients, sieve, refused)
+        except AuthRefused as refusal:  # [auth] policy: 550 or 451
+            to = [*(r.address for r in recipients.local), *recipients.remote]
+            result = "deferred" if refusal.reply.startswith("4") else "rejected"
+            log_delivery(logging.INFO, arrival, content, "", to, result, reason="auth")
+            return refusal.reply
         except StoreUnavailable as error:  # logged once by the store, and as a delivery
             return unavailable_reply(error)
         except Exception:

@@ -1,9 +1,12 @@
-"""What the MX listener checks on mail from hosts it does not trust.
+"""What the MX listener checks on mail from hosts it does not trust, and what follows.
 
-Today: every DKIM signature is verified (``hato.mailauth.dkim_verify``) and
-the outcome is written into one Authentication-Results field at the top of the
-message, after every field that claimed our host name is removed (RFC 8601 §5).
-The message is only marked: nothing is refused or filed elsewhere for it.
+For each message: SPF for the MAIL FROM identity (the HELO one for bounces),
+every DKIM signature, and DMARC for the From domain over both. The outcome is
+written into one Authentication-Results field at the top of the message, after
+every field that claimed our host name is removed (RFC 8601 §5). Then the
+``[auth]`` policy decides (``hato.config.AuthSettings``): refuse with ``550``, defer
+with ``451`` when DNS failed (so a failure never passes in silence and the
+sender retries), or only mark.
 
 Mail from a trusted relay (``[auth] trusted_relays``, by default 127.0.0.1
 alone, so that test senders on 127.0.0.2 and up are checked like any other
@@ -16,18 +19,34 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Sequence
 
-from hato.mailauth.dkim_verify import verify_signatures
+from hato.config import AuthSettings
+from hato.mailauth.dkim_sign import from_domain
+from hato.mailauth.dkim_verify import DkimResult, verify_signatures
+from hato.mailauth.dmarc import DmarcResult, evaluate_dmarc
 from hato.mailauth.resolver import Resolver
 from hato.mailauth.results import results_field, without_forged_results
+from hato.mailauth.spf import SpfChecker, SpfResult
 
-__all__ = ["InboundAuth"]
+__all__ = ["AuthRefused", "InboundAuth"]
+
+REJECT, DEFER = "reject", "defer"
+
+
+class AuthRefused(Exception):
+    """The message is refused or deferred; ``reply`` is the SMTP answer."""
+
+    def __init__(self, reply: str) -> None:
+        super().__init__(reply)
+        self.reply = reply
 
 
 class InboundAuth:
-    def __init__(self, resolver: Resolver, hostname: str, trusted_relays: Sequence[str]) -> None:
+    def __init__(self, resolver: Resolver, hostname: str, policy: AuthSettings) -> None:
         self.resolver = resolver
         self.hostname = hostname
-        self.trusted = tuple(ipaddress.ip_network(n, strict=False) for n in trusted_relays)
+        self.trusted = tuple(ipaddress.ip_network(n, strict=False) for n in policy.trusted_relays)
+        self.policy = policy
+        self.spf = SpfChecker(resolver)
 
     def trusts(self, peer: str) -> bool:
         """Whether ``peer`` (the client's address) is a trusted relay."""
@@ -37,8 +56,34 @@ class InboundAuth:
             return False
         return any(address in network for network in self.trusted)
 
-    async def stamp(self, message: bytes) -> bytes:
-        """``message`` with forged results removed and ours on top."""
+    async def stamp(self, message: bytes, peer: str, helo: str, sender: str) -> bytes:
+        """``message`` with forged results removed and ours on top; AuthRefused if policy says."""
+        spf = await self.spf.check(peer, sender, helo)
         dkim = await verify_signatures(message, self.resolver)
-        field = results_field(self.hostname, dkim).encode("ascii", "replace")
+        dmarc = await evaluate_dmarc(self.resolver, from_domain(message), spf, dkim)
+        dmarc = _undecided_if_dkim_was(dmarc, dkim)
+        self._apply_policy(spf, dmarc)
+        field = results_field(self.hostname, spf, dkim, dmarc).encode("ascii", "replace")
         return field + without_forged_results(message, self.hostname)
+
+    def _apply_policy(self, spf: SpfResult, dmarc: DmarcResult) -> None:
+        policy = self.policy
+        if "temperror" in (spf.result, dmarc.result) and policy.dns_failure == DEFER:
+            # RFC 7372 §3.2: X.7.24, SPF validation error; RFC 7489 §6.6.3 lets DMARC defer.
+            raise AuthRefused("451 4.7.24 Sender authentication failed for now (DNS), try again")
+        if dmarc.result == "fail":
+            action = {"reject": policy.dmarc_reject, "quarantine": policy.dmarc_quarantine}
+            if action.get(dmarc.policy) == REJECT:  # RFC 7489 §6.6.4, §10.3
+                raise AuthRefused(
+                    f"550 5.7.1 Unauthenticated mail from {dmarc.from_domain} is refused"
+                    " by its DMARC policy"
+                )
+        if spf.result == "fail" and policy.spf_fail == REJECT:  # RFC 7372 §3.2: X.7.23
+            raise AuthRefused(f"550 5.7.23 SPF: {spf.domain} does not permit this host")
+
+
+def _undecided_if_dkim_was(dmarc: DmarcResult, dkim: Sequence[DkimResult]) -> DmarcResult:
+    """A DMARC fail while a key could not be fetched may be our DNS's fault: temperror."""
+    if dmarc.result == "fail" and any(r.result == "temperror" for r in dkim):
+        return DmarcResult("temperror", dmarc.from_domain, dmarc.policy)
+    return dmarc

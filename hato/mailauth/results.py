@@ -11,6 +11,8 @@ import re
 from collections.abc import Sequence
 
 from hato.mailauth.dkim_verify import DkimResult
+from hato.mailauth.dmarc import DmarcResult
+from hato.mailauth.spf import SpfResult
 
 __all__ = ["results_field", "without_forged_results"]
 
@@ -19,27 +21,54 @@ _UNSAFE = re.compile(r"[^\x21-\x7e]|[()\\;\"]")  # RFC 8601 §2.2 values: tokens
 _COMMENT_UNSAFE = re.compile(r"[^\x20-\x7e]|[()\\]")
 
 
-def results_field(hostname: str, dkim: Sequence[DkimResult]) -> str:
-    """``Authentication-Results: HOST; dkim=...`` (RFC 8601 §2.2), folded, CRLF-ended."""
-    parts = [_dkim_resinfo(r) for r in dkim] or ["dkim=none"]
+def results_field(
+    hostname: str,
+    spf: SpfResult | None,
+    dkim: Sequence[DkimResult],
+    dmarc: DmarcResult | None = None,
+) -> str:
+    """``Authentication-Results: HOST; spf=...; dkim=...; dmarc=...`` (RFC 8601 §2.2)."""
+    parts = [_spf_resinfo(spf)] if spf is not None else []
+    parts += [_dkim_resinfo(r) for r in dkim] or ["dkim=none"]
+    if dmarc is not None:
+        parts.append(_dmarc_resinfo(dmarc))
     return f"Authentication-Results: {hostname};\r\n\t" + ";\r\n\t".join(parts) + "\r\n"
 
 
-def _dkim_resinfo(result: DkimResult) -> str:
-    """One signature: ``dkim=pass header.d=... header.s=... header.a=... header.b=...``."""
-    words = [f"dkim={result.result}"]
-    if result.reason:
-        words.append(f"({_COMMENT_UNSAFE.sub('?', result.reason)[:80]})")
-    for name, value in (
-        ("header.d", result.domain),
-        ("header.s", result.selector),
-        ("header.a", result.algorithm),
-        ("header.b", result.signature),  # RFC 6008: tells signatures of one domain apart
-    ):
+def _spf_resinfo(spf: SpfResult) -> str:
+    """``spf=pass smtp.mailfrom=example.org`` (RFC 8601 §2.7.2)."""
+    return _resinfo("spf", spf.result, spf.reason, [(f"smtp.{spf.identity}", spf.domain)])
+
+
+def _dmarc_resinfo(dmarc: DmarcResult) -> str:
+    """``dmarc=fail (p=reject) header.from=example.org`` (RFC 7489 §11.2)."""
+    return _resinfo(
+        "dmarc", dmarc.result, f"p={dmarc.policy}", [("header.from", dmarc.from_domain)]
+    )
+
+
+def _resinfo(method: str, result: str, reason: str, properties: list[tuple[str, str]]) -> str:
+    words = [f"{method}={result}"]
+    if reason:
+        words.append(f"({_COMMENT_UNSAFE.sub('?', reason)[:80]})")
+    for name, value in properties:
         value = _UNSAFE.sub("", value)[:64]
         if value:
             words.append(f"{name}={value}")
     return " ".join(words)
+
+
+def _dkim_resinfo(result: DkimResult) -> str:
+    """One signature: ``dkim=pass header.d=... header.s=... header.a=... header.b=...``."""
+    return _resinfo(
+        "dkim", result.result, result.reason,
+        [
+            ("header.d", result.domain),
+            ("header.s", result.selector),
+            ("header.a", result.algorithm),
+            ("header.b", result.signature),  # RFC 6008: tells signatures of one domain apart
+        ],
+    )  # fmt: skip
 
 
 def without_forged_results(message: bytes, hostname: str) -> bytes:

@@ -154,7 +154,7 @@ class Server:
             sieve=self.sieve,
         )
         if not lmtp:  # LMTP comes from a trusted MTA in front, which checked the mail
-            auth = InboundAuth(self.resolver, self.config.hostname, self.config.auth.trusted_relays)
+            auth = InboundAuth(self.resolver, self.config.hostname, self.config.auth)
             settings = dataclasses.replace(settings, auth=auth)
         handler = InboundHandler(self.store, settings)
         self._handlers.append(handler)

@@ -47,7 +47,7 @@ async def test_both_signatures_pass_ed25519_too(keys: tuple[DkimSigner, ZoneServ
 async def test_unsigned_mail_is_dkim_none(keys: tuple[DkimSigner, ZoneServer]) -> None:
     _, zone = keys
     assert await verify_signatures(MESSAGE, resolver_for(zone.address)) == []
-    assert "dkim=none" in results_field("mail.test", [])
+    assert "dkim=none" in results_field("mail.test", None, [])
 
 
 async def test_a_changed_body_fails_and_an_added_signed_header_fails(
@@ -117,7 +117,7 @@ async def test_a_10000_byte_selector_is_a_permerror_without_a_query(
     (result,) = await verify_signatures(field.encode() + MESSAGE, resolver_for(zone.address))
     assert (result.result, result.reason) == ("permerror", "bad selector or domain")
     assert zone.questions == [] and len(result.selector) <= 10_000
-    assert len(results_field("mail.test", [result])) < 400
+    assert len(results_field("mail.test", None, [result])) < 400
 
 
 def test_results_that_claim_our_name_are_removed_others_kept() -> None:
@@ -132,7 +132,7 @@ def test_results_that_claim_our_name_are_removed_others_kept() -> None:
 
 def test_the_results_field_says_which_signature_is_which() -> None:
     result = DkimResult("fail", "example.org", "sel", "rsa-sha256", "abcd1234", "body (hash)")
-    assert results_field("mail.test", [result]) == (
+    assert results_field("mail.test", None, [result]) == (
         "Authentication-Results: mail.test;\r\n"
         "\tdkim=fail (body ?hash?) header.d=example.org header.s=sel header.a=rsa-sha256"
         " header.b=abcd1234\r\n"
@@ -165,19 +165,19 @@ def test_mail_from_outside_is_stamped_and_a_trusted_relay_is_not(
     stored = inbox_messages(mx.data_dir, "bob")[-1]
     head = stored.split(b"\r\n\r\n", 1)[0]
     assert head.count(b"Authentication-Results:") == 1 and b"bank.test" not in head
-    assert b"Authentication-Results: mail.test;\r\n\tdkim=pass header.d=example.org" in head
+    assert b"Authentication-Results: mail.test;\r\n\tspf=none" in head
+    assert b";\r\n\tdkim=pass header.d=example.org" in head
     assert head.index(b"Authentication-Results") < head.index(b"DKIM-Signature")
     send_from("127.0.0.1", mx.ports["smtp"], forged + MESSAGE)
     assert forged in inbox_messages(mx.data_dir, "bob")[-1]  # trusted: kept as it came
 
 
 def test_only_127_0_0_1_is_trusted_by_default() -> None:
-    relays = config_from_table({}).auth.trusted_relays
-    auth = InboundAuth(Resolver(), "mail.test", relays)
+    auth = InboundAuth(Resolver(), "mail.test", config_from_table({}).auth)
     assert auth.trusts("127.0.0.1")
     assert not any(auth.trusts(a) for a in ("127.0.0.2", "::1", "192.0.2.1", "unix-socket"))
     table = {"auth": {"trusted_relays": ["192.0.2.0/24", "2001:db8::1"]}}
-    wider = InboundAuth(Resolver(), "mail.test", config_from_table(table).auth.trusted_relays)
+    wider = InboundAuth(Resolver(), "mail.test", config_from_table(table).auth)
     assert wider.trusts("192.0.2.77") and wider.trusts("2001:db8::1")
     assert not wider.trusts("127.0.0.1")
     for bad in ("127.0.0.1", ["localhost"], [1]):
