@@ -44,7 +44,7 @@ from hato.sieve import (
     compile_script,
     run,
 )
-from hato.store.base import INBOX, MailboxExists, Store
+from hato.store.base import INBOX, MailboxExists, Store, StoreUnavailable
 
 __all__ = ["KEEP", "Decision", "SieveFilter", "vacation_reply"]
 
@@ -96,7 +96,9 @@ class SieveFilter:
         """The decision for ``recipient``'s copy of ``message`` (its trace fields in front)."""
         try:
             return await self._decide(recipient, sender, message)
-        except Exception as exc:  # a store outage too: keeping is never wrong
+        except StoreUnavailable:
+            raise  # a temporary failure: the sender retries, and the script runs then
+        except Exception as exc:  # a fault of hato's own: keeping is never wrong
             return _kept(recipient, "", f"internal error: {exc!r}"[:300])
 
     async def _decide(self, recipient: Recipient, sender: str, message: bytes) -> Decision:

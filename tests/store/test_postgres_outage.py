@@ -17,6 +17,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from hato.delivery.filtering import SieveFilter
+from hato.delivery.recipients import Recipient
 from hato.store import Credentials, StoreUnavailable
 from hato.store.postgres import PostgresStore
 from tests.pg import Cluster, running_cluster
@@ -81,3 +83,20 @@ async def test_a_statement_that_fails_on_a_live_connection_takes_nothing_down(
     assert not store.database.availability.down
     assert await store.set_credentials("alice", Credentials("y"))
     await store.close()
+
+
+async def test_sieve_at_delivery_passes_an_outage_on(
+    store: PostgresStore, own_cluster: Cluster
+) -> None:
+    """The filter does not keep a copy past its script while the store is down: the outage
+    reaches the SMTP reply as a temporary failure, and the script runs on the retry."""
+    account = await store.get_account("alice")
+    assert account is not None
+    sieve = SieveFilter(store, ("example.org",), "mail.test")
+    recipient = Recipient("alice@example.org", account.id, "alice")
+    await asyncio.to_thread(own_cluster.pause)
+    try:
+        with pytest.raises(StoreUnavailable):
+            await sieve.decide(recipient, "x@remote.example", b"Subject: a\r\n\r\nhi\r\n")
+    finally:
+        await asyncio.to_thread(own_cluster.resume)
