@@ -23,38 +23,18 @@ from hato.store.base import (
     StoredMessage,
 )
 from hato.store.notify import Notifier
-from hato.store.postgres import imap_queries, lookup, messages
+from hato.store.postgres import imap_queries
 from hato.store.postgres.engine import Database, Tx
-from hato.store.sql import accounts, blobs, mailboxes
+from hato.store.sql import accounts, blobs, lookup, mailboxes, messages
 from hato.store.sql.aliases import SqlAliases
 from hato.store.sql.queue import SqlQueue, insert_outbound
 from hato.store.sql.sieve import SqlSieveScripts
 
-__all__ = ["PostgresMailstore", "PostgresStore", "deliver_rows"]
+__all__ = ["PostgresMailstore", "PostgresStore"]
 
 
 def _now() -> int:
     return int(time.time())
-
-
-async def deliver_rows(
-    tx: Tx,
-    content: bytes,
-    meta: MessageMeta,
-    internal_date: int,
-    deliveries: Sequence[Delivery],
-) -> list[StoredMessage]:
-    """One shared body, one message row per delivery."""
-    blob_id = await blobs.put_blob(tx, content, meta)
-    stored = []
-    for target in deliveries:
-        size = len(target.prefix) + len(content)
-        account, prefix, flags = target.account_id, target.prefix, target.flags
-        message = await messages.insert_by_name(
-            tx, account, target.mailbox, blob_id, prefix, size, flags, internal_date
-        )
-        stored.append(message)
-    return stored
 
 
 class PostgresStore(SqlQueue, SqlAliases):
@@ -110,7 +90,7 @@ class PostgresStore(SqlQueue, SqlAliases):
         """Store one body for every delivery in one durable transaction."""
         return await self._db.write(
             partial(
-                deliver_rows,
+                messages.deliver_rows,
                 content=content,
                 meta=meta,
                 internal_date=internal_date,
@@ -130,7 +110,7 @@ class PostgresStore(SqlQueue, SqlAliases):
 
         async def work(tx: Tx) -> int | None:
             if deliveries:
-                await deliver_rows(tx, content, meta, internal_date, list(deliveries))
+                await messages.deliver_rows(tx, content, meta, internal_date, list(deliveries))
             return await insert_outbound(tx, outbound) if outbound else None
 
         return await self._db.write(work)
@@ -207,7 +187,7 @@ class PostgresMailstore:
         target = Delivery(self.account_id, mailbox, b"", flags)
         stored = await self._db.write(
             partial(
-                deliver_rows,
+                messages.deliver_rows,
                 content=content,
                 meta=meta,
                 internal_date=internal_date,
@@ -228,9 +208,10 @@ class PostgresMailstore:
     async def store_flags(
         self, mailbox_id: int, uids: Sequence[int], flags: Iterable[str], mode: FlagMode
     ) -> list[MessageSummary]:
-        return await self._db.write(
+        done = await self._db.write(
             lambda tx: messages.update_flags(tx, self._a, mailbox_id, list(uids), list(flags), mode)
         )
+        return done.changed
 
     async def store_flags_unchanged_since(
         self,
@@ -241,7 +222,7 @@ class PostgresMailstore:
         unchangedsince: int,
     ) -> ConditionalStore:
         return await self._db.write(
-            lambda tx: messages.update_flags_unchanged_since(
+            lambda tx: messages.update_flags(
                 tx, self._a, mailbox_id, list(uids), list(flags), mode, unchangedsince
             )
         )

@@ -17,11 +17,10 @@ from hato.store.base import (
     NoSuchMailbox,
     StoredMessage,
 )
-from hato.store.postgres import messages
 from hato.store.postgres.engine import Tx
-from hato.store.postgres.messages import SUMMARY, summary
-from hato.store.sql import blobs
+from hato.store.sql import blobs, messages
 from hato.store.sql.columns import header_column_sql
+from hato.store.sql.messages import SUMMARY, summary
 
 __all__ = [
     "append_rows", "select_changes", "select_columns", "select_contents", "select_zones",
@@ -70,7 +69,7 @@ async def append_rows(
     stored = []
     for message in new:
         blob_id = await blobs.put_blob(tx, message.content, message.meta)
-        row = await messages.insert_by_name(
+        row = await messages.insert_message(
             tx, account_id, mailbox, blob_id, b"", len(message.content), message.flags,
             message.internal_date,
         )  # fmt: skip

@@ -28,7 +28,7 @@ class Dialect:
     which is what keeps UIDs and MODSEQs ascending in commit order across
     nodes (the UID invariant, docs/architecture.md).
     ``for_share``: the same for a row that must only not be deleted meanwhile.
-    ``id_arrays``: whether a list of ids can be one parameter (PostgreSQL's
+    ``id_arrays``: whether a list of values can be one parameter (PostgreSQL's
     arrays); if not, ``members`` spells them out, ``chunk`` at a time, under
     SQLite's limit on the number of parameters in one statement.
     ``queue_lease``: seconds a queue runner holds the entries it is sending. On
@@ -52,11 +52,14 @@ class Dialect:
         """Appended to a ``SELECT`` of the rows of ``table`` a queue runner takes for itself."""
         return f"{self.for_update} OF {table} SKIP LOCKED" if self.queue_lease else ""
 
-    def members(self, column: str, ids: Sequence[int]) -> Iterator[tuple[str, tuple[object, ...]]]:
-        """``column`` is one of ``ids``: (condition, parameters), as few as the database allows."""
+    def members(
+        self, column: str, ids: Sequence[object], kind: str = "bigint"
+    ) -> Iterator[tuple[str, tuple[object, ...]]]:
+        """``column`` is one of ``ids`` (of SQL type ``kind``): (condition, parameters),
+        as few as the database allows, in the order of ``ids``."""
         if self.id_arrays:
             if ids:
-                yield f"{column} = ANY(?::bigint[])", (list(ids),)
+                yield f"{column} = ANY(?::{kind}[])", (list(ids),)
             return
         for start in range(0, len(ids), self.chunk):
             part = ids[start : start + self.chunk]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from collections.abc import Iterable, Sequence
 from functools import partial
@@ -25,48 +24,19 @@ from hato.store.base import (
     StoredMessage,
 )
 from hato.store.notify import Notifier
-from hato.store.sql import accounts, blobs, mailboxes
+from hato.store.sql import accounts, blobs, lookup, mailboxes, messages
 from hato.store.sql.aliases import SqlAliases
 from hato.store.sql.queue import SqlQueue, insert_outbound
 from hato.store.sql.sieve import SqlSieveScripts
 from hato.store.sql.tx import Tx
-from hato.store.sqlite import blobs as legacy_blobs
-from hato.store.sqlite import imap_queries, lookup, messages
-from hato.store.sqlite import mailboxes as legacy_mailboxes
+from hato.store.sqlite import imap_queries
 from hato.store.sqlite.engine import Database, legacy
 
-__all__ = ["SqliteMailstore", "SqliteStore", "deliver_rows"]
+__all__ = ["SqliteMailstore", "SqliteStore"]
 
 
 def _now() -> int:
     return int(time.time())
-
-
-def deliver_rows(
-    conn: sqlite3.Connection,
-    content: bytes,
-    meta: MessageMeta,
-    internal_date: int,
-    deliveries: Sequence[Delivery],
-) -> list[StoredMessage]:
-    blob_id = legacy_blobs.put_blob(conn, content, meta)
-    stored = []
-    for target in deliveries:
-        mailbox = legacy_mailboxes.require_mailbox(conn, target.account_id, target.mailbox)
-        size = len(target.prefix) + len(content)
-        stored.append(
-            messages.insert_message(
-                conn,
-                target.account_id,
-                mailbox,
-                blob_id,
-                target.prefix,
-                size,
-                target.flags,
-                internal_date,
-            )
-        )
-    return stored
 
 
 class SqliteStore(SqlQueue, SqlAliases):
@@ -116,8 +86,8 @@ class SqliteStore(SqlQueue, SqlAliases):
     ) -> list[StoredMessage]:
         """Store one body for every delivery in one durable transaction."""
         return await self._db.write(
-            legacy(
-                deliver_rows,
+            partial(
+                messages.deliver_rows,
                 content=content,
                 meta=meta,
                 internal_date=internal_date,
@@ -137,13 +107,7 @@ class SqliteStore(SqlQueue, SqlAliases):
 
         async def work(tx: Tx) -> int | None:
             if deliveries:
-                await legacy(
-                    deliver_rows,
-                    content=content,
-                    meta=meta,
-                    internal_date=internal_date,
-                    deliveries=list(deliveries),
-                )(tx)
+                await messages.deliver_rows(tx, content, meta, internal_date, list(deliveries))
             return await insert_outbound(tx, outbound) if outbound else None
 
         return await self._db.write(work)
@@ -223,8 +187,8 @@ class SqliteMailstore:
     ) -> StoredMessage:
         target = Delivery(self.account_id, mailbox, b"", flags)
         stored = await self._db.write(
-            legacy(
-                deliver_rows,
+            partial(
+                messages.deliver_rows,
                 content=content,
                 meta=meta,
                 internal_date=internal_date,
@@ -235,16 +199,16 @@ class SqliteMailstore:
 
     async def messages(self, mailbox_id: int) -> list[MessageSummary]:
         return await self._db.read(
-            legacy(messages.select_summaries, account_id=self.account_id, mailbox_id=mailbox_id)
+            partial(messages.select_summaries, account_id=self.account_id, mailbox_id=mailbox_id)
         )
 
     async def listing(self, mailbox_id: int) -> list[tuple[int, int]]:
         return await self._db.read(
-            legacy(messages.select_listing, account_id=self.account_id, mailbox_id=mailbox_id)
+            partial(messages.select_listing, account_id=self.account_id, mailbox_id=mailbox_id)
         )
 
     async def read_message(self, mailbox_id: int, uid: int, small: bool = False) -> bytes | None:
-        work = legacy(
+        work = partial(
             messages.select_content, account_id=self.account_id, mailbox_id=mailbox_id, uid=uid
         )
         # one SELECT, hot in POP3 RETR; a small message is read on the loop's thread
@@ -253,8 +217,8 @@ class SqliteMailstore:
     async def store_flags(
         self, mailbox_id: int, uids: Sequence[int], flags: Iterable[str], mode: FlagMode
     ) -> list[MessageSummary]:
-        return await self._db.write(
-            legacy(
+        done = await self._db.write(
+            partial(
                 messages.update_flags,
                 account_id=self.account_id,
                 mailbox_id=mailbox_id,
@@ -263,6 +227,7 @@ class SqliteMailstore:
                 mode=mode,
             )
         )
+        return done.changed
 
     async def store_flags_unchanged_since(
         self,
@@ -273,8 +238,8 @@ class SqliteMailstore:
         unchangedsince: int,
     ) -> ConditionalStore:
         return await self._db.write(
-            legacy(
-                messages.update_flags_unchanged_since,
+            partial(
+                messages.update_flags,
                 account_id=self.account_id,
                 mailbox_id=mailbox_id,
                 uids=list(uids),
@@ -286,7 +251,7 @@ class SqliteMailstore:
 
     async def expunge(self, mailbox_id: int, uids: Sequence[int]) -> list[int]:
         return await self._db.write(
-            legacy(
+            partial(
                 messages.delete_messages,
                 account_id=self.account_id,
                 mailbox_id=mailbox_id,
@@ -296,7 +261,7 @@ class SqliteMailstore:
 
     async def expunged_since(self, mailbox_id: int, modseq: int) -> list[int]:
         return await self._db.read(
-            legacy(
+            partial(
                 messages.select_expunged_since,
                 account_id=self.account_id,
                 mailbox_id=mailbox_id,
@@ -306,7 +271,7 @@ class SqliteMailstore:
 
     async def message_details(self, mailbox_id: int, uids: Sequence[int]) -> list[MessageDetails]:
         return await self._db.read(
-            legacy(
+            partial(
                 messages.select_details,
                 account_id=self.account_id,
                 mailbox_id=mailbox_id,
@@ -318,7 +283,7 @@ class SqliteMailstore:
         self, mailbox_id: int, uids: Sequence[int], target: str
     ) -> list[tuple[int, int]]:
         return await self._db.write(
-            legacy(
+            partial(
                 messages.copy_messages,
                 account_id=self.account_id,
                 mailbox_id=mailbox_id,
@@ -331,7 +296,7 @@ class SqliteMailstore:
         self, mailbox_id: int, uids: Sequence[int], target: str
     ) -> list[tuple[int, int]]:
         return await self._db.write(
-            legacy(
+            partial(
                 messages.move_messages,
                 account_id=self.account_id,
                 mailbox_id=mailbox_id,
@@ -342,7 +307,7 @@ class SqliteMailstore:
 
     async def claim_recent(self, mailbox_id: int) -> int:
         return await self._db.write(
-            legacy(messages.claim_recent, account_id=self.account_id, mailbox_id=mailbox_id)
+            partial(messages.claim_recent, account_id=self.account_id, mailbox_id=mailbox_id)
         )
 
     async def changes_since(self, mailbox_id: int, modseq: int) -> MailboxChanges:
@@ -412,7 +377,7 @@ class SqliteMailstore:
     async def find_by_message_id(self, message_ids: Sequence[str]) -> list[bytes]:
         """Messages of this account, in any mailbox, with one of these Message-IDs."""
         return await self._db.read(
-            legacy(
+            partial(
                 lookup.select_by_message_id,
                 account_id=self.account_id,
                 message_ids=list(message_ids),

@@ -1,0 +1,329 @@
+"""Messages, flags and expunges.
+
+Every change bumps the mailbox's HIGHESTMODSEQ in the same statement that
+reads it back (``UPDATE mailboxes ... RETURNING``), so the counters never drift
+from the rows. Every write first holds the mailbox's row: adding a message does
+it with that ``UPDATE``; flag changes and expunges with ``lock_mailbox``. On
+PostgreSQL that lock queues concurrent writers on every node behind each
+other, so none loses an update and UIDs and MODSEQs strictly ascend in commit
+order (the UID invariant of docs/architecture.md); on SQLite, with one
+writer, it only checks that the mailbox is the account's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from hato.store.base import (
+    ConditionalStore,
+    Delivery,
+    FlagMode,
+    Mailbox,
+    MessageDetails,
+    MessageMeta,
+    MessageSummary,
+    NoSuchMailbox,
+    StoredMessage,
+)
+from hato.store.flags import SEEN, changed_flags, flags_from_columns, flags_to_columns
+from hato.store.sql.blobs import collect_garbage, put_blob
+from hato.store.sql.mailboxes import canonical_name, lock_mailbox, owns_mailbox, require_mailbox
+from hato.store.sql.tx import Row, Tx
+
+__all__ = [
+    "SUMMARY", "claim_recent", "copy_messages", "delete_messages", "deliver_rows",
+    "insert_message", "move_messages", "select_content", "select_details",
+    "select_expunged_since", "select_listing", "select_summaries", "summary", "update_flags",
+]  # fmt: skip
+
+#: The columns ``summary`` reads, in its order.
+SUMMARY = "uid, modseq, size, system_flags, keywords, internal_date"
+
+
+def summary(row: Sequence[int | str]) -> MessageSummary:
+    uid, modseq, size, mask, keywords, date = row
+    return MessageSummary(
+        int(uid), int(modseq), int(size), flags_from_columns(int(mask), str(keywords)), int(date)
+    )
+
+
+async def deliver_rows(
+    tx: Tx,
+    content: bytes,
+    meta: MessageMeta,
+    internal_date: int,
+    deliveries: Sequence[Delivery],
+) -> list[StoredMessage]:
+    """One shared body, one message row per delivery."""
+    blob_id = await put_blob(tx, content, meta)
+    stored = []
+    for target in deliveries:
+        size = len(target.prefix) + len(content)
+        account, prefix, flags = target.account_id, target.prefix, target.flags
+        message = await insert_message(
+            tx, account, target.mailbox, blob_id, prefix, size, flags, internal_date
+        )
+        stored.append(message)
+    return stored
+
+
+async def insert_message(
+    tx: Tx,
+    account_id: int,
+    mailbox: Mailbox | str,
+    blob_id: int,
+    prefix: bytes,
+    size: int,
+    flags: Iterable[str],
+    internal_date: int,
+) -> StoredMessage:
+    """Add one message: next UID, next MODSEQ and counters in one step.
+
+    ``mailbox`` is one already looked up, or the name of one: then the same
+    statement finds it and holds it.
+    """
+    key: tuple[object, ...]
+    if isinstance(mailbox, Mailbox):
+        name, where, key = mailbox.name, "id = ?", (mailbox.id,)
+    else:
+        name, where = mailbox, "account_id = ? AND name = ?"
+        key = (account_id, canonical_name(mailbox))
+    mask, keywords = flags_to_columns(flags)
+    row = await tx.one(
+        "UPDATE mailboxes SET uidnext = uidnext + 1, highestmodseq = highestmodseq + 1, "
+        "messages = messages + 1, unseen = unseen + ?, size = size + ? "
+        f"WHERE {where} RETURNING id, uidnext - 1, highestmodseq",
+        (0 if mask & SEEN else 1, size, *key),
+    )
+    if row is None:
+        raise NoSuchMailbox(name)
+    mailbox_id, uid, modseq = int(row[0]), int(row[1]), int(row[2])
+    await tx.run(
+        "INSERT INTO messages (mailbox_id, uid, modseq, system_flags, keywords, "
+        "internal_date, size, prefix, blob_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (mailbox_id, uid, modseq, mask, keywords, internal_date, size, prefix, blob_id),
+    )
+    tx.touch(mailbox_id)
+    return StoredMessage(account_id, mailbox_id, uid, modseq, size)
+
+
+async def _require_owned(tx: Tx, account_id: int, mailbox_id: int) -> None:
+    if not await owns_mailbox(tx, account_id, mailbox_id):
+        raise NoSuchMailbox(str(mailbox_id))
+
+
+async def _among(tx: Tx, sql: str, mailbox_id: int, uids: Sequence[int]) -> list[Row]:
+    """Rows of ``sql`` for the messages of ``mailbox_id`` among ``uids``, by UID.
+
+    ``sql`` has ``mailbox_id = ?`` first and a ``{uids}`` slot for the UID
+    condition; it runs once per part of ``uids`` the dialect allows, the parts
+    in ascending order, so rows ordered by UID within each stay in UID order.
+    """
+    rows: list[Row] = []
+    for condition, params in tx.dialect.members("uid", sorted(set(uids))):
+        rows.extend(await tx.all(sql.format(uids=condition), (mailbox_id, *params)))
+    return rows
+
+
+#: Statements for ``_among``, one row per message of the mailbox among the UIDs.
+_FLAG_ROWS = (
+    "SELECT uid, system_flags, keywords, size, internal_date, modseq FROM messages "
+    "WHERE mailbox_id = ? AND {uids} ORDER BY uid"
+)
+
+_DELETED_ROWS = (
+    "DELETE FROM messages WHERE mailbox_id = ? AND {uids} "
+    "RETURNING uid, blob_id, size, system_flags"
+)
+
+_DETAIL_ROWS = (
+    "SELECT m.uid, m.modseq, m.size, m.system_flags, m.keywords, m.internal_date, "
+    "m.prefix, b.structure FROM messages m JOIN blob_meta b ON b.blob_id = m.blob_id "
+    "WHERE m.mailbox_id = ? AND {uids} ORDER BY m.uid"
+)
+
+_COPY_ROWS = (
+    "SELECT uid, system_flags, keywords, internal_date, size, prefix, blob_id "
+    "FROM messages WHERE mailbox_id = ? AND {uids} ORDER BY uid"
+)
+
+
+async def select_summaries(tx: Tx, account_id: int, mailbox_id: int) -> list[MessageSummary]:
+    await _require_owned(tx, account_id, mailbox_id)
+    rows = await tx.all(
+        f"SELECT {SUMMARY} FROM messages WHERE mailbox_id = ? ORDER BY uid", (mailbox_id,)
+    )
+    return [summary(row) for row in rows]
+
+
+async def select_listing(tx: Tx, account_id: int, mailbox_id: int) -> list[tuple[int, int]]:
+    """(uid, size) of every message in UID order: all a POP3 maildrop needs."""
+    await _require_owned(tx, account_id, mailbox_id)
+    rows = await tx.all(
+        "SELECT uid, size FROM messages WHERE mailbox_id = ? ORDER BY uid", (mailbox_id,)
+    )
+    return [(int(uid), int(size)) for uid, size in rows]
+
+
+async def select_content(tx: Tx, account_id: int, mailbox_id: int, uid: int) -> bytes | None:
+    """One statement, so SQLite may run it outside a read transaction (hot in POP3 RETR)."""
+    row = await tx.one(
+        "SELECT m.prefix, b.data FROM messages m "
+        "JOIN mailboxes x ON x.id = m.mailbox_id JOIN blobs b ON b.id = m.blob_id "
+        "WHERE m.mailbox_id = ? AND m.uid = ? AND x.account_id = ?",
+        (mailbox_id, uid, account_id),
+    )
+    return bytes(row[0]) + bytes(row[1]) if row else None
+
+
+async def _next_modseq(tx: Tx, mailbox_id: int) -> int:
+    tx.touch(mailbox_id)
+    row = await tx.one(
+        "UPDATE mailboxes SET highestmodseq = highestmodseq + 1 WHERE id = ? "
+        "RETURNING highestmodseq",
+        (mailbox_id,),
+    )
+    assert row is not None
+    return int(row[0])
+
+
+async def update_flags(
+    tx: Tx,
+    account_id: int,
+    mailbox_id: int,
+    uids: Sequence[int],
+    flags: Iterable[str],
+    mode: FlagMode,
+    unchangedsince: int | None = None,
+) -> ConditionalStore:
+    """Change flags (RFC 3501 §6.4.6); ``changed`` lists the messages that really changed.
+
+    All messages changed by one call share one new MODSEQ (RFC 7162 §3.1 allows it).
+    With ``unchangedsince`` (STORE UNCHANGEDSINCE, RFC 7162 §3.1.3), messages whose
+    MODSEQ is above it are left alone and listed as ``modified``; the mailbox is
+    held from the check to the commit, so no other writer slips between.
+    """
+    await lock_mailbox(tx, account_id, mailbox_id)
+    flags = list(flags)
+    rows = await _among(tx, _FLAG_ROWS, mailbox_id, uids)
+    updates: list[tuple[int, str, int]] = []
+    changed: list[MessageSummary] = []
+    modified: list[int] = []
+    seen_delta = 0
+    modseq = 0
+    for uid, mask, keywords, size, date, old_modseq in rows:
+        if unchangedsince is not None and old_modseq > unchangedsince:
+            modified.append(uid)
+            continue
+        new_mask, new_keywords = changed_flags(mode, mask, keywords, flags)
+        if (new_mask, new_keywords) == (mask, keywords):
+            continue
+        modseq = modseq or await _next_modseq(tx, mailbox_id)
+        updates.append((new_mask, new_keywords, uid))
+        seen_delta += bool(mask & SEEN) - bool(new_mask & SEEN)
+        new_flags = flags_from_columns(new_mask, new_keywords)
+        changed.append(MessageSummary(uid, modseq, size, new_flags, date))
+    await tx.many(
+        "UPDATE messages SET system_flags = ?, keywords = ?, modseq = ? "
+        "WHERE mailbox_id = ? AND uid = ?",
+        [(mask, keywords, modseq, mailbox_id, uid) for mask, keywords, uid in updates],
+    )
+    if seen_delta:
+        await tx.run(
+            "UPDATE mailboxes SET unseen = unseen + ? WHERE id = ?", (seen_delta, mailbox_id)
+        )
+    return ConditionalStore(changed, modified)
+
+
+async def delete_messages(
+    tx: Tx, account_id: int, mailbox_id: int, uids: Sequence[int]
+) -> list[int]:
+    """Expunge: remove messages, leave tombstones, fix counters, free unused bodies."""
+    await lock_mailbox(tx, account_id, mailbox_id)
+    rows = await _among(tx, _DELETED_ROWS, mailbox_id, uids)
+    if not rows:
+        return []
+    modseq = await _next_modseq(tx, mailbox_id)
+    await tx.many(
+        "INSERT INTO expunged (mailbox_id, uid, modseq) VALUES (?, ?, ?) "
+        "ON CONFLICT (mailbox_id, uid) DO UPDATE SET modseq = excluded.modseq",
+        [(mailbox_id, row[0], modseq) for row in rows],
+    )
+    await tx.run(
+        "UPDATE mailboxes SET messages = messages - ?, size = size - ?, "
+        "unseen = unseen - ? WHERE id = ?",
+        (
+            len(rows),
+            sum(row[2] for row in rows),
+            sum(1 for row in rows if not row[3] & SEEN),
+            mailbox_id,
+        ),
+    )
+    await collect_garbage(tx, [row[1] for row in rows])
+    return sorted(int(row[0]) for row in rows)
+
+
+async def select_expunged_since(tx: Tx, account_id: int, mailbox_id: int, modseq: int) -> list[int]:
+    await _require_owned(tx, account_id, mailbox_id)
+    rows = await tx.all(
+        "SELECT uid FROM expunged WHERE mailbox_id = ? AND modseq > ? ORDER BY uid",
+        (mailbox_id, modseq),
+    )
+    return [int(row[0]) for row in rows]
+
+
+async def select_details(
+    tx: Tx, account_id: int, mailbox_id: int, uids: Sequence[int]
+) -> list[MessageDetails]:
+    """Everything FETCH needs but the body: flags, dates, prefix and cached structure."""
+    await _require_owned(tx, account_id, mailbox_id)
+    rows = await _among(tx, _DETAIL_ROWS, mailbox_id, uids)
+    return [MessageDetails(summary(row[:6]), bytes(row[6]), row[7]) for row in rows]
+
+
+async def copy_messages(
+    tx: Tx, account_id: int, mailbox_id: int, uids: Sequence[int], target: str
+) -> list[tuple[int, int]]:
+    """COPY (RFC 3501 §6.4.7): new UIDs in ``target``, flags kept, bodies shared.
+
+    Returns (source uid, new uid) pairs in source UID order, for COPYUID (RFC 4315).
+    """
+    await _require_owned(tx, account_id, mailbox_id)
+    destination = await require_mailbox(tx, account_id, target)
+    for ident in sorted({mailbox_id, destination.id}):  # one lock order: no deadlock
+        await lock_mailbox(tx, account_id, ident)
+    rows = await _among(tx, _COPY_ROWS, mailbox_id, uids)
+    pairs: list[tuple[int, int]] = []
+    for uid, mask, keywords, date, size, prefix, blob_id in rows:
+        flags = flags_from_columns(mask, keywords)
+        new = await insert_message(
+            tx, account_id, destination, blob_id, bytes(prefix), size, flags, date
+        )
+        pairs.append((uid, new.uid))
+    return pairs
+
+
+async def move_messages(
+    tx: Tx, account_id: int, mailbox_id: int, uids: Sequence[int], target: str
+) -> list[tuple[int, int]]:
+    """MOVE (RFC 6851): copy and expunge in one transaction."""
+    pairs = await copy_messages(tx, account_id, mailbox_id, uids, target)
+    await delete_messages(tx, account_id, mailbox_id, [source for source, _ in pairs])
+    return pairs
+
+
+async def claim_recent(tx: Tx, account_id: int, mailbox_id: int) -> int:
+    """RFC 3501 §2.3.2 \\Recent: the first UID recent for this session.
+
+    Messages from the returned UID up are \\Recent for the caller alone: the
+    mailbox's mark moves to UIDNEXT so no later session sees them as recent.
+    """
+    row = await tx.one(
+        "SELECT first_recent_uid FROM mailboxes WHERE id = ? AND account_id = ?"
+        f"{tx.dialect.for_update}",
+        (mailbox_id, account_id),
+    )
+    if row is None:
+        raise NoSuchMailbox(str(mailbox_id))
+    await tx.run("UPDATE mailboxes SET first_recent_uid = uidnext WHERE id = ?", (mailbox_id,))
+    return int(row[0])
