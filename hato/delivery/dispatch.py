@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import email.errors
 import email.utils
 import logging
 from collections.abc import Sequence
@@ -165,7 +166,11 @@ async def _send_on(
     for address in decision.redirects:
         await _send(store, onward, arrival, address, sieve, hops)
     for reply in decision.replies:
-        message = vacation_reply(reply, arrival.hostname, arrival.when)
+        try:
+            message = vacation_reply(reply, arrival.hostname, arrival.when)
+        except (ValueError, email.errors.MessageError) as exc:  # an address it cannot write
+            log.warning("sieve: no vacation reply to %r: %s", reply.to[:100], exc)
+            continue
         # RFC 3834 §3.3: the null reverse-path, so that no reply is answered in turn.
         await _send(store, message, replace(arrival, sender=""), reply.to, sieve, hops)
         scripts = store.sieve_scripts(recipient.account_id)

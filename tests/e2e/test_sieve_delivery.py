@@ -228,6 +228,13 @@ def test_vacation_replies_once_per_sender_and_never_to_lists(server: HatoProcess
     )
 
 
+def test_a_vacation_reply_that_cannot_be_written_costs_no_delivery(server: HatoProcess) -> None:
+    install(server, "erin", 'require "vacation";\nvacation :from "a@b@c" "Away.";\n')
+    send(server, "erin@example.org", message("odd from", "erin@example.org"), "odd@remote.example")
+    assert "odd from" in subjects(inbox_messages(server.data_dir, "erin"))
+    assert not [r for _, r, _ in queued(server) if r == "odd@remote.example"]
+
+
 def test_a_failing_script_keeps_the_message_and_a_new_script_takes_over(
     server: HatoProcess,
 ) -> None:
