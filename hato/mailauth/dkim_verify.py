@@ -24,20 +24,35 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 import dkim
 
 from hato.mailauth.resolver import DnsTemporaryError, Resolver, txt_text
 
-__all__ = ["MAX_SIGNATURES", "DkimResult", "signature_fields", "verify_signatures"]
+__all__ = [
+    "MAX_SIGNATURES",
+    "QUIET",
+    "DkimResult",
+    "Keys",
+    "fetch_keys",
+    "key_lookup",
+    "key_name",
+    "signature_fields",
+    "tag_list",
+    "verify_signatures",
+]
 
 MAX_SIGNATURES = 10
 _TAG_NAME = re.compile(rb"\s*([A-Za-z][A-Za-z0-9_]*)\s*=")
 _KEY_REVOKED = re.compile(rb"(?:^|;)\s*p\s*=\s*(?:;|$)")
 #: dkimpy logs each failure it finds; hato reports them in Authentication-Results instead.
-_QUIET = logging.Logger("dkimpy", level=logging.CRITICAL + 1)
+QUIET = logging.Logger("dkimpy", level=logging.CRITICAL + 1)
+
+
+#: Key records by ``selector._domainkey.domain``: the text, None (no key), or the failure.
+Keys = Mapping[str, bytes | DnsTemporaryError | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,8 +67,8 @@ class DkimResult:
     reason: str = ""
 
 
-def signature_fields(message: bytes) -> list[bytes]:
-    """The values of the header's DKIM-Signature fields, in order, unfolded."""
+def signature_fields(message: bytes, name: bytes = b"dkim-signature") -> list[bytes]:
+    """The values of the header's fields called ``name`` (lower case), in order, unfolded."""
     head = message.split(b"\r\n\r\n", 1)[0]
     fields: list[list[bytes]] = []
     current: list[bytes] | None = None
@@ -62,14 +77,14 @@ def signature_fields(message: bytes) -> list[bytes]:
             current.append(line)
             continue
         current = None
-        name, colon, value = line.partition(b":")
-        if colon and name.strip().lower() == b"dkim-signature":
+        field, colon, value = line.partition(b":")
+        if colon and field.strip().lower() == name:
             current = [value]
             fields.append(current)
     return [b"".join(parts) for parts in fields]
 
 
-def _tags(value: bytes) -> dict[bytes, bytes]:
+def tag_list(value: bytes) -> dict[bytes, bytes]:
     """A tag-list (RFC 6376 §3.2), whitespace removed from each value."""
     tags: dict[bytes, bytes] = {}
     for part in value.split(b";"):
@@ -79,7 +94,7 @@ def _tags(value: bytes) -> dict[bytes, bytes]:
     return tags
 
 
-def _key_name(tags: Mapping[bytes, bytes]) -> str | None:
+def key_name(tags: Mapping[bytes, bytes]) -> str | None:
     """``s._domainkey.d`` when both are DNS names in ASCII, else None."""
     selector, domain = tags.get(b"s", b""), tags.get(b"d", b"")
     name = selector + b"._domainkey." + domain
@@ -93,13 +108,19 @@ def _key_name(tags: Mapping[bytes, bytes]) -> str | None:
 
 async def verify_signatures(message: bytes, resolver: Resolver) -> list[DkimResult]:
     """One result per signature (the first ``MAX_SIGNATURES``); [] for an unsigned message."""
-    signatures = [_tags(v) for v in signature_fields(message)[:MAX_SIGNATURES]]
-    names = {n for n in map(_key_name, signatures) if n is not None}
-    keys = dict(zip(names, await asyncio.gather(*(_key(resolver, n) for n in names)), strict=True))
+    signatures = [tag_list(v) for v in signature_fields(message)[:MAX_SIGNATURES]]
+    keys = await fetch_keys(resolver, signatures)
     return await asyncio.to_thread(_verify_all, message, signatures, keys)
 
 
-async def _key(resolver: Resolver, name: str) -> bytes | DnsTemporaryError | None:
+async def fetch_keys(resolver: Resolver, signatures: Iterable[Mapping[bytes, bytes]]) -> Keys:
+    """The key of each distinct ``s=``/``d=`` pair, all asked at once."""
+    names = list({n for n in map(key_name, signatures) if n is not None})
+    found = await asyncio.gather(*(_fetch_key(resolver, n) for n in names))
+    return dict(zip(names, found, strict=True))
+
+
+async def _fetch_key(resolver: Resolver, name: str) -> bytes | DnsTemporaryError | None:
     """The key record's text, None when there is none, or the temporary failure."""
     try:
         answer = await resolver.txt(name)
@@ -110,17 +131,22 @@ async def _key(resolver: Resolver, name: str) -> bytes | DnsTemporaryError | Non
     return keys[0] if keys else None
 
 
-def _verify_all(
-    message: bytes,
-    signatures: list[dict[bytes, bytes]],
-    keys: Mapping[str, bytes | DnsTemporaryError | None],
-) -> list[DkimResult]:
+def key_lookup(keys: Keys) -> Callable[..., bytes | None]:
+    """dkimpy's ``dnsfunc``: answers from the keys fetched beforehand, never from the network."""
+
     def lookup(name: bytes, timeout: float = 5) -> bytes | None:
         key = keys.get(name.decode("ascii", "replace").lower().rstrip("."))
         return key if isinstance(key, bytes) else None
 
+    return lookup
+
+
+def _verify_all(
+    message: bytes, signatures: list[dict[bytes, bytes]], keys: Keys
+) -> list[DkimResult]:
+    lookup = key_lookup(keys)
     try:
-        verifier = dkim.DKIM(message, logger=_QUIET, minkey=1024)
+        verifier = dkim.DKIM(message, logger=QUIET, minkey=1024)
     except dkim.DKIMException as error:
         return [_result(tags, "permerror", str(error)[:80]) for tags in signatures]
     return [
@@ -132,13 +158,13 @@ def _verify_one(
     verifier: dkim.DKIM,
     index: int,
     tags: dict[bytes, bytes],
-    keys: Mapping[str, bytes | DnsTemporaryError | None],
+    keys: Keys,
     lookup: object,
 ) -> DkimResult:
     def result(word: str, reason: str = "") -> DkimResult:
         return _result(tags, word, reason)
 
-    name = _key_name(tags)
+    name = key_name(tags)
     key = keys.get(name) if name else None
     if name is None:
         return result("permerror", "bad selector or domain")

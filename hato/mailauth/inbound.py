@@ -1,7 +1,8 @@
 """What the MX listener checks on mail from hosts it does not trust, and what follows.
 
 For each message: SPF for the MAIL FROM identity (the HELO one for bounces),
-every DKIM signature, and DMARC for the From domain over both. The outcome is
+every DKIM signature, DMARC for the From domain over both, and the ARC chain
+(reported only). The outcome is
 written into one Authentication-Results field at the top of the message, after
 every field that claimed our host name is removed (RFC 8601 §5). Then the
 ``[auth]`` policy decides (``hato.config.AuthSettings``): refuse with ``550``, defer
@@ -20,6 +21,7 @@ import ipaddress
 from collections.abc import Sequence
 
 from hato.config import AuthSettings
+from hato.mailauth.arc import verify_chain
 from hato.mailauth.dkim_sign import from_domain
 from hato.mailauth.dkim_verify import DkimResult, verify_signatures
 from hato.mailauth.dmarc import DmarcResult, evaluate_dmarc
@@ -63,7 +65,8 @@ class InboundAuth:
         dmarc = await evaluate_dmarc(self.resolver, from_domain(message), spf, dkim)
         dmarc = _undecided_if_dkim_was(dmarc, dkim)
         self._apply_policy(spf, dmarc)
-        field = results_field(self.hostname, spf, dkim, dmarc).encode("ascii", "replace")
+        arc = await verify_chain(message, self.resolver)
+        field = results_field(self.hostname, spf, dkim, dmarc, arc).encode("ascii", "replace")
         return field + without_forged_results(message, self.hostname)
 
     def _apply_policy(self, spf: SpfResult, dmarc: DmarcResult) -> None:

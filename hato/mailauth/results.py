@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from hato.mailauth.arc import ArcResult
 from hato.mailauth.dkim_verify import DkimResult
 from hato.mailauth.dmarc import DmarcResult
 from hato.mailauth.spf import SpfResult
@@ -26,10 +27,13 @@ def results_field(
     spf: SpfResult | None,
     dkim: Sequence[DkimResult],
     dmarc: DmarcResult | None = None,
+    arc: ArcResult | None = None,
 ) -> str:
-    """``Authentication-Results: HOST; spf=...; dkim=...; dmarc=...`` (RFC 8601 §2.2)."""
+    """``Authentication-Results: HOST; spf=...; dkim=...; arc=...; dmarc=...`` (RFC 8601 §2.2)."""
     parts = [_spf_resinfo(spf)] if spf is not None else []
     parts += [_dkim_resinfo(r) for r in dkim] or ["dkim=none"]
+    if arc is not None:  # RFC 8617 §10.1: the "arc" method
+        parts.append(_resinfo("arc", arc.result, arc.reason, []))
     if dmarc is not None:
         parts.append(_dmarc_resinfo(dmarc))
     return f"Authentication-Results: {hostname};\r\n\t" + ";\r\n\t".join(parts) + "\r\n"
