@@ -30,16 +30,25 @@ MODULES = (
     "test_smtp.py",
     "test_submission.py",
     "test_durability.py",
-    "test_sieve_delivery.py",
-    "test_managesieve.py",
 )
+#: Sieve at delivery and ManageSieve, in a run of their own (each run has its time limit).
+SIEVE_MODULES = ("test_sieve_delivery.py", "test_managesieve.py", "test_cli_sieve.py")
 
 
 @pytest.mark.timeout(400)
 def test_protocol_e2e_suites_pass_on_postgresql(pg_cluster: Cluster) -> None:
+    _run_on_postgresql(MODULES, pg_cluster)
+
+
+@pytest.mark.timeout(400)
+def test_sieve_e2e_suites_pass_on_postgresql(pg_cluster: Cluster) -> None:
+    _run_on_postgresql(SIEVE_MODULES, pg_cluster)
+
+
+def _run_on_postgresql(modules: tuple[str, ...], pg_cluster: Cluster) -> None:
     env = {**os.environ, STORE_SERVER_ENV: pg_cluster.url()}
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-x"]
-    command += [f"tests/e2e/{module}" for module in MODULES]
+    command += [f"tests/e2e/{module}" for module in modules]
     done = subprocess.run(
         command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=390, check=False
     )
