@@ -14,6 +14,10 @@ import pytest
 
 from hato.mailauth.dkim_sign import DkimSigner
 from tests.e2e.harness import HatoProcess, hato, inbox_messages
+from tests.e2e.relay_peer import wait_until
+from tests.e2e.test_relay import MESSAGE as RELAYED
+from tests.e2e.test_relay import sender_hato
+from tests.e2e.test_relay import submit as submit_relayed
 from tests.e2e.test_smtp import tls_client_context
 from tests.mailauth.dns_server import ZoneServer
 from tests.mailauth.verifier import dkimverify
@@ -160,3 +164,27 @@ def test_submitted_mail_is_signed_and_a_new_key_signs_without_a_restart(
         submit(server, MESSAGE)
         stored = inbox_messages(server.data_dir, "bob")[-1]
         assert signature_tags(stored)["s"] == "two" and dkimverify(stored, zone)
+
+
+def test_relayed_mail_is_signed_and_the_receiving_mx_verifies_it(tmp_path: Path) -> None:
+    """hato signs, relays to a second hato, whose MX checks the signature through DNS."""
+    with ZoneServer() as zone:
+        checks = f'[dns]\nservers = ["{zone.address}"]\n[auth]\ntrusted_relays = []\n'
+        remote = HatoProcess(
+            tmp_path / "b", services=("smtp",), domains=("remote.test",), extra_config=checks
+        )
+        remote.add_user("zoe", "zoe-pw")
+        remote.start()
+        local = sender_hato(tmp_path, remote.ports["smtp"])
+        zone.add(keygen(local.data_dir, "example.org", "--algorithm", "ed25519"))
+        local.start()
+        try:
+            submit_relayed(local, ["zoe@remote.test"])
+            wait_until(lambda: inbox_messages(remote.data_dir, "zoe"))
+            stored = inbox_messages(remote.data_dir, "zoe")[0]
+        finally:
+            assert local.stop() == 0
+            assert remote.stop() == 0
+        assert stored.endswith(RELAYED.split(b"\r\n\r\n")[1])
+        assert b"\tdkim=pass header.d=example.org" in stored
+        assert dkimverify(stored, zone)
