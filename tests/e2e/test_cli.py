@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from hato import __version__
+from hato.config import SERVICES
 from tests.e2e.harness import HatoProcess, free_port, hato, inbox_messages, read_store
 
 
@@ -230,9 +231,7 @@ def test_make_serve_runs_the_demo(tmp_path: Path) -> None:
     """The newcomer's path: ``make serve`` (with ports moved off the defaults)."""
     root = Path(__file__).resolve().parents[2]
     smtp = free_port()
-    ports = " ".join(
-        f"--{s}=0" for s in ("submission", "submissions", "lmtp", "pop3", "pop3s", "imap", "imaps")
-    )
+    ports = " ".join(f"--{s}=0" for s in SERVICES if s != "smtp")
     args = f"--data-dir {tmp_path / 'data'} --smtp {smtp} {ports}"
     process = subprocess.Popen(
         ["make", "-s", "serve", f"HATO_ARGS={args}"],
