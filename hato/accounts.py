@@ -6,9 +6,9 @@ import re
 
 from hato.auth.names import normalize_username
 from hato.auth.passwords import make_credentials
-from hato.store.base import INBOX, Account, Store
+from hato.store.base import INBOX, Account, Credentials, Store
 
-__all__ = ["DEFAULT_MAILBOXES", "InvalidUsername", "add_user", "validate_username"]
+__all__ = ["DEFAULT_MAILBOXES", "InvalidUsername", "add_user", "add_user_with", "validate_username"]
 
 #: What a new account starts with, as mail clients expect (RFC 6154 special-use).
 DEFAULT_MAILBOXES: tuple[tuple[str, str | None], ...] = (
@@ -41,7 +41,12 @@ def validate_username(name: str) -> str:
 
 async def add_user(store: Store, name: str, password: str, apop: bool = False) -> Account:
     """Create an account with INBOX, Drafts, Sent and Trash, all subscribed."""
-    account = await store.create_account(validate_username(name), make_credentials(password, apop))
+    return await add_user_with(store, name, make_credentials(password, apop))
+
+
+async def add_user_with(store: Store, name: str, credentials: Credentials) -> Account:
+    """``add_user`` with credentials made elsewhere (an imported password hash)."""
+    account = await store.create_account(validate_username(name), credentials)
     mailstore = store.mailstore(account.id)
     for mailbox, special_use in DEFAULT_MAILBOXES:
         await mailstore.create_mailbox(mailbox, special_use, subscribed=True)

@@ -7,6 +7,7 @@
     hato user list
     hato lint [--format text|json] [--lang ja|en] FILE...
     hato sieve list|put|get|activate --user NAME [SCRIPT], hato sieve check [--user NAME] FILE
+    hato import dovecot-users FILE
     hato --version
 
 Every command takes ``--data-dir DIR`` and ``--config FILE``.
@@ -108,6 +109,9 @@ def build_parser() -> argparse.ArgumentParser:
     from hato.cli_sieve import add_sieve_parsers
 
     add_sieve_parsers(commands, _common)
+    from hato.cli_import import add_import_parsers
+
+    add_import_parsers(commands, _common)
     from hato.cli_dkim import add_dkim_parsers
 
     add_dkim_parsers(commands, _common)

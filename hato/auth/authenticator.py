@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from hato.auth.names import normalize_username
-from hato.auth.passwords import verify_apop, verify_password
+from hato.auth.passwords import make_credentials, needs_rehash, verify_apop, verify_password
 from hato.auth.throttle import LoginThrottle
 from hato.logs import event
 from hato.proto.sasl import Challenge, KeysNeeded, PasswordCheck, Rejected
@@ -50,7 +50,17 @@ class Authenticator:
         account = await self._lookup(name, attempt)
         credentials = account.credentials if account is not None else None
         ok = await asyncio.to_thread(verify_password, credentials, password)
+        if ok and account is not None and needs_rehash(account.credentials):
+            await self._rehash(account, password)
         return await self._conclude(account if ok else None, name, attempt)
+
+    async def _rehash(self, account: Account, password: str) -> None:
+        """Replace an imported Dovecot hash by argon2id and SCRAM keys, now that the
+        password is known; an APOP secret is kept as it was."""
+        keep_apop = account.credentials.apop_secret is not None
+        credentials = await asyncio.to_thread(make_credentials, password, keep_apop)
+        await self.store.set_credentials(account.name, credentials)
+        event(log, logging.INFO, "rehash", account=account.name, scheme="argon2id")
 
     async def apop(
         self, name: str, timestamp: str, digest: str, attempt: LoginAttempt

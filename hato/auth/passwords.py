@@ -4,6 +4,9 @@
   worker thread so a slow hash never stalls the event loop.
 - SCRAM-SHA-256 (RFC 5802 §3, RFC 7677) keeps SaltedPassword-derived StoredKey
   and ServerKey, so a SCRAM exchange never needs the password.
+- A hash imported from Dovecot (``{SCHEME}...``) is checked by
+  ``hato.auth.dovecot_hashes`` until the first successful login replaces it
+  with argon2id (``needs_rehash``).
 - APOP (RFC 1939 §7) is an MD5 of the greeting timestamp and the *shared
   secret*: the server must be able to recover the password. ``--apop`` keeps
   it; anyone who can read the database can then read that password.
@@ -20,10 +23,18 @@ import secrets
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from hato.auth.dovecot_hashes import is_dovecot_hash, verify_dovecot_hash
 from hato.proto.sasl import derive_scram_keys
 from hato.store.base import Credentials, ScramKeys
 
-__all__ = ["SCRAM_ITERATIONS", "make_credentials", "scram_keys", "verify_apop", "verify_password"]
+__all__ = [
+    "SCRAM_ITERATIONS",
+    "make_credentials",
+    "needs_rehash",
+    "scram_keys",
+    "verify_apop",
+    "verify_password",
+]
 
 SCRAM_ITERATIONS = 4096
 _HASHER = PasswordHasher()
@@ -62,6 +73,8 @@ def verify_password(credentials: Credentials | None, password: str) -> bool:
     against a dummy hash made with the same parameters, so that a failure takes
     as long whether the account exists or not.
     """
+    if credentials is not None and is_dovecot_hash(credentials.password_hash):
+        return verify_dovecot_hash(credentials.password_hash, password)
     if credentials is not None:
         try:
             return _HASHER.verify(credentials.password_hash, password)
@@ -72,6 +85,11 @@ def verify_password(credentials: Credentials | None, password: str) -> bool:
     with contextlib.suppress(VerifyMismatchError):
         _HASHER.verify(_dummy_hash(), password)
     return False
+
+
+def needs_rehash(credentials: Credentials) -> bool:
+    """True for a hash imported from Dovecot: hashed again after a successful login."""
+    return is_dovecot_hash(credentials.password_hash)
 
 
 @functools.cache
