@@ -30,6 +30,7 @@ __all__ = [
     "Limits",
     "LogSettings",
     "QueueSettings",
+    "RelayLogin",
     "config_from_table",
     "load_config",
     "split_route",
@@ -134,6 +135,18 @@ class AuthSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class RelayLogin:
+    """``[relay_auth."host:port"]``: how the relay logs in to that route's host.
+
+    The password is read from ``password_file`` at each connection (so it can be
+    changed without a restart, and is never in the configuration file itself).
+    """
+
+    user: str
+    password_file: Path
+
+
+@dataclass(frozen=True, slots=True)
 class LogSettings:
     """``[log]``: the lines hato writes to standard error (``hato.logs``)."""
 
@@ -156,6 +169,7 @@ class Config:
     trace: bool = False
     limits: Limits = field(default_factory=Limits)
     routes: Mapping[str, str] = field(default_factory=dict)
+    relay_auth: Mapping[tuple[str, int], RelayLogin] = field(default_factory=dict)
     manners: Mapping[str, Any] = field(default_factory=dict)
     queue: QueueSettings = field(default_factory=QueueSettings)
     log: LogSettings = field(default_factory=LogSettings)
@@ -418,6 +432,26 @@ def _routes(value: Any, key: str, reading: _Reading) -> dict[str, Any]:
     return {"routes": routes}
 
 
+def _relay_auth(value: Any, key: str, reading: _Reading) -> dict[str, Any]:
+    """``"host:port" = { user = "...", password_file = "..." }``, one per route needing AUTH."""
+    logins = {}
+    for route, login in reading.table(value, key).items():
+        where = f'{key}."{route}"'
+        try:
+            destination = split_route(route)
+        except ValueError as exc:
+            reading.bad(where, str(exc))
+            continue
+        fields = reading.table(login, where, ("user", "password_file"))
+        if not all(_filled(fields.get(name)) for name in ("user", "password_file")):
+            reading.bad(where, "needs user and password_file (non-empty strings)")
+            continue
+        logins[(destination[0].lower(), destination[1])] = RelayLogin(
+            fields["user"], reading.base / fields["password_file"]
+        )
+    return {"relay_auth": logins}
+
+
 def _manners(value: Any, key: str, reading: _Reading) -> dict[str, Any]:
     """Checked by the linter's own settings, one key at a time so that all are reported."""
     from hato.manners import MannersSettings
@@ -507,6 +541,7 @@ _SECTIONS: dict[str, _Section] = {
     "limits": _limits,
     "ports": _ports,
     "routes": _routes,
+    "relay_auth": _relay_auth,
     "queue": _queue,
     "log": _log,
     "manners": _manners,

@@ -121,7 +121,7 @@ class QueueRunner:
         async with self._slots:
             outcome = await send(
                 destination, self.config.hostname, first.sender, recipients, content,
-                self.config.queue.timeout,
+                self.config.queue.timeout, self.config.relay_auth,
             )  # fmt: skip
         await self._record(entries, outcome)
 

@@ -9,10 +9,14 @@ the domain's MX records in order of preference (asked through
 permanently; a DNS failure is temporary.
 
 The client (aiosmtplib) uses STARTTLS whenever the peer offers it, without
-checking the certificate (opportunistic TLS, RFC 7435 — as MTAs do by default),
-and sends every recipient at that destination in one transaction. Each
-recipient's outcome is classed by the reply: 2xx delivered, 4xx (and every
-network failure) temporary, 5xx permanent (RFC 5321 §4.2.1).
+checking the certificate (opportunistic TLS, RFC 7435 — as MTAs do by default).
+A route with a ``[relay_auth]`` login (a smart host on 587 or 465) requires
+TLS — STARTTLS, or implicit TLS on port 465 (RFC 8314) — and AUTH (RFC 4954);
+a host that offers neither, or refuses the login, is a temporary failure, so
+the operator can mend the login before any mail bounces. The client sends
+every recipient at that destination in one transaction. Each recipient's
+outcome is classed by the reply: 2xx delivered, 4xx (and every network
+failure) temporary, 5xx permanent (RFC 5321 §4.2.1).
 """
 
 from __future__ import annotations
@@ -24,13 +28,14 @@ from dataclasses import dataclass, field
 
 import aiosmtplib
 
-from hato.config import split_route
+from hato.config import RelayLogin, split_route
 from hato.delivery.syntax import address_literal
 from hato.mailauth.resolver import DnsTemporaryError, Resolver
 
 __all__ = ["Outcome", "RouteError", "destinations", "send"]
 
 SMTP_PORT = 25
+SUBMISSIONS_PORT = 465  # implicit TLS (RFC 8314 §3.3)
 #: MX hosts tried per attempt, best first: an answer of thousands (a 64 KB one) costs
 #: one sort, not thousands of connection attempts.
 MAX_MX_HOSTS = 10
@@ -79,6 +84,33 @@ async def destinations(
     return [(host, SMTP_PORT) for host in hosts if host][:MAX_MX_HOSTS]
 
 
+def _client(
+    host: str, port: int, helo: str, reply_timeout: float, login: RelayLogin | None
+) -> aiosmtplib.SMTP:
+    """An opportunistic-TLS client, or with a login one that insists on TLS and AUTH."""
+    tls: dict[str, object] = {"start_tls": None}
+    credentials: dict[str, object] = {}
+    if login is not None:
+        implicit = port == SUBMISSIONS_PORT
+        tls = {"use_tls": implicit, "start_tls": not implicit}
+        credentials = {"username": login.user, "password": _password(login)}
+    return aiosmtplib.SMTP(
+        hostname=host, port=port, local_hostname=helo, timeout=reply_timeout,
+        validate_certs=False, tls_context=_tls_context(), **tls, **credentials,  # type: ignore[arg-type]
+    )  # fmt: skip
+
+
+class _NoPassword(Exception):
+    pass
+
+
+def _password(login: RelayLogin) -> str:
+    try:
+        return login.password_file.read_text(encoding="utf-8").strip("\r\n")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _NoPassword(f"4.7.0 cannot read {login.password_file}: {exc}") from exc
+
+
 def _tls_context() -> ssl.SSLContext:
     context = ssl.create_default_context()
     context.check_hostname = False
@@ -104,16 +136,21 @@ async def send(
     recipients: Sequence[str],
     content: bytes,
     reply_timeout: float,
+    logins: Mapping[tuple[str, int], RelayLogin] | None = None,
 ) -> Outcome:
     """Try each host in turn until one answers; one transaction for all recipients."""
     failure = "4.4.1 no destination host"
     for host, port in hosts:
-        client = aiosmtplib.SMTP(
-            hostname=host, port=port, local_hostname=helo, timeout=reply_timeout,
-            start_tls=None, validate_certs=False, tls_context=_tls_context(),
-        )  # fmt: skip
+        login = (logins or {}).get((host.lower(), port))
         try:
+            client = _client(host, port, helo, reply_timeout, login)
             await client.connect()
+        except _NoPassword as exc:
+            failure = str(exc)
+            continue
+        except aiosmtplib.SMTPAuthenticationError as exc:
+            failure = f"4.7.0 login to {host}:{port} refused: {exc.code} {exc.message}"
+            continue
         except (aiosmtplib.SMTPException, OSError) as exc:
             failure = f"4.4.1 connection to {host}:{port} failed: {exc}"
             continue
