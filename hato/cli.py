@@ -8,6 +8,7 @@
     hato lint [--format text|json] [--lang ja|en] FILE...
     hato sieve list|put|get|activate --user NAME [SCRIPT], hato sieve check [--user NAME] FILE
     hato import dovecot-users FILE
+    hato import mbox FILE --user NAME [--mailbox NAME]
     hato --version
 
 Every command takes ``--data-dir DIR`` and ``--config FILE``.

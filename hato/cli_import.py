@@ -1,24 +1,33 @@
 """``hato import``: bringing users (and, later, mail) over from Dovecot.
 
-    hato import dovecot-users FILE     accounts from a Dovecot passwd-file
+    hato import dovecot-users FILE                    accounts from a Dovecot passwd-file
+    hato import mbox FILE --user NAME [--mailbox NAME]  an mbox file into a mailbox
 
-Each line that cannot be imported is reported as ``hato: FILE: line N: ...``;
-the others are imported, and the exit status is 1 if any line was reported.
-Accounts that exist already are left as they are, so a second run adds nothing.
+Each line (or message) that cannot be imported is reported as
+``hato: FILE: line N: ...``; the others are imported, and the exit status is 1
+if any was reported. What exists already (an account, a message with the same
+bytes in the mailbox) is left as it is, so a second run adds nothing.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TypeAlias
 
+from hato.accounts import validate_username
 from hato.cli_admin import _run
 from hato.config import Config
 from hato.migrate.dovecot_users import UsersImport, import_users, read_passwd_file
+from hato.migrate.mbox import read_mbox
+from hato.migrate.mbox_import import MboxImport, import_mbox
+from hato.migrate.problems import LineProblem
 from hato.store import Store
+from hato.store.base import INBOX
 
 __all__ = ["add_import_parsers"]
 
@@ -33,6 +42,11 @@ def add_import_parsers(commands: Commands, common: Callable[[], argparse.Argumen
     )
     users.add_argument("file", type=Path, metavar="FILE")
     users.set_defaults(run=_dovecot_users)
+    mbox = sources.add_parser("mbox", parents=[common()], help="an mbox file into a mailbox")
+    mbox.add_argument("file", type=Path, metavar="FILE")
+    mbox.add_argument("--user", required=True, metavar="NAME")
+    mbox.add_argument("--mailbox", default=INBOX, metavar="NAME", help="default: INBOX")
+    mbox.set_defaults(run=_mbox)
 
 
 def _dovecot_users(args: argparse.Namespace, config: Config) -> int:
@@ -47,10 +61,72 @@ def _dovecot_users(args: argparse.Namespace, config: Config) -> int:
     except OSError as exc:
         print(f"hato: cannot read {path}: {exc.strerror}", file=sys.stderr)
         return 1
-    for rejected in result.rejected:
-        print(f"hato: {path}: {rejected}", file=sys.stderr)
-    print(
-        f"hato: {len(result.imported)} user(s) imported, {len(result.present)} already "
-        f"present, {len(result.rejected)} line(s) not imported"
+    summary = (
+        f"{len(result.imported)} user(s) imported, {len(result.present)} already present, "
+        f"{len(result.rejected)} line(s) not imported"
     )
-    return 1 if result.rejected else 0
+    return _report(path, result.rejected, summary)
+
+
+def _report(path: Path, problems: list[LineProblem], summary: str) -> int:
+    """Each problem on stderr, the summary on stdout; exit 1 if anything was left out."""
+    for problem in problems:
+        print(f"hato: {path}: {problem}", file=sys.stderr)
+    print(f"hato: {summary}")
+    return 1 if problems else 0
+
+
+class _Progress:
+    """One status line on stderr: messages, MB read of the file, rate, time left."""
+
+    def __init__(self, total: int) -> None:
+        self.total, self.read, self.started = total, 0, time.monotonic()
+
+    def lines(self, source: Iterator[bytes]) -> Iterator[bytes]:
+        for line in source:
+            self.read += len(line)
+            yield line
+
+    def show(self, done: MboxImport) -> None:
+        elapsed = max(time.monotonic() - self.started, 1e-3)
+        rate = self.read / elapsed
+        left = (self.total - self.read) / rate if rate else 0.0
+        mb, total_mb = self.read / 1e6, self.total / 1e6
+        print(
+            f"\r{done.imported + done.present} messages  {mb:.1f}/{total_mb:.1f} MB  "
+            f"{rate / 1e6:.1f} MB/s  {left:.0f} s left   ",
+            end="", file=sys.stderr, flush=True,
+        )  # fmt: skip
+
+
+def _mbox(args: argparse.Namespace, config: Config) -> int:
+    path: Path = args.file
+    name = validate_username(args.user)
+    try:
+        file = path.open("rb")
+    except OSError as exc:
+        print(f"hato: cannot read {path}: {exc.strerror}", file=sys.stderr)
+        return 1
+    with file:
+        progress = _Progress(os.fstat(file.fileno()).st_size)
+        messages = read_mbox(progress.lines(iter(file)), config.limits.message_size)
+
+        async def work(store: Store) -> MboxImport | None:
+            account = await store.get_account(name)
+            if account is None:
+                return None
+            mailstore = store.mailstore(account.id)
+            if await mailstore.get_mailbox(args.mailbox) is None:
+                await mailstore.create_mailbox(args.mailbox, subscribed=True)
+            return await import_mbox(mailstore, args.mailbox, messages, progress.show)
+
+        result = _run(config, work)
+    if result is None:
+        print(f"hato: no such user: {name}", file=sys.stderr)
+        return 1
+    print(file=sys.stderr)  # end the progress line
+    summary = (
+        f"{result.imported} message(s) imported into {args.mailbox}, "
+        f"{result.present} already there, {len(result.problems)} skipped"
+    )
+    return _report(path, result.problems, summary)

@@ -21,9 +21,10 @@ from dataclasses import dataclass, field
 from hato.accounts import InvalidUsername, add_user_with, validate_username
 from hato.auth.dovecot_hashes import SUPPORTED_SCHEMES, UNUSABLE_SCHEMES, split_scheme
 from hato.auth.passwords import make_credentials
+from hato.migrate.problems import LineProblem
 from hato.store.base import AccountExists, AccountStore, Credentials, Store
 
-__all__ = ["PasswdEntry", "Rejected", "UsersImport", "import_users", "read_passwd_file"]
+__all__ = ["PasswdEntry", "UsersImport", "import_users", "read_passwd_file"]
 
 MAX_LINE = 65536  # bytes: longer than any real passwd-file line
 
@@ -35,61 +36,52 @@ class PasswdEntry:
     credentials: Credentials
 
 
-@dataclass(frozen=True, slots=True)
-class Rejected:
-    line: int
-    reason: str
-
-    def __str__(self) -> str:
-        return f"line {self.line}: {self.reason}"
-
-
 @dataclass(slots=True)
 class UsersImport:
     imported: list[str] = field(default_factory=list)
     present: list[str] = field(default_factory=list)
-    rejected: list[Rejected] = field(default_factory=list)
+    rejected: list[LineProblem] = field(default_factory=list)
 
 
-def read_passwd_file(lines: Iterable[bytes]) -> Iterator[PasswdEntry | Rejected]:
+def read_passwd_file(lines: Iterable[bytes]) -> Iterator[PasswdEntry | LineProblem]:
     """One outcome for each line that is neither blank nor a ``#`` comment."""
     for number, raw in enumerate(lines, 1):
         if len(raw) > MAX_LINE:
-            yield Rejected(number, f"longer than {MAX_LINE} bytes")
+            yield LineProblem(number, f"longer than {MAX_LINE} bytes")
             continue
         try:
             text = raw.decode("utf-8").rstrip("\r\n")
         except UnicodeDecodeError:
-            yield Rejected(number, "not UTF-8")
+            yield LineProblem(number, "not UTF-8")
             continue
         if text.strip() and not text.lstrip().startswith("#"):
             yield parse_passwd_line(number, text)
 
 
-def parse_passwd_line(number: int, text: str) -> PasswdEntry | Rejected:
+def parse_passwd_line(number: int, text: str) -> PasswdEntry | LineProblem:
     user, _, rest = text.partition(":")
     password = rest.split(":", 1)[0]
     try:
         name = validate_username(user.partition("@")[0])
     except InvalidUsername as exc:
-        return Rejected(number, str(exc))
+        return LineProblem(number, str(exc))
     if not password:
-        return Rejected(number, f"user {name}: no password")
+        return LineProblem(number, f"user {name}: no password")
     scheme, data = split_scheme(password) or ("CRYPT", password)
     if scheme in UNUSABLE_SCHEMES:
-        return Rejected(number, f"user {name}: {{{scheme}}} cannot check a login password")
+        return LineProblem(number, f"user {name}: {{{scheme}}} cannot check a login password")
     if scheme not in SUPPORTED_SCHEMES:
-        return Rejected(number, f"user {name}: unknown password scheme {{{scheme}}}")
+        return LineProblem(number, f"user {name}: unknown password scheme {{{scheme}}}")
     if scheme == "PLAIN":
         return PasswdEntry(number, name, make_credentials(data))
     return PasswdEntry(number, name, Credentials(f"{{{scheme}}}{data}", None, None))
 
 
-async def import_users(store: Store, outcomes: Iterable[PasswdEntry | Rejected]) -> UsersImport:
+async def import_users(store: Store, outcomes: Iterable[PasswdEntry | LineProblem]) -> UsersImport:
     """Create each entry's account (with the standard mailboxes) unless it exists."""
     result = UsersImport()
     for outcome in outcomes:
-        if isinstance(outcome, Rejected):
+        if isinstance(outcome, LineProblem):
             result.rejected.append(outcome)
         elif await _exists(store, outcome.name):
             result.present.append(outcome.name)

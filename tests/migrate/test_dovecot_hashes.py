@@ -9,7 +9,8 @@ import subprocess
 import pytest
 
 from hato.auth.dovecot_hashes import SUPPORTED_SCHEMES, is_dovecot_hash, verify_dovecot_hash
-from hato.migrate.dovecot_users import PasswdEntry, Rejected, read_passwd_file
+from hato.migrate.dovecot_users import PasswdEntry, read_passwd_file
+from hato.migrate.problems import LineProblem
 
 SCHEMES = sorted(SUPPORTED_SCHEMES)
 PASSWORD = "ぱす word:1"
@@ -78,7 +79,7 @@ def test_passwd_file_lines_each_have_an_outcome() -> None:
     assert [(o.line, o.name) for o in accepted] == [(3, "alice"), (4, "bob"), (5, "carol")]
     assert accepted[0].credentials.password_hash.startswith("$argon2id$")  # never kept clear
     assert accepted[1].credentials.password_hash.startswith("{CRYPT}$6$")  # bare is CRYPT
-    rejected = [str(o) for o in outcomes if isinstance(o, Rejected)]
+    rejected = [str(o) for o in outcomes if isinstance(o, LineProblem)]
     assert rejected[0] == "line 6: user dave: {CRAM-MD5} cannot check a login password"
     assert rejected[1] == "line 7: user erin: {DIGEST-MD5} cannot check a login password"
     assert rejected[2] == "line 8: user frank: unknown password scheme {ROT13}"

@@ -1,0 +1,77 @@
+"""``hato import mbox``: a file written by Python's ``mailbox.mbox`` (mboxo, with its own
+From_ quoting and Status/X-Status flags) imported while ``hato serve`` runs, read back
+over IMAP byte for byte with its flags, and imported again without a second copy."""
+
+from __future__ import annotations
+
+import imaplib
+import mailbox
+import re
+from pathlib import Path
+
+from tests.e2e.harness import HatoProcess, hato
+
+BODIES = [
+    (b"Subject: plain\n\nhello\n", ""),
+    (b"Subject: quoted\n\nFrom the top\nend\n", "RO"),  # mboxo: no ">From" line survives
+    (b"Subject: flagged\n\nbody\n", "RAF"),
+]
+
+
+def _write_mbox(path: Path) -> list[bytes]:
+    box = mailbox.mbox(path)
+    for body, flags in BODIES:
+        message = mailbox.mboxMessage(body)
+        message.set_from("sender@example.org", (1996, 1, 3, 1, 5, 34, 2, 3, 0))
+        message.set_flags(flags)
+        box.add(message)
+    box.flush()
+    box.close()
+    return [body.replace(b"\n", b"\r\n") for body, _ in BODIES]
+
+
+def _flags(head: bytes) -> set[bytes]:
+    found = re.search(rb"FLAGS \(([^)]*)\)", head)
+    assert found is not None
+    return set(found.group(1).split()) - {b"\\Recent"}
+
+
+def test_import_while_serving_then_again(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    server = HatoProcess(data, services=("imap",))
+    server.add_user("alice", "pw")
+    server.start()
+    try:
+        expected = _write_mbox(tmp_path / "in.mbox")
+        args = ("import", "mbox", str(tmp_path / "in.mbox"), "--user", "alice")
+        first = hato(*args, "--mailbox", "Old", data_dir=data)
+        assert first.returncode == 0, first.stderr
+        assert first.stdout == "hato: 3 message(s) imported into Old, 0 already there, 0 skipped\n"
+        again = hato(*args, "--mailbox", "Old", data_dir=data)
+        assert again.stdout == "hato: 0 message(s) imported into Old, 3 already there, 0 skipped\n"
+        with imaplib.IMAP4("127.0.0.1", server.ports["imap"]) as imap:
+            imap.login("alice", "pw")
+            assert imap.select("Old")[1] == [b"3"]
+            typ, fetched = imap.fetch("1:3", "(FLAGS INTERNALDATE BODY.PEEK[])")
+            assert typ == "OK"
+            parts = [item for item in fetched if isinstance(item, tuple)]
+            assert [body for _, body in parts] == expected
+            flags = [_flags(head) for head, _ in parts]
+            assert flags == [set(), {b"\\Seen"}, {b"\\Answered", b"\\Flagged", b"\\Seen"}]
+            assert all(b'"03-Jan-1996 01:05:34 +0000"' in head for head, _ in parts)
+    finally:
+        server.stop()
+
+
+def test_bad_input_is_reported_with_its_line(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    hato("user", "add", "bob", "--password-stdin", data_dir=data, stdin="pw\n")
+    path = tmp_path / "bad.mbox"
+    path.write_bytes(b"garbage\nFrom a Sat Jan  3 01:05:34 1996\n\nFrom b\nS: ok\n\nbody")
+    done = hato("import", "mbox", str(path), "--user", "bob", data_dir=data)
+    assert done.returncode == 1
+    assert f"hato: {path}: line 1: text before the first From_ line, skipped" in done.stderr
+    assert f"hato: {path}: line 2: empty message, skipped" in done.stderr
+    assert done.stdout == "hato: 1 message(s) imported into INBOX, 0 already there, 2 skipped\n"
+    nobody = hato("import", "mbox", str(path), "--user", "carol", data_dir=data)
+    assert nobody.returncode == 1 and nobody.stderr == "hato: no such user: carol\n"
