@@ -9,6 +9,7 @@
     hato sieve list|put|get|activate --user NAME [SCRIPT], hato sieve check [--user NAME] FILE
     hato import dovecot-users FILE
     hato import mbox FILE --user NAME [--mailbox NAME]
+    hato export mbox --user NAME FILE [--mailbox NAME]
     hato --version
 
 Every command takes ``--data-dir DIR`` and ``--config FILE``.

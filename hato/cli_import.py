@@ -2,6 +2,7 @@
 
     hato import dovecot-users FILE                    accounts from a Dovecot passwd-file
     hato import mbox FILE --user NAME [--mailbox NAME]  an mbox file into a mailbox
+    hato export mbox --user NAME FILE [--mailbox NAME]  a mailbox into a new mbox file
 
 Each line (or message) that cannot be imported is reported as
 ``hato: FILE: line N: ...``; the others are imported, and the exit status is 1
@@ -24,6 +25,7 @@ from hato.cli_admin import _run
 from hato.config import Config
 from hato.migrate.dovecot_users import UsersImport, import_users, read_passwd_file
 from hato.migrate.mbox import read_mbox
+from hato.migrate.mbox_export import export_mbox
 from hato.migrate.mbox_import import MboxImport, import_mbox
 from hato.migrate.problems import LineProblem
 from hato.store import Store
@@ -35,7 +37,7 @@ Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 
 def add_import_parsers(commands: Commands, common: Callable[[], argparse.ArgumentParser]) -> None:
-    parser = commands.add_parser("import", parents=[common()], help="import users from Dovecot")
+    parser = commands.add_parser("import", parents=[common()], help="import users and mail")
     sources = parser.add_subparsers(dest="source", required=True, metavar="SOURCE")
     users = sources.add_parser(
         "dovecot-users", parents=[common()], help="accounts from a Dovecot passwd-file"
@@ -47,6 +49,13 @@ def add_import_parsers(commands: Commands, common: Callable[[], argparse.Argumen
     mbox.add_argument("--user", required=True, metavar="NAME")
     mbox.add_argument("--mailbox", default=INBOX, metavar="NAME", help="default: INBOX")
     mbox.set_defaults(run=_mbox)
+    export = commands.add_parser("export", parents=[common()], help="export mail")
+    targets = export.add_subparsers(dest="target", required=True, metavar="TARGET")
+    mbox = targets.add_parser("mbox", parents=[common()], help="a mailbox into a new mbox file")
+    mbox.add_argument("--user", required=True, metavar="NAME")
+    mbox.add_argument("file", type=Path, metavar="FILE")
+    mbox.add_argument("--mailbox", default=INBOX, metavar="NAME", help="default: INBOX")
+    mbox.set_defaults(run=_export_mbox)
 
 
 def _dovecot_users(args: argparse.Namespace, config: Config) -> int:
@@ -130,3 +139,31 @@ def _mbox(args: argparse.Namespace, config: Config) -> int:
         f"{result.present} already there, {len(result.problems)} skipped"
     )
     return _report(path, result.problems, summary)
+
+
+def _export_mbox(args: argparse.Namespace, config: Config) -> int:
+    path: Path = args.file
+    name = validate_username(args.user)
+    try:
+        file = path.open("xb")  # never over an existing file
+    except OSError as exc:
+        print(f"hato: cannot create {path}: {exc.strerror}", file=sys.stderr)
+        return 1
+    with file:
+
+        async def work(store: Store) -> int | str:
+            account = await store.get_account(name)
+            if account is None:
+                return f"no such user: {name}"
+            mailstore = store.mailstore(account.id)
+            if await mailstore.get_mailbox(args.mailbox) is None:
+                return f"no such mailbox: {args.mailbox}"
+            return await export_mbox(mailstore, args.mailbox, file.write)
+
+        written = _run(config, work)
+    if isinstance(written, str):
+        path.unlink()
+        print(f"hato: {written}", file=sys.stderr)
+        return 1
+    print(f"hato: {written} message(s) of {args.mailbox} written to {path}")
+    return 0

@@ -1,6 +1,7 @@
 """``hato import mbox``: a file written by Python's ``mailbox.mbox`` (mboxo, with its own
 From_ quoting and Status/X-Status flags) imported while ``hato serve`` runs, read back
-over IMAP byte for byte with its flags, and imported again without a second copy."""
+over IMAP byte for byte with its flags, and imported again without a second copy;
+``hato export mbox`` writes it back, Python's reader and hato's import agree."""
 
 from __future__ import annotations
 
@@ -49,18 +50,48 @@ def test_import_while_serving_then_again(tmp_path: Path) -> None:
         assert first.stdout == "hato: 3 message(s) imported into Old, 0 already there, 0 skipped\n"
         again = hato(*args, "--mailbox", "Old", data_dir=data)
         assert again.stdout == "hato: 0 message(s) imported into Old, 3 already there, 0 skipped\n"
-        with imaplib.IMAP4("127.0.0.1", server.ports["imap"]) as imap:
-            imap.login("alice", "pw")
-            assert imap.select("Old")[1] == [b"3"]
-            typ, fetched = imap.fetch("1:3", "(FLAGS INTERNALDATE BODY.PEEK[])")
-            assert typ == "OK"
-            parts = [item for item in fetched if isinstance(item, tuple)]
-            assert [body for _, body in parts] == expected
-            flags = [_flags(head) for head, _ in parts]
-            assert flags == [set(), {b"\\Seen"}, {b"\\Answered", b"\\Flagged", b"\\Seen"}]
-            assert all(b'"03-Jan-1996 01:05:34 +0000"' in head for head, _ in parts)
+        assert _mailbox(server, "Old") == expected
+        out = tmp_path / "out.mbox"
+        export = hato(
+            "export", "mbox", "--user", "alice", str(out), "--mailbox", "Old", data_dir=data
+        )
+        assert export.stdout == f"hato: 3 message(s) of Old written to {out}\n", export.stderr
+        read_back = mailbox.mbox(out)
+        try:
+            flags = [m.get_flags() for m in read_back]
+            payloads = [m.get_payload() for m in read_back]  # Python's reader keeps quoting
+        finally:
+            read_back.close()
+        assert flags == ["O", "RO", "ROAF"]
+        assert payloads == ["hello\n", ">From the top\nend\n", "body\n"]
+        back = hato(
+            "import", "mbox", str(out), "--user", "alice", "--mailbox", "Back", data_dir=data
+        )
+        assert back.returncode == 0, back.stderr
+        assert _mailbox(server, "Back") == expected
+        again = hato("export", "mbox", "--user", "alice", str(out), data_dir=data)
+        assert again.returncode == 1 and again.stderr.startswith(f"hato: cannot create {out}")
+        other = tmp_path / "none.mbox"
+        nobox = hato(
+            "export", "mbox", "--user", "alice", str(other), "--mailbox", "X", data_dir=data
+        )
+        assert nobox.stderr == "hato: no such mailbox: X\n" and not other.exists()
     finally:
         server.stop()
+
+
+def _mailbox(server: HatoProcess, name: str) -> list[bytes]:
+    """Each message's BODY[], checking its flags and INTERNALDATE (those of BODIES)."""
+    with imaplib.IMAP4("127.0.0.1", server.ports["imap"]) as imap:
+        imap.login("alice", "pw")
+        assert imap.select(name)[1] == [b"3"]
+        typ, fetched = imap.fetch("1:3", "(FLAGS INTERNALDATE BODY.PEEK[])")
+        assert typ == "OK"
+        parts = [item for item in fetched if isinstance(item, tuple)]
+        flags = [_flags(head) for head, _ in parts]
+        assert flags == [set(), {b"\\Seen"}, {b"\\Answered", b"\\Flagged", b"\\Seen"}]
+        assert all(b'"03-Jan-1996 01:05:34 +0000"' in head for head, _ in parts)
+        return [body for _, body in parts]
 
 
 def test_bad_input_is_reported_with_its_line(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from hato.migrate.mbox import MboxMessage, read_mbox
+from hato.migrate.mbox_export import mbox_entry
 from hato.migrate.problems import LineProblem
 
 MBOX = (
@@ -46,3 +47,13 @@ def test_an_oversized_message_is_skipped_and_the_next_read() -> None:
     big, small = _read(data, max_size=50)
     assert big == LineProblem(1, "message larger than 50 bytes, skipped")
     assert isinstance(small, MboxMessage) and small.content == b"S: s\r\n\r\nok\r\n"
+
+
+def test_export_quotes_as_mboxrd_and_import_gives_it_back() -> None:
+    content = b"Subject: q\r\n\r\nFrom a\r\n>From b\r\n>>From c\r\nend\r\n"
+    flags = frozenset({"\\Seen", "\\Draft", "\\Deleted"})
+    entry = mbox_entry(content, flags, 820631134)
+    assert entry.startswith(b"From MAILER-DAEMON Wed Jan  3 01:05:34 1996\nSubject: q\n")
+    assert b"\n>From a\n>>From b\n>>>From c\nend\n\n" in entry
+    (message,) = _read(entry + entry.replace(b"Subject: q", b"Subject: r"))[:1]
+    assert message == MboxMessage(1, content, flags, 820631134)
