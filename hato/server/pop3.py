@@ -24,7 +24,6 @@ from hato.store.base import INBOX, FlagMode, Mailbox, Mailstore, StoreError, Sto
 __all__ = ["serve_pop3", "uidl"]
 
 log = logging.getLogger(__name__)
-SMALL_READ = 256 * 1024  # bytes a RETR may read on the event loop's thread
 
 
 def uidl(uid: int, uidvalidity: int) -> str:
@@ -143,8 +142,8 @@ class _Pop3Session:
     async def retrieve(self, number: int, top_lines: int | None) -> bytes:
         assert self.mailstore is not None and self.inbox is not None
         uid = self.uids[number - 1]
-        small = self.sizes[number - 1] <= SMALL_READ  # read on the loop's thread
-        content = await self.mailstore.read_message(self.inbox.id, uid, small=small)
+        size = self.sizes[number - 1]
+        content = await self.mailstore.read_message(self.inbox.id, uid, size=size)
         if content is None:
             return self.core.message_vanished()
         if top_lines is None:  # RETR: the message has been read (seen by IMAP too)

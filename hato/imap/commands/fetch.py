@@ -32,7 +32,6 @@ __all__: list[str] = []
 
 BATCH = 256
 QUICK_BATCH = 4096
-SMALL_READ = 256 * 1024  # bytes a read may take on the event loop's thread
 
 
 async def _mark_seen(session: ImapSession, view: MailboxView, uids: list[int]) -> set[int]:
@@ -54,8 +53,8 @@ async def _load(
             found[details.summary.uid].details = details
         found = {uid: data for uid, data in found.items() if data.details is not None}
     if needs_body(items):
-        small = total_size(view, found) <= SMALL_READ
-        bodies = await session.mailstore.read_messages(view.id, list(found), small=small)
+        size = total_size(view, found)
+        bodies = await session.mailstore.read_messages(view.id, list(found), size=size)
         for uid, raw in bodies.items():
             found[uid].raw = raw
         found = {uid: data for uid, data in found.items() if data.raw is not None}

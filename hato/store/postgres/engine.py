@@ -143,7 +143,10 @@ async def _configure(conn: psycopg.AsyncConnection[Any]) -> None:
 
 
 class Database:
-    """A PostgreSQL database opened for concurrent async use from one event loop."""
+    """A PostgreSQL database opened for concurrent async use from one event loop: a driver
+    (hato/store/sql/driver.py)."""
+
+    dialect: Dialect = POSTGRES
 
     def __init__(self, url: str, notifier: Notifier, size: int = 10, timeout: float = 10.0) -> None:
         self.url = url
@@ -210,8 +213,18 @@ class Database:
             return result
         raise AssertionError("unreachable")
 
-    async def read(self, work: Callable[[Tx], Awaitable[T]]) -> T:
-        """Run ``work`` in one read-only snapshot."""
+    async def read(
+        self,
+        work: Callable[[Tx], Awaitable[T]],
+        *,
+        statement: bool = False,
+        size: int | None = None,
+    ) -> T:
+        """Run ``work`` in one read-only snapshot.
+
+        Every read is one transaction over the network, whatever ``statement`` and
+        ``size`` say of it: they change nothing here.
+        """
         await self.open()
         return (await self._run(work, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"))[0]
 

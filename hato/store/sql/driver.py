@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Protocol, TypeVar
 
+from hato.store.notify import Notifier
+from hato.store.sql.dialect import Dialect
 from hato.store.sql.tx import Work
 
 __all__ = ["Driver"]
@@ -20,8 +22,22 @@ T = TypeVar("T")
 class Driver(Protocol):
     """The operations' view of an engine."""
 
-    async def read(self, work: Work[T]) -> T:
-        """Run ``work`` in one read-only snapshot."""
+    dialect: Dialect
+    notifier: Notifier  # told, after commit, of the mailboxes a write touched
+
+    async def open(self) -> None:
+        """Reach the database now (else at first use); ``StoreUnavailable`` says why not."""
+        ...
+
+    async def close(self) -> None: ...
+
+    async def read(self, work: Work[T], *, statement: bool = False, size: int | None = None) -> T:
+        """Run ``work`` in one read-only snapshot.
+
+        Facts a driver may use to choose how to run it: ``statement``, that
+        ``work`` is a single statement; ``size``, the bytes it is expected to
+        bring back, when the caller knows.
+        """
         ...
 
     async def write(self, work: Work[T]) -> T:

@@ -1,5 +1,5 @@
 """The embedded SQLite (WAL) backend of the store."""
 
-from hato.store.sqlite.backend import SqliteMailstore, SqliteStore
+from hato.store.sqlite.backend import SqliteStore
 
-__all__ = ["SqliteMailstore", "SqliteStore"]
+__all__ = ["SqliteStore"]

@@ -12,7 +12,7 @@ one fsync instead of paying one each.
 
 Reads run on a small thread pool, each thread with its own read-only
 connection, each call inside one read transaction (a consistent snapshot);
-reads known to be small may run inline on the event loop's thread.
+reads known to be small run inline on the event loop's thread.
 
 Storage failures (a full disk, a read-only file, I/O errors: causes.py)
 reach callers as ``StoreUnavailable``; the first one is logged, and so is the
@@ -38,13 +38,15 @@ from hato.store import schema
 from hato.store.availability import Availability
 from hato.store.notify import Notifier
 from hato.store.sql.dialect import SQLITE, Dialect
-from hato.store.sql.tx import Duplicate, Row, StillReferenced, Tx, Work, complete
+from hato.store.sql.tx import Duplicate, Row, StillReferenced, Work, complete
 from hato.store.sqlite.causes import cannot_open, storage_failure
 
-__all__ = ["Database", "SqliteTx", "legacy"]
+__all__ = ["INLINE_READ", "Database", "SqliteTx"]
 
 T = TypeVar("T")
 _MAX_BATCH = 256
+#: Bytes a read may bring back on the event loop's thread (see ``Database.read``).
+INLINE_READ = 256 * 1024
 
 
 @dataclass(slots=True)
@@ -125,16 +127,6 @@ def _on_connection(work: Work[T]) -> Callable[[sqlite3.Connection], T]:
     return lambda conn: complete(work(SqliteTx(conn)))
 
 
-def legacy(function: Callable[..., T], /, **kwargs: Any) -> Work[T]:
-    """A SQLite-only function of the connection, as an operation (until it is written once)."""
-
-    async def work(tx: Tx) -> T:
-        assert isinstance(tx, SqliteTx)
-        return function(tx.conn, **kwargs)
-
-    return work
-
-
 def _connect(path: Path, *, read_only: bool = False) -> sqlite3.Connection:
     conn = sqlite3.connect(
         path,
@@ -189,7 +181,9 @@ def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | Non
 
 
 class Database:
-    """A SQLite file opened for concurrent async use."""
+    """A SQLite file opened for concurrent async use: a driver (hato/store/sql/driver.py)."""
+
+    dialect: Dialect = SQLITE
 
     def __init__(self, path: Path, notifier: Notifier, readers: int = 4) -> None:
         self.path = path
@@ -214,20 +208,21 @@ class Database:
         self.availability.worked()
         return result
 
-    async def read(self, work: Work[T], snapshot: bool = True, inline: bool = False) -> T:
+    async def read(self, work: Work[T], *, statement: bool = False, size: int | None = None) -> T:
         """Run ``work`` on a read-only connection, inside one snapshot.
 
-        ``snapshot=False`` is for work that is a single statement (SQLite makes
-        each statement consistent by itself), saving the BEGIN/COMMIT round.
-        ``inline=True`` runs it on the calling (event loop) thread, with that
-        thread's own connection: for a read known to be small (one message of
-        a few hundred KB), the hop to a pool thread and back costs more than
-        the read itself.  WAL readers never wait for the writer.
+        ``statement=True`` says ``work`` is a single statement: SQLite makes each
+        statement consistent by itself, so the BEGIN/COMMIT round is saved.
+        ``size``, the bytes the caller expects back, decides where it runs: up
+        to ``INLINE_READ`` (one message of a few hundred KB), on the calling
+        (event loop) thread with that thread's own connection, for the hop to a
+        pool thread and back would cost more than the read itself; else, or
+        unknown, on the pool. WAL readers never wait for the writer.
         """
-        run = self._run_read if snapshot else self._run_statement
+        run = self._run_statement if statement else self._run_read
         on_connection = _on_connection(work)
         with self._storage_failures():
-            if inline:
+            if size is not None and size <= INLINE_READ:
                 return run(on_connection)
             loop = asyncio.get_running_loop()
             return await loop.run_in_executor(self._readers, run, on_connection)
@@ -247,7 +242,10 @@ class Database:
                 raise
             raise self.availability.failed(failure) from error
 
-    def close(self) -> None:
+    async def open(self) -> None:
+        """Nothing left to do: the constructor opened the file (or said why it could not)."""
+
+    async def close(self) -> None:
         if self._closed:
             return
         self._closed = True

@@ -1,0 +1,125 @@
+"""What IMAP sessions need beyond the shared message operations, written once.
+
+``select_changes`` answers "what happened to this mailbox since MODSEQ n" in
+two indexed range scans (``messages_by_modseq``, ``expunged_by_modseq``), so a
+session learns of changes made by other sessions, on any node (RFC 3501
+§7.4.1, RFC 7162 §3.1), without reading the whole mailbox.
+``select_contents`` reads many bodies in as few statements as the dialect
+allows, for FETCH of BODY[] over a message set. ``append_rows`` adds several
+messages in one transaction (RFC 3502 §6.3.11: MULTIAPPEND is all or nothing);
+``select_zones`` gives the INTERNALDATE zones APPEND kept (RFC 3501 §2.3.3),
+only for messages whose zone is not UTC.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from hato.store.base import MailboxChanges, NewMessage, NoSuchMailbox, StoredMessage
+from hato.store.sql.blobs import put_blob
+from hato.store.sql.columns import header_column_sql
+from hato.store.sql.mailboxes import require_mailbox
+from hato.store.sql.messages import SUMMARY, insert_message, summary
+from hato.store.sql.tx import Row, Tx
+
+__all__ = [
+    "append_rows", "select_changes", "select_columns", "select_contents", "select_zones",
+]  # fmt: skip
+
+
+async def select_changes(tx: Tx, account_id: int, mailbox_id: int, modseq: int) -> MailboxChanges:
+    """Messages changed or added, and UIDs expunged, after ``modseq``."""
+    row = await tx.one(
+        "SELECT highestmodseq, uidnext FROM mailboxes WHERE id = ? AND account_id = ?",
+        (mailbox_id, account_id),
+    )
+    if row is None:
+        raise NoSuchMailbox(str(mailbox_id))
+    highest, uidnext = int(row[0]), int(row[1])
+    if highest <= modseq:
+        return MailboxChanges(highest, uidnext, [], [])
+    rows = await tx.all(
+        f"SELECT {SUMMARY} FROM messages WHERE mailbox_id = ? AND modseq > ? ORDER BY uid",
+        (mailbox_id, modseq),
+    )
+    gone = await tx.all(
+        "SELECT uid FROM expunged WHERE mailbox_id = ? AND modseq > ? ORDER BY uid",
+        (mailbox_id, modseq),
+    )
+    return MailboxChanges(highest, uidnext, [summary(r) for r in rows], [int(r[0]) for r in gone])
+
+
+async def _owned_among(
+    tx: Tx, sql: str, account_id: int, mailbox_id: int, uids: Sequence[int]
+) -> list[Row]:
+    """Rows of ``sql`` for the account's messages in ``mailbox_id`` among ``uids``.
+
+    ``sql`` selects from ``messages m`` joined to ``mailboxes x``, its conditions
+    ending in ``m.mailbox_id = ? AND x.account_id = ? AND {uids}``.
+    """
+    rows: list[Row] = []
+    for condition, params in tx.dialect.members("m.uid", sorted(set(uids))):
+        rows.extend(await tx.all(sql.format(uids=condition), (mailbox_id, account_id, *params)))
+    return rows
+
+
+_CONTENTS = (
+    "SELECT m.uid, m.prefix, b.data FROM messages m "
+    "JOIN mailboxes x ON x.id = m.mailbox_id JOIN blobs b ON b.id = m.blob_id "
+    "WHERE m.mailbox_id = ? AND x.account_id = ? AND {uids}"
+)
+_ZONES = (
+    "SELECT m.uid, m.internal_tz FROM messages m JOIN mailboxes x ON x.id = m.mailbox_id "
+    "WHERE m.internal_tz != 0 AND m.mailbox_id = ? AND x.account_id = ? AND {uids}"
+)
+
+
+async def select_contents(
+    tx: Tx, account_id: int, mailbox_id: int, uids: Sequence[int]
+) -> dict[int, bytes]:
+    """``prefix + body`` of each existing message among ``uids``."""
+    rows = await _owned_among(tx, _CONTENTS, account_id, mailbox_id, uids)
+    return {int(uid): bytes(prefix) + bytes(data) for uid, prefix, data in rows}
+
+
+async def select_zones(
+    tx: Tx, account_id: int, mailbox_id: int, uids: Sequence[int]
+) -> dict[int, int]:
+    """uid -> minutes east of UTC, for the messages among ``uids`` not in UTC."""
+    rows = await _owned_among(tx, _ZONES, account_id, mailbox_id, uids)
+    return {int(uid): int(tz) for uid, tz in rows}
+
+
+async def append_rows(
+    tx: Tx, account_id: int, mailbox: str, new: Sequence[NewMessage]
+) -> list[StoredMessage]:
+    """Every message or none: the caller's transaction commits them together."""
+    target = await require_mailbox(tx, account_id, mailbox)
+    stored = []
+    for message in new:
+        blob_id = await put_blob(tx, message.content, message.meta)
+        row = await insert_message(
+            tx, account_id, target, blob_id, b"", len(message.content), message.flags,
+            message.internal_date,
+        )  # fmt: skip
+        if message.internal_tz:
+            await tx.run(
+                "UPDATE messages SET internal_tz = ? WHERE mailbox_id = ? AND uid = ?",
+                (message.internal_tz, row.mailbox_id, row.uid),
+            )
+        stored.append(row)
+    return stored
+
+
+async def select_columns(
+    tx: Tx, account_id: int, mailbox_id: int, names: Sequence[str], min_uid: int = 0
+) -> list[tuple[object, ...]]:
+    """(uid, *names) of every message in the mailbox from ``min_uid`` on, by uid (one join,
+    no bodies)."""
+    rows = await tx.all(
+        f"SELECT {header_column_sql(names)} FROM messages m "
+        "JOIN mailboxes x ON x.id = m.mailbox_id JOIN blob_meta bm ON bm.blob_id = m.blob_id "
+        "WHERE m.mailbox_id = ? AND x.account_id = ? AND m.uid >= ? ORDER BY m.uid",
+        (mailbox_id, account_id, min_uid),
+    )
+    return [tuple(row) for row in rows]

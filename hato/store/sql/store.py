@@ -1,0 +1,309 @@
+"""The Store and Mailstore Protocols, written once over a driver.
+
+``SqlStore`` and ``SqlMailstore`` turn each call into one operation of this
+package (plain code against the transaction protocol, tx.py) and hand it to
+the driver (driver.py) as a read or a write: the SQLite engine or the
+PostgreSQL engine, whose stores (hato/store/sqlite, hato/store/postgres) do no
+more than build their driver.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Coroutine, Iterable, Sequence
+from functools import partial
+from typing import Any, TypeVar
+
+from hato.store.base import (
+    Account,
+    ConditionalStore,
+    Credentials,
+    Delivery,
+    FlagMode,
+    Mailbox,
+    MailboxChanges,
+    MessageDetails,
+    MessageMeta,
+    MessageSummary,
+    NewMessage,
+    Outbound,
+    StoredMessage,
+)
+from hato.store.notify import Notifier
+from hato.store.sql import accounts, blobs, imap_queries, lookup, mailboxes, messages
+from hato.store.sql.aliases import SqlAliases
+from hato.store.sql.driver import Driver
+from hato.store.sql.queue import SqlQueue, insert_outbound
+from hato.store.sql.sieve import SqlSieveScripts
+from hato.store.sql.tx import Tx
+
+__all__ = ["SqlMailstore", "SqlStore"]
+
+T = TypeVar("T")
+#: An operation of this package whose first argument is its ``Tx``.
+Operation = Callable[..., Coroutine[Any, Any, T]]
+
+
+def _now() -> int:
+    return int(time.time())
+
+
+class SqlStore(SqlQueue, SqlAliases):
+    """Accounts, delivery, the queue and aliases; ``mailstore(account_id)`` gives one
+    account's view."""
+
+    def __init__(self, driver: Driver) -> None:
+        self._db = driver
+
+    @property
+    def notifier(self) -> Notifier:
+        return self._db.notifier
+
+    async def open(self) -> None:
+        await self._db.open()
+
+    async def close(self) -> None:
+        await self._db.close()
+
+    async def create_account(self, name: str, credentials: Credentials) -> Account:
+        return await self._db.write(
+            partial(accounts.insert_account, name=name, credentials=credentials, now=_now())
+        )
+
+    async def get_account(self, name: str) -> Account | None:
+        return await self._db.read(partial(accounts.select_account, name=name))
+
+    async def set_credentials(self, name: str, credentials: Credentials) -> bool:
+        return await self._db.write(
+            partial(accounts.update_credentials, name=name, credentials=credentials)
+        )
+
+    async def delete_account(self, name: str) -> bool:
+        return await self._db.write(partial(accounts.delete_account, name=name))
+
+    async def list_accounts(self) -> list[Account]:
+        return await self._db.read(accounts.select_accounts)
+
+    async def deliver(
+        self,
+        content: bytes,
+        meta: MessageMeta,
+        internal_date: int,
+        deliveries: Sequence[Delivery],
+    ) -> list[StoredMessage]:
+        """Store one body for every delivery in one durable transaction."""
+        return await self._db.write(
+            partial(
+                messages.deliver_rows,
+                content=content,
+                meta=meta,
+                internal_date=internal_date,
+                deliveries=list(deliveries),
+            )
+        )
+
+    async def deliver_and_queue(
+        self,
+        content: bytes,
+        meta: MessageMeta,
+        internal_date: int,
+        deliveries: Sequence[Delivery],
+        outbound: Outbound | None,
+    ) -> int | None:
+        """Local copies and the queued message commit together, or not at all."""
+
+        async def work(tx: Tx) -> int | None:
+            if deliveries:
+                await messages.deliver_rows(tx, content, meta, internal_date, list(deliveries))
+            return await insert_outbound(tx, outbound) if outbound else None
+
+        return await self._db.write(work)
+
+    def mailstore(self, account_id: int) -> SqlMailstore:
+        return SqlMailstore(self._db, account_id)
+
+    def sieve_scripts(self, account_id: int) -> SqlSieveScripts:
+        return SqlSieveScripts(self._db, account_id)
+
+    async def blob_count(self) -> int:
+        return await self._db.read(blobs.count_blobs)
+
+
+class SqlMailstore:
+    """One account's mailboxes and messages: every operation is given this account's id."""
+
+    def __init__(self, db: Driver, account_id: int) -> None:
+        self._db = db
+        self.account_id = account_id
+
+    async def _read(
+        self,
+        operation: Operation[T],
+        /,
+        *,
+        statement: bool = False,
+        size: int | None = None,
+        **arguments: Any,
+    ) -> T:
+        work = partial(operation, account_id=self.account_id, **arguments)
+        return await self._db.read(work, statement=statement, size=size)
+
+    async def _write(self, operation: Operation[T], /, **arguments: Any) -> T:
+        return await self._db.write(partial(operation, account_id=self.account_id, **arguments))
+
+    async def create_mailbox(
+        self, name: str, special_use: str | None = None, subscribed: bool = False
+    ) -> Mailbox:
+        return await self._write(
+            mailboxes.insert_mailbox,
+            name=name,
+            special_use=special_use,
+            subscribed=subscribed,
+            now=_now(),
+        )
+
+    async def get_mailbox(self, name: str) -> Mailbox | None:
+        return await self._read(mailboxes.select_mailbox, name=name)
+
+    async def list_mailboxes(self) -> list[Mailbox]:
+        return await self._read(mailboxes.select_mailboxes)
+
+    async def delete_mailbox(self, name: str) -> None:
+        await self._write(mailboxes.delete_mailbox, name=name)
+
+    async def rename_mailbox(self, old: str, new: str) -> None:
+        await self._write(mailboxes.rename_mailbox, old=old, new=new, now=_now())
+
+    async def set_subscribed(self, name: str, subscribed: bool) -> None:
+        await self._write(mailboxes.set_subscribed, name=name, on=subscribed)
+
+    async def subscriptions(self) -> list[str]:
+        return await self._read(mailboxes.select_subscriptions)
+
+    async def append(
+        self,
+        mailbox: str,
+        content: bytes,
+        meta: MessageMeta,
+        internal_date: int,
+        flags: frozenset[str] = frozenset(),
+    ) -> StoredMessage:
+        target = Delivery(self.account_id, mailbox, b"", flags)
+        stored = await self._db.write(
+            partial(
+                messages.deliver_rows,
+                content=content,
+                meta=meta,
+                internal_date=internal_date,
+                deliveries=[target],
+            )
+        )
+        return stored[0]
+
+    async def append_many(
+        self, mailbox: str, messages: Sequence[NewMessage]
+    ) -> list[StoredMessage]:
+        """APPEND and MULTIAPPEND (RFC 3502): every message in one transaction."""
+        return await self._write(imap_queries.append_rows, mailbox=mailbox, new=list(messages))
+
+    async def messages(self, mailbox_id: int) -> list[MessageSummary]:
+        return await self._read(messages.select_summaries, mailbox_id=mailbox_id)
+
+    async def listing(self, mailbox_id: int) -> list[tuple[int, int]]:
+        return await self._read(messages.select_listing, mailbox_id=mailbox_id)
+
+    async def read_message(
+        self, mailbox_id: int, uid: int, size: int | None = None
+    ) -> bytes | None:
+        return await self._read(
+            messages.select_content, statement=True, size=size, mailbox_id=mailbox_id, uid=uid
+        )
+
+    async def read_messages(
+        self, mailbox_id: int, uids: Sequence[int], size: int | None = None
+    ) -> dict[int, bytes]:
+        """``prefix + body`` of many messages at once (FETCH BODY[] over a set)."""
+        return await self._read(
+            imap_queries.select_contents, size=size, mailbox_id=mailbox_id, uids=list(uids)
+        )
+
+    async def store_flags(
+        self, mailbox_id: int, uids: Sequence[int], flags: Iterable[str], mode: FlagMode
+    ) -> list[MessageSummary]:
+        done = await self._write(
+            messages.update_flags,
+            mailbox_id=mailbox_id,
+            uids=list(uids),
+            flags=list(flags),
+            mode=mode,
+        )
+        return done.changed
+
+    async def store_flags_unchanged_since(
+        self,
+        mailbox_id: int,
+        uids: Sequence[int],
+        flags: Iterable[str],
+        mode: FlagMode,
+        unchangedsince: int,
+    ) -> ConditionalStore:
+        return await self._write(
+            messages.update_flags,
+            mailbox_id=mailbox_id,
+            uids=list(uids),
+            flags=list(flags),
+            mode=mode,
+            unchangedsince=unchangedsince,
+        )
+
+    async def expunge(self, mailbox_id: int, uids: Sequence[int]) -> list[int]:
+        return await self._write(messages.delete_messages, mailbox_id=mailbox_id, uids=list(uids))
+
+    async def expunged_since(self, mailbox_id: int, modseq: int) -> list[int]:
+        return await self._read(
+            messages.select_expunged_since, mailbox_id=mailbox_id, modseq=modseq
+        )
+
+    async def message_details(self, mailbox_id: int, uids: Sequence[int]) -> list[MessageDetails]:
+        return await self._read(messages.select_details, mailbox_id=mailbox_id, uids=list(uids))
+
+    async def copy(
+        self, mailbox_id: int, uids: Sequence[int], target: str
+    ) -> list[tuple[int, int]]:
+        return await self._write(
+            messages.copy_messages, mailbox_id=mailbox_id, uids=list(uids), target=target
+        )
+
+    async def move(
+        self, mailbox_id: int, uids: Sequence[int], target: str
+    ) -> list[tuple[int, int]]:
+        return await self._write(
+            messages.move_messages, mailbox_id=mailbox_id, uids=list(uids), target=target
+        )
+
+    async def claim_recent(self, mailbox_id: int) -> int:
+        return await self._write(messages.claim_recent, mailbox_id=mailbox_id)
+
+    async def changes_since(self, mailbox_id: int, modseq: int) -> MailboxChanges:
+        """Messages added or changed and UIDs expunged after ``modseq`` (IMAP updates)."""
+        return await self._read(imap_queries.select_changes, mailbox_id=mailbox_id, modseq=modseq)
+
+    async def header_columns(
+        self, mailbox_id: int, names: Sequence[str], min_uid: int = 0
+    ) -> list[tuple[Any, ...]]:
+        """(uid, *names) of every message from ``min_uid`` on, by uid: the keys delivery stored."""
+        return await self._read(
+            imap_queries.select_columns,
+            statement=True,
+            mailbox_id=mailbox_id,
+            names=list(names),
+            min_uid=min_uid,
+        )
+
+    async def internal_zones(self, mailbox_id: int, uids: Sequence[int]) -> dict[int, int]:
+        """The INTERNALDATE zones APPEND kept (RFC 3501 §2.3.3), where not UTC."""
+        return await self._read(imap_queries.select_zones, mailbox_id=mailbox_id, uids=list(uids))
+
+    async def find_by_message_id(self, message_ids: Sequence[str]) -> list[bytes]:
+        """Messages of this account, in any mailbox, with one of these Message-IDs."""
+        return await self._read(lookup.select_by_message_id, message_ids=list(message_ids))
