@@ -33,6 +33,8 @@ MODULES = (
 )
 #: Sieve at delivery and ManageSieve, in a run of their own (each run has its time limit).
 SIEVE_MODULES = ("test_sieve_delivery.py", "test_managesieve.py", "test_cli_sieve.py")
+#: Imports and exports (``hato import``, ``hato export``), in a run of their own.
+MIGRATE_MODULES = ("test_import_dovecot_users.py", "test_import_mbox.py")
 
 
 @pytest.mark.timeout(400)
@@ -43,6 +45,11 @@ def test_protocol_e2e_suites_pass_on_postgresql(pg_cluster: Cluster) -> None:
 @pytest.mark.timeout(400)
 def test_sieve_e2e_suites_pass_on_postgresql(pg_cluster: Cluster) -> None:
     _run_on_postgresql(SIEVE_MODULES, pg_cluster)
+
+
+@pytest.mark.timeout(400)
+def test_migrate_e2e_suites_pass_on_postgresql(pg_cluster: Cluster) -> None:
+    _run_on_postgresql(MIGRATE_MODULES, pg_cluster)
 
 
 def _run_on_postgresql(modules: tuple[str, ...], pg_cluster: Cluster) -> None:
