@@ -16,8 +16,8 @@ from collections.abc import Callable
 from typing import TypeAlias
 
 from hato.config import Config
-from hato.delivery.syntax import is_domain
 from hato.mailauth.dkim_keys import ALGORITHMS, KeyProblem, default_selector, generate_key
+from hato.proto.smtp_syntax import is_domain
 
 __all__ = ["add_dkim_parsers"]
 

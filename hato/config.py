@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hato.delivery.syntax import is_domain
+from hato.logs import LogSettings
+from hato.proto.smtp_syntax import is_domain
 from hato.store.scripts import ScriptQuota
 
 __all__ = [
@@ -144,14 +145,6 @@ class RelayLogin:
 
     user: str
     password_file: Path
-
-
-@dataclass(frozen=True, slots=True)
-class LogSettings:
-    """``[log]``: the lines hato writes to standard error (``hato.logs``)."""
-
-    format: str = "text"
-    level: str = "info"
 
 
 @dataclass(frozen=True, slots=True)

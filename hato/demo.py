@@ -12,8 +12,8 @@ import email.utils
 import time
 
 from hato.accounts import add_user
-from hato.delivery.meta import message_meta
 from hato.store.base import INBOX, Delivery, Store
+from hato.store.meta import message_meta
 
 __all__ = ["DEMO_PASSWORD", "DEMO_USER", "ensure_demo_account"]
 

@@ -23,15 +23,22 @@ import json
 import logging
 import sys
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from hato.config import LogSettings
-
-__all__ = ["configure_logging", "event", "printable"]
+__all__ = ["LogSettings", "configure_logging", "event", "printable"]
 
 _FIELDS = "hato_fields"  # the LogRecord attribute that carries an event's fields
 _MAX_FIELD = 2000
 _MAX_SHOWN = 500
+
+
+@dataclass(frozen=True, slots=True)
+class LogSettings:
+    """``[log]``: the lines hato writes to standard error (read by hato.config)."""
+
+    format: str = "text"
+    level: str = "info"
 
 
 def event(logger: logging.Logger, level: int, what: str, /, **fields: Any) -> None:

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 from hato.delivery.dispatch import route
 from hato.delivery.recipients import split_address
-from hato.delivery.syntax import is_dot_string, is_mailbox
+from hato.proto.smtp_syntax import is_dot_string, is_mailbox
 from hato.store.base import Store
 
 __all__ = ["alias_problems"]

@@ -19,12 +19,12 @@ from dataclasses import dataclass, field, replace
 from hato.delivery.aliases import expand
 from hato.delivery.bounce import Failure, build_dsn
 from hato.delivery.filtering import Decision, SieveFilter, vacation_reply
-from hato.delivery.meta import message_meta
 from hato.delivery.received import Arrival, clean, trace_prefix
 from hato.delivery.recipients import Lookup, Recipient, resolve, split_address
-from hato.delivery.syntax import is_mailbox
 from hato.logs import event
+from hato.proto.smtp_syntax import is_mailbox
 from hato.store.base import INBOX, Delivery, MessageMeta, Outbound, Store
+from hato.store.meta import message_meta
 
 __all__ = ["Targets", "commit", "log_delivery", "relay_trace", "route"]
 

@@ -27,8 +27,8 @@ from hato.delivery.dispatch import Targets, commit, log_delivery, route
 from hato.delivery.filtering import SieveFilter
 from hato.delivery.received import Arrival
 from hato.delivery.recipients import Lookup
-from hato.delivery.syntax import is_mailbox
 from hato.mailauth.inbound import AuthRefused, InboundAuth
+from hato.proto.smtp_syntax import is_mailbox
 from hato.store.base import MessageMeta, Store, StoreFull, StoreUnavailable
 
 __all__ = [

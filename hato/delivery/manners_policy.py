@@ -20,9 +20,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from email.header import Header
 
-from hato.delivery.meta import message_meta
 from hato.manners import Finding, Lang, MannersSettings, ParseError, lint_message, report
 from hato.store.base import INBOX, Delivery, Mailstore, Store
+from hato.store.meta import message_meta
 
 __all__ = ["MannersPolicy"]
 

@@ -28,13 +28,13 @@ from hato.config import Config
 from hato.delivery.bounce import Failure, build_dsn
 from hato.delivery.dispatch import Targets, commit, route
 from hato.delivery.filtering import SieveFilter
-from hato.delivery.meta import message_meta
 from hato.delivery.received import Arrival
 from hato.delivery.recipients import Lookup, split_address
 from hato.delivery.relay import Outcome, RouteError, destinations, send
 from hato.logs import event
 from hato.mailauth.resolver import Resolver
 from hato.store.base import QueueEntry, Store, StoreUnavailable
+from hato.store.meta import message_meta
 
 __all__ = ["QueueRunner"]
 

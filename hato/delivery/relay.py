@@ -29,8 +29,8 @@ from dataclasses import dataclass, field
 import aiosmtplib
 
 from hato.config import RelayLogin, split_route
-from hato.delivery.syntax import address_literal
 from hato.mailauth.resolver import DnsTemporaryError, Resolver
+from hato.proto.smtp_syntax import address_literal
 
 __all__ = ["Outcome", "RouteError", "destinations", "send"]
 

@@ -7,9 +7,9 @@ from typing import Protocol
 
 from hato.auth.authenticator import Authenticator
 from hato.proto.imap import SpoolFactory
-from hato.server.budget import ByteBudget
-from hato.server.spool import SPOOL_ABOVE
-from hato.server.trace import SessionTrace
+from hato.session.budget import ByteBudget
+from hato.session.spool import SPOOL_ABOVE
+from hato.session.trace import SessionTrace
 from hato.store import Store
 
 __all__ = ["ImapContext", "Transport"]

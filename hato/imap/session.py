@@ -43,9 +43,8 @@ from hato.proto.imap import (
     tagged,
     untagged_status,
 )
-from hato.server.context import trace_output
-from hato.server.listener import ConnectionClosed
-from hato.server.trace import REDACTED
+from hato.session.closed import ConnectionClosed
+from hato.session.trace import REDACTED, trace_output
 from hato.store import Account, MailboxError, Mailstore, NoSuchMailbox, StoreError
 from hato.store.base import StoreUnavailable
 

@@ -14,10 +14,10 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from hato.delivery.meta import message_meta
 from hato.migrate.mbox import MboxMessage
 from hato.migrate.problems import LineProblem
 from hato.store.base import Mailstore, NewMessage
+from hato.store.meta import message_meta
 
 __all__ = ["BATCH", "MboxImport", "import_mbox"]
 

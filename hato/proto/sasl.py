@@ -27,6 +27,8 @@ import unicodedata
 from dataclasses import dataclass
 from typing import ClassVar
 
+from hato.store.base import ScramKeys  # what the store keeps, the mechanism reads
+
 __all__ = [
     "MAX_RESPONSE",
     "Challenge",
@@ -42,16 +44,6 @@ __all__ = [
     "derive_scram_keys",
     "saslprep",
 ]
-
-
-@dataclass(frozen=True, slots=True)
-class ScramKeys:
-    """What the store keeps for SCRAM-SHA-256 (RFC 5802 §3), never the password."""
-
-    salt: bytes
-    iterations: int
-    stored_key: bytes
-    server_key: bytes
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,7 +23,6 @@ from hato.auth.throttle import LoginThrottle
 from hato.config import Config
 from hato.delivery.filtering import SieveFilter
 from hato.delivery.inbound import InboundHandler, InboundSettings
-from hato.delivery.meta import message_meta
 from hato.demo import ensure_demo_account
 from hato.mailauth.inbound import InboundAuth
 from hato.mailauth.resolver import Resolver
@@ -34,8 +33,9 @@ from hato.server.gate import ConnectionGate
 from hato.server.listener import Connection, ListenerOptions, StreamListener
 from hato.server.smtp import HatoLMTP, HatoSMTP
 from hato.server.submission import HatoSubmission
-from hato.server.trace import Tracer
+from hato.session.trace import Tracer
 from hato.store import Store, StoreError, open_store
+from hato.store.meta import message_meta
 from hato.tls import ensure_certificate, server_context
 
 if TYPE_CHECKING:

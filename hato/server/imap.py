@@ -12,7 +12,7 @@ from functools import partial
 from hato.imap import ImapContext, ImapSession
 from hato.server.context import ServiceContext
 from hato.server.listener import Connection
-from hato.server.spool import TempSpool
+from hato.session.spool import TempSpool
 
 __all__ = ["serve_imap"]
 

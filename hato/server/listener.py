@@ -19,15 +19,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from hato.server.gate import ConnectionGate
-from hato.server.trace import SessionTrace, Tracer, session_trace
+from hato.session.closed import ConnectionClosed
+from hato.session.trace import SessionTrace, Tracer, session_trace
 
 __all__ = ["Connection", "ConnectionClosed", "ListenerOptions", "StreamListener"]
 
 _CHUNK = 65536
-
-
-class ConnectionClosed(Exception):
-    """The peer went away, or stayed silent past the idle timeout."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from hato.auth.authenticator import LoginAttempt
 from hato.proto import managesieve as ms
 from hato.proto.sasl_driver import Cancelled, Malformed, SaslDriver
-from hato.server.context import ServiceContext, trace_output
+from hato.server.context import ServiceContext
 from hato.server.listener import Connection
+from hato.session.trace import trace_output
 from hato.sieve import EXTENSIONS, SieveError, compile_script
 from hato.store.base import Account, StoreError, StoreUnavailable
 from hato.store.scripts import (

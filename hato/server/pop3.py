@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 
 from hato.auth.authenticator import LoginAttempt
 from hato.proto import pop3
-from hato.server.context import ServiceContext, trace_output
+from hato.server.context import ServiceContext
 from hato.server.listener import Connection
+from hato.session.trace import trace_output
 from hato.store.base import INBOX, FlagMode, Mailbox, Mailstore, StoreError, StoreUnavailable
 
 __all__ = ["serve_pop3", "uidl"]

@@ -23,7 +23,7 @@ from aiosmtpd.smtp import MISSING, SMTP, Session, TLSSetupException
 from hato.delivery.inbound import unavailable_reply
 from hato.logs import event
 from hato.server.gate import ConnectionGate
-from hato.server.trace import REDACTED, SessionTrace, Tracer, session_trace
+from hato.session.trace import REDACTED, SessionTrace, Tracer, session_trace
 from hato.store.base import StoreUnavailable
 
 __all__ = ["HatoLMTP", "HatoSMTP", "enhance"]

@@ -23,7 +23,6 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any, Protocol
 
 from hato.mime import COLUMN_OF, HeaderColumns
-from hato.proto.sasl import ScramKeys  # what SCRAM-SHA-256 keeps (RFC 5802 §3)
 from hato.store.notify import Notifier
 
 if TYPE_CHECKING:
@@ -67,6 +66,16 @@ __all__ = [
 #: IMAP system flags (RFC 3501 §2.3.2) other than \Recent, which is per session.
 SYSTEM_FLAGS: tuple[str, ...] = ("\\Seen", "\\Answered", "\\Flagged", "\\Deleted", "\\Draft")
 INBOX = "INBOX"
+
+
+@dataclass(frozen=True, slots=True)
+class ScramKeys:
+    """What the store keeps for SCRAM-SHA-256 (RFC 5802 §3), never the password."""
+
+    salt: bytes
+    iterations: int
+    stored_key: bytes
+    server_key: bytes
 
 
 class StoreError(Exception):

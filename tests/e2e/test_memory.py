@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from hato.delivery.meta import message_meta
 from hato.store import NewMessage, Store
+from hato.store.meta import message_meta
 from tests.e2e.harness import HatoProcess, read_store
 
 MB = 1024 * 1024

@@ -12,7 +12,7 @@ import contextlib
 from collections.abc import Sequence
 
 from hato.imap import ImapContext, ImapSession
-from hato.server.trace import SessionTrace
+from hato.session.trace import SessionTrace
 from hato.store import Account, Store
 
 PASSWORD = "pw"

@@ -11,12 +11,12 @@ from typing import Any
 
 import pytest
 
-from hato.delivery.meta import message_meta
 from hato.imap.search_eval import BULK, evaluate
 from hato.imap.view import open_view
 from hato.proto.imap import SearchHeader
 from hato.store import Credentials, MessageMeta, Store, open_store
 from hato.store.base import Mailstore
+from hato.store.meta import message_meta
 
 
 @pytest.fixture

@@ -19,7 +19,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hato.delivery.meta import message_meta
 from hato.imap import sort_cache
 from hato.imap.commands.search import matching
 from hato.imap.mailbox_index import MailboxIndex
@@ -31,6 +30,7 @@ from hato.proto.imap._search import parse_search_keys
 from hato.proto.imap._tokens import Cursor
 from hato.store import Credentials, Store, open_store
 from hato.store.base import Mailstore
+from hato.store.meta import message_meta
 from tests.imap.session_harness import PASSWORD, run_session
 
 KEYS = ("ARRIVAL", "CC", "DATE", "FROM", "SIZE", "SUBJECT", "TO", "DISPLAYFROM", "DISPLAYTO")

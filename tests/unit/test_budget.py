@@ -1,4 +1,4 @@
-"""ByteBudget: the bytes all APPENDs may hold at once (hato.server.budget)."""
+"""ByteBudget: the bytes all APPENDs may hold at once (hato.session.budget)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from hato.server.budget import ByteBudget
+from hato.session.budget import ByteBudget
 
 
 async def test_holds_never_exceed_the_capacity() -> None:

@@ -6,7 +6,7 @@ import asyncio
 import socket
 
 from hato.server.listener import Connection, ListenerOptions
-from hato.server.trace import SessionTrace
+from hato.session.trace import SessionTrace
 
 MB = 1024 * 1024
 

@@ -6,7 +6,7 @@ import pytest
 
 from hato.delivery.received import Arrival, trace_prefix
 from hato.server.smtp import enhance
-from hato.server.trace import Tracer
+from hato.session.trace import Tracer
 
 
 @pytest.mark.parametrize(

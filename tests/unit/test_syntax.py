@@ -1,10 +1,10 @@
-"""RFC 5321 §4.1.2 address syntax (hato.delivery.syntax)."""
+"""RFC 5321 §4.1.2 address syntax (hato.proto.smtp_syntax)."""
 
 from __future__ import annotations
 
 import pytest
 
-from hato.delivery.syntax import address_literal, is_domain, is_mailbox
+from hato.proto.smtp_syntax import address_literal, is_domain, is_mailbox
 
 
 @pytest.mark.parametrize(

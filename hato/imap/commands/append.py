@@ -9,7 +9,7 @@ messages are appended" (RFC 3502 §6.3.11).  The client's date-time keeps its zo
 (RFC 3501 §2.3.3), which FETCH INTERNALDATE answers in.  The reader already refused any
 literal over the limit with `NO [TOOBIG]` before the client sent it, and kept a large one
 on disk while it arrived; the messages are loaded, parsed and stored under the server's
-APPEND budget (hato.server.budget), so many large APPENDs at once wait their turn rather
+APPEND budget (hato.session.budget), so many large APPENDs at once wait their turn rather
 than all sit in memory together.
 """
 
@@ -19,12 +19,12 @@ import asyncio
 import time
 from typing import TYPE_CHECKING
 
-from hato.delivery.meta import message_meta
 from hato.imap.registry import command
 from hato.imap.reply import Reply, no
 from hato.proto import imap as c
 from hato.proto.imap import format_sequence
 from hato.store import MessageMeta, NewMessage
+from hato.store.meta import message_meta
 
 if TYPE_CHECKING:
     from hato.imap.session import ImapSession

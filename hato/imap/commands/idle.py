@@ -18,7 +18,7 @@ from hato.imap.registry import command
 from hato.imap.reply import Reply, bad
 from hato.proto import imap as c
 from hato.proto.imap import IdleDone, continuation, untagged_status
-from hato.server.listener import ConnectionClosed
+from hato.session.closed import ConnectionClosed
 
 if TYPE_CHECKING:
     from hato.imap.session import ImapSession

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from hato.proto.sasl import ScramKeys
+from hato.store.base import ScramKeys
 
 __all__ = [
     "CLOSED",

@@ -13,7 +13,9 @@ import logging
 
 from hato.logs import printable
 
-__all__ = ["REDACTED", "SessionTrace", "Tracer"]
+__all__ = ["REDACTED", "SessionTrace", "Tracer", "trace_output"]
+
+_TRACE_LINES = 10  # lines of one long reply shown in the trace
 
 REDACTED = "[REDACTED]"
 
@@ -64,3 +66,19 @@ class Tracer:
 
 def session_trace(tracer: Tracer | None, service: str, peer: str) -> SessionTrace:
     return tracer.session(service, peer) if tracer else SessionTrace(None, service)
+
+
+def trace_output(trace: SessionTrace, data: bytes, redact: bool = False) -> None:
+    """Trace what the server sends: long multi-line replies are shortened."""
+    if not trace.enabled:
+        return
+    if redact:
+        trace.server("[REDACTED]")
+        return
+    lines = data.split(b"\r\n")
+    if lines and not lines[-1]:
+        lines.pop()
+    for line in lines[:_TRACE_LINES]:
+        trace.server(line)
+    if len(lines) > _TRACE_LINES:
+        trace.server(f"[... {len(lines) - _TRACE_LINES} more lines]")
