@@ -16,7 +16,9 @@ from tests.shared_dir import REPOSITORY
 ARCHITECTURE = REPOSITORY / "docs/architecture.md"
 _DEFINED = re.compile(r"^\*\*\d+\. The ([\w-]+) invariant:", re.MULTILINE)
 _CITED = re.compile(r"\bthe ([\w-]+)\s+invariant\b", re.IGNORECASE)
-_OUTSIDE = re.compile(r"\b(?:DESIGN|PRODUCT|STYLE)\.md\b|\bissues? #?\d|(?<![\w.])/(?:work|home)/")
+_OUTSIDE = re.compile(
+    r"\b(?:DESIGN|PRODUCT|STYLE)\.md\b|\bissues? #?\d|(?<![\w.])/(?:work|home)/|\binvariants? \d"
+)
 
 
 def _texts() -> Iterator[tuple[Path, str]]:

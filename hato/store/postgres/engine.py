@@ -5,10 +5,10 @@ connection. Writes run at READ COMMITTED and take the row lock of each mailbox
 they change before anything else (``UPDATE mailboxes ... RETURNING`` or
 ``SELECT ... FOR UPDATE``), so writers on every node touching one mailbox queue
 up on that row: UIDs and MODSEQs are handed out in commit order and strictly
-ascend (invariant 2 of docs/architecture.md). A serialization failure or a deadlock rolls the
+ascend (the UID invariant, docs/architecture.md). A serialization failure or a deadlock rolls the
 transaction back and runs the work again, a few times, never reaching a client.
 ``synchronous_commit = on`` makes COMMIT return only once the WAL is flushed, so
-a caller may acknowledge as soon as ``write`` returns (invariant 1).
+a caller may acknowledge as soon as ``write`` returns (the durability invariant).
 
 Reads run in one REPEATABLE READ, READ ONLY transaction: one snapshot per call.
 

@@ -7,8 +7,8 @@ writer then runs every queued job in one transaction (each inside its own
 SAVEPOINT, so one failing job does not undo its neighbours) and commits once.
 With ``synchronous=FULL`` the commit returns only after the WAL is on disk, so
 a job's future is resolved — and a protocol may acknowledge — only once the
-data is durable (invariant 1 of docs/architecture.md). Concurrent deliveries therefore share
-one fsync instead of paying one each.
+data is durable (the durability invariant, docs/architecture.md). Concurrent
+deliveries therefore share one fsync instead of paying one each.
 
 Reads run on a small thread pool, each thread with its own read-only
 connection, each call inside one read transaction (a consistent snapshot);
