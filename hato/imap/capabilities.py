@@ -2,17 +2,16 @@
 
 Before login: STARTTLS while the connection is plaintext (RFC 3501 §6.2.1),
 and either the plaintext mechanisms or LOGINDISABLED (RFC 3501 §6.2.3) with
-SCRAM only.  After login: the extensions the handlers implement, in the
-order of the lecture's LOGIN slide (Dovecot's order), then the rest.
-
-An extension module calls ``advertise("SORT")`` when it is imported, i.e.
-when its handlers are registered; a name not in ``_ORDER`` is an error, so
-the list stays in one place and a typo cannot advertise nonsense.
+SCRAM only.  After login: the extensions the command table's handlers
+implement (``hato.imap.commands.table.command_table``), in the order of the
+lecture's LOGIN slide (Dovecot's order), then the rest.
 """
 
 from __future__ import annotations
 
-__all__ = ["advertise", "after_login", "before_login"]
+from collections.abc import Iterable
+
+__all__ = ["after_login", "before_login", "in_order"]
 
 _COMMON = ("IMAP4rev1", "SASL-IR", "LOGIN-REFERRALS", "ID", "ENABLE", "IDLE")
 
@@ -25,18 +24,18 @@ _ORDER = (
     "CONTEXT=SORT", "LIST-STATUS", "MOVE", "STATUS=SIZE", "SPECIAL-USE",
 )  # fmt: skip
 
-_advertised: set[str] = {
-    *_COMMON, "LITERAL+", "MULTIAPPEND", "UNSELECT", "CHILDREN", "NAMESPACE", "UIDPLUS",
-    "LIST-EXTENDED", "LIST-STATUS", "MOVE", "STATUS=SIZE", "SPECIAL-USE",
-}  # fmt: skip
 
+def in_order(names: Iterable[str]) -> tuple[str, ...]:
+    """``names`` in the listing order, with the base capabilities every session has.
 
-def advertise(*names: str) -> None:
-    """Add capabilities to the after-login list (called by the module that implements them)."""
-    unknown = set(names) - set(_ORDER)
+    A name not in the order is an error, so the order stays in one place and a
+    typo cannot advertise nonsense.
+    """
+    wanted = {*_COMMON, *names}
+    unknown = wanted - set(_ORDER)
     if unknown:
         raise ValueError(f"not in the capability order: {sorted(unknown)}")
-    _advertised.update(names)
+    return tuple(name for name in _ORDER if name in wanted)
 
 
 def before_login(*, starttls: bool, plaintext: bool) -> str:
@@ -52,7 +51,6 @@ def before_login(*, starttls: bool, plaintext: bool) -> str:
     return " ".join(words)
 
 
-def after_login(*, append_limit: int) -> str:
+def after_login(names: Iterable[str], *, append_limit: int) -> str:
     """APPENDLIMIT (RFC 7889 §3) is the literal limit, the same for every mailbox."""
-    words = [name for name in _ORDER if name in _advertised]
-    return " ".join([*words, f"APPENDLIMIT={append_limit}"])
+    return " ".join([*names, f"APPENDLIMIT={append_limit}"])

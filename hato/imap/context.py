@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from hato.auth.authenticator import Authenticator
+from hato.imap.registry import CommandTable
 from hato.proto.imap import SpoolFactory
 from hato.session.budget import ByteBudget
 from hato.session.spool import SPOOL_ABOVE
@@ -21,11 +22,13 @@ class ImapContext:
 
     ``max_literal`` is the largest literal (and message) accepted, advertised
     as APPENDLIMIT (RFC 7889); ``classroom`` allows plaintext LOGIN from any
-    address (the plaintext invariant of docs/architecture.md).
+    address (the plaintext invariant of docs/architecture.md); ``commands`` is the
+    server's command table (``hato.imap.commands.table.command_table``).
     """
 
     store: Store
     authenticator: Authenticator
+    commands: CommandTable
     hostname: str = "localhost"
     classroom: bool = False
     max_literal: int = 50 * 1024 * 1024

@@ -28,7 +28,6 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from hato.imap import context_update
-from hato.imap.capabilities import advertise
 from hato.imap.condstore import enable_condstore, highest_modseq, uses_modseq
 from hato.imap.reply import Reply, bad
 from hato.proto.imap import (
@@ -49,8 +48,6 @@ __all__ = [
 
 Pair = tuple[int, int]  # (seq, uid)
 _HINTS = frozenset({"CONTEXT"})  # RFC 5267 §4.2: a hint, nothing to answer
-
-advertise("ESORT", "CONTEXT=SORT")  # SORT RETURN (...) is answered here (RFC 5267 §3, §4)
 
 
 def check_returning(session: ImapSession, cmd: Search | Sort) -> frozenset[str]:

@@ -39,6 +39,7 @@ from collections.abc import Iterable, Sequence, Set
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from hato.imap.sort_cache import KeyCache
 from hato.store import Mailbox, MailboxChanges, Mailstore, MessageSummary
 from hato.store.notify import Notifier, Subscription
 
@@ -100,9 +101,8 @@ class MailboxIndex:
         self.flag_ids = array("I", (self.flag_sets.id_of(s.flags) for s in summaries))
         self.log: list[LogEntry] = []
         self.ghosts: dict[int, MessageSummary] = {}
-        # derived data other modules keep per index (hato.imap.sort_cache: SORT/THREAD keys);
-        # each checks which ``uids`` snapshot its data was made for
-        self.caches: dict[str, object] = {}
+        # SORT/THREAD keys read so far; they say which ``uids`` snapshot they were made for
+        self.sort_keys = KeyCache()
         self.views: weakref.WeakSet[MailboxView] = weakref.WeakSet()
         self._unseen_from = 0  # every position before it is \Seen
         self._lock = asyncio.Lock()

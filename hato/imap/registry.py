@@ -1,17 +1,18 @@
-"""The explicit command registry: command class -> handler (as pymap does, no scanning).
+"""The command table: command class -> handler, and what is announced after login.
 
-Which state a command is legal in is the core's `STATE_TABLE`; here each
-handler says whether untagged updates may follow it and whether they may
-include EXPUNGE (RFC 3501 §7.4.1: not during FETCH, STORE or SEARCH; the UID
-forms allow them).  The handler modules register themselves when
-`hato.imap.commands` is imported.
+Nothing registers itself as a module loads: `hato.imap.commands.table.command_table`
+builds one `CommandTable` when the server starts, and every session is given it
+(``ImapContext.commands``).  Which state a command is legal in is the core's
+`STATE_TABLE`; here each handler says whether untagged updates may follow it and
+whether they may include EXPUNGE (RFC 3501 §7.4.1: not during FETCH, STORE or
+SEARCH; the UID forms allow them).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from hato.imap.reply import Reply
 from hato.proto.imap import Command
@@ -19,9 +20,8 @@ from hato.proto.imap import Command
 if TYPE_CHECKING:
     from hato.imap.session import ImapSession
 
-__all__ = ["REGISTRY", "Handler", "command"]
+__all__ = ["CommandTable", "Handler"]
 
-C = TypeVar("C", bound=Command)
 Run = Callable[["ImapSession", Any], Awaitable[Reply]]
 
 
@@ -32,21 +32,13 @@ class Handler:
     expunges: bool = True
 
 
-REGISTRY: dict[type[Command], Handler] = {}
+@dataclass(frozen=True, slots=True)
+class CommandTable:
+    """The commands one server runs, and the capabilities it lists after login.
 
+    ``capabilities`` are in the order CAPABILITY lists them (``hato.imap.capabilities``);
+    APPENDLIMIT is added per session from its literal limit.
+    """
 
-def command(
-    *kinds: type[Command], updates: bool = True, expunges: bool = True
-) -> Callable[
-    [Callable[[ImapSession, C], Awaitable[Reply]]], Callable[[ImapSession, C], Awaitable[Reply]]
-]:
-    """Register the decorated coroutine as the handler of `kinds`."""
-
-    def register(
-        run: Callable[[ImapSession, C], Awaitable[Reply]],
-    ) -> Callable[[ImapSession, C], Awaitable[Reply]]:
-        for kind in kinds:
-            REGISTRY[kind] = Handler(run, updates, expunges)
-        return run
-
-    return register
+    handlers: Mapping[type[Command], Handler]
+    capabilities: tuple[str, ...]

@@ -21,7 +21,6 @@ from collections.abc import Iterator
 
 from hato.auth.policy import plaintext_allowed
 from hato.imap import capabilities
-from hato.imap.commands import REGISTRY
 from hato.imap.context import ImapContext, Transport
 from hato.imap.context_update import pending_updates
 from hato.imap.reply import ImapError, Reply
@@ -105,7 +104,9 @@ class ImapSession:
             return capabilities.before_login(
                 starttls=self.transport.can_start_tls, plaintext=self.plaintext_allowed
             )
-        return capabilities.after_login(append_limit=self.context.max_literal)
+        return capabilities.after_login(
+            self.context.commands.capabilities, append_limit=self.context.max_literal
+        )
 
     def logged_in(self, account: Account) -> Reply:
         """Enter the authenticated state; `OK [CAPABILITY ...] Logged in` unless the
@@ -224,7 +225,7 @@ class ImapSession:
         if not allowed(command, self.state):
             self.send(refusal(command, self.state).to_bytes())
             return
-        handler = REGISTRY.get(type(command))
+        handler = self.context.commands.handlers.get(type(command))
         if handler is None:
             text = f"Error in IMAP command {command.name}: Unknown command."
             self.send(tagged(command.tag, "BAD", text))

@@ -3,7 +3,7 @@
 Theory of operation.  The keys SORT and THREAD read (RFC 5256 §2, §3) were stored
 at delivery (``Mailstore.header_columns``) and never change for a message, so
 each ``MailboxIndex`` keeps the columns it was asked for, once per process, in
-``index.caches["keys"]`` (a ``KeyCache``):
+``index.sort_keys`` (a ``KeyCache``):
 
 - Every column is a list aligned with one ``uids`` snapshot of the index (the
   array object, never changed in place: new mail or an expunge makes a new one).
@@ -163,16 +163,9 @@ def _shared(values: Sequence[Any]) -> list[Any]:
     return [seen.setdefault(value, value) for value in values]
 
 
-def cache_of(index: MailboxIndex) -> KeyCache:
-    found = index.caches.get("keys")
-    if not isinstance(found, KeyCache):
-        found = index.caches["keys"] = KeyCache()
-    return found
-
-
 async def keys_of(mailstore: Mailstore, index: MailboxIndex, names: Sequence[str]) -> Keys:
     """The columns ``names`` of every message of the index's snapshot ``Keys.uids``."""
-    return await cache_of(index).keys_of(mailstore, index, names)
+    return await index.sort_keys.keys_of(mailstore, index, names)
 
 
 async def view_keys(mailstore: Mailstore, view: MailboxView, names: Sequence[str]) -> Keys | None:

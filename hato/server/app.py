@@ -16,6 +16,7 @@ import ssl
 import sys
 import weakref
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from hato.auth.authenticator import Authenticator
@@ -57,15 +58,17 @@ _REFUSALS = {
 
 def _stream_services() -> dict[str, tuple[bool, StreamHandler]]:
     """Listeners run on hato's own stream machinery: service -> (implicit TLS, handler)."""
+    from hato.imap.commands.table import command_table
     from hato.server.imap import serve_imap
     from hato.server.managesieve import serve_managesieve
     from hato.server.pop3 import serve_pop3
 
+    serve_imap_commands = partial(serve_imap, command_table())  # one table for every session
     return {
         "pop3": (False, serve_pop3),
         "pop3s": (True, serve_pop3),
-        "imap": (False, serve_imap),
-        "imaps": (True, serve_imap),
+        "imap": (False, serve_imap_commands),
+        "imaps": (True, serve_imap_commands),
         "managesieve": (False, serve_managesieve),
     }
 

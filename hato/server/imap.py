@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from hato.imap import ImapContext, ImapSession
+from hato.imap import CommandTable, ImapContext, ImapSession
 from hato.server.context import ServiceContext
 from hato.server.listener import Connection
 from hato.session.spool import TempSpool
@@ -20,11 +20,12 @@ __all__ = ["serve_imap"]
 MIN_LINE = 64 * 1024
 
 
-def imap_context(context: ServiceContext) -> ImapContext:
+def imap_context(context: ServiceContext, commands: CommandTable) -> ImapContext:
     config = context.config
     return ImapContext(
         store=context.store,
         authenticator=context.authenticator,
+        commands=commands,
         hostname=config.hostname,
         classroom=config.classroom,
         max_literal=config.limits.message_size,
@@ -35,6 +36,8 @@ def imap_context(context: ServiceContext) -> ImapContext:
     )
 
 
-async def serve_imap(context: ServiceContext, connection: Connection) -> None:
+async def serve_imap(
+    commands: CommandTable, context: ServiceContext, connection: Connection
+) -> None:
     """Run one IMAP session (RFC 3501) on an accepted connection."""
-    await ImapSession(connection, imap_context(context)).run()
+    await ImapSession(connection, imap_context(context, commands)).run()

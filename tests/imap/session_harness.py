@@ -11,7 +11,8 @@ import asyncio
 import contextlib
 from collections.abc import Sequence
 
-from hato.imap import ImapContext, ImapSession
+from hato.imap import CommandTable, ImapContext, ImapSession
+from hato.imap.commands.table import command_table
 from hato.session.trace import SessionTrace
 from hato.store import Account, Store
 
@@ -51,12 +52,18 @@ class StubAuthenticator:
         return account if account is not None and password == PASSWORD else None
 
 
-async def run_session(store: Store, chunks: Sequence[bytes], max_line: int = 8192) -> bytes:
+async def run_session(
+    store: Store,
+    chunks: Sequence[bytes],
+    max_line: int = 8192,
+    commands: CommandTable | None = None,
+) -> bytes:
     """Everything the server wrote for this input (which should end with LOGOUT)."""
     transport = FakeTransport(chunks)
     context = ImapContext(
         store=store,
         authenticator=StubAuthenticator(store),  # type: ignore[arg-type]
+        commands=commands or command_table(),
         max_literal=4096,
         max_line=max_line,
     )
@@ -65,9 +72,11 @@ async def run_session(store: Store, chunks: Sequence[bytes], max_line: int = 819
     return bytes(transport.written)
 
 
-def session_lines(store: Store, user: str, *commands: str) -> list[str]:
+def session_lines(
+    store: Store, user: str, *commands: str, table: CommandTable | None = None
+) -> list[str]:
     """The server's lines for LOGIN as ``user``, these tagged commands and LOGOUT."""
     script = [f"l LOGIN {user} {PASSWORD}", *commands, "z LOGOUT"]
     data = "".join(line + "\r\n" for line in script).encode()
-    written = asyncio.run(run_session(store, [data], max_line=65536))
+    written = asyncio.run(run_session(store, [data], max_line=65536, commands=table))
     return written.decode().split("\r\n")

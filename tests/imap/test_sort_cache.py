@@ -307,7 +307,7 @@ async def test_view_columns_follow_the_view_numbering(store: Store) -> None:
     behind = await view_columns(mailstore, view, ["sort_from", "internal_date"])  # type: ignore[arg-type]
     assert behind[0] == ["", None, "B", "C", ""]  # uid 2 is gone from the store, not the view
     assert list(behind[1])[2:] == list(cached[1])[2:]
-    assert isinstance(view.index.caches["keys"], sort_cache.KeyCache)
+    assert isinstance(view.index.sort_keys, sort_cache.KeyCache)
     view.close()
 
 

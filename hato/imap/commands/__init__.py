@@ -1,19 +1,5 @@
-"""The command handlers, one module per group; importing them fills `REGISTRY`."""
+"""The command handlers, one module per group; `table.command_table` names them.
 
-from hato.imap.commands import (  # noqa: F401 - imported for their registrations
-    any_state,
-    append,
-    auth,
-    fetch,
-    idle,
-    listing,
-    mailboxes,
-    search,
-    select,
-    sort,
-    store,
-    thread,
-)
-from hato.imap.registry import REGISTRY
-
-__all__ = ["REGISTRY"]
+Importing this package loads no handler: helpers such as hato.imap.sorting use
+one handler module without pulling in the rest.
+"""

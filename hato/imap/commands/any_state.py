@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 
 import hato
 from hato.imap.condstore import enable_condstore, enable_qresync
-from hato.imap.registry import command
 from hato.imap.reply import Reply
 from hato.proto import imap as c
 from hato.proto.imap import Outcome, State, capability_response, untagged, untagged_status
@@ -18,7 +17,6 @@ if TYPE_CHECKING:
 __all__: list[str] = []
 
 
-@command(c.Capability)
 async def capability(session: ImapSession, cmd: c.Capability) -> Reply:
     """RFC 3501 §6.1.1; Dovecot's texts before and after login."""
     session.send(capability_response(session.capabilities()))
@@ -28,26 +26,22 @@ async def capability(session: ImapSession, cmd: c.Capability) -> Reply:
     return Reply("Capability completed.")
 
 
-@command(c.Noop)
 async def noop(session: ImapSession, cmd: c.Noop) -> Reply:
     """RFC 3501 §6.1.2: the dispatcher adds the untagged updates."""
     return Reply("NOOP completed.")
 
 
-@command(c.Check)
 async def check(session: ImapSession, cmd: c.Check) -> Reply:
     """RFC 3501 §6.4.1: every change is durable when committed; nothing to do."""
     return Reply("Check completed.")
 
 
-@command(c.Logout, updates=False)
 async def logout(session: ImapSession, cmd: c.Logout) -> Reply:
     """RFC 3501 §6.1.3: `* BYE` first, then the tagged OK, then the server closes."""
     session.send(untagged_status("BYE", "Logging out"))
     return Reply("Logout completed.", outcome=Outcome.LOGGED_OUT)
 
 
-@command(c.Id)
 async def ident(session: ImapSession, cmd: c.Id) -> Reply:
     """RFC 2971 §3.1: the server's own identification."""
     fields = ["name", "hato", "version", hato.__version__, "vendor", "hato"]
@@ -55,7 +49,6 @@ async def ident(session: ImapSession, cmd: c.Id) -> Reply:
     return Reply("ID completed.")
 
 
-@command(c.Enable)
 async def enable(session: ImapSession, cmd: c.Enable) -> Reply:
     """RFC 5161 §3.1: CONDSTORE and QRESYNC (RFC 7162 §3.1, §3.2.3; QRESYNC implies
     CONDSTORE) are the enable-able ones; as Dovecot, `* ENABLED` lists each of them
@@ -75,7 +68,6 @@ async def enable(session: ImapSession, cmd: c.Enable) -> Reply:
     return Reply("Enabled.")
 
 
-@command(c.Namespace)
 async def namespace(session: ImapSession, cmd: c.Namespace) -> Reply:
     """RFC 2342 §5: one personal namespace, "" with "." as separator."""
     session.send(untagged(c.Atom("NAMESPACE"), [["", "."]], None, None))

@@ -19,7 +19,6 @@ import asyncio
 import time
 from typing import TYPE_CHECKING
 
-from hato.imap.registry import command
 from hato.imap.reply import Reply, no
 from hato.proto import imap as c
 from hato.proto.imap import format_sequence
@@ -54,7 +53,6 @@ async def _new_message(message: c.AppendMessage) -> NewMessage:
     return NewMessage(content, meta, int(when), frozenset(message.flags), zone)
 
 
-@command(c.Append)
 async def append(session: ImapSession, cmd: c.Append) -> Reply:
     mailbox = await session.mailstore.get_mailbox(cmd.mailbox)
     if mailbox is None:

@@ -12,7 +12,6 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from hato.auth.authenticator import LoginAttempt
-from hato.imap.registry import command
 from hato.imap.reply import Reply, bad, no
 from hato.proto import imap as c
 from hato.proto.imap import SaslResponse, continuation
@@ -34,7 +33,6 @@ _FAILED = "Authentication failed."
 _PLAINTEXT_REFUSED = "Plaintext authentication disallowed on non-secure (SSL/TLS) connections."
 
 
-@command(c.StartTLS)
 async def starttls(session: ImapSession, cmd: c.StartTLS) -> Reply:
     """RFC 3501 §6.2.1: OK, then the handshake; pipelined plaintext is dropped."""
     if not session.transport.can_start_tls:
@@ -47,7 +45,6 @@ async def starttls(session: ImapSession, cmd: c.StartTLS) -> Reply:
     return Reply("Begin TLS negotiation now.", then=handshake)
 
 
-@command(c.Login)
 async def login(session: ImapSession, cmd: c.Login) -> Reply:
     """RFC 3501 §6.2.3."""
     if not session.plaintext_allowed:
@@ -57,7 +54,6 @@ async def login(session: ImapSession, cmd: c.Login) -> Reply:
     return _logged_in(session, account)
 
 
-@command(c.Authenticate)
 async def authenticate(session: ImapSession, cmd: c.Authenticate) -> Reply:
     """RFC 3501 §6.2.2: challenges as `+ base64`, responses one line each."""
     mechanism = cmd.mechanism.upper()

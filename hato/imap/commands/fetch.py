@@ -18,7 +18,6 @@ from hato.imap.batches import BODY_BYTES, batches, total_size
 from hato.imap.condstore import enable_condstore, vanished_line
 from hato.imap.fetch_items import MessageData, item_value, needs_body, needs_details, order_items
 from hato.imap.fetch_quick import is_quick, quick_lines
-from hato.imap.registry import command
 from hato.imap.reply import Reply, bad
 from hato.imap.updates import keyword_lines
 from hato.imap.view import MailboxView
@@ -125,7 +124,6 @@ def _done(missing: bool) -> Reply:
     return Reply("Fetch completed.")
 
 
-@command(Fetch, expunges=False)
 async def fetch(session: ImapSession, cmd: Fetch) -> Reply:
     view = session.require_view()
     _check_condstore(session, cmd)

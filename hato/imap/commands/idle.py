@@ -14,7 +14,6 @@ import asyncio
 import time
 from typing import TYPE_CHECKING
 
-from hato.imap.registry import command
 from hato.imap.reply import Reply, bad
 from hato.proto import imap as c
 from hato.proto.imap import IdleDone, continuation, untagged_status
@@ -28,7 +27,6 @@ __all__: list[str] = []
 MAX_IDLE = 30 * 60.0
 
 
-@command(c.Idle, updates=False)
 async def idle(session: ImapSession, cmd: c.Idle) -> Reply:
     session.send(continuation("idling"))
     await session.report_pending()

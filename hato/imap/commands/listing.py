@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING
 from hato.imap.commands.mailboxes import status_values
 from hato.imap.names import SEPARATOR, parents, wire_value
 from hato.imap.patterns import NamePatterns, PatternTooLong
-from hato.imap.registry import command
 from hato.imap.reply import Reply, bad
 from hato.proto import imap as c
 from hato.proto.imap import Atom, Raw, Value, encode_flags, untagged
@@ -96,7 +95,6 @@ def _with_unanswered_children(listing: _Listing, matcher: NamePatterns) -> set[s
     return {p for s in listing.subscribed if not matcher.matches(s) for p in parents(s)}
 
 
-@command(c.List)
 async def list_mailboxes(session: ImapSession, cmd: c.List) -> Reply:
     if cmd.patterns == ("",) and not cmd.extended:
         session.send(untagged(Atom("LIST"), _NOSELECT, SEPARATOR, ""))  # RFC 3501 §6.3.8
@@ -130,7 +128,6 @@ def _selected(cmd: c.List, listing: _Listing, name: str) -> bool:
     return not ("SPECIAL-USE" in cmd.selection and (mailbox is None or not mailbox.special_use))
 
 
-@command(c.Lsub)
 async def lsub(session: ImapSession, cmd: c.Lsub) -> Reply:
     """RFC 3501 §6.3.9: the subscribed names that match."""
     if cmd.pattern == "":

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 from hato.imap import names
 from hato.imap.condstore import enable_condstore
 from hato.imap.names import check_name, parents, wire_value
-from hato.imap.registry import command
 from hato.imap.reply import ImapError, Reply, no
 from hato.proto import imap as c
 from hato.proto.imap import Atom, Outcome, Value, untagged
@@ -43,7 +42,6 @@ def _too_many() -> ImapError:
     return no(f"Too many mailboxes (at most {names.MAX_MAILBOXES}).", "LIMIT")
 
 
-@command(c.Create)
 async def create(session: ImapSession, cmd: c.Create) -> Reply:
     name = check_name(cmd.mailbox)
     if name == INBOX:
@@ -59,7 +57,6 @@ async def create(session: ImapSession, cmd: c.Create) -> Reply:
     return Reply("Create completed.")
 
 
-@command(c.Delete)
 async def delete(session: ImapSession, cmd: c.Delete) -> Reply:
     """RFC 3501 §6.3.4; like Dovecot, a mailbox with children is refused."""
     if cmd.mailbox == INBOX:
@@ -76,7 +73,6 @@ async def delete(session: ImapSession, cmd: c.Delete) -> Reply:
     return Reply("Delete completed.")
 
 
-@command(c.Rename)
 async def rename(session: ImapSession, cmd: c.Rename) -> Reply:
     """RFC 3501 §6.3.5: children move along; renaming INBOX moves its mail."""
     new = check_name(cmd.new_name)
@@ -94,7 +90,6 @@ async def rename(session: ImapSession, cmd: c.Rename) -> Reply:
     return Reply("Rename completed.")
 
 
-@command(c.Subscribe)
 async def subscribe(session: ImapSession, cmd: c.Subscribe) -> Reply:
     """RFC 3501 §6.3.6; subscriptions outlive their mailbox, so they are bounded too."""
     subscribed = await session.mailstore.subscriptions()
@@ -104,7 +99,6 @@ async def subscribe(session: ImapSession, cmd: c.Subscribe) -> Reply:
     return Reply("Subscribe completed.")
 
 
-@command(c.Unsubscribe)
 async def unsubscribe(session: ImapSession, cmd: c.Unsubscribe) -> Reply:
     await session.mailstore.set_subscribed(cmd.mailbox, False)
     return Reply("Unsubscribe completed.")
@@ -135,7 +129,6 @@ async def status_values(
     return out
 
 
-@command(c.Status)
 async def status(session: ImapSession, cmd: c.Status) -> Reply:
     mailbox = await session.mailstore.get_mailbox(cmd.mailbox)
     if mailbox is None:

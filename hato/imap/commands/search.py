@@ -14,10 +14,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from hato.imap import context_update
-from hato.imap.capabilities import advertise
 from hato.imap.condstore import search_modseq_suffix
 from hato.imap.esearch import answer, check_returning, searchres
-from hato.imap.registry import command
 from hato.imap.reply import Reply, no
 from hato.imap.search_eval import evaluate
 from hato.proto.imap import CancelUpdate, Search, SearchKey, numbers_response
@@ -28,8 +26,6 @@ if TYPE_CHECKING:
 __all__ = ["check_charset", "matching"]
 
 _CHARSETS = frozenset({"UTF-8", "US-ASCII"})
-
-advertise("ESEARCH", "SEARCHRES", "WITHIN", "I18NLEVEL=1", "CONTEXT=SEARCH")
 
 
 async def matching(session: ImapSession, criteria: SearchKey) -> list[tuple[int, int]]:
@@ -47,7 +43,6 @@ def check_charset(charset: str | None) -> None:
         raise no("Unsupported charset.", "BADCHARSET (UTF-8 US-ASCII)")
 
 
-@command(Search, expunges=False)
 async def search(session: ImapSession, cmd: Search) -> Reply:
     if cmd.returning is not None:
         with searchres(session, cmd):
@@ -63,7 +58,6 @@ async def search(session: ImapSession, cmd: Search) -> Reply:
     return Reply("Search completed.")
 
 
-@command(CancelUpdate)
 async def cancel_update(session: ImapSession, cmd: CancelUpdate) -> Reply:
     """RFC 5267 §4.3.5: no more updates for the contexts of these tags."""
     unknown = context_update.cancel(session, cmd.tags)

@@ -11,10 +11,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from hato.imap.capabilities import advertise
 from hato.imap.condstore import enable_condstore, expunge_lines
 from hato.imap.qresync import check_params, resync_lines
-from hato.imap.registry import command
 from hato.imap.reply import Reply, no
 from hato.imap.updates import count_lines, flags_lines, keyword_lines
 from hato.imap.view import MailboxView, open_view
@@ -25,8 +23,6 @@ if TYPE_CHECKING:
     from hato.imap.session import ImapSession
 
 __all__ = ["expunge_deleted"]
-
-advertise("CONDSTORE", "QRESYNC")
 
 
 def _announce(session: ImapSession, view: MailboxView) -> None:
@@ -44,7 +40,6 @@ def _announce(session: ImapSession, view: MailboxView) -> None:
         session.send(untagged_status("OK", text, code))
 
 
-@command(c.Select, c.Examine, updates=False)
 async def select(session: ImapSession, cmd: c.Select) -> Reply:
     """With (CONDSTORE), CONDSTORE is on (RFC 7162 §3.1.8); with (QRESYNC (...)),
     the resynchronisation lines come before the tagged OK (hato.imap.qresync)."""
@@ -90,7 +85,6 @@ def _writable(session: ImapSession) -> None:
         raise no("Mailbox is read-only.", "READ-ONLY")
 
 
-@command(c.Expunge)
 async def expunge(session: ImapSession, cmd: c.Expunge) -> Reply:
     """EXPUNGE, or UID EXPUNGE of a UID set (only those UIDs)."""
     _writable(session)
@@ -104,7 +98,6 @@ async def expunge(session: ImapSession, cmd: c.Expunge) -> Reply:
     return Reply("Expunge completed.")
 
 
-@command(c.Close, updates=False)
 async def close(session: ImapSession, cmd: c.Close) -> Reply:
     """RFC 3501 §6.4.2: expunge silently (unless read-only), then deselect."""
     if not session.require_view().read_only:
@@ -112,7 +105,6 @@ async def close(session: ImapSession, cmd: c.Close) -> Reply:
     return Reply("Close completed.", outcome=Outcome.DESELECTED)
 
 
-@command(c.Unselect, updates=False)
 async def unselect(session: ImapSession, cmd: c.Unselect) -> Reply:
     """RFC 3691 §2: deselect without expunging."""
     return Reply("Unselect completed.", outcome=Outcome.DESELECTED)

@@ -10,10 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from hato.imap.capabilities import advertise
 from hato.imap.commands.search import check_charset
 from hato.imap.esearch import answer_esort
-from hato.imap.registry import command
 from hato.imap.reply import Reply
 from hato.imap.sorting import Sorted, sorted_positions
 from hato.proto.imap import Sort, numbers_response
@@ -23,10 +21,7 @@ if TYPE_CHECKING:
 
 __all__: list[str] = []
 
-advertise("SORT", "SORT=DISPLAY")
 
-
-@command(Sort, expunges=False)
 async def sort(session: ImapSession, cmd: Sort) -> Reply:
     check_charset(cmd.charset)
     if cmd.returning is not None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from hato.imap.condstore import enable_condstore, expunge_lines, flags_fetch
-from hato.imap.registry import command
 from hato.imap.reply import Reply, no
 from hato.imap.updates import keyword_lines
 from hato.imap.view import MailboxView
@@ -80,7 +79,6 @@ def _modified_code(cmd: c.Store, targets: list[tuple[int, int]], modified: set[i
     return f"MODIFIED {format_sequence(failed)}"
 
 
-@command(c.Store, expunges=False)
 async def store(session: ImapSession, cmd: c.Store) -> Reply:
     view = session.require_view()
     _writable(view)
@@ -119,7 +117,6 @@ def _copyuid(target: Mailbox, pairs: list[tuple[int, int]]) -> str:
     return f"COPYUID {target.uidvalidity} {sources} {created}"
 
 
-@command(c.Copy)
 async def copy(session: ImapSession, cmd: c.Copy) -> Reply:
     view = session.require_view()
     targets = view.resolve(cmd.sequence_set, cmd.uid)
@@ -133,7 +130,6 @@ async def copy(session: ImapSession, cmd: c.Copy) -> Reply:
     return Reply("Copy completed.", code=_copyuid(target, pairs))
 
 
-@command(c.Move)
 async def move(session: ImapSession, cmd: c.Move) -> Reply:
     view = session.require_view()
     _writable(view)

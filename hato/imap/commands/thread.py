@@ -15,9 +15,7 @@ from collections.abc import Callable, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from hato.imap.capabilities import advertise
 from hato.imap.commands.search import check_charset, matching
-from hato.imap.registry import command
 from hato.imap.reply import Reply, bad
 from hato.imap.sort_cache import Keys, view_columns, view_keys
 from hato.imap.threads import (
@@ -49,10 +47,7 @@ _ALGORITHMS: dict[str, tuple[Algorithm, tuple[str, ...]]] = {
     "REFS": (refs, _LINKS),
 }
 
-advertise("THREAD=REFERENCES", "THREAD=REFS", "THREAD=ORDEREDSUBJECT")
 
-
-@command(Thread, expunges=False)
 async def thread(session: ImapSession, cmd: Thread) -> Reply:
     found = _ALGORITHMS.get(cmd.algorithm)
     if found is None:

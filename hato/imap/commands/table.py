@@ -1,0 +1,87 @@
+"""The table that names every command handler, with the capabilities they implement.
+
+`command_table` is called once when the server starts; it lists every command
+the sessions run and the capabilities those handlers implement (RFC 3501 §7.2.1:
+a server lists what it does).  No handler module registers anything when it is
+imported.
+"""
+
+from __future__ import annotations
+
+from hato.imap import capabilities
+from hato.imap.commands import (
+    any_state,
+    append,
+    auth,
+    fetch,
+    idle,
+    listing,
+    mailboxes,
+    search,
+    select,
+    sort,
+    store,
+    thread,
+)
+from hato.imap.registry import CommandTable, Handler
+from hato.proto import imap as c
+
+__all__ = ["command_table"]
+
+#: Capabilities beyond the base set, each implemented by the handlers named beside it.
+_EXTENSIONS = (
+    "LITERAL+",  # the core's reader (RFC 7888)
+    "MULTIAPPEND", "UIDPLUS",  # append, store (RFC 3502, RFC 4315)
+    "UNSELECT",  # select.unselect (RFC 3691)
+    "CHILDREN", "LIST-EXTENDED",  # listing (RFC 3348, RFC 5258)
+    "LIST-STATUS", "SPECIAL-USE",  # listing (RFC 5819, RFC 6154)
+    "NAMESPACE",  # any_state.namespace (RFC 2342)
+    "MOVE",  # store.move (RFC 6851)
+    "STATUS=SIZE",  # mailboxes.status (RFC 8438)
+    "SORT", "SORT=DISPLAY",  # sort (RFC 5256, RFC 5957)
+    "THREAD=REFERENCES", "THREAD=REFS", "THREAD=ORDEREDSUBJECT",  # thread (RFC 5256)
+    "CONDSTORE", "QRESYNC",  # select, fetch, store (RFC 7162)
+    "ESEARCH", "SEARCHRES", "WITHIN",  # search (RFC 4731, RFC 5182, RFC 5032)
+    "I18NLEVEL=1",  # search's comparator (RFC 5255)
+    "CONTEXT=SEARCH", "ESORT", "CONTEXT=SORT",  # search, sort via hato.imap.esearch (RFC 5267)
+)  # fmt: skip
+
+
+def command_table() -> CommandTable:
+    """Every command the IMAP sessions of one server run, and what they announce."""
+    handlers = {
+        c.Capability: Handler(any_state.capability),
+        c.Noop: Handler(any_state.noop),
+        c.Check: Handler(any_state.check),
+        c.Logout: Handler(any_state.logout, updates=False),
+        c.Id: Handler(any_state.ident),
+        c.Enable: Handler(any_state.enable),
+        c.Namespace: Handler(any_state.namespace),
+        c.StartTLS: Handler(auth.starttls),
+        c.Login: Handler(auth.login),
+        c.Authenticate: Handler(auth.authenticate),
+        c.Select: Handler(select.select, updates=False),
+        c.Examine: Handler(select.select, updates=False),
+        c.Expunge: Handler(select.expunge),
+        c.Close: Handler(select.close, updates=False),
+        c.Unselect: Handler(select.unselect, updates=False),
+        c.Create: Handler(mailboxes.create),
+        c.Delete: Handler(mailboxes.delete),
+        c.Rename: Handler(mailboxes.rename),
+        c.Subscribe: Handler(mailboxes.subscribe),
+        c.Unsubscribe: Handler(mailboxes.unsubscribe),
+        c.Status: Handler(mailboxes.status),
+        c.List: Handler(listing.list_mailboxes),
+        c.Lsub: Handler(listing.lsub),
+        c.Append: Handler(append.append),
+        c.Idle: Handler(idle.idle, updates=False),
+        c.Fetch: Handler(fetch.fetch, expunges=False),
+        c.Store: Handler(store.store, expunges=False),
+        c.Copy: Handler(store.copy),
+        c.Move: Handler(store.move),
+        c.Search: Handler(search.search, expunges=False),
+        c.CancelUpdate: Handler(search.cancel_update),
+        c.Sort: Handler(sort.sort, expunges=False),
+        c.Thread: Handler(thread.thread, expunges=False),
+    }
+    return CommandTable(handlers, capabilities.in_order(_EXTENSIONS))
