@@ -41,7 +41,6 @@ class _Pop3Session:
     uids: array[int] = field(default_factory=lambda: array("q"))
     sizes: array[int] = field(default_factory=lambda: array("q"))
     seen: set[int] = field(default_factory=set)  # RETRieved, flagged \Seen at the end
-    scram_user: str = ""
 
     async def send(self, data: bytes) -> None:
         trace_output(self.connection.trace, data)
@@ -137,7 +136,6 @@ class _Pop3Session:
     async def scram_keys(self, user: str) -> bytes:
         attempt = self.attempt("SCRAM-SHA-256")
         found = await self.context.authenticator.scram_keys(user, attempt)
-        self.scram_user = user
         return self.core.scram_keys(found[1] if found else None)
 
     async def retrieve(self, number: int, top_lines: int | None) -> bytes:

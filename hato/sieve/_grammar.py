@@ -116,11 +116,10 @@ class Spec:
     tags: tuple[str, ...] = ()
     tests: str = "none"
     block: bool = False
-    is_test: bool = False
 
 
 def _test(extension: str | None, positional: tuple[str, ...], tags: tuple[str, ...] = ()) -> Spec:
-    return Spec(extension, positional, tags, is_test=True)
+    return Spec(extension, positional, tags)
 
 
 COMMANDS = {
@@ -162,13 +161,13 @@ COMMANDS = {
 TESTS = {
     # RFC 5228 §5
     "address": _test(None, ("strings", "strings"), _MATCH + _ADDRESS + _INDEX),
-    "allof": Spec(None, tests="list", is_test=True),
-    "anyof": Spec(None, tests="list", is_test=True),
+    "allof": Spec(None, tests="list"),
+    "anyof": Spec(None, tests="list"),
     "envelope": _test("envelope", ("strings", "strings"), _MATCH + _ADDRESS),
     "exists": _test(None, ("strings",)),
     "false": _test(None, ()),
     "header": _test(None, ("strings", "strings"), _MATCH + _INDEX),
-    "not": Spec(None, tests="one", is_test=True),
+    "not": Spec(None, tests="one"),
     "size": _test(None, ("number",), ("over", "under")),
     "true": _test(None, ()),
     # RFC 5232 §4
