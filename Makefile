@@ -11,9 +11,10 @@ TESTING := [test,postgresql]
 
 # Debian packages the tests drive as real peers (fetchmail, mbsync from isync, offlineimap3,
 # swaks and Postfix talk to hato), and Dovecot, the reference the lecture's sessions are
-# compared against (and `make bench` measures against). policy-rc.d keeps the packages'
+# compared against (and `make bench` measures against), and chromium with its WebDriver, the
+# real browser the web console's tests drive. policy-rc.d keeps the packages'
 # own services from starting; Postfix is installed unconfigured and run from test dirs.
-APT_PACKAGES := postgresql fetchmail dovecot-pop3d dovecot-imapd dovecot-lmtpd isync offlineimap3 swaks postfix
+APT_PACKAGES := postgresql fetchmail dovecot-pop3d dovecot-imapd dovecot-lmtpd isync offlineimap3 swaks postfix chromium chromium-driver
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: serve test lint typecheck unit fuzz bench clean system-deps
