@@ -1,14 +1,25 @@
-"""Account administration above the store: validation and the standard mailboxes."""
+"""Account administration above the store: validation, the standard mailboxes, the
+administrator flag and API tokens. The ``hato user`` commands and the web console's
+administration pages both call these."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 from hato.auth.names import normalize_username
 from hato.auth.passwords import make_credentials
+from hato.auth.tokens import new_token, token_digest
 from hato.store.base import INBOX, Account, Credentials, Store
 
-__all__ = ["DEFAULT_MAILBOXES", "InvalidUsername", "add_user", "add_user_with", "validate_username"]
+__all__ = [
+    "DEFAULT_MAILBOXES",
+    "InvalidUsername",
+    "add_user",
+    "add_user_with",
+    "issue_token",
+    "validate_username",
+]
 
 #: What a new account starts with, as mail clients expect (RFC 6154 special-use).
 DEFAULT_MAILBOXES: tuple[tuple[str, str | None], ...] = (
@@ -39,9 +50,14 @@ def validate_username(name: str) -> str:
     return normal
 
 
-async def add_user(store: Store, name: str, password: str, apop: bool = False) -> Account:
+async def add_user(
+    store: Store, name: str, password: str, apop: bool = False, admin: bool = False
+) -> Account:
     """Create an account with INBOX, Drafts, Sent and Trash, all subscribed."""
-    return await add_user_with(store, name, make_credentials(password, apop))
+    account = await add_user_with(store, name, make_credentials(password, apop))
+    if admin:
+        await store.set_admin(account.name, True)
+    return dataclasses.replace(account, admin=admin)
 
 
 async def add_user_with(store: Store, name: str, credentials: Credentials) -> Account:
@@ -51,3 +67,10 @@ async def add_user_with(store: Store, name: str, credentials: Credentials) -> Ac
     for mailbox, special_use in DEFAULT_MAILBOXES:
         await mailstore.create_mailbox(mailbox, special_use, subscribed=True)
     return account
+
+
+async def issue_token(store: Store, name: str) -> str | None:
+    """A new API token for ``name`` (None: no such account). An account has one token:
+    the new one replaces the old, which stops working at once."""
+    token = new_token()
+    return token if await store.set_token(name, token_digest(token)) else None

@@ -1,8 +1,10 @@
 """The ``hato`` command (the command-line contract README.md documents).
 
     hato serve [--host ADDR] [--demo] [--trace] [--standard-ports] [--smtp P] ...
-    hato user add NAME [--password-stdin] [--apop]
+    hato user add NAME [--password-stdin] [--apop] [--admin]
     hato user passwd NAME [--password-stdin] [--apop]
+    hato user admin NAME [--off]
+    hato user token NAME
     hato user del NAME
     hato user list
     hato lint [--format text|json] [--lang ja|en] FILE...
@@ -26,7 +28,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from hato import __version__
-from hato.accounts import InvalidUsername, add_user, validate_username
+from hato.accounts import InvalidUsername, add_user, issue_token, validate_username
 from hato.auth.passwords import make_credentials
 from hato.config import SERVICES, STANDARD_PORTS, Config, ConfigError, load_config
 from hato.logs import configure_logging
@@ -78,6 +80,17 @@ def _user_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         action.add_argument("--password-stdin", action="store_true", help="read it from stdin")
         action.add_argument("--apop", action="store_true", help="also keep the APOP secret")
         action.set_defaults(run=run)
+        if name == "add":
+            action.add_argument("--admin", action="store_true", help="an administrator")
+    admin = actions.add_parser("admin", parents=[_common()], help="make NAME an administrator")
+    admin.add_argument("name")
+    admin.add_argument("--off", action="store_true", help="take the flag away instead")
+    admin.set_defaults(run=_cmd_user_admin)
+    token = actions.add_parser(
+        "token", parents=[_common()], help="a new API token for NAME (the old one stops working)"
+    )
+    token.add_argument("name")
+    token.set_defaults(run=_cmd_user_token)
     delete = actions.add_parser("del", parents=[_common()], help="delete an account and its mail")
     delete.add_argument("name")
     delete.set_defaults(run=_cmd_user_del)
@@ -175,10 +188,27 @@ def _cmd_user_add(args: argparse.Namespace, config: Config) -> int:
     name = validate_username(args.name)
     password = _read_password(args.password_stdin)
     try:
-        _with_store(config, lambda store: add_user(store, name, password, args.apop))
+        _with_store(config, lambda store: add_user(store, name, password, args.apop, args.admin))
     except AccountExists as exc:
         raise CommandError(f"user {name} exists already") from exc
-    print(f"hato: user {name} added")
+    print(f"hato: {'administrator' if args.admin else 'user'} {name} added")
+    return 0
+
+
+def _cmd_user_admin(args: argparse.Namespace, config: Config) -> int:
+    name = validate_username(args.name)
+    if not _with_store(config, lambda store: store.set_admin(name, not args.off)):
+        raise CommandError(f"no such user: {name}")
+    print(f"hato: {name} is {'no longer ' if args.off else ''}an administrator")
+    return 0
+
+
+def _cmd_user_token(args: argparse.Namespace, config: Config) -> int:
+    name = validate_username(args.name)
+    token = _with_store(config, lambda store: issue_token(store, name))
+    if token is None:
+        raise CommandError(f"no such user: {name}")
+    print(token)  # alone on its line, for scripts: TOKEN=$(hato user token NAME)
     return 0
 
 
@@ -203,7 +233,8 @@ def _cmd_user_del(args: argparse.Namespace, config: Config) -> int:
 def _cmd_user_list(args: argparse.Namespace, config: Config) -> int:
     for account in _with_store(config, lambda store: store.list_accounts()):
         apop = "  (apop)" if account.credentials.apop_secret is not None else ""
-        print(f"{account.name}{apop}")
+        admin = "  (admin)" if account.admin else ""
+        print(f"{account.name}{apop}{admin}")
     return 0
 
 

@@ -28,6 +28,7 @@ __all__ = [
     "Config",
     "ConfigError",
     "DnsSettings",
+    "HttpSettings",
     "Limits",
     "LogSettings",
     "QueueSettings",
@@ -42,6 +43,7 @@ LOG_FORMATS = ("text", "json")
 LOG_LEVELS = ("debug", "info", "warning", "error")
 SERVICES = (
     "smtp", "submission", "submissions", "lmtp", "pop3", "pop3s", "imap", "imaps", "managesieve",
+    "http",
 )  # fmt: skip
 
 DEFAULT_PORTS: Mapping[str, int] = {
@@ -54,6 +56,7 @@ DEFAULT_PORTS: Mapping[str, int] = {
     "imap": 10143,
     "imaps": 10993,
     "managesieve": 10190,
+    "http": 10080,
 }
 STANDARD_PORTS: Mapping[str, int] = {
     "smtp": 25,
@@ -65,6 +68,7 @@ STANDARD_PORTS: Mapping[str, int] = {
     "imap": 143,
     "imaps": 993,
     "managesieve": 4190,
+    "http": 10080,  # the web console has no standard port: it stays where it was
 }
 
 
@@ -136,6 +140,17 @@ class AuthSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class HttpSettings:
+    """``[http]``: the web console's listener.
+
+    ``tls``: serve HTTPS with the mail listeners' certificate (then the session
+    cookie is marked ``Secure``).
+    """
+
+    tls: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class RelayLogin:
     """``[relay_auth."host:port"]``: how the relay logs in to that route's host.
 
@@ -168,6 +183,7 @@ class Config:
     log: LogSettings = field(default_factory=LogSettings)
     dns: DnsSettings = field(default_factory=DnsSettings)
     auth: AuthSettings = field(default_factory=AuthSettings)
+    http: HttpSettings = field(default_factory=HttpSettings)
     store_url: str | None = None
     sieve: ScriptQuota = field(default_factory=ScriptQuota)
     # ``[sieve] before`` and ``after``: the texts of the scripts run before and after
@@ -521,6 +537,14 @@ def _store(value: Any, key: str, reading: _Reading) -> dict[str, Any]:
     return _store_url(store["url"], f"{key}.url", reading)
 
 
+def _http(value: Any, key: str, reading: _Reading) -> dict[str, Any]:
+    http = reading.table(value, key, ("tls",))
+    if "tls" in http and not isinstance(http["tls"], bool):
+        reading.bad(f"{key}.tls", f"must be true or false, not {http['tls']!r}")
+        return {}
+    return {"http": HttpSettings(**http)}
+
+
 _store_url = _scalar("store_url", _filled, "a store url (postgresql://...)")
 
 #: The top-level keys and tables, each with its reader (which reports its own problems).
@@ -542,6 +566,7 @@ _SECTIONS: dict[str, _Section] = {
     "sieve": _sieve,
     "dns": _dns,
     "auth": _auth,
+    "http": _http,
 }
 
 

@@ -1,22 +1,27 @@
-"""``--demo``: the lecture's classroom account, as README.md describes it.
+"""``--demo``: the lecture's classroom account, as README.md describes it, and an
+administrator for the web console.
 
 Account ``is_network`` (password ``3is_network``) with INBOX, Drafts, Sent,
 Trash and Archives, a child under INBOX and under Archives (so that
 ``LIST "" "%"`` answers with ``\\HasChildren`` as on the slide), and exactly one
-message in INBOX: a welcome telling the student what to try.
+message in INBOX: a welcome telling the student what to try. The classroom account is
+a normal user; the administrator is ``admin``, with a random password that is printed
+once, when the account is made.
 """
 
 from __future__ import annotations
 
 import email.utils
+import secrets
 import time
 
 from hato.accounts import add_user
 from hato.store.base import INBOX, Delivery, Store
 from hato.store.meta import message_meta
 
-__all__ = ["DEMO_PASSWORD", "DEMO_USER", "ensure_demo_account"]
+__all__ = ["DEMO_ADMIN", "DEMO_PASSWORD", "DEMO_USER", "ensure_demo_account", "ensure_demo_admin"]
 
+DEMO_ADMIN = "admin"
 DEMO_USER = "is_network"
 DEMO_PASSWORD = "3is_network"  # noqa: S105 - the lecture's published classroom password
 _EXTRA_MAILBOXES = ("Archives", "INBOX.lecture", "Archives.2026")
@@ -68,3 +73,12 @@ async def ensure_demo_account(store: Store, hostname: str) -> bool:
     delivery = Delivery(account.id, INBOX, prefix)
     await store.deliver(content, message_meta(content), int(now), [delivery])
     return True
+
+
+async def ensure_demo_admin(store: Store) -> str | None:
+    """Create the ``admin`` account when missing; its password if it was created."""
+    if await store.get_account(DEMO_ADMIN) is not None:
+        return None
+    password = secrets.token_urlsafe(12)
+    await add_user(store, DEMO_ADMIN, password, admin=True)
+    return password

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from hato.auth.names import normalize_username
 from hato.auth.passwords import make_credentials, needs_rehash, verify_apop, verify_password
 from hato.auth.throttle import LoginThrottle
+from hato.auth.tokens import token_digest
 from hato.logs import event
 from hato.proto.sasl import Challenge, KeysNeeded, PasswordCheck, Rejected
 from hato.proto.sasl_driver import Cancelled, Malformed, SaslDriver, Succeeded
@@ -35,8 +36,8 @@ Converse = Callable[[bytes], Awaitable[bytes]]
 class LoginAttempt:
     """Who tries to log in, and how: for the throttle and the log."""
 
-    protocol: str  # "imap", "pop3", "submission"
-    method: str  # "LOGIN", "USER", "APOP", or the SASL mechanism
+    protocol: str  # "imap", "pop3", "submission", "http"
+    method: str  # "LOGIN", "USER", "APOP", the SASL mechanism, "FORM", "BASIC", "BEARER"
     address: str  # the client's IP address
 
 
@@ -68,6 +69,12 @@ class Authenticator:
         account = await self._lookup(name, attempt)
         ok = account is not None and verify_apop(account.credentials, timestamp, digest)
         return await self._conclude(account if ok else None, name, attempt)
+
+    async def token(self, token: str, attempt: LoginAttempt) -> Account | None:
+        """The account whose API token this is; a wrong token counts against the address."""
+        await asyncio.sleep(self.throttle.delay(attempt.address, None))
+        account = await self.store.account_by_token(token_digest(token))
+        return await self._conclude(account, "", attempt)
 
     async def scram_keys(
         self, name: str, attempt: LoginAttempt

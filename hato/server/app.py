@@ -24,7 +24,7 @@ from hato.auth.throttle import LoginThrottle
 from hato.config import Config
 from hato.delivery.filtering import SieveFilter
 from hato.delivery.inbound import InboundHandler, InboundSettings
-from hato.demo import ensure_demo_account
+from hato.demo import DEMO_ADMIN, ensure_demo_account, ensure_demo_admin
 from hato.mailauth.inbound import InboundAuth
 from hato.mailauth.resolver import Resolver
 from hato.proto.imap import untagged_status
@@ -40,11 +40,14 @@ from hato.store.meta import message_meta
 from hato.tls import ensure_certificate, server_context
 
 if TYPE_CHECKING:
+    from aiohttp.web import AppRunner
+
     from hato.delivery.queue import QueueRunner
 
 __all__ = ["Server", "run"]
 
 _DRAIN_SECONDS = 30.0
+_HTTP_DRAIN_SECONDS = 5.0  # requests in flight at a stop; open event streams are cut then
 
 StreamHandler = Callable[[ServiceContext, Connection], Awaitable[None]]
 
@@ -86,6 +89,7 @@ class Server:
         self._handlers: list[InboundHandler] = []
         self._protocols: weakref.WeakSet[HatoSMTP] = weakref.WeakSet()
         self._listeners: list[StreamListener] = []
+        self._http: AppRunner | None = None
         self.runner: QueueRunner | None = None
         self.addresses: dict[str, tuple[str, int]] = {}
         self.resolver = Resolver(config.dns.servers, config.dns.timeout)  # every DNS query
@@ -110,6 +114,9 @@ class Server:
         self.context = ServiceContext(config, self.store, self.authenticator)
         if demo:
             await ensure_demo_account(self.store, config.hostname)
+            password = await ensure_demo_admin(self.store)
+            if password is not None:  # shown this once: only its hash is kept
+                print(f"hato: web console administrator {DEMO_ADMIN}, password {password}")
         self.sieve = SieveFilter(
             self.store, config.local_domains, config.hostname, global_scripts=config.sieve_global
         )
@@ -122,6 +129,8 @@ class Server:
             port = config.ports.get(service, 0)
             if port:
                 await self._start_stream(service, port, implicit_tls, handler)
+        if config.ports.get("http", 0):
+            await self._start_http(config.ports["http"])
 
     async def _start_stream(
         self, service: str, port: int, implicit_tls: bool, handler: StreamHandler
@@ -144,6 +153,28 @@ class Server:
         listener = StreamListener(options, serve, self.gate, self.tracer)
         self.addresses[service] = await listener.start()
         self._listeners.append(listener)
+
+    async def _start_http(self, port: int) -> None:
+        """The web console (hato.web) on aiohttp, in this event loop; HTTPS if configured."""
+        from aiohttp import web
+
+        from hato.web.app import make_app
+        from hato.web.context import WebContext
+        from hato.web.session import load_secret
+
+        assert self.store is not None
+        config = self.config
+        secret = load_secret(config.data_dir / "web" / "session.key")
+        context = WebContext(config, self.store, self.authenticator, secret, self.addresses)
+        self._http = web.AppRunner(
+            make_app(context), handle_signals=False, access_log=None,
+            shutdown_timeout=_HTTP_DRAIN_SECONDS,
+        )  # fmt: skip
+        await self._http.setup()
+        tls = self.tls if config.http.tls else None
+        site = web.TCPSite(self._http, config.host, port, ssl_context=tls)
+        await site.start()
+        self.addresses["http"] = self._http.addresses[0][:2]
 
     async def _start_smtp_family(self, service: str, port: int) -> None:
         assert self.store is not None
@@ -238,6 +269,8 @@ class Server:
             server.close()
         for listener in self._listeners:
             listener.stop_accepting()
+        if self._http is not None:
+            await self._http.cleanup()  # stops accepting, waits for requests in flight
         deadline = asyncio.get_running_loop().time() + _DRAIN_SECONDS
         while any(h.in_flight for h in self._handlers):
             if asyncio.get_running_loop().time() > deadline:

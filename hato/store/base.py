@@ -134,6 +134,7 @@ class Account:
     name: str
     credentials: Credentials
     created: int
+    admin: bool = False  # may use the web console's administration pages
 
 
 @dataclass(frozen=True, slots=True)
@@ -363,6 +364,9 @@ class AccountStore(Protocol):
     async def set_credentials(self, name: str, credentials: Credentials) -> bool: ...
     async def delete_account(self, name: str) -> bool: ...
     async def list_accounts(self) -> list[Account]: ...
+    async def set_admin(self, name: str, admin: bool) -> bool: ...
+    async def set_token(self, name: str, token_sha256: bytes) -> bool: ...  # replaces the old
+    async def account_by_token(self, token_sha256: bytes) -> Account | None: ...
 
 
 class DeliveryStore(Protocol):

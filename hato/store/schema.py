@@ -180,6 +180,18 @@ _V6 = [
     )""",
 ]
 
+#: Version 7, the web console: an account may be an administrator, and may have one API
+#: token (``Authorization: Bearer``, RFC 6750 §2.1), kept as its SHA-256 only: the token
+#: is random, so a hash without salt or stretching is as strong as the token itself.
+_V7 = [
+    "ALTER TABLE accounts ADD COLUMN admin INTEGER NOT NULL DEFAULT 0",
+    """CREATE TABLE api_tokens (
+        account_id {bigint} PRIMARY KEY REFERENCES accounts(id) ON DELETE CASCADE,
+        token_sha256 {blob} NOT NULL UNIQUE,
+        created {bigint} NOT NULL
+    )""",
+]
+
 #: (version, statements); append new migrations, never edit a released one.
 MIGRATIONS: Sequence[tuple[int, Sequence[str]]] = [
     (1, _V1),
@@ -188,6 +200,7 @@ MIGRATIONS: Sequence[tuple[int, Sequence[str]]] = [
     (4, _V4),
     (5, _V5),
     (6, _V6),
+    (7, _V7),
 ]
 
 

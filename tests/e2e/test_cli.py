@@ -27,8 +27,8 @@ def test_version() -> None:
 @pytest.mark.parametrize(
     "command",
     [[], ["serve"], ["user"], ["user", "add"], ["user", "passwd"], ["user", "del"],
-     ["user", "list"], ["lint"], ["sieve", "list"], ["sieve", "put"], ["sieve", "get"],
-     ["sieve", "activate"], ["sieve", "check"]],
+     ["user", "list"], ["user", "admin"], ["user", "token"], ["lint"], ["sieve", "list"],
+     ["sieve", "put"], ["sieve", "get"], ["sieve", "activate"], ["sieve", "check"]],
 )  # fmt: skip
 def test_every_command_has_help(command: list[str]) -> None:
     done = subprocess.run(
@@ -55,6 +55,25 @@ def test_user_lifecycle(tmp_path: Path) -> None:
     assert hato("user", "del", "bob", data_dir=data).returncode == 0
     assert hato("user", "del", "bob", data_dir=data).returncode == 1
     assert hato("user", "list", data_dir=data).stdout.splitlines() == ["alice"]
+
+
+def test_administrators_and_tokens(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    added = hato("user", "add", "root", "--admin", "--password-stdin", data_dir=data, stdin="pw\n")
+    assert added.returncode == 0 and added.stdout == "hato: administrator root added\n"
+    hato("user", "add", "bob", "--password-stdin", data_dir=data, stdin="pw\n")
+    assert hato("user", "list", data_dir=data).stdout.splitlines() == ["bob", "root  (admin)"]
+    made = hato("user", "admin", "bob", data_dir=data)
+    assert made.returncode == 0 and made.stdout == "hato: bob is an administrator\n"
+    taken = hato("user", "admin", "root", "--off", data_dir=data)
+    assert taken.stdout == "hato: root is no longer an administrator\n"
+    assert hato("user", "list", data_dir=data).stdout.splitlines() == ["bob  (admin)", "root"]
+    missing = hato("user", "admin", "carol", data_dir=data)
+    assert missing.returncode == 1 and missing.stderr == "hato: no such user: carol\n"
+    token = hato("user", "token", "bob", data_dir=data)
+    assert token.returncode == 0 and token.stdout.count("\n") == 1
+    assert token.stdout.startswith("hato_") and len(token.stdout.strip()) > 40
+    assert hato("user", "token", "carol", data_dir=data).returncode == 1
 
 
 def test_new_account_has_the_standard_mailboxes(tmp_path: Path) -> None:
@@ -170,8 +189,12 @@ def test_demo_creates_the_classroom_account_once(tmp_path: Path) -> None:
     process = HatoProcess(tmp_path / "data", args=("--demo",))
     process.start()
     assert process.stop(signal.SIGINT) == 0
+    shown = [line for line in process.output if "administrator admin" in line]
+    assert len(shown) == 1 and shown[0].startswith("hato: web console administrator admin, ")
+    process.output.clear()
     process.start()
     assert process.stop() == 0
+    assert not [line for line in process.output if "password" in line]  # shown once only
     messages = inbox_messages(process.data_dir, "is_network")
     assert len(messages) == 1
     assert b"Subject: Welcome to hato" in messages[0]
@@ -186,6 +209,11 @@ def test_demo_creates_the_classroom_account_once(tmp_path: Path) -> None:
     ]  # fmt: skip
     assert (process.data_dir / "tls" / "cert.pem").exists()
     assert (process.data_dir / "tls" / "key.pem").stat().st_mode & 0o077 == 0
+
+    async def flags(store: object) -> dict[str, bool]:
+        return {a.name: a.admin for a in await store.list_accounts()}  # type: ignore[attr-defined]
+
+    assert read_store(process.data_dir, flags) == {"admin": True, "is_network": False}
 
 
 def test_serve_prints_listeners_and_stops_cleanly(tmp_path: Path) -> None:

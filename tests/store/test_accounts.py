@@ -40,3 +40,30 @@ async def test_list_and_delete_accounts(store: Store) -> None:
     assert await store.delete_account("bob")
     assert not await store.delete_account("bob")
     assert [a.name for a in await store.list_accounts()] == ["alice", "carol"]
+
+
+async def test_admin_flag_set_and_taken(store: Store) -> None:
+    await store.create_account("ann", Credentials("h"))
+    assert (await store.get_account("ann")).admin is False  # type: ignore[union-attr]
+    assert await store.set_admin("ann", True)
+    assert (await store.get_account("ann")).admin is True  # type: ignore[union-attr]
+    assert [a.admin for a in await store.list_accounts()] == [True]
+    assert await store.set_admin("ann", False)
+    assert (await store.get_account("ann")).admin is False  # type: ignore[union-attr]
+    assert not await store.set_admin("nobody", True)
+
+
+async def test_one_token_per_account_found_by_its_digest(store: Store) -> None:
+    ann = await store.create_account("ann", Credentials("h"))
+    await store.create_account("ben", Credentials("h"))
+    assert await store.set_token("ann", b"1" * 32)
+    assert await store.set_token("ben", b"2" * 32)
+    found = await store.account_by_token(b"1" * 32)
+    assert found is not None and found.id == ann.id and found.name == "ann"
+    assert await store.set_token("ann", b"3" * 32)  # replaces the old one
+    assert await store.account_by_token(b"1" * 32) is None
+    assert (await store.account_by_token(b"3" * 32)).name == "ann"  # type: ignore[union-attr]
+    assert not await store.set_token("nobody", b"4" * 32)
+    assert await store.delete_account("ann")  # the token goes with the account
+    assert await store.account_by_token(b"3" * 32) is None
+    assert (await store.account_by_token(b"2" * 32)).name == "ben"  # type: ignore[union-attr]

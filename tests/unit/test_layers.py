@@ -28,6 +28,7 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
         "cli_import cli_sieve",
         "cli_admin cli_dkim cli_store",
         "server",  # the listeners: asyncio, TLS, one adapter per protocol
+        "web",  # the web console: aiohttp application, pages, API
         "imap delivery migrate demo",  # sessions, delivery paths, import tools
         "session mailauth",  # what sessions share below the listeners; DNS and DKIM
         "config",
@@ -36,7 +37,7 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
         "proto",  # sans-IO protocol cores
         "store",
         "mime",  # parsing, a leaf: the store keeps its records
-        "logs tls __init__",  # __init__: the package itself (its version)
+        "logs tls __init__ metrics",  # __init__: the package itself (its version)
     )
 )
 LEVEL = {name: level for level, names in enumerate(LAYERS) for name in names}

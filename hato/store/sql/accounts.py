@@ -11,24 +11,27 @@ from hato.store.sql.tx import Duplicate, Tx
 __all__ = [
     "delete_account",
     "insert_account",
+    "replace_token",
     "select_account",
+    "select_account_by_token",
     "select_accounts",
+    "update_admin",
     "update_credentials",
 ]
 
 _COLUMNS = (
     "id, name, password_hash, scram_salt, scram_iterations, scram_stored_key, "
-    "scram_server_key, apop_secret, created"
+    "scram_server_key, apop_secret, created, admin"
 )
 
 
 def _account(row: tuple[Any, ...]) -> Account:
-    ident, name, password_hash, salt, iterations, stored, server, apop, created = row
+    ident, name, password_hash, salt, iterations, stored, server, apop, created, admin = row
     scram = None
     if salt is not None and stored is not None and server is not None:
         scram = ScramKeys(bytes(salt), int(iterations), bytes(stored), bytes(server))
     credentials = Credentials(str(password_hash), scram, apop if isinstance(apop, str) else None)
-    return Account(int(ident), str(name), credentials, int(created))
+    return Account(int(ident), str(name), credentials, int(created), bool(admin))
 
 
 def _credential_values(credentials: Credentials) -> tuple[object, ...]:
@@ -74,6 +77,33 @@ async def update_credentials(tx: Tx, name: str, credentials: Credentials) -> boo
         (*_credential_values(credentials), name),
     )
     return count == 1
+
+
+async def update_admin(tx: Tx, name: str, admin: bool) -> bool:
+    return await tx.run("UPDATE accounts SET admin = ? WHERE name = ?", (int(admin), name)) == 1
+
+
+async def replace_token(tx: Tx, name: str, token_sha256: bytes, now: int) -> bool:
+    """The account's one API token becomes this one (the old one stops working)."""
+    row = await tx.one("SELECT id FROM accounts WHERE name = ?", (name,))
+    if row is None:
+        return False
+    await tx.run("DELETE FROM api_tokens WHERE account_id = ?", (row[0],))
+    await tx.run(
+        "INSERT INTO api_tokens (account_id, token_sha256, created) VALUES (?, ?, ?)",
+        (row[0], token_sha256, now),
+    )
+    return True
+
+
+async def select_account_by_token(tx: Tx, token_sha256: bytes) -> Account | None:
+    columns = ", ".join(f"a.{name.strip()}" for name in _COLUMNS.split(","))
+    row = await tx.one(
+        f"SELECT {columns} FROM accounts a JOIN api_tokens t ON t.account_id = a.id "
+        "WHERE t.token_sha256 = ?",
+        (token_sha256,),
+    )
+    return _account(row) if row else None
 
 
 async def delete_account(tx: Tx, name: str) -> bool:

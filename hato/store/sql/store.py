@@ -84,6 +84,19 @@ class SqlStore(SqlQueue, SqlAliases):
     async def list_accounts(self) -> list[Account]:
         return await self._db.read(accounts.select_accounts)
 
+    async def set_admin(self, name: str, admin: bool) -> bool:
+        return await self._db.write(partial(accounts.update_admin, name=name, admin=admin))
+
+    async def set_token(self, name: str, token_sha256: bytes) -> bool:
+        return await self._db.write(
+            partial(accounts.replace_token, name=name, token_sha256=token_sha256, now=_now())
+        )
+
+    async def account_by_token(self, token_sha256: bytes) -> Account | None:
+        return await self._db.read(
+            partial(accounts.select_account_by_token, token_sha256=token_sha256)
+        )
+
     async def deliver(
         self,
         content: bytes,
