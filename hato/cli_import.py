@@ -2,6 +2,7 @@
 
     hato import dovecot-users FILE                    accounts from a Dovecot passwd-file
     hato import mbox FILE --user NAME [--mailbox NAME]  an mbox file into a mailbox
+    hato import maildir PATH --user NAME              a Dovecot Maildir, its UIDs kept
     hato export mbox --user NAME FILE [--mailbox NAME]  a mailbox into a new mbox file
 
 Each line (or message) that cannot be imported is reported as
@@ -24,6 +25,7 @@ from hato.accounts import validate_username
 from hato.cli_admin import _run
 from hato.config import Config
 from hato.migrate.dovecot_users import UsersImport, import_users, read_passwd_file
+from hato.migrate.maildir_import import MaildirImport, import_maildir, maildir_totals
 from hato.migrate.mbox import read_mbox
 from hato.migrate.mbox_export import export_mbox
 from hato.migrate.mbox_import import MboxImport, import_mbox
@@ -49,6 +51,12 @@ def add_import_parsers(commands: Commands, common: Callable[[], argparse.Argumen
     mbox.add_argument("--user", required=True, metavar="NAME")
     mbox.add_argument("--mailbox", default=INBOX, metavar="NAME", help="default: INBOX")
     mbox.set_defaults(run=_mbox)
+    maildir = sources.add_parser(
+        "maildir", parents=[common()], help="a Dovecot Maildir into an account, its UIDs kept"
+    )
+    maildir.add_argument("path", type=Path, metavar="PATH")
+    maildir.add_argument("--user", required=True, metavar="NAME")
+    maildir.set_defaults(run=_maildir)
     export = commands.add_parser("export", parents=[common()], help="export mail")
     targets = export.add_subparsers(dest="target", required=True, metavar="TARGET")
     mbox = targets.add_parser("mbox", parents=[common()], help="a mailbox into a new mbox file")
@@ -139,6 +147,60 @@ def _mbox(args: argparse.Namespace, config: Config) -> int:
         f"{result.present} already there, {len(result.problems)} skipped"
     )
     return _report(path, result.problems, summary)
+
+
+class _MaildirProgress:
+    """One status line on stderr: messages and MB of the whole Maildir, rate, time left."""
+
+    def __init__(self, totals: tuple[int, int]) -> None:
+        self.files, self.size = totals
+        self.started = time.monotonic()
+
+    def show(self, done: MaildirImport) -> None:
+        elapsed = max(time.monotonic() - self.started, 1e-3)
+        rate = done.done / elapsed
+        left = (self.files - done.done) / rate if rate else 0.0
+        print(
+            f"\r{done.done}/{self.files} messages  "
+            f"{done.bytes_read / 1e6:.1f}/{self.size / 1e6:.1f} MB  "
+            f"{rate:.0f} msg/s  {max(left, 0):.0f} s left   ",
+            end="", file=sys.stderr, flush=True,
+        )  # fmt: skip
+
+
+def _maildir(args: argparse.Namespace, config: Config) -> int:
+    root: Path = args.path
+    name = validate_username(args.user)
+    if not (root / "cur").is_dir():
+        print(f"hato: {root}: not a Maildir (no cur/ directory)", file=sys.stderr)
+        return 1
+    progress = _MaildirProgress(maildir_totals(root))
+
+    async def work(store: Store) -> MaildirImport | None:
+        account = await store.get_account(name)
+        if account is None:
+            return None
+        mailstore = store.mailstore(account.id)
+        return await import_maildir(mailstore, root, config.limits.message_size, progress.show)
+
+    result = _run(config, work)
+    if result is None:
+        print(f"hato: no such user: {name}", file=sys.stderr)
+        return 1
+    print(file=sys.stderr)  # end the progress line
+    return _report_maildir(result)
+
+
+def _report_maildir(result: MaildirImport) -> int:
+    for problem in result.problems:
+        print(f"hato: {problem}", file=sys.stderr)
+    print(
+        f"hato: {result.imported} message(s) imported in {result.folders} folder(s), "
+        f"{result.present} already there, {len(result.problems)} problem(s); "
+        f"{result.new_uids} file(s) not in dovecot-uidlist given new UIDs, "
+        f"{result.gone} listed UID(s) without a file (expunged)"
+    )
+    return 1 if result.problems else 0
 
 
 def _export_mbox(args: argparse.Namespace, config: Config) -> int:

@@ -41,6 +41,7 @@ __all__ = [
     "Delivery",
     "DeliveryStore",
     "FlagMode",
+    "KeptUidMessage",
     "Mailbox",
     "MailboxChanges",
     "MailboxError",
@@ -61,6 +62,8 @@ __all__ = [
     "StoreFull",
     "StoreUnavailable",
     "StoredMessage",
+    "UidValidityConflict",
+    "UidsKept",
 ]
 
 #: IMAP system flags (RFC 3501 §2.3.2) other than \Recent, which is per session.
@@ -112,6 +115,21 @@ class StoreFull(StoreUnavailable):
 
 class NoSuchMailbox(MailboxError):
     """No mailbox of that name in this account."""
+
+
+class UidValidityConflict(MailboxError):
+    """An import asked for a UIDVALIDITY that a mailbox holding mail does not have.
+
+    Its UIDs were given under its own UIDVALIDITY: taking the other value would let
+    a client that knows either one see UIDs that mean other messages.
+    """
+
+    def __init__(self, name: str, present: int, wanted: int) -> None:
+        super().__init__(
+            f"mailbox {name} exists with UIDVALIDITY {present} and holds or held mail; "
+            f"the import's UIDVALIDITY is {wanted}"
+        )
+        self.name, self.present, self.wanted = name, present, wanted
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,6 +214,24 @@ class NewMessage:
     internal_date: int
     flags: frozenset[str] = frozenset()
     internal_tz: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class KeptUidMessage:
+    """A message an import places at the UID another server gave it (``import_with_uids``)."""
+
+    uid: int
+    message: NewMessage
+
+
+@dataclass(slots=True)
+class UidsKept:
+    """What ``import_with_uids`` did with each UID: ``imported``, ``present`` (that UID
+    already holds the same bytes: an earlier run) or ``refused`` (uid, why)."""
+
+    imported: list[int] = field(default_factory=list)
+    present: list[int] = field(default_factory=list)
+    refused: list[tuple[int, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -348,6 +384,15 @@ class Mailstore(Protocol):
         self, mailbox: str, messages: Sequence[NewMessage]
     ) -> list[StoredMessage]: ...
     async def internal_zones(self, mailbox_id: int, uids: Sequence[int]) -> dict[int, int]: ...
+    # Moving from another server with its UIDs (hato import maildir): the mailbox under the
+    # given UIDVALIDITY, each message at its UID, then UIDNEXT raised; see sql/kept_uids.py.
+    async def import_mailbox(
+        self, name: str, uidvalidity: int, special_use: str | None, subscribed: bool
+    ) -> Mailbox: ...
+    async def import_with_uids(
+        self, mailbox_id: int, messages: Sequence[KeptUidMessage]
+    ) -> UidsKept: ...
+    async def raise_uidnext(self, mailbox_id: int, uidnext: int) -> None: ...
     # (uid, *values of names) for every message (UID >= min_uid), by uid: SORT/THREAD/SEARCH
     # keys stored at delivery, so no message is parsed at request time. ``names`` are
     # HEADER_COLUMN_NAMES: HeaderColumns fields ("sort_subject", "from_", ...) or MESSAGE_KEYS.

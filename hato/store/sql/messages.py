@@ -19,6 +19,7 @@ from hato.store.base import (
     Delivery,
     FlagMode,
     Mailbox,
+    MailboxError,
     MessageDetails,
     MessageMeta,
     MessageSummary,
@@ -32,7 +33,7 @@ from hato.store.sql.tx import Row, Tx
 
 __all__ = [
     "SUMMARY", "claim_recent", "copy_messages", "delete_messages", "deliver_rows",
-    "insert_message", "move_messages", "select_content", "select_details",
+    "insert_message", "move_messages", "rows_among", "select_content", "select_details",
     "select_expunged_since", "select_listing", "select_summaries", "summary", "update_flags",
 ]  # fmt: skip
 
@@ -76,11 +77,14 @@ async def insert_message(
     size: int,
     flags: Iterable[str],
     internal_date: int,
+    uid: int | None = None,
 ) -> StoredMessage:
     """Add one message: next UID, next MODSEQ and counters in one step.
 
     ``mailbox`` is one already looked up, or the name of one: then the same
-    statement finds it and holds it.
+    statement finds it and holds it. ``uid`` is for an import that keeps another
+    server's UIDs: the message takes it and UIDNEXT moves past it. A UID below
+    UIDNEXT matches no row (the UID invariant: never reused) and is refused.
     """
     key: tuple[object, ...]
     if isinstance(mailbox, Mailbox):
@@ -89,12 +93,16 @@ async def insert_message(
         name, where = mailbox, "account_id = ? AND name = ?"
         key = (account_id, canonical_name(mailbox))
     mask, keywords = flags_to_columns(flags)
+    advance, kept = ("uidnext + 1", ()) if uid is None else ("? + 1", (uid,))
+    guard = "" if uid is None else " AND uidnext <= ?"
     row = await tx.one(
-        "UPDATE mailboxes SET uidnext = uidnext + 1, highestmodseq = highestmodseq + 1, "
+        f"UPDATE mailboxes SET uidnext = {advance}, highestmodseq = highestmodseq + 1, "
         "messages = messages + 1, unseen = unseen + ?, size = size + ? "
-        f"WHERE {where} RETURNING id, uidnext - 1, highestmodseq",
-        (0 if mask & SEEN else 1, size, *key),
+        f"WHERE {where}{guard} RETURNING id, uidnext - 1, highestmodseq",
+        (*kept, 0 if mask & SEEN else 1, size, *key, *kept),
     )
+    if row is None and uid is not None:
+        raise MailboxError(f"UID {uid} is below the UIDNEXT of {name} (or no such mailbox)")
     if row is None:
         raise NoSuchMailbox(name)
     mailbox_id, uid, modseq = int(row[0]), int(row[1]), int(row[2])
@@ -112,7 +120,7 @@ async def _require_owned(tx: Tx, account_id: int, mailbox_id: int) -> None:
         raise NoSuchMailbox(str(mailbox_id))
 
 
-async def _among(tx: Tx, sql: str, mailbox_id: int, uids: Sequence[int]) -> list[Row]:
+async def rows_among(tx: Tx, sql: str, mailbox_id: int, uids: Sequence[int]) -> list[Row]:
     """Rows of ``sql`` for the messages of ``mailbox_id`` among ``uids``, by UID.
 
     ``sql`` has ``mailbox_id = ?`` first and a ``{uids}`` slot for the UID
@@ -125,7 +133,7 @@ async def _among(tx: Tx, sql: str, mailbox_id: int, uids: Sequence[int]) -> list
     return rows
 
 
-#: Statements for ``_among``, one row per message of the mailbox among the UIDs.
+#: Statements for ``rows_among``, one row per message of the mailbox among the UIDs.
 _FLAG_ROWS = (
     "SELECT uid, system_flags, keywords, size, internal_date, modseq FROM messages "
     "WHERE mailbox_id = ? AND {uids} ORDER BY uid"
@@ -205,7 +213,7 @@ async def update_flags(
     """
     await lock_mailbox(tx, account_id, mailbox_id)
     flags = list(flags)
-    rows = await _among(tx, _FLAG_ROWS, mailbox_id, uids)
+    rows = await rows_among(tx, _FLAG_ROWS, mailbox_id, uids)
     updates: list[tuple[int, str, int]] = []
     changed: list[MessageSummary] = []
     modified: list[int] = []
@@ -240,7 +248,7 @@ async def delete_messages(
 ) -> list[int]:
     """Expunge: remove messages, leave tombstones, fix counters, free unused bodies."""
     await lock_mailbox(tx, account_id, mailbox_id)
-    rows = await _among(tx, _DELETED_ROWS, mailbox_id, uids)
+    rows = await rows_among(tx, _DELETED_ROWS, mailbox_id, uids)
     if not rows:
         return []
     modseq = await _next_modseq(tx, mailbox_id)
@@ -277,7 +285,7 @@ async def select_details(
 ) -> list[MessageDetails]:
     """Everything FETCH needs but the body: flags, dates, prefix and cached structure."""
     await _require_owned(tx, account_id, mailbox_id)
-    rows = await _among(tx, _DETAIL_ROWS, mailbox_id, uids)
+    rows = await rows_among(tx, _DETAIL_ROWS, mailbox_id, uids)
     return [MessageDetails(summary(row[:6]), bytes(row[6]), row[7]) for row in rows]
 
 
@@ -292,7 +300,7 @@ async def copy_messages(
     destination = await require_mailbox(tx, account_id, target)
     for ident in sorted({mailbox_id, destination.id}):  # one lock order: no deadlock
         await lock_mailbox(tx, account_id, ident)
-    rows = await _among(tx, _COPY_ROWS, mailbox_id, uids)
+    rows = await rows_among(tx, _COPY_ROWS, mailbox_id, uids)
     pairs: list[tuple[int, int]] = []
     for uid, mask, keywords, date, size, prefix, blob_id in rows:
         flags = flags_from_columns(mask, keywords)

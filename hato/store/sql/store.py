@@ -20,6 +20,7 @@ from hato.store.base import (
     Credentials,
     Delivery,
     FlagMode,
+    KeptUidMessage,
     Mailbox,
     MailboxChanges,
     MessageDetails,
@@ -28,9 +29,10 @@ from hato.store.base import (
     NewMessage,
     Outbound,
     StoredMessage,
+    UidsKept,
 )
 from hato.store.notify import Notifier
-from hato.store.sql import accounts, blobs, imap_queries, lookup, mailboxes, messages
+from hato.store.sql import accounts, blobs, imap_queries, kept_uids, lookup, mailboxes, messages
 from hato.store.sql.aliases import SqlAliases
 from hato.store.sql.driver import Driver
 from hato.store.sql.queue import SqlQueue, insert_outbound
@@ -218,6 +220,29 @@ class SqlMailstore:
     ) -> list[StoredMessage]:
         """APPEND and MULTIAPPEND (RFC 3502): every message in one transaction."""
         return await self._write(imap_queries.append_rows, mailbox=mailbox, new=list(messages))
+
+    async def import_mailbox(
+        self, name: str, uidvalidity: int, special_use: str | None, subscribed: bool
+    ) -> Mailbox:
+        return await self._write(
+            kept_uids.import_mailbox,
+            name=name,
+            uidvalidity=uidvalidity,
+            special_use=special_use,
+            subscribed=subscribed,
+            now=_now(),
+        )
+
+    async def import_with_uids(
+        self, mailbox_id: int, messages: Sequence[KeptUidMessage]
+    ) -> UidsKept:
+        """One transaction: every message of the batch at its UID, or refused."""
+        return await self._write(
+            kept_uids.import_with_uids, mailbox_id=mailbox_id, messages=list(messages)
+        )
+
+    async def raise_uidnext(self, mailbox_id: int, uidnext: int) -> None:
+        await self._write(kept_uids.raise_uidnext, mailbox_id=mailbox_id, uidnext=uidnext)
 
     async def messages(self, mailbox_id: int) -> list[MessageSummary]:
         return await self._read(messages.select_summaries, mailbox_id=mailbox_id)
