@@ -11,34 +11,14 @@ a caller that stops at its first match decodes no more than it needs.
 
 from __future__ import annotations
 
-import binascii
 import re
 from collections.abc import Iterator
 
-from hato.mime import BodyPart, MessageInfo, decode_words, text_codec
+from hato.mime import BodyPart, MessageInfo, decode_words, part_text
 
 __all__ = ["decoded_header", "decoded_text"]
 
-# Names mail uses that Python does not know, and labels better read as their
-# supersets (as the WHATWG Encoding Standard does).
-_ALIASES = {
-    "us-ascii": "utf-8",
-    "ascii": "utf-8",
-    "iso-8859-1": "cp1252",
-    "latin1": "cp1252",
-    "shift_jis": "cp932",
-    "x-sjis": "cp932",
-    "windows-31j": "cp932",
-    "iso-2022-jp": "iso2022_jp_ext",
-    "gb2312": "gb18030",
-    "gbk": "gb18030",
-    "ks_c_5601-1987": "cp949",
-    "euc-kr": "cp949",
-    "x-unknown": "utf-8",
-    "unknown-8bit": "utf-8",
-}
 _FOLD = re.compile(rb"\r?\n(?=[ \t])")
-_NOT_BASE64 = re.compile(rb"[^A-Za-z0-9+/]")
 
 
 def decoded_text(raw: bytes, info: MessageInfo, *, header: bool = False) -> Iterator[str]:
@@ -65,40 +45,4 @@ def _part_text(raw: bytes, part: BodyPart) -> Iterator[str]:
         yield decoded_header(raw[embedded.header_offset : embedded.body_offset])
         yield from _part_text(raw, embedded)
     elif part.type in ("text", "message"):
-        body = _transfer_decode(raw[part.body_offset : part.body_end], part.encoding)
-        yield _charset_decode(body, _param(part, "charset"))
-
-
-def _param(part: BodyPart, name: str) -> str | None:
-    for key, value in part.params:
-        if key.lower() == name:
-            return value
-    return None
-
-
-def _transfer_decode(body: bytes, encoding: str | None) -> bytes:
-    kind = (encoding or "").strip().lower()
-    if kind == "base64":
-        data = _NOT_BASE64.sub(b"", body)
-        data = data[: len(data) - len(data) % 4] if len(data) % 4 == 1 else data
-        try:
-            return binascii.a2b_base64(data + b"=" * (-len(data) % 4))
-        except (binascii.Error, ValueError):
-            return body
-    if kind == "quoted-printable":
-        return binascii.a2b_qp(body)
-    return body
-
-
-def _charset_decode(body: bytes, charset: str | None) -> str:
-    """The part's text; a label that names no charset is read as UTF-8, as Dovecot
-    does (and ``text_codec`` keeps codecs that are not charsets away)."""
-    name = (charset or "utf-8").strip().strip('"').lower()
-    name = text_codec(_ALIASES.get(name, name)) or "utf-8"
-    if name == "utf-8" and not body.isascii():
-        try:
-            return body.decode("utf-8")
-        except UnicodeDecodeError:
-            if charset is None or charset.lower() in ("us-ascii", "ascii"):
-                return body.decode("cp1252", "replace")  # undeclared 8-bit text
-    return body.decode(name, "replace")
+        yield part_text(raw, part)

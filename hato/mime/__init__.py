@@ -9,11 +9,22 @@
   lists for the IMAP encoder; ``section_bytes`` gives BODY[section] octets.
 - ``fields``/``header_end``/``parse_addresses`` read a header block and address lists
   (for Sieve's header and address tests).
+- ``part_text`` decodes a leaf part's body to text; ``leaf_parts``, ``attachment_parts``,
+  ``part_filename``, ``body_part`` and ``snippet`` are what a reader is shown of a message.
 """
 
 from hato.mime._address import parse_addresses
 from hato.mime._charsets import text_codec
 from hato.mime._columns import base_subject, is_reply_or_forward
+from hato.mime._decode import part_text, transfer_decode
+from hato.mime._display import (
+    attachment_parts,
+    body_part,
+    is_attachment,
+    leaf_parts,
+    part_filename,
+    snippet,
+)
 from hato.mime._headers import fields, header_end
 from hato.mime._imap import Sexp, bodystructure_sexp, envelope_sexp
 from hato.mime._message import parse_message, with_prefix
@@ -29,17 +40,25 @@ __all__ = [
     "HeaderColumns",
     "MessageInfo",
     "Sexp",
+    "attachment_parts",
     "base_subject",
+    "body_part",
     "bodystructure_sexp",
     "decode_words",
     "envelope_sexp",
     "fields",
     "header_end",
     "header_fields",
+    "is_attachment",
     "is_reply_or_forward",
+    "leaf_parts",
     "parse_addresses",
     "parse_message",
+    "part_filename",
+    "part_text",
     "section_bytes",
+    "snippet",
     "text_codec",
+    "transfer_decode",
     "with_prefix",
 ]

@@ -42,6 +42,7 @@ __all__ = [
     "DeliveryStore",
     "FlagMode",
     "KeptUidMessage",
+    "ListedMessage",
     "Mailbox",
     "MailboxChanges",
     "MailboxError",
@@ -174,10 +175,25 @@ class Mailbox:
 
 @dataclass(frozen=True, slots=True)
 class MessageMeta:
-    """What delivery learnt by parsing the message once: the cached structure and columns."""
+    """What delivery learnt by parsing the message once: the cached structure and columns,
+    and what a message list shows of it (``hato.mime.snippet``, the attachment count)."""
 
     structure_json: str = "{}"
     columns: HeaderColumns = field(default_factory=HeaderColumns)
+    snippet: str = ""
+    attachments: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ListedMessage:
+    """One line of a message list: the summary, the cached parse of the body (for its
+    envelope), and the snippet and attachment count kept at delivery (None for a body
+    stored before they were kept: the caller works them out from the message)."""
+
+    summary: MessageSummary
+    structure_json: str
+    snippet: str | None
+    attachments: int | None
 
 
 #: What ``Mailstore.header_columns`` may be asked for besides the stored header columns
@@ -399,6 +415,15 @@ class Mailstore(Protocol):
     async def header_columns(
         self, mailbox_id: int, names: Sequence[str], min_uid: int = 0
     ) -> list[tuple[Any, ...]]: ...
+    # A message list, newest (highest UID) first: ``limit`` lines after the first
+    # ``offset``, or the lines of the given UIDs (the page of a search).
+    async def list_page(self, mailbox_id: int, offset: int, limit: int) -> list[ListedMessage]: ...
+    async def list_messages(self, mailbox_id: int, uids: Sequence[int]) -> list[ListedMessage]: ...
+    # Keep what a list shows for bodies stored before it was kept: (uid, snippet,
+    # attachments) of messages in the mailbox.
+    async def keep_listing(
+        self, mailbox_id: int, values: Sequence[tuple[int, str, int]]
+    ) -> None: ...
 
 
 class AccountStore(Protocol):

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from hato.mime import parse_message
+from hato.mime import attachment_parts, parse_message, snippet
 from hato.store.base import MessageMeta
 
 __all__ = ["message_meta"]
 
 
 def message_meta(content: bytes) -> MessageMeta:
-    """Parse ``content`` once: its cached structure and its header columns, stored as they are."""
+    """Parse ``content`` once: its cached structure, its header columns, its snippet and
+    attachment count, stored as they are."""
     info = parse_message(content)
-    return MessageMeta(structure_json=info.to_json(), columns=info.columns)
+    return MessageMeta(
+        structure_json=info.to_json(),
+        columns=info.columns,
+        snippet=snippet(content, info),
+        attachments=len(attachment_parts(info)),
+    )

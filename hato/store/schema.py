@@ -192,6 +192,15 @@ _V7 = [
     )""",
 ]
 
+#: Version 10, message lists (the web console, its JSON API): what a list shows of a body
+#: without reading it, its snippet (hato.mime.snippet) and attachment count, kept at
+#: delivery. NULL for bodies stored before: a list works them out from the message the
+#: first time it shows one, and keeps them (Mailstore.keep_listing).
+_V10 = [
+    "ALTER TABLE blob_meta ADD COLUMN snippet TEXT",
+    "ALTER TABLE blob_meta ADD COLUMN attachments INTEGER",
+]
+
 #: (version, statements); append new migrations, never edit a released one.
 MIGRATIONS: Sequence[tuple[int, Sequence[str]]] = [
     (1, _V1),
@@ -201,6 +210,7 @@ MIGRATIONS: Sequence[tuple[int, Sequence[str]]] = [
     (5, _V5),
     (6, _V6),
     (7, _V7),
+    (10, _V10),
 ]
 
 

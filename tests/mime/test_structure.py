@@ -199,5 +199,8 @@ def test_public_surface() -> None:
     api |= {"fields", "header_end", "parse_addresses"}  # Sieve's header and address tests
     api |= {"MessageInfo", "BodyPart", "Envelope", "HeaderColumns", "Address", "Sexp"}
     api |= {"COLUMN_OF"}  # each HeaderColumns field and the stored column that keeps it
+    api |= {"part_text", "transfer_decode"}  # a leaf part's text: SEARCH, lists, the web view
+    api |= {"leaf_parts", "attachment_parts", "is_attachment", "part_filename", "body_part"}
+    api |= {"snippet"}  # what a message list shows, kept at delivery
     assert set(hato.mime.__all__) == api
     assert all(hasattr(hato.mime, name) for name in api)

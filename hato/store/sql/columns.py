@@ -16,12 +16,12 @@ from hato.store.base import HEADER_COLUMN_NAMES, MESSAGE_KEYS, MessageMeta
 __all__ = ["META_COLUMNS", "header_column_sql", "meta_values"]
 
 #: The blob_meta columns after blob_id, in the order ``meta_values`` gives their values.
-META_COLUMNS = ", ".join(("structure", *COLUMN_OF.values()))
+META_COLUMNS = ", ".join(("structure", *COLUMN_OF.values(), "snippet", "attachments"))
 
 
 def meta_values(meta: MessageMeta) -> tuple[object, ...]:
     """The values of ``META_COLUMNS`` for one parsed body."""
-    return (meta.structure_json, *meta.columns.values())
+    return (meta.structure_json, *meta.columns.values(), meta.snippet, meta.attachments)
 
 
 def header_column_sql(names: Sequence[str]) -> str:

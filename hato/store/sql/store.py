@@ -21,6 +21,7 @@ from hato.store.base import (
     Delivery,
     FlagMode,
     KeptUidMessage,
+    ListedMessage,
     Mailbox,
     MailboxChanges,
     MessageDetails,
@@ -32,7 +33,16 @@ from hato.store.base import (
     UidsKept,
 )
 from hato.store.notify import Notifier
-from hato.store.sql import accounts, blobs, imap_queries, kept_uids, lookup, mailboxes, messages
+from hato.store.sql import (
+    accounts,
+    blobs,
+    imap_queries,
+    kept_uids,
+    listing,
+    lookup,
+    mailboxes,
+    messages,
+)
 from hato.store.sql.aliases import SqlAliases
 from hato.store.sql.driver import Driver
 from hato.store.sql.queue import SqlQueue, insert_outbound
@@ -337,6 +347,20 @@ class SqlMailstore:
             names=list(names),
             min_uid=min_uid,
         )
+
+    async def list_page(self, mailbox_id: int, offset: int, limit: int) -> list[ListedMessage]:
+        """``limit`` list lines after the ``offset`` newest messages, newest first."""
+        return await self._read(
+            listing.select_page, mailbox_id=mailbox_id, offset=offset, limit=limit
+        )
+
+    async def list_messages(self, mailbox_id: int, uids: Sequence[int]) -> list[ListedMessage]:
+        """The list lines of these messages, newest first."""
+        return await self._read(listing.select_listed, mailbox_id=mailbox_id, uids=list(uids))
+
+    async def keep_listing(self, mailbox_id: int, values: Sequence[tuple[int, str, int]]) -> None:
+        """Keep (uid, snippet, attachments) worked out for bodies stored without them."""
+        await self._write(listing.update_listing, mailbox_id=mailbox_id, values=list(values))
 
     async def internal_zones(self, mailbox_id: int, uids: Sequence[int]) -> dict[int, int]:
         """The INTERNALDATE zones APPEND kept (RFC 3501 §2.3.3), where not UTC."""

@@ -1,0 +1,85 @@
+"""A leaf part's body as text: its Content-Transfer-Encoding (RFC 2045 §6) undone, then
+its charset (RFC 2045 §5.1, RFC 2046 §4.1.2) decoded.
+
+Shared by SEARCH BODY/TEXT (hato.imap.search_text) and by everything that shows a
+message (snippets, the web console's view), so that text is read one way everywhere.
+Nothing raises: a body that does not decode is read as well as possible, with
+replacement characters, in time linear in its size.
+"""
+
+from __future__ import annotations
+
+import binascii
+import re
+
+from hato.mime._charsets import text_codec
+from hato.mime._model import BodyPart
+
+__all__ = ["charset_decode", "param", "part_text", "transfer_decode"]
+
+# Names mail uses that Python does not know, and labels better read as their
+# supersets (as the WHATWG Encoding Standard does).
+_ALIASES = {
+    "us-ascii": "utf-8",
+    "ascii": "utf-8",
+    "iso-8859-1": "cp1252",
+    "latin1": "cp1252",
+    "shift_jis": "cp932",
+    "x-sjis": "cp932",
+    "windows-31j": "cp932",
+    "iso-2022-jp": "iso2022_jp_ext",
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "ks_c_5601-1987": "cp949",
+    "euc-kr": "cp949",
+    "x-unknown": "utf-8",
+    "unknown-8bit": "utf-8",
+}
+_NOT_BASE64 = re.compile(rb"[^A-Za-z0-9+/]")
+
+
+def param(part: BodyPart, name: str) -> str | None:
+    """The Content-Type parameter ``name`` (lower case) of ``part``, if it has one."""
+    for key, value in part.params:
+        if key.lower() == name:
+            return value
+    return None
+
+
+def part_text(raw: bytes, part: BodyPart, limit: int | None = None) -> str:
+    """The body of the leaf ``part`` of ``raw`` as text; with ``limit``, only about its
+    first ``limit`` octets are decoded (a snippet needs no more)."""
+    end = part.body_end if limit is None else min(part.body_end, part.body_offset + limit)
+    body = raw[part.body_offset : end]
+    if limit is not None and (part.encoding or "").strip().lower() == "base64":
+        body = body[: len(body) - len(body) % 4]  # whole groups only: a cut one is no text
+    return charset_decode(transfer_decode(body, part.encoding), param(part, "charset"))
+
+
+def transfer_decode(body: bytes, encoding: str | None) -> bytes:
+    """Undo base64 or quoted-printable (RFC 2045 §6.7, §6.8); other bodies as they are."""
+    kind = (encoding or "").strip().lower()
+    if kind == "base64":
+        data = _NOT_BASE64.sub(b"", body)
+        data = data[: len(data) - len(data) % 4] if len(data) % 4 == 1 else data
+        try:
+            return binascii.a2b_base64(data + b"=" * (-len(data) % 4))
+        except (binascii.Error, ValueError):
+            return body
+    if kind == "quoted-printable":
+        return binascii.a2b_qp(body)
+    return body
+
+
+def charset_decode(body: bytes, charset: str | None) -> str:
+    """The part's text; a label that names no charset is read as UTF-8, as Dovecot
+    does (and ``text_codec`` keeps codecs that are not charsets away)."""
+    name = (charset or "utf-8").strip().strip('"').lower()
+    name = text_codec(_ALIASES.get(name, name)) or "utf-8"
+    if name == "utf-8" and not body.isascii():
+        try:
+            return body.decode("utf-8")
+        except UnicodeDecodeError:
+            if charset is None or charset.lower() in ("us-ascii", "ascii"):
+                return body.decode("cp1252", "replace")  # undeclared 8-bit text
+    return body.decode(name, "replace")
