@@ -7,7 +7,10 @@ connection limit, and hands each accepted client to a protocol adapter as a
 writes what the core produces. ``Connection`` enforces the idle timeout, the
 trace, and a safe STARTTLS: bytes the client pipelined after the STARTTLS
 command are discarded, never read as if they had come over TLS (the
-CVE-2011-0411 class of bug; RFC 3207 §4.2, RFC 2595 §3.1).
+CVE-2011-0411 class of bug; RFC 3207 §4.2, RFC 2595 §3.1). After IMAP's COMPRESS
+(RFC 4978) ``start_deflate`` puts DEFLATE under ``read`` and ``write``: the one
+place the transform is done, below the session and above TLS (RFC 4978 §3:
+compress first, then encrypt).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from dataclasses import dataclass
 
 from hato.server.gate import ConnectionGate
 from hato.session.closed import ConnectionClosed
+from hato.session.deflate import CompressionError, DeflateStreams
 from hato.session.trace import SessionTrace, Tracer, session_trace
 
 __all__ = ["Connection", "ConnectionClosed", "ListenerOptions", "StreamListener"]
@@ -56,13 +60,32 @@ class Connection:
         self.peer: str = str(peer[0])
         self.secure = options.implicit_tls
         self.closing = False
+        self._deflate: DeflateStreams | None = None
+        self._compressed_input = b""  # arrived before the switch, inflated first
 
     @property
     def can_start_tls(self) -> bool:
         return not self.secure and self._options.tls_context is not None
 
+    @property
+    def compressed(self) -> bool:
+        return self._deflate is not None
+
+    def start_deflate(self, already_received: bytes = b"") -> None:
+        """Both directions are raw DEFLATE from now on (RFC 4978 §3): called right after
+        the tagged OK is written; ``already_received`` came after the command and was
+        compressed by the client, so it is inflated before anything read later."""
+        self._deflate = DeflateStreams()
+        self._compressed_input = already_received
+        self.trace.note("compression on (DEFLATE)")
+
     async def read(self) -> bytes:
         """The next chunk from the client; ConnectionClosed on EOF or idle timeout."""
+        if self._deflate is None:
+            return await self._receive()
+        return await self._inflated(self._deflate)
+
+    async def _receive(self) -> bytes:
         try:
             async with asyncio.timeout(self._options.idle_timeout):
                 data = await self._reader.read(_CHUNK)
@@ -72,15 +95,43 @@ class Connection:
             raise ConnectionClosed("end of stream")
         return data
 
+    async def _inflated(self, streams: DeflateStreams) -> bytes:
+        """The next inflated chunk, at most one read's worth: what one small input
+        inflates to beyond that waits in the backlog, not in memory we grow."""
+        while True:
+            if streams.backlog:
+                data = b""
+            elif self._compressed_input:
+                data, self._compressed_input = self._compressed_input, b""
+            else:
+                data = await self._receive()
+            try:
+                inflated = streams.inflate(data)
+            except CompressionError as exc:
+                raise ConnectionClosed(str(exc)) from exc
+            if inflated:
+                return inflated
+
     async def write(self, data: bytes) -> None:
         """Send ``data``, waiting for the transport to drain after each chunk: the
         transport copies what the socket does not take at once, so a slow reader
-        makes it hold one chunk, not a whole message, besides ``data`` itself."""
+        makes it hold one chunk, not a whole message, besides ``data`` itself.
+        Compressed, each chunk is deflated as it goes and the write ends with a
+        sync flush, so the client can act on everything written so far."""
         view = memoryview(data)
+        streams = self._deflate
+        for start in range(0, len(view), _CHUNK):
+            chunk = view[start : start + _CHUNK]
+            await self._send(chunk if streams is None else streams.compress(chunk))
+        if streams is not None:
+            await self._send(streams.flush())
+
+    async def _send(self, data: bytes | memoryview) -> None:
+        if not data:
+            return
         try:
-            for start in range(0, len(view), _CHUNK):
-                self._writer.write(view[start : start + _CHUNK])
-                await self._writer.drain()
+            self._writer.write(data)
+            await self._writer.drain()
         except (ConnectionError, ssl.SSLError) as exc:
             raise ConnectionClosed(str(exc)) from exc
 

@@ -158,12 +158,12 @@ class HatoProcess:
         self.output += lines
         return lines
 
-    def rss_kib(self) -> int:
-        """The process's resident set size (VmRSS in /proc), in KiB."""
+    def rss_kib(self, field: str = "VmRSS") -> int:
+        """The process's resident set size (``VmRSS`` in /proc), in KiB; ``VmHWM``: its peak."""
         assert self.process is not None
         status = Path(f"/proc/{self.process.pid}/status").read_text()
         return int(
-            next(line for line in status.splitlines() if line.startswith("VmRSS:")).split()[1]
+            next(line for line in status.splitlines() if line.startswith(f"{field}:")).split()[1]
         )
 
     def _drain(self) -> None:

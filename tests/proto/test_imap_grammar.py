@@ -217,6 +217,7 @@ def test_imaptest_commands_parse() -> None:
         ('a id ("name" "x" "os" NIL)', Id("a", (("name", "x"), ("os", None)))),
         ("a namespace", imap.Namespace("a")),
         ('a cancelupdate "s1" "s2"', CancelUpdate("a", ("s1", "s2"))),
+        ("a compress deflate", imap.Compress("a", "DEFLATE")),
         ("a thread references utf-8 all", Thread("a", SearchAll(), "UTF-8")),
         (
             "a uid thread orderedsubject us-ascii seen",
@@ -346,6 +347,8 @@ def test_fetch_items() -> None:
             "a BAD Error in IMAP command FETCH: Unknown parameter BINARY.SIZE[",
         ),
         ("a fetch 1 (flags", "a BAD Error in IMAP command FETCH: Missing ')'"),
+        ("a compress", "a BAD Error in IMAP command COMPRESS: Missing arguments."),
+        ("a compress deflate x", "a BAD Error in IMAP command COMPRESS: Invalid arguments."),
         ("a fetch 1 body[", "a BAD Error in IMAP command FETCH: Missing arguments."),
         (
             "a fetch 1 (flags) (vanished)",

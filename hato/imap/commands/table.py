@@ -13,6 +13,7 @@ from hato.imap.commands import (
     any_state,
     append,
     auth,
+    compress,
     fetch,
     idle,
     listing,
@@ -44,6 +45,7 @@ _EXTENSIONS = (
     "ESEARCH", "SEARCHRES", "WITHIN",  # search (RFC 4731, RFC 5182, RFC 5032)
     "I18NLEVEL=1",  # search's comparator (RFC 5255)
     "CONTEXT=SEARCH", "ESORT", "CONTEXT=SORT",  # search, sort via hato.imap.esearch (RFC 5267)
+    "COMPRESS=DEFLATE",  # compress, over the connection's DEFLATE streams (RFC 4978)
 )  # fmt: skip
 
 
@@ -60,6 +62,7 @@ def command_table() -> CommandTable:
         c.StartTLS: Handler(auth.starttls),
         c.Login: Handler(auth.login),
         c.Authenticate: Handler(auth.authenticate),
+        c.Compress: Handler(compress.compress, updates=False),
         c.Select: Handler(select.select, updates=False),
         c.Examine: Handler(select.select, updates=False),
         c.Expunge: Handler(select.expunge),

@@ -16,6 +16,7 @@ from ._commands import (
     Check,
     Close,
     Command,
+    Compress,
     Copy,
     Create,
     Delete,
@@ -93,7 +94,7 @@ from ._states import STATE_TABLE, Outcome, State, allowed, next_state, outcome_o
 
 __all__ = [
     "STAR", "STATE_TABLE", "SYSTEM_FLAGS", "Append", "AppendMessage", "Atom", "Authenticate",
-    "CancelUpdate", "Capability", "Check", "Close", "Command",
+    "CancelUpdate", "Capability", "Check", "Close", "Command", "Compress",
     "ContinuationNeeded", "Copy", "Create", "Delete", "Enable", "Event", "Examine", "Expunge",
     "Fetch", "FetchAttr", "Id", "Idle", "IdleDone", "ImapReader", "List", "Literal",
     "LiteralSink", "Login", "Logout", "Lsub", "MUTF7Error", "Move", "Namespace", "Noop",

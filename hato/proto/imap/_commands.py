@@ -17,7 +17,7 @@ from ._spool import SpooledLiteral
 
 __all__ = [
     "Append", "AppendMessage", "Authenticate", "CancelUpdate", "Capability",
-    "Check", "Close", "Command", "Copy", "Create", "Delete",
+    "Check", "Close", "Command", "Compress", "Copy", "Create", "Delete",
     "Enable", "Examine", "Expunge", "Id", "Idle", "List", "Login", "Logout",
     "Lsub", "Move", "Namespace", "Noop", "QResync", "Rename", "Select",
     "StartTLS", "Status", "Store", "Subscribe", "Unselect", "Unsubscribe",
@@ -55,6 +55,14 @@ class Logout(Command):
 @dataclass(frozen=True, slots=True)
 class StartTLS(Command):
     NAME: ClassVar[str] = "STARTTLS"
+
+
+@dataclass(frozen=True, slots=True)
+class Compress(Command):
+    """RFC 4978 §3: ``compress = "COMPRESS" SP algorithm``; the name as given."""
+
+    mechanism: str
+    NAME: ClassVar[str] = "COMPRESS"
 
 
 @dataclass(frozen=True, slots=True)

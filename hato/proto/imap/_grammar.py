@@ -17,6 +17,8 @@
     id              = "ID" SP id-params-list                         ; RFC 2971
     id-params-list  = "(" *(string SP nstring) ")" / nil
     cancelupdate    = "CANCELUPDATE" 1*(SP quoted)                  ; RFC 5267
+    compress        = "COMPRESS" SP algorithm                        ; RFC 4978
+    algorithm       = "DEFLATE"
 
 Errors are worded as Dovecot words them: "Error in IMAP command FROB:
 Unknown command." (the reference transcript adds timings before the dot).
@@ -212,6 +214,14 @@ def _id(cur: Cursor, tag: str, uid: bool) -> c.Id:
     return c.Id(tag, tuple(pairs))
 
 
+def _compress(cur: Cursor, tag: str, uid: bool) -> c.Compress:
+    """Any atom parses: an algorithm other than DEFLATE is the handler's BAD."""
+    cur.sp()
+    mechanism = cur.keyword()
+    cur.end()
+    return c.Compress(tag, mechanism)
+
+
 def _cancelupdate(cur: Cursor, tag: str, uid: bool) -> c.CancelUpdate:
     tags = []
     while cur.try_sp():
@@ -259,6 +269,6 @@ _PARSERS: dict[str, _Parser] = {
     "UNSUBSCRIBE": _mailbox_command(c.Unsubscribe), "LIST": _no_uid(parse_list),
     "LSUB": _no_uid(parse_lsub), "STATUS": _no_uid(parse_status),
     "APPEND": _no_uid(parse_append), "ENABLE": _enable, "ID": _id,
-    "CANCELUPDATE": _cancelupdate, "UID EXPUNGE": _uid_expunge,
+    "CANCELUPDATE": _cancelupdate, "UID EXPUNGE": _uid_expunge, "COMPRESS": _compress,
     **_SELECTED, **{f"UID {name}": parser for name, parser in _SELECTED.items()},
 }  # fmt: skip

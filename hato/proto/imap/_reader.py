@@ -95,6 +95,14 @@ class ImapReader:
         """The next line ends IDLE (after `+ idling` was sent)."""
         self._mode = _Mode.IDLE
 
+    def take_unread(self) -> bytes:
+        """Bytes received but not yet read, taken out (after COMPRESS, RFC 4978 §3,
+        they are the start of the client's compressed stream)."""
+        unread = bytes(self._buf)
+        self._buf.clear()
+        self._scanned = 0
+        return unread
+
     @property
     def in_command(self) -> bool:
         """True while part of a command (or a literal) has been read."""

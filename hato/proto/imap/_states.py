@@ -98,11 +98,12 @@ STATE_TABLE: dict[type[c.Command], frozenset[State]] = {
     c.Capability: _ANY, c.Noop: _ANY, c.Logout: _ANY, c.Id: _ANY,
     # §6.2 not authenticated
     c.StartTLS: _NONAUTH, c.Authenticate: _NONAUTH, c.Login: _NONAUTH,
-    # §6.3 authenticated (and selected); ENABLE (RFC 5161 §3.1), IDLE, NAMESPACE
+    # §6.3 authenticated (and selected); ENABLE (RFC 5161 §3.1), IDLE, NAMESPACE,
+    # COMPRESS (RFC 4978 §5, as Dovecot: after login)
     c.Select: _AUTH, c.Examine: _AUTH, c.Create: _AUTH, c.Delete: _AUTH,
     c.Rename: _AUTH, c.Subscribe: _AUTH, c.Unsubscribe: _AUTH, c.List: _AUTH,
     c.Lsub: _AUTH, c.Status: _AUTH, c.Append: _AUTH, c.Enable: _AUTH,
-    c.Idle: _AUTH, c.Namespace: _AUTH,
+    c.Idle: _AUTH, c.Namespace: _AUTH, c.Compress: _AUTH,
     # §6.4 selected; UNSELECT (RFC 3691), MOVE (RFC 6851), SORT/THREAD (RFC 5256),
     # CANCELUPDATE (RFC 5267)
     c.Check: _SELECTED, c.Close: _SELECTED, c.Unselect: _SELECTED,
