@@ -23,13 +23,21 @@ class Subscription:
 
     ``first`` subscriptions are signalled before the others of the same change:
     a shared index (hato.imap.mailbox_index) must know of a change before any
-    session it serves wakes up and asks it what changed.
+    session it serves wakes up and asks it what changed. Subscriptions given the
+    same ``changed`` event wake one waiter on a change to any of their mailboxes
+    (the web console watches all of an account's mailboxes at once).
     """
 
-    def __init__(self, notifier: Notifier, mailbox_id: int, first: bool = False) -> None:
+    def __init__(
+        self,
+        notifier: Notifier,
+        mailbox_id: int,
+        first: bool = False,
+        changed: asyncio.Event | None = None,
+    ) -> None:
         self.mailbox_id = mailbox_id
         self.first = first
-        self.changed = asyncio.Event()
+        self.changed = asyncio.Event() if changed is None else changed
         self._loop = asyncio.get_running_loop()
         self._notifier = notifier
 
@@ -51,8 +59,10 @@ class Notifier:
         self._lock = threading.Lock()
         self._subscribers: defaultdict[int, set[Subscription]] = defaultdict(set)
 
-    def subscribe(self, mailbox_id: int, first: bool = False) -> Subscription:
-        subscription = Subscription(self, mailbox_id, first)
+    def subscribe(
+        self, mailbox_id: int, first: bool = False, changed: asyncio.Event | None = None
+    ) -> Subscription:
+        subscription = Subscription(self, mailbox_id, first, changed)
         with self._lock:
             self._subscribers[mailbox_id].add(subscription)
         return subscription

@@ -23,8 +23,9 @@ WINDOW = (1280, 860)
 
 
 @contextmanager
-def headless_browser() -> Iterator[WebDriver]:
-    """A headless chromium with its driver; quits on exit, whatever happened."""
+def headless_browser(downloads: Path) -> Iterator[WebDriver]:
+    """A headless chromium with its driver, saving downloads in ``downloads`` without asking;
+    quits on exit, whatever happened."""
     for program in (CHROMIUM, CHROMEDRIVER):
         assert shutil.which(program), (
             f"{program} is a test dependency (chromium, chromium-driver): run `make test`"
@@ -35,6 +36,10 @@ def headless_browser() -> Iterator[WebDriver]:
         options.add_argument(argument)
     options.add_argument(f"--window-size={WINDOW[0]},{WINDOW[1]}")
     options.add_argument("--lang=en-US")
+    options.add_experimental_option(
+        "prefs",
+        {"download.default_directory": str(downloads), "download.prompt_for_download": False},
+    )
     if os.geteuid() == 0:  # chromium refuses to run its sandbox as root
         options.add_argument("--no-sandbox")
     driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))

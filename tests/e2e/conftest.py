@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -11,7 +12,13 @@ from tests.e2e.browser import headless_browser
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[WebDriver]:
+def downloads(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the module's browser saves the files it downloads."""
+    return tmp_path_factory.mktemp("downloads")
+
+
+@pytest.fixture(scope="module")
+def browser(downloads: Path) -> Iterator[WebDriver]:
     """One headless chromium per test module (see tests/e2e/browser.py)."""
-    with headless_browser() as driver:
+    with headless_browser(downloads) as driver:
         yield driver

@@ -40,3 +40,17 @@ async def test_first_subscriptions_are_set_before_any_woken_session_runs() -> No
     publisher.join()
     assert len(seen) == len(sessions)
     assert all(seen)
+
+
+async def test_subscriptions_sharing_an_event_wake_one_waiter_for_any_mailbox() -> None:
+    notifier = Notifier()
+    changed = asyncio.Event()
+    watched = [notifier.subscribe(mailbox, changed=changed) for mailbox in (1, 2, 3)]
+    notifier.publish([3])
+    await asyncio.wait_for(changed.wait(), timeout=10)
+    changed.clear()
+    notifier.publish([4])
+    await asyncio.sleep(0)
+    assert not changed.is_set()
+    for subscription in watched:
+        subscription.close()
