@@ -14,7 +14,8 @@ of deliveries is one wake-up, and a stream that has not caught up holds no backl
 stream sends at most one event per ``EVENT_INTERVAL``, a keep-alive comment after
 ``KEEPALIVE`` seconds of quiet (so that a vanished client is noticed), and gives a client
 ``WRITE_TIMEOUT`` seconds to take each write before it is dropped; an account may hold
-``STREAMS_PER_ACCOUNT`` streams at once. When the server stops, every stream ends at once.
+``STREAMS_PER_ACCOUNT`` streams at once, and a client that closed its connection frees
+its place within ``LOOK_AGAIN`` seconds. When the server stops, every stream ends at once.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
 from aiohttp import web
@@ -43,6 +44,7 @@ __all__ = [
 
 EVENT_INTERVAL = 0.25  # seconds between two events of one stream, at least
 KEEPALIVE = 15.0  # seconds of quiet before a comment line is sent
+LOOK_AGAIN = 1.0  # seconds between two looks at whether the client is still connected
 WRITE_TIMEOUT = 5.0  # seconds a client has to take one write
 STREAMS_PER_ACCOUNT = 8  # a few tabs; each stream holds one subscription per mailbox
 RETRY_MS = 2000  # how long the browser waits before it reconnects (§9.2.6 "retry")
@@ -150,16 +152,24 @@ async def _send(response: web.StreamResponse, data: bytes) -> None:
         await response.write(data)
 
 
-async def _next_change(watch: MailboxWatch, closing: asyncio.Event) -> bool:
+async def _next_change(
+    watch: MailboxWatch, closing: asyncio.Event, connected: Callable[[], bool]
+) -> bool:
     """Wait for a change, at most ``KEEPALIVE`` seconds: True on a change, False on quiet.
 
-    Returns False at once when ``closing`` is set (the caller checks it).
+    Returns False at once when ``closing`` is set, and within ``LOOK_AGAIN`` seconds when
+    the client has gone (the caller checks both).
     """
-    if closing.is_set():
-        return False
     waiters = [asyncio.ensure_future(watch.changed.wait()), asyncio.ensure_future(closing.wait())]
     try:
-        await asyncio.wait(waiters, timeout=KEEPALIVE, return_when=asyncio.FIRST_COMPLETED)
+        quiet = 0.0
+        while quiet < KEEPALIVE and connected() and not closing.is_set():
+            done, _ = await asyncio.wait(
+                waiters, timeout=LOOK_AGAIN, return_when=asyncio.FIRST_COMPLETED
+            )
+            if done:
+                break
+            quiet += LOOK_AGAIN
     finally:
         for waiter in waiters:
             waiter.cancel()
@@ -169,19 +179,24 @@ async def _next_change(watch: MailboxWatch, closing: asyncio.Event) -> bool:
 
 
 async def stream_mailboxes(
-    response: web.StreamResponse, mailstore: Mailstore, notifier: Notifier, closing: asyncio.Event
+    response: web.StreamResponse,
+    mailstore: Mailstore,
+    notifier: Notifier,
+    closing: asyncio.Event,
+    connected: Callable[[], bool],
 ) -> None:
     """Send ``mailboxes`` events on ``response`` (prepared) until the client or server goes.
 
     The first event is sent at once, so that a page rendered just before a delivery still
-    learns of it.
+    learns of it. ``connected`` says whether the client is still there (a closed tab frees
+    its place within ``LOOK_AGAIN`` seconds, without waiting for a write to fail).
     """
     watch = MailboxWatch(notifier)
     sent = ""
     try:
         await _send(response, RETRY_LINE)
         changed = True
-        while not closing.is_set():
+        while connected() and not closing.is_set():
             if changed:
                 mailboxes = await mailstore.list_mailboxes()
                 if watch.watch([mailbox.id for mailbox in mailboxes]):
@@ -193,7 +208,7 @@ async def stream_mailboxes(
                 await asyncio.sleep(EVENT_INTERVAL)
             else:
                 await _send(response, KEEPALIVE_LINE)
-            changed = await _next_change(watch, closing)
+            changed = await _next_change(watch, closing, connected)
     except (TimeoutError, ConnectionError):
         pass  # a slow or vanished client: its stream ends, nobody else noticed
     finally:

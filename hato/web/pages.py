@@ -22,7 +22,8 @@ from urllib.parse import quote
 from aiohttp import web
 from yarl import URL
 
-from hato.manners import Finding, Lang, MannersSettings, ParseError, lint_message
+from hato.delivery.manners_policy import MannersPolicy
+from hato.manners import Finding, Lang, MannersSettings
 from hato.store import INBOX
 from hato.store.base import Mailbox, Mailstore
 from hato.web import mail
@@ -80,6 +81,17 @@ _ACTIONS = {
     "flag": (("\\Flagged",), ()),
     "unflag": ((), ("\\Flagged",)),
 }
+# Actions after which a message's page shows the message again ("unread" goes back to the
+# list: showing the message would read it again).
+_STAYING = frozenset({"read", "flag", "unflag"})
+
+
+def _download_type(content_type: str) -> str:
+    """The type a part is downloaded as: its own, but a script or style sheet goes as
+    application/octet-stream. Our pages allow scripts and style sheets from our origin
+    ('self'); a sender's script served from it with its own type could be loaded by one."""
+    active = content_type.endswith("script") or content_type == "text/css"
+    return "application/octet-stream" if active else content_type
 
 
 async def _user_mail(request: web.Request) -> tuple[WebUser, Mailstore]:
@@ -151,9 +163,11 @@ async def mailbox_page(request: web.Request) -> web.StreamResponse:
     if query:
         store = request.app[WEB].store
         try:
-            listing = await _mail_call(mail.search_page(store, mailstore, query, shown.name, start))
-        except web.HTTPBadRequest as refused:
-            error, listing = refused.text, mail.Page(shown, 0, 0, [])
+            listing = await mail.search_page(store, mailstore, query, shown.name, start)
+        except mail.BadRequest as refused:  # said on the page, beside the search box
+            error, listing = str(refused), mail.Page(shown, 0, 0, [])
+        except mail.NotFound as missing:
+            raise web.HTTPNotFound(text=f"404: {missing}") from None
     else:
         listing = await _mail_call(mail.list_page(mailstore, shown.name, start))
     pages = max(1, -(-listing.total // PAGE_SIZE))
@@ -166,13 +180,12 @@ async def mailbox_page(request: web.Request) -> web.StreamResponse:
     )  # fmt: skip
 
 
-def _findings(raw: bytes, request: web.Request) -> list[Finding]:
-    """What ``hato lint`` says of the message, with the server's [manners] settings."""
+async def _findings(request: web.Request, mailstore: Mailstore, raw: bytes) -> list[Finding]:
+    """What ``hato lint`` says of the message, under the server's [manners] settings, with
+    the message it replies to found in the account (as the delivery policy looks)."""
     config = request.app[WEB].config
-    try:
-        return lint_message(raw, MannersSettings.from_mapping(config.manners))
-    except (ParseError, ValueError):
-        return []
+    policy = MannersPolicy(MannersSettings.from_mapping(config.manners), config.hostname)
+    return await policy.findings(mailstore, raw)
 
 
 async def message_page(request: web.Request) -> web.StreamResponse:
@@ -191,7 +204,7 @@ async def message_page(request: web.Request) -> web.StreamResponse:
         mailboxes=boxes, mailbox=shown, trash=_trash(boxes), live=False, line=opened.line,
         seen=True,
         view=opened.view, here=f"/message/{ident}", images=request.query.get("images") == "1",
-        findings=_findings(raw, request), lang=_lang(request),
+        findings=await _findings(request, mailstore, raw), lang=_lang(request),
     )  # fmt: skip
 
 
@@ -240,7 +253,9 @@ async def download_part(request: web.Request) -> web.StreamResponse:
         mail.attachment(mailstore, request.match_info["message"], request.match_info["part"])
     )
     headers = {"Content-Disposition": _disposition(part.filename)}
-    return web.Response(body=part.data, content_type=part.content_type, headers=headers)
+    return web.Response(
+        body=part.data, content_type=_download_type(part.content_type), headers=headers
+    )
 
 
 async def change_messages(request: web.Request) -> web.StreamResponse:
@@ -252,7 +267,7 @@ async def change_messages(request: web.Request) -> web.StreamResponse:
     action = form.get("action")
     if ids:
         await _mail_call(_carry_out(mailstore, ids, action, form.get("target")))
-    if form.get("view") == "message" and action in _ACTIONS and len(ids) == 1:
+    if form.get("view") == "message" and action in _STAYING and len(ids) == 1:
         raise web.HTTPSeeOther(location=f"/message/{ids[0]}")
     query, page = form.get("q"), form.get("page")
     back = _list_url(
@@ -293,10 +308,18 @@ async def mail_events(request: web.Request) -> web.StreamResponse:
             )
             await response.prepare(request)
             notifier = request.app[WEB].store.notifier
-            await stream_mailboxes(response, mailstore, notifier, streams.closing)
+            await stream_mailboxes(
+                response, mailstore, notifier, streams.closing, lambda: not _gone(request)
+            )
             return response
     except TooManyStreams:
         raise web.HTTPTooManyRequests(text="429: too many live views open") from None
+
+
+def _gone(request: web.Request) -> bool:
+    """The client closed the connection (aiohttp drops the transport when it sees that)."""
+    transport = request.transport
+    return transport is None or transport.is_closing()
 
 
 async def _close_streams(app: web.Application) -> None:

@@ -236,6 +236,8 @@ def test_the_html_part_runs_no_script_and_loads_nothing_until_asked(
     browser: WebDriver, server: HatoProcess, spy: Spy
 ) -> None:
     open_message(browser, "Quarterly report")
+    findings = browser.find_element(By.CSS_SELECTOR, "section.findings").text
+    assert "html-mail" in findings  # what `hato lint` says of it
     page_title = browser.title
     frame = browser.find_element(By.CSS_SELECTOR, "iframe.html-part")
     browser.switch_to.frame(frame)
