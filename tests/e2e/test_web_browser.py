@@ -173,7 +173,7 @@ def hostile_text_message(spy: Spy) -> bytes:
 
 def log_in(browser: WebDriver, server: HatoProcess) -> None:
     browser.get(base_url(server) + "/")
-    assert "/login" in browser.current_url
+    assert "/login" in browser.current_url, browser.current_url
     browser.find_element(By.NAME, "name").send_keys("alice")
     browser.find_element(By.NAME, "password").send_keys(PASSWORD)
     browser.find_element(By.CSS_SELECTOR, "form.login button[type=submit]").click()
