@@ -74,7 +74,6 @@ def shortdate(timestamp: int) -> str:
 # Pages ------------------------------------------------------------------------------
 
 PAGE_SIZE = mail.PAGE_SIZE
-LAST_PAGE = 100_000  # pages beyond it are not offered (bounds the OFFSET a request asks for)
 _ACTIONS = {
     "read": (("\\Seen",), ()),
     "unread": ((), ("\\Seen",)),
@@ -118,7 +117,7 @@ def _trash(mailboxes: list[Mailbox]) -> Mailbox | None:
 
 def _page_number(request: web.Request) -> int:
     value = request.query.get("page", "1")
-    return min(int(value), LAST_PAGE) if value.isdigit() and 0 < len(value) < 8 else 1
+    return int(value) if value.isdigit() and 0 < len(value) < 8 and int(value) > 0 else 1
 
 
 def _lang(request: web.Request) -> Lang:
@@ -174,7 +173,7 @@ async def mailbox_page(request: web.Request) -> web.StreamResponse:
     return render(
         request, "mail/list.html", title=shown.name, user=user, mailboxes=boxes,
         mailbox=listing.mailbox, trash=_trash(boxes), listing=listing, query=query,
-        page=page, pages=min(pages, LAST_PAGE), error=error,
+        page=page, pages=pages, error=error,
         live=page == 1 and not query,
         page_url=lambda number: _list_url(shown.id, query, number),
     )  # fmt: skip
