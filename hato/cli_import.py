@@ -3,6 +3,8 @@
     hato import dovecot-users FILE                    accounts from a Dovecot passwd-file
     hato import mbox FILE --user NAME [--mailbox NAME]  an mbox file into a mailbox
     hato import maildir PATH --user NAME              a Dovecot Maildir, its UIDs kept
+    hato import dovecot --users FILE [--maildirs DIR|TEMPLATE]  a whole Dovecot server
+    hato export maildir --user NAME DIR               an account as a Dovecot Maildir
     hato export mbox --user NAME FILE [--mailbox NAME]  a mailbox into a new mbox file
 
 Each line (or message) that cannot be imported is reported as
@@ -24,13 +26,15 @@ from typing import TypeAlias
 from hato.accounts import validate_username
 from hato.cli_admin import _run
 from hato.config import Config
-from hato.migrate.dovecot_users import UsersImport, import_users, read_passwd_file
+from hato.migrate.dovecot_server import maildir_of
+from hato.migrate.dovecot_users import PasswdEntry, UsersImport, import_users, read_passwd_file
+from hato.migrate.maildir_export import MaildirExport, export_maildir
 from hato.migrate.maildir_import import MaildirImport, import_maildir, maildir_totals
 from hato.migrate.mbox import read_mbox
 from hato.migrate.mbox_export import export_mbox
 from hato.migrate.mbox_import import MboxImport, import_mbox
 from hato.migrate.problems import LineProblem
-from hato.store import Store
+from hato.store import Mailstore, Store
 from hato.store.base import INBOX
 
 __all__ = ["add_import_parsers"]
@@ -57,6 +61,16 @@ def add_import_parsers(commands: Commands, common: Callable[[], argparse.Argumen
     maildir.add_argument("path", type=Path, metavar="PATH")
     maildir.add_argument("--user", required=True, metavar="NAME")
     maildir.set_defaults(run=_maildir)
+    dovecot = sources.add_parser(
+        "dovecot", parents=[common()], help="a Dovecot server: passwd-file users, their Maildirs"
+    )
+    dovecot.add_argument("--users", required=True, type=Path, metavar="FILE")
+    dovecot.add_argument(
+        "--maildirs",
+        metavar="DIR|TEMPLATE",
+        help="DIR/<user>/Maildir, or a template with %%u %%n %%d %%h (default: <home>/Maildir)",
+    )
+    dovecot.set_defaults(run=_dovecot)
     export = commands.add_parser("export", parents=[common()], help="export mail")
     targets = export.add_subparsers(dest="target", required=True, metavar="TARGET")
     mbox = targets.add_parser("mbox", parents=[common()], help="a mailbox into a new mbox file")
@@ -64,6 +78,12 @@ def add_import_parsers(commands: Commands, common: Callable[[], argparse.Argumen
     mbox.add_argument("file", type=Path, metavar="FILE")
     mbox.add_argument("--mailbox", default=INBOX, metavar="NAME", help="default: INBOX")
     mbox.set_defaults(run=_export_mbox)
+    maildir = targets.add_parser(
+        "maildir", parents=[common()], help="an account as a Dovecot Maildir, its UIDs kept"
+    )
+    maildir.add_argument("--user", required=True, metavar="NAME")
+    maildir.add_argument("dir", type=Path, metavar="DIR")
+    maildir.set_defaults(run=_export_maildir)
 
 
 def _dovecot_users(args: argparse.Namespace, config: Config) -> int:
@@ -78,11 +98,14 @@ def _dovecot_users(args: argparse.Namespace, config: Config) -> int:
     except OSError as exc:
         print(f"hato: cannot read {path}: {exc.strerror}", file=sys.stderr)
         return 1
-    summary = (
+    return _report(path, result.rejected, _users_summary(result))
+
+
+def _users_summary(result: UsersImport) -> str:
+    return (
         f"{len(result.imported)} user(s) imported, {len(result.present)} already present, "
         f"{len(result.rejected)} line(s) not imported"
     )
-    return _report(path, result.rejected, summary)
 
 
 def _report(path: Path, problems: list[LineProblem], summary: str) -> int:
@@ -174,33 +197,84 @@ def _maildir(args: argparse.Namespace, config: Config) -> int:
     if not (root / "cur").is_dir():
         print(f"hato: {root}: not a Maildir (no cur/ directory)", file=sys.stderr)
         return 1
-    progress = _MaildirProgress(maildir_totals(root))
 
     async def work(store: Store) -> MaildirImport | None:
         account = await store.get_account(name)
         if account is None:
             return None
-        mailstore = store.mailstore(account.id)
-        return await import_maildir(mailstore, root, config.limits.message_size, progress.show)
+        return await _import_one_maildir(store.mailstore(account.id), root, config)
 
     result = _run(config, work)
     if result is None:
         print(f"hato: no such user: {name}", file=sys.stderr)
         return 1
-    print(file=sys.stderr)  # end the progress line
     return _report_maildir(result)
 
 
-def _report_maildir(result: MaildirImport) -> int:
+async def _import_one_maildir(mailstore: Mailstore, root: Path, config: Config) -> MaildirImport:
+    progress = _MaildirProgress(maildir_totals(root))
+    try:
+        return await import_maildir(mailstore, root, config.limits.message_size, progress.show)
+    finally:
+        print(file=sys.stderr)  # end the progress line
+
+
+def _report_maildir(result: MaildirImport, who: str = "") -> int:
     for problem in result.problems:
         print(f"hato: {problem}", file=sys.stderr)
     print(
-        f"hato: {result.imported} message(s) imported in {result.folders} folder(s), "
+        f"hato: {who}{result.imported} message(s) imported in {result.folders} folder(s), "
         f"{result.present} already there, {len(result.problems)} problem(s); "
         f"{result.new_uids} file(s) not in dovecot-uidlist given new UIDs, "
         f"{result.gone} listed UID(s) without a file (expunged)"
     )
     return 1 if result.problems else 0
+
+
+def _dovecot(args: argparse.Namespace, config: Config) -> int:
+    """The passwd-file's users (as ``import dovecot-users``), then each one's Maildir."""
+    path: Path = args.users
+    try:
+        with path.open("rb") as lines:
+            outcomes = list(read_passwd_file(lines))
+    except OSError as exc:
+        print(f"hato: cannot read {path}: {exc.strerror}", file=sys.stderr)
+        return 1
+    entries = [outcome for outcome in outcomes if isinstance(outcome, PasswdEntry)]
+
+    async def work(store: Store) -> int:
+        users = await import_users(store, outcomes)
+        status = _report(path, users.rejected, _users_summary(users))
+        taken: dict[str, int] = {}
+        for entry in entries:
+            status |= await _dovecot_maildir(store, entry, args.maildirs, taken, config)
+        return status
+
+    return _run(config, work)
+
+
+async def _dovecot_maildir(
+    store: Store, entry: PasswdEntry, maildirs: str | None, taken: dict[str, int], config: Config
+) -> int:
+    """Import one passwd-file user's Maildir, if it has one; the exit status."""
+    first = taken.setdefault(entry.name, entry.line)
+    if first != entry.line:
+        print(
+            f"hato: {entry.login}: the account {entry.name} is line {first}'s; "
+            "Maildir not imported", file=sys.stderr,
+        )  # fmt: skip
+        return 1
+    root = maildir_of(entry, maildirs)
+    if isinstance(root, str):
+        print(f"hato: {entry.login}: {root}", file=sys.stderr)
+        return 1
+    if not (root / "cur").is_dir():  # Dovecot makes a Maildir at the first mail only
+        print(f"hato: {entry.name}: no Maildir at {root}, no mail imported")
+        return 0
+    account = await store.get_account(entry.name)
+    assert account is not None  # import_users made it, or it was there
+    result = await _import_one_maildir(store.mailstore(account.id), root, config)
+    return _report_maildir(result, f"{entry.name}: ")
 
 
 def _export_mbox(args: argparse.Namespace, config: Config) -> int:
@@ -229,3 +303,36 @@ def _export_mbox(args: argparse.Namespace, config: Config) -> int:
         return 1
     print(f"hato: {written} message(s) of {args.mailbox} written to {path}")
     return 0
+
+
+def _export_maildir(args: argparse.Namespace, config: Config) -> int:
+    root: Path = args.dir
+    name = validate_username(args.user)
+
+    async def work(store: Store) -> MaildirExport | str:
+        account = await store.get_account(name)
+        if account is None:
+            return f"no such user: {name}"
+        try:
+            return await export_maildir(store.mailstore(account.id), root, _export_progress)
+        except FileExistsError:
+            return f"{root} exists already: hato writes a new Maildir only"
+        finally:
+            print(file=sys.stderr)
+
+    try:
+        result = _run(config, work)
+    except OSError as exc:
+        print(f"hato: cannot write under {root}: {exc.strerror}", file=sys.stderr)
+        return 1
+    if isinstance(result, str):
+        print(f"hato: {result}", file=sys.stderr)
+        return 1
+    for problem in result.problems:
+        print(f"hato: {problem}", file=sys.stderr)
+    print(f"hato: {result.messages} message(s) in {result.folders} folder(s) written to {root}")
+    return 1 if result.problems else 0
+
+
+def _export_progress(done: MaildirExport) -> None:
+    print(f"\r{done.messages} messages", end="", file=sys.stderr, flush=True)

@@ -1,7 +1,8 @@
 """``hato import dovecot-users FILE``: accounts from a Dovecot passwd-file.
 
-A passwd-file line is ``user:password:uid:gid:gecos:home:shell:extra``; only
-the first two fields matter here. The password is ``{SCHEME}data`` (a bare
+A passwd-file line is ``user:password:uid:gid:gecos:home:shell:extra``; the
+first two fields make the account, and ``home`` tells ``hato import dovecot``
+where the user's Maildir is. The password is ``{SCHEME}data`` (a bare
 string is ``{CRYPT}``, Dovecot's default scheme). A hash hato can check is
 kept as it is and replaced by argon2id at the account's first successful
 login; a ``{PLAIN}`` password is hashed with argon2id at once, so no password
@@ -34,6 +35,8 @@ class PasswdEntry:
     line: int
     name: str
     credentials: Credentials
+    login: str = ""  # the file's user field as it is (``alice@example.org``)
+    home: str = ""
 
 
 @dataclass(slots=True)
@@ -60,7 +63,8 @@ def read_passwd_file(lines: Iterable[bytes]) -> Iterator[PasswdEntry | LineProbl
 
 def parse_passwd_line(number: int, text: str) -> PasswdEntry | LineProblem:
     user, _, rest = text.partition(":")
-    password = rest.split(":", 1)[0]
+    fields = rest.split(":")
+    password, home = fields[0], fields[4] if len(fields) > 4 else ""
     try:
         name = validate_username(user.partition("@")[0])
     except InvalidUsername as exc:
@@ -73,8 +77,8 @@ def parse_passwd_line(number: int, text: str) -> PasswdEntry | LineProblem:
     if scheme not in SUPPORTED_SCHEMES:
         return LineProblem(number, f"user {name}: unknown password scheme {{{scheme}}}")
     if scheme == "PLAIN":
-        return PasswdEntry(number, name, make_credentials(data))
-    return PasswdEntry(number, name, Credentials(f"{{{scheme}}}{data}", None, None))
+        return PasswdEntry(number, name, make_credentials(data), user, home)
+    return PasswdEntry(number, name, Credentials(f"{{{scheme}}}{data}", None, None), user, home)
 
 
 async def import_users(store: Store, outcomes: Iterable[PasswdEntry | LineProblem]) -> UsersImport:

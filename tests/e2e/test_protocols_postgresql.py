@@ -34,7 +34,12 @@ MODULES = (
 #: Sieve at delivery and ManageSieve, in a run of their own (each run has its time limit).
 SIEVE_MODULES = ("test_sieve_delivery.py", "test_managesieve.py", "test_cli_sieve.py")
 #: Imports and exports (``hato import``, ``hato export``), in a run of their own.
-MIGRATE_MODULES = ("test_import_dovecot_users.py", "test_import_mbox.py")
+MIGRATE_MODULES = (
+    "test_import_dovecot_users.py",
+    "test_import_mbox.py",
+    "test_import_maildir.py",
+    "test_import_dovecot.py",
+)
 
 
 @pytest.mark.timeout(400)

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from hato.migrate.maildir import read_uidlist
+from hato.migrate.maildir_export import export_maildir
 from hato.migrate.maildir_import import MaildirImport, import_maildir, maildir_totals
 from hato.store import Mailstore, MessageMeta, Store
 from tests.store.conftest import make_account, store  # noqa: F401 - the fixture
@@ -200,3 +201,31 @@ def test_headers_read(tmp_path: Path, text: str) -> None:
     (tmp_path / "dovecot-uidlist").write_text(text)
     header, _ = read_uidlist(tmp_path, [])
     assert header is not None and (header.uidvalidity, header.uidnext) == (5, 6)
+
+
+async def test_export_then_import_gives_the_same_mailboxes(store: Store, tmp_path: Path) -> None:  # noqa: F811
+    root = tmp_path / "Maildir"
+    inbox(root)
+    archive(root)
+    alice = await make_account(store, "alice")
+    await imported(alice, root)
+    await alice.create_mailbox("a/b")  # no Maildir++ name for it
+    many = frozenset(f"k{n:02}" for n in range(27))
+    await alice.append("Archive", message(9).replace(b"\n", b"\r\n"), MessageMeta(), MTIME, many)
+    out = tmp_path / "out"
+    done = await export_maildir(alice, out, lambda done: None)
+    assert [str(p) for p in done.problems] == [
+        "Archive: keyword k26 left out: a Maildir folder holds 26",
+        "a/b: a / cannot be in a Maildir++ name",
+    ]
+    assert (done.messages, done.folders) == (5, 2)
+    bob = await make_account(store, "bob")
+    back = await imported(bob, out)
+    assert back.problems == [] and back.imported == 5
+    expected = await state(alice)
+    del expected["a/b"]
+    uid, flags = expected["Archive"][2][1]
+    expected["Archive"][2][1] = (uid, flags - {"k26"})
+    assert await state(bob) == expected
+    with pytest.raises(FileExistsError):
+        await export_maildir(alice, out, lambda done: None)
