@@ -69,6 +69,14 @@ def parse_mail(raw: bytes) -> Mail:
         raise ParseError("empty file")
     if b"\x00" in raw:
         raise ParseError("binary data (NUL bytes), not an RFC 5322 message")
+    try:
+        return _parse(raw)
+    except RecursionError:
+        # The standard library's parser and walk() recurse once per multipart level.
+        raise ParseError("MIME parts nested too deeply") from None
+
+
+def _parse(raw: bytes) -> Mail:
     message = BytesParser(policy=policy.default).parsebytes(raw)
     if not message.keys():
         raise ParseError("no header fields: not an RFC 5322 message")

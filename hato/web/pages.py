@@ -31,6 +31,7 @@ from hato.web.auth import WebUser, page_user
 from hato.web.context import WEB
 from hato.web.events import EventStreams, TooManyStreams, stream_mailboxes
 from hato.web.render import TEMPLATES, render
+from hato.web.view import Part
 
 __all__ = ["html_policy", "setup"]
 
@@ -63,6 +64,19 @@ def filesize(octets: int) -> str:
         return f"{octets} B"
     exponent = min(int(math.log(octets, 1000)), 3)
     return f"{octets / 1000**exponent:.1f} {' kMG'[exponent]}B"
+
+
+def tree_lines(root: Part) -> list[tuple[int, Part]]:
+    """The MIME tree as (depth, part) lines, depth first, without recursion: a template
+    that called itself per level would run out of stack long before hato.mime's nesting
+    limit, which alone bounds the depth here."""
+    lines: list[tuple[int, Part]] = []
+    pending = [(0, root)]
+    while pending:
+        depth, part = pending.pop()
+        lines.append((depth, part))
+        pending.extend((depth + 1, child) for child in reversed(part.children))
+    return lines
 
 
 def shortdate(timestamp: int) -> str:
@@ -201,8 +215,8 @@ async def message_page(request: web.Request) -> web.StreamResponse:
     return render(
         request, "mail/message.html", title=opened.line.subject or "(no subject)", user=user,
         mailboxes=boxes, mailbox=shown, trash=_trash(boxes), live=False, line=opened.line,
-        seen=True,
-        view=opened.view, here=f"/message/{ident}", images=request.query.get("images") == "1",
+        seen=True, view=opened.view, tree=tree_lines(opened.view.tree),
+        here=f"/message/{ident}", images=request.query.get("images") == "1",
         findings=await _findings(request, mailstore, raw), lang=_lang(request),
     )  # fmt: skip
 

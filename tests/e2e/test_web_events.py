@@ -11,14 +11,13 @@ import json
 import smtplib
 import socket
 import time
-import urllib.parse
-import urllib.request
 from collections.abc import Iterator
 
 import pytest
 
 from hato.web.events import STREAMS_PER_ACCOUNT
 from tests.e2e.harness import HatoProcess
+from tests.e2e.web import Web
 
 PASSWORD = "bob-pw"
 
@@ -32,24 +31,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HatoProcess]:
     assert process.stop() == 0
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: object, **kwargs: object) -> None:
-        return None
-
-
 @pytest.fixture(scope="module")
 def cookie(server: HatoProcess) -> str:
     """The session cookie of bob, logged in through the login form."""
-    import urllib.error
-
-    form = urllib.parse.urlencode({"name": "bob", "password": PASSWORD, "next": "/"}).encode()
-    url = f"http://127.0.0.1:{server.ports['http']}/login"
-    opener = urllib.request.build_opener(_NoRedirect)
-    with pytest.raises(urllib.error.HTTPError) as answer:
-        opener.open(urllib.request.Request(url, data=form), timeout=10)
-    answer.value.close()
-    assert answer.value.code == 303
-    return answer.value.headers["Set-Cookie"].split(";", 1)[0]
+    web = Web(server.ports["http"])
+    web.login("bob", PASSWORD)
+    assert web.cookie is not None
+    return web.cookie
 
 
 class Stream:

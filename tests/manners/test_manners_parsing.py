@@ -126,6 +126,22 @@ def test_unparseable(raw: bytes, reason: str) -> None:
         parse_mail(raw)
 
 
+def nested(depth: int) -> bytes:
+    """A message of ``depth`` multiparts, one inside the other."""
+    opening = "".join(
+        f"Content-Type: multipart/mixed; boundary=b{n}\r\n\r\n--b{n}\r\n" for n in range(depth)
+    )
+    closing = "".join(f"--b{n}--\r\n" for n in reversed(range(depth)))
+    return f"Subject: deep\r\n{opening}Content-Type: text/plain\r\n\r\nleaf\r\n{closing}".encode()
+
+
+def test_a_mime_tree_a_thousand_deep_is_refused_as_unparseable() -> None:
+    # The standard library's parser recurses per level: the stack gives out before it ends.
+    with pytest.raises(ParseError, match="nested too deeply"):
+        parse_mail(nested(1000))
+    assert parse_mail(nested(20)).subject == "deep"
+
+
 def test_unparseable_mailbox_messages_are_skipped() -> None:
     assert (
         lint_message(b"Subject: s\r\n\r\nDear Bob,\r\n\r\nAlice\r\n", MannersSettings(), [b""])
