@@ -31,6 +31,11 @@ What is measured (``bench.measurements.MEASUREMENTS`` is the list):
   (``tests.pg.Cluster``), and a row with the LMTP delivery rate of two ``hato serve``
   nodes on one fresh database, the 4 connections split 2 and 2 (compare with the first
   row's one-node rate in the same column).
+- Maildir import (``bench.maildir_import``), after both servers: the Maildir Dovecot built
+  from its LMTP load, imported with its UIDs kept into a fresh store, once, by ``hato
+  import maildir`` and by Dovecot's own ``doveadm backup -R`` (dsync, which keeps
+  UIDVALIDITY and UIDs too): messages a second over the importing process's wall-clock
+  time, and that process's peak RSS. Needs the Dovecot run (not with ``--only hato``).
 - POP3 connect + USER/PASS alone, to show what the password check costs in the rows above.
 - Memory: the PSS of all the server's processes with 10 POP3 sessions holding the mailbox
   open; and hato's peak RSS over the whole run, printed under the table.

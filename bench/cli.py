@@ -39,6 +39,7 @@ from bench.hato_server import peak_rss_mb, running_hato, running_hato_nodes
 from bench.imap_session import Refused
 from bench.load import CONNECTIONS, deliver
 from bench.mailbox import DEFAULT_COUNT, Mailbox, generate
+from bench.maildir_import import dovecot_import, hato_import
 from bench.measurements import MEASUREMENTS, SAMPLE, Context, Measurement
 from bench.report import DOVECOT, HATO, HATO_PG, Row, machine_info, render_table, write_section
 from bench.target import Target
@@ -52,6 +53,8 @@ BENCHMARKS = Path(__file__).resolve().parent.parent / "BENCHMARKS.md"
 LMTP_ROW = f"LMTP delivery, {CONNECTIONS} connections, durable"
 NODES = 2
 NODES_ROW = f"LMTP delivery, {CONNECTIONS} connections over {NODES} nodes, one PostgreSQL"
+IMPORT_ROW = "Maildir import, UIDs kept (hato import maildir; doveadm backup -R)"
+IMPORT_RSS_ROW = "Maildir import, peak RSS of the importing process"
 
 Starter = Callable[[Path], AbstractContextManager[Target]]
 SERVERS: dict[str, Starter] = {HATO: running_hato, DOVECOT: running_dovecot}
@@ -168,6 +171,9 @@ def _run(args: argparse.Namespace, mailbox: Mailbox) -> Run:
         rows.append(Row(NODES_ROW, "msg/s"))
     measurements = _chosen(args.rows)
     rows += [Row(m.label, m.unit) for m in measurements]
+    imports = _wants_import(args.rows)
+    if imports:
+        rows += [Row(IMPORT_ROW, "msg/s"), Row(IMPORT_RSS_ROW, "MB")]
     run = Run(rows, _servers(args.only, args.store), measurements, store=args.store)
     with ExitStack() as stack:
         scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="hato-bench-")))
@@ -180,7 +186,32 @@ def _run(args: argparse.Namespace, mailbox: Mailbox) -> Run:
             _bench_safely(starters[name], name, scratch / name, mailbox, args.repeat, run)
             if name == HATO_PG:
                 _nodes_safely(scratch / "hato-nodes", cluster.database(), mailbox, run)
+        if imports:
+            _imports(scratch, len(mailbox.messages), run)
     return run
+
+
+def _wants_import(texts: list[str] | None) -> bool:
+    return not texts or any(t.lower() in f"{IMPORT_ROW} {IMPORT_RSS_ROW}".lower() for t in texts)
+
+
+def _imports(scratch: Path, count: int, run: Run) -> None:
+    """The Maildir Dovecot's load built, imported by hato and by dsync (bench/maildir_import.py);
+    without a Dovecot run there is no Maildir, and the rows say n/a."""
+    maildir = scratch / DOVECOT / "home" / "Maildir"
+    importers = {HATO: hato_import, DOVECOT: dovecot_import}
+    for name, importer in importers.items():
+        if DOVECOT not in run.servers or name not in run.servers:
+            continue
+        _say(f"{name}: importing Dovecot's Maildir ({count:,} messages)")
+        try:
+            rate, peak = importer(maildir, scratch / f"{name}-import", count)
+        except Exception:  # the table is still worth printing
+            _say(f"{name}: Maildir import failed:\n{traceback.format_exc()}")
+            rate = peak = math.nan
+        _say(f"{name}: {IMPORT_ROW}: {rate:,.0f} msg/s, {peak:,.0f} MB")
+        run.row(IMPORT_ROW).values[name] = rate
+        run.row(IMPORT_RSS_ROW).values[name] = peak
 
 
 def _chosen(texts: list[str] | None) -> list[Measurement]:
@@ -188,7 +219,7 @@ def _chosen(texts: list[str] | None) -> list[Measurement]:
     if not texts:
         return list(MEASUREMENTS)
     chosen = [m for m in MEASUREMENTS if any(t.lower() in m.label.lower() for t in texts)]
-    if not chosen:
+    if not chosen and not _wants_import(texts):
         raise SystemExit(f"python -m bench: no row matches --rows {' '.join(texts)}")
     return chosen
 

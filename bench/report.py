@@ -58,6 +58,12 @@ How to read them:
   UIDVALIDITY and HIGHESTMODSEQ and leaves; another connection makes 100 flag changes,
   expunges 5 other messages and appends 5; the timed `SELECT INBOX (QRESYNC (v m))` (after
   an untimed ENABLE QRESYNC) must answer VANISHED (EARLIER) for the 5 and FETCH for 105.
+- The Maildir import rows: Dovecot's Maildir from its load (every message in `new/`, with
+  its `dovecot-uidlist`) imported into a fresh store with UIDs kept, once: `hato import
+  maildir` (SQLite, parsing each message once for its cached structure and search columns)
+  against `doveadm backup -R` (dsync into a fresh Maildir, which copies files and indexes
+  nothing up front); the rate is over each importing process's wall-clock time, the memory
+  its peak RSS (ratio > 1 on the rate: hato is faster).
 - The IDLE rows: 1,000 clients (asyncio, raw sockets) log in, SELECT INBOX and IDLE; the
   memory is taken with all of them idling (Dovecot: one imap process each, so its RSS sum
   counts shared pages many times: read its PSS); then one LMTP delivery, timed from its
