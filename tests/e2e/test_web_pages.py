@@ -170,3 +170,13 @@ def test_a_thousand_nested_parts_and_a_megabyte_header_are_shown(server: HatoPro
     page = web.get(f"/message/{ident}")
     assert page.status == 200
     assert len(page.body) < 100_000  # the header is shown cut short
+
+
+def test_move_takes_a_message_to_the_mailbox_chosen(server: HatoProcess) -> None:
+    web, location, ident = only_message(server, "bob", "Subject: to file\r\n\r\nhi\r\n")
+    drafts = re.search(r'href="(/mail/[0-9]+)"><span class="name">Drafts<', web.last.text)
+    assert drafts is not None
+    form = {"csrf": web.last.csrf(), "id": ident, "action": "move", "target": "Drafts"}
+    assert web.post(f"{location}/messages", form).status == 303
+    assert message_ids(inbox(web)[1]) == []
+    assert "to file" in web.get(drafts.group(1)).text
