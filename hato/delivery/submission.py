@@ -20,7 +20,7 @@ import dataclasses
 import logging
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any, Protocol, runtime_checkable
 
@@ -39,13 +39,14 @@ from hato.delivery.inbound import (
     unavailable_reply,
 )
 from hato.delivery.manners_policy import MannersPolicy
+from hato.delivery.received import Arrival
 from hato.delivery.recipients import Lookup, split_address
 from hato.mailauth.dkim_sign import DkimSigner
 from hato.manners import Finding
 from hato.proto.sasl_driver import Cancelled, Malformed, SaslDriver
 from hato.store.base import Account, Store, StoreUnavailable
 
-__all__ = ["SaslChallenges", "SubmissionHandler"]
+__all__ = ["Refused", "SaslChallenges", "SubmissionHandler"]
 
 _TEMPFAIL = "451 4.3.0 Error: submission failed, try again later"
 _AUTH_TEMPFAIL = "454 4.7.0 Temporary authentication failure"
@@ -121,7 +122,7 @@ class SubmissionHandler(InboundHandler):
         self.in_flight += 1
         try:
             queued = await self._submit(server, session, envelope, targets, queue_id)
-        except _Refused as refusal:
+        except Refused as refusal:
             return refusal.reply
         except StoreUnavailable as error:  # logged once by the store, and as a delivery
             return unavailable_reply(error)
@@ -137,23 +138,58 @@ class SubmissionHandler(InboundHandler):
     async def _submit(
         self, server: SMTP, session: Session, envelope: Envelope, targets: Targets, queue_id: str
     ) -> int | None:
-        content = normalize_line_ends(envelope.original_content or b"")
-        content = fix_up(content, self.settings.hostname, time.time())
         arrival = self._arrival(server, session, envelope, queue_id)
         # RFC 3848 §2: ESMTPSA, authenticated over TLS.
         protocol = "ESMTPSA" if session.ssl is not None else "ESMTPA"
         arrival = dataclasses.replace(arrival, protocol=protocol)
-        findings = await self._manners_findings(session, content)
+        account = session.auth_data
+        assert isinstance(account, Account)  # MAIL needs AUTH on this listener
+        content = envelope.original_content or b""
+        return await self._store(account, content, arrival, targets, bool(envelope.smtp_utf8))
+
+    async def submit(
+        self, account: Account, recipients: Sequence[str], content: bytes, arrival: Arrival
+    ) -> str:
+        """Submit a message that came by another way than SMTP (the web console's send),
+        with the checks MAIL, RCPT and DATA make on the submission port: the sender
+        (``arrival.sender``) must be the account's, every recipient is routed
+        (aliases expanded, local ones checked), and the message takes DATA's path
+        (fix-up, Bcc removed, the manners policy, DKIM, local copies and the queue in
+        one transaction). The queue id; ``Refused`` with the SMTP reply if refused."""
+        sender = arrival.sender
+        if not is_sender(sender) or not sender or not await self._owns(account, sender):
+            raise Refused(f"553 5.7.1 <{sender}>: Sender address rejected: not owned by you")
+        if not recipients or len(recipients) > self.settings.max_recipients:
+            raise Refused("452 4.5.3 Error: too many recipients" if recipients else
+                          "554 5.5.1 Error: no valid recipients")  # fmt: skip
+        targets = Targets()
+        for address in recipients:
+            lookup, found = await route(self.store, address, self.settings.domains)
+            if lookup is Lookup.MALFORMED:
+                raise Refused("501 5.1.3 Bad recipient address syntax")
+            if not found:
+                raise Refused(f"550 5.1.1 <{address}>: Recipient address rejected: User unknown")
+            targets.local.extend(found.local)
+            targets.remote.extend(found.remote)
+        queued = await self._store(account, content, arrival, targets, utf8=True)
+        if queued is not None:
+            self.queued()
+        return arrival.queue_id
+
+    async def _store(
+        self, account: Account, content: bytes, arrival: Arrival, targets: Targets, utf8: bool
+    ) -> int | None:
+        """DATA's path (RFC 6409 §8): fix up, lint, sign, store and queue in one transaction."""
+        content = fix_up(normalize_line_ends(content), self.settings.hostname, time.time())
+        findings = await self._manners_findings(account, content)
         if findings and self.manners is not None and self.manners.rejects:
             to = [*(r.address for r in targets.local), *targets.remote]
             log_delivery(logging.INFO, arrival, content, "", to, "rejected", reason="manners")
-            raise _Refused(self.manners.rejection(findings, bool(envelope.smtp_utf8)))
+            raise Refused(self.manners.rejection(findings, utf8))
         content = await self._signed(content, arrival.sender)
         meta = await self._parse(content)
         queued = await commit(self.store, content, meta, arrival, targets, self.settings.sieve)
         if findings and self.manners is not None:
-            account = session.auth_data
-            assert isinstance(account, Account)
             subject = meta.columns.subject
             await self.manners.send_report(self.store, account.id, findings, subject, arrival.when)
         return queued
@@ -165,15 +201,14 @@ class SubmissionHandler(InboundHandler):
         domain = (split_address(sender) or ("", ""))[1]
         return await asyncio.to_thread(self.signer.sign, content, domain)
 
-    async def _manners_findings(self, session: Session, content: bytes) -> list[Finding]:
+    async def _manners_findings(self, account: Account, content: bytes) -> list[Finding]:
         """The manners linter's findings, when ``[manners] policy`` is on."""
-        account = session.auth_data
-        if self.manners is None or not self.manners.active or not isinstance(account, Account):
+        if self.manners is None or not self.manners.active:
             return []
         return await self.manners.findings(self.store.mailstore(account.id), content)
 
 
-class _Refused(Exception):
+class Refused(Exception):
     """The message is refused before anything is stored; ``reply`` says why."""
 
     def __init__(self, reply: str) -> None:

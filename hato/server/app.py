@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from aiohttp.web import AppRunner
 
     from hato.delivery.queue import QueueRunner
+    from hato.delivery.submission import SubmissionHandler
 
 __all__ = ["Server", "run"]
 
@@ -91,6 +92,7 @@ class Server:
         self._listeners: list[StreamListener] = []
         self._http: AppRunner | None = None
         self.runner: QueueRunner | None = None
+        self.web_submission: SubmissionHandler | None = None
         self.addresses: dict[str, tuple[str, int]] = {}
         self.resolver = Resolver(config.dns.servers, config.dns.timeout)  # every DNS query
 
@@ -165,7 +167,9 @@ class Server:
         assert self.store is not None
         config = self.config
         secret = load_secret(config.data_dir / "web" / "session.key")
-        context = WebContext(config, self.store, self.authenticator, secret, self.addresses)
+        context = WebContext(
+            config, self.store, self.authenticator, secret, self.addresses, self.web_submission
+        )
         self._http = web.AppRunner(
             make_app(context), handle_signals=False, access_log=None,
             shutdown_timeout=_HTTP_DRAIN_SECONDS,
@@ -212,18 +216,20 @@ class Server:
         )
         self.runner = QueueRunner(self.store, self.config, resolver=self.resolver, sieve=self.sieve)
         self.runner.start()
+        settings = InboundSettings(
+            self.config.hostname, self.config.local_domains,
+            self.config.limits.smtp_recipients, False, message_meta, self.sieve,
+        )  # fmt: skip
+        submission = partial(
+            SubmissionHandler, self.store, settings, self.authenticator, self.runner.wake,
+            self.manners, DkimSigner(self.config.dkim_dir),
+        )  # fmt: skip
+        self.web_submission = submission()  # the web console's send (hato.web.api)
         for service in ("submission", "submissions"):
             port = self.config.ports.get(service, 0)
             if not port:
                 continue
-            settings = InboundSettings(
-                self.config.hostname, self.config.local_domains,
-                self.config.limits.smtp_recipients, False, message_meta, self.sieve,
-            )  # fmt: skip
-            handler = SubmissionHandler(
-                self.store, settings, self.authenticator, self.runner.wake, self.manners,
-                DkimSigner(self.config.dkim_dir),
-            )  # fmt: skip
+            handler = submission()
             self._handlers.append(handler)
             implicit = service == "submissions"
             factory = self._smtp_factory(

@@ -9,6 +9,7 @@ from aiohttp import web
 
 from hato.auth.authenticator import Authenticator
 from hato.config import Config
+from hato.delivery.submission import SubmissionHandler
 from hato.store.base import Store
 from hato.store.notify import Notifier
 
@@ -22,6 +23,7 @@ class WebContext:
     authenticator: Authenticator  # the same one, and so the same throttle, as IMAP's
     secret: bytes  # signs the session cookies (web/session.py)
     listeners: Mapping[str, tuple[str, int]]  # service -> (host, port), filled at start
+    submission: SubmissionHandler | None = None  # the submission path, for the API's send
 
     @property
     def events(self) -> Notifier:

@@ -151,8 +151,14 @@ def _shown(value: str) -> str:
 def _headers(block: bytes) -> tuple[tuple[str, str], ...]:
     found = fields(block)[:MAX_HEADERS]
     return tuple(
-        (_shown(name), _shown(value.decode("utf-8", "surrogateescape"))) for name, value in found
+        (_canonical(name), _shown(value.decode("utf-8", "surrogateescape")))
+        for name, value in found
     )
+
+
+def _canonical(name: str) -> str:
+    """A field name as Mailpit writes it (Go's canonical form): ``Content-Type``."""
+    return "-".join(word.capitalize() for word in _shown(name).split("-"))
 
 
 def _tree(root: BodyPart) -> Part:
