@@ -57,12 +57,13 @@ from hato.store import (
 from hato.store.notify import Subscription
 from hato.web.query import parse_query
 from hato.web.view import Heading, MessageView, Person, attachment_data, heading, message_view
+from hato.web.view import inline_images as view_inline_images
 
 __all__ = [
     "MAX_IDS", "MAX_PAGE", "PAGE_SIZE", "BadRequest", "Download", "Line", "MailError",
     "NotFound", "Opened", "Page", "attachment", "delete", "delete_all", "empty_trash",
-    "expunge", "list_page", "locate", "mailbox", "mailboxes", "message", "message_id",
-    "move", "raw_source", "search_page", "set_flags", "trash", "wait_for",
+    "expunge", "inline_images", "list_page", "locate", "mailbox", "mailboxes", "message",
+    "message_id", "move", "raw_source", "search_page", "set_flags", "trash", "wait_for",
 ]  # fmt: skip
 
 PAGE_SIZE = 50
@@ -353,6 +354,13 @@ async def attachment(mailstore: Mailstore, ident: str, part: str) -> Download:
         raise NotFound("no such part")
     described, data = found
     return Download(described.filename, described.content_type, data)
+
+
+async def inline_images(mailstore: Mailstore, ident: str) -> dict[str, tuple[str, bytes]]:
+    """The images the HTML part of message ``ident`` may show by content id (``cid:``
+    URLs, RFC 2392): hato.web.view.inline_images."""
+    _box, _summary, raw, info = await _stored(mailstore, ident)
+    return view_inline_images(raw, info)
 
 
 async def _by_mailbox(

@@ -8,16 +8,19 @@ hato/web/mail.py, which the JSON API uses too; this module only turns it into pa
 A message's HTML part is the sender's, so it is never put in our page: it is served from
 its own URL with its own policy (``html_policy``: no script, no form, no plugin, nothing
 from another host but images after the reader asks for them, ``sandbox``) and shown in an
-``<iframe sandbox>``, which gives it an origin of its own as well.
+``<iframe sandbox>``, which gives it an origin of its own as well. Its ``cid:`` images come
+with it, as ``data:`` URLs (``with_inline_images``): the frame asks hato for nothing.
 """
 
 from __future__ import annotations
 
+import base64
 import datetime
 import math
+import re
 from collections.abc import Awaitable
 from typing import TypeVar
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from aiohttp import web
 from yarl import URL
@@ -37,6 +40,11 @@ __all__ = ["html_policy", "setup"]
 
 T = TypeVar("T")
 EVENT_STREAMS = web.AppKey("hato.web.event_streams", EventStreams)
+
+# A cid: URL in an attribute or in CSS ends at a quote, white space, ">" or ")"; a content
+# id is at most a header line long (RFC 5322 §2.1.1: 998 characters).
+_CID_URL = re.compile(r"cid:([^\"'\s<>()]{1,998})", re.IGNORECASE)
+INLINE_LIMIT = 32 * 1024 * 1024  # characters of data: URLs one HTML part may be given
 
 _HTML_POLICY = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src data:{images}; font-src 'none'; "
@@ -221,19 +229,46 @@ async def message_page(request: web.Request) -> web.StreamResponse:
     )  # fmt: skip
 
 
+def with_inline_images(html: str, images: dict[str, tuple[str, bytes]]) -> str:
+    """``html`` with each ``cid:`` URL (RFC 2392: a %-encoded content id) of one of the
+    message's own ``images`` made a ``data:`` URL, so that the sandboxed frame needs nothing
+    from anywhere. URLs naming no such image stay as they are (and load nothing); so do
+    those past ``INLINE_LIMIT`` characters of images in all (one image named a thousand
+    times must not make a gigabyte page)."""
+    urls: dict[str, str] = {}
+    left = INLINE_LIMIT
+
+    def data_url(match: re.Match[str]) -> str:
+        nonlocal left
+        content_id = unquote(match.group(1))
+        if content_id not in images:
+            return match.group(0)
+        if content_id not in urls:
+            kind, data = images[content_id]
+            urls[content_id] = f"data:{kind};base64,{base64.b64encode(data).decode()}"
+        if len(urls[content_id]) > left:
+            return match.group(0)
+        left -= len(urls[content_id])
+        return urls[content_id]
+
+    return _CID_URL.sub(data_url, html)
+
+
 async def html_part(request: web.Request) -> web.StreamResponse:
     """The message's HTML part, alone, under ``html_policy``: for the page's iframe."""
     _user, mailstore = await _user_mail(request)
-    opened = await _mail_call(mail.message(mailstore, request.match_info["message"]))
-    if opened.view.html is None:
+    ident = request.match_info["message"]
+    opened = await _mail_call(mail.message(mailstore, ident))
+    html = opened.view.html
+    if html is None:
         raise web.HTTPNotFound(text="404: the message has no HTML part")
+    if "cid:" in html.lower():
+        html = with_inline_images(html, await _mail_call(mail.inline_images(mailstore, ident)))
     headers = {
         "Content-Security-Policy": html_policy(request.query.get("images") == "1"),
         "X-Frame-Options": "SAMEORIGIN",
     }
-    return web.Response(
-        text=opened.view.html, content_type="text/html", charset="utf-8", headers=headers
-    )
+    return web.Response(text=html, content_type="text/html", charset="utf-8", headers=headers)
 
 
 def _disposition(filename: str) -> str:

@@ -39,9 +39,9 @@ from hato.mime import (
 )
 
 __all__ = [
-    "MAX_BODY_OCTETS", "MAX_FILENAME", "MAX_HEADERS", "MAX_HEADER_CHARS", "Heading",
-    "MessageView", "Part", "Person", "attachment_data", "content_type", "heading",
-    "message_view", "people", "safe_filename",
+    "INLINE_TYPES", "MAX_BODY_OCTETS", "MAX_FILENAME", "MAX_HEADERS", "MAX_HEADER_CHARS",
+    "Heading", "MessageView", "Part", "Person", "attachment_data", "content_type", "heading",
+    "inline_images", "message_view", "people", "safe_filename",
 ]  # fmt: skip
 
 MAX_HEADERS = 200
@@ -217,3 +217,23 @@ def attachment_data(raw: bytes, info: MessageInfo, section: str) -> tuple[Part, 
             body = raw[part.body_offset : part.body_end]
             return _part(number, part), transfer_decode(body, part.encoding)
     return None
+
+
+#: Image types an HTML part may show from its own message: raster images only (an SVG is a
+#: document of its own).
+INLINE_TYPES = frozenset({"image/png", "image/gif", "image/jpeg", "image/webp", "image/bmp"})
+
+
+def inline_images(raw: bytes, info: MessageInfo) -> dict[str, tuple[str, bytes]]:
+    """The images of the message an HTML part may name with a ``cid:`` URL (RFC 2392):
+    content id (without its angle brackets) -> (type, bytes decoded). The first part
+    of a content id wins."""
+    found: dict[str, tuple[str, bytes]] = {}
+    for _section, part in leaf_parts(info.root):
+        kind = content_type(part)
+        if kind in INLINE_TYPES and part.id:
+            body = raw[part.body_offset : part.body_end]
+            found.setdefault(
+                part.id.strip().strip("<>"), (kind, transfer_decode(body, part.encoding))
+            )
+    return found

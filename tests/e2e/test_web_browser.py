@@ -33,6 +33,7 @@ from tests.e2e.harness import HatoProcess
 PASSWORD = "alice-pw"
 WAIT = 10  # seconds any one thing may take to show in the browser (a bound, not a measure)
 ATTACHMENT = bytes(range(256)) * 4 + b"the end"
+GIF = "R0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw=="  # one white pixel
 
 
 class Spy(http.server.ThreadingHTTPServer):
@@ -55,7 +56,7 @@ class _SpyHandler(http.server.BaseHTTPRequestHandler):
         self.send_response(200)
         self.send_header("Content-Type", "image/gif")
         self.end_headers()
-        self.wfile.write(base64.b64decode("R0lGODlhAQABAAAAACw="))
+        self.wfile.write(base64.b64decode(GIF))
 
     do_POST = do_GET
 
@@ -102,7 +103,7 @@ def report_message(spy: Spy, subject: str) -> bytes:
         "<html><head><title>planted</title>"
         f"<style>h1 {{ background: url({spy.origin}/css-image) }}</style>"
         f'<link rel="stylesheet" href="{spy.origin}/stylesheet"></head><body>'
-        '<h1 id="greeting">The report</h1>'
+        '<h1 id="greeting">The report</h1><img id="inline" src="cid:logo@report" alt="logo">'
         f"<script>document.title = 'script ran'; fetch('{spy.origin}/script')</script>"
         f'<img id="remote" src="{spy.origin}/image" alt="remote">'
         f'<a id="js-link" href="javascript:fetch(\'{spy.origin}/js-link\')">a link</a>'
@@ -135,6 +136,13 @@ def report_message(spy: Spy, subject: str) -> bytes:
         "Content-Transfer-Encoding: base64\r\n"
         "\r\n"
         f"{base64.encodebytes(ATTACHMENT).decode()}"
+        "--outer\r\n"
+        "Content-Type: image/gif\r\n"
+        "Content-ID: <logo@report>\r\n"
+        "Content-Disposition: inline\r\n"
+        "Content-Transfer-Encoding: base64\r\n"
+        "\r\n"
+        f"{GIF}\r\n"
         "--outer\r\n"
         "Content-Type: application/pdf\r\n"
         f'Content-Disposition: attachment; filename="{japanese_name}"\r\n'
@@ -245,6 +253,10 @@ def test_the_html_part_runs_no_script_and_loads_nothing_until_asked(
         wait_for(browser, lambda: browser.find_elements(By.ID, "greeting"))
         title = browser.find_element(By.TAG_NAME, "title").get_attribute("textContent")
         assert title == "planted"  # the planted script would have changed it
+        inline = browser.find_element(By.ID, "inline")  # the message's own image, by cid:
+        assert inline.get_attribute("src").startswith("data:image/gif;base64,")
+        wait_for(browser, lambda: inline.get_property("naturalWidth") == 1)
+        assert browser.find_element(By.ID, "remote").get_property("naturalWidth") == 0
         browser.find_element(By.ID, "js-link").click()
         browser.find_element(By.ID, "send").click()
     finally:
