@@ -36,6 +36,9 @@ What is measured (``bench.measurements.MEASUREMENTS`` is the list):
   import maildir`` and by Dovecot's own ``doveadm backup -R`` (dsync, which keeps
   UIDVALIDITY and UIDs too): messages a second over the importing process's wall-clock
   time, and that process's peak RSS. Needs the Dovecot run (not with ``--only hato``).
+- The web console (``bench.web_api``, hato only): the JSON API's message list, first page
+  and 1,000th page of 50 (``GET /api/v1/messages``), and 100 concurrent API clients
+  reading messages (``GET /api/v1/message/{ID}``): requests a second, and their p99.
 - POP3 connect + USER/PASS alone, to show what the password check costs in the rows above.
 - Memory: the PSS of all the server's processes with 10 POP3 sessions holding the mailbox
   open; and hato's peak RSS over the whole run, printed under the table.

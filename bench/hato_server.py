@@ -17,7 +17,7 @@ from bench.target import HOST, PASSWORD, USER, Target, free_port, rss_mb
 
 __all__ = ["hato_command", "running_hato", "running_hato_nodes"]
 
-MEASURED = ("smtp", "lmtp", "pop3", "imap")
+MEASURED = ("smtp", "lmtp", "pop3", "imap", "http")
 SWITCHED_OFF = ("pop3s", "imaps", "submission", "submissions", "managesieve")
 _LISTENING = re.compile(r"^hato: (\w+) listening on [^\s]+:(\d+)$", re.MULTILINE)
 _CONFIG = """\

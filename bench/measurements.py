@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from bench import imap_extensions as ext
+from bench import web_api
 from bench.imap_session import check, expect, login, ms_since, selected
 from bench.load import deliver_one
 from bench.mailbox import RARE_SENDER, RARE_WORD, planted
@@ -372,6 +373,25 @@ MEASUREMENTS: tuple[Measurement, ...] = (
         "ms",
         "imap",
         ext.qresync_reselect,
+    ),
+    # the web console (hato only)
+    Measurement("web: message list, first page (50)", "ms", "http", web_api.first_page),
+    Measurement(
+        f"web: message list, {web_api.NTH_PAGE:,}th page", "ms", "http", web_api.thousandth_page
+    ),
+    Measurement(
+        f"web API: {web_api.CLIENTS} clients reading messages",
+        "req/s",
+        "http",
+        web_api.api_rate,
+        False,
+    ),
+    Measurement(
+        f"web API: {web_api.CLIENTS} clients reading messages, p99",
+        "ms",
+        "http",
+        web_api.api_p99,
+        False,
     ),
     # the IDLE rows last: their delivery adds a message to the mailbox
     Measurement(f"memory (PSS), {IDLERS:,} IMAP clients in IDLE", "MB", "imap", idle_pss, False),

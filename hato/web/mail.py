@@ -235,13 +235,15 @@ async def _matching(
 
 
 async def _with_attachments(mailstore: Mailstore, box: Mailbox, uids: list[int]) -> list[int]:
-    kept: list[int] = []
-    for at in range(0, len(uids), MAX_PAGE):
-        listed = await mailstore.list_messages(box.id, uids[at : at + MAX_PAGE])
+    """The messages among ``uids`` with an attachment, by the counts kept at delivery
+    (worked out, and kept, for the bodies stored before they were)."""
+    counts = await mailstore.attachment_counts(box.id)
+    unknown = [uid for uid in uids if uid in counts and counts[uid] is None]
+    for at in range(0, len(unknown), MAX_PAGE):
+        listed = await mailstore.list_messages(box.id, unknown[at : at + MAX_PAGE])
         for line in await _lines(mailstore, box, listed):
-            if line.attachments:
-                kept.append(line.uid)
-    return kept
+            counts[line.uid] = line.attachments
+    return [uid for uid in uids if counts.get(uid)]
 
 
 async def _lines(mailstore: Mailstore, box: Mailbox, listed: list[ListedMessage]) -> list[Line]:

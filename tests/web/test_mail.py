@@ -175,3 +175,15 @@ async def test_wait_finds_what_is_there_what_arrives_and_times_out(store: Store)
     found = await mail.wait_for(store, alice, "alice@", "second", 30)
     await task
     assert found is not None and found.subject == "second"
+
+
+async def test_has_attachment_finds_old_bodies_too(store: Store) -> None:
+    alice = await make_account(store, "alice")
+    await deliver(store, alice, with_attachment("report", "r.pdf", b"%PDF"))
+    await deliver(store, alice, plain("plain", "no file"))
+    await store._db.write(forget_listing)  # type: ignore[attr-defined]
+    found = await mail.search_page(store, alice, "has:attachment")
+    assert [line.subject for line in found.lines] == ["report"]
+    inbox = await alice.get_mailbox("INBOX")
+    assert inbox is not None
+    assert await alice.attachment_counts(inbox.id) == {1: 1, 2: 0}  # worked out and kept

@@ -18,7 +18,7 @@ from hato.store.sql.mailboxes import owns_mailbox
 from hato.store.sql.messages import summary
 from hato.store.sql.tx import Row, Tx
 
-__all__ = ["select_listed", "select_page", "update_listing"]
+__all__ = ["select_attachment_counts", "select_listed", "select_page", "update_listing"]
 
 _LINE = (
     "SELECT m.uid, m.modseq, m.size, m.system_flags, m.keywords, m.internal_date, "
@@ -65,6 +65,20 @@ async def select_listed(
     for condition, params in tx.dialect.members("m.uid", sorted(set(uids))):
         rows.extend(await tx.all(_AMONG.format(uids=condition), (mailbox_id, *params)))
     return sorted((_listed(row) for row in rows), key=lambda line: -line.summary.uid)
+
+
+async def select_attachment_counts(
+    tx: Tx, account_id: int, mailbox_id: int
+) -> dict[int, int | None]:
+    """uid -> attachment count kept at delivery (None where it was not) of every message:
+    one scan of the mailbox joined to ``blob_meta``, no structure and no body read."""
+    await _require_owned(tx, account_id, mailbox_id)
+    rows = await tx.all(
+        "SELECT m.uid, bm.attachments FROM messages m JOIN blob_meta bm "
+        "ON bm.blob_id = m.blob_id WHERE m.mailbox_id = ?",
+        (mailbox_id,),
+    )
+    return {int(uid): None if count is None else int(count) for uid, count in rows}
 
 
 async def update_listing(

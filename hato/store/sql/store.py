@@ -358,6 +358,10 @@ class SqlMailstore:
         """The list lines of these messages, newest first."""
         return await self._read(listing.select_listed, mailbox_id=mailbox_id, uids=list(uids))
 
+    async def attachment_counts(self, mailbox_id: int) -> dict[int, int | None]:
+        """uid -> attachments kept at delivery (None if not kept) of every message."""
+        return await self._read(listing.select_attachment_counts, mailbox_id=mailbox_id)
+
     async def keep_listing(self, mailbox_id: int, values: Sequence[tuple[int, str, int]]) -> None:
         """Keep (uid, snippet, attachments) worked out for bodies stored without them."""
         await self._write(listing.update_listing, mailbox_id=mailbox_id, values=list(values))
