@@ -18,6 +18,7 @@ import shutil
 import smtplib
 import subprocess
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -186,6 +187,8 @@ def test_switch_from_dovecot_transfers_nothing_and_export_reads_back(scratch: Pa
         assert again.stdout.startswith("hato: 0 message(s) imported in "), again.stdout
         assert "10 already there" in again.stdout
 
+        _arrives_while_selected(server.ports["imap"], maildir, data)
+        after = _view(server.ports["imap"])
         exported = scratch / "dv2-maildir"
         out = hato("export", "maildir", "--user", USER, str(exported), data_dir=data)
         assert out.returncode == 0, out.stderr
@@ -195,4 +198,30 @@ def test_switch_from_dovecot_transfers_nothing_and_export_reads_back(scratch: Pa
         home = scratch / "dv2" / "home"
         shutil.move(exported, home / "Maildir")
         subprocess.run(["chown", "-R", f"{MAIL_UID}:{MAIL_UID}", str(home)], check=True)
-        assert _view(fresh.ports["imap"]) == before
+        assert _view(fresh.ports["imap"]) == after
+
+
+def _arrives_while_selected(port: int, maildir: Path, data: Path) -> None:
+    """A message Dovecot's Maildir got after the import (not in its dovecot-uidlist yet)
+    comes over with the next free UID, and a session with INBOX selected is told."""
+    body = b"Subject: late\n\nstill on Dovecot\n"
+    name = f"1800000000.M1P1.late,S={len(body)},W={len(body) + 3}"
+    (maildir / "new" / name).write_bytes(body)
+    client = imaplib.IMAP4("127.0.0.1", port)
+    client.login(USER, PASSWORD)
+    _, exists = client.select("INBOX")
+    client.untagged_responses.clear()
+    done = hato("import", "maildir", str(maildir), "--user", USER, data_dir=data)
+    assert done.stdout.startswith("hato: 1 message(s) imported in "), done.stdout
+    assert "1 file(s) not in dovecot-uidlist given new UIDs" in done.stdout
+    deadline = time.monotonic() + 30
+    while "EXISTS" not in client.untagged_responses and time.monotonic() < deadline:
+        time.sleep(0.2)
+        client.noop()
+    assert client.untagged_responses.get("EXISTS") == [str(int(exists[0]) + 1).encode()], (
+        exists,
+        client.untagged_responses,
+    )
+    _, found = client.uid("FETCH", "*", "(BODY.PEEK[])")
+    assert found[0][1] == body.replace(b"\n", b"\r\n")
+    client.logout()

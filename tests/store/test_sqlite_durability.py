@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from pathlib import Path
 
@@ -50,3 +51,22 @@ def test_schema_version_and_wal(tmp_path: Path) -> None:
     conn.close()
     assert version == MIGRATIONS[-1][0]
     assert mode == "wal"
+
+
+async def test_a_commit_by_another_process_wakes_the_subscribers(tmp_path: Path) -> None:
+    """``hato import`` writes from its own process while ``hato serve`` runs: the server's
+    sessions must hear of it (PRAGMA data_version on the writer's connection)."""
+    path = tmp_path / "s.sqlite3"
+    server, other = open_store(path), open_store(path)
+    try:
+        account = await server.create_account("alice", Credentials("h"))
+        inbox = await server.mailstore(account.id).create_mailbox("INBOX")
+        own = server.notifier.subscribe(inbox.id)
+        await server.mailstore(account.id).append("INBOX", b"Subject: a\r\n\r\n", MessageMeta(), 1)
+        await asyncio.wait_for(own.wait(), 10)  # its own commit, told as always
+        await other.mailstore(account.id).append("INBOX", b"Subject: b\r\n\r\n", MessageMeta(), 2)
+        await asyncio.wait_for(own.wait(), 10)  # another writer's, found and told
+        own.close()
+    finally:
+        await other.close()
+        await server.close()

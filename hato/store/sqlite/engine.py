@@ -10,6 +10,15 @@ a job's future is resolved — and a protocol may acknowledge — only once the
 data is durable (the durability invariant, docs/architecture.md). Concurrent
 deliveries therefore share one fsync instead of paying one each.
 
+Another process may write to the same file (``hato import``, ``hato user`` while
+``hato serve`` runs). SQLite tells a connection that happened through ``PRAGMA
+data_version``, which changes when a connection *other* than this one commits: on
+the writer's connection, whose own commits leave it alone, a change means another
+writer. The writer thread reads it before each batch and, when idle, every
+``OTHER_WRITERS_CHECK`` seconds; on a change it wakes every subscriber
+(``Notifier.publish_all``), and each shared index asks the store what changed,
+so IMAP sessions see mail another process stored.
+
 Reads run on a small thread pool, each thread with its own read-only
 connection, each call inside one read transaction (a consistent snapshot);
 reads known to be small run inline on the event loop's thread.
@@ -47,6 +56,8 @@ T = TypeVar("T")
 _MAX_BATCH = 256
 #: Bytes a read may bring back on the event loop's thread (see ``Database.read``).
 INLINE_READ = 256 * 1024
+#: Seconds between two looks, while idle, for commits by another process.
+OTHER_WRITERS_CHECK = 1.0
 
 
 @dataclass(slots=True)
@@ -190,6 +201,7 @@ class Database:
         self.notifier = notifier
         self.availability = Availability()
         self._write_conn = _open(path)
+        self._data_version = self._write_conn.execute("PRAGMA data_version").fetchone()[0]
         self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._writer = threading.Thread(target=self._write_loop, name="hato-db-writer")
         self._writer.start()
@@ -276,13 +288,28 @@ class Database:
 
     def _write_loop(self) -> None:
         while True:
-            first = self._jobs.get()
+            try:
+                first = self._jobs.get(timeout=OTHER_WRITERS_CHECK)
+            except queue.Empty:
+                self._notice_other_writers()
+                continue
             if first is None:
                 return
+            self._notice_other_writers()
             batch, stop = self._gather(first)
             self._run_batch(batch)
             if stop:
                 return
+
+    def _notice_other_writers(self) -> None:
+        """Wake every subscriber if another connection committed since the last look."""
+        try:
+            version = self._write_conn.execute("PRAGMA data_version").fetchone()[0]
+        except sqlite3.Error:  # a storage failure: the next job reports it
+            return
+        if version != self._data_version:
+            self._data_version = version
+            self.notifier.publish_all()
 
     def _gather(self, first: _Job) -> tuple[list[_Job], bool]:
         batch = [first]
