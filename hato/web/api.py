@@ -21,7 +21,6 @@ import datetime
 import json
 import secrets
 import time
-import urllib.parse
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
@@ -37,6 +36,7 @@ from hato.web import mail
 from hato.web.auth import api_user, json_error
 from hato.web.compose import ComposeError, compose
 from hato.web.context import WEB
+from hato.web.download import attachment_response
 from hato.web.openapi import OPENAPI
 from hato.web.view import Part, Person
 
@@ -319,21 +319,7 @@ async def part(request: web.Request) -> web.Response:
     with _answers():
         ident = await _resolve(mailstore, request.match_info["id"])
         download = await mail.attachment(mailstore, ident, request.match_info["part"])
-    response = web.Response(body=download.data, content_type=download.content_type)
-    response.headers["Content-Disposition"] = content_disposition(download.filename)
-    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
-    return response
-
-
-def _plain(char: str) -> bool:
-    return char.isascii() and char.isprintable() and char not in '"\\;'
-
-
-def content_disposition(filename: str) -> str:
-    """``attachment`` with the name as plain ASCII and as RFC 8187 UTF-8 (RFC 6266 §4.3)."""
-    fallback = "".join(c if _plain(c) else "_" for c in filename)
-    encoded = urllib.parse.quote(filename, safe="")
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}"
+    return attachment_response(download.data, download.content_type, download.filename)
 
 
 async def set_read(request: web.Request) -> web.Response:

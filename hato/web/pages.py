@@ -20,7 +20,7 @@ import math
 import re
 from collections.abc import Awaitable
 from typing import TypeVar
-from urllib.parse import quote, unquote
+from urllib.parse import unquote
 
 from aiohttp import web
 from yarl import URL
@@ -32,6 +32,7 @@ from hato.store.base import Mailbox, Mailstore
 from hato.web import mail
 from hato.web.auth import WebUser, page_user
 from hato.web.context import WEB
+from hato.web.download import attachment_response
 from hato.web.events import EventStreams, TooManyStreams, stream_mailboxes
 from hato.web.render import TEMPLATES, render
 from hato.web.view import Part
@@ -105,14 +106,6 @@ _ACTIONS = {
 # Actions after which a message's page shows the message again ("unread" goes back to the
 # list: showing the message would read it again).
 _STAYING = frozenset({"read", "flag", "unflag"})
-
-
-def _download_type(content_type: str) -> str:
-    """The type a part is downloaded as: its own, but a script or style sheet goes as
-    application/octet-stream. Our pages allow scripts and style sheets from our origin
-    ('self'); a sender's script served from it with its own type could be loaded by one."""
-    active = content_type.endswith("script") or content_type == "text/css"
-    return "application/octet-stream" if active else content_type
 
 
 async def _user_mail(request: web.Request) -> tuple[WebUser, Mailstore]:
@@ -271,23 +264,13 @@ async def html_part(request: web.Request) -> web.StreamResponse:
     return web.Response(text=html, content_type="text/html", charset="utf-8", headers=headers)
 
 
-def _disposition(filename: str) -> str:
-    """``attachment`` with the name twice: ASCII for old clients, RFC 6266 §4.3 filename*
-    (RFC 8187 UTF-8) for the rest. The name is hato.web.view's sanitised one."""
-    ascii_name = "".join(
-        c if c.isascii() and c.isprintable() and c not in '"\\%' else "_" for c in filename
-    )
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
-
-
 async def raw_source(request: web.Request) -> web.StreamResponse:
     """The message as stored: shown as text, or saved as a .eml file."""
     _user, mailstore = await _user_mail(request)
     ident = request.match_info["message"]
     raw = await _mail_call(mail.raw_source(mailstore, ident))
     if request.query.get("download") == "1":
-        headers = {"Content-Disposition": _disposition(f"message-{ident}.eml")}
-        return web.Response(body=raw, content_type="message/rfc822", headers=headers)
+        return attachment_response(raw, "message/rfc822", f"message-{ident}.eml")
     # The sender's bytes, in whatever charset: shown as UTF-8 where they are, the rest
     # replaced, never sniffed into HTML (nosniff, and text/plain).
     text = raw.decode("utf-8", "replace")
@@ -300,10 +283,7 @@ async def download_part(request: web.Request) -> web.StreamResponse:
     part = await _mail_call(
         mail.attachment(mailstore, request.match_info["message"], request.match_info["part"])
     )
-    headers = {"Content-Disposition": _disposition(part.filename)}
-    return web.Response(
-        body=part.data, content_type=_download_type(part.content_type), headers=headers
-    )
+    return attachment_response(part.data, part.content_type, part.filename)
 
 
 async def change_messages(request: web.Request) -> web.StreamResponse:

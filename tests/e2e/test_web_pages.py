@@ -109,6 +109,7 @@ def test_a_script_downloads_as_an_attachment_of_no_active_type(server: HatoProce
     assert part.body == b"alert(1)"
     assert part.headers["Content-Type"] == "application/octet-stream"
     assert part.headers["Content-Disposition"].startswith('attachment; filename="run.js"')
+    assert part.headers["Content-Security-Policy"] == "sandbox; default-src 'none'"
     source = web.get(f"/message/{ident}/raw?download=1")
     assert source.headers["Content-Disposition"].startswith("attachment;")
     assert source.body.endswith(b"--b--\r\n")
