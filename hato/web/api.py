@@ -329,8 +329,10 @@ async def set_read(request: web.Request) -> web.Response:
     body = await _json_body(request) or {}
     add, remove = _flag_changes(body)
     with _answers():
-        ids = _ids(body) if "IDs" in body else await _every_id(mailstore, _mailbox_name(request))
-        await mail.set_flags(mailstore, ids, add, remove)
+        if "IDs" in body:
+            await mail.set_flags(mailstore, _ids(body), add, remove)
+        else:
+            await mail.set_flags_everywhere(mailstore, _mailbox_name(request), add, remove)
     return web.Response(text="ok")
 
 
@@ -344,11 +346,6 @@ def _flag_changes(body: dict[str, Any]) -> tuple[list[str], list[str]]:
                 raise json_error(web.HTTPBadRequest, f'"{key}" must be true or false')
             (add if value else remove).append(flag)
     return add, remove
-
-
-async def _every_id(mailstore: Mailstore, name: str) -> list[str]:
-    box = await mail.mailbox(mailstore, name)
-    return [mail.message_id(box, uid) for uid, _ in await mailstore.listing(box.id)]
 
 
 async def flags(request: web.Request) -> web.Response:

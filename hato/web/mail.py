@@ -63,7 +63,8 @@ __all__ = [
     "MAX_IDS", "MAX_PAGE", "PAGE_SIZE", "BadRequest", "Download", "Line", "MailError",
     "NotFound", "Opened", "Page", "attachment", "delete", "delete_all", "empty_trash",
     "expunge", "inline_images", "list_page", "locate", "mailbox", "mailboxes", "message",
-    "message_id", "move", "raw_source", "search_page", "set_flags", "trash", "wait_for",
+    "message_id", "move", "raw_source", "search_page", "set_flags", "set_flags_everywhere", "trash",
+    "wait_for",
 ]  # fmt: skip
 
 PAGE_SIZE = 50
@@ -303,11 +304,16 @@ def _line(
 
 async def locate(mailstore: Mailstore, ident: str) -> tuple[Mailbox, int]:
     """The mailbox and UID an id names in this account (NotFound if none)."""
+    return _located(await mailstore.list_mailboxes(), ident)
+
+
+def _located(boxes: list[Mailbox], ident: str) -> tuple[Mailbox, int]:
+    """The mailbox among the account's ``boxes`` and the UID that ``ident`` names."""
     match = _ID.fullmatch(ident) if len(ident) <= 60 else None
     if match is None:
         raise NotFound("no such message")
     mailbox_id, uidvalidity, uid = (int(group) for group in match.groups())
-    for box in await mailstore.list_mailboxes():
+    for box in boxes:
         if box.id == mailbox_id and box.uidvalidity == uidvalidity:
             return box, uid
     raise NotFound("no such message")
@@ -371,9 +377,10 @@ async def _by_mailbox(
     """The ids grouped by mailbox; NotFound names the first that is not this account's."""
     if len(ids) > MAX_IDS:
         raise BadRequest(f"at most {MAX_IDS} messages at once")
+    boxes = await mailstore.list_mailboxes()
     groups: dict[int, tuple[Mailbox, list[int]]] = {}
     for ident in ids:
-        box, uid = await locate(mailstore, ident)
+        box, uid = _located(boxes, ident)
         groups.setdefault(box.id, (box, []))[1].append(uid)
     return groups
 
@@ -394,10 +401,27 @@ async def set_flags(
     keyword) on messages, as IMAP STORE +FLAGS / -FLAGS (RFC 3501 §6.4.6) does."""
     adding, removing = _flags(add), _flags(remove)
     for box, uids in (await _by_mailbox(mailstore, ids)).values():
-        if adding:
-            await mailstore.store_flags(box.id, uids, adding, FlagMode.ADD)
-        if removing:
-            await mailstore.store_flags(box.id, uids, removing, FlagMode.REMOVE)
+        await _store_flags(mailstore, box, uids, adding, removing)
+
+
+async def set_flags_everywhere(
+    mailstore: Mailstore, name: str = INBOX, add: Iterable[str] = (), remove: Iterable[str] = ()
+) -> None:
+    """``set_flags`` on every message of mailbox ``name`` (mark all read, ...)."""
+    adding, removing = _flags(add), _flags(remove)
+    box = await mailbox(mailstore, name)
+    uids = [uid for uid, _size in await mailstore.listing(box.id)]
+    if uids:
+        await _store_flags(mailstore, box, uids, adding, removing)
+
+
+async def _store_flags(
+    mailstore: Mailstore, box: Mailbox, uids: list[int], adding: list[str], removing: list[str]
+) -> None:
+    if adding:
+        await mailstore.store_flags(box.id, uids, adding, FlagMode.ADD)
+    if removing:
+        await mailstore.store_flags(box.id, uids, removing, FlagMode.REMOVE)
 
 
 async def move(mailstore: Mailstore, ids: Sequence[str], target: str) -> list[str]:
