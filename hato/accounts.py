@@ -18,6 +18,7 @@ __all__ = [
     "add_user",
     "add_user_with",
     "issue_token",
+    "set_password",
     "validate_username",
 ]
 
@@ -67,6 +68,11 @@ async def add_user_with(store: Store, name: str, credentials: Credentials) -> Ac
     for mailbox, special_use in DEFAULT_MAILBOXES:
         await mailstore.create_mailbox(mailbox, special_use, subscribed=True)
     return account
+
+
+async def set_password(store: Store, name: str, password: str, apop: bool = False) -> bool:
+    """Replace every secret of ``name`` (False: no such account)."""
+    return await store.set_credentials(name, make_credentials(password, apop))
 
 
 async def issue_token(store: Store, name: str) -> str | None:

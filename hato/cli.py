@@ -28,8 +28,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from hato import __version__
-from hato.accounts import InvalidUsername, add_user, issue_token, validate_username
-from hato.auth.passwords import make_credentials
+from hato.accounts import InvalidUsername, add_user, issue_token, set_password, validate_username
 from hato.config import SERVICES, STANDARD_PORTS, Config, ConfigError, load_config
 from hato.logs import configure_logging
 from hato.store import AccountExists, Store, StoreError, open_store
@@ -215,8 +214,7 @@ def _cmd_user_token(args: argparse.Namespace, config: Config) -> int:
 def _cmd_user_passwd(args: argparse.Namespace, config: Config) -> int:
     name = validate_username(args.name)
     password = _read_password(args.password_stdin)
-    credentials = make_credentials(password, args.apop)
-    if not _with_store(config, lambda store: store.set_credentials(name, credentials)):
+    if not _with_store(config, lambda store: set_password(store, name, password, args.apop)):
         raise CommandError(f"no such user: {name}")
     print(f"hato: password of {name} changed")
     return 0

@@ -22,7 +22,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeAlias, TypeVar
 
 from hato.config import Config
-from hato.delivery.alias_check import alias_problems
+from hato.delivery.alias_check import add_alias
 from hato.delivery.aliases import alias_key
 from hato.store import Store, open_store
 
@@ -75,19 +75,12 @@ def _fail(text: str) -> int:
 
 
 def _alias_add(args: argparse.Namespace, config: Config) -> int:
-    address = alias_key(args.address)
-    targets = [alias_key(t) for t in args.targets]
-
-    async def add(store: Store) -> list[str]:
-        problems = await alias_problems(store, address, targets, config.local_domains)
-        if not problems:
-            await store.set_alias(address, targets)
-        return problems
-
-    problems = _run(config, add)
-    if problems:
-        return _fail(f"alias {address} not added: " + "; ".join(problems))
-    print(f"hato: alias {address} -> {', '.join(targets)}")
+    change = _run(
+        config, lambda store: add_alias(store, args.address, args.targets, config.local_domains)
+    )
+    if change.problems:
+        return _fail(f"alias {change.address} not added: " + "; ".join(change.problems))
+    print(f"hato: alias {change.address} -> {', '.join(change.targets)}")
     return 0
 
 

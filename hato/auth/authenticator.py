@@ -15,6 +15,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from hato import metrics
 from hato.auth.names import normalize_username
 from hato.auth.passwords import make_credentials, needs_rehash, verify_apop, verify_password
 from hato.auth.throttle import LoginThrottle
@@ -125,6 +126,7 @@ class Authenticator:
             address=attempt.address, method=attempt.method,
             result="ok" if account else "failed",
         )  # fmt: skip
+        metrics.login(attempt.protocol, account is not None)
         if account is not None:
             self.throttle.succeeded(attempt.address, name)
         else:

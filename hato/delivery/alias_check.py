@@ -1,4 +1,5 @@
-"""What ``hato alias add`` checks before it stores an alias, so that none is dead on arrival.
+"""What ``hato alias add`` (and the web console) checks before it stores an alias, so that
+none is dead on arrival.
 
 - The alias is a bare local part (a Dot-string, RFC 5321 §4.1.2: it then holds in
   every local domain) or ``local@domain`` in a local domain: mail for other
@@ -13,13 +14,34 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
+from hato.delivery.aliases import alias_key
 from hato.delivery.dispatch import route
 from hato.delivery.recipients import split_address
 from hato.proto.smtp_syntax import is_dot_string, is_mailbox
 from hato.store.base import Store
 
-__all__ = ["alias_problems"]
+__all__ = ["AliasChange", "add_alias", "alias_problems"]
+
+
+@dataclass(frozen=True, slots=True)
+class AliasChange:
+    address: str  # as stored (alias_key)
+    targets: list[str]
+    problems: list[str]  # empty: the alias was stored
+
+
+async def add_alias(
+    store: Store, address: str, targets: Sequence[str], domains: tuple[str, ...]
+) -> AliasChange:
+    """Store ``address -> targets`` (replacing its targets) if every check passes."""
+    key = alias_key(address)
+    keys = [alias_key(target) for target in targets]
+    problems = await alias_problems(store, key, keys, domains)
+    if not problems:
+        await store.set_alias(key, keys)
+    return AliasChange(key, keys, problems)
 
 
 async def alias_problems(

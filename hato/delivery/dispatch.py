@@ -16,6 +16,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
+from hato import metrics
 from hato.delivery.aliases import expand
 from hato.delivery.bounce import Failure, build_dsn
 from hato.delivery.filtering import Decision, SieveFilter, vacation_reply
@@ -144,6 +145,7 @@ async def commit(
         raise
     if local:
         log_delivery(logging.INFO, arrival, content, message_id, local, "delivered")
+        metrics.message("delivered")
     if remote:
         log_delivery(logging.INFO, arrival, content, message_id, remote, "queued", queue=queued)
     return queued

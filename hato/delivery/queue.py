@@ -24,6 +24,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 
+from hato import metrics
 from hato.config import Config
 from hato.delivery.bounce import Failure, build_dsn
 from hato.delivery.dispatch import Targets, commit, route
@@ -184,6 +185,7 @@ def _log_relay(
 ) -> None:
     """One ``relay`` line per recipient of an attempt (README "Logging")."""
     level = logging.INFO if result == "delivered" else logging.WARNING
+    metrics.message("relayed" if result == "delivered" else result)  # or deferred, bounced
     for recipient in recipients:
         event(
             log, level, "relay", queue=message_id, host=host or None, to=recipient,

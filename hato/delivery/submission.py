@@ -26,6 +26,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, Session
 
+from hato import metrics
 from hato.auth.authenticator import Authenticator, LoginAttempt
 from hato.delivery.dispatch import Targets, commit, log_delivery, route
 from hato.delivery.fixup import fix_up
@@ -133,6 +134,7 @@ class SubmissionHandler(InboundHandler):
             self.in_flight -= 1
         if queued is not None:
             self.queued()
+        metrics.message("submitted")
         return f"250 2.0.0 Ok: queued as {queue_id}"
 
     async def _submit(

@@ -19,6 +19,7 @@ import logging
 import re
 from collections.abc import Iterator
 
+from hato import metrics
 from hato.auth.policy import plaintext_allowed
 from hato.imap import capabilities
 from hato.imap.context import ImapContext, Transport
@@ -230,7 +231,8 @@ class ImapSession:
             text = f"Error in IMAP command {command.name}: Unknown command."
             self.send(tagged(command.tag, "BAD", text))
             return
-        reply = await self._run(handler.run, command)
+        with metrics.timed("imap", command.name):
+            reply = await self._run(handler.run, command)
         outcome = reply.outcome
         if outcome is None and reply.status == "NO":
             outcome = outcome_of_failure(command)

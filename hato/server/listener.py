@@ -21,6 +21,7 @@ import ssl
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from hato import metrics
 from hato.server.gate import ConnectionGate
 from hato.session.closed import ConnectionClosed
 from hato.session.deflate import CompressionError, DeflateStreams
@@ -207,12 +208,14 @@ class StreamListener:
         trace = session_trace(self._tracer, self.options.service, peer)
         connection = Connection(reader, writer, self.options, trace)
         self.connections.add(connection)
+        metrics.opened(self.options.service)
         try:
             await self._handler(connection)
         except ConnectionClosed as exc:
             trace.note(f"closed: {exc}")
         finally:
             self.connections.discard(connection)
+            metrics.closed(self.options.service)
             self._gate.leave(peer)
             await connection.close()
             trace.note("disconnected")

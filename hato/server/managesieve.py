@@ -13,6 +13,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from hato import metrics
 from hato.auth.authenticator import LoginAttempt
 from hato.proto import managesieve as ms
 from hato.proto.sasl_driver import Cancelled, Malformed, SaslDriver
@@ -85,7 +86,9 @@ class _Session:
                 await self.send(ms.response("OK", "Logout completed."))
                 return
             try:
-                await self.send(await self.answer(command))
+                with metrics.timed("managesieve", command.name):
+                    answer = await self.answer(command)
+                await self.send(answer)
             except _Answer as no:
                 await self.send(ms.response("NO", no.text, no.code or None))
             except StoreUnavailable:

@@ -15,6 +15,7 @@ import logging
 from array import array
 from dataclasses import dataclass, field
 
+from hato import metrics
 from hato.auth.authenticator import LoginAttempt
 from hato.proto import pop3
 from hato.server.context import ServiceContext
@@ -60,7 +61,9 @@ class _Pop3Session:
             elif isinstance(event, pop3.Reply):
                 await self.send(event.data)
             else:
-                await self.send(await self.answer_or_defer(event))
+                with metrics.timed("pop3"):
+                    answer = await self.answer_or_defer(event)
+                await self.send(answer)
 
     async def answer_or_defer(self, event: pop3.Event | pop3.Signal) -> bytes:
         """The answer, or RFC 3206's SYS/TEMP when the store fails: the session goes on."""

@@ -15,11 +15,13 @@ import asyncio
 import logging
 import re
 import ssl
+import time
 from typing import Any
 
 from aiosmtpd.lmtp import LMTP
 from aiosmtpd.smtp import MISSING, SMTP, Session, TLSSetupException
 
+from hato import metrics
 from hato.delivery.inbound import unavailable_reply
 from hato.logs import event
 from hato.server.gate import ConnectionGate
@@ -145,6 +147,7 @@ class HatoSMTP(SMTP):
         self.__refused = False
         self.__bare_replies = False
         self.__trace_reader: _TraceReader | None = None
+        self.__asked: float | None = None  # when the command now answered began to arrive
 
     def _create_session(self) -> Session:
         return _Session(self.loop)
@@ -161,12 +164,14 @@ class HatoSMTP(SMTP):
             trace = session_trace(self.__tracer, self.__service, self.__peer)
             if trace.enabled:
                 self.__trace_reader = _TraceReader(trace)
+            metrics.opened(self.__service)
         super().connection_made(transport)
 
     def connection_lost(self, error: Exception | None) -> None:
         if self.__refused:
             return
         self.__gate.leave(self.__peer)
+        metrics.closed(self.__service)
         if self.__trace_reader is not None:
             self.__trace_reader.trace.note("disconnected")
         super().connection_lost(error)
@@ -182,6 +187,7 @@ class HatoSMTP(SMTP):
             return
         if self.__trace_reader is not None:
             self.__trace_reader.feed(data)
+        self.__asked = self.__asked or time.perf_counter()
         super().data_received(data)
 
     async def push(self, status: str | bytes) -> None:
@@ -195,6 +201,9 @@ class HatoSMTP(SMTP):
         if self.__trace_reader is not None:
             self.__trace_reader.trace.server(text)
             self.__trace_reader.server_said(lines[-1])
+        if self.__asked is not None:  # the first reply line since the client's bytes
+            metrics.replied(self.__service, self.__asked)
+            self.__asked = None
         await super().push(text)
 
     def _getaddr(self, arg: str) -> tuple[str | None, str | None]:

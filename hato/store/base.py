@@ -35,6 +35,7 @@ __all__ = [
     "Account",
     "AccountExists",
     "AccountStore",
+    "AccountUsage",
     "AliasStore",
     "ConditionalStore",
     "Credentials",
@@ -60,6 +61,7 @@ __all__ = [
     "ScramKeys",
     "Store",
     "StoreError",
+    "StoreFigures",
     "StoreFull",
     "StoreUnavailable",
     "StoredMessage",
@@ -154,6 +156,23 @@ class Account:
     credentials: Credentials
     created: int
     admin: bool = False  # may use the web console's administration pages
+
+
+@dataclass(frozen=True, slots=True)
+class AccountUsage:
+    """An account and what its mailboxes hold (their counters), for the administrators."""
+
+    account: Account
+    messages: int
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
+class StoreFigures:
+    """The whole store at a glance, for monitoring."""
+
+    size: int  # bytes: the SQLite file (without its WAL), or the PostgreSQL database
+    queue_recipients: int  # recipients still owed a delivery by the outbound queue
 
 
 @dataclass(frozen=True, slots=True)
@@ -439,6 +458,7 @@ class AccountStore(Protocol):
     async def set_admin(self, name: str, admin: bool) -> bool: ...
     async def set_token(self, name: str, token_sha256: bytes) -> bool: ...  # replaces the old
     async def account_by_token(self, token_sha256: bytes) -> Account | None: ...
+    async def account_usage(self) -> list[AccountUsage]: ...  # every account, by name
 
 
 class DeliveryStore(Protocol):
@@ -500,3 +520,4 @@ class Store(AccountStore, DeliveryStore, MailboxStore, QueueStore, AliasStore, P
     async def open(self) -> None: ...  # reach it now: StoreUnavailable says why not
     async def close(self) -> None: ...
     async def blob_count(self) -> int: ...
+    async def figures(self) -> StoreFigures: ...

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from hato.store import AccountExists, Credentials, ScramKeys, Store
+from hato.store import AccountExists, Credentials, Outbound, ScramKeys, Store
+from hato.store.meta import message_meta
 
 
 async def test_create_and_get_account(store: Store) -> None:
@@ -67,3 +68,24 @@ async def test_one_token_per_account_found_by_its_digest(store: Store) -> None:
     assert await store.delete_account("ann")  # the token goes with the account
     assert await store.account_by_token(b"3" * 32) is None
     assert (await store.account_by_token(b"2" * 32)).name == "ben"  # type: ignore[union-attr]
+
+
+async def test_usage_counts_every_mailbox_of_each_account(store: Store) -> None:
+    ann = await store.create_account("ann", Credentials("h"))
+    await store.create_account("ben", Credentials("h"))
+    box = store.mailstore(ann.id)
+    for name in ("INBOX", "Archive"):
+        await box.create_mailbox(name)
+    content = b"Subject: hi\r\n\r\nhello\r\n"
+    for name in ("INBOX", "INBOX", "Archive"):
+        await box.append(name, content, message_meta(content), 0)
+    usage = {u.account.name: (u.messages, u.size) for u in await store.account_usage()}
+    assert usage == {"ann": (3, 3 * len(content)), "ben": (0, 0)}
+
+
+async def test_figures_give_the_store_size_and_the_queue_length(store: Store) -> None:
+    before = await store.figures()
+    assert before.queue_recipients == 0 and before.size > 0
+    outbound = Outbound("a@example.org", ("b@remote.test", "c@remote.test"), b"x\r\n", 0)
+    await store.deliver_and_queue(b"x\r\n", message_meta(b"x\r\n"), 0, [], outbound)
+    assert (await store.figures()).queue_recipients == 2

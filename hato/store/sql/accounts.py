@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hato.store.base import Account, AccountExists, Credentials, ScramKeys
+from hato.store.base import Account, AccountExists, AccountUsage, Credentials, ScramKeys
 from hato.store.sql.blobs import collect_garbage
 from hato.store.sql.tx import Duplicate, Tx
 
@@ -15,6 +15,7 @@ __all__ = [
     "select_account",
     "select_account_by_token",
     "select_accounts",
+    "select_usage",
     "update_admin",
     "update_credentials",
 ]
@@ -23,6 +24,7 @@ _COLUMNS = (
     "id, name, password_hash, scram_salt, scram_iterations, scram_stored_key, "
     "scram_server_key, apop_secret, created, admin"
 )
+_QUALIFIED = ", ".join(f"a.{name.strip()}" for name in _COLUMNS.split(","))  # for joins
 
 
 def _account(row: tuple[Any, ...]) -> Account:
@@ -70,6 +72,16 @@ async def select_accounts(tx: Tx) -> list[Account]:
     return [_account(row) for row in rows]
 
 
+async def select_usage(tx: Tx) -> list[AccountUsage]:
+    """Every account with its messages and bytes, from the mailboxes' counters."""
+    rows = await tx.all(
+        f"SELECT {_QUALIFIED}, COALESCE(SUM(x.messages), 0), COALESCE(SUM(x.size), 0) "
+        "FROM accounts a LEFT JOIN mailboxes x ON x.account_id = a.id "
+        f"GROUP BY a.id ORDER BY a.name{tx.dialect.binary_order}"
+    )
+    return [AccountUsage(_account(row[:-2]), int(row[-2]), int(row[-1])) for row in rows]
+
+
 async def update_credentials(tx: Tx, name: str, credentials: Credentials) -> bool:
     count = await tx.run(
         "UPDATE accounts SET password_hash = ?, scram_salt = ?, scram_iterations = ?, "
@@ -97,9 +109,8 @@ async def replace_token(tx: Tx, name: str, token_sha256: bytes, now: int) -> boo
 
 
 async def select_account_by_token(tx: Tx, token_sha256: bytes) -> Account | None:
-    columns = ", ".join(f"a.{name.strip()}" for name in _COLUMNS.split(","))
     row = await tx.one(
-        f"SELECT {columns} FROM accounts a JOIN api_tokens t ON t.account_id = a.id "
+        f"SELECT {_QUALIFIED} FROM accounts a JOIN api_tokens t ON t.account_id = a.id "
         "WHERE t.token_sha256 = ?",
         (token_sha256,),
     )

@@ -37,6 +37,7 @@ class Dialect:
     their next attempt this far ahead), so an entry is sent by one node at a
     time, and retried by another if its node dies. One node owns a SQLite file:
     0, no claim, and a restarted node retries at once what it was sending.
+    ``database_size``: a query for the bytes the database takes.
     """
 
     name: str
@@ -46,6 +47,7 @@ class Dialect:
     for_share: str
     id_arrays: bool
     queue_lease: int
+    database_size: str
     chunk: int = 500
 
     def claim(self, table: str) -> str:
@@ -74,6 +76,7 @@ SQLITE = Dialect(
     for_share="",
     id_arrays=False,
     queue_lease=0,
+    database_size="SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()",
 )
 POSTGRES = Dialect(
     name="postgresql",
@@ -83,4 +86,5 @@ POSTGRES = Dialect(
     for_share=" FOR SHARE",
     id_arrays=True,
     queue_lease=300,
+    database_size="SELECT pg_database_size(current_database())",
 )

@@ -14,11 +14,11 @@ from collections.abc import Sequence
 from functools import partial
 from typing import Any
 
-from hato.store.base import Outbound, QueueEntry
+from hato.store.base import Outbound, QueueEntry, StoreFigures
 from hato.store.sql.driver import Driver
 from hato.store.sql.tx import Tx
 
-__all__ = ["SqlQueue", "insert_outbound"]
+__all__ = ["SqlQueue", "insert_outbound", "select_figures"]
 
 _ENTRY = (
     "SELECT r.message_id, m.sender, r.recipient, m.created, r.attempts, r.next_attempt, "
@@ -33,6 +33,13 @@ def _entry(row: tuple[Any, ...]) -> QueueEntry:
         int(ident), str(sender), str(recipient), int(created), int(attempts), int(due),
         str(error), int(size),
     )  # fmt: skip
+
+
+async def select_figures(tx: Tx) -> StoreFigures:
+    """The store's size and the queue's length, for monitoring."""
+    size = await tx.one(tx.dialect.database_size)
+    queued = await tx.one("SELECT COUNT(*) FROM queue_recipients")
+    return StoreFigures(int(size[0]) if size else 0, int(queued[0]) if queued else 0)
 
 
 async def insert_outbound(tx: Tx, outbound: Outbound) -> int:

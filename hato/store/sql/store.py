@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from hato.store.base import (
     Account,
+    AccountUsage,
     ConditionalStore,
     Credentials,
     Delivery,
@@ -30,6 +31,7 @@ from hato.store.base import (
     NewMessage,
     Outbound,
     StoredMessage,
+    StoreFigures,
     UidsKept,
 )
 from hato.store.notify import Notifier
@@ -45,7 +47,7 @@ from hato.store.sql import (
 )
 from hato.store.sql.aliases import SqlAliases
 from hato.store.sql.driver import Driver
-from hato.store.sql.queue import SqlQueue, insert_outbound
+from hato.store.sql.queue import SqlQueue, insert_outbound, select_figures
 from hato.store.sql.sieve import SqlSieveScripts
 from hato.store.sql.tx import Tx
 
@@ -108,6 +110,12 @@ class SqlStore(SqlQueue, SqlAliases):
         return await self._db.read(
             partial(accounts.select_account_by_token, token_sha256=token_sha256)
         )
+
+    async def account_usage(self) -> list[AccountUsage]:
+        return await self._db.read(accounts.select_usage)
+
+    async def figures(self) -> StoreFigures:
+        return await self._db.read(select_figures)
 
     async def deliver(
         self,

@@ -1,0 +1,126 @@
+"""The server's Prometheus metrics: counted where things happen, read at ``GET /metrics``.
+
+A leaf module: every layer may count into it, and it imports nothing from hato. The
+metrics live in a registry of their own (``REGISTRY``), not prometheus-client's global
+one, so nothing else a library registers there shows up in hato's page. Each place
+that counts makes one call:
+
+- connections: the stream listener (POP3, IMAP, ManageSieve) and the SMTP protocol
+  class (SMTP, submission, LMTP), by service name;
+- logins: the Authenticator's conclusion, by protocol and result;
+- messages: delivery into local mailboxes, acceptance on submission, and the relay's
+  outcomes (relayed, deferred, bounced);
+- command latency: IMAP, POP3 and ManageSieve time each command's handler (IDLE and
+  AUTHENTICATE, which wait for the client, are left out); SMTP times from a client's
+  bytes to the server's next reply;
+- the queue's length and the store's size are asked of the store when the page is read.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+__all__ = [
+    "CONTENT_TYPE",
+    "REGISTRY",
+    "closed",
+    "exposition",
+    "login",
+    "message",
+    "open_connections",
+    "opened",
+    "replied",
+    "store_figures",
+    "timed",
+]
+
+REGISTRY = CollectorRegistry(auto_describe=True)
+CONTENT_TYPE = CONTENT_TYPE_LATEST
+
+_CONNECTIONS = Gauge(
+    "hato_connections_open", "Open client connections", ["protocol"], registry=REGISTRY
+)
+_ACCEPTED = Counter(
+    "hato_connections", "Client connections accepted", ["protocol"], registry=REGISTRY
+)
+_LOGINS = Counter(
+    "hato_logins", "Login attempts concluded", ["protocol", "result"], registry=REGISTRY
+)
+_MESSAGES = Counter(
+    "hato_messages",
+    "Messages delivered to local mailboxes, submitted, relayed, deferred or bounced",
+    ["event"],
+    registry=REGISTRY,
+)
+_LATENCY = Histogram(
+    "hato_command_seconds",
+    "Seconds from a command to its answer",
+    ["protocol"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+    registry=REGISTRY,
+)
+_QUEUE = Gauge("hato_queue_recipients", "Recipients waiting in the outbound queue",
+               registry=REGISTRY)  # fmt: skip
+_STORE = Gauge("hato_store_bytes", "Bytes the store takes (database file or database)",
+               registry=REGISTRY)  # fmt: skip
+
+#: Commands that wait for the client, not for the server: their time says nothing.
+_CLIENT_PACED = frozenset({"IDLE", "AUTHENTICATE"})
+
+
+def opened(protocol: str) -> None:
+    _ACCEPTED.labels(protocol).inc()
+    _CONNECTIONS.labels(protocol).inc()
+
+
+def closed(protocol: str) -> None:
+    _CONNECTIONS.labels(protocol).dec()
+
+
+def open_connections() -> dict[str, int]:
+    """Open connections per protocol, for the server page."""
+    return {
+        sample.labels["protocol"]: int(sample.value)
+        for metric in _CONNECTIONS.collect()
+        for sample in metric.samples
+    }
+
+
+def login(protocol: str, ok: bool) -> None:
+    _LOGINS.labels(protocol, "ok" if ok else "failed").inc()
+
+
+def message(event: str) -> None:
+    """``delivered``, ``submitted``, ``relayed``, ``deferred`` or ``bounced``."""
+    _MESSAGES.labels(event).inc()
+
+
+@contextmanager
+def timed(protocol: str, command: str = "") -> Iterator[None]:
+    """Observe the time the ``with`` block takes as one command of ``protocol``."""
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        if command.upper() not in _CLIENT_PACED:
+            _LATENCY.labels(protocol).observe(time.perf_counter() - started)
+
+
+def replied(protocol: str, since: float) -> None:
+    """A reply went out to a command whose first byte came at ``since`` (perf_counter)."""
+    _LATENCY.labels(protocol).observe(time.perf_counter() - since)
+
+
+def store_figures(queue_recipients: int, store_bytes: int) -> None:
+    _QUEUE.set(queue_recipients)
+    _STORE.set(store_bytes)
+
+
+def exposition() -> bytes:
+    """The Prometheus text format of every metric."""
+    return generate_latest(REGISTRY)
