@@ -130,9 +130,11 @@ def _trash(mailboxes: list[Mailbox]) -> Mailbox | None:
     return next((m for m in mailboxes if m.special_use == "\\Trash"), None)
 
 
-def _page_number(request: web.Request) -> int:
-    value = request.query.get("page", "1")
-    return int(value) if value.isdigit() and 0 < len(value) < 8 and int(value) > 0 else 1
+def _page_number(value: object) -> int:
+    """A page number from a query or a form: 1 unless it is a number from 1 to 9,999,999."""
+    if isinstance(value, str) and value.isdigit() and 0 < len(value) < 8:
+        return max(int(value), 1)
+    return 1
 
 
 def _lang(request: web.Request) -> Lang:
@@ -171,7 +173,7 @@ async def mailbox_page(request: web.Request) -> web.StreamResponse:
     boxes = await mail.mailboxes(mailstore)
     shown = _find(boxes, _number(request.match_info["mailbox"], "mailbox"))
     query = request.query.get("q", "").strip()
-    page = _page_number(request)
+    page = _page_number(request.query.get("page"))
     start = (page - 1) * PAGE_SIZE
     error = None
     if query:
@@ -298,11 +300,7 @@ async def change_messages(request: web.Request) -> web.StreamResponse:
     if form.get("view") == "message" and action in _STAYING and len(ids) == 1:
         raise web.HTTPSeeOther(location=f"/message/{ids[0]}")
     query, page = form.get("q"), form.get("page")
-    back = _list_url(
-        mailbox_id,
-        query if isinstance(query, str) else "",
-        int(page) if isinstance(page, str) and page.isdigit() and len(page) < 8 else 1,
-    )
+    back = _list_url(mailbox_id, query if isinstance(query, str) else "", _page_number(page))
     raise web.HTTPSeeOther(location=back)
 
 

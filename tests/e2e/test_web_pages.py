@@ -25,6 +25,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HatoProcess]:
     )
     process.add_user("alice", "alice-pw")
     process.add_user("bob", "bob-pw")
+    process.add_user("carol", "carol-pw")
     process.start()
     yield process
     assert process.stop() == 0
@@ -181,3 +182,19 @@ def test_move_takes_a_message_to_the_mailbox_chosen(server: HatoProcess) -> None
     assert web.post(f"{location}/messages", form).status == 303
     assert message_ids(inbox(web)[1]) == []
     assert "to file" in web.get(drafts.group(1)).text
+
+
+def test_the_list_goes_fifty_a_page_newest_first(server: HatoProcess) -> None:
+    web = logged_in(server, "carol")
+    with smtplib.SMTP("127.0.0.1", server.ports["smtp"], timeout=30) as smtp:
+        for number in range(51):
+            message = f"Subject: number {number}\r\n\r\nhi\r\n"
+            smtp.sendmail("sender@remote.example", ["carol@example.org"], message.encode())
+    location, first = inbox(web)
+    assert len(message_ids(first)) == 50
+    subjects = re.findall(r">number ([0-9]+)</a>", first)
+    assert subjects == [str(number) for number in range(50, 0, -1)]
+    assert f'href="{location}?page=2" rel="next"' in first
+    second = web.get(f"{location}?page=2").text
+    assert re.findall(r">number ([0-9]+)</a>", second) == ["0"]
+    assert 'rel="prev"' in second and 'rel="next"' not in second
