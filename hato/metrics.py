@@ -6,7 +6,8 @@ one, so nothing else a library registers there shows up in hato's page. Each pla
 that counts makes one call:
 
 - connections: the stream listener (POP3, IMAP, ManageSieve) and the SMTP protocol
-  class (SMTP, submission, LMTP), by service name;
+  class (SMTP, submission, LMTP), by service name; the web console's open connections
+  are aiohttp's own count, read when asked (``watch``);
 - logins: the Authenticator's conclusion, by protocol and result;
 - messages: delivery into local mailboxes, acceptance on submission, and the relay's
   outcomes (relayed, deferred, bounced);
@@ -19,7 +20,7 @@ that counts makes one call:
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -37,6 +38,7 @@ __all__ = [
     "replied",
     "store_figures",
     "timed",
+    "watch",
 ]
 
 REGISTRY = CollectorRegistry(auto_describe=True)
@@ -80,6 +82,11 @@ def opened(protocol: str) -> None:
 
 def closed(protocol: str) -> None:
     _CONNECTIONS.labels(protocol).dec()
+
+
+def watch(protocol: str, count: Callable[[], int]) -> None:
+    """Open connections of a listener that counts them itself (the web console's)."""
+    _CONNECTIONS.labels(protocol).set_function(count)
 
 
 def open_connections() -> dict[str, int]:

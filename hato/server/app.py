@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from hato import metrics
 from hato.auth.authenticator import Authenticator
 from hato.auth.throttle import LoginThrottle
 from hato.config import Config
@@ -175,6 +176,9 @@ class Server:
             shutdown_timeout=_HTTP_DRAIN_SECONDS,
         )  # fmt: skip
         await self._http.setup()
+        server = self._http.server
+        if server is not None:
+            metrics.watch("http", lambda: len(server.connections))
         tls = self.tls if config.http.tls else None
         site = web.TCPSite(self._http, config.host, port, ssl_context=tls)
         await site.start()

@@ -176,6 +176,7 @@ def test_server_page_shows_listeners_and_open_connections(server: HatoProcess) -
     page = web.get("/admin/server")
     for service in SERVICES:
         assert f"127.0.0.1:{server.ports[service]}" in row(page, f'service="{service}"')
+    assert '<td class="number">1</td>' in row(page, 'service="http"')  # this very request
     assert "SQLite" in page.text or "PostgreSQL" in page.text
     assert "hato 0." in page.text
     wait_until(lambda: '<td class="number">0</td>' in row(web.get("/admin/server"),
