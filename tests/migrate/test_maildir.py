@@ -5,10 +5,12 @@ with its file or line while the rest is imported; a second run imports nothing t
 from __future__ import annotations
 
 import os
+import tracemalloc
 from pathlib import Path
 
 import pytest
 
+from hato.migrate import maildir_import
 from hato.migrate.maildir import read_uidlist
 from hato.migrate.maildir_export import export_maildir
 from hato.migrate.maildir_import import MaildirImport, import_maildir, maildir_totals
@@ -229,3 +231,30 @@ async def test_export_then_import_gives_the_same_mailboxes(store: Store, tmp_pat
     assert await state(bob) == expected
     with pytest.raises(FileExistsError):
         await export_maildir(alice, out, lambda done: None)
+
+
+async def test_memory_is_one_batch_not_the_maildir(
+    store: Store,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """40 MB of messages through batches of 1 MB: the import's peak Python allocation stays
+    far below what holding the Maildir would take (the files themselves)."""
+    monkeypatch.setattr(maildir_import, "BATCH_BYTES", 1024 * 1024)
+    root = tmp_path / "Maildir"
+    line = b"x" * 99 + b"\n"
+    lines = ["3 V5 N1\n"]
+    for n in range(1, 401):
+        body = b"Subject: %d\n\n" % n + line * 1000  # 100 KB
+        deliver(root, f"{n}.M{n}P1.host,S={len(body)}", body, "new")
+        lines.append(f"{n} :{n}.M{n}P1.host,S={len(body)}\n")
+    (root / "dovecot-uidlist").write_text("".join(lines))
+    box = await make_account(store, "alice")
+    tracemalloc.start()
+    try:
+        done = await import_maildir(box, root, 1_000_000, lambda done: None)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert done.imported == 400 and done.problems == []
+    assert peak < 12 * 1024 * 1024, f"peak {peak / 1e6:.1f} MB for 40 MB of mail"
