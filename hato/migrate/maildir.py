@@ -37,8 +37,8 @@ from hato.proto.imap import MUTF7Error, decode_mutf7
 from hato.store.base import INBOX
 
 __all__ = [
-    "DEFAULT_SPECIAL_USE", "MaildirFile", "MaildirFolder", "MaildirMessage", "Problem",
-    "UidList", "find_folders", "folder_files", "read_keywords", "read_message",
+    "DEFAULT_SPECIAL_USE", "FolderFiles", "MaildirFile", "MaildirFolder", "MaildirMessage",
+    "UidList", "find_folders", "folder_files", "folder_name", "read_keywords", "read_message",
     "read_subscriptions", "read_uidlist",
 ]  # fmt: skip
 
@@ -123,6 +123,8 @@ def folder_name(stored: str) -> str | _BadName:
         return _BadName("folder name is not valid modified UTF-7, folder skipped")
     if not all(name.split(".")) or any(ord(c) < 0x20 or c == "\x7f" for c in name):
         return _BadName("folder name has an empty level or a control character, skipped")
+    if name[0] == "~":  # as IMAP names are refused (hato.imap.names): not a path
+        return _BadName("folder name starts with ~, skipped")
     return INBOX if name.upper() == INBOX else name
 
 

@@ -28,7 +28,6 @@ from hato.migrate.maildir import (
     MaildirFile,
     MaildirFolder,
     MaildirMessage,
-    Problem,
     find_folders,
     folder_files,
     read_keywords,
@@ -38,6 +37,7 @@ from hato.migrate.maildir import (
 )
 from hato.migrate.mbox import MboxMessage
 from hato.migrate.mbox_import import MboxImport, import_mbox
+from hato.migrate.problems import Problem
 from hato.store.base import (
     KeptUidMessage,
     Mailbox,

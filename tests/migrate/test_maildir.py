@@ -137,8 +137,9 @@ async def test_bad_input_is_reported_and_the_rest_imported(store: Store, tmp_pat
     truncated = deliver(root, "100.M4P1.host,S=999:2,S", message(4))
     deliver(root, "100.M5P1.host", b"")  # empty, no flags part
     second = deliver(root, sized("100.M2P1.host", 2) + ":2,", message(2), "new")
-    bad_folder = root / ".Bad&Name"
+    bad_folder, tilde = root / ".Bad&Name", root / ".~x"
     deliver(bad_folder, "x", message(6))
+    deliver(tilde, "y", message(7))
     listed = root / "dovecot-uidlist"
     listed.write_text(listed.read_text() + "7 :dup\nnonsense\n")
     (root / "dovecot-keywords").write_text("0 $Forwarded\n1 Custom1\n2 Other\n30 Bad\n")
@@ -148,6 +149,7 @@ async def test_bad_input_is_reported_and_the_rest_imported(store: Store, tmp_pat
     assert reasons == sorted(
         [
             f"{bad_folder}: folder name is not valid modified UTF-7, folder skipped",
+            f"{tilde}: folder name starts with ~, skipped",
             f"{listed} line 5: UID 7 not above the UID before it (12), ignored",
             f"{listed} line 6: not a UID and a file name, ignored",
             f"{root / 'dovecot-keywords'} line 4: not a keyword line, ignored",
