@@ -266,9 +266,12 @@ async def _work_out(
     if not missing:
         return {}
     worked: dict[int, tuple[str, int]] = {}
-    for uid, raw in (await mailstore.read_messages(box.id, missing)).items():
-        info = parse_message(raw)
-        worked[uid] = (snippet(raw, info), len(attachment_parts(info)))
+    for at in range(0, len(missing), PAGE_SIZE):  # a page's bodies in memory at a time
+        for uid, raw in (
+            await mailstore.read_messages(box.id, missing[at : at + PAGE_SIZE])
+        ).items():
+            info = parse_message(raw)
+            worked[uid] = (snippet(raw, info), len(attachment_parts(info)))
     await mailstore.keep_listing(box.id, [(uid, s, n) for uid, (s, n) in worked.items()])
     return worked
 
