@@ -129,6 +129,9 @@ def build_parser() -> argparse.ArgumentParser:
     from hato.cli_dkim import add_dkim_parsers
 
     add_dkim_parsers(commands, _common)
+    from hato.cli_index import add_index_parsers
+
+    add_index_parsers(commands, _common)
     return parser
 
 

@@ -83,7 +83,7 @@ class Cluster:
                 shutil.chown(secret, USER, USER)
             auth = ["-A", "scram-sha-256", "--pwfile", str(secret)]
         self._run(str(bin_dir / "initdb"), "-D", str(data), *auth, "-U", self.user,
-                  "--no-sync", "-E", "UTF8", "--locale", "C")  # fmt: skip
+                  "--no-sync", "-E", "UTF8", "--locale", "C", "--lc-ctype", "C.UTF-8")  # fmt: skip
         self.port = _free_port()
         self.resume()
         return self

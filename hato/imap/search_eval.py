@@ -10,11 +10,19 @@ message itself and SENT* its parsed Date.  Those are loaded in batches (of at
 most BODY_BYTES when bodies are read, hato.imap.batches), and only for the
 messages that the cheap keys of a top-level AND let through.
 
+BODY and TEXT keys of a top-level AND are first put to the full-text index
+(`Mailstore.text_matches`, hato/store/sql/text.py), which only narrows: the
+messages it rules out cannot match, and every other one is still checked.  For
+BODY the store checks its stored text, which is the decoded text this module
+would match, so a message it finds matches without being read; messages whose
+text it does not hold whole, and every TEXT candidate (the trace prefix and the
+header are one block to decode), are read and matched here as before.
+
 Every string is matched with the i;unicode-casemap comparator (RFC 5051 §2,
 I18NLEVEL=1 of RFC 5255 §4): both sides are case-mapped and decomposed
 (NFKD) and the key must be a substring, so "äpfel" finds "ÄPFEL" and
 full-width "ＡＢＣ" finds "abc".  BODY and TEXT match the text parts with
-their transfer encoding and charset undone (hato.imap.search_text).
+their transfer encoding and charset undone (hato.mime.decoded_text).
 """
 
 from __future__ import annotations
@@ -28,11 +36,9 @@ from functools import partial
 
 from hato.imap.batches import BODY_BYTES, batches
 from hato.imap.fetch_items import MessageData
-from hato.imap.search_text import decoded_text
 from hato.imap.sort_cache import view_keys
 from hato.imap.view import MailboxView
-from hato.mime import Address, decode_words, header_fields
-from hato.mime._columns import casemap
+from hato.mime import Address, casemap, decode_words, decoded_text, header_fields, storable
 from hato.proto import imap as p
 from hato.store import Mailstore
 
@@ -119,13 +125,75 @@ async def evaluate(
         pairs = [(seq, uid) for seq, uid in pairs if matcher.matches(cheap, seq, MessageData(uid))]
     if costly is None:
         return list(pairs)
-    full = Program.of(costly)
+    settled, residual = await _narrow(mailstore, view, matcher, costly)
+    if settled is None:
+        return await _checked(mailstore, view, matcher, costly, pairs)
+    known = [pair for pair in pairs if pair[1] in settled.found]
+    if residual is not None:
+        known = await _checked(mailstore, view, matcher, residual, known)
+    unsure = [pair for pair in pairs if pair[1] in settled.unsure]
+    unsure = await _checked(mailstore, view, matcher, costly, unsure)
+    matched = {uid for _, uid in known} | {uid for _, uid in unsure}
+    return [pair for pair in pairs if pair[1] in matched]
+
+
+@dataclass(frozen=True, slots=True)
+class _Settled:
+    """What the full-text index settled for a program: the messages for which every
+    BODY key holds (``found``), and those it could not rule out (``unsure``); a
+    message in neither cannot match."""
+
+    found: frozenset[int]
+    unsure: frozenset[int]
+
+
+async def _narrow(
+    mailstore: Mailstore, view: MailboxView, matcher: Matcher, costly: p.SearchKey
+) -> tuple[_Settled | None, p.SearchKey | None]:
+    """Put the BODY and TEXT keys of a top-level AND to the full-text index: what it
+    settled, and the rest of the program, still to be checked for the messages it
+    found (None: nothing left). (None, costly) when there was nothing to ask."""
+    parts = costly.keys if isinstance(costly, p.SearchAnd) else (costly,)
+    found: frozenset[int] | None = None
+    possible: frozenset[int] | None = None
+    rest: list[p.SearchKey] = []
+    for part in parts:
+        if not (isinstance(part, p.SearchText) and part.value):
+            rest.append(part)
+            continue
+        wanted = matcher.wanted(part.value)
+        key = storable(wanted)
+        matches = await mailstore.text_matches(view.id, key, header=part.where == "TEXT")
+        hits = matches.found | matches.unsure
+        possible = hits if possible is None else possible & hits
+        if part.where == "BODY" and key == wanted and "\ufffd" not in key:
+            found = matches.found if found is None else found & matches.found
+        else:  # the store's answers are candidates: the message must be read
+            rest.append(part)
+    if possible is None:
+        return None, costly
+    certain = found if found is not None else frozenset()
+    if found is None:  # no BODY key settled anything: every candidate is checked
+        certain, rest = frozenset(), list(parts)
+    return _Settled(certain & possible, possible - certain), _joined(rest)
+
+
+async def _checked(
+    mailstore: Mailstore,
+    view: MailboxView,
+    matcher: Matcher,
+    key: p.SearchKey,
+    pairs: Sequence[Pair],
+) -> list[Pair]:
+    """The pairs whose messages match ``key``, loaded in batches (read whole if it
+    needs the raw message)."""
+    full = Program.of(key)
     found: list[Pair] = []
     for batch in batches(view, pairs, BATCH, BODY_BYTES if full.raw else None):
         loaded = await _load(mailstore, view, [uid for _, uid in batch], full.raw)
         for seq, uid in batch:
             data = loaded.get(uid)
-            if data is not None and matcher.matches(costly, seq, data):
+            if data is not None and matcher.matches(key, seq, data):
                 found.append((seq, uid))
     return found
 

@@ -11,9 +11,13 @@
   (for Sieve's header and address tests).
 - ``part_text`` decodes a leaf part's body to text; ``leaf_parts``, ``attachment_parts``,
   ``part_filename``, ``body_part`` and ``snippet`` are what a reader is shown of a message.
+- ``decoded_text`` gives the text SEARCH BODY and TEXT match, ``casemap`` the
+  i;unicode-casemap form both sides are compared in, and ``indexed_text`` what the
+  full-text index keeps of a body.
 """
 
 from hato.mime._address import parse_addresses
+from hato.mime._casemap import casemap
 from hato.mime._charsets import text_codec
 from hato.mime._columns import base_subject, is_reply_or_forward
 from hato.mime._decode import part_text, transfer_decode
@@ -30,25 +34,41 @@ from hato.mime._imap import Sexp, bodystructure_sexp, envelope_sexp
 from hato.mime._message import parse_message, with_prefix
 from hato.mime._model import COLUMN_OF, Address, BodyPart, Envelope, HeaderColumns, MessageInfo
 from hato.mime._section import header_fields, section_bytes
+from hato.mime._text import (
+    PART_BREAK,
+    IndexedText,
+    decoded_header,
+    decoded_text,
+    html_text,
+    indexed_text,
+    storable,
+)
 from hato.mime._words import decode_words
 
 __all__ = [
     "COLUMN_OF",
+    "PART_BREAK",
     "Address",
     "BodyPart",
     "Envelope",
     "HeaderColumns",
+    "IndexedText",
     "MessageInfo",
     "Sexp",
     "attachment_parts",
     "base_subject",
     "body_part",
     "bodystructure_sexp",
+    "casemap",
     "decode_words",
+    "decoded_header",
+    "decoded_text",
     "envelope_sexp",
     "fields",
     "header_end",
     "header_fields",
+    "html_text",
+    "indexed_text",
     "is_attachment",
     "is_reply_or_forward",
     "leaf_parts",
@@ -58,6 +78,7 @@ __all__ = [
     "part_text",
     "section_bytes",
     "snippet",
+    "storable",
     "text_codec",
     "transfer_decode",
     "with_prefix",

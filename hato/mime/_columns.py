@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import email.utils
 import re
-import unicodedata
 
+from hato.mime._casemap import casemap
 from hato.mime._headers import Field, first, text
 from hato.mime._model import Address, Envelope, HeaderColumns
 from hato.mime._words import decode_words
@@ -112,13 +112,6 @@ def _spaces(text: str, pos: int, end: int) -> int:
     while pos < end and text[pos] == " ":
         pos += 1
     return pos
-
-
-def casemap(value: str) -> str:
-    """A sort key for i;unicode-casemap (RFC 5051 §2): upper case (for titlecase), NFKD."""
-    if value.isascii():
-        return value.upper()
-    return unicodedata.normalize("NFKD", value.upper())
 
 
 def build_columns(pairs: list[Field], envelope: Envelope) -> HeaderColumns:

@@ -1,7 +1,7 @@
 """A leaf part's body as text: its Content-Transfer-Encoding (RFC 2045 §6) undone, then
 its charset (RFC 2045 §5.1, RFC 2046 §4.1.2) decoded.
 
-Shared by SEARCH BODY/TEXT (hato.imap.search_text) and by everything that shows a
+Shared by SEARCH BODY/TEXT (hato.mime._text) and by everything that shows a
 message (snippets, the web console's view), so that text is read one way everywhere.
 Nothing raises: a body that does not decode is read as well as possible, with
 replacement characters, in time linear in its size.

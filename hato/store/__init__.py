@@ -16,6 +16,7 @@ from hato.store.base import (
     Delivery,
     DeliveryStore,
     FlagMode,
+    IndexStats,
     ListedMessage,
     Mailbox,
     MailboxChanges,
@@ -37,6 +38,8 @@ from hato.store.base import (
     StoreError,
     StoreFull,
     StoreUnavailable,
+    TextIndexStore,
+    TextMatches,
 )
 from hato.store.url import redact
 
@@ -53,6 +56,7 @@ __all__ = [
     "Delivery",
     "DeliveryStore",
     "FlagMode",
+    "IndexStats",
     "ListedMessage",
     "Mailbox",
     "MailboxChanges",
@@ -74,6 +78,8 @@ __all__ = [
     "StoreFull",
     "StoreUnavailable",
     "StoredMessage",
+    "TextIndexStore",
+    "TextMatches",
     "open_store",
     "require_postgresql_driver",
 ]

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, Any, Protocol
 
-from hato.mime import COLUMN_OF, HeaderColumns
+from hato.mime import COLUMN_OF, HeaderColumns, IndexedText
 from hato.store.notify import Notifier
 
 if TYPE_CHECKING:
@@ -42,6 +42,7 @@ __all__ = [
     "Delivery",
     "DeliveryStore",
     "FlagMode",
+    "IndexStats",
     "KeptUidMessage",
     "ListedMessage",
     "Mailbox",
@@ -65,6 +66,8 @@ __all__ = [
     "StoreFull",
     "StoreUnavailable",
     "StoredMessage",
+    "TextIndexStore",
+    "TextMatches",
     "UidValidityConflict",
     "UidsKept",
 ]
@@ -195,12 +198,15 @@ class Mailbox:
 @dataclass(frozen=True, slots=True)
 class MessageMeta:
     """What delivery learnt by parsing the message once: the cached structure and columns,
-    and what a message list shows of it (``hato.mime.snippet``, the attachment count)."""
+    and what a message list shows of it (``hato.mime.snippet``, the attachment count),
+    and the searchable text for the full-text index (None: not indexed, searched as
+    though it were not, until ``hato index rebuild``)."""
 
     structure_json: str = "{}"
     columns: HeaderColumns = field(default_factory=HeaderColumns)
     snippet: str = ""
     attachments: int = 0
+    text: IndexedText | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,6 +219,32 @@ class ListedMessage:
     structure_json: str
     snippet: str | None
     attachments: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class TextMatches:
+    """The full-text index's answer for one case-mapped key in one mailbox (RFC 3501
+    §6.4.4 BODY or TEXT): the UIDs whose stored text holds the key (for TEXT, in the
+    body's own header or text), and those whose text it does not hold whole (stored
+    before the index, or cut at its limit), which only reading the message can answer."""
+
+    found: frozenset[int]
+    unsure: frozenset[int]
+
+
+@dataclass(frozen=True, slots=True)
+class IndexStats:
+    """The size of the full-text index (``hato index stats``): bodies stored, those
+    indexed (``cut``: of them, indexed only in part), the octets of searchable text
+    kept and of the index over it, and whether the index makes trigrams of Japanese
+    (if not, Japanese keys are found by scanning the stored text)."""
+
+    bodies: int
+    indexed: int
+    cut: int
+    text_octets: int
+    index_octets: int
+    japanese: bool
 
 
 #: What ``Mailstore.header_columns`` may be asked for besides the stored header columns
@@ -445,6 +477,10 @@ class Mailstore(Protocol):
     async def keep_listing(
         self, mailbox_id: int, values: Sequence[tuple[int, str, int]]
     ) -> None: ...
+    # The full-text index's answer for ``key``, already case-mapped and storable
+    # (hato.mime.casemap, hato.mime.storable); ``header`` adds the body's own header
+    # and the messages' trace prefixes (SEARCH TEXT) to what is looked at.
+    async def text_matches(self, mailbox_id: int, key: str, header: bool) -> TextMatches: ...
 
 
 class AccountStore(Protocol):
@@ -514,7 +550,23 @@ class AliasStore(Protocol):
     async def alias_targets(self, address: str) -> list[str]: ...
 
 
-class Store(AccountStore, DeliveryStore, MailboxStore, QueueStore, AliasStore, Protocol):
+class TextIndexStore(Protocol):
+    """Building the full-text index for bodies stored before it (``hato index``)."""
+
+    # Up to ``limit`` bodies the index lacks, after body ``after``, in id order, of
+    # ``account``'s messages if given: (body id, content).
+    async def unindexed_bodies(
+        self, after: int, limit: int, account: int | None = None
+    ) -> list[tuple[int, bytes]]: ...
+    # Store what parsing each body again taught: its text, and its header columns
+    # (their case-mapped keys are recomputed with it).
+    async def index_bodies(self, parsed: Sequence[tuple[int, MessageMeta]]) -> None: ...
+    async def index_stats(self) -> IndexStats: ...
+
+
+class Store(
+    AccountStore, DeliveryStore, MailboxStore, QueueStore, AliasStore, TextIndexStore, Protocol
+):
     """All of the store, for the code that needs all of it (the server, the CLI)."""
 
     async def open(self) -> None: ...  # reach it now: StoreUnavailable says why not

@@ -18,11 +18,19 @@ Theory of the layout (docs/architecture.md, "The store model"):
   (messages, unseen, size), updated in the same transaction as the messages.
 - ``subscriptions`` holds subscribed names per account, apart from ``mailboxes``:
   a subscription may outlive its mailbox (RFC 3501 §6.3.6).
+- ``blob_text`` keeps each body's searchable text, decoded and case-mapped, and
+  the full-text index over it (hato/store/sql/text.py).
+
+A statement is a string, or a mapping from dialect name to that dialect's own
+statements, where the two databases differ in more than a word (the full-text
+index: an FTS5 table on SQLite, a pg_trgm index on PostgreSQL).
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
+
+Statement = str | Mapping[str, Sequence[str]]
 
 __all__ = ["DIALECTS", "MIGRATIONS", "pending"]
 
@@ -201,8 +209,43 @@ _V10 = [
     "ALTER TABLE blob_meta ADD COLUMN attachments INTEGER",
 ]
 
+#: Version 9, the full-text index (RFC 3501 §6.4.4 BODY and TEXT): each body's searchable
+#: text (``hato.mime.IndexedText``: decoded, HTML reduced, case-mapped as i;unicode-casemap
+#: does, RFC 5051 §2), and a trigram index over it: SQLite's FTS5 ``trigram`` tokenizer in
+#: an external-content table kept by triggers, PostgreSQL's pg_trgm (shipped with Debian's
+#: postgresql package) as a GIN index that LIKE uses. ``whole`` comes first so that reading
+#: it never pages through the text. Bodies stored before this version have no row: they are
+#: searched as before until ``hato index rebuild`` indexes them (and recomputes their sort
+#: keys, whose case mapping changed with this version from upper case to RFC 5051's simple
+#: titlecase).
+_V9: list[Statement] = [
+    """CREATE TABLE blob_text (
+        blob_id {bigint} PRIMARY KEY REFERENCES blobs(id) ON DELETE CASCADE,
+        whole INTEGER NOT NULL,
+        head TEXT NOT NULL,
+        body TEXT NOT NULL
+    )""",
+    {
+        "sqlite": [
+            "CREATE VIRTUAL TABLE blob_text_index USING fts5(head, body, content='blob_text', "
+            "content_rowid='blob_id', tokenize='trigram case_sensitive 0', detail='none')",
+            "CREATE TRIGGER blob_text_added AFTER INSERT ON blob_text BEGIN "
+            "INSERT INTO blob_text_index (rowid, head, body) "
+            "VALUES (new.blob_id, new.head, new.body); END",
+            "CREATE TRIGGER blob_text_removed AFTER DELETE ON blob_text BEGIN "
+            "INSERT INTO blob_text_index (blob_text_index, rowid, head, body) "
+            "VALUES ('delete', old.blob_id, old.head, old.body); END",
+        ],
+        "postgresql": [
+            "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+            "CREATE INDEX blob_text_trigrams ON blob_text "
+            "USING gin (head gin_trgm_ops, body gin_trgm_ops)",
+        ],
+    },
+]
+
 #: (version, statements); append new migrations, never edit a released one.
-MIGRATIONS: Sequence[tuple[int, Sequence[str]]] = [
+MIGRATIONS: Sequence[tuple[int, Sequence[Statement]]] = [
     (1, _V1),
     (2, _V2),
     (3, _V3),
@@ -210,6 +253,7 @@ MIGRATIONS: Sequence[tuple[int, Sequence[str]]] = [
     (5, _V5),
     (6, _V6),
     (7, _V7),
+    (9, _V9),
     (10, _V10),
 ]
 
@@ -222,7 +266,14 @@ def pending(applied: Collection[int], dialect: str) -> list[tuple[int, list[str]
     """
     words = DIALECTS[dialect]
     return [
-        (version, [statement.format(**words) for statement in statements])
-        for version, statements in sorted(MIGRATIONS)
+        (version, [text.format(**words) for text in _in_dialect(statements, dialect)])
+        for version, statements in sorted(MIGRATIONS, key=lambda migration: migration[0])
         if version not in applied
     ]
+
+
+def _in_dialect(statements: Sequence[Statement], dialect: str) -> list[str]:
+    out: list[str] = []
+    for statement in statements:
+        out.extend([statement] if isinstance(statement, str) else statement[dialect])
+    return out

@@ -16,7 +16,7 @@ from hato.imap.search_eval import BULK, Program, _split, casemap_contains, evalu
 from hato.mime import parse_message
 from hato.proto import imap as p
 from hato.proto.imap import SearchReturn
-from hato.store import MessageDetails, MessageSummary
+from hato.store import MessageDetails, MessageSummary, TextMatches
 
 
 @pytest.mark.parametrize(
@@ -168,6 +168,10 @@ class FakeMailstore:
     async def read_messages(self, mailbox_id: int, uids: Sequence[int]) -> dict[int, bytes]:
         self.asked.append(("raw", list(uids)))
         return dict.fromkeys(uids, RAW)
+
+    async def text_matches(self, mailbox_id: int, key: str, header: bool) -> TextMatches:
+        """As a store whose messages predate the full-text index: all unsure."""
+        return TextMatches(frozenset(), frozenset(range(1, 1001)))
 
 
 def _evaluate(program: str, count: int) -> tuple[list[int], list[tuple[str, Any]]]:

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from hato.imap.search_text import decoded_text
 from hato.manners._decode import UnknownCharsetError, codec_name, decode_text
-from hato.mime import decode_words, parse_message, text_codec
+from hato.mime import decode_words, decoded_text, parse_message, text_codec
 from hato.mime._charsets import MAX_LABEL
 
 

@@ -26,7 +26,7 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
         "__main__",
         "cli",
         "cli_import cli_sieve",
-        "cli_admin cli_dkim cli_store",
+        "cli_admin cli_dkim cli_index cli_store",
         "server",  # the listeners: asyncio, TLS, one adapter per protocol
         "web",  # the web console: aiohttp application, pages, API
         "imap delivery migrate demo",  # sessions, delivery paths, import tools

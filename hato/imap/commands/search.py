@@ -1,4 +1,5 @@
-"""SEARCH and UID SEARCH (RFC 3501 §6.4.4, §7.2.5), CHARSET UTF-8 and US-ASCII,
+"""SEARCH and UID SEARCH (RFC 3501 §6.4.4, §7.2.5), CHARSET UTF-8 and US-ASCII (and
+ISO-2022-JP, Shift_JIS and EUC-JP, which older Japanese clients send),
 with RETURN (...) (ESEARCH, RFC 4731; SEARCHRES, RFC 5182; CONTEXT=SEARCH,
 RFC 5267 §4), and CANCELUPDATE (RFC 5267 §4.3.5).
 
@@ -18,14 +19,14 @@ from hato.imap.condstore import search_modseq_suffix
 from hato.imap.esearch import answer, check_returning, searchres
 from hato.imap.reply import Reply, no
 from hato.imap.search_eval import evaluate
-from hato.proto.imap import CancelUpdate, Search, SearchKey, numbers_response
+from hato.proto.imap import SEARCH_CHARSETS, CancelUpdate, Search, SearchKey, numbers_response
 
 if TYPE_CHECKING:
     from hato.imap.session import ImapSession
 
 __all__ = ["check_charset", "matching"]
 
-_CHARSETS = frozenset({"UTF-8", "US-ASCII"})
+_KNOWN = "BADCHARSET (" + " ".join(SEARCH_CHARSETS) + ")"
 
 
 async def matching(session: ImapSession, criteria: SearchKey) -> list[tuple[int, int]]:
@@ -39,8 +40,8 @@ async def matching(session: ImapSession, criteria: SearchKey) -> list[tuple[int,
 
 def check_charset(charset: str | None) -> None:
     """RFC 3501 §6.4.4: an unknown charset is NO [BADCHARSET (the ones we know)]."""
-    if charset is not None and charset.upper() not in _CHARSETS:
-        raise no("Unsupported charset.", "BADCHARSET (UTF-8 US-ASCII)")
+    if charset is not None and charset.upper() not in SEARCH_CHARSETS:
+        raise no("Unsupported charset.", _KNOWN)
 
 
 async def search(session: ImapSession, cmd: Search) -> Reply:

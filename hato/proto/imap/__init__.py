@@ -73,6 +73,7 @@ from ._grammar_search import Search, SearchReturn, Sort, SortCriterion, Thread
 from ._mutf7 import MUTF7Error, decode_mutf7, encode_mutf7
 from ._reader import Event, ImapReader
 from ._search import (
+    SEARCH_CHARSETS,
     SearchAge,
     SearchAll,
     SearchAnd,
@@ -93,8 +94,8 @@ from ._spool import LiteralSink, SpooledLiteral, SpoolFactory
 from ._states import STATE_TABLE, Outcome, State, allowed, next_state, outcome_of_failure, refusal
 
 __all__ = [
-    "STAR", "STATE_TABLE", "SYSTEM_FLAGS", "Append", "AppendMessage", "Atom", "Authenticate",
-    "CancelUpdate", "Capability", "Check", "Close", "Command", "Compress",
+    "SEARCH_CHARSETS", "STAR", "STATE_TABLE", "SYSTEM_FLAGS", "Append", "AppendMessage", "Atom",
+    "Authenticate", "CancelUpdate", "Capability", "Check", "Close", "Command", "Compress",
     "ContinuationNeeded", "Copy", "Create", "Delete", "Enable", "Event", "Examine", "Expunge",
     "Fetch", "FetchAttr", "Id", "Idle", "IdleDone", "ImapReader", "List", "Literal",
     "LiteralSink", "Login", "Logout", "Lsub", "MUTF7Error", "Move", "Namespace", "Noop",

@@ -26,7 +26,7 @@ from typing import ClassVar
 
 from ._commands import Command
 from ._events import CommandError
-from ._search import SearchKey, parse_search_keys
+from ._search import SearchKey, parse_search_keys, search_codec
 from ._tokens import Cursor
 
 __all__ = [
@@ -101,6 +101,7 @@ def parse_search(cur: Cursor, tag: str, uid: bool) -> Search:
         cur.pos += 8
         charset = _charset(cur)
         cur.sp()
+    cur.text_codec = search_codec(charset)
     return Search(tag, parse_search_keys(cur), charset, returning, uid)
 
 
@@ -115,6 +116,7 @@ def parse_sort(cur: Cursor, tag: str, uid: bool) -> Sort:
     cur.sp()
     charset = _charset(cur)
     cur.sp()
+    cur.text_codec = search_codec(charset)
     return Sort(tag, parse_search_keys(cur), charset, returning, uid, criteria)
 
 
@@ -124,6 +126,7 @@ def parse_thread(cur: Cursor, tag: str, uid: bool) -> Thread:
     cur.sp()
     charset = _charset(cur)
     cur.sp()
+    cur.text_codec = search_codec(charset)
     return Thread(tag, parse_search_keys(cur), charset, None, uid, algorithm)
 
 

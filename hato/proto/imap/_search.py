@@ -216,13 +216,34 @@ def _parenthesised(cur: Cursor, depth: int) -> SearchKey:
     return keys[0] if len(keys) == 1 else SearchAnd(tuple(keys))
 
 
+#: The charsets a search program may be written in (RFC 3501 §6.4.4: UTF-8 and
+#: US-ASCII, and the three older Japanese clients send), and the codec that reads
+#: each: the superset Japanese mail means by the name (Shift_JIS as Windows-31J, as
+#: hato.mime reads message text). US-ASCII strings are read as UTF-8, as before.
+SEARCH_CHARSETS = {
+    "UTF-8": "utf-8",
+    "US-ASCII": "utf-8",
+    "ISO-2022-JP": "iso2022_jp_ext",
+    "SHIFT_JIS": "cp932",
+    "EUC-JP": "euc_jp",
+}
+
+
+def search_codec(charset: str | None) -> str | None:
+    """The codec for a search program's CHARSET (None if we do not know it)."""
+    return SEARCH_CHARSETS.get((charset or "UTF-8").upper())
+
+
 def _text(cur: Cursor) -> str:
     cur.sp()
     value = cur.astring()
+    if cur.text_codec is None:
+        return value.decode("utf-8", "replace")
     try:
-        return value.decode("utf-8")
+        return value.decode(cur.text_codec)
     except UnicodeDecodeError:
-        raise CommandError("Invalid UTF-8 in search string.") from None
+        name = "UTF-8" if cur.text_codec == "utf-8" else "charset"
+        raise CommandError(f"Invalid {name} in search string.") from None
 
 
 def _all(cur: Cursor, word: str, depth: int) -> SearchKey:

@@ -48,9 +48,12 @@ class Cursor:
 
     `spooled` maps the offset where a literal's data would start to that literal,
     when the reader kept it out of `data` (hato.proto.imap._spool).
+    `text_codec` decodes the strings of a search program: the codec of its CHARSET
+    (RFC 3501 §6.4.4), or None for a charset we do not know (read as UTF-8 with
+    replacement, since the command is refused with BADCHARSET anyway).
     """
 
-    __slots__ = ("data", "pos", "spooled")
+    __slots__ = ("data", "pos", "spooled", "text_codec")
 
     def __init__(
         self, data: bytes, pos: int = 0, spooled: Mapping[int, SpooledLiteral] | None = None
@@ -58,6 +61,7 @@ class Cursor:
         self.data = data
         self.pos = pos
         self.spooled: Mapping[int, SpooledLiteral] = spooled or {}
+        self.text_codec: str | None = "utf-8"
 
     def at_end(self) -> bool:
         return self.pos >= len(self.data)

@@ -28,6 +28,7 @@ TABLES = (
     "mailboxes",
     "blobs",
     "blob_meta",
+    "blob_text",
     "messages",
     "expunged",
     "aliases",

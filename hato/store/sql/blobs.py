@@ -15,13 +15,15 @@ from collections.abc import Iterable
 
 from hato.store.base import MessageMeta
 from hato.store.sql.columns import META_COLUMNS, meta_values
+from hato.store.sql.text import insert_text
 from hato.store.sql.tx import StillReferenced, Tx
 
 __all__ = ["collect_garbage", "count_blobs", "put_blob"]
 
 
 async def put_blob(tx: Tx, content: bytes, meta: MessageMeta) -> int:
-    """Store ``content`` once; return its id, reusing an identical stored body."""
+    """Store ``content`` once, with its parsed metadata and searchable text (the
+    full-text index follows); return its id, reusing an identical stored body."""
     digest = hashlib.sha256(content).digest()
     while True:
         row = await tx.one(
@@ -31,6 +33,8 @@ async def put_blob(tx: Tx, content: bytes, meta: MessageMeta) -> int:
         )
         if row:
             await _insert_meta(tx, int(row[0]), meta)
+            if meta.text is not None:
+                await insert_text(tx, int(row[0]), meta.text)
             return int(row[0])
         row = await tx.one(
             f"SELECT id FROM blobs WHERE sha256 = ?{tx.dialect.for_share}", (digest,)

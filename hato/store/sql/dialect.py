@@ -31,6 +31,13 @@ class Dialect:
     ``id_arrays``: whether a list of values can be one parameter (PostgreSQL's
     arrays); if not, ``members`` spells them out, ``chunk`` at a time, under
     SQLite's limit on the number of parameters in one statement.
+    ``text_index``: the full-text index (hato/store/sql/text.py): ``fts5``, SQLite's
+    FTS5 table asked with MATCH, or ``pg_trgm``, PostgreSQL's trigram index that LIKE
+    uses. ``position``: the function giving where a string holds another (0 if not),
+    ``octets``: the length in octets of a text column (``{}``), and
+    ``text_index_size``: the statement giving the index's size in octets, and
+    ``text_index_probe`` the one saying whether it makes trigrams of Japanese text
+    (pg_trgm only does under a database whose LC_CTYPE knows UTF-8 letters).
     ``queue_lease``: seconds a queue runner holds the entries it is sending. On
     PostgreSQL several nodes run queues on one database: each claims its due
     entries (locking them, passing over those another node holds, and moving
@@ -48,6 +55,11 @@ class Dialect:
     id_arrays: bool
     queue_lease: int
     database_size: str
+    text_index: str
+    position: str
+    octets: str
+    text_index_size: str
+    text_index_probe: str
     chunk: int = 500
 
     def claim(self, table: str) -> str:
@@ -77,6 +89,11 @@ SQLITE = Dialect(
     id_arrays=False,
     queue_lease=0,
     database_size="SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()",
+    text_index="fts5",
+    position="instr",
+    octets="length(CAST({} AS BLOB))",
+    text_index_size="SELECT SUM(length(block)) FROM blob_text_index_data",
+    text_index_probe="SELECT 1",
 )
 POSTGRES = Dialect(
     name="postgresql",
@@ -87,4 +104,9 @@ POSTGRES = Dialect(
     id_arrays=True,
     queue_lease=300,
     database_size="SELECT pg_database_size(current_database())",
+    text_index="pg_trgm",
+    position="strpos",
+    octets="octet_length({})",
+    text_index_size="SELECT pg_relation_size('blob_text_trigrams')",
+    text_index_probe="SELECT cardinality(show_trgm('議事録')) > 0",
 )

@@ -21,6 +21,7 @@ from hato.store.base import (
     Credentials,
     Delivery,
     FlagMode,
+    IndexStats,
     KeptUidMessage,
     ListedMessage,
     Mailbox,
@@ -32,6 +33,7 @@ from hato.store.base import (
     Outbound,
     StoredMessage,
     StoreFigures,
+    TextMatches,
     UidsKept,
 )
 from hato.store.notify import Notifier
@@ -44,6 +46,7 @@ from hato.store.sql import (
     lookup,
     mailboxes,
     messages,
+    text,
 )
 from hato.store.sql.aliases import SqlAliases
 from hato.store.sql.driver import Driver
@@ -160,6 +163,19 @@ class SqlStore(SqlQueue, SqlAliases):
 
     async def blob_count(self) -> int:
         return await self._db.read(blobs.count_blobs)
+
+    async def unindexed_bodies(
+        self, after: int, limit: int, account: int | None = None
+    ) -> list[tuple[int, bytes]]:
+        return await self._db.read(
+            partial(text.select_unindexed, after=after, limit=limit, account=account)
+        )
+
+    async def index_bodies(self, parsed: Sequence[tuple[int, MessageMeta]]) -> None:
+        await self._db.write(partial(text.index_bodies, parsed=list(parsed)))
+
+    async def index_stats(self) -> IndexStats:
+        return await self._db.read(text.select_index_stats)
 
 
 class SqlMailstore:
@@ -373,6 +389,11 @@ class SqlMailstore:
     async def keep_listing(self, mailbox_id: int, values: Sequence[tuple[int, str, int]]) -> None:
         """Keep (uid, snippet, attachments) worked out for bodies stored without them."""
         await self._write(listing.update_listing, mailbox_id=mailbox_id, values=list(values))
+
+    async def text_matches(self, mailbox_id: int, key: str, header: bool) -> TextMatches:
+        return await self._read(
+            text.select_text_matches, mailbox_id=mailbox_id, key=key, header=header
+        )
 
     async def internal_zones(self, mailbox_id: int, uids: Sequence[int]) -> dict[int, int]:
         """The INTERNALDATE zones APPEND kept (RFC 3501 §2.3.3), where not UTC."""

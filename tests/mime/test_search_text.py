@@ -1,12 +1,13 @@
-"""hato.imap.search_text: the decoded text SEARCH BODY and TEXT match against."""
+"""hato.mime._text: the decoded text SEARCH BODY and TEXT match against."""
 
 from __future__ import annotations
 
 import base64
 import quopri
 
-from hato.imap.search_text import decoded_header, decoded_text
-from hato.mime import parse_message, with_prefix
+import pytest
+
+from hato.mime import decoded_header, decoded_text, html_text, parse_message, with_prefix
 
 
 def text_of(raw: bytes, header: bool = False) -> str:
@@ -172,3 +173,31 @@ def test_prefixed_message_offsets() -> None:
 def test_decoded_header_unfolds() -> None:
     header = b"Subject: a long\r\n subject =?utf-8?Q?w=C3=B6rd?=\r\n =?utf-8?Q?s?=\r\n\r\n"
     assert "a long subject wörds" in decoded_header(header)
+
+
+def test_html_is_reduced_to_its_text() -> None:
+    markup = (
+        "<html><head><style>p { color: red }</style><script>var hidden = 1;</script></head>"
+        "<body><!-- a comment --><p>AT&amp;T &lt;tag&gt; caf&eacute;</p><div>one</div>"
+        "<div>two</div><b>bo</b>ld<SCRIPT type=x>also hidden</SCRIPT></body></html>"
+    )
+    text = html_text(markup)
+    assert "AT&T <tag> café" in text
+    assert "bold" in text  # inline tags join what they split
+    assert "onetwo" not in text  # a block ends a line
+    for hidden in ("color", "hidden", "comment", "<p>", "&amp;", "html"):
+        assert hidden not in text
+
+
+def test_html_parts_are_searched_as_text() -> None:
+    raw = (
+        b"Content-Type: text/html; charset=utf-8\r\n\r\n<p>Hello <b>W</b>orld &amp; friends</p>\r\n"
+    )
+    assert found(raw, "hello world & friends")
+    assert not found(raw, "<b>")
+
+
+@pytest.mark.timeout(20)
+@pytest.mark.parametrize("markup", ["<!--" * 200_000, "<" * 1_000_000, "<script>" * 100_000])
+def test_hostile_markup_is_reduced_in_linear_time(markup: str) -> None:
+    html_text(markup + "tail")

@@ -1,0 +1,200 @@
+"""The full-text index: each body's searchable text, and SEARCH BODY/TEXT through it.
+
+Theory of operation. At delivery (every path: SMTP, LMTP, submission, APPEND,
+imports) the body's ``hato.mime.IndexedText`` (its decoded header and text parts,
+HTML reduced to text, case-mapped with i;unicode-casemap, RFC 5051 §2) is stored
+in ``blob_text`` by ``put_blob``, in the same transaction as the body, once per
+body however many mailboxes hold it. A trigram index covers that text: SQLite's
+FTS5 ``trigram`` tokenizer (an external-content table that triggers keep), or
+PostgreSQL's pg_trgm (a GIN index that LIKE uses).
+
+The index only narrows. ``select_text_matches`` asks it for the bodies that may
+hold the key, then checks each candidate's stored text for the key itself
+(``instr``/``strpos``): the stored text is the very text an unindexed search
+decodes and maps, part by part (parts are joined by a character no stored text
+holds), so a match there is a match of SEARCH BODY, for any key. Keys shorter
+than a trigram cannot be looked up: they skip the index and scan the stored text
+of the mailbox's messages (never the raw messages). Messages whose body has no
+text row (stored before the index existed) or whose text was cut at
+``TEXT_LIMIT`` are returned as ``unsure``: the caller reads them as it would
+without an index.
+
+On SQLite the key becomes an FTS5 query of quoted trigrams joined by AND (the
+table keeps no positions, ``detail=none``, which makes it about three times
+smaller; a body holding every trigram of the key is a candidate, and the check
+weeds out the rest). Each trigram is an FTS5 string, its quotes doubled, so
+nothing the client sends is read as FTS5 syntax. On PostgreSQL the key becomes a
+LIKE pattern with ``\\``, ``%`` and ``_`` escaped. Either way at most
+``MAX_TRIGRAMS`` trigrams of a long key are looked up (any part of a substring
+is a substring, so fewer trigrams only widen the candidates): the work is
+bounded whatever the key's length.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from hato.mime import IndexedText, casemap, decoded_header, storable
+from hato.store.base import IndexStats, MessageMeta, TextMatches
+from hato.store.sql.columns import META_COLUMNS, meta_values
+from hato.store.sql.tx import Tx
+
+__all__ = [
+    "BATCH_OCTETS", "MAX_TRIGRAMS", "TRIGRAM", "fts5_query", "index_bodies", "insert_text",
+    "like_pattern", "select_index_stats", "select_text_matches", "select_unindexed",
+]  # fmt: skip
+
+#: The length of the index's n-grams: a shorter key is found by a scan of stored text.
+TRIGRAM = 3
+#: At most this many of a key's trigrams narrow a search.
+MAX_TRIGRAMS = 16
+#: The most body octets ``select_unindexed`` gives at once (one body may be larger).
+BATCH_OCTETS = 16 * 1024 * 1024
+#: The longest part of a key given to LIKE's index lookup (a LIKE pattern of it).
+_LIKE_CHARS = MAX_TRIGRAMS * TRIGRAM
+
+
+async def insert_text(tx: Tx, blob_id: int, text: IndexedText) -> None:
+    """Keep a body's searchable text (the index follows it)."""
+    await tx.run(
+        "INSERT INTO blob_text (blob_id, whole, head, body) VALUES (?, ?, ?, ?)",
+        (blob_id, int(text.whole), text.head, text.body),
+    )
+
+
+def fts5_query(key: str) -> str:
+    """An FTS5 query matching rows that hold every one of (up to ``MAX_TRIGRAMS``)
+    trigrams of ``key``, spread over its length; each an FTS5 string."""
+    grams = sorted({key[i : i + TRIGRAM] for i in range(len(key) - TRIGRAM + 1)})
+    step = max(1, len(grams) // MAX_TRIGRAMS)
+    chosen = grams[::step][:MAX_TRIGRAMS]
+    return " AND ".join('"' + gram.replace('"', '""') + '"' for gram in chosen)
+
+
+def like_pattern(key: str) -> str:
+    """A LIKE pattern (escape character ``\\``) matching text that holds ``key``'s start."""
+    part = key[:_LIKE_CHARS]
+    escaped = part.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _narrowing(tx: Tx, key: str, columns: Sequence[str]) -> tuple[str, tuple[object, ...]]:
+    """The condition (on ``messages m`` joined to ``blob_text t``) that keeps the
+    bodies the index says may hold ``key``, in the dialect's words."""
+    if len(key) < TRIGRAM:
+        return "1 = 1", ()
+    if tx.dialect.text_index == "fts5":
+        where = "m.blob_id IN (SELECT rowid FROM blob_text_index WHERE blob_text_index MATCH ?)"
+        return where, (fts5_query(key),)
+    pattern = like_pattern(key)
+    return "(" + " OR ".join(f"t.{c} LIKE ?" for c in columns) + ")", (pattern,) * len(columns)
+
+
+async def select_text_matches(
+    tx: Tx, account_id: int, mailbox_id: int, key: str, header: bool
+) -> TextMatches:
+    """The messages of the account's mailbox whose stored text holds ``key``
+    (case-mapped, storable), and those whose text is not stored whole.
+
+    With ``header`` (SEARCH TEXT) the body's header counts too, and so does a
+    message's trace prefix, which is not in the index: it is decoded here, and a
+    key with a line break (which could run from the prefix into the body's
+    header) makes every message with a prefix a candidate. ``found`` then holds
+    candidates, which the caller checks against the message itself.
+    """
+    columns = ("head", "body") if header else ("body",)
+    narrow, params = _narrowing(tx, key, columns)
+    position = tx.dialect.position
+    exact = " OR ".join(f"{position}(t.{c}, ?) > 0" for c in columns)
+    rows = await tx.all(
+        "SELECT m.uid FROM messages m JOIN mailboxes x ON x.id = m.mailbox_id "
+        "JOIN blob_text t ON t.blob_id = m.blob_id "
+        f"WHERE m.mailbox_id = ? AND x.account_id = ? AND t.whole = 1 AND {narrow} AND ({exact})",
+        (mailbox_id, account_id, *params, *(key,) * len(columns)),
+    )
+    found = {int(row[0]) for row in rows}
+    unsure = await tx.all(
+        "SELECT m.uid FROM messages m JOIN mailboxes x ON x.id = m.mailbox_id "
+        "WHERE m.mailbox_id = ? AND x.account_id = ? AND NOT EXISTS "
+        "(SELECT 1 FROM blob_text t WHERE t.blob_id = m.blob_id AND t.whole = 1)",
+        (mailbox_id, account_id),
+    )
+    if header:
+        found |= await _in_prefixes(tx, account_id, mailbox_id, key)
+    return TextMatches(frozenset(found), frozenset(int(row[0]) for row in unsure))
+
+
+async def _in_prefixes(tx: Tx, account_id: int, mailbox_id: int, key: str) -> set[int]:
+    """Messages whose trace prefix (Received, Delivered-To, ...) may hold ``key``."""
+    rows = await tx.all(
+        "SELECT m.uid, m.prefix FROM messages m JOIN mailboxes x ON x.id = m.mailbox_id "
+        "WHERE m.mailbox_id = ? AND x.account_id = ? AND length(m.prefix) > 0",
+        (mailbox_id, account_id),
+    )
+    across = "\r" in key or "\n" in key
+    return {
+        int(uid)
+        for uid, prefix in rows
+        if across or key in storable(casemap(decoded_header(bytes(prefix))))
+    }
+
+
+async def select_unindexed(
+    tx: Tx, after: int, limit: int, account: int | None = None
+) -> list[tuple[int, bytes]]:
+    """Bodies with no text row after id ``after``, in id order: up to ``limit`` of them,
+    and no more than ``BATCH_OCTETS`` of content (but at least one body)."""
+    mine = (
+        " AND EXISTS (SELECT 1 FROM messages m JOIN mailboxes x ON x.id = m.mailbox_id "
+        "WHERE m.blob_id = b.id AND x.account_id = ?)"
+    )
+    rows = await tx.all(
+        "SELECT b.id, b.size FROM blobs b WHERE b.id > ? AND NOT EXISTS "
+        f"(SELECT 1 FROM blob_text t WHERE t.blob_id = b.id){mine if account else ''} "
+        "ORDER BY b.id LIMIT ?",
+        (after, *((account,) if account else ()), limit),
+    )
+    ids: list[int] = []
+    octets = 0
+    for blob_id, size in rows:
+        octets += int(size)
+        if ids and octets > BATCH_OCTETS:
+            break
+        ids.append(int(blob_id))
+    found: list[tuple[int, bytes]] = []
+    for condition, params in tx.dialect.members("id", ids):
+        found.extend(
+            (int(row[0]), bytes(row[1]))
+            for row in await tx.all(f"SELECT id, data FROM blobs WHERE {condition}", params)
+        )
+    return sorted(found)
+
+
+async def index_bodies(tx: Tx, parsed: Sequence[tuple[int, MessageMeta]]) -> None:
+    """Store each body's text and its header columns as parsed again (the case-mapped
+    keys among them follow the current mapping). A body deleted meanwhile is passed
+    over; one indexed meanwhile is indexed again."""
+    assignments = ", ".join(f"{name} = ?" for name in META_COLUMNS.split(", "))
+    for blob_id, meta in parsed:
+        if meta.text is None:
+            continue
+        done = await tx.run(
+            f"UPDATE blob_meta SET {assignments} WHERE blob_id = ?", (*meta_values(meta), blob_id)
+        )
+        if done:
+            await tx.run("DELETE FROM blob_text WHERE blob_id = ?", (blob_id,))
+            await insert_text(tx, blob_id, meta.text)
+
+
+async def select_index_stats(tx: Tx) -> IndexStats:
+    """How much of the store the index covers, and its size."""
+    octets = tx.dialect.octets
+    row = await tx.one(
+        f"SELECT (SELECT COUNT(*) FROM blobs), COUNT(*), COALESCE(SUM(1 - whole), 0), "
+        f"COALESCE(SUM({octets.format('head')} + {octets.format('body')}), 0) FROM blob_text"
+    )
+    size = await tx.one(tx.dialect.text_index_size)
+    probe = await tx.one(tx.dialect.text_index_probe)
+    assert row is not None and size is not None and probe is not None
+    bodies, indexed, cut, text_octets = (int(value) for value in row)
+    return IndexStats(bodies, indexed, cut, text_octets, int(size[0] or 0), bool(probe[0]))

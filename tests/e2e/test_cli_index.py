@@ -1,0 +1,109 @@
+"""``hato index rebuild`` and ``hato index stats``, run as a user would, over mail
+stored before the full-text index existed (bodies with no text row, their sort keys
+mapped with the old upper case)."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from hato.store import Delivery, Mailstore, MessageMeta, Store
+from hato.store.meta import message_meta
+from tests.e2e.harness import hato, read_store
+
+OLD_SUBJECT = "Straße"  # the old mapping's key: "STRASSE"; RFC 5051's: "STRAßE"
+
+
+def _old_meta(content: bytes) -> MessageMeta:
+    """What delivery stored before the index: no text, and the old case mapping."""
+    meta = message_meta(content)
+    columns = dataclasses.replace(meta.columns, sort_subject=meta.columns.base_subject.upper())
+    return dataclasses.replace(meta, columns=columns, text=None)
+
+
+def _store_old_mail(data: Path, users: dict[str, int]) -> None:
+    async def work(store: Store) -> None:
+        for user, count in users.items():
+            account = await store.get_account(user)
+            assert account is not None
+            for n in range(count):
+                content = f"Subject: {OLD_SUBJECT} {user} {n}\r\n\r\n議事録 {n}\r\n".encode()
+                target = Delivery(account.id, "INBOX", b"")
+                await store.deliver(content, _old_meta(content), 1_700_000_000, [target])
+
+    read_store(data, work)
+
+
+async def _inbox(store: Store, user: str) -> tuple[Mailstore, int]:
+    account = await store.get_account(user)
+    assert account is not None
+    box = store.mailstore(account.id)
+    inbox = await box.get_mailbox("INBOX")
+    assert inbox is not None
+    return box, inbox.id
+
+
+def _search(data: Path, user: str, key: str) -> tuple[int, int]:
+    """(found, unsure) counts of the index's answer for ``key`` in ``user``'s INBOX."""
+
+    async def work(store: Store) -> tuple[int, int]:
+        box, inbox = await _inbox(store, user)
+        matches = await box.text_matches(inbox, key, header=False)
+        return len(matches.found), len(matches.unsure)
+
+    result = read_store(data, work)
+    assert isinstance(result, tuple)
+    return result
+
+
+def _sort_keys(data: Path, user: str) -> set[str]:
+    async def work(store: Store) -> set[str]:
+        box, inbox = await _inbox(store, user)
+        rows = await box.header_columns(inbox, ["sort_subject"])
+        return {str(row[1]).split(" ")[0] for row in rows}
+
+    result = read_store(data, work)
+    assert isinstance(result, set)
+    return result
+
+
+def test_rebuild_indexes_old_mail_and_recomputes_sort_keys(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    for user in ("alice", "bob"):
+        assert (
+            hato("user", "add", user, "--password-stdin", data_dir=data, stdin="pw\n").returncode
+            == 0
+        )
+    _store_old_mail(data, {"alice": 5, "bob": 3})
+    assert _search(data, "alice", "議事録") == (0, 5)  # nothing indexed: all read as before
+    assert _sort_keys(data, "alice") == {"STRASSE"}
+
+    stats = hato("index", "stats", data_dir=data)
+    assert stats.returncode == 0, stats.stderr
+    assert "hato: waiting for `hato index rebuild`: 8" in stats.stdout.splitlines()
+
+    one = hato("index", "rebuild", "--user", "bob", data_dir=data)
+    assert one.returncode == 0, one.stderr
+    assert one.stdout.splitlines() == ["hato: indexed 3 messages"]
+    assert _search(data, "alice", "議事録") == (0, 5)  # alice's mail waits its turn
+
+    rest = hato("index", "rebuild", data_dir=data)
+    assert rest.returncode == 0, rest.stderr
+    assert rest.stdout.splitlines() == ["hato: indexed 5 messages"]
+    assert "hato: indexing" in rest.stderr  # the progress bar
+    assert _search(data, "alice", "議事録") == (5, 0)
+    assert _search(data, "alice", "議事録 3") == (1, 0)
+    assert _sort_keys(data, "alice") == {"STRAßE"}
+
+    again = hato("index", "rebuild", data_dir=data)  # resumable: nothing left to do
+    assert again.stdout.splitlines() == ["hato: indexed 0 messages"]
+    after = hato("index", "stats", data_dir=data).stdout.splitlines()
+    assert "hato: waiting for `hato index rebuild`: 0" in after
+    assert any(line.startswith("hato: index: ") and "x the text" in line for line in after)
+
+
+def test_rebuild_of_an_unknown_user_is_an_error(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    done = hato("index", "rebuild", "--user", "nobody", data_dir=data)
+    assert done.returncode == 1
+    assert done.stderr.strip() == "hato: no such user: nobody"
