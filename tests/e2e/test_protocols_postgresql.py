@@ -1,4 +1,5 @@
-"""POP3, IMAP, SMTP and submission end-to-end tests again, every node on PostgreSQL.
+"""POP3, IMAP, SMTP, submission and web console end-to-end tests again, every node on
+PostgreSQL.
 
 The modules below run in a pytest of their own with ``HATO_TEST_PG_SERVER`` set,
 so each ``HatoProcess`` (and ``read_store``) gets a database of its own on this
@@ -41,6 +42,9 @@ MIGRATE_MODULES = (
     "test_import_dovecot.py",
 )
 
+#: The web console's login, tokens, administration pages and metrics, in a run of their own.
+WEB_MODULES = ("test_web_auth.py", "test_web_admin.py")
+
 
 @pytest.mark.timeout(400)
 def test_protocol_e2e_suites_pass_on_postgresql(pg_cluster: Cluster) -> None:
@@ -55,6 +59,11 @@ def test_sieve_e2e_suites_pass_on_postgresql(pg_cluster: Cluster) -> None:
 @pytest.mark.timeout(400)
 def test_migrate_e2e_suites_pass_on_postgresql(pg_cluster: Cluster) -> None:
     _run_on_postgresql(MIGRATE_MODULES, pg_cluster)
+
+
+@pytest.mark.timeout(400)
+def test_web_e2e_suites_pass_on_postgresql(pg_cluster: Cluster) -> None:
+    _run_on_postgresql(WEB_MODULES, pg_cluster)
 
 
 def _run_on_postgresql(modules: tuple[str, ...], pg_cluster: Cluster) -> None:
