@@ -73,9 +73,17 @@ class UidList:
 
 @dataclass(frozen=True, slots=True)
 class MaildirFile:
-    path: Path
+    """One message file; its folder's path is shared, its own name a string (a ``Path``
+    each would cost about half a kilobyte per message)."""
+
+    folder: Path
+    name: str  # cur/NAME or new/NAME
     uid: int
     listed: bool  # False: not in dovecot-uidlist, given the next free UID
+
+    @property
+    def path(self) -> Path:
+        return self.folder / self.name
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,9 +266,9 @@ def folder_files(
         if name is None:
             found.gone += 1
         else:
-            files.append(MaildirFile(folder.path / name, uid, True))
+            files.append(MaildirFile(folder.path, name, uid, True))
     for base in sorted(names):
-        files.append(MaildirFile(folder.path / names[base], found.uidnext, False))
+        files.append(MaildirFile(folder.path, names[base], found.uidnext, False))
         found.uidnext += 1
     return files, found
 
@@ -288,21 +296,22 @@ def read_message(
     file: MaildirFile, keywords: dict[str, str], max_size: int
 ) -> MaildirMessage | Problem:
     """The file's message with CRLF line ends, its flags and INTERNALDATE (its mtime)."""
+    path = file.path
     try:
-        with file.path.open("rb") as handle:
+        with path.open("rb") as handle:
             stat = os.fstat(handle.fileno())
             if stat.st_size > max_size:
-                return Problem(str(file.path), f"larger than {max_size} bytes, skipped")
+                return Problem(str(path), f"larger than {max_size} bytes, skipped")
             data = handle.read(max_size + 1)
     except OSError as exc:
-        return Problem(str(file.path), f"cannot read: {exc.strerror}, skipped")
-    wrong = _size_mismatch(file.path.name, data)
+        return Problem(str(path), f"cannot read: {exc.strerror}, skipped")
+    wrong = _size_mismatch(path.name, data)
     if wrong:
-        return Problem(str(file.path), wrong)
+        return Problem(str(path), wrong)
     if not data.strip():
-        return Problem(str(file.path), "empty message, skipped")
+        return Problem(str(path), "empty message, skipped")
     content = _BARE_LF.sub(b"\r\n", data)
-    return MaildirMessage(content, _flags(file.path.name, keywords), int(stat.st_mtime))
+    return MaildirMessage(content, _flags(path.name, keywords), int(stat.st_mtime))
 
 
 def _size_mismatch(name: str, data: bytes) -> str | None:
