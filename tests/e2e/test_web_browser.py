@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import http.server
+import imaplib
 import os
 import smtplib
 import threading
@@ -31,6 +32,7 @@ from tests.e2e.browser import screenshot
 from tests.e2e.harness import HatoProcess
 
 PASSWORD = "alice-pw"
+ADMIN_PASSWORD = "root-pw"
 WAIT = 10  # seconds any one thing may take to show in the browser (a bound, not a measure)
 ATTACHMENT = bytes(range(256)) * 4 + b"the end"
 GIF = "R0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw=="  # one white pixel
@@ -76,8 +78,11 @@ def spy() -> Iterator[Spy]:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HatoProcess]:
-    process = HatoProcess(tmp_path_factory.mktemp("web") / "data", services=("smtp", "http"))
+    process = HatoProcess(
+        tmp_path_factory.mktemp("web") / "data", services=("smtp", "imap", "http")
+    )
     process.add_user("alice", PASSWORD)
+    process.add_user("root", ADMIN_PASSWORD, "--admin")
     process.start()
     yield process
     assert process.stop() == 0
@@ -179,11 +184,13 @@ def hostile_text_message(spy: Spy) -> bytes:
     ).encode()
 
 
-def log_in(browser: WebDriver, server: HatoProcess) -> None:
+def log_in(
+    browser: WebDriver, server: HatoProcess, name: str = "alice", password: str = PASSWORD
+) -> None:
     browser.get(base_url(server) + "/")
     assert "/login" in browser.current_url, browser.current_url
-    browser.find_element(By.NAME, "name").send_keys("alice")
-    browser.find_element(By.NAME, "password").send_keys(PASSWORD)
+    browser.find_element(By.NAME, "name").send_keys(name)
+    browser.find_element(By.NAME, "password").send_keys(password)
     browser.find_element(By.CSS_SELECTOR, "form.login button[type=submit]").click()
     wait_for(browser, lambda: browser.find_elements(By.CSS_SELECTOR, "nav.mailboxes"))
 
@@ -346,3 +353,21 @@ def test_delete_moves_to_trash_and_empty_trash_removes(browser: WebDriver) -> No
     assert subjects(browser) == ["Quarterly report"]
     browser.find_element(By.CSS_SELECTOR, "nav.mailboxes form button").click()
     wait_for(browser, lambda: not rows(browser))
+
+
+def test_an_administrator_adds_a_user_who_then_logs_in_over_imap(
+    browser: WebDriver, server: HatoProcess
+) -> None:
+    browser.find_element(By.CSS_SELECTOR, "form.logout button").click()
+    wait_for(browser, lambda: "/login" in browser.current_url)
+    log_in(browser, server, "root", ADMIN_PASSWORD)
+    browser.find_element(By.LINK_TEXT, "Admin").click()
+    wait_for(browser, lambda: browser.find_elements(By.CSS_SELECTOR, "form.add"))
+    form = browser.find_element(By.CSS_SELECTOR, "form.add")
+    form.find_element(By.NAME, "name").send_keys("dave")
+    form.find_element(By.NAME, "password").send_keys("dave-pw")
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait_for(browser, lambda: browser.find_elements(By.CSS_SELECTOR, 'tr[data-account="dave"]'))
+    with imaplib.IMAP4("127.0.0.1", server.ports["imap"], timeout=10) as imap:
+        assert imap.login("dave", "dave-pw")[0] == "OK"
+        assert imap.select("INBOX")[0] == "OK"
