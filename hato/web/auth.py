@@ -36,7 +36,14 @@ from hato.auth.authenticator import LoginAttempt
 from hato.auth.policy import plaintext_allowed
 from hato.store.base import Account
 from hato.web.context import WEB
-from hato.web.session import COOKIE, SESSION_SECONDS, Session, open_session, seal
+from hato.web.session import (
+    COOKIE,
+    SESSION_SECONDS,
+    Session,
+    credentials_tag,
+    open_session,
+    seal,
+)
 
 __all__ = [
     "SECURITY_HEADERS",
@@ -97,12 +104,17 @@ def _session(request: web.Request) -> Session | None:
 
 
 async def session_user(request: web.Request) -> WebUser | None:
-    """The cookie's account, if the cookie is good and the account still exists."""
+    """The cookie's account, if the cookie is good and the account still exists with
+    the password it logged in with."""
     session = _session(request)
     if session is None:
         return None
-    account = await request.app[WEB].store.get_account(session.name)
+    context = request.app[WEB]
+    account = await context.store.get_account(session.name)
     if account is None or account.id != session.account_id:
+        return None
+    tag = credentials_tag(context.secret, account.credentials.password_hash)
+    if not hmac.compare_digest(tag, session.credentials):
         return None
     return WebUser.of(account)
 
@@ -176,7 +188,9 @@ def _basic_credentials(encoded: str) -> tuple[str, str]:
 
 def start_session(request: web.Request, response: web.StreamResponse, account: Account) -> None:
     """Log ``account`` in: a fresh session (and CSRF token) in a signed cookie."""
-    value = seal(request.app[WEB].secret, Session.new(account.id, account.name))
+    secret = request.app[WEB].secret
+    tag = credentials_tag(secret, account.credentials.password_hash)
+    value = seal(secret, Session.new(account.id, account.name, tag))
     response.set_cookie(
         COOKIE, value, max_age=SESSION_SECONDS, path="/", httponly=True,
         samesite="Strict", secure=request.secure,

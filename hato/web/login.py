@@ -51,6 +51,8 @@ async def login(request: web.Request) -> web.StreamResponse:
     if _field(name) and _field(password):
         attempt = LoginAttempt("http", "FORM", peer)
         account = await context.authenticator.password(str(name), str(password), attempt)
+    if account is not None:  # as stored now: a first login may have rehashed its password
+        account = await context.store.get_account(account.name)
     if account is None:
         return _login_again(request, 401, target, "Wrong name or password.")
     response = web.HTTPSeeOther(location=target)

@@ -4,10 +4,13 @@ The cookie's value is ``PAYLOAD.SIGNATURE``: the payload is URL-safe base64 of a
 JSON object, the signature HMAC-SHA256 (RFC 2104) of the payload under a 32-byte secret
 kept in the data directory (made at first start, readable by hato only). Nothing secret
 is in the payload (an account id and name, the time it was issued, a random CSRF
-token), so signing is enough: the client can read it but not change it. A cookie older
-than ``SESSION_SECONDS`` or with a wrong signature is no session at all. Whether the
+token, and a tag of the account's password hash keyed by the secret, from which
+nothing can be learnt), so signing is enough: the client can read it but not change
+it. A cookie older than ``SESSION_SECONDS`` or with a wrong signature is no session at
+all. Whether the
 account still exists (and is an administrator) is asked of the store at each request,
-so deleting an account or taking its flag ends its power at once.
+and whether its password is still the one it logged in with: deleting an account,
+taking its flag or changing its password ends its sessions' power at once.
 """
 
 from __future__ import annotations
@@ -23,7 +26,15 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["COOKIE", "SESSION_SECONDS", "Session", "load_secret", "open_session", "seal"]
+__all__ = [
+    "COOKIE",
+    "SESSION_SECONDS",
+    "Session",
+    "credentials_tag",
+    "load_secret",
+    "open_session",
+    "seal",
+]
 
 COOKIE = "hato_session"
 SESSION_SECONDS = 12 * 3600
@@ -37,10 +48,17 @@ class Session:
     name: str
     issued: int
     csrf: str
+    credentials: str  # credentials_tag of the password hash at login
 
     @classmethod
-    def new(cls, account_id: int, name: str) -> Session:
-        return cls(account_id, name, int(time.time()), secrets.token_urlsafe(24))
+    def new(cls, account_id: int, name: str, credentials: str) -> Session:
+        return cls(account_id, name, int(time.time()), secrets.token_urlsafe(24), credentials)
+
+
+def credentials_tag(secret: bytes, password_hash: str) -> str:
+    """What a session keeps of the password hash: enough to see that it changed."""
+    digest = hmac.new(secret, b"credentials\0" + password_hash.encode(), hashlib.sha256)
+    return digest.hexdigest()[:32]
 
 
 def load_secret(path: Path) -> bytes:
@@ -65,7 +83,7 @@ def _sign(secret: bytes, payload: bytes) -> bytes:
 
 def seal(secret: bytes, session: Session) -> str:
     """The cookie value for ``session``."""
-    fields = [session.account_id, session.name, session.issued, session.csrf]
+    fields = [session.account_id, session.name, session.issued, session.csrf, session.credentials]
     payload = base64.urlsafe_b64encode(json.dumps(fields).encode())
     return (payload + b"." + _sign(secret, payload)).decode("ascii")
 
@@ -78,10 +96,10 @@ def open_session(secret: bytes, value: str | None, now: float | None = None) -> 
     if not hmac.compare_digest(signature, _sign(secret, payload)):
         return None
     try:
-        account_id, name, issued, csrf = json.loads(base64.urlsafe_b64decode(payload))
+        account_id, name, issued, csrf, credentials = json.loads(base64.urlsafe_b64decode(payload))
     except (binascii.Error, ValueError, TypeError):
         return None
     age = (time.time() if now is None else now) - issued
     if not 0 <= age <= SESSION_SECONDS:
         return None
-    return Session(account_id, name, issued, csrf)
+    return Session(account_id, name, issued, csrf, credentials)

@@ -52,6 +52,19 @@ def test_login_sets_a_strict_http_only_cookie_and_logout_ends_it(server: HatoPro
     assert web.get("/api/v1/me").status == 401
 
 
+def test_a_password_change_ends_every_session(server: HatoProcess) -> None:
+    web = Web(server.ports["http"])
+    web.login("alice", PASSWORD)
+    assert web.get("/api/v1/me").status == 200
+    config = str(server.config_path)
+    changed = hato("user", "passwd", "alice", "--password-stdin", "--config", config,
+                   data_dir=server.data_dir, stdin="new one\n")  # fmt: skip
+    assert changed.returncode == 0, changed.stderr
+    assert web.get("/api/v1/me").status == 401
+    web.login("alice", "new one")
+    assert web.get("/api/v1/me").status == 200
+
+
 def test_wrong_password_and_unknown_user_get_no_cookie(server: HatoProcess) -> None:
     web = Web(server.ports["http"])
     for name, password in (("alice", "wrong"), ("nobody", PASSWORD), ("alice", "x" * 5000)):

@@ -31,7 +31,7 @@ def test_basic_only_over_tls_or_loopback(secure: bool, peer: str, allowed: bool)
 
 def test_session_round_trip_and_refusals() -> None:
     secret, other = b"s" * 32, b"o" * 32
-    session = Session.new(7, "alice")
+    session = Session.new(7, "alice", "tag")
     value = seal(secret, session)
     assert open_session(secret, value) == session
     assert open_session(other, value) is None  # another server's secret
