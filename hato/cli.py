@@ -5,6 +5,7 @@
     hato user passwd NAME [--password-stdin] [--apop]
     hato user admin NAME [--off]
     hato user token NAME
+    hato user quota NAME [--storage SIZE] [--messages N]
     hato user del NAME
     hato user list
     hato lint [--format text|json] [--lang ja|en] FILE...
@@ -95,6 +96,9 @@ def _user_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     delete.set_defaults(run=_cmd_user_del)
     listing = actions.add_parser("list", parents=[_common()], help="list accounts")
     listing.set_defaults(run=_cmd_user_list)
+    from hato.cli_admin import add_quota_parser
+
+    add_quota_parser(actions, _common())
 
 
 def _lint_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -165,7 +169,7 @@ def _cmd_serve(args: argparse.Namespace, config: Config) -> int:
 
 def _with_store(config: Config, work: Callable[[Store], Awaitable[T]]) -> T:
     async def session() -> T:
-        store = open_store(config.database_path, config.store_url)
+        store = open_store(config.database_path, config.store_url, config.quota)
         try:
             return await work(store)
         finally:

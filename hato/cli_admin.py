@@ -1,4 +1,4 @@
-"""``hato alias`` and ``hato queue``: administering aliases and the outbound queue.
+"""``hato alias``, ``hato queue`` and ``hato user quota``: aliases, the outbound queue, quotas.
 
     hato alias add ADDRESS TARGET...   (replaces ADDRESS's targets; both are checked)
     hato alias del ADDRESS
@@ -6,6 +6,7 @@
     hato queue list
     hato queue retry [ID]
     hato queue delete ID
+    hato user quota NAME [--storage SIZE] [--messages N]
 
 These work on the store directly, also while ``hato serve`` runs: the queue
 runner sees a retry within seconds.
@@ -21,12 +22,12 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeAlias, TypeVar
 
-from hato.config import Config
+from hato.config import Config, parse_count, parse_size
 from hato.delivery.alias_check import add_alias
 from hato.delivery.aliases import alias_key
-from hato.store import Store, open_store
+from hato.store import QuotaLimits, QuotaState, Store, open_store
 
-__all__ = ["add_admin_parsers"]
+__all__ = ["add_admin_parsers", "add_quota_parser"]
 
 T = TypeVar("T")
 Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
@@ -34,7 +35,7 @@ Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 def _run(config: Config, work: Callable[[Store], Awaitable[T]]) -> T:
     async def session() -> T:
-        store = open_store(config.database_path, config.store_url)
+        store = open_store(config.database_path, config.store_url, config.quota)
         try:
             return await work(store)
         finally:
@@ -130,3 +131,70 @@ def _queue_delete(args: argparse.Namespace, config: Config) -> int:
         return _fail(f"no such queued message: {args.id}")
     print(f"hato: message {args.id} deleted from the queue")
     return 0
+
+
+#: The words ``--storage`` and ``--messages`` take besides a number.
+_NO_LIMIT = ("none", "unlimited")
+_DEFAULT = "default"
+
+
+def add_quota_parser(actions: Commands, common: argparse.ArgumentParser) -> None:
+    """``hato user quota NAME [--storage SIZE] [--messages N]`` (RFC 9208's two resources)."""
+    quota = _action(actions, common, "quota", "show or set NAME's quota", _user_quota)
+    quota.add_argument("name")
+    quota.add_argument(
+        "--storage",
+        metavar="SIZE",
+        help="octets, or with K, M, G, T (1G); 'none' for no limit, 'default' for [quota]'s",
+    )
+    quota.add_argument(
+        "--messages",
+        metavar="N",
+        help="a number of messages; 'none' for no limit, 'default' for [quota]'s",
+    )
+
+
+def _limit(text: str | None, parse: Callable[[str], int], old: int | None) -> int | None:
+    """An option's value as an account's own setting: 0 no limit, None the default."""
+    if text is None:
+        return old
+    word = text.strip().lower()
+    if word in _NO_LIMIT:
+        return 0
+    if word == _DEFAULT:
+        return None
+    return parse(text)
+
+
+def _user_quota(args: argparse.Namespace, config: Config) -> int:
+    async def work(store: Store) -> QuotaState | None:
+        account = await store.get_account(args.name)
+        if account is None:
+            return None
+        mailstore = store.mailstore(account.id)
+        if args.storage is not None or args.messages is not None:
+            old = (await mailstore.quota()).own
+            own = QuotaLimits(
+                _limit(args.storage, parse_size, old.storage),
+                _limit(args.messages, parse_count, old.messages),
+            )
+            await store.set_quota(account.name, own)
+        return await mailstore.quota()
+
+    try:
+        state = _run(config, work)
+    except ValueError as exc:
+        return _fail(f"quota: {exc}")
+    if state is None:
+        return _fail(f"no such user: {args.name}")
+    print(_quota_line("storage", state.storage, state.limits.storage, state.own.storage, "octets"))
+    print(_quota_line("messages", state.messages, state.limits.messages, state.own.messages, ""))
+    return 0
+
+
+def _quota_line(resource: str, used: int, limit: int | None, own: int | None, unit: str) -> str:
+    """``storage: 2046 octets of 1073741824 (set for the account)``, or ``..., no limit``."""
+    whose = "the default" if own is None else "set for the account"
+    amount = f"{used} {unit}" if unit else f"{used}"
+    bound = ", no limit" if limit is None else f" of {limit}"
+    return f"{resource}: {amount}{bound} ({whose})"

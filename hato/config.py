@@ -19,6 +19,7 @@ from typing import Any
 
 from hato.logs import LogSettings
 from hato.proto.smtp_syntax import is_domain
+from hato.store.base import QuotaLimits
 from hato.store.scripts import ScriptQuota
 
 __all__ = [
@@ -186,6 +187,7 @@ class Config:
     http: HttpSettings = field(default_factory=HttpSettings)
     store_url: str | None = None
     sieve: ScriptQuota = field(default_factory=ScriptQuota)
+    quota: QuotaLimits = field(default_factory=QuotaLimits)  # [quota]: every account's default
     # ``[sieve] before`` and ``after``: the texts of the scripts run before and after
     # every account's own at delivery (checked when the file is read)
     sieve_global: tuple[str | None, str | None] = (None, None)
@@ -548,6 +550,46 @@ def _http(value: Any, key: str, reading: _Reading) -> dict[str, Any]:
 _store_url = _scalar("store_url", _filled, "a store url (postgresql://...)")
 
 #: The top-level keys and tables, each with its reader (which reports its own problems).
+_UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
+
+
+def parse_size(value: Any) -> int:
+    """Octets: a whole number, or a string of one with a unit, K, M, G or T (powers of
+    1024: ``1G`` is 1073741824), as Dovecot's quota rules write them.
+
+    Raises ValueError saying what is wrong.
+    """
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    text = value.strip().upper().removesuffix("B") if isinstance(value, str) else ""
+    number, unit = text.rstrip("KMGT"), text[len(text.rstrip("KMGT")) :]
+    if not (number.isascii() and number.isdigit()) or len(unit) > 1 or len(number) > 18:
+        raise ValueError(f"must be a size such as 500M or 1G, not {value!r}")
+    return int(number) * _UNITS[unit]
+
+
+def parse_count(value: Any) -> int:
+    """A whole number of zero or more (a string of digits too). Raises ValueError."""
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 18:
+        return int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    raise ValueError(f"must be a whole number, not {value!r}")
+
+
+def _quota(value: Any, key: str, reading: _Reading) -> dict[str, Any]:
+    """``[quota] storage`` and ``messages``: the default quota of every account (RFC 9208),
+    0 or absent for no limit."""
+    table = reading.table(value, key, ("storage", "messages"))
+    limits: dict[str, int] = {}
+    for name, item in table.items():
+        try:
+            limits[name] = parse_size(item) if name == "storage" else parse_count(item)
+        except ValueError as exc:
+            reading.bad(f"{key}.{name}", str(exc))
+    return {"quota": QuotaLimits(**limits).over(QuotaLimits())}
+
+
 _SECTIONS: dict[str, _Section] = {
     "hostname": _scalar("hostname", lambda v: isinstance(v, str) and is_domain(v), "a host name"),
     "domains": _domains,
@@ -567,6 +609,7 @@ _SECTIONS: dict[str, _Section] = {
     "dns": _dns,
     "auth": _auth,
     "http": _http,
+    "quota": _quota,
 }
 
 

@@ -27,13 +27,38 @@ from hato.proto.smtp_syntax import is_mailbox
 from hato.store.base import INBOX, Delivery, MessageMeta, Outbound, Store
 from hato.store.meta import message_meta
 
-__all__ = ["Targets", "commit", "log_delivery", "relay_trace", "route"]
+__all__ = ["OVER_QUOTA", "Refusal", "Targets", "commit", "log_delivery", "relay_trace", "route"]
 
 log = logging.getLogger(__name__)
 
 #: Redirects and replies to local addresses run the next account's script, this many
 #: deep; past it the copy is kept (loops are stopped earlier, by Delivered-To).
 MAX_HOPS = 4
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """Why one account does not get its copy, as the reply that says so: the SMTP code,
+    the RFC 3463 status, the text.  In the protocol when it can carry it (LMTP's reply
+    per recipient, SMTP's one reply), else in a bounce."""
+
+    code: int
+    status: str
+    text: str
+
+    def reply(self, address: str = "") -> str:
+        to = f"<{address}> " if address else ""
+        return f"{self.code} {self.status} {to}{self.text}"
+
+
+#: RFC 3463 X.2.2 "mailbox full" with RFC 5321's 552 (exceeded storage allocation):
+#: the account's copies would pass its quota (RFC 9208); Dovecot's words.
+OVER_QUOTA = Refusal(552, "5.2.2", "Quota exceeded (mailbox for user is full)")
+
+
+def sieve_reject(reason: str) -> Refusal:
+    """A script's reject (RFC 5429 §2.1: 550 5.7.1)."""
+    return Refusal(550, "5.7.1", reason)
 
 
 @dataclass(slots=True)
@@ -102,28 +127,31 @@ async def commit(
     arrival: Arrival,
     targets: Targets,
     sieve: SieveFilter | None = None,
-    refused: dict[int, str] | None = None,
+    refused: dict[int, Refusal] | None = None,
     hops: int = 0,
 ) -> int | None:
     """Store the local copies and queue the rest, durably; the queue id if any.
 
-    With ``sieve``, each account's active script places its copy. A script's reject
-    goes in ``refused`` (account id: reason) when the caller answers it in the
-    protocol, else back to the sender as a bounce. Redirects, vacation replies and
-    bounces are committed first: should the main transaction then fail, the client
-    is told to retry, and the worst is a duplicate, never a loss (RFC 5321 §6.1).
+    With ``sieve``, each account's active script places its copy. A script's reject,
+    and an account whose copies would pass its quota, go in ``refused`` (account id:
+    refusal) when the caller answers them in the protocol, else back to the sender as
+    a bounce. Redirects, vacation replies and the bounces of rejects are committed
+    first: should the main transaction then fail, the client is told to retry, and
+    the worst is a duplicate, never a loss (RFC 5321 §6.1). Quota is known only in
+    the main transaction (exact under concurrent delivery), so its bounces follow it.
     """
     copies: list[Delivery] = []
-    for recipient in _accounts(targets.local):
+    recipients = _accounts(targets.local)
+    for recipient in recipients:
         prefix = trace_prefix(arrival, recipient.address)
         if sieve is None:
             copies.append(Delivery(recipient.account_id, INBOX, prefix))
             continue
         decision = await sieve.decide(recipient, arrival.sender, prefix + content)
         if decision.reject is not None and refused is not None:
-            refused[recipient.account_id] = decision.reject
+            refused[recipient.account_id] = sieve_reject(decision.reject)
         elif decision.reject is not None:
-            await _bounce(store, content, arrival, recipient, decision.reject, sieve)
+            await _bounce(store, content, arrival, recipient, sieve_reject(decision.reject), sieve)
         else:
             if decision.note:  # the account learns why its script did not decide
                 prefix += f"X-Sieve-Error: {decision.note}\r\n".encode()
@@ -136,19 +164,47 @@ async def commit(
         outbound = Outbound(
             arrival.sender, remote, relay_trace(arrival) + content, int(arrival.when)
         )
-    local = list(dict.fromkeys(r.address for r in targets.local))
     message_id = meta.columns.message_id
     try:
-        queued = await store.deliver_and_queue(content, meta, int(arrival.when), copies, outbound)
+        done = await store.deliver_and_queue(content, meta, int(arrival.when), copies, outbound)
     except Exception:
+        local = list(dict.fromkeys(r.address for r in targets.local))
         log_delivery(logging.WARNING, arrival, content, message_id, [*local, *remote], "failed")
         raise
+    full = [r for r in recipients if r.account_id in done.over_quota]
+    local = list(dict.fromkeys(r.address for r in targets.local if r not in full))
     if local:
         log_delivery(logging.INFO, arrival, content, message_id, local, "delivered")
         metrics.message("delivered")
+    if full:
+        addresses = [r.address for r in full]
+        log_delivery(
+            logging.INFO, arrival, content, message_id, addresses, "rejected", reason="quota"
+        )
     if remote:
+        queued = done.queue_id
         log_delivery(logging.INFO, arrival, content, message_id, remote, "queued", queue=queued)
-    return queued
+    await _refuse(store, content, arrival, full, sieve, refused)
+    return done.queue_id
+
+
+async def _refuse(
+    store: Store,
+    content: bytes,
+    arrival: Arrival,
+    full: Sequence[Recipient],
+    sieve: SieveFilter | None,
+    refused: dict[int, Refusal] | None,
+) -> None:
+    """Accounts over quota: refused in the protocol, or told to the sender in a bounce
+    (RFC 3463 X.2.2); past the redirect depth, with no route for one, only logged."""
+    for recipient in full:
+        if refused is not None:
+            refused[recipient.account_id] = OVER_QUOTA
+        elif sieve is not None:
+            await _bounce(store, content, arrival, recipient, OVER_QUOTA, sieve)
+        else:
+            log.warning("over quota, and no bounce this deep: %r", recipient.address[:100])
 
 
 async def _send_on(
@@ -186,15 +242,16 @@ async def _bounce(
     content: bytes,
     arrival: Arrival,
     recipient: Recipient,
-    reason: str,
+    refusal: Refusal,
     sieve: SieveFilter,
 ) -> None:
-    """A reject the protocol cannot carry goes back as a delivery status notification
+    """A refusal the protocol cannot carry goes back as a delivery status notification
     (RFC 5429 §2.1); never to the null reverse-path (RFC 5321 §4.5.5)."""
     if not arrival.sender:
-        log.warning("sieve reject of a message with a null sender: dropped, as a bounce is")
+        status = refusal.status
+        log.warning("refused (%s) a message with a null sender: dropped, as a bounce is", status)
         return
-    failure = Failure(recipient.address, "5.7.1", reason)
+    failure = Failure(recipient.address, refusal.status, refusal.text)
     when = arrival.when
     dsn = build_dsn(arrival.hostname, arrival.sender, content, [failure], when, when)
     await _send(store, dsn, replace(arrival, sender=""), arrival.sender, sieve, 0)

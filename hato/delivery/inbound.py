@@ -23,7 +23,7 @@ from typing import Any
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from hato.delivery.dispatch import Targets, commit, log_delivery, route
+from hato.delivery.dispatch import OVER_QUOTA, Refusal, Targets, commit, log_delivery, route
 from hato.delivery.filtering import SieveFilter
 from hato.delivery.received import Arrival
 from hato.delivery.recipients import Lookup
@@ -120,6 +120,8 @@ class InboundHandler:
             return f"554 5.7.1 <{address}>: Relay access denied"
         if not targets:
             return f"550 5.1.1 <{address}>: Recipient address rejected: User unknown"
+        if not targets.remote and not await self._room(targets, envelope):
+            return OVER_QUOTA.reply(address)
         accepted.local.extend(targets.local)
         accepted.remote.extend(targets.remote)
         if not targets.remote:
@@ -128,6 +130,18 @@ class InboundHandler:
         envelope.rcpt_options.extend(options)
         return "250 2.1.5 Ok"
 
+    async def _room(self, targets: Targets, envelope: Envelope) -> bool:
+        """Whether an account of the recipient has room for the message: its SIZE, when
+        MAIL declared one (RFC 1870 §5), else one more message.  Refusing here lets SMTP
+        refuse one recipient and deliver to the others; the check that decides is the
+        one in the store's transaction, at DATA."""
+        size = max(_declared_size(envelope.mail_options), 1)
+        for recipient in targets.local:
+            state = await self.store.mailstore(recipient.account_id).quota()
+            if state.room_for(size):
+                return True
+        return False
+
     async def handle_RSET(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         self._recipients.pop(envelope, None)
         return "250 2.0.0 Ok"
@@ -135,7 +149,7 @@ class InboundHandler:
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         recipients = self._recipients.pop(envelope, Targets())
         queue_id = secrets.token_hex(6).upper()
-        refused: dict[int, str] = {}
+        refused: dict[int, Refusal] = {}
         self.in_flight += 1
         try:
             failure = await self._deliver(
@@ -157,11 +171,13 @@ class InboundHandler:
             for address in envelope.rcpt_tos
         )
 
-    def _refusable(self, recipients: Targets, refused: dict[int, str]) -> dict[int, str] | None:
-        """Where a script's reject can be the reply (RFC 5429 §2.1): LMTP answers each
-        recipient, so when each account was named by a recipient of its own; SMTP
-        answers once, so when the message has one account and no other recipient.
-        Otherwise every reject is a bounce."""
+    def _refusable(
+        self, recipients: Targets, refused: dict[int, Refusal]
+    ) -> dict[int, Refusal] | None:
+        """Where a refusal (a script's reject, RFC 5429 §2.1; a full mailbox) can be the
+        reply: LMTP answers each recipient, so when each account was named by a recipient
+        of its own; SMTP answers once, so when the message has one account and no other
+        recipient. Otherwise every refusal is a bounce."""
         accounts = {r.account_id for r in recipients.local}
         if self.settings.lmtp:
             alone = {ids[0] for ids in recipients.accounts.values() if len(ids) == 1}
@@ -176,7 +192,7 @@ class InboundHandler:
         envelope: Envelope,
         recipients: Targets,
         queue_id: str,
-        refused: dict[int, str] | None,
+        refused: dict[int, Refusal] | None,
     ) -> str | None:
         """Store the message durably; the temporary failure to answer if it could not be."""
         content = normalize_line_ends(envelope.original_content or b"")
@@ -223,13 +239,23 @@ class InboundHandler:
 _TEMPFAIL = "451 4.3.0 Error: local delivery failed, try again later"
 
 
-def _refusal(refused: dict[int, str], accounts: tuple[int, ...] = (), address: str = "") -> str:
-    """A script's reject as the reply (RFC 5429 §2.1: 550 5.7.1): for SMTP, when its one
-    account refused; for an LMTP recipient, when every account it reached refused."""
+def _refusal(refused: dict[int, Refusal], accounts: tuple[int, ...] = (), address: str = "") -> str:
+    """A refusal as the reply (a script's reject, RFC 5429 §2.1: 550 5.7.1; a full
+    mailbox: 552 5.2.2): for SMTP, when its one account refused; for an LMTP recipient,
+    when every account it reached refused."""
     if not refused or (address and not (accounts and all(a in refused for a in accounts))):
         return ""
-    reason = refused[accounts[0]] if accounts else next(iter(refused.values()))
-    return f"550 5.7.1 <{address}> {reason}" if address else f"550 5.7.1 {reason}"
+    refusal = refused[accounts[0]] if accounts else next(iter(refused.values()))
+    return refusal.reply(address)
+
+
+def _declared_size(options: list[str]) -> int:
+    """MAIL's ``SIZE=`` parameter (RFC 1870 §6), 0 when absent or not a number."""
+    for option in options:
+        name, _, value = option.partition("=")
+        if name.upper() == "SIZE" and value.isascii() and value.isdigit() and len(value) <= 20:
+            return int(value)
+    return 0
 
 
 def unavailable_reply(error: StoreUnavailable) -> str:

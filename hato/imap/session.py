@@ -45,7 +45,7 @@ from hato.proto.imap import (
 )
 from hato.session.closed import ConnectionClosed
 from hato.session.trace import REDACTED, trace_output
-from hato.store import Account, MailboxError, Mailstore, NoSuchMailbox, StoreError
+from hato.store import Account, MailboxError, Mailstore, NoSuchMailbox, OverQuota, StoreError
 from hato.store.base import StoreUnavailable
 
 __all__ = ["ImapSession"]
@@ -258,6 +258,8 @@ class ImapSession:
             return Reply(f"Mailbox doesn't exist: {error}", "NO", "NONEXISTENT")
         except MailboxError as error:
             return Reply(str(error) or "Mailbox error.", "NO")
+        except OverQuota:  # RFC 9208 §4.4 via RFC 5530's code; Dovecot's words
+            return Reply("Quota exceeded (mailbox for user is full)", "NO", "OVERQUOTA")
         except StoreUnavailable as error:  # RFC 5530: a subsystem is down, try again
             return Reply(error.reason, "NO", "UNAVAILABLE")
         except StoreError as error:

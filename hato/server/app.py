@@ -100,7 +100,7 @@ class Server:
     async def start(self, demo: bool = False) -> None:
         config = self.config
         config.data_dir.mkdir(parents=True, exist_ok=True)
-        self.store = open_store(config.database_path, config.store_url)
+        self.store = open_store(config.database_path, config.store_url, config.quota)
         await self.store.open()  # before "ready": a store that cannot be reached says why
         cert, key = config.cert_paths()
         ensure_certificate(cert, key, config.hostname)

@@ -8,6 +8,7 @@ from hato.store.base import (
     INBOX,
     MESSAGE_KEYS,
     SYSTEM_FLAGS,
+    UNLIMITED,
     Account,
     AccountExists,
     AccountStore,
@@ -30,8 +31,11 @@ from hato.store.base import (
     NewMessage,
     NoSuchMailbox,
     Outbound,
+    OverQuota,
     QueueEntry,
     QueueStore,
+    QuotaLimits,
+    QuotaState,
     ScramKeys,
     Store,
     StoredMessage,
@@ -70,8 +74,11 @@ __all__ = [
     "NewMessage",
     "NoSuchMailbox",
     "Outbound",
+    "OverQuota",
     "QueueEntry",
     "QueueStore",
+    "QuotaLimits",
+    "QuotaState",
     "ScramKeys",
     "Store",
     "StoreError",
@@ -85,21 +92,22 @@ __all__ = [
 ]
 
 
-def open_store(database: Path, url: str | None = None) -> Store:
+def open_store(database: Path, url: str | None = None, quota: QuotaLimits = UNLIMITED) -> Store:
     """Open the configured backend: the embedded SQLite file unless ``url`` names another.
 
     ``postgresql://`` (or ``postgres://``) urls open the PostgreSQL backend, for
-    several hato nodes on one database; it connects on first use.
+    several hato nodes on one database; it connects on first use. ``quota`` is the
+    default quota of the accounts without one of their own (``[quota]``).
     """
     if url is None:
         from hato.store.sqlite import SqliteStore
 
-        return SqliteStore(database)
+        return SqliteStore(database, quota)
     if url.startswith(("postgresql://", "postgres://")):
         require_postgresql_driver()
         from hato.store.postgres import PostgresStore
 
-        return PostgresStore(url)
+        return PostgresStore(url, quota=quota)
     shown = redact(url)
     raise StoreError(f"unsupported store url {shown}: use postgresql://... (or no url, for SQLite)")
 

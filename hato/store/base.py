@@ -32,11 +32,13 @@ __all__ = [
     "HEADER_COLUMN_NAMES",
     "MESSAGE_KEYS",
     "SYSTEM_FLAGS",
+    "UNLIMITED",
     "Account",
     "AccountExists",
     "AccountStore",
     "AccountUsage",
     "AliasStore",
+    "Committed",
     "ConditionalStore",
     "Credentials",
     "Delivery",
@@ -57,8 +59,11 @@ __all__ = [
     "NewMessage",
     "NoSuchMailbox",
     "Outbound",
+    "OverQuota",
     "QueueEntry",
     "QueueStore",
+    "QuotaLimits",
+    "QuotaState",
     "ScramKeys",
     "Store",
     "StoreError",
@@ -121,6 +126,64 @@ class StoreFull(StoreUnavailable):
 
 class NoSuchMailbox(MailboxError):
     """No mailbox of that name in this account."""
+
+
+class OverQuota(StoreError):
+    """Adding the messages would take the account past a quota limit; nothing was added.
+
+    ``resource`` is the RFC 9208 §5 resource whose limit stood in the way:
+    ``STORAGE`` (octets) or ``MESSAGE`` (messages).
+    """
+
+    def __init__(self, resource: str) -> None:
+        super().__init__(f"{resource} quota exceeded")
+        self.resource = resource
+
+
+@dataclass(frozen=True, slots=True)
+class QuotaLimits:
+    """An account's quota (RFC 9208 §5: one quota root per account, over all its mailboxes).
+
+    ``storage`` is in octets, ``messages`` a count.  As an account's own setting,
+    ``None`` means "the configured default"; as limits in force (``over``), ``None``
+    means no limit.  0 says "no limit" explicitly, overriding a default.
+    """
+
+    storage: int | None = None
+    messages: int | None = None
+
+    def over(self, default: QuotaLimits) -> QuotaLimits:
+        """The limits in force: this setting where it has one, else ``default``; 0 is none."""
+        storage = default.storage if self.storage is None else self.storage
+        messages = default.messages if self.messages is None else self.messages
+        return QuotaLimits(storage or None, messages or None)
+
+    def refusal(self, storage: int, messages: int) -> str | None:
+        """The resource a usage of ``storage`` octets and ``messages`` messages would pass."""
+        if self.messages is not None and messages > self.messages:
+            return "MESSAGE"
+        if self.storage is not None and storage > self.storage:
+            return "STORAGE"
+        return None
+
+
+#: No limits: the quota default where none is configured.
+UNLIMITED = QuotaLimits()
+
+
+@dataclass(frozen=True, slots=True)
+class QuotaState:
+    """One account's quota root as of the moment it was read: its own setting, the
+    limits in force (the setting over the configured default) and the usage, from the
+    mailboxes' counters (RFC 9208 §5.1 STORAGE in octets here, §5.2 MESSAGE)."""
+
+    own: QuotaLimits
+    limits: QuotaLimits
+    storage: int
+    messages: int
+
+    def room_for(self, octets: int, messages: int = 1) -> bool:
+        return self.limits.refusal(self.storage + octets, self.messages + messages) is None
 
 
 class UidValidityConflict(MailboxError):
@@ -359,6 +422,16 @@ class ConditionalStore:
 
 
 @dataclass(frozen=True, slots=True)
+class Committed:
+    """What ``deliver_and_queue`` committed: the queued message's id, if any, and the
+    accounts whose copies were left out because they would pass the account's quota
+    (RFC 9208 §5; the caller refuses or bounces them with 5.2.2, RFC 3463 §3.3)."""
+
+    queue_id: int | None
+    over_quota: frozenset[int] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
 class Outbound:
     """A message for the outbound queue: its envelope and the bytes to send."""
 
@@ -466,6 +539,8 @@ class Mailstore(Protocol):
     async def header_columns(
         self, mailbox_id: int, names: Sequence[str], min_uid: int = 0
     ) -> list[tuple[Any, ...]]: ...
+    # The account's quota root (RFC 9208): its setting, the limits in force, its usage.
+    async def quota(self) -> QuotaState: ...
     # A message list, newest (highest UID) first: ``limit`` lines after the first
     # ``offset``, or the lines of the given UIDs (the page of a search).
     async def list_page(self, mailbox_id: int, offset: int, limit: int) -> list[ListedMessage]: ...
@@ -491,6 +566,9 @@ class AccountStore(Protocol):
     async def set_credentials(self, name: str, credentials: Credentials) -> bool: ...
     async def delete_account(self, name: str) -> bool: ...
     async def list_accounts(self) -> list[Account]: ...
+    # The account's own quota setting (None in a field: the configured default);
+    # False when there is no such account.
+    async def set_quota(self, name: str, own: QuotaLimits) -> bool: ...
     async def set_admin(self, name: str, admin: bool) -> bool: ...
     async def set_token(self, name: str, token_sha256: bytes) -> bool: ...  # replaces the old
     async def account_by_token(self, token_sha256: bytes) -> Account | None: ...
@@ -498,7 +576,12 @@ class AccountStore(Protocol):
 
 
 class DeliveryStore(Protocol):
-    """Final delivery: one body for many accounts' mailboxes in one durable transaction."""
+    """Final delivery: one body for many accounts' mailboxes in one durable transaction.
+
+    An account whose copies would pass its quota gets none of them, and the others
+    are delivered: ``deliver`` leaves it out of what it returns, ``deliver_and_queue``
+    names it in ``Committed.over_quota``.
+    """
 
     async def deliver(
         self,
@@ -515,7 +598,7 @@ class DeliveryStore(Protocol):
         internal_date: int,
         deliveries: Sequence[Delivery],
         outbound: Outbound | None,
-    ) -> int | None: ...
+    ) -> Committed: ...
 
 
 class MailboxStore(Protocol):

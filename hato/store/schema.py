@@ -200,6 +200,14 @@ _V7 = [
     )""",
 ]
 
+#: Version 8, quota (RFC 9208): an account's own limits, octets of storage and a number of
+#: messages; NULL follows the configured default, 0 is no limit. Usage is not stored: it
+#: is the sum of the account's mailbox counters.
+_V8 = [
+    "ALTER TABLE accounts ADD COLUMN quota_storage {bigint}",
+    "ALTER TABLE accounts ADD COLUMN quota_messages {bigint}",
+]
+
 #: Version 10, message lists (the web console, its JSON API): what a list shows of a body
 #: without reading it, its snippet (hato.mime.snippet) and attachment count, kept at
 #: delivery. NULL for bodies stored before: a list works them out from the message the
@@ -253,6 +261,7 @@ MIGRATIONS: Sequence[tuple[int, Sequence[Statement]]] = [
     (5, _V5),
     (6, _V6),
     (7, _V7),
+    (8, _V8),
     (9, _V9),
     (10, _V10),
 ]

@@ -10,7 +10,7 @@ CONTENT = b"Subject: hi\r\n\r\nbody\r\n"
 
 async def queue_one(store: Store, *recipients: str, created: int = 100) -> int:
     outbound = Outbound("alice@example.org", recipients, CONTENT, created)
-    queued = await store.deliver_and_queue(CONTENT, MessageMeta(), created, [], outbound)
+    queued = (await store.deliver_and_queue(CONTENT, MessageMeta(), created, [], outbound)).queue_id
     assert queued is not None
     return queued
 
@@ -33,11 +33,12 @@ async def test_local_copies_and_queue_commit_together(store: Store) -> None:
     box = await make_account(store, "bob")
     outbound = Outbound("alice@example.org", ("x@remote.test",), CONTENT, 5)
     copies = [Delivery(box.account_id, INBOX, b"X: 1\r\n")]
-    ident = await store.deliver_and_queue(CONTENT, MessageMeta(), 5, copies, outbound)
+    ident = (await store.deliver_and_queue(CONTENT, MessageMeta(), 5, copies, outbound)).queue_id
     inbox = await box.get_mailbox(INBOX)
     assert inbox is not None and inbox.messages == 1
     assert ident is not None and await store.queue_content(ident) == CONTENT
-    assert await store.deliver_and_queue(CONTENT, MessageMeta(), 5, copies, None) is None
+    done = await store.deliver_and_queue(CONTENT, MessageMeta(), 5, copies, None)
+    assert done.queue_id is None
 
 
 async def test_defer_done_and_message_removal(store: Store) -> None:

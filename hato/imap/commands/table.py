@@ -18,6 +18,7 @@ from hato.imap.commands import (
     idle,
     listing,
     mailboxes,
+    quota,
     search,
     select,
     sort,
@@ -46,6 +47,7 @@ _EXTENSIONS = (
     "I18NLEVEL=1",  # search's comparator (RFC 5255)
     "CONTEXT=SEARCH", "ESORT", "CONTEXT=SORT",  # search, sort via hato.imap.esearch (RFC 5267)
     "COMPRESS=DEFLATE",  # compress, over the connection's DEFLATE streams (RFC 4978)
+    "QUOTA", "QUOTA=RES-STORAGE", "QUOTA=RES-MESSAGE",  # quota, the store's (RFC 9208)
 )  # fmt: skip
 
 
@@ -63,6 +65,9 @@ def command_table() -> CommandTable:
         c.Login: Handler(auth.login),
         c.Authenticate: Handler(auth.authenticate),
         c.Compress: Handler(compress.compress, updates=False),
+        c.GetQuota: Handler(quota.getquota),
+        c.GetQuotaRoot: Handler(quota.getquotaroot),
+        c.SetQuota: Handler(quota.setquota),
         c.Select: Handler(select.select, updates=False),
         c.Examine: Handler(select.select, updates=False),
         c.Expunge: Handler(select.expunge),

@@ -18,8 +18,9 @@ from ._spool import SpooledLiteral
 __all__ = [
     "Append", "AppendMessage", "Authenticate", "CancelUpdate", "Capability",
     "Check", "Close", "Command", "Compress", "Copy", "Create", "Delete",
-    "Enable", "Examine", "Expunge", "Id", "Idle", "List", "Login", "Logout",
-    "Lsub", "Move", "Namespace", "Noop", "QResync", "Rename", "Select",
+    "Enable", "Examine", "Expunge", "GetQuota", "GetQuotaRoot", "Id", "Idle", "List",
+    "Login", "Logout", "Lsub", "Move", "Namespace", "Noop", "QResync", "Rename", "Select",
+    "SetQuota",
     "StartTLS", "Status", "Store", "Subscribe", "Unselect", "Unsubscribe",
 ]  # fmt: skip
 
@@ -305,3 +306,29 @@ class CancelUpdate(Command):
 
     tags: tuple[str, ...]
     NAME: ClassVar[str] = "CANCELUPDATE"
+
+
+@dataclass(frozen=True, slots=True)
+class GetQuota(Command):
+    """RFC 9208 §4.2: ``getquota = "GETQUOTA" SP quota-root-name``."""
+
+    root: str
+    NAME: ClassVar[str] = "GETQUOTA"
+
+
+@dataclass(frozen=True, slots=True)
+class GetQuotaRoot(Command):
+    """RFC 9208 §4.3: ``getquotaroot = "GETQUOTAROOT" SP mailbox``."""
+
+    mailbox: str
+    NAME: ClassVar[str] = "GETQUOTAROOT"
+
+
+@dataclass(frozen=True, slots=True)
+class SetQuota(Command):
+    """RFC 9208 §4.1: ``setquota = "SETQUOTA" SP quota-root-name SP setquota-list``;
+    ``limits`` are (resource name, limit) pairs."""
+
+    root: str
+    limits: tuple[tuple[str, int], ...]
+    NAME: ClassVar[str] = "SETQUOTA"

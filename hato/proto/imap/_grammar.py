@@ -19,6 +19,12 @@
     cancelupdate    = "CANCELUPDATE" 1*(SP quoted)                  ; RFC 5267
     compress        = "COMPRESS" SP algorithm                        ; RFC 4978
     algorithm       = "DEFLATE"
+    getquota        = "GETQUOTA" SP quota-root-name                  ; RFC 9208 §7
+    getquotaroot    = "GETQUOTAROOT" SP mailbox
+    setquota        = "SETQUOTA" SP quota-root-name SP setquota-list
+    setquota-list   = "(" [setquota-resource *(SP setquota-resource)] ")"
+    setquota-resource = resource-name SP resource-limit              ; number64
+    quota-root-name = astring
 
 Errors are worded as Dovecot words them: "Error in IMAP command FROB:
 Unknown command." (the reference transcript adds timings before the dot).
@@ -222,6 +228,32 @@ def _compress(cur: Cursor, tag: str, uid: bool) -> c.Compress:
     return c.Compress(tag, mechanism)
 
 
+def _getquota(cur: Cursor, tag: str, uid: bool) -> c.GetQuota:
+    cur.sp()
+    root = cur.astring().decode("utf-8", "replace")
+    cur.end()
+    return c.GetQuota(tag, root)
+
+
+#: Resources of one SETQUOTA: more than RFC 9208 §5 defines, far fewer than would cost.
+MAX_QUOTA_RESOURCES = 16
+
+
+def _setquota(cur: Cursor, tag: str, uid: bool) -> c.SetQuota:
+    cur.sp()
+    root = cur.astring().decode("utf-8", "replace")
+    cur.sp()
+    limits = []
+    for index in cur.list_items():
+        if index >= MAX_QUOTA_RESOURCES:
+            raise CommandError("Too many quota resources.")
+        name = cur.keyword()
+        cur.sp()
+        limits.append((name, cur.number(MAX_NUMBER64)))
+    cur.end()
+    return c.SetQuota(tag, root, tuple(limits))
+
+
 def _cancelupdate(cur: Cursor, tag: str, uid: bool) -> c.CancelUpdate:
     tags = []
     while cur.try_sp():
@@ -232,7 +264,9 @@ def _cancelupdate(cur: Cursor, tag: str, uid: bool) -> c.CancelUpdate:
     return c.CancelUpdate(tag, tuple(tags))
 
 
-def _mailbox_command(kind: type[c.Delete] | type[c.Subscribe] | type[c.Unsubscribe]) -> _Parser:
+def _mailbox_command(
+    kind: type[c.Delete] | type[c.Subscribe] | type[c.Unsubscribe] | type[c.GetQuotaRoot],
+) -> _Parser:
     def parse(cur: Cursor, tag: str, uid: bool) -> c.Command:
         mailbox = parse_mailbox(cur)
         cur.end()
@@ -270,5 +304,7 @@ _PARSERS: dict[str, _Parser] = {
     "LSUB": _no_uid(parse_lsub), "STATUS": _no_uid(parse_status),
     "APPEND": _no_uid(parse_append), "ENABLE": _enable, "ID": _id,
     "CANCELUPDATE": _cancelupdate, "UID EXPUNGE": _uid_expunge, "COMPRESS": _compress,
+    "GETQUOTA": _getquota, "GETQUOTAROOT": _mailbox_command(c.GetQuotaRoot),
+    "SETQUOTA": _setquota,
     **_SELECTED, **{f"UID {name}": parser for name, parser in _SELECTED.items()},
 }  # fmt: skip

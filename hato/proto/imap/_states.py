@@ -99,11 +99,12 @@ STATE_TABLE: dict[type[c.Command], frozenset[State]] = {
     # §6.2 not authenticated
     c.StartTLS: _NONAUTH, c.Authenticate: _NONAUTH, c.Login: _NONAUTH,
     # §6.3 authenticated (and selected); ENABLE (RFC 5161 §3.1), IDLE, NAMESPACE,
-    # COMPRESS (RFC 4978 §5, as Dovecot: after login)
+    # COMPRESS (RFC 4978 §5, as Dovecot: after login), the QUOTA commands (RFC 9208 §4)
     c.Select: _AUTH, c.Examine: _AUTH, c.Create: _AUTH, c.Delete: _AUTH,
     c.Rename: _AUTH, c.Subscribe: _AUTH, c.Unsubscribe: _AUTH, c.List: _AUTH,
     c.Lsub: _AUTH, c.Status: _AUTH, c.Append: _AUTH, c.Enable: _AUTH,
-    c.Idle: _AUTH, c.Namespace: _AUTH, c.Compress: _AUTH,
+    c.Idle: _AUTH, c.Namespace: _AUTH, c.Compress: _AUTH, c.GetQuota: _AUTH,
+    c.GetQuotaRoot: _AUTH, c.SetQuota: _AUTH,
     # §6.4 selected; UNSELECT (RFC 3691), MOVE (RFC 6851), SORT/THREAD (RFC 5256),
     # CANCELUPDATE (RFC 5267)
     c.Check: _SELECTED, c.Close: _SELECTED, c.Unselect: _SELECTED,

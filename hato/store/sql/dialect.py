@@ -28,6 +28,9 @@ class Dialect:
     which is what keeps UIDs and MODSEQs ascending in commit order across
     nodes (the UID invariant, docs/architecture.md).
     ``for_share``: the same for a row that must only not be deleted meanwhile.
+    ``for_no_key_update``: the same as ``for_update`` for a row others reference
+    by foreign key: it holds the row against other holders (an account against
+    other deliveries to it, quota.py) without stopping rows that refer to it.
     ``id_arrays``: whether a list of values can be one parameter (PostgreSQL's
     arrays); if not, ``members`` spells them out, ``chunk`` at a time, under
     SQLite's limit on the number of parameters in one statement.
@@ -52,6 +55,7 @@ class Dialect:
     binary_order: str
     for_update: str
     for_share: str
+    for_no_key_update: str
     id_arrays: bool
     queue_lease: int
     database_size: str
@@ -86,6 +90,7 @@ SQLITE = Dialect(
     binary_order="",
     for_update="",
     for_share="",
+    for_no_key_update="",
     id_arrays=False,
     queue_lease=0,
     database_size="SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()",
@@ -101,6 +106,7 @@ POSTGRES = Dialect(
     binary_order=' COLLATE "C"',
     for_update=" FOR UPDATE",
     for_share=" FOR SHARE",
+    for_no_key_update=" FOR NO KEY UPDATE",
     id_arrays=True,
     queue_lease=300,
     database_size="SELECT pg_database_size(current_database())",

@@ -15,7 +15,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from hato.store.base import MailboxChanges, NewMessage, NoSuchMailbox, StoredMessage
+from hato.store.base import (
+    UNLIMITED,
+    MailboxChanges,
+    NewMessage,
+    NoSuchMailbox,
+    QuotaLimits,
+    StoredMessage,
+)
+from hato.store.sql import quota
 from hato.store.sql.blobs import put_blob
 from hato.store.sql.columns import header_column_sql
 from hato.store.sql.mailboxes import require_mailbox
@@ -91,9 +99,17 @@ async def select_zones(
 
 
 async def append_rows(
-    tx: Tx, account_id: int, mailbox: str, new: Sequence[NewMessage]
+    tx: Tx,
+    account_id: int,
+    mailbox: str,
+    new: Sequence[NewMessage],
+    quota_default: QuotaLimits = UNLIMITED,
 ) -> list[StoredMessage]:
-    """Every message or none: the caller's transaction commits them together."""
+    """Every message or none: the caller's transaction commits them together, and
+    OverQuota refuses them all when they would pass the account's quota (RFC 9208 §5)."""
+    limits = await quota.hold(tx, [account_id], quota_default)
+    octets = sum(len(message.content) for message in new)
+    await quota.check(tx, account_id, limits[account_id], octets, len(new))
     target = await require_mailbox(tx, account_id, mailbox)
     stored = []
     for message in new:

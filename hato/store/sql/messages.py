@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from hato.store.base import (
+    UNLIMITED,
     ConditionalStore,
     Delivery,
     FlagMode,
@@ -24,9 +25,12 @@ from hato.store.base import (
     MessageMeta,
     MessageSummary,
     NoSuchMailbox,
+    OverQuota,
+    QuotaLimits,
     StoredMessage,
 )
 from hato.store.flags import SEEN, changed_flags, flags_from_columns, flags_to_columns
+from hato.store.sql import quota
 from hato.store.sql.blobs import collect_garbage, put_blob
 from hato.store.sql.mailboxes import canonical_name, lock_mailbox, owns_mailbox, require_mailbox
 from hato.store.sql.tx import Row, Tx
@@ -54,11 +58,16 @@ async def deliver_rows(
     meta: MessageMeta,
     internal_date: int,
     deliveries: Sequence[Delivery],
+    quota_default: QuotaLimits = UNLIMITED,
 ) -> list[StoredMessage]:
-    """One shared body, one message row per delivery."""
+    """One shared body, one message row per delivery; an account whose copies would
+    pass its quota (over ``quota_default``) gets none of them, the others theirs."""
+    admitted = await _within_quota(tx, len(content), deliveries, quota_default)
+    if not admitted:
+        return []
     blob_id = await put_blob(tx, content, meta)
     stored = []
-    for target in deliveries:
+    for target in admitted:
         size = len(target.prefix) + len(content)
         account, prefix, flags = target.account_id, target.prefix, target.flags
         message = await insert_message(
@@ -66,6 +75,24 @@ async def deliver_rows(
         )
         stored.append(message)
     return stored
+
+
+async def _within_quota(
+    tx: Tx, body: int, deliveries: Sequence[Delivery], default: QuotaLimits
+) -> list[Delivery]:
+    """The deliveries of every account with room for all its copies (RFC 9208 §5)."""
+    by_account: dict[int, list[Delivery]] = {}
+    for target in deliveries:
+        by_account.setdefault(target.account_id, []).append(target)
+    limits = await quota.hold(tx, by_account, default)
+    full: set[int] = set()
+    for account_id, copies in by_account.items():
+        octets = sum(len(target.prefix) + body for target in copies)
+        try:
+            await quota.check(tx, account_id, limits[account_id], octets, len(copies))
+        except OverQuota:
+            full.add(account_id)
+    return [target for target in deliveries if target.account_id not in full]
 
 
 async def insert_message(
@@ -290,17 +317,30 @@ async def select_details(
 
 
 async def copy_messages(
-    tx: Tx, account_id: int, mailbox_id: int, uids: Sequence[int], target: str
+    tx: Tx,
+    account_id: int,
+    mailbox_id: int,
+    uids: Sequence[int],
+    target: str,
+    quota_default: QuotaLimits | None = UNLIMITED,
 ) -> list[tuple[int, int]]:
     """COPY (RFC 3501 §6.4.7): new UIDs in ``target``, flags kept, bodies shared.
 
     Returns (source uid, new uid) pairs in source UID order, for COPYUID (RFC 4315).
+    The copies count against the account's quota (``quota_default``: the configured
+    default; None: not checked, for MOVE): OverQuota refuses them all (RFC 9208 §5).
     """
+    held = None
+    if quota_default is not None:  # the account before any mailbox: quota.py's lock order
+        held = await quota.hold(tx, [account_id], quota_default)
     await _require_owned(tx, account_id, mailbox_id)
     destination = await require_mailbox(tx, account_id, target)
     for ident in sorted({mailbox_id, destination.id}):  # one lock order: no deadlock
         await lock_mailbox(tx, account_id, ident)
     rows = await rows_among(tx, _COPY_ROWS, mailbox_id, uids)
+    if held is not None:
+        octets = sum(int(row[4]) for row in rows)
+        await quota.check(tx, account_id, held[account_id], octets, len(rows))
     pairs: list[tuple[int, int]] = []
     for uid, mask, keywords, date, size, prefix, blob_id in rows:
         flags = flags_from_columns(mask, keywords)
@@ -314,8 +354,9 @@ async def copy_messages(
 async def move_messages(
     tx: Tx, account_id: int, mailbox_id: int, uids: Sequence[int], target: str
 ) -> list[tuple[int, int]]:
-    """MOVE (RFC 6851): copy and expunge in one transaction."""
-    pairs = await copy_messages(tx, account_id, mailbox_id, uids, target)
+    """MOVE (RFC 6851): copy and expunge in one transaction; the account's usage does
+    not change, so its quota is not checked (quota.py)."""
+    pairs = await copy_messages(tx, account_id, mailbox_id, uids, target, None)
     await delete_messages(tx, account_id, mailbox_id, [source for source, _ in pairs])
     return pairs
 

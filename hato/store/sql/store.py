@@ -15,8 +15,10 @@ from functools import partial
 from typing import Any, TypeVar
 
 from hato.store.base import (
+    UNLIMITED,
     Account,
     AccountUsage,
+    Committed,
     ConditionalStore,
     Credentials,
     Delivery,
@@ -31,6 +33,8 @@ from hato.store.base import (
     MessageSummary,
     NewMessage,
     Outbound,
+    QuotaLimits,
+    QuotaState,
     StoredMessage,
     StoreFigures,
     TextMatches,
@@ -46,6 +50,7 @@ from hato.store.sql import (
     lookup,
     mailboxes,
     messages,
+    quota,
     text,
 )
 from hato.store.sql.aliases import SqlAliases
@@ -67,10 +72,12 @@ def _now() -> int:
 
 class SqlStore(SqlQueue, SqlAliases):
     """Accounts, delivery, the queue and aliases; ``mailstore(account_id)`` gives one
-    account's view."""
+    account's view.  ``quota`` is the configured default quota (RFC 9208), for the
+    accounts without a setting of their own."""
 
-    def __init__(self, driver: Driver) -> None:
+    def __init__(self, driver: Driver, quota: QuotaLimits = UNLIMITED) -> None:
         self._db = driver
+        self._quota = quota
 
     @property
     def notifier(self) -> Notifier:
@@ -100,6 +107,9 @@ class SqlStore(SqlQueue, SqlAliases):
 
     async def list_accounts(self) -> list[Account]:
         return await self._db.read(accounts.select_accounts)
+
+    async def set_quota(self, name: str, own: QuotaLimits) -> bool:
+        return await self._db.write(partial(quota.update_quota, name=name, own=own))
 
     async def set_admin(self, name: str, admin: bool) -> bool:
         return await self._db.write(partial(accounts.update_admin, name=name, admin=admin))
@@ -135,6 +145,7 @@ class SqlStore(SqlQueue, SqlAliases):
                 meta=meta,
                 internal_date=internal_date,
                 deliveries=list(deliveries),
+                quota_default=self._quota,
             )
         )
 
@@ -145,18 +156,22 @@ class SqlStore(SqlQueue, SqlAliases):
         internal_date: int,
         deliveries: Sequence[Delivery],
         outbound: Outbound | None,
-    ) -> int | None:
+    ) -> Committed:
         """Local copies and the queued message commit together, or not at all."""
 
-        async def work(tx: Tx) -> int | None:
-            if deliveries:
-                await messages.deliver_rows(tx, content, meta, internal_date, list(deliveries))
-            return await insert_outbound(tx, outbound) if outbound else None
+        async def work(tx: Tx) -> Committed:
+            targets = list(deliveries)
+            stored = await messages.deliver_rows(
+                tx, content, meta, internal_date, targets, self._quota
+            )
+            queue_id = await insert_outbound(tx, outbound) if outbound else None
+            full = {t.account_id for t in targets} - {s.account_id for s in stored}
+            return Committed(queue_id, frozenset(full))
 
         return await self._db.write(work)
 
     def mailstore(self, account_id: int) -> SqlMailstore:
-        return SqlMailstore(self._db, account_id)
+        return SqlMailstore(self._db, account_id, self._quota)
 
     def sieve_scripts(self, account_id: int) -> SqlSieveScripts:
         return SqlSieveScripts(self._db, account_id)
@@ -181,9 +196,10 @@ class SqlStore(SqlQueue, SqlAliases):
 class SqlMailstore:
     """One account's mailboxes and messages: every operation is given this account's id."""
 
-    def __init__(self, db: Driver, account_id: int) -> None:
+    def __init__(self, db: Driver, account_id: int, quota: QuotaLimits = UNLIMITED) -> None:
         self._db = db
         self.account_id = account_id
+        self._quota = quota  # the configured default
 
     async def _read(
         self,
@@ -237,23 +253,19 @@ class SqlMailstore:
         internal_date: int,
         flags: frozenset[str] = frozenset(),
     ) -> StoredMessage:
-        target = Delivery(self.account_id, mailbox, b"", flags)
-        stored = await self._db.write(
-            partial(
-                messages.deliver_rows,
-                content=content,
-                meta=meta,
-                internal_date=internal_date,
-                deliveries=[target],
-            )
-        )
+        stored = await self.append_many(mailbox, [NewMessage(content, meta, internal_date, flags)])
         return stored[0]
 
     async def append_many(
         self, mailbox: str, messages: Sequence[NewMessage]
     ) -> list[StoredMessage]:
         """APPEND and MULTIAPPEND (RFC 3502): every message in one transaction."""
-        return await self._write(imap_queries.append_rows, mailbox=mailbox, new=list(messages))
+        return await self._write(
+            imap_queries.append_rows,
+            mailbox=mailbox,
+            new=list(messages),
+            quota_default=self._quota,
+        )
 
     async def import_mailbox(
         self, name: str, uidvalidity: int, special_use: str | None, subscribed: bool
@@ -343,7 +355,11 @@ class SqlMailstore:
         self, mailbox_id: int, uids: Sequence[int], target: str
     ) -> list[tuple[int, int]]:
         return await self._write(
-            messages.copy_messages, mailbox_id=mailbox_id, uids=list(uids), target=target
+            messages.copy_messages,
+            mailbox_id=mailbox_id,
+            uids=list(uids),
+            target=target,
+            quota_default=self._quota,
         )
 
     async def move(
@@ -402,3 +418,7 @@ class SqlMailstore:
     async def find_by_message_id(self, message_ids: Sequence[str]) -> list[bytes]:
         """Messages of this account, in any mailbox, with one of these Message-IDs."""
         return await self._read(lookup.select_by_message_id, message_ids=list(message_ids))
+
+    async def quota(self) -> QuotaState:
+        """The account's quota root (RFC 9208 §3): setting, limits in force, usage."""
+        return await self._read(quota.select_quota, default=self._quota)
