@@ -7,12 +7,12 @@ and the test is skipped without them.
 Prints `groups passed/total` and `commands failed/total` for the scripts hato's
 capabilities admit (run pytest with -s to see the table).  Every one of the
 31 base scripts (no capabilities header) must pass, and the extension
-scripts listed in EXTENSIONS.
+scripts listed in EXTENSIONS; and all of them again over COMPRESS=DEFLATE (RFC 4978),
+every connection compressed once logged in (imaptest has no script of its own for it).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -54,9 +54,9 @@ def scripts() -> list[Path]:
     )
 
 
-@pytest.fixture(scope="module")
-def results(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Result]]:
-    found_scripts = scripts()
+def _run_all(
+    tmp_path_factory: pytest.TempPathFactory, paths: list[Path], compress: bool
+) -> dict[str, Result]:
     data = tmp_path_factory.mktemp("imaptest") / "data"
     process = HatoProcess(data, services=("imap",))
     process.add_user("tester", "tester-pw")
@@ -67,12 +67,27 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Resu
         probe.run('LOGIN "tester" "tester-pw"')
         capabilities = set(probe.run("CAPABILITY")[0][0].upper().split()[2:])
         probe.close()
-        runner = Runner(port, "tester", "tester-pw")
-        found = {path.name: runner.run(parse_script(path), capabilities) for path in found_scripts}
-        _report(found)
-        yield found
+        runner = Runner(port, "tester", "tester-pw", compress)
+        return {path.name: runner.run(parse_script(path), capabilities) for path in paths}
     finally:
         assert process.stop() == 0
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Result]:
+    found = _run_all(tmp_path_factory, scripts(), compress=False)
+    _report(found)
+    return found
+
+
+def test_every_passing_script_passes_over_compress(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    paths = [path for path in scripts() if path.name in PASSING]
+    found = _run_all(tmp_path_factory, paths, compress=True)
+    failed = {name: r.failures for name, r in found.items() if r.passed != r.groups or r.skipped}
+    assert len(found) == len(PASSING)
+    assert not failed
 
 
 def _report(found: dict[str, Result]) -> None:

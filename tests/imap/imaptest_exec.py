@@ -40,10 +40,11 @@ def _names(lines: list[str], reply: str) -> list[str]:
 
 
 class Runner:
-    def __init__(self, port: int, user: str, password: str) -> None:
+    def __init__(self, port: int, user: str, password: str, compress: bool = False) -> None:
         self.port = port
         self.user = user
         self.password = password
+        self.compress = compress  # every logged-in connection runs COMPRESS DEFLATE first
         self.source = Source([])
 
     def setup(self, script: Script) -> list[Connection]:
@@ -53,6 +54,8 @@ class Runner:
             return conns
         for conn in conns:
             conn.run(f"LOGIN {_quote(self.user)} {_quote(self.password)}")
+            if self.compress:
+                conn.compress()
         first = conns[0]
         first.run("CAPABILITY")
         self.clean(first)
