@@ -42,8 +42,9 @@ MIGRATE_MODULES = (
     "test_import_dovecot.py",
 )
 
-#: The web console's login, tokens, administration pages and metrics, in a run of their own.
-WEB_MODULES = ("test_web_auth.py", "test_web_admin.py")
+#: The web console (login, tokens, administration pages, metrics, the JSON API),
+#: in a run of their own.
+WEB_MODULES = ("test_web_auth.py", "test_web_admin.py", "test_web_api.py")
 
 
 @pytest.mark.timeout(400)
