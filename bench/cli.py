@@ -31,6 +31,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -38,10 +39,19 @@ from bench.dovecot_server import dovecot_version, ensure_installed, running_dove
 from bench.hato_server import peak_rss_mb, running_hato, running_hato_nodes
 from bench.imap_session import Refused
 from bench.load import CONNECTIONS, deliver
-from bench.mailbox import DEFAULT_COUNT, Mailbox, generate
+from bench.mailbox import COMMON_WORD, DEFAULT_COUNT, SHORT_JA_WORD, Mailbox, carrying, generate
 from bench.maildir_import import dovecot_import, hato_import
 from bench.measurements import MEASUREMENTS, SAMPLE, Context, Measurement
-from bench.report import DOVECOT, HATO, HATO_PG, Row, machine_info, render_table, write_section
+from bench.report import (
+    DOVECOT,
+    DOVECOT_FTS,
+    HATO,
+    HATO_PG,
+    Row,
+    machine_info,
+    render_table,
+    write_section,
+)
 from bench.target import Target
 
 if TYPE_CHECKING:
@@ -57,7 +67,13 @@ IMPORT_ROW = "Maildir import, UIDs kept (hato import maildir; doveadm backup -R)
 IMPORT_RSS_ROW = "Maildir import, peak RSS of the importing process"
 
 Starter = Callable[[Path], AbstractContextManager[Target]]
-SERVERS: dict[str, Starter] = {HATO: running_hato, DOVECOT: running_dovecot}
+SERVERS: dict[str, Starter] = {
+    HATO: running_hato,
+    DOVECOT: running_dovecot,
+    DOVECOT_FTS: partial(running_dovecot, fts=True),
+}
+#: The only rows Dovecot+fts-xapian is measured on (its index changes nothing else).
+FTS_ROWS = "SEARCH BODY"
 
 
 @dataclass(slots=True)
@@ -69,6 +85,8 @@ class Run:
     measurements: Sequence[Measurement] = MEASUREMENTS
     peak_rss: dict[str, float] = field(default_factory=dict)
     store: str = "sqlite"
+    # how many messages carry each SEARCH BODY row's word
+    carrying: dict[str, int] = field(default_factory=dict)
 
     def row(self, label: str) -> Row:
         return next(row for row in self.rows if row.label == label)
@@ -135,11 +153,22 @@ def _load(target: Target, mailbox: Mailbox) -> float:
     return rate
 
 
+def _settle(target: Target) -> None:
+    if target.settle is not None:
+        start = time.monotonic()
+        target.settle()
+        _say(f"{target.name}: settled (its index finished) in {time.monotonic() - start:,.1f} s")
+
+
 def _bench_server(target: Target, mailbox: Mailbox, repeat: int, run: Run) -> None:
     run.row(LMTP_ROW).values[target.name] = _load(target, mailbox)
-    context = Context(len(mailbox.messages))
+    _settle(target)
+    context = Context(len(mailbox.messages), carrying=run.carrying)
     for measurement in run.measurements:
         row = run.row(measurement.label)
+        if target.name == DOVECOT_FTS and FTS_ROWS not in measurement.label:
+            row.values[target.name] = None
+            continue
         try:
             available = target.has(measurement.service)
             value = _measure(measurement, target, context, repeat) if available else None
@@ -147,13 +176,21 @@ def _bench_server(target: Target, mailbox: Mailbox, repeat: int, run: Run) -> No
             _say(f"{target.name}: {measurement.label}: refused: {refusal}")
             row.refused[target.name], value = str(refusal), None
         row.values[target.name] = value
-    if target.name != DOVECOT:
+    if _family(target.name) == "hato":
         run.peak_rss[target.name] = peak_rss_mb(target)
 
 
-def _servers(only: str | None, store: str) -> list[str]:
+def _servers(only: str | None, store: str, measurements: Sequence[Measurement]) -> list[str]:
+    """The servers to run: Dovecot+fts-xapian only when a SEARCH BODY row is chosen."""
     names = [HATO, HATO_PG, DOVECOT] if store == "postgresql" else [HATO, DOVECOT]
-    return [name for name in names if only is None or name.split("-")[0].lower() == only]
+    if any(FTS_ROWS in m.label for m in measurements):
+        names.append(DOVECOT_FTS)
+    return [name for name in names if only is None or _family(name) == only]
+
+
+def _family(name: str) -> str:
+    """``hato`` or ``dovecot``: what ``--only`` names, for every column of that server."""
+    return "hato" if name in (HATO, HATO_PG) else "dovecot"
 
 
 def _nodes_rate(workdir: Path, url: str, mailbox: Mailbox) -> float:
@@ -174,7 +211,9 @@ def _run(args: argparse.Namespace, mailbox: Mailbox) -> Run:
     imports = _wants_import(args.rows)
     if imports:
         rows += [Row(IMPORT_ROW, "msg/s"), Row(IMPORT_RSS_ROW, "MB")]
-    run = Run(rows, _servers(args.only, args.store), measurements, store=args.store)
+    servers = _servers(args.only, args.store, measurements)
+    run = Run(rows, servers, measurements, store=args.store)
+    run.carrying = {word: carrying(mailbox.messages, word) for word in (COMMON_WORD, SHORT_JA_WORD)}
     with ExitStack() as stack:
         scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="hato-bench-")))
         scratch.chmod(0o755)  # Dovecot's mail user must reach its maildir

@@ -18,7 +18,10 @@ from dataclasses import dataclass
 from email.header import Header
 from email.utils import format_datetime
 
-__all__ = ["DEFAULT_COUNT", "RARE_SENDER", "RARE_WORD", "Mailbox", "generate", "planted"]
+__all__ = [
+    "COMMON_WORD", "DEFAULT_COUNT", "RARE_SENDER", "RARE_WORD", "SHORT_JA_WORD", "Mailbox",
+    "carrying", "generate", "planted",
+]  # fmt: skip
 
 DEFAULT_COUNT = 86_719
 SEED = 86_719
@@ -88,6 +91,10 @@ _DOMAINS = ("example.ac.jp", "example.com", "example.org", "lab.example.jp")
 # the generator, so every other byte is what it would be without them.
 RARE_SENDER = "kiri.tanaka@rare.example.net"
 RARE_WORD = "quetzalcoatl"
+# Two more words for the SEARCH BODY rows: an English word of about half the messages'
+# text, and a Japanese word of two characters (shorter than any trigram).
+COMMON_WORD = "network"
+SHORT_JA_WORD = "講義"
 _EVERY = 1000
 _FROM_AT = 7
 _WORD_AT = 501
@@ -118,6 +125,19 @@ def planted(count: int, what: str) -> int:
     """How many of the first ``count`` messages carry ``RARE_SENDER`` or ``RARE_WORD``."""
     first = _FROM_AT if what == RARE_SENDER else _WORD_AT
     return max(0, (count - first + _EVERY - 1) // _EVERY)
+
+
+def carrying(messages: list[bytes], word: str) -> int:
+    """How many of ``messages`` have ``word`` in their body's text, case aside: every body
+    here is ASCII or ISO-2022-JP (text parts; base64 attachments are ASCII, and a word
+    of seven letters does not turn up in them by chance), so reading the body after the
+    header as ISO-2022-JP gives its text."""
+    wanted = word.lower()
+    found = 0
+    for message in messages:
+        _, _, body = message.partition(b"\r\n\r\n")
+        found += wanted in body.decode("iso2022_jp", "replace").lower()
+    return found
 
 
 def generate(count: int = DEFAULT_COUNT, seed: int = SEED) -> Mailbox:

@@ -16,9 +16,14 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["DOVECOT", "HATO", "HATO_PG", "Row", "machine_info", "render_table", "write_section"]
+__all__ = [
+    "DOVECOT", "DOVECOT_FTS", "HATO", "HATO_PG", "Row", "machine_info", "render_table",
+    "write_section",
+]  # fmt: skip
 
 HATO, HATO_PG, DOVECOT = "hato", "hato-pg", "Dovecot"
+#: Dovecot with a full-text index (Debian's dovecot-fts-xapian), for the SEARCH BODY rows.
+DOVECOT_FTS = "Dovecot+fts-xapian"
 _INTRO = """\
 # Benchmarks: hato next to Dovecot
 
@@ -95,22 +100,31 @@ def _cell(value: float | None, refused: str | None = None) -> str:
     return f"{value:,.1f}" if value < 100 else f"{value:,.0f}"
 
 
-def _ratio(row: Row, name: str) -> str:
-    hato, dovecot = row.values.get(name), row.values.get(DOVECOT)
+def _ratio(row: Row, name: str, against: str = DOVECOT) -> str:
+    hato, dovecot = row.values.get(name), row.values.get(against)
     if hato is None or dovecot is None or math.isnan(hato) or math.isnan(dovecot) or not dovecot:
         return "n/a"
     return f"{hato / dovecot:.2f}"
 
 
 def render_table(rows: list[Row], servers: list[str] | None = None) -> str:
-    """One column per server (hato, [hato-pg,] Dovecot), then each hato's ratio to Dovecot."""
-    names = [HATO] + ([HATO_PG] if servers and HATO_PG in servers else []) + [DOVECOT]
-    hatos = [name for name in names if name != DOVECOT]
-    head = names + [f"ratio {name}/{DOVECOT}" for name in hatos]
+    """One column per server (hato, [hato-pg,] Dovecot[, Dovecot+fts-xapian]), then each
+    hato's ratio to each Dovecot."""
+    extra = [name for name in (HATO_PG, DOVECOT_FTS) if servers and name in servers]
+    names = (
+        [HATO]
+        + [n for n in extra if n == HATO_PG]
+        + [DOVECOT]
+        + [n for n in extra if n == DOVECOT_FTS]
+    )
+    hatos = [name for name in names if name in (HATO, HATO_PG)]
+    dovecots = [name for name in names if name in (DOVECOT, DOVECOT_FTS)]
+    pairs = [(hato, dovecot) for dovecot in dovecots for hato in hatos]
+    head = names + [f"ratio {hato}/{dovecot}" for hato, dovecot in pairs]
     lines = ["| operation | " + " | ".join(head) + " |", "|---|" + "---:|" * len(head)]
     for row in rows:
         cells = [_cell(row.values.get(name), row.refused.get(name)) for name in names]
-        cells += [_ratio(row, name) for name in hatos]
+        cells += [_ratio(row, hato, dovecot) for hato, dovecot in pairs]
         lines.append(f"| {row.label} ({row.unit}) | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 

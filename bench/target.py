@@ -26,6 +26,9 @@ class Target:
     host: str = HOST
     user: str = USER
     password: str = PASSWORD
+    # what the server still does after the load before its rows are measured (Dovecot's
+    # full-text index, built by ``doveadm index``): run once, untimed
+    settle: Callable[[], None] | None = None
 
     def has(self, service: str) -> bool:
         return service in self.ports

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import logging
 import signal
 import ssl
 import sys
@@ -26,6 +27,7 @@ from hato.config import Config
 from hato.delivery.filtering import SieveFilter
 from hato.delivery.inbound import InboundHandler, InboundSettings
 from hato.demo import DEMO_ADMIN, ensure_demo_account, ensure_demo_admin
+from hato.logs import event
 from hato.mailauth.inbound import InboundAuth
 from hato.mailauth.resolver import Resolver
 from hato.proto.imap import untagged_status
@@ -47,6 +49,8 @@ if TYPE_CHECKING:
     from hato.delivery.submission import SubmissionHandler
 
 __all__ = ["Server", "run"]
+
+log = logging.getLogger(__name__)
 
 _DRAIN_SECONDS = 30.0
 _HTTP_DRAIN_SECONDS = 5.0  # requests in flight at a stop; open event streams are cut then
@@ -102,6 +106,8 @@ class Server:
         config.data_dir.mkdir(parents=True, exist_ok=True)
         self.store = open_store(config.database_path, config.store_url, config.quota)
         await self.store.open()  # before "ready": a store that cannot be reached says why
+        if await self.store.unindexed_bodies(0, 1):  # mail from before the full-text index
+            event(log, logging.WARNING, "index", state="incomplete", run="hato index rebuild")
         cert, key = config.cert_paths()
         ensure_certificate(cert, key, config.hostname)
         self.tls = server_context(cert, key)

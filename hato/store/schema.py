@@ -221,11 +221,13 @@ _V10 = [
 #: text (``hato.mime.IndexedText``: decoded, HTML reduced, case-mapped as i;unicode-casemap
 #: does, RFC 5051 §2), and a trigram index over it: SQLite's FTS5 ``trigram`` tokenizer in
 #: an external-content table kept by triggers, PostgreSQL's pg_trgm (shipped with Debian's
-#: postgresql package) as a GIN index that LIKE uses. ``whole`` comes first so that reading
-#: it never pages through the text. Bodies stored before this version have no row: they are
-#: searched as before until ``hato index rebuild`` indexes them (and recomputes their sort
-#: keys, whose case mapping changed with this version from upper case to RFC 5051's simple
-#: titlecase).
+#: postgresql package) as a GIN index that LIKE uses. Every body has a row; ``whole`` (first,
+#: so that reading it never pages through the text) says how much of its text the row holds:
+#: 1 all of it, 0 the first ``TEXT_LIMIT`` characters, -1 none yet. Bodies stored before this
+#: version get a row of -1: they are searched as before until ``hato index rebuild`` indexes
+#: them (and recomputes their sort keys, whose case mapping changed with this version from
+#: upper case to RFC 5051's simple titlecase). The rows not 1 are few and have an index of
+#: their own, so finding a mailbox's messages that a search must read is cheap.
 _V9: list[Statement] = [
     """CREATE TABLE blob_text (
         blob_id {bigint} PRIMARY KEY REFERENCES blobs(id) ON DELETE CASCADE,
@@ -233,6 +235,7 @@ _V9: list[Statement] = [
         head TEXT NOT NULL,
         body TEXT NOT NULL
     )""",
+    "CREATE INDEX blob_text_partial ON blob_text (blob_id) WHERE whole <> 1",
     {
         "sqlite": [
             "CREATE VIRTUAL TABLE blob_text_index USING fts5(head, body, content='blob_text', "
@@ -250,6 +253,7 @@ _V9: list[Statement] = [
             "USING gin (head gin_trgm_ops, body gin_trgm_ops)",
         ],
     },
+    "INSERT INTO blob_text (blob_id, whole, head, body) SELECT id, -1, '', '' FROM blobs",
 ]
 
 #: (version, statements); append new migrations, never edit a released one.

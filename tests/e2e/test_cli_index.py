@@ -9,7 +9,7 @@ from pathlib import Path
 
 from hato.store import Delivery, Mailstore, MessageMeta, Store
 from hato.store.meta import message_meta
-from tests.e2e.harness import hato, read_store
+from tests.e2e.harness import HatoProcess, hato, read_store
 
 OLD_SUBJECT = "Straße"  # the old mapping's key: "STRASSE"; RFC 5051's: "STRAßE"
 
@@ -107,3 +107,19 @@ def test_rebuild_of_an_unknown_user_is_an_error(tmp_path: Path) -> None:
     done = hato("index", "rebuild", "--user", "nobody", data_dir=data)
     assert done.returncode == 1
     assert done.stderr.strip() == "hato: no such user: nobody"
+
+
+def test_serve_says_when_mail_waits_for_a_rebuild(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    server = HatoProcess(data, services=("imap",))
+    server.add_user("alice", "pw")
+    _store_old_mail(data, {"alice": 2})
+    server.start()
+    assert server.stop() == 0
+    said = [line for line in server.output if " index " in line]
+    assert len(said) == 1 and "state=incomplete" in said[0], server.output
+    assert hato("index", "rebuild", data_dir=data).returncode == 0
+    server = HatoProcess(data, services=("imap",))
+    server.start()
+    assert server.stop() == 0
+    assert not [line for line in server.output if " index " in line]

@@ -4,13 +4,19 @@ about SQLite's trigram tokenizer and PostgreSQL's pg_trgm that its design rests 
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import sqlite3
 import time
+from pathlib import Path
+
+import psycopg
 
 from hato.mime import decoded_text, parse_message
-from hato.store import Delivery, Mailstore, Store
+from hato.store import Account, Delivery, Mailstore, Store, open_store
 from hato.store.meta import message_meta
 from tests.imap.session_harness import PASSWORD, run_session
+from tests.pg import Cluster
 from tests.store.conftest import make_account
 from tests.store.text_corpus import corpus, keys
 
@@ -74,3 +80,90 @@ async def test_indexed_search_answers_as_the_unindexed_one(store: Store) -> None
     assert found == expected
     hits = [line for line in found if line.startswith("* SEARCH ")]
     assert len(hits) > len(wanted) // 2  # most keys are found somewhere: the test can fail
+
+
+# stored case-mapped: "... SOFIA AND ΣΟΦΙΑ 議事録"
+CLAIMS = "Subject: claims\r\n\r\nHello world, sofia and σοφια 議事録\r\n".encode()
+
+
+async def _claims_store(store: Store) -> int:
+    mailstore = await make_account(store, "claims")
+    await store.deliver(CLAIMS, message_meta(CLAIMS), 0, [Delivery(mailstore.account_id)])
+    inbox = await mailstore.get_mailbox("INBOX")
+    assert inbox is not None
+    return inbox.id
+
+
+async def test_what_sqlite_trigram_tokenizer_does(tmp_path: Path) -> None:
+    """The claims the design rests on, asked of the store's own FTS5 table: MATCH folds
+    case (Unicode too), finds nothing for a string under three characters whatever the
+    text holds, and LIKE on the table folds ASCII only."""
+    store = open_store(tmp_path / "claims.sqlite3")
+    try:
+        await _claims_store(store)
+    finally:
+        await store.close()
+    conn = sqlite3.connect(tmp_path / "claims.sqlite3")
+    try:
+
+        def match(query: str) -> bool:
+            sql = "SELECT rowid FROM blob_text_index WHERE blob_text_index MATCH ?"
+            return bool(conn.execute(sql, (query,)).fetchall())
+
+        def like(pattern: str) -> bool:
+            sql = "SELECT rowid FROM blob_text_index WHERE body LIKE ?"
+            return bool(conn.execute(sql, (pattern,)).fetchall())
+
+        assert match('"議事録"') and match('"hel"') and match('"σοφ"')  # case folded
+        assert not match('"議事"') and not match('"事"')  # under a trigram: nothing
+        assert like("%hello%")  # LIKE folds ASCII ...
+        assert not like("%σοφια%")  # ... but not σ/Σ
+        assert like("%ΣΟΦΙΑ%")
+    finally:
+        conn.close()
+
+
+async def test_short_keys_scan_the_stored_text(store: Store) -> None:
+    mailstore = store.mailstore((await _account(store)).id)
+    inbox = await mailstore.get_mailbox("INBOX")
+    assert inbox is not None
+    for key in ("議事", "議", "ΣΟ", "A"):
+        assert (await mailstore.text_matches(inbox.id, key, header=False)).found == {1}, key
+    assert not (await mailstore.text_matches(inbox.id, "事議", header=False)).found
+
+
+async def _account(store: Store) -> Account:
+    await _claims_store(store)
+    account = await store.get_account("claims")
+    assert account is not None
+    return account
+
+
+def test_what_pg_trgm_does_under_each_ctype(pg_cluster: Cluster, pg_template: str) -> None:
+    """pg_trgm makes trigrams of Japanese text only under a UTF-8 LC_CTYPE (the test
+    cluster's, C.UTF-8); under C it makes none, and ``index_stats`` says so. The
+    answers are the same either way: LIKE checks what the index lets through."""
+    utf8 = pg_cluster.database(template=pg_template)
+    with psycopg.connect(pg_cluster.url(), autocommit=True) as conn:
+        conn.execute("CREATE DATABASE hato_ctype_c TEMPLATE template0 LC_CTYPE 'C'")
+    c_ctype = pg_cluster.url("hato_ctype_c")
+
+    async def check(url: str) -> tuple[bool, frozenset[int]]:
+        store = open_store(Path("unused"), url)
+        try:
+            inbox = await _claims_store(store)
+            account = await store.get_account("claims")
+            assert account is not None
+            found = await store.mailstore(account.id).text_matches(inbox, "議事録", False)
+            return (await store.index_stats()).japanese, found.found
+        finally:
+            await store.close()
+
+    assert asyncio.run(check(utf8)) == (True, frozenset({1}))
+    assert asyncio.run(check(c_ctype)) == (False, frozenset({1}))
+    with psycopg.connect(utf8) as conn:
+        conn.execute("SET enable_seqscan = off")
+        plan = conn.execute(
+            "EXPLAIN SELECT blob_id FROM blob_text WHERE body LIKE '%議事録%'"
+        ).fetchall()
+    assert "blob_text_trigrams" in str(plan)  # the GIN index serves Japanese keys

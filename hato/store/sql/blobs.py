@@ -33,8 +33,7 @@ async def put_blob(tx: Tx, content: bytes, meta: MessageMeta) -> int:
         )
         if row:
             await _insert_meta(tx, int(row[0]), meta)
-            if meta.text is not None:
-                await insert_text(tx, int(row[0]), meta.text)
+            await insert_text(tx, int(row[0]), meta.text)
             return int(row[0])
         row = await tx.one(
             f"SELECT id FROM blobs WHERE sha256 = ?{tx.dialect.for_share}", (digest,)

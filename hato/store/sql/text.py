@@ -14,10 +14,11 @@ hold the key, then checks each candidate's stored text for the key itself
 decodes and maps, part by part (parts are joined by a character no stored text
 holds), so a match there is a match of SEARCH BODY, for any key. Keys shorter
 than a trigram cannot be looked up: they skip the index and scan the stored text
-of the mailbox's messages (never the raw messages). Messages whose body has no
-text row (stored before the index existed) or whose text was cut at
-``TEXT_LIMIT`` are returned as ``unsure``: the caller reads them as it would
-without an index.
+of the mailbox's messages (never the raw messages). Every body has a text row;
+messages whose row holds no text yet (stored before the index existed) or whose
+text was cut at ``TEXT_LIMIT`` are returned as ``unsure``: the caller reads them
+as it would without an index. Those rows are few and a partial index holds them,
+so finding them costs little however large the mailbox.
 
 On SQLite the key becomes an FTS5 query of quoted trigrams joined by AND (the
 table keeps no positions, ``detail=none``, which makes it about three times
@@ -40,8 +41,9 @@ from hato.store.sql.columns import META_COLUMNS, meta_values
 from hato.store.sql.tx import Tx
 
 __all__ = [
-    "BATCH_OCTETS", "MAX_TRIGRAMS", "TRIGRAM", "fts5_query", "index_bodies", "insert_text",
-    "like_pattern", "select_index_stats", "select_text_matches", "select_unindexed",
+    "BATCH_OCTETS", "CUT", "MAX_TRIGRAMS", "NOT_YET", "TRIGRAM", "WHOLE", "fts5_query",
+    "index_bodies", "insert_text", "like_pattern", "select_index_stats", "select_text_matches",
+    "select_unindexed",
 ]  # fmt: skip
 
 #: The length of the index's n-grams: a shorter key is found by a scan of stored text.
@@ -54,12 +56,19 @@ BATCH_OCTETS = 16 * 1024 * 1024
 _LIKE_CHARS = MAX_TRIGRAMS * TRIGRAM
 
 
-async def insert_text(tx: Tx, blob_id: int, text: IndexedText) -> None:
-    """Keep a body's searchable text (the index follows it)."""
-    await tx.run(
-        "INSERT INTO blob_text (blob_id, whole, head, body) VALUES (?, ?, ?, ?)",
-        (blob_id, int(text.whole), text.head, text.body),
-    )
+#: ``blob_text.whole``: the row holds all of the body's text, its first ``TEXT_LIMIT``
+#: characters, or none yet (a body stored before the index, or without its text).
+WHOLE, CUT, NOT_YET = 1, 0, -1
+
+
+async def insert_text(tx: Tx, blob_id: int, text: IndexedText | None) -> None:
+    """Keep a body's searchable text (the index follows it); None: a row that says the
+    body is not indexed yet."""
+    if text is None:
+        row: tuple[object, ...] = (blob_id, NOT_YET, "", "")
+    else:
+        row = (blob_id, WHOLE if text.whole else CUT, text.head, text.body)
+    await tx.run("INSERT INTO blob_text (blob_id, whole, head, body) VALUES (?, ?, ?, ?)", row)
 
 
 def fts5_query(key: str) -> str:
@@ -113,10 +122,10 @@ async def select_text_matches(
         (mailbox_id, account_id, *params, *(key,) * len(columns)),
     )
     found = {int(row[0]) for row in rows}
-    unsure = await tx.all(
+    unsure = await tx.all(  # the few rows not whole, through their own index
         "SELECT m.uid FROM messages m JOIN mailboxes x ON x.id = m.mailbox_id "
-        "WHERE m.mailbox_id = ? AND x.account_id = ? AND NOT EXISTS "
-        "(SELECT 1 FROM blob_text t WHERE t.blob_id = m.blob_id AND t.whole = 1)",
+        "WHERE m.mailbox_id = ? AND x.account_id = ? AND m.blob_id IN "
+        "(SELECT blob_id FROM blob_text WHERE whole <> 1)",
         (mailbox_id, account_id),
     )
     if header:
@@ -142,17 +151,17 @@ async def _in_prefixes(tx: Tx, account_id: int, mailbox_id: int, key: str) -> se
 async def select_unindexed(
     tx: Tx, after: int, limit: int, account: int | None = None
 ) -> list[tuple[int, bytes]]:
-    """Bodies with no text row after id ``after``, in id order: up to ``limit`` of them,
+    """Bodies not indexed yet after id ``after``, in id order: up to ``limit`` of them,
     and no more than ``BATCH_OCTETS`` of content (but at least one body)."""
     mine = (
         " AND EXISTS (SELECT 1 FROM messages m JOIN mailboxes x ON x.id = m.mailbox_id "
         "WHERE m.blob_id = b.id AND x.account_id = ?)"
     )
-    rows = await tx.all(
-        "SELECT b.id, b.size FROM blobs b WHERE b.id > ? AND NOT EXISTS "
-        f"(SELECT 1 FROM blob_text t WHERE t.blob_id = b.id){mine if account else ''} "
-        "ORDER BY b.id LIMIT ?",
-        (after, *((account,) if account else ()), limit),
+    rows = await tx.all(  # "whole <> 1" as the partial index says it, so that it is used
+        "SELECT b.id, b.size FROM blob_text t JOIN blobs b ON b.id = t.blob_id "
+        f"WHERE t.whole <> 1 AND t.whole = ? AND t.blob_id > ?{mine if account else ''} "
+        "ORDER BY t.blob_id LIMIT ?",
+        (NOT_YET, after, *((account,) if account else ()), limit),
     )
     ids: list[int] = []
     octets = 0
@@ -190,7 +199,8 @@ async def select_index_stats(tx: Tx) -> IndexStats:
     """How much of the store the index covers, and its size."""
     octets = tx.dialect.octets
     row = await tx.one(
-        f"SELECT (SELECT COUNT(*) FROM blobs), COUNT(*), COALESCE(SUM(1 - whole), 0), "
+        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN whole >= 0 THEN 1 ELSE 0 END), 0), "
+        "COALESCE(SUM(CASE WHEN whole = 0 THEN 1 ELSE 0 END), 0), "
         f"COALESCE(SUM({octets.format('head')} + {octets.format('body')}), 0) FROM blob_text"
     )
     size = await tx.one(tx.dialect.text_index_size)
