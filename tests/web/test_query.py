@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from hato.proto import imap as p
 from hato.web.query import MAX_QUERY, MAX_TERMS, QueryError, parse_query
@@ -61,3 +63,23 @@ def test_escapes_in_a_phrase() -> None:
 def test_what_is_no_query_is_refused_in_words(text: str, says: str) -> None:
     with pytest.raises(QueryError, match=says):
         parse_query(text)
+
+
+def read_or_refused(text: str) -> None:
+    """A query gives an IMAP key, or a QueryError that says why: nothing else, ever."""
+    try:
+        query = parse_query(text)
+    except QueryError as refused:
+        assert str(refused)
+    else:
+        assert isinstance(query.key, p.SearchKey)
+
+
+@given(st.text(max_size=300))
+def test_any_text_is_a_query_or_refused_in_words(text: str) -> None:
+    read_or_refused(text)
+
+
+@given(st.lists(st.sampled_from(["from:", "to:", "is:", "has:", '"', "\\", " ", "a", ":"])))
+def test_pieces_of_the_syntax_never_break_the_reader(pieces: list[str]) -> None:
+    read_or_refused("".join(pieces))
