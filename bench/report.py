@@ -69,6 +69,12 @@ How to read them:
   against `doveadm backup -R` (dsync into a fresh Maildir, which copies files and indexes
   nothing up front); the rate is over each importing process's wall-clock time, the memory
   its peak RSS (ratio > 1 on the rate: hato is faster).
+- The web rows are hato's alone (Dovecot has no web console): the JSON API's message list
+  (`GET /api/v1/messages`, 50 a page, newest first), first page and 1,000th page (the last
+  page of a smaller mailbox), one request on a kept-alive connection, session cookie from
+  one login; then 100 aiohttp clients reading seeded random messages
+  (`GET /api/v1/message/{ID}`, 20 each): requests a second over the wall-clock time, and
+  the 99th percentile of their times (req/s: higher is better).
 - The IDLE rows: 1,000 clients (asyncio, raw sockets) log in, SELECT INBOX and IDLE; the
   memory is taken with all of them idling (Dovecot: one imap process each, so its RSS sum
   counts shared pages many times: read its PSS); then one LMTP delivery, timed from its
