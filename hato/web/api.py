@@ -98,7 +98,7 @@ def _number(request: web.Request, name: str, default: int) -> int:
     text = request.query.get(name)
     if text is None or text == "":
         return default
-    if not text.isdigit() or len(text) > 9:
+    if not (text.isascii() and text.isdigit()) or len(text) > 9:
         raise json_error(web.HTTPBadRequest, f"{name} must be a whole number")
     return int(text)
 
@@ -111,12 +111,12 @@ async def _json_body(request: web.Request) -> dict[str, Any] | None:
     """The request's JSON object, None without a body; 400 if it is not an object."""
     if not request.can_read_body:
         return None
-    text = await request.text()
-    if not text.strip():
+    data = await request.read()  # at most the app's client_max_size: 413 beyond
+    if not data.strip():
         return None
     try:
-        body = json.loads(text)
-    except ValueError:
+        body = json.loads(data)
+    except (ValueError, RecursionError):  # not UTF-8 or not JSON; nested past the stack
         raise json_error(web.HTTPBadRequest, "the body is not JSON") from None
     if not isinstance(body, dict):
         raise json_error(web.HTTPBadRequest, "the body must be a JSON object")

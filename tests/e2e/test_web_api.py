@@ -236,7 +236,11 @@ def test_error_statuses(server: HatoProcess, apis: dict[str, Api]) -> None:
     for query in ("?start=-1", "?limit=0", "?limit=100000", "?start=x", "?mailbox=Nowhere"):
         reply = alice.call("GET", "/messages" + query)
         assert reply.status in (400, 404) and "error" in reply.json(), query
-    assert alice.call("PUT", "/messages", raw=b"{not json").status == 400
+    for broken in (b"{not json", b"[" * 100_000, b'{"IDs": ["\xff\xfe"]}', b"\xff\xfe{"):
+        reply = alice.call("PUT", "/messages", raw=broken)
+        assert reply.status == 400 and "error" in reply.json(), broken[:20]
+    for number in ("%C2%B2", "%D9%A1", "1" * 20):  # a superscript two, an Arabic-Indic one
+        assert alice.call("GET", f"/messages?start={number}").status == 400
     assert alice.call("PUT", "/messages", body=[1, 2]).status == 400
     assert alice.call("DELETE", "/messages", {"IDs": "all"}).status == 400
     big = alice.call("PUT", "/messages", raw=b" " * (2 * 1024 * 1024))
