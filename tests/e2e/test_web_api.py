@@ -140,6 +140,9 @@ def test_flags_and_delete(server: HatoProcess, apis: dict[str, Api]) -> None:
     for n in range(4):
         deliver(server, "carol@example.org", plain(f"m{n}", "x"))
     ids = [m["ID"] for m in carol.messages()["messages"]]
+    boxes = {box["Name"]: box for box in carol.ok("GET", "/mailboxes")}
+    assert set(boxes) == {"INBOX", "Drafts", "Sent", "Trash"}
+    assert (boxes["INBOX"]["Messages"], boxes["INBOX"]["Unread"]) == (4, 4)
     assert carol.ok("PUT", "/messages", {"IDs": ids[:2], "Read": True}).text == "ok"
     assert [m["Read"] for m in carol.messages()["messages"]] == [True, True, False, False]
     flagged = carol.ok("PUT", f"/message/{ids[3]}/flags", {"add": ["\\Flagged", "$Work"]})
