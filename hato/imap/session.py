@@ -258,7 +258,7 @@ class ImapSession:
             return Reply(f"Mailbox doesn't exist: {error}", "NO", "NONEXISTENT")
         except MailboxError as error:
             return Reply(str(error) or "Mailbox error.", "NO")
-        except OverQuota:  # RFC 9208 §4.4 via RFC 5530's code; Dovecot's words
+        except OverQuota:  # RFC 9208 §4.3: the OVERQUOTA code (RFC 5530); Dovecot's words
             return Reply("Quota exceeded (mailbox for user is full)", "NO", "OVERQUOTA")
         except StoreUnavailable as error:  # RFC 5530: a subsystem is down, try again
             return Reply(error.reason, "NO", "UNAVAILABLE")

@@ -102,7 +102,12 @@ def test_imap_getquotaroot_getquota_and_setquota(server: HatoProcess) -> None:
         assert (typ, data) == ("NO", [b"[NONEXISTENT] Quota root does not exist."])
         typ, data = client.setquota('"User quota"', "(STORAGE 100)")
         assert typ == "NO" and data[0].startswith(b"[NOPERM]")
-        assert client.getquotaroot("Nowhere")[0] == "NO"
+        typ, data = client.getquotaroot("Not.Yet")  # need not exist (RFC 9208 §4.1.2)
+        assert (typ, data[0]) == ("OK", [b'Not.Yet "User quota"'])
+        client.select("INBOX")
+        client.store("1", "+FLAGS", "(\\Deleted)")
+        typ, data = client.status("INBOX", "(DELETED DELETED-STORAGE)")
+        assert data == [b"INBOX (DELETED 1 DELETED-STORAGE 1019)"]
         with pytest.raises(imaplib.IMAP4.error, match="Invalid arguments"):
             client.setquota('"User quota"', "(STORAGE x)")
 

@@ -22,7 +22,7 @@ __all__ = ["status_values"]
 _EXISTS = "Mailbox already exists"
 _STATUS_ORDER = (
     "MESSAGES", "RECENT", "UIDNEXT", "UIDVALIDITY", "UNSEEN", "HIGHESTMODSEQ", "SIZE",
-    "DELETED", "APPENDLIMIT",
+    "DELETED", "DELETED-STORAGE", "APPENDLIMIT",
 )  # fmt: skip
 
 
@@ -119,9 +119,13 @@ async def status_values(
         "UNSEEN": mailbox.unseen, "HIGHESTMODSEQ": mailbox.highestmodseq,
         "SIZE": mailbox.size, "APPENDLIMIT": session.context.max_literal,
     }  # fmt: skip
-    if "DELETED" in items:
+    if "DELETED" in items or "DELETED-STORAGE" in items:
         summaries = await session.mailstore.messages(mailbox.id)
-        values["DELETED"] = sum(1 for s in summaries if "\\Deleted" in s.flags)
+        deleted = [s for s in summaries if "\\Deleted" in s.flags]
+        values["DELETED"] = len(deleted)
+        # RFC 9208 §4.2.2, §5.1: a server with the STORAGE resource answers this one
+        # too; the sum of the \Deleted messages' RFC822.SIZE, in octets
+        values["DELETED-STORAGE"] = sum(s.size for s in deleted)
     out: list[Value] = []
     for item in _STATUS_ORDER:
         if item in items:

@@ -5,7 +5,7 @@ its user root.  Its resources are those with a limit in force (``hato user quota
 or ``[quota]``'s default): STORAGE in units of 1024 octets (RFC 9208 §5.1) and
 MESSAGE (§5.2).  An account without limits has no root (a quota-list may not be
 empty, RFC 9208 §7).  Limits are the administrator's: SETQUOTA is refused and
-QUOTASET is not advertised (§4.1).  What adding mail past a limit gets, NO
+QUOTASET is not advertised (§4.1.3).  What adding mail past a limit gets, NO
 [OVERQUOTA] (RFC 5530 §3), is the dispatcher's answer to the store's OverQuota.
 """
 
@@ -17,7 +17,7 @@ from hato.imap.names import wire_value
 from hato.imap.reply import Reply, no
 from hato.proto import imap as c
 from hato.proto.imap import Atom, Value, untagged
-from hato.store import NoSuchMailbox, QuotaState
+from hato.store import QuotaState
 
 if TYPE_CHECKING:
     from hato.imap.session import ImapSession
@@ -40,7 +40,7 @@ def _resources(state: QuotaState) -> list[Value]:
 
 
 async def getquota(session: ImapSession, cmd: c.GetQuota) -> Reply:
-    """RFC 9208 §4.2: the root's resources, usage and limits."""
+    """RFC 9208 §4.1.1: the root's resources, usage and limits."""
     resources = _resources(await session.mailstore.quota())
     if cmd.root != ROOT or not resources:
         raise no("Quota root does not exist.", "NONEXISTENT")
@@ -49,10 +49,9 @@ async def getquota(session: ImapSession, cmd: c.GetQuota) -> Reply:
 
 
 async def getquotaroot(session: ImapSession, cmd: c.GetQuotaRoot) -> Reply:
-    """RFC 9208 §4.3: the mailbox's roots (the account's, if it has limits), each with
-    its QUOTA response."""
-    if await session.mailstore.get_mailbox(cmd.mailbox) is None:
-        raise NoSuchMailbox(cmd.mailbox)
+    """RFC 9208 §4.1.2: the mailbox's roots (the account's, if it has limits), each with
+    its QUOTA response.  The mailbox need not exist (the RFC: a client may ask which
+    root a mailbox it is about to create would fall under)."""
     resources = _resources(await session.mailstore.quota())
     roots = [ROOT] if resources else []
     session.send(untagged(Atom("QUOTAROOT"), wire_value(cmd.mailbox, quoted=False), *roots))
@@ -62,5 +61,5 @@ async def getquotaroot(session: ImapSession, cmd: c.GetQuotaRoot) -> Reply:
 
 
 async def setquota(session: ImapSession, cmd: c.SetQuota) -> Reply:
-    """RFC 9208 §4.1: a server may refuse; limits change with ``hato user quota``."""
+    """RFC 9208 §4.1.3: a server may refuse; limits change with ``hato user quota``."""
     raise no("Quota limits are set by the administrator (hato user quota).", "NOPERM")

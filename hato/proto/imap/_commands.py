@@ -310,7 +310,7 @@ class CancelUpdate(Command):
 
 @dataclass(frozen=True, slots=True)
 class GetQuota(Command):
-    """RFC 9208 §4.2: ``getquota = "GETQUOTA" SP quota-root-name``."""
+    """RFC 9208 §4.1.1: ``getquota = "GETQUOTA" SP quota-root-name``."""
 
     root: str
     NAME: ClassVar[str] = "GETQUOTA"
@@ -318,7 +318,7 @@ class GetQuota(Command):
 
 @dataclass(frozen=True, slots=True)
 class GetQuotaRoot(Command):
-    """RFC 9208 §4.3: ``getquotaroot = "GETQUOTAROOT" SP mailbox``."""
+    """RFC 9208 §4.1.2: ``getquotaroot = "GETQUOTAROOT" SP mailbox``."""
 
     mailbox: str
     NAME: ClassVar[str] = "GETQUOTAROOT"
@@ -326,7 +326,7 @@ class GetQuotaRoot(Command):
 
 @dataclass(frozen=True, slots=True)
 class SetQuota(Command):
-    """RFC 9208 §4.1: ``setquota = "SETQUOTA" SP quota-root-name SP setquota-list``;
+    """RFC 9208 §4.1.3: ``setquota = "SETQUOTA" SP quota-root-name SP setquota-list``;
     ``limits`` are (resource name, limit) pairs."""
 
     root: str

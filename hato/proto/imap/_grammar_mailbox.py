@@ -58,6 +58,7 @@ STATUS_ITEMS = frozenset(
         "HIGHESTMODSEQ",
         "APPENDLIMIT",
         "DELETED",
+        "DELETED-STORAGE",  # RFC 9208 §4.2.2: what expunging \Deleted would free
     ]
 )
 _SELECT_OPTS = frozenset({"SUBSCRIBED", "REMOTE", "RECURSIVEMATCH", "SPECIAL-USE"})
