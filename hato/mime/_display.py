@@ -11,6 +11,7 @@ body costs no more than a small one.
 
 from __future__ import annotations
 
+import itertools
 import unicodedata
 import urllib.parse
 from collections.abc import Iterator
@@ -113,9 +114,11 @@ def snippet(raw: bytes, info: MessageInfo) -> str:
 
 
 def _shortened(text: str) -> str:
+    """White space collapsed, control and format characters left out, and only as many
+    characters looked at as the snippet keeps: every delivery pays for this."""
     words = " ".join(text.split())
-    visible = "".join(c for c in words if unicodedata.category(c) not in ("Cc", "Cf"))
-    return visible[:SNIPPET_CHARS]
+    visible = (c for c in words if unicodedata.category(c) not in ("Cc", "Cf"))
+    return "".join(itertools.islice(visible, SNIPPET_CHARS))
 
 
 def _html_text(html: str) -> str:
