@@ -27,6 +27,10 @@ What is measured (``bench.measurements.MEASUREMENTS`` is the list):
   after another connection made 100 flag changes and 5 expunges (and 5 appends, so the
   mailbox keeps its size). A server that answers BAD or NO to such a command shows
   ``n/a (BAD …)`` in that row. ``--rows TEXT`` runs only the rows whose label has TEXT.
+- COMPRESS=DEFLATE (``bench.imap_compress``, RFC 4978): ``FETCH 1:* (BODY.PEEK[])`` of the
+  whole mailbox on a fresh connection, plain and compressed (Dovecot with its
+  ``imap_zlib`` plugin, both at zlib level 6): the time, and the bytes the client's
+  socket received for the answer.
 - ``--store postgresql``: a third column, hato on a throwaway PostgreSQL cluster
   (``tests.pg.Cluster``), and a row with the LMTP delivery rate of two ``hato serve``
   nodes on one fresh database, the 4 connections split 2 and 2 (compare with the first

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from bench import imap_compress as compress
 from bench import imap_extensions as ext
 from bench import web_api
 from bench.imap_session import Refused, check, expect, login, ms_since, selected
@@ -403,6 +404,28 @@ MEASUREMENTS: tuple[Measurement, ...] = (
         "ms",
         "imap",
         ext.qresync_reselect,
+    ),
+    # COMPRESS=DEFLATE (RFC 4978): the whole mailbox's bodies, plain and compressed
+    Measurement("IMAP FETCH 1:* (BODY.PEEK[])", "ms", "imap", compress.full_fetch_ms(False)),
+    Measurement(
+        "IMAP FETCH 1:* (BODY.PEEK[]) over COMPRESS=DEFLATE",
+        "ms",
+        "imap",
+        compress.full_fetch_ms(True),
+    ),
+    Measurement(
+        "IMAP FETCH 1:* (BODY.PEEK[]), bytes on the wire",
+        "MB",
+        "imap",
+        compress.full_fetch_bytes(False),
+        False,
+    ),
+    Measurement(
+        "IMAP FETCH 1:* (BODY.PEEK[]) over COMPRESS=DEFLATE, bytes on the wire",
+        "MB",
+        "imap",
+        compress.full_fetch_bytes(True),
+        False,
     ),
     # the web console (hato only)
     Measurement("web: message list, first page (50)", "ms", "http", web_api.first_page),

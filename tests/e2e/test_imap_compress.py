@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.deflate_client import DeflateIMAP4, DeflateIMAP4_SSL
+from bench.imap_deflate import DeflateIMAP4, DeflateIMAP4_SSL
 from tests.e2e.harness import HatoProcess
 from tests.e2e.test_imap import tls_context
 from tests.e2e.test_imap_sync import MBSYNC
