@@ -45,6 +45,8 @@ MIGRATE_MODULES = (
 #: The web console (login, tokens, administration pages, metrics, the JSON API),
 #: in a run of their own.
 WEB_MODULES = ("test_web_auth.py", "test_web_admin.py", "test_web_api.py")
+#: Quota on every delivery path (its store checks hold the account's row), in a run of its own.
+QUOTA_MODULES = ("test_quota.py",)
 
 
 @pytest.mark.timeout(400)
@@ -65,6 +67,11 @@ def test_migrate_e2e_suites_pass_on_postgresql(pg_cluster: Cluster) -> None:
 @pytest.mark.timeout(400)
 def test_web_e2e_suites_pass_on_postgresql(pg_cluster: Cluster) -> None:
     _run_on_postgresql(WEB_MODULES, pg_cluster)
+
+
+@pytest.mark.timeout(400)
+def test_quota_e2e_suite_passes_on_postgresql(pg_cluster: Cluster) -> None:
+    _run_on_postgresql(QUOTA_MODULES, pg_cluster)
 
 
 def _run_on_postgresql(modules: tuple[str, ...], pg_cluster: Cluster) -> None:
