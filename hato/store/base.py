@@ -136,7 +136,7 @@ class OverQuota(StoreError):
     """
 
     def __init__(self, resource: str) -> None:
-        super().__init__(f"{resource} quota exceeded")
+        super().__init__(f"over quota: the account's {resource} limit would be passed")
         self.resource = resource
 
 
