@@ -40,6 +40,7 @@ from hato.mime._text import (
     decoded_header,
     decoded_text,
     html_text,
+    index_words,
     indexed_text,
     storable,
 )
@@ -68,6 +69,7 @@ __all__ = [
     "header_end",
     "header_fields",
     "html_text",
+    "index_words",
     "indexed_text",
     "is_attachment",
     "is_reply_or_forward",

@@ -21,7 +21,6 @@ case; those are found once, on first use, and mapped by a table.
 from __future__ import annotations
 
 import re
-import sys
 import unicodedata
 from functools import cache
 
@@ -44,13 +43,18 @@ def _simple_titlecase(char: str) -> str:
     return title if len(title) == 1 else char
 
 
+#: The code points below this are the ones with case mappings (planes 0 and 1; a test
+#: checks that no character above has one).
+_CASED_PLANES = 0x20000
+
+
 @cache
 def _exceptions() -> tuple[dict[str, str], re.Pattern[str]]:
     """The characters whose simple titlecase is not ``str.upper``'s answer (found
-    once, in a third of a second): their titlecase, and a pattern that splits
-    text around them."""
+    once, in a tenth of a second): their titlecase, and a pattern that splits text
+    around them. Only planes 0 and 1 hold letters with case."""
     titles = {}
-    for point in range(sys.maxunicode + 1):
+    for point in range(_CASED_PLANES):
         if 0xD800 <= point <= 0xDFFF:
             continue
         char = chr(point)

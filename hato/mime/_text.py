@@ -27,7 +27,7 @@ from hato.mime._words import decode_words
 
 __all__ = [
     "PART_BREAK", "TEXT_LIMIT", "IndexedText", "decoded_header", "decoded_text", "html_text",
-    "indexed_text", "storable",
+    "index_words", "indexed_text", "storable",
 ]  # fmt: skip
 
 #: What separates the text of two parts in ``IndexedText.body``. A key never matches
@@ -60,12 +60,27 @@ class IndexedText:
 
     ``head`` is the body's own top-level header, decoded (SEARCH TEXT adds it);
     ``body`` the decoded text parts joined by ``PART_BREAK`` (SEARCH BODY and TEXT);
-    ``whole`` is false when the text was cut at ``TEXT_LIMIT``.
+    ``whole`` is false when the text was cut at ``TEXT_LIMIT``. ``words`` is what the
+    trigram index reads: each whitespace-separated word of both once (``index_words``).
     """
 
     head: str
     body: str
     whole: bool = True
+    words: str = ""
+
+
+def index_words(*texts: str) -> str:
+    """Each word (a run without whitespace, as ``str.split`` finds them) of ``texts``
+    once, in the order first met, separated by spaces.
+
+    What the trigram index is built from: a fraction of the text (words repeat), so
+    delivery indexes fewer trigrams. A key's trigrams that hold no whitespace lie
+    within one word of any text that holds the key, so they are all in this too: the
+    index still only narrows (the trigrams that span two words here match nothing
+    real, which at worst lets a candidate through to the exact check).
+    """
+    return " ".join(dict.fromkeys(word for text in texts for word in text.split()))
 
 
 def indexed_text(raw: bytes, info: MessageInfo) -> IndexedText:
@@ -82,7 +97,9 @@ def indexed_text(raw: bytes, info: MessageInfo) -> IndexedText:
         room -= len(chunk) + 1
         if not whole:
             break
-    return IndexedText(storable(casemap(head[:TEXT_LIMIT])), PART_BREAK.join(parts), whole)
+    head = storable(casemap(head[:TEXT_LIMIT]))
+    body = PART_BREAK.join(parts)
+    return IndexedText(head, body, whole, index_words(head, body))
 
 
 def storable(text: str) -> str:

@@ -299,8 +299,9 @@ class TextMatches:
 class IndexStats:
     """The size of the full-text index (``hato index stats``): bodies stored, those
     indexed (``cut``: of them, indexed only in part), the octets of searchable text
-    kept and of the index over it, and whether the index makes trigrams of Japanese
-    (if not, Japanese keys are found by scanning the stored text)."""
+    kept and of the index over it (the words it is built from, and the index proper),
+    and whether the index makes trigrams of Japanese (if not, Japanese keys are found
+    by scanning the stored text)."""
 
     bodies: int
     indexed: int

@@ -3,6 +3,7 @@ then NFKD, the form both sides of every SEARCH string match are compared in."""
 
 from __future__ import annotations
 
+import sys
 import unicodedata
 
 import pytest
@@ -52,6 +53,13 @@ def test_each_character_is_its_simple_titlecase_decomposed() -> None:
         char = chr(point)
         title = char.title() if len(char.title()) == 1 else char
         assert casemap(char) == unicodedata.normalize("NFKD", title), hex(point)
+
+
+def test_no_character_past_plane_1_has_case() -> None:
+    """casemap looks for exceptions in planes 0 and 1 only."""
+    for point in range(0x20000, sys.maxunicode + 1):
+        char = chr(point)
+        assert char.upper() == char.title() == char.lower() == char, hex(point)
 
 
 def test_text_is_mapped_as_its_characters_are() -> None:

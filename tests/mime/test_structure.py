@@ -204,6 +204,6 @@ def test_public_surface() -> None:
     api |= {"snippet"}  # what a message list shows, kept at delivery
     # SEARCH BODY/TEXT's text and comparator, and what the full-text index keeps
     api |= {"decoded_text", "decoded_header", "html_text", "casemap", "storable"}
-    api |= {"indexed_text", "IndexedText", "PART_BREAK"}
+    api |= {"indexed_text", "index_words", "IndexedText", "PART_BREAK"}
     assert set(hato.mime.__all__) == api
     assert all(hasattr(hato.mime, name) for name in api)

@@ -111,7 +111,7 @@ async def test_what_sqlite_trigram_tokenizer_does(tmp_path: Path) -> None:
             return bool(conn.execute(sql, (query,)).fetchall())
 
         def like(pattern: str) -> bool:
-            sql = "SELECT rowid FROM blob_text_index WHERE body LIKE ?"
+            sql = "SELECT rowid FROM blob_text_index WHERE words LIKE ?"
             return bool(conn.execute(sql, (pattern,)).fetchall())
 
         assert match('"議事録"') and match('"hel"') and match('"σοφ"')  # case folded
@@ -164,6 +164,6 @@ def test_what_pg_trgm_does_under_each_ctype(pg_cluster: Cluster, pg_template: st
     with psycopg.connect(utf8) as conn:
         conn.execute("SET enable_seqscan = off")
         plan = conn.execute(
-            "EXPLAIN SELECT blob_id FROM blob_text WHERE body LIKE '%議事録%'"
+            "EXPLAIN SELECT blob_id FROM blob_text WHERE words LIKE '%議事録%'"
         ).fetchall()
     assert "blob_text_trigrams" in str(plan)  # the GIN index serves Japanese keys

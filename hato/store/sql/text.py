@@ -4,9 +4,10 @@ Theory of operation. At delivery (every path: SMTP, LMTP, submission, APPEND,
 imports) the body's ``hato.mime.IndexedText`` (its decoded header and text parts,
 HTML reduced to text, case-mapped with i;unicode-casemap, RFC 5051 §2) is stored
 in ``blob_text`` by ``put_blob``, in the same transaction as the body, once per
-body however many mailboxes hold it. A trigram index covers that text: SQLite's
-FTS5 ``trigram`` tokenizer (an external-content table that triggers keep), or
-PostgreSQL's pg_trgm (a GIN index that LIKE uses).
+body however many mailboxes hold it. A trigram index covers its words (each
+word of the text once, ``hato.mime.index_words``): SQLite's FTS5 ``trigram``
+tokenizer (an external-content table that triggers keep), or PostgreSQL's
+pg_trgm (a GIN index that LIKE uses).
 
 The index only narrows. ``select_text_matches`` asks it for the bodies that may
 hold the key, then checks each candidate's stored text for the key itself
@@ -20,15 +21,18 @@ text was cut at ``TEXT_LIMIT`` are returned as ``unsure``: the caller reads them
 as it would without an index. Those rows are few and a partial index holds them,
 so finding them costs little however large the mailbox.
 
-On SQLite the key becomes an FTS5 query of quoted trigrams joined by AND (the
-table keeps no positions, ``detail=none``, which makes it about three times
-smaller; a body holding every trigram of the key is a candidate, and the check
-weeds out the rest). Each trigram is an FTS5 string, its quotes doubled, so
-nothing the client sends is read as FTS5 syntax. On PostgreSQL the key becomes a
-LIKE pattern with ``\\``, ``%`` and ``_`` escaped. Either way at most
+Only the parts of the key without whitespace are looked up: each lies within one
+word of any text that holds the key, so within that text's words. On SQLite
+their trigrams become an FTS5 query of quoted trigrams joined by AND (the table
+keeps no positions, ``detail=none``, which makes it about three times smaller; a
+body holding every trigram is a candidate, and the check weeds out the rest).
+Each trigram is an FTS5 string, its quotes doubled, so nothing the client sends
+is read as FTS5 syntax. On PostgreSQL the key's longest such part becomes a LIKE
+pattern with ``\\``, ``%`` and ``_`` escaped. Either way at most
 ``MAX_TRIGRAMS`` trigrams of a long key are looked up (any part of a substring
 is a substring, so fewer trigrams only widen the candidates): the work is
-bounded whatever the key's length.
+bounded whatever the key's length. A key with no part of three characters (one
+or two characters, or words that short) scans the stored text instead.
 """
 
 from __future__ import annotations
@@ -65,38 +69,47 @@ async def insert_text(tx: Tx, blob_id: int, text: IndexedText | None) -> None:
     """Keep a body's searchable text (the index follows it); None: a row that says the
     body is not indexed yet."""
     if text is None:
-        row: tuple[object, ...] = (blob_id, NOT_YET, "", "")
+        row: tuple[object, ...] = (blob_id, NOT_YET, "", "", "")
     else:
-        row = (blob_id, WHOLE if text.whole else CUT, text.head, text.body)
-    await tx.run("INSERT INTO blob_text (blob_id, whole, head, body) VALUES (?, ?, ?, ?)", row)
+        row = (blob_id, WHOLE if text.whole else CUT, text.head, text.body, text.words)
+    await tx.run(
+        "INSERT INTO blob_text (blob_id, whole, head, body, words) VALUES (?, ?, ?, ?, ?)", row
+    )
 
 
-def fts5_query(key: str) -> str:
-    """An FTS5 query matching rows that hold every one of (up to ``MAX_TRIGRAMS``)
-    trigrams of ``key``, spread over its length; each an FTS5 string."""
-    grams = sorted({key[i : i + TRIGRAM] for i in range(len(key) - TRIGRAM + 1)})
+def fts5_query(key: str) -> str | None:
+    """An FTS5 query matching rows whose words hold every one of (up to ``MAX_TRIGRAMS``)
+    trigrams of ``key``'s parts without whitespace, spread over them; each an FTS5
+    string. None if no part has a trigram."""
+    grams = sorted(
+        {part[i : i + TRIGRAM] for part in key.split() for i in range(len(part) - TRIGRAM + 1)}
+    )
+    if not grams:
+        return None
     step = max(1, len(grams) // MAX_TRIGRAMS)
     chosen = grams[::step][:MAX_TRIGRAMS]
     return " AND ".join('"' + gram.replace('"', '""') + '"' for gram in chosen)
 
 
-def like_pattern(key: str) -> str:
-    """A LIKE pattern (escape character ``\\``) matching text that holds ``key``'s start."""
-    part = key[:_LIKE_CHARS]
+def like_pattern(key: str) -> str | None:
+    """A LIKE pattern (escape character ``\\``) matching words that hold the start of
+    ``key``'s longest part without whitespace; None if that part is under a trigram."""
+    part = max(key.split(), key=len, default="")[:_LIKE_CHARS]
+    if len(part) < TRIGRAM:
+        return None
     escaped = part.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
 
 
-def _narrowing(tx: Tx, key: str, columns: Sequence[str]) -> tuple[str, tuple[object, ...]]:
+def _narrowing(tx: Tx, key: str) -> tuple[str, tuple[object, ...]]:
     """The condition (on ``messages m`` joined to ``blob_text t``) that keeps the
-    bodies the index says may hold ``key``, in the dialect's words."""
-    if len(key) < TRIGRAM:
-        return "1 = 1", ()
+    bodies the index says may hold ``key``, in the dialect's words (none: a scan)."""
     if tx.dialect.text_index == "fts5":
+        query = fts5_query(key)
         where = "m.blob_id IN (SELECT rowid FROM blob_text_index WHERE blob_text_index MATCH ?)"
-        return where, (fts5_query(key),)
-    pattern = like_pattern(key)
-    return "(" + " OR ".join(f"t.{c} LIKE ?" for c in columns) + ")", (pattern,) * len(columns)
+    else:
+        query, where = like_pattern(key), "t.words LIKE ?"
+    return ("1 = 1", ()) if query is None else (where, (query,))
 
 
 async def select_text_matches(
@@ -112,7 +125,7 @@ async def select_text_matches(
     candidates, which the caller checks against the message itself.
     """
     columns = ("head", "body") if header else ("body",)
-    narrow, params = _narrowing(tx, key, columns)
+    narrow, params = _narrowing(tx, key)
     position = tx.dialect.position
     exact = " OR ".join(f"{position}(t.{c}, ?) > 0" for c in columns)
     rows = await tx.all(
@@ -201,10 +214,12 @@ async def select_index_stats(tx: Tx) -> IndexStats:
     row = await tx.one(
         "SELECT COUNT(*), COALESCE(SUM(CASE WHEN whole >= 0 THEN 1 ELSE 0 END), 0), "
         "COALESCE(SUM(CASE WHEN whole = 0 THEN 1 ELSE 0 END), 0), "
-        f"COALESCE(SUM({octets.format('head')} + {octets.format('body')}), 0) FROM blob_text"
+        f"COALESCE(SUM({octets.format('head')} + {octets.format('body')}), 0), "
+        f"COALESCE(SUM({octets.format('words')}), 0) FROM blob_text"
     )
     size = await tx.one(tx.dialect.text_index_size)
     probe = await tx.one(tx.dialect.text_index_probe)
     assert row is not None and size is not None and probe is not None
-    bodies, indexed, cut, text_octets = (int(value) for value in row)
-    return IndexStats(bodies, indexed, cut, text_octets, int(size[0] or 0), bool(probe[0]))
+    bodies, indexed, cut, text_octets, words = (int(value) for value in row)
+    index_octets = words + int(size[0] or 0)  # the words kept for it, and the index proper
+    return IndexStats(bodies, indexed, cut, text_octets, index_octets, bool(probe[0]))
