@@ -18,10 +18,11 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TypeAlias
+
+from tqdm import tqdm
 
 from hato.accounts import validate_username
 from hato.cli_admin import _run
@@ -116,11 +117,35 @@ def _report(path: Path, problems: list[LineProblem], summary: str) -> int:
     return 1 if problems else 0
 
 
+class _Bar:
+    """A progress bar on stderr (tqdm: done, rate, time left), drawn from the first step
+    on, so that an error found before any (no such user) is all stderr shows."""
+
+    def __init__(self, total: int | None, unit: str, scale: bool = False) -> None:
+        self._total, self._unit, self._scale = total, unit, scale
+        self._bar: tqdm[None] | None = None
+
+    def advance_to(self, done: int, postfix: str = "") -> None:
+        if self._bar is None:
+            self._bar = tqdm(
+                total=self._total, unit=self._unit, unit_scale=self._scale,
+                file=sys.stderr, mininterval=0.5,
+            )  # fmt: skip
+        if postfix:
+            self._bar.set_postfix_str(postfix, refresh=False)
+        self._bar.update(done - self._bar.n)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+
+
 class _Progress:
-    """One status line on stderr: messages, MB read of the file, rate, time left."""
+    """The mbox import's bar: MB read of the file, and messages."""
 
     def __init__(self, total: int) -> None:
-        self.total, self.read, self.started = total, 0, time.monotonic()
+        self.read = 0
+        self.bar = _Bar(total, "B", scale=True)
 
     def lines(self, source: Iterator[bytes]) -> Iterator[bytes]:
         for line in source:
@@ -128,15 +153,7 @@ class _Progress:
             yield line
 
     def show(self, done: MboxImport) -> None:
-        elapsed = max(time.monotonic() - self.started, 1e-3)
-        rate = self.read / elapsed
-        left = (self.total - self.read) / rate if rate else 0.0
-        mb, total_mb = self.read / 1e6, self.total / 1e6
-        print(
-            f"\r{done.imported + done.present} messages  {mb:.1f}/{total_mb:.1f} MB  "
-            f"{rate / 1e6:.1f} MB/s  {left:.0f} s left   ",
-            end="", file=sys.stderr, flush=True,
-        )  # fmt: skip
+        self.bar.advance_to(self.read, f"{done.imported + done.present} messages")
 
 
 def _mbox(args: argparse.Namespace, config: Config) -> int:
@@ -161,10 +178,10 @@ def _mbox(args: argparse.Namespace, config: Config) -> int:
             return await import_mbox(mailstore, args.mailbox, messages, progress.show)
 
         result = _run(config, work)
+    progress.bar.close()
     if result is None:
         print(f"hato: no such user: {name}", file=sys.stderr)
         return 1
-    print(file=sys.stderr)  # end the progress line
     summary = (
         f"{result.imported} message(s) imported into {args.mailbox}, "
         f"{result.present} already there, {len(result.problems)} skipped"
@@ -173,22 +190,14 @@ def _mbox(args: argparse.Namespace, config: Config) -> int:
 
 
 class _MaildirProgress:
-    """One status line on stderr: messages and MB of the whole Maildir, rate, time left."""
+    """The Maildir import's bar: messages of the whole Maildir, and MB."""
 
     def __init__(self, totals: tuple[int, int]) -> None:
-        self.files, self.size = totals
-        self.started = time.monotonic()
+        files, self.size = totals
+        self.bar = _Bar(files, "msg")
 
     def show(self, done: MaildirImport) -> None:
-        elapsed = max(time.monotonic() - self.started, 1e-3)
-        rate = done.done / elapsed
-        left = (self.files - done.done) / rate if rate else 0.0
-        print(
-            f"\r{done.done}/{self.files} messages  "
-            f"{done.bytes_read / 1e6:.1f}/{self.size / 1e6:.1f} MB  "
-            f"{rate:.0f} msg/s  {max(left, 0):.0f} s left   ",
-            end="", file=sys.stderr, flush=True,
-        )  # fmt: skip
+        self.bar.advance_to(done.done, f"{done.bytes_read / 1e6:.1f}/{self.size / 1e6:.1f} MB")
 
 
 def _maildir(args: argparse.Namespace, config: Config) -> int:
@@ -216,7 +225,7 @@ async def _import_one_maildir(mailstore: Mailstore, root: Path, config: Config) 
     try:
         return await import_maildir(mailstore, root, config.limits.message_size, progress.show)
     finally:
-        print(file=sys.stderr)  # end the progress line
+        progress.bar.close()
 
 
 def _report_maildir(result: MaildirImport, who: str = "") -> int:
@@ -314,11 +323,16 @@ def _export_maildir(args: argparse.Namespace, config: Config) -> int:
         if account is None:
             return f"no such user: {name}"
         try:
-            return await export_maildir(store.mailstore(account.id), root, _export_progress)
+            return await export_maildir(store.mailstore(account.id), root, shown)
         except FileExistsError:
             return f"{root} exists already: hato writes a new Maildir only"
         finally:
-            print(file=sys.stderr)
+            bar.close()
+
+    bar = _Bar(None, "msg")  # the total is known as it goes
+
+    def shown(done: MaildirExport) -> None:
+        bar.advance_to(done.messages)
 
     try:
         result = _run(config, work)
@@ -332,7 +346,3 @@ def _export_maildir(args: argparse.Namespace, config: Config) -> int:
         print(f"hato: {problem}", file=sys.stderr)
     print(f"hato: {result.messages} message(s) in {result.folders} folder(s) written to {root}")
     return 1 if result.problems else 0
-
-
-def _export_progress(done: MaildirExport) -> None:
-    print(f"\r{done.messages} messages", end="", file=sys.stderr, flush=True)
