@@ -22,10 +22,10 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeAlias, TypeVar
 
-from hato.config import Config, parse_count, parse_size
+from hato.config import Config, own_quota
 from hato.delivery.alias_check import add_alias
 from hato.delivery.aliases import alias_key
-from hato.store import QuotaLimits, QuotaState, Store, open_store
+from hato.store import QuotaState, Store, open_store
 
 __all__ = ["add_admin_parsers", "add_quota_parser"]
 
@@ -133,11 +133,6 @@ def _queue_delete(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
-#: The words ``--storage`` and ``--messages`` take besides a number.
-_NO_LIMIT = ("none", "unlimited")
-_DEFAULT = "default"
-
-
 def add_quota_parser(actions: Commands, common: argparse.ArgumentParser) -> None:
     """``hato user quota NAME [--storage SIZE] [--messages N]`` (RFC 9208's two resources)."""
     quota = _action(actions, common, "quota", "show or set NAME's quota", _user_quota)
@@ -154,18 +149,6 @@ def add_quota_parser(actions: Commands, common: argparse.ArgumentParser) -> None
     )
 
 
-def _limit(text: str | None, parse: Callable[[str], int], old: int | None) -> int | None:
-    """An option's value as an account's own setting: 0 no limit, None the default."""
-    if text is None:
-        return old
-    word = text.strip().lower()
-    if word in _NO_LIMIT:
-        return 0
-    if word == _DEFAULT:
-        return None
-    return parse(text)
-
-
 def _user_quota(args: argparse.Namespace, config: Config) -> int:
     async def work(store: Store) -> QuotaState | None:
         account = await store.get_account(args.name)
@@ -173,11 +156,7 @@ def _user_quota(args: argparse.Namespace, config: Config) -> int:
             return None
         mailstore = store.mailstore(account.id)
         if args.storage is not None or args.messages is not None:
-            old = (await mailstore.quota()).own
-            own = QuotaLimits(
-                _limit(args.storage, parse_size, old.storage),
-                _limit(args.messages, parse_count, old.messages),
-            )
+            own = own_quota((await mailstore.quota()).own, args.storage, args.messages)
             await store.set_quota(account.name, own)
         return await mailstore.quota()
 

@@ -577,6 +577,34 @@ def parse_count(value: Any) -> int:
     raise ValueError(f"must be a whole number, not {value!r}")
 
 
+#: The words an account's own limit takes besides a size or a number.
+NO_LIMIT_WORDS = ("none", "unlimited")
+DEFAULT_WORD = "default"
+
+
+def own_quota(old: QuotaLimits, storage: str | None, messages: str | None) -> QuotaLimits:
+    """An account's own quota with the limits given in words changed (``hato user quota``'s
+    ``--storage``/``--messages``, the console's quota form): a size or a number as
+    ``[quota]`` writes them, ``none`` for no limit (0), ``default`` for ``[quota]``'s
+    (None); a limit not given (None) stays as it was. Raises ValueError saying what is wrong.
+    """
+    return QuotaLimits(
+        _own_limit(storage, parse_size, old.storage),
+        _own_limit(messages, parse_count, old.messages),
+    )
+
+
+def _own_limit(text: str | None, parse: Callable[[str], int], old: int | None) -> int | None:
+    if text is None:
+        return old
+    word = text.strip().lower()
+    if word in NO_LIMIT_WORDS:
+        return 0
+    if word == DEFAULT_WORD:
+        return None
+    return parse(text)
+
+
 def _quota(value: Any, key: str, reading: _Reading) -> dict[str, Any]:
     """``[quota] storage`` and ``messages``: the default quota of every account (RFC 9208),
     0 or absent for no limit."""

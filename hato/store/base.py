@@ -226,11 +226,13 @@ class Account:
 
 @dataclass(frozen=True, slots=True)
 class AccountUsage:
-    """An account and what its mailboxes hold (their counters), for the administrators."""
+    """An account and what its mailboxes hold (their counters), for the administrators,
+    and its own quota setting (``QuotaLimits.over`` the default gives the limits)."""
 
     account: Account
     messages: int
     size: int
+    own: QuotaLimits = QuotaLimits()
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,8 @@ Every page asks ``page_admin`` first (403 for anyone else). Forms are plain HTML
 forms with the session's CSRF token; a change that worked redirects back to its
 list (303, so a reload does not repeat it), one that did not shows the list again
 with the reason. The changes are made by the same functions as ``hato user``,
-``hato alias`` and ``hato queue``: hato.accounts, hato.delivery.alias_check, and the
+``hato alias``, ``hato queue`` and ``hato user quota|token``: hato.accounts, hato.config's
+own_quota, hato.delivery.alias_check, and the
 store's queue operations.
 
 ``/metrics`` is Prometheus' text format (hato.metrics). It is open to loopback
@@ -22,8 +23,15 @@ from typing import Any
 from aiohttp import web
 
 from hato import metrics
-from hato.accounts import InvalidUsername, add_user, set_password, validate_username
+from hato.accounts import (
+    InvalidUsername,
+    add_user,
+    issue_token,
+    set_password,
+    validate_username,
+)
 from hato.auth.policy import is_loopback
+from hato.config import own_quota
 from hato.delivery.alias_check import add_alias
 from hato.delivery.aliases import alias_key
 from hato.store.base import AccountExists, QueueEntry
@@ -68,14 +76,21 @@ async def admin_index(request: web.Request) -> web.StreamResponse:
 
 
 async def accounts_page(
-    request: web.Request, error: str | None = None, status: int = 200
+    request: web.Request,
+    error: str | None = None,
+    status: int = 200,
+    token: tuple[str, str] | None = None,
 ) -> web.Response:
+    """The accounts; ``token`` (account, token) is shown once, on this answer alone."""
     user = await page_admin(request)
-    usage = await request.app[WEB].store.account_usage()
-    return render(
+    context = request.app[WEB]
+    usage = await context.store.account_usage()
+    page = render(
         request, "admin/accounts.html", status, title="Accounts", user=user, usage=usage,
-        error=error, section="accounts",
+        error=error, section="accounts", default_quota=context.config.quota, token=token,
     )  # fmt: skip
+    page.headers["Cache-Control"] = "no-store"  # a token shown once stays out of caches
+    return page
 
 
 async def _account_change(request: web.Request, change: Any) -> web.StreamResponse:
@@ -130,6 +145,44 @@ async def account_admin(request: web.Request) -> web.StreamResponse:
             raise _Refused(f"no such user: {name}", 404)
 
     return await _account_change(request, change)
+
+
+async def account_quota(request: web.Request) -> web.StreamResponse:
+    """Set the account's own limits in ``hato user quota``'s words (an empty field keeps
+    its limit; ``none``: no limit; ``default``: ``[quota]``'s)."""
+    name = _target_name(request)
+
+    async def change(user: WebUser, form: Mapping[str, Any]) -> None:
+        store = request.app[WEB].store
+        account = await store.get_account(name)
+        if account is None:
+            raise _Refused(f"no such user: {name}", 404)
+        words = [_optional(form, "storage"), _optional(form, "messages")]
+        try:
+            own = own_quota((await store.mailstore(account.id).quota()).own, *words)
+        except ValueError as exc:
+            raise _Refused(f"quota of {name}: {exc}") from None
+        await store.set_quota(name, own)
+
+    return await _account_change(request, change)
+
+
+def _optional(form: Mapping[str, Any], name: str) -> str | None:
+    """A form field that may be left empty (None), bounded like the others."""
+    value = form.get(name)
+    if not isinstance(value, str) or not value.strip():
+        return None
+    return _field(form, name)
+
+
+async def account_token(request: web.Request) -> web.StreamResponse:
+    """A new API token for the account, as ``hato user token``: shown on this answer only."""
+    await page_admin(request)
+    name = _target_name(request)
+    token = await issue_token(request.app[WEB].store, name)
+    if token is None:
+        return await accounts_page(request, f"no such user: {name}", 404)
+    return await accounts_page(request, token=(name, token))
 
 
 async def account_delete_page(request: web.Request) -> web.Response:
@@ -289,6 +342,8 @@ def setup(app: web.Application) -> None:
     add_post("/admin/accounts", account_add)
     add_post("/admin/accounts/{name}/password", account_password)
     add_post("/admin/accounts/{name}/admin", account_admin)
+    add_post("/admin/accounts/{name}/quota", account_quota)
+    add_post("/admin/accounts/{name}/token", account_token)
     add_get("/admin/accounts/{name}/delete", account_delete_page)
     add_post("/admin/accounts/{name}/delete", account_delete)
     add_get("/admin/aliases", aliases_page)

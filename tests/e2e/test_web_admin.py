@@ -117,6 +117,55 @@ def test_accounts_add_password_flag_delete(server: HatoProcess) -> None:
     assert 'data-account="bob"' not in web.get("/admin/accounts").text
 
 
+def test_quota_set_in_the_console_is_the_cli_s_and_is_enforced(server: HatoProcess) -> None:
+    web = admin(server)
+    assert "none" in row(web.get("/admin/accounts"), 'account="alice"')  # no limit in force
+    done = form_post(web, "/admin/accounts", "/admin/accounts/alice/quota",
+                     {"storage": "", "messages": "1"})  # fmt: skip
+    assert done.status == 303
+    shown = hato("user", "quota", "alice", "--config", str(server.config_path),
+                 data_dir=server.data_dir).stdout  # fmt: skip
+    assert "messages: 0 of 1 (set for the account)" in shown
+    assert "storage: 0 octets, no limit (the default)" in shown
+    with smtplib.SMTP("127.0.0.1", server.ports["smtp"]) as smtp:
+        smtp.sendmail("c@remote.example", ["alice@example.org"], b"Subject: 1\r\n\r\none\r\n")
+        with pytest.raises(smtplib.SMTPRecipientsRefused) as refused:
+            smtp.sendmail("c@remote.example", ["alice@example.org"], b"Subject: 2\r\n\r\n2\r\n")
+    assert refused.value.recipients["alice@example.org"][0] == 552
+    bad = form_post(web, "/admin/accounts", "/admin/accounts/alice/quota", {"storage": "lots"})
+    assert bad.status == 400 and "quota of alice: must be a size" in bad.text
+    cleared = form_post(web, "/admin/accounts", "/admin/accounts/alice/quota",
+                        {"messages": "none"})  # fmt: skip
+    assert cleared.status == 303
+    assert (
+        "messages: 1, no limit (set for the account)"
+        in hato(
+            "user", "quota", "alice", "--config", str(server.config_path), data_dir=server.data_dir
+        ).stdout
+    )
+
+
+def test_a_token_issued_in_the_console_is_shown_once_and_replaces_the_old(
+    server: HatoProcess,
+) -> None:
+    web = admin(server)
+    old = hato("user", "token", "alice", "--config", str(server.config_path),
+               data_dir=server.data_dir).stdout.strip()  # fmt: skip
+    api = Web(server.ports["http"])
+    assert api.get("/api/v1/me", headers={"Authorization": f"Bearer {old}"}).status == 200
+    issued = form_post(web, "/admin/accounts", "/admin/accounts/alice/token", {})
+    assert issued.status == 200 and issued.headers["Cache-Control"] == "no-store"
+    found = re.search(r'<code class="token">([^<]+)</code>', issued.text)
+    assert found is not None and "API token of alice" in issued.text
+    new = found.group(1)
+    me = api.get("/api/v1/me", headers={"Authorization": f"Bearer {new}"})
+    assert me.status == 200 and me.json()["name"] == "alice"
+    assert api.get("/api/v1/me", headers={"Authorization": f"Bearer {old}"}).status == 401
+    assert new not in web.get("/admin/accounts").text  # once
+    missing = form_post(web, "/admin/accounts", "/admin/accounts/nobody/token", {})
+    assert missing.status == 404
+
+
 def test_an_admin_post_without_the_csrf_token_changes_nothing(
     server: HatoProcess,
 ) -> None:

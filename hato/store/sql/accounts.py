@@ -6,6 +6,7 @@ from typing import Any
 
 from hato.store.base import Account, AccountExists, AccountUsage, Credentials, ScramKeys
 from hato.store.sql.blobs import collect_garbage
+from hato.store.sql.quota import own_limits
 from hato.store.sql.tx import Duplicate, Tx
 
 __all__ = [
@@ -73,13 +74,18 @@ async def select_accounts(tx: Tx) -> list[Account]:
 
 
 async def select_usage(tx: Tx) -> list[AccountUsage]:
-    """Every account with its messages and bytes, from the mailboxes' counters."""
+    """Every account with its messages and bytes, from the mailboxes' counters, and its
+    own quota setting."""
     rows = await tx.all(
-        f"SELECT {_QUALIFIED}, COALESCE(SUM(x.messages), 0), COALESCE(SUM(x.size), 0) "
+        f"SELECT {_QUALIFIED}, a.quota_storage, a.quota_messages, "
+        "COALESCE(SUM(x.messages), 0), COALESCE(SUM(x.size), 0) "
         "FROM accounts a LEFT JOIN mailboxes x ON x.account_id = a.id "
         f"GROUP BY a.id ORDER BY a.name{tx.dialect.binary_order}"
     )
-    return [AccountUsage(_account(row[:-2]), int(row[-2]), int(row[-1])) for row in rows]
+    return [
+        AccountUsage(_account(row[:-4]), int(row[-2]), int(row[-1]), own_limits(row[-4:-2]))
+        for row in rows
+    ]
 
 
 async def update_credentials(tx: Tx, name: str, credentials: Credentials) -> bool:

@@ -38,7 +38,7 @@ async def hold(tx: Tx, account_ids: Iterable[int], default: QuotaLimits) -> dict
             f"{tx.dialect.for_no_key_update}",
             (account_id,),
         )
-        own = _own(row) if row is not None else QuotaLimits()
+        own = own_limits(row) if row is not None else QuotaLimits()
         limits[account_id] = own.over(default)
     return limits
 
@@ -57,7 +57,7 @@ async def select_quota(tx: Tx, account_id: int, default: QuotaLimits) -> QuotaSt
     row = await tx.one(
         "SELECT quota_storage, quota_messages FROM accounts WHERE id = ?", (account_id,)
     )
-    own = _own(row) if row is not None else QuotaLimits()
+    own = own_limits(row) if row is not None else QuotaLimits()
     storage, messages = await _usage(tx, account_id)
     return QuotaState(own, own.over(default), storage, messages)
 
@@ -70,7 +70,8 @@ async def update_quota(tx: Tx, name: str, own: QuotaLimits) -> bool:
     return done > 0
 
 
-def _own(row: Row) -> QuotaLimits:
+def own_limits(row: Row) -> QuotaLimits:
+    """An account's own setting from its ``quota_storage, quota_messages`` columns."""
     storage, messages = row
     return QuotaLimits(
         None if storage is None else int(storage), None if messages is None else int(messages)
