@@ -21,18 +21,18 @@ Every command takes ``--data-dir DIR`` and ``--config FILE``.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import getpass
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TypeVar
 
 from hato import __version__
 from hato.accounts import InvalidUsername, add_user, issue_token, set_password, validate_username
+from hato.cli_common import with_store
 from hato.config import SERVICES, STANDARD_PORTS, Config, ConfigError, load_config
 from hato.logs import configure_logging
-from hato.store import AccountExists, Store, StoreError, open_store
+from hato.store import AccountExists, StoreError
 
 __all__ = ["main"]
 
@@ -167,17 +167,6 @@ def _cmd_serve(args: argparse.Namespace, config: Config) -> int:
     return run(config, demo=args.demo)
 
 
-def _with_store(config: Config, work: Callable[[Store], Awaitable[T]]) -> T:
-    async def session() -> T:
-        store = open_store(config.database_path, config.store_url, config.quota)
-        try:
-            return await work(store)
-        finally:
-            await store.close()
-
-    return asyncio.run(session())
-
-
 def _read_password(from_stdin: bool) -> str:
     if from_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
@@ -194,7 +183,7 @@ def _cmd_user_add(args: argparse.Namespace, config: Config) -> int:
     name = validate_username(args.name)
     password = _read_password(args.password_stdin)
     try:
-        _with_store(config, lambda store: add_user(store, name, password, args.apop, args.admin))
+        with_store(config, lambda store: add_user(store, name, password, args.apop, args.admin))
     except AccountExists as exc:
         raise CommandError(f"user {name} exists already") from exc
     print(f"hato: {'administrator' if args.admin else 'user'} {name} added")
@@ -203,7 +192,7 @@ def _cmd_user_add(args: argparse.Namespace, config: Config) -> int:
 
 def _cmd_user_admin(args: argparse.Namespace, config: Config) -> int:
     name = validate_username(args.name)
-    if not _with_store(config, lambda store: store.set_admin(name, not args.off)):
+    if not with_store(config, lambda store: store.set_admin(name, not args.off)):
         raise CommandError(f"no such user: {name}")
     print(f"hato: {name} is {'no longer ' if args.off else ''}an administrator")
     return 0
@@ -211,7 +200,7 @@ def _cmd_user_admin(args: argparse.Namespace, config: Config) -> int:
 
 def _cmd_user_token(args: argparse.Namespace, config: Config) -> int:
     name = validate_username(args.name)
-    token = _with_store(config, lambda store: issue_token(store, name))
+    token = with_store(config, lambda store: issue_token(store, name))
     if token is None:
         raise CommandError(f"no such user: {name}")
     print(token)  # alone on its line, for scripts: TOKEN=$(hato user token NAME)
@@ -221,7 +210,7 @@ def _cmd_user_token(args: argparse.Namespace, config: Config) -> int:
 def _cmd_user_passwd(args: argparse.Namespace, config: Config) -> int:
     name = validate_username(args.name)
     password = _read_password(args.password_stdin)
-    if not _with_store(config, lambda store: set_password(store, name, password, args.apop)):
+    if not with_store(config, lambda store: set_password(store, name, password, args.apop)):
         raise CommandError(f"no such user: {name}")
     print(f"hato: password of {name} changed")
     return 0
@@ -229,14 +218,14 @@ def _cmd_user_passwd(args: argparse.Namespace, config: Config) -> int:
 
 def _cmd_user_del(args: argparse.Namespace, config: Config) -> int:
     name = validate_username(args.name)
-    if not _with_store(config, lambda store: store.delete_account(name)):
+    if not with_store(config, lambda store: store.delete_account(name)):
         raise CommandError(f"no such user: {name}")
     print(f"hato: user {name} deleted")
     return 0
 
 
 def _cmd_user_list(args: argparse.Namespace, config: Config) -> int:
-    for account in _with_store(config, lambda store: store.list_accounts()):
+    for account in with_store(config, lambda store: store.list_accounts()):
         apop = "  (apop)" if account.credentials.apop_secret is not None else ""
         admin = "  (admin)" if account.admin else ""
         print(f"{account.name}{apop}{admin}")

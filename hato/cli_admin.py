@@ -15,33 +15,20 @@ runner sees a retry within seconds.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import datetime
-import sys
 import time
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeAlias, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
+from hato.cli_common import Commands, fail, with_store
 from hato.config import Config, own_quota
 from hato.delivery.alias_check import add_alias
 from hato.delivery.aliases import alias_key
-from hato.store import QuotaState, Store, open_store
+from hato.store import QuotaState, Store
 
 __all__ = ["add_admin_parsers", "add_quota_parser"]
 
 T = TypeVar("T")
-Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
-
-
-def _run(config: Config, work: Callable[[Store], Awaitable[T]]) -> T:
-    async def session() -> T:
-        store = open_store(config.database_path, config.store_url, config.quota)
-        try:
-            return await work(store)
-        finally:
-            await store.close()
-
-    return asyncio.run(session())
 
 
 def _action(
@@ -70,31 +57,26 @@ def add_admin_parsers(commands: Commands, common: Callable[[], argparse.Argument
     )
 
 
-def _fail(text: str) -> int:
-    print(f"hato: {text}", file=sys.stderr)
-    return 1
-
-
 def _alias_add(args: argparse.Namespace, config: Config) -> int:
-    change = _run(
+    change = with_store(
         config, lambda store: add_alias(store, args.address, args.targets, config.local_domains)
     )
     if change.problems:
-        return _fail(f"alias {change.address} not added: " + "; ".join(change.problems))
+        return fail(f"alias {change.address} not added: " + "; ".join(change.problems))
     print(f"hato: alias {change.address} -> {', '.join(change.targets)}")
     return 0
 
 
 def _alias_del(args: argparse.Namespace, config: Config) -> int:
     address = alias_key(args.address)
-    if not _run(config, lambda store: store.delete_alias(address)):
-        return _fail(f"no such alias: {address}")
+    if not with_store(config, lambda store: store.delete_alias(address)):
+        return fail(f"no such alias: {address}")
     print(f"hato: alias {address} deleted")
     return 0
 
 
 def _alias_list(args: argparse.Namespace, config: Config) -> int:
-    for address, targets in _run(config, lambda store: store.aliases()).items():
+    for address, targets in with_store(config, lambda store: store.aliases()).items():
         print(f"{address}: {', '.join(targets)}")
     return 0
 
@@ -105,7 +87,7 @@ def _when(seconds: int) -> str:
 
 
 def _queue_list(args: argparse.Namespace, config: Config) -> int:
-    entries = _run(config, lambda store: store.queue_entries())
+    entries = with_store(config, lambda store: store.queue_entries())
     last = None
     for e in entries:
         if e.message_id != last:
@@ -119,16 +101,16 @@ def _queue_list(args: argparse.Namespace, config: Config) -> int:
 
 
 def _queue_retry(args: argparse.Namespace, config: Config) -> int:
-    count = _run(config, lambda store: store.queue_retry(args.id, int(time.time())))
+    count = with_store(config, lambda store: store.queue_retry(args.id, int(time.time())))
     if args.id is not None and not count:
-        return _fail(f"no such queued message: {args.id}")
+        return fail(f"no such queued message: {args.id}")
     print(f"hato: {count} recipient(s) due now")
     return 0
 
 
 def _queue_delete(args: argparse.Namespace, config: Config) -> int:
-    if not _run(config, lambda store: store.queue_delete(args.id)):
-        return _fail(f"no such queued message: {args.id}")
+    if not with_store(config, lambda store: store.queue_delete(args.id)):
+        return fail(f"no such queued message: {args.id}")
     print(f"hato: message {args.id} deleted from the queue")
     return 0
 
@@ -161,11 +143,11 @@ def _user_quota(args: argparse.Namespace, config: Config) -> int:
         return await mailstore.quota()
 
     try:
-        state = _run(config, work)
+        state = with_store(config, work)
     except ValueError as exc:
-        return _fail(f"quota: {exc}")
+        return fail(f"quota: {exc}")
     if state is None:
-        return _fail(f"no such user: {args.name}")
+        return fail(f"no such user: {args.name}")
     print(_quota_line("storage", state.storage, state.limits.storage, state.own.storage, "octets"))
     print(_quota_line("messages", state.messages, state.limits.messages, state.own.messages, ""))
     return 0

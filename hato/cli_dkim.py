@@ -13,15 +13,13 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
-from typing import TypeAlias
 
+from hato.cli_common import Commands
 from hato.config import Config
 from hato.mailauth.dkim_keys import ALGORITHMS, KeyProblem, default_selector, generate_key
 from hato.proto.smtp_syntax import is_domain
 
 __all__ = ["add_dkim_parsers"]
-
-Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 
 def add_dkim_parsers(commands: Commands, common: Callable[[], argparse.ArgumentParser]) -> None:

@@ -20,12 +20,11 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TypeAlias
 
 from tqdm import tqdm
 
 from hato.accounts import validate_username
-from hato.cli_admin import _run
+from hato.cli_common import Commands, with_store
 from hato.config import Config
 from hato.migrate.dovecot_server import maildir_of
 from hato.migrate.dovecot_users import PasswdEntry, UsersImport, import_users, read_passwd_file
@@ -39,8 +38,6 @@ from hato.store import Mailstore, Store
 from hato.store.base import INBOX
 
 __all__ = ["add_import_parsers"]
-
-Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 
 def add_import_parsers(commands: Commands, common: Callable[[], argparse.ArgumentParser]) -> None:
@@ -95,7 +92,7 @@ def _dovecot_users(args: argparse.Namespace, config: Config) -> int:
             return await import_users(store, read_passwd_file(lines))
 
     try:
-        result = _run(config, work)
+        result = with_store(config, work)
     except OSError as exc:
         print(f"hato: cannot read {path}: {exc.strerror}", file=sys.stderr)
         return 1
@@ -177,7 +174,7 @@ def _mbox(args: argparse.Namespace, config: Config) -> int:
                 await mailstore.create_mailbox(args.mailbox, subscribed=True)
             return await import_mbox(mailstore, args.mailbox, messages, progress.show)
 
-        result = _run(config, work)
+        result = with_store(config, work)
     progress.bar.close()
     if result is None:
         print(f"hato: no such user: {name}", file=sys.stderr)
@@ -213,7 +210,7 @@ def _maildir(args: argparse.Namespace, config: Config) -> int:
             return None
         return await _import_one_maildir(store.mailstore(account.id), root, config)
 
-    result = _run(config, work)
+    result = with_store(config, work)
     if result is None:
         print(f"hato: no such user: {name}", file=sys.stderr)
         return 1
@@ -259,7 +256,7 @@ def _dovecot(args: argparse.Namespace, config: Config) -> int:
             status |= await _dovecot_maildir(store, entry, args.maildirs, taken, config)
         return status
 
-    return _run(config, work)
+    return with_store(config, work)
 
 
 async def _dovecot_maildir(
@@ -305,7 +302,7 @@ def _export_mbox(args: argparse.Namespace, config: Config) -> int:
                 return f"no such mailbox: {args.mailbox}"
             return await export_mbox(mailstore, args.mailbox, file.write)
 
-        written = _run(config, work)
+        written = with_store(config, work)
     if isinstance(written, str):
         path.unlink()
         print(f"hato: {written}", file=sys.stderr)
@@ -335,7 +332,7 @@ def _export_maildir(args: argparse.Namespace, config: Config) -> int:
         bar.advance_to(done.messages)
 
     try:
-        result = _run(config, work)
+        result = with_store(config, work)
     except OSError as exc:
         print(f"hato: cannot write under {root}: {exc.strerror}", file=sys.stderr)
         return 1

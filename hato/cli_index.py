@@ -19,17 +19,16 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Callable
-from typing import TypeAlias
 
 from tqdm import tqdm
 
+from hato.cli_common import Commands, fail
 from hato.config import Config
 from hato.store import IndexStats, MessageMeta, Store, open_store
 from hato.store.meta import message_meta
 
 __all__ = ["add_index_parsers", "rebuild"]
 
-Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 #: Bodies asked for at once (fewer when they are large: ``BATCH_OCTETS``).
 BATCH = 256
 
@@ -44,11 +43,6 @@ def add_index_parsers(commands: Commands, common: Callable[[], argparse.Argument
     build.set_defaults(run=_rebuild)
     stats = actions.add_parser("stats", parents=[common()], help="the index's coverage and size")
     stats.set_defaults(run=_stats)
-
-
-def _fail(text: str) -> int:
-    print(f"hato: {text}", file=sys.stderr)
-    return 1
 
 
 def _parsed(bodies: list[tuple[int, bytes]]) -> list[tuple[int, MessageMeta]]:
@@ -74,7 +68,7 @@ async def _run_rebuild(config: Config, user: str | None) -> int:
         if user is not None:
             found = await store.get_account(user.lower())
             if found is None:
-                return _fail(f"no such user: {user}")
+                return fail(f"no such user: {user}")
             account = found.id
         stats = await store.index_stats()
         total = None if account else stats.bodies - stats.indexed

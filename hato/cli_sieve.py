@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TypeAlias
 
 from hato.accounts import validate_username
-from hato.cli_admin import _run
+from hato.cli_common import Commands, fail, with_store
 from hato.config import Config
 from hato.sieve import MAX_SCRIPT_SIZE, SieveError, compile_script
 from hato.store import Store, StoreError
@@ -27,7 +27,6 @@ from hato.store.scripts import NoSuchScript, SieveScripts
 
 __all__ = ["add_sieve_parsers"]
 
-Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 Parser: TypeAlias = argparse.ArgumentParser
 
 
@@ -54,11 +53,6 @@ def add_sieve_parsers(commands: Commands, common: Callable[[], argparse.Argument
     check = action("check", "check a script for errors", _check)
     check.add_argument("--user", help="also check it against this account's quota")
     check.add_argument("file", type=Path)
-
-
-def _fail(text: str) -> int:
-    print(f"hato: {text}", file=sys.stderr)
-    return 1
 
 
 async def _scripts(store: Store, user: str) -> SieveScripts:
@@ -93,7 +87,7 @@ def _list(args: argparse.Namespace, config: Config) -> int:
         for script in await (await _scripts(store, args.user)).list():
             print(f"{script.name}  (active)" if script.active else script.name)
 
-    _run(config, work)
+    with_store(config, work)
     return 0
 
 
@@ -101,12 +95,12 @@ def _put(args: argparse.Namespace, config: Config) -> int:
     text = _read(args.file)
     error = _checked(text, str(args.file or args.script), config.sieve.max_script_size)
     if error:
-        return _fail(f"{error}; script {args.script} not stored")
+        return fail(f"{error}; script {args.script} not stored")
 
     async def work(store: Store) -> None:
         await (await _scripts(store, args.user)).put(args.script, text, config.sieve)
 
-    _run(config, work)
+    with_store(config, work)
     print(f"hato: script {args.script} of {args.user} stored")
     return 0
 
@@ -115,9 +109,9 @@ def _get(args: argparse.Namespace, config: Config) -> int:
     async def work(store: Store) -> str | None:
         return await (await _scripts(store, args.user)).get(args.script)
 
-    text = _run(config, work)
+    text = with_store(config, work)
     if text is None:
-        return _fail(f"no such script: {args.script}")
+        return fail(f"no such script: {args.script}")
     sys.stdout.write(text)
     return 0
 
@@ -127,9 +121,9 @@ def _activate(args: argparse.Namespace, config: Config) -> int:
         await (await _scripts(store, args.user)).activate(args.script)
 
     try:
-        _run(config, work)
+        with_store(config, work)
     except NoSuchScript:
-        return _fail(f"no such script: {args.script}")
+        return fail(f"no such script: {args.script}")
     if args.script is None:
         print(f"hato: no script of {args.user} is active")
     else:
@@ -144,10 +138,10 @@ def _check(args: argparse.Namespace, config: Config) -> int:
         async def exists(store: Store) -> None:
             await _scripts(store, args.user)
 
-        _run(config, exists)
+        with_store(config, exists)
         max_size = config.sieve.max_script_size
     error = _checked(_read(args.file), str(args.file), max_size)
     if error:
-        return _fail(error)
+        return fail(error)
     print(f"hato: {args.file}: no errors")
     return 0

@@ -16,14 +16,13 @@ import asyncio
 import sqlite3
 import sys
 from collections.abc import Callable
-from typing import TypeAlias
 
+from hato.cli_common import Commands, fail
 from hato.config import Config
 from hato.store import open_store, require_postgresql_driver
 
 __all__ = ["add_store_parsers"]
 
-Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 _BAR = 30
 
 
@@ -37,11 +36,6 @@ def add_store_parsers(commands: Commands, common: Callable[[], argparse.Argument
     )
     copy.add_argument("--to", required=True, metavar="URL", help="postgresql://... (empty)")
     copy.set_defaults(run=_copy)
-
-
-def _fail(text: str) -> int:
-    print(f"hato: {text}", file=sys.stderr)
-    return 1
 
 
 def _sqlite_versions(config: Config) -> set[int]:
@@ -82,7 +76,7 @@ def _migrate(args: argparse.Namespace, config: Config) -> int:
         work = _postgres_migrate(url) if url else _sqlite_migrate(config)
         applied, versions = asyncio.run(work)
     except Exception as exc:  # a database error of either backend, said plainly
-        return _fail(f"migration failed: {_one_line(exc)}")
+        return fail(f"migration failed: {_one_line(exc)}")
     for version in applied:
         print(f"hato: applied migration {version}")
     print(f"hato: schema versions {', '.join(map(str, versions))}")
@@ -108,9 +102,9 @@ def _progress(table: str, done: int, total: int) -> None:
 
 def _copy(args: argparse.Namespace, config: Config) -> int:
     if config.store_url:
-        return _fail("hato store copy reads the embedded store: leave [store] url unset")
+        return fail("hato store copy reads the embedded store: leave [store] url unset")
     if not args.to.startswith(("postgresql://", "postgres://")):
-        return _fail(f"--to: not a postgresql:// url: {args.to}")
+        return fail(f"--to: not a postgresql:// url: {args.to}")
     require_postgresql_driver()
     from hato.store.postgres.copy import copy_sqlite_to_postgres
 
@@ -118,10 +112,10 @@ def _copy(args: argparse.Namespace, config: Config) -> int:
         asyncio.run(open_store(config.database_path).close())  # migrate the source first
         report = asyncio.run(copy_sqlite_to_postgres(config.database_path, args.to, _progress))
     except Exception as exc:  # the source, the target (psycopg) or the network failed
-        return _fail(f"copy failed: {_one_line(exc)}")
+        return fail(f"copy failed: {_one_line(exc)}")
     for table, count in report.source.items():
         print(f"hato: {table}: {count} copied, {report.target[table]} in the target")
     if not report.verified:
-        return _fail("verification failed: the counts differ")
+        return fail("verification failed: the counts differ")
     print("hato: verified: every table's count matches")
     return 0

@@ -25,8 +25,8 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
     for names in (
         "__main__",
         "cli",
-        "cli_import cli_sieve",
-        "cli_admin cli_dkim cli_index cli_store",
+        "cli_admin cli_dkim cli_import cli_index cli_sieve cli_store",  # subcommands
+        "cli_common",  # what the subcommand modules share: the store opened, errors
         "server",  # the listeners: asyncio, TLS, one adapter per protocol
         "web",  # the web console: aiohttp application, pages, API
         "imap delivery migrate demo",  # sessions, delivery paths, import tools
