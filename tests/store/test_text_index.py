@@ -11,8 +11,10 @@ import time
 from pathlib import Path
 
 import psycopg
+import pytest
 
 from hato.mime import decoded_text, parse_message
+from hato.mime._text import TEXT_LIMIT
 from hato.store import Account, Delivery, Mailstore, Store, open_store
 from hato.store.meta import message_meta
 from tests.imap.session_harness import PASSWORD, run_session
@@ -167,3 +169,20 @@ def test_what_pg_trgm_does_under_each_ctype(pg_cluster: Cluster, pg_template: st
             "EXPLAIN SELECT blob_id FROM blob_text WHERE words LIKE '%議事録%'"
         ).fetchall()
     assert "blob_text_trigrams" in str(plan)  # the GIN index serves Japanese keys
+
+
+@pytest.mark.timeout(180)
+async def test_fifty_megabytes_of_one_character(store: Store) -> None:
+    """A text part of 50 MB of one character: indexed up to TEXT_LIMIT, and marked so
+    that a search reads the message for the rest; every key answers in bounded time."""
+    mailstore = await make_account(store, "big")
+    content = b"Subject: big\r\n\r\n" + b"a" * 50_000_000 + b"b\r\n"
+    meta = message_meta(content)
+    assert meta.text is not None and not meta.text.whole
+    assert len(meta.text.body) <= TEXT_LIMIT and len(meta.text.words) <= TEXT_LIMIT + 20
+    await store.deliver(content, meta, 0, [Delivery(mailstore.account_id)])
+    inbox = await mailstore.get_mailbox("INBOX")
+    assert inbox is not None
+    for key in ("AAAA", "A", "AB", "B" * 10_000, "%_*"):
+        matches = await mailstore.text_matches(inbox.id, key, header=False)
+        assert not matches.found and matches.unsure == {1}, key  # read it: it is cut
