@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import partial
 
-from hato.store.sql.driver import Driver
+from hato.store.sql.driver import LOOKUP, Driver
 from hato.store.sql.tx import Tx
 
 __all__ = ["SqlAliases"]
@@ -56,4 +56,5 @@ class SqlAliases:
         return await self._db.read(select_aliases)
 
     async def alias_targets(self, address: str) -> list[str]:
-        return await self._db.read(partial(select_targets, address=address))
+        lookup = partial(select_targets, address=address)
+        return await self._db.read(lookup, statement=True, size=LOOKUP)

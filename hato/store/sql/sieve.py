@@ -18,7 +18,7 @@ from hato.store.scripts import (
     ScriptQuotaExceeded,
     check_script_name,
 )
-from hato.store.sql.driver import Driver
+from hato.store.sql.driver import LOOKUP, Driver
 from hato.store.sql.tx import Duplicate, Tx
 
 __all__ = ["SqlSieveScripts"]
@@ -167,7 +167,8 @@ class SqlSieveScripts:
         await self._db.write(partial(activate_script, account_id=self.account_id, name=name))
 
     async def active(self) -> tuple[str, str] | None:
-        return await self._db.read(partial(select_active, account_id=self.account_id))
+        lookup = partial(select_active, account_id=self.account_id)
+        return await self._db.read(lookup, statement=True, size=LOOKUP)
 
     async def texts(self) -> dict[str, str]:
         return await self._db.read(partial(select_texts, account_id=self.account_id))

@@ -54,7 +54,7 @@ from hato.store.sql import (
     text,
 )
 from hato.store.sql.aliases import SqlAliases
-from hato.store.sql.driver import Driver
+from hato.store.sql.driver import LOOKUP, Driver
 from hato.store.sql.queue import SqlQueue, insert_outbound, select_figures
 from hato.store.sql.sieve import SqlSieveScripts
 from hato.store.sql.tx import Tx
@@ -95,7 +95,8 @@ class SqlStore(SqlQueue, SqlAliases):
         )
 
     async def get_account(self, name: str) -> Account | None:
-        return await self._db.read(partial(accounts.select_account, name=name))
+        lookup = partial(accounts.select_account, name=name)
+        return await self._db.read(lookup, statement=True, size=LOOKUP)
 
     async def set_credentials(self, name: str, credentials: Credentials) -> bool:
         return await self._db.write(
