@@ -47,6 +47,8 @@ MIGRATE_MODULES = (
 WEB_MODULES = ("test_web_auth.py", "test_web_admin.py", "test_web_api.py")
 #: Quota on every delivery path (its store checks hold the account's row), in a run of its own.
 QUOTA_MODULES = ("test_quota.py",)
+#: SEARCH BODY/TEXT through the full-text index (pg_trgm), and hato index, in a run of their own.
+SEARCH_MODULES = ("test_imap_search_decoding.py", "test_cli_index.py")
 
 
 @pytest.mark.timeout(400)
@@ -72,6 +74,11 @@ def test_web_e2e_suites_pass_on_postgresql(pg_cluster: Cluster) -> None:
 @pytest.mark.timeout(400)
 def test_quota_e2e_suite_passes_on_postgresql(pg_cluster: Cluster) -> None:
     _run_on_postgresql(QUOTA_MODULES, pg_cluster)
+
+
+@pytest.mark.timeout(400)
+def test_search_e2e_suites_pass_on_postgresql(pg_cluster: Cluster) -> None:
+    _run_on_postgresql(SEARCH_MODULES, pg_cluster)
 
 
 def _run_on_postgresql(modules: tuple[str, ...], pg_cluster: Cluster) -> None:
