@@ -225,7 +225,9 @@ def _run(args: argparse.Namespace, mailbox: Mailbox) -> Run:
     run = Run(rows, servers, measurements, store=args.store)
     run.carrying = {word: carrying(mailbox.messages, word) for word in (COMMON_WORD, SHORT_JA_WORD)}
     with ExitStack() as stack:
-        scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="hato-bench-")))
+        # a straggler of Dovecot's indexer may write after the stop: the table still prints
+        scratch_dir = tempfile.TemporaryDirectory(prefix="hato-bench-", ignore_cleanup_errors=True)
+        scratch = Path(stack.enter_context(scratch_dir))
         scratch.chmod(0o755)  # Dovecot's mail user must reach its maildir
         starters = dict(SERVERS)
         if HATO_PG in run.servers:
