@@ -13,6 +13,8 @@
     hato import dovecot-users FILE
     hato import mbox FILE --user NAME [--mailbox NAME]
     hato export mbox --user NAME FILE [--mailbox NAME]
+    hato class import ROSTER.csv [--reset-passwords], hato class seed NAME,
+    hato class reset [NAME], hato class remove [--yes]
     hato --version
 
 Every command takes ``--data-dir DIR`` and ``--config FILE``.
@@ -136,6 +138,9 @@ def build_parser() -> argparse.ArgumentParser:
     from hato.cli_index import add_index_parsers
 
     add_index_parsers(commands, _common)
+    from hato.cli_class import add_class_parsers
+
+    add_class_parsers(commands, _common)
     return parser
 
 

@@ -38,6 +38,8 @@ __all__ = [
     "AccountStore",
     "AccountUsage",
     "AliasStore",
+    "ClassMember",
+    "ClassroomStore",
     "Committed",
     "ConditionalStore",
     "Credentials",
@@ -233,6 +235,18 @@ class AccountUsage:
     messages: int
     size: int
     own: QuotaLimits = QuotaLimits()
+
+
+@dataclass(frozen=True, slots=True)
+class ClassMember:
+    """An account of the class, with what the roster said of its student."""
+
+    account_id: int
+    account: str  # the account's name
+    student_id: str  # the roster's id, unique in the class
+    name: str
+    email: str  # "" when the roster gave none
+    added: int  # when the account joined the class (seconds since the epoch)
 
 
 @dataclass(frozen=True, slots=True)
@@ -636,6 +650,17 @@ class AliasStore(Protocol):
     async def alias_targets(self, address: str) -> list[str]: ...
 
 
+class ClassroomStore(Protocol):
+    """The class: which accounts belong to it (the roster's students)."""
+
+    async def class_members(self) -> list[ClassMember]: ...  # by student id
+    # The account joins the class, or its roster name and address change.
+    async def set_class_member(
+        self, account_id: int, student_id: str, name: str, email: str
+    ) -> None: ...
+    async def delete_class(self) -> list[str]: ...  # every member's account; their names
+
+
 class TextIndexStore(Protocol):
     """Building the full-text index for bodies stored before it (``hato index``)."""
 
@@ -651,7 +676,14 @@ class TextIndexStore(Protocol):
 
 
 class Store(
-    AccountStore, DeliveryStore, MailboxStore, QueueStore, AliasStore, TextIndexStore, Protocol
+    AccountStore,
+    DeliveryStore,
+    MailboxStore,
+    QueueStore,
+    AliasStore,
+    TextIndexStore,
+    ClassroomStore,
+    Protocol,
 ):
     """All of the store, for the code that needs all of it (the server, the CLI)."""
 

@@ -257,6 +257,19 @@ _V9: list[Statement] = [
     "SELECT id, -1, '', '', '' FROM blobs",
 ]
 
+#: Version 12, the classroom: which accounts belong to the class, with the roster's student
+#: id (unique: a re-import finds the student by it), name and e-mail address (empty when the
+#: roster gave none). Deleting the account deletes its row.
+_V12 = [
+    """CREATE TABLE class_members (
+        account_id {bigint} PRIMARY KEY REFERENCES accounts(id) ON DELETE CASCADE,
+        student_id TEXT NOT NULL UNIQUE,
+        name TEXT NOT NULL,
+        email TEXT NOT NULL DEFAULT '',
+        added {bigint} NOT NULL
+    )""",
+]
+
 #: (version, statements); append new migrations, never edit a released one.
 MIGRATIONS: Sequence[tuple[int, Sequence[Statement]]] = [
     (1, _V1),
@@ -269,6 +282,7 @@ MIGRATIONS: Sequence[tuple[int, Sequence[Statement]]] = [
     (8, _V8),
     (9, _V9),
     (10, _V10),
+    (12, _V12),
 ]
 
 

@@ -25,11 +25,11 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
     for names in (
         "__main__",
         "cli",
-        "cli_admin cli_dkim cli_import cli_index cli_sieve cli_store",  # subcommands
+        "cli_admin cli_class cli_dkim cli_import cli_index cli_sieve cli_store",  # subcommands
         "cli_common",  # what the subcommand modules share: the store opened, errors
         "server",  # the listeners: asyncio, TLS, one adapter per protocol
         "web",  # the web console: aiohttp application, pages, API
-        "imap delivery migrate demo",  # sessions, delivery paths, import tools
+        "imap delivery migrate demo classroom",  # sessions, delivery paths, import tools
         "session mailauth",  # what sessions share below the listeners; DNS and DKIM
         "config",
         "accounts",

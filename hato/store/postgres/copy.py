@@ -37,6 +37,7 @@ TABLES = (
     "subscriptions",
     "sieve_scripts",
     "sieve_vacation",
+    "class_members",
 )
 _SERIALS = ("accounts", "mailboxes", "blobs", "queue_messages")
 

@@ -1,0 +1,3 @@
+"""The classroom: a roster of students, their practice accounts and the lecture's
+material (roster.py, passwords.py, material.py, pure), and what the ``hato class``
+commands and the console's class pages do with them on the store (lab.py)."""
