@@ -312,12 +312,13 @@ async def server_page(request: web.Request) -> web.Response:
     context = request.app[WEB]
     figures = await context.store.figures()
     metrics.store_figures(figures.queue_recipients, figures.size)
+    index = await context.store.index_stats()  # the full-text index (hato index stats)
     url = context.config.store_url
     store = f"PostgreSQL, {redact(url)}" if url else f"SQLite, {context.config.database_path}"
     return render(
         request, "admin/server.html", title="Server", user=user, section="server",
         listeners=context.listeners, connections=metrics.open_connections(),
-        store=store, figures=figures,
+        store=store, figures=figures, index=index,
     )  # fmt: skip
 
 
