@@ -14,7 +14,7 @@ from pathlib import Path
 from aiohttp import web
 
 from hato.logs import event
-from hato.web import admin, api, classroom_roster, login, pages
+from hato.web import admin, api, classroom_roster, login, pages, rules
 from hato.web.auth import Handler, csrf_middleware, security_headers
 from hato.web.context import WEB, WebContext
 from hato.web.render import TEMPLATES, render, templates
@@ -72,6 +72,7 @@ def make_app(context: WebContext) -> web.Application:
     app.router.add_static("/static", STATIC)
     login.setup(app)
     pages.setup(app)
+    rules.setup(app)
     api.setup(app)
     admin.setup(app)
     classroom_roster.setup(app)
