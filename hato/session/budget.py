@@ -16,9 +16,14 @@ from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-__all__ = ["IN_FLIGHT", "ByteBudget"]
+__all__ = ["IN_FLIGHT", "PARSED", "ByteBudget"]
 
-IN_FLIGHT = 64 * 1024 * 1024  # message bytes all APPENDs may hold at once
+IN_FLIGHT = 64 * 1024 * 1024  # bytes all APPENDs may hold at once
+#: Bytes of memory per byte of a message while it is parsed and stored: its bytes, its
+#: decoded text kept for the full-text index (as large for a text message), and the
+#: case-mapped copy made of that text (hato.mime.indexed_text). Work that parses a
+#: message holds its size times this.
+PARSED = 3
 
 
 class ByteBudget:

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from hato.imap.reply import Reply, no
 from hato.proto import imap as c
 from hato.proto.imap import format_sequence
+from hato.session.budget import PARSED
 from hato.store import MessageMeta, NewMessage
 from hato.store.meta import message_meta
 
@@ -60,7 +61,7 @@ async def append(session: ImapSession, cmd: c.Append) -> Reply:
     for message in cmd.messages:
         _check(session, message)
     size = sum(len(message.data) for message in cmd.messages)
-    async with session.context.append_budget.hold(size):
+    async with session.context.append_budget.hold(size * PARSED):
         new = [await _new_message(message) for message in cmd.messages]
         stored = await session.mailstore.append_many(mailbox.name, new)
     uids = [message.uid for message in stored]
