@@ -28,7 +28,8 @@ def test_version() -> None:
     "command",
     [[], ["serve"], ["user"], ["user", "add"], ["user", "passwd"], ["user", "del"],
      ["user", "list"], ["user", "admin"], ["user", "token"], ["lint"], ["sieve", "list"],
-     ["sieve", "put"], ["sieve", "get"], ["sieve", "activate"], ["sieve", "check"]],
+     ["sieve", "put"], ["sieve", "get"], ["sieve", "activate"], ["sieve", "check"],
+     ["class"], ["class", "import"], ["class", "seed"], ["class", "reset"], ["class", "remove"]],
 )  # fmt: skip
 def test_every_command_has_help(command: list[str]) -> None:
     done = subprocess.run(

@@ -49,6 +49,8 @@ WEB_MODULES = ("test_web_auth.py", "test_web_admin.py", "test_web_api.py")
 QUOTA_MODULES = ("test_quota.py",)
 #: SEARCH BODY/TEXT through the full-text index (pg_trgm), and hato index, in a run of their own.
 SEARCH_MODULES = ("test_imap_search_decoding.py", "test_cli_index.py")
+#: The classroom: hato class over a roster, and the console's roster pages, in a run of their own.
+CLASS_MODULES = ("test_class.py", "test_class_web.py")
 
 
 @pytest.mark.timeout(400)
@@ -79,6 +81,11 @@ def test_quota_e2e_suite_passes_on_postgresql(pg_cluster: Cluster) -> None:
 @pytest.mark.timeout(400)
 def test_search_e2e_suites_pass_on_postgresql(pg_cluster: Cluster) -> None:
     _run_on_postgresql(SEARCH_MODULES, pg_cluster)
+
+
+@pytest.mark.timeout(400)
+def test_class_e2e_suites_pass_on_postgresql(pg_cluster: Cluster) -> None:
+    _run_on_postgresql(CLASS_MODULES, pg_cluster)
 
 
 def _run_on_postgresql(modules: tuple[str, ...], pg_cluster: Cluster) -> None:
