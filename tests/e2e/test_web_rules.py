@@ -197,3 +197,14 @@ def test_the_apis_send_runs_the_recipients_script(server: HatoProcess) -> None:
     assert sent["ID"]
     filed = subjects([raw for raw, _ in mailbox(server, "bob", "From Alice")])
     assert filed == ["sent with the API"]
+
+
+def test_too_many_rules_are_said_and_nothing_is_stored(server: HatoProcess) -> None:
+    carol = logged_in(server, "carol")
+    form = {"csrf": carol.get("/rules/form").csrf()}
+    for number in range(150):
+        form |= {f"field-{number}": "subject", f"contains-{number}": f"w{number}",
+                 f"action-{number}": "discard", f"mailbox-{number}": ""}  # fmt: skip
+    refused = carol.post("/rules/form", form)
+    assert refused.status == 400 and "at most 100 rules" in refused.text
+    assert 'data-script="rules"' not in carol.get("/rules").text
