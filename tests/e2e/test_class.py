@@ -99,6 +99,10 @@ def test_seed_reset_and_remove(tmp_path: Path) -> None:
         hato("user", "add", "teacher", "--password-stdin", data_dir=data, stdin="pw\n").returncode
         == 0
     )
+    roster.write_text("id,name\nb01,一郎\nteacher,先生\n")
+    taken = hato("class", "import", str(roster), data_dir=data)
+    assert "line 3: account teacher exists and is not in the class" in taken.stderr
+    assert taken.returncode == 1 and not taken.stdout  # the teacher's account is not taken over
     seeded = hato("class", "seed", "teacher", data_dir=data)
     assert seeded.returncode == 0 and _is_material(inbox_messages(data, "teacher"))
     assert hato("class", "seed", "nobody", data_dir=data).returncode == 1
