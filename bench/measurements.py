@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from bench import imap_compress as compress
 from bench import imap_extensions as ext
-from bench import web_api
+from bench import sieve, web_api
 from bench.imap_session import Refused, check, expect, login, ms_since, selected
 from bench.load import deliver_one
 from bench.mailbox import COMMON_WORD, RARE_SENDER, RARE_WORD, SHORT_JA_WORD, planted
@@ -451,5 +451,13 @@ MEASUREMENTS: tuple[Measurement, ...] = (
     Measurement(f"memory (RSS), {IDLERS:,} IMAP clients in IDLE", "MB", "imap", idle_rss, False),
     Measurement(
         f"IDLE: LMTP delivery to {IDLERS:,}th client's EXISTS", "ms", "imap", idle_wake, False
+    ),
+    # last of all, as it delivers more mail; the script is set through the web console
+    Measurement(
+        "LMTP delivery, 4 connections, 20-rule Sieve script active",
+        "msg/s",
+        "http",
+        sieve.filtered_delivery,
+        False,
     ),
 )
