@@ -38,6 +38,8 @@ __all__ = [
     "AccountStore",
     "AccountUsage",
     "AliasStore",
+    "Assignment",
+    "AssignmentStore",
     "ClassMember",
     "ClassroomStore",
     "Committed",
@@ -73,6 +75,7 @@ __all__ = [
     "StoreFull",
     "StoreUnavailable",
     "StoredMessage",
+    "Submission",
     "TextIndexStore",
     "TextMatches",
     "UidValidityConflict",
@@ -247,6 +250,30 @@ class ClassMember:
     name: str
     email: str  # "" when the roster gave none
     added: int  # when the account joined the class (seconds since the epoch)
+
+
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    """An address students send their work to, with its title and due time."""
+
+    id: int
+    address: str  # lower case
+    title: str
+    due: int  # seconds since the epoch
+    reply: str  # the automatic reply: "off", "findings" (only when some) or "always"
+
+
+@dataclass(frozen=True, slots=True)
+class Submission:
+    """One message a student sent to an assignment; its content apart (it may be large)."""
+
+    id: int
+    assignment_id: int
+    account_id: int
+    account: str  # the student's account name
+    received: int
+    subject: str
+    findings: str  # the manners linter's findings, as JSON
 
 
 @dataclass(frozen=True, slots=True)
@@ -659,6 +686,22 @@ class ClassroomStore(Protocol):
         self, account_id: int, student_id: str, name: str, email: str
     ) -> None: ...
     async def delete_class(self) -> list[str]: ...  # every member's account; their names
+class AssignmentStore(Protocol):
+    """The classroom's assignments and what students sent to them."""
+
+    # The new assignment; None when its address is taken already.
+    async def add_assignment(
+        self, address: str, title: str, due: int, reply: str
+    ) -> Assignment | None: ...
+    async def delete_assignment(self, assignment_id: int) -> bool: ...
+    async def assignments(self) -> list[Assignment]: ...  # by due time
+    async def assignments_at(self, addresses: Sequence[str]) -> list[Assignment]: ...
+    async def add_submission(
+        self, assignment_id: int, account_id: int, received: int, subject: str,
+        findings: str, content: bytes,
+    ) -> int: ...  # fmt: skip
+    async def submissions(self) -> list[Submission]: ...  # in the order received
+    async def submission_content(self, submission_id: int) -> bytes | None: ...
 
 
 class TextIndexStore(Protocol):
@@ -683,6 +726,7 @@ class Store(
     AliasStore,
     TextIndexStore,
     ClassroomStore,
+    AssignmentStore,
     Protocol,
 ):
     """All of the store, for the code that needs all of it (the server, the CLI)."""

@@ -270,6 +270,30 @@ _V12 = [
     )""",
 ]
 
+#: Version 14, assignments: an address (lower case, unique) with a title, a due time and
+#: how its submissions are answered (``off``, ``findings``, ``always``); and each
+#: submission, a copy of the message kept with what the manners linter found (JSON),
+#: so the teacher can open it even after the address's mailbox was emptied.
+_V14 = [
+    """CREATE TABLE assignments (
+        id {serial},
+        address TEXT NOT NULL UNIQUE,
+        title TEXT NOT NULL,
+        due {bigint} NOT NULL,
+        reply TEXT NOT NULL
+    )""",
+    """CREATE TABLE submissions (
+        id {serial},
+        assignment_id {bigint} NOT NULL REFERENCES assignments(id) ON DELETE CASCADE,
+        account_id {bigint} NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        received {bigint} NOT NULL,
+        subject TEXT NOT NULL,
+        findings TEXT NOT NULL,
+        content {blob} NOT NULL
+    )""",
+    "CREATE INDEX submissions_by_assignment ON submissions (assignment_id, account_id)",
+]
+
 #: (version, statements); append new migrations, never edit a released one.
 MIGRATIONS: Sequence[tuple[int, Sequence[Statement]]] = [
     (1, _V1),
@@ -283,6 +307,7 @@ MIGRATIONS: Sequence[tuple[int, Sequence[Statement]]] = [
     (9, _V9),
     (10, _V10),
     (12, _V12),
+    (14, _V14),
 ]
 
 

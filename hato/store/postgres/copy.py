@@ -38,8 +38,10 @@ TABLES = (
     "sieve_scripts",
     "sieve_vacation",
     "class_members",
+    "assignments",
+    "submissions",
 )
-_SERIALS = ("accounts", "mailboxes", "blobs", "queue_messages")
+_SERIALS = ("accounts", "mailboxes", "blobs", "queue_messages", "assignments", "submissions")
 
 #: Called with (table, rows copied so far, rows in all tables).
 Progress = Callable[[str, int, int], None]

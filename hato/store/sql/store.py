@@ -54,6 +54,7 @@ from hato.store.sql import (
     text,
 )
 from hato.store.sql.aliases import SqlAliases
+from hato.store.sql.assignments import SqlAssignments
 from hato.store.sql.classroom import SqlClassroom
 from hato.store.sql.driver import LOOKUP, Driver
 from hato.store.sql.queue import SqlQueue, insert_outbound, select_figures
@@ -71,7 +72,7 @@ def _now() -> int:
     return int(time.time())
 
 
-class SqlStore(SqlQueue, SqlAliases, SqlClassroom):
+class SqlStore(SqlQueue, SqlAliases, SqlClassroom, SqlAssignments):
     """Accounts, delivery, the queue and aliases; ``mailstore(account_id)`` gives one
     account's view.  ``quota`` is the configured default quota (RFC 9208), for the
     accounts without a setting of their own."""
