@@ -25,6 +25,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from hato.delivery.dispatch import OVER_QUOTA, Refusal, Targets, commit, log_delivery, route
 from hato.delivery.filtering import SieveFilter
+from hato.delivery.observer import DeliveryObserver, tell
 from hato.delivery.received import Arrival
 from hato.delivery.recipients import Lookup
 from hato.mailauth.inbound import AuthRefused, InboundAuth
@@ -69,6 +70,7 @@ class InboundSettings:
     parse: Callable[[bytes], MessageMeta]
     sieve: SieveFilter | None = None
     auth: InboundAuth | None = None  # the MX listener's checks (hato.mailauth); None: none
+    observer: DeliveryObserver | None = None  # told of each message stored (the assignments)
 
 
 class InboundHandler:
@@ -214,6 +216,7 @@ class InboundHandler:
         except Exception:
             log.exception("delivery of %s failed", queue_id)
             return _TEMPFAIL
+        await tell(self.settings.observer, arrival, envelope.rcpt_tos, content)
         return None
 
     async def _parse(self, content: bytes) -> MessageMeta:

@@ -40,6 +40,7 @@ from hato.delivery.inbound import (
     unavailable_reply,
 )
 from hato.delivery.manners_policy import MannersPolicy
+from hato.delivery.observer import tell
 from hato.delivery.received import Arrival
 from hato.delivery.recipients import Lookup, split_address
 from hato.mailauth.dkim_sign import DkimSigner
@@ -147,7 +148,8 @@ class SubmissionHandler(InboundHandler):
         account = session.auth_data
         assert isinstance(account, Account)  # MAIL needs AUTH on this listener
         content = envelope.original_content or b""
-        return await self._store(account, content, arrival, targets, bool(envelope.smtp_utf8))
+        utf8 = bool(envelope.smtp_utf8)
+        return await self._store(account, content, arrival, targets, utf8, envelope.rcpt_tos)
 
     async def submit(
         self, account: Account, recipients: Sequence[str], content: bytes, arrival: Arrival
@@ -173,14 +175,15 @@ class SubmissionHandler(InboundHandler):
                 raise Refused(f"550 5.1.1 <{address}>: Recipient address rejected: User unknown")
             targets.local.extend(found.local)
             targets.remote.extend(found.remote)
-        queued = await self._store(account, content, arrival, targets, utf8=True)
+        queued = await self._store(account, content, arrival, targets, True, recipients)
         if queued is not None:
             self.queued()
         return arrival.queue_id
 
     async def _store(
-        self, account: Account, content: bytes, arrival: Arrival, targets: Targets, utf8: bool
-    ) -> int | None:
+        self, account: Account, content: bytes, arrival: Arrival, targets: Targets, utf8: bool,
+        recipients: Sequence[str],
+    ) -> int | None:  # fmt: skip
         """DATA's path (RFC 6409 §8): fix up, lint, sign, store and queue in one transaction."""
         content = fix_up(normalize_line_ends(content), self.settings.hostname, time.time())
         findings = await self._manners_findings(account, content)
@@ -194,6 +197,7 @@ class SubmissionHandler(InboundHandler):
         if findings and self.manners is not None:
             subject = meta.columns.subject
             await self.manners.send_report(self.store, account.id, findings, subject, arrival.when)
+        await tell(self.settings.observer, arrival, recipients, content, account.id)
         return queued
 
     async def _signed(self, content: bytes, sender: str) -> bytes:

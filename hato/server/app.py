@@ -24,12 +24,15 @@ from hato import metrics
 from hato.auth.authenticator import Authenticator
 from hato.auth.throttle import LoginThrottle
 from hato.config import Config
+from hato.delivery.assignments import AssignmentDesk
 from hato.delivery.filtering import SieveFilter
 from hato.delivery.inbound import InboundHandler, InboundSettings
+from hato.delivery.manners_policy import MannersPolicy
 from hato.demo import DEMO_ADMIN, ensure_demo_account, ensure_demo_admin
 from hato.logs import event
 from hato.mailauth.inbound import InboundAuth
 from hato.mailauth.resolver import Resolver
+from hato.manners import MannersSettings
 from hato.proto.imap import untagged_status
 from hato.proto.managesieve import response as managesieve_response
 from hato.server.context import ServiceContext
@@ -129,6 +132,10 @@ class Server:
         self.sieve = SieveFilter(
             self.store, config.local_domains, config.hostname, global_scripts=config.sieve_global
         )
+        self.manners = MannersPolicy(MannersSettings.from_mapping(config.manners), config.hostname)
+        self.assignments = AssignmentDesk(
+            self.store, self.manners, config.local_domains, config.hostname
+        )
         for service in ("smtp", "lmtp"):
             port = config.ports.get(service, 0)
             if port:
@@ -200,6 +207,7 @@ class Server:
             lmtp=lmtp,
             parse=message_meta,
             sieve=self.sieve,
+            observer=self.assignments,
         )
         if not lmtp:  # LMTP comes from a trusted MTA in front, which checked the mail
             auth = InboundAuth(self.resolver, self.config.hostname, self.config.auth)
@@ -214,21 +222,17 @@ class Server:
 
     async def _start_sending(self) -> None:
         """The submission listeners and the outbound queue's runner (hato.delivery)."""
-        from hato.delivery.manners_policy import MannersPolicy
         from hato.delivery.queue import QueueRunner
         from hato.delivery.submission import SubmissionHandler
         from hato.mailauth.dkim_sign import DkimSigner
-        from hato.manners import MannersSettings
 
         assert self.store is not None
-        self.manners = MannersPolicy(
-            MannersSettings.from_mapping(self.config.manners), self.config.hostname
-        )
         self.runner = QueueRunner(self.store, self.config, resolver=self.resolver, sieve=self.sieve)
         self.runner.start()
         settings = InboundSettings(
             self.config.hostname, self.config.local_domains,
             self.config.limits.smtp_recipients, False, message_meta, self.sieve,
+            observer=self.assignments,
         )  # fmt: skip
         submission = partial(
             SubmissionHandler, self.store, settings, self.authenticator, self.runner.wake,

@@ -686,6 +686,8 @@ class ClassroomStore(Protocol):
         self, account_id: int, student_id: str, name: str, email: str
     ) -> None: ...
     async def delete_class(self) -> list[str]: ...  # every member's account; their names
+
+
 class AssignmentStore(Protocol):
     """The classroom's assignments and what students sent to them."""
 

@@ -40,13 +40,13 @@ from hato.web.auth import WebUser, api_user, page_admin, require_admin
 from hato.web.context import WEB
 from hato.web.render import render
 
-__all__ = ["setup"]
+__all__ = ["FormRefused", "form_field", "setup"]
 
 _FIELD_LIMIT = 1024  # characters of one form field (a name, a password, an address)
 _TARGETS_LIMIT = 100  # targets of one alias added here
 
 
-class _Refused(Exception):
+class FormRefused(Exception):
     """A form the administrator must correct: shown above the list, with ``status``."""
 
     def __init__(self, text: str, status: int = 400) -> None:
@@ -54,12 +54,12 @@ class _Refused(Exception):
         self.status = status
 
 
-def _field(form: Mapping[str, Any], name: str) -> str:
+def form_field(form: Mapping[str, Any], name: str) -> str:
     value = form.get(name)
     if not isinstance(value, str) or not value.strip():
-        raise _Refused(f"{name}: required")
+        raise FormRefused(f"{name}: required")
     if len(value) > _FIELD_LIMIT:
-        raise _Refused(f"{name}: longer than {_FIELD_LIMIT} characters")
+        raise FormRefused(f"{name}: longer than {_FIELD_LIMIT} characters")
     return value
 
 
@@ -98,7 +98,7 @@ async def _account_change(request: web.Request, change: Any) -> web.StreamRespon
     user = await page_admin(request)
     try:
         await change(user, await request.post())
-    except _Refused as refusal:
+    except FormRefused as refusal:
         return await accounts_page(request, str(refusal), refusal.status)
     except InvalidUsername as invalid:
         return await accounts_page(request, str(invalid), 400)
@@ -114,12 +114,12 @@ def _target_name(request: web.Request) -> str:
 
 async def account_add(request: web.Request) -> web.StreamResponse:
     async def change(user: WebUser, form: Mapping[str, Any]) -> None:
-        name = validate_username(_field(form, "name"))
-        password = _field(form, "password")
+        name = validate_username(form_field(form, "name"))
+        password = form_field(form, "password")
         try:
             await add_user(request.app[WEB].store, name, password, admin=form.get("admin") == "on")
         except AccountExists:
-            raise _Refused(f"user {name} exists already", 409) from None
+            raise FormRefused(f"user {name} exists already", 409) from None
 
     return await _account_change(request, change)
 
@@ -128,8 +128,8 @@ async def account_password(request: web.Request) -> web.StreamResponse:
     name = _target_name(request)
 
     async def change(user: WebUser, form: Mapping[str, Any]) -> None:
-        if not await set_password(request.app[WEB].store, name, _field(form, "password")):
-            raise _Refused(f"no such user: {name}", 404)
+        if not await set_password(request.app[WEB].store, name, form_field(form, "password")):
+            raise FormRefused(f"no such user: {name}", 404)
 
     return await _account_change(request, change)
 
@@ -140,9 +140,9 @@ async def account_admin(request: web.Request) -> web.StreamResponse:
     async def change(user: WebUser, form: Mapping[str, Any]) -> None:
         on = form.get("admin") == "on"
         if name == user.name and not on:
-            raise _Refused("you cannot take your own flag: another administrator can")
+            raise FormRefused("you cannot take your own flag: another administrator can")
         if not await request.app[WEB].store.set_admin(name, on):
-            raise _Refused(f"no such user: {name}", 404)
+            raise FormRefused(f"no such user: {name}", 404)
 
     return await _account_change(request, change)
 
@@ -156,12 +156,12 @@ async def account_quota(request: web.Request) -> web.StreamResponse:
         store = request.app[WEB].store
         account = await store.get_account(name)
         if account is None:
-            raise _Refused(f"no such user: {name}", 404)
+            raise FormRefused(f"no such user: {name}", 404)
         words = [_optional(form, "storage"), _optional(form, "messages")]
         try:
             own = own_quota((await store.mailstore(account.id).quota()).own, *words)
         except ValueError as exc:
-            raise _Refused(f"quota of {name}: {exc}") from None
+            raise FormRefused(f"quota of {name}: {exc}") from None
         await store.set_quota(name, own)
 
     return await _account_change(request, change)
@@ -172,7 +172,7 @@ def _optional(form: Mapping[str, Any], name: str) -> str | None:
     value = form.get(name)
     if not isinstance(value, str) or not value.strip():
         return None
-    return _field(form, name)
+    return form_field(form, name)
 
 
 async def account_token(request: web.Request) -> web.StreamResponse:
@@ -202,11 +202,11 @@ async def account_delete(request: web.Request) -> web.StreamResponse:
 
     async def change(user: WebUser, form: Mapping[str, Any]) -> None:
         if name == user.name:
-            raise _Refused("you cannot delete your own account here: use hato user del")
+            raise FormRefused("you cannot delete your own account here: use hato user del")
         if form.get("confirm") != name:
-            raise _Refused(f"type the name {name} to confirm the deletion")
+            raise FormRefused(f"type the name {name} to confirm the deletion")
         if not await request.app[WEB].store.delete_account(name):
-            raise _Refused(f"no such user: {name}", 404)
+            raise FormRefused(f"no such user: {name}", 404)
 
     return await _account_change(request, change)
 
@@ -230,11 +230,11 @@ async def alias_add(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     context = request.app[WEB]
     try:
-        address = _field(form, "address")
-        targets = _field(form, "targets").replace(",", " ").split()
+        address = form_field(form, "address")
+        targets = form_field(form, "targets").replace(",", " ").split()
         if len(targets) > _TARGETS_LIMIT:
-            raise _Refused(f"at most {_TARGETS_LIMIT} targets")
-    except _Refused as refusal:
+            raise FormRefused(f"at most {_TARGETS_LIMIT} targets")
+    except FormRefused as refusal:
         return await aliases_page(request, str(refusal), refusal.status)
     change = await add_alias(context.store, address, targets, context.config.local_domains)
     if change.problems:
@@ -247,8 +247,8 @@ async def alias_delete(request: web.Request) -> web.StreamResponse:
     await page_admin(request)
     form = await request.post()
     try:
-        address = alias_key(_field(form, "address"))
-    except _Refused as refusal:
+        address = alias_key(form_field(form, "address"))
+    except FormRefused as refusal:
         return await aliases_page(request, str(refusal), refusal.status)
     if not await request.app[WEB].store.delete_alias(address):
         return await aliases_page(request, f"no such alias: {address}", 404)

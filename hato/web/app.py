@@ -14,7 +14,7 @@ from pathlib import Path
 from aiohttp import web
 
 from hato.logs import event
-from hato.web import admin, api, classroom_roster, login, pages, rules
+from hato.web import admin, api, classroom_assignments, classroom_roster, login, pages, rules
 from hato.web.auth import Handler, csrf_middleware, security_headers
 from hato.web.context import WEB, WebContext
 from hato.web.render import TEMPLATES, render, templates
@@ -76,4 +76,5 @@ def make_app(context: WebContext) -> web.Application:
     api.setup(app)
     admin.setup(app)
     classroom_roster.setup(app)
+    classroom_assignments.setup(app)
     return app

@@ -49,8 +49,8 @@ WEB_MODULES = ("test_web_auth.py", "test_web_admin.py", "test_web_api.py")
 QUOTA_MODULES = ("test_quota.py",)
 #: SEARCH BODY/TEXT through the full-text index (pg_trgm), and hato index, in a run of their own.
 SEARCH_MODULES = ("test_imap_search_decoding.py", "test_cli_index.py")
-#: The classroom: hato class over a roster, and the console's roster pages, in a run of their own.
-CLASS_MODULES = ("test_class.py", "test_class_web.py")
+#: The classroom: hato class, the roster pages and the assignments, in a run of their own.
+CLASS_MODULES = ("test_class.py", "test_class_web.py", "test_assignments.py")
 
 
 @pytest.mark.timeout(400)

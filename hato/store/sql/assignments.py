@@ -110,12 +110,11 @@ class SqlAssignments:
         self, assignment_id: int, account_id: int, received: int, subject: str,
         findings: str, content: bytes,
     ) -> int:  # fmt: skip
-        return await self._db.write(
-            partial(
-                insert_submission, assignment_id=assignment_id, account_id=account_id,
-                received=received, subject=subject, findings=findings, content=content,
-            )  # fmt: skip
-        )
+        work = partial(
+            insert_submission, assignment_id=assignment_id, account_id=account_id,
+            received=received, subject=subject, findings=findings, content=content,
+        )  # fmt: skip
+        return await self._db.write(work)
 
     async def submissions(self) -> list[Submission]:
         return await self._db.read(select_submissions)
