@@ -34,6 +34,8 @@ MODULES = (
 )
 #: Sieve at delivery and ManageSieve, in a run of their own (each run has its time limit).
 SIEVE_MODULES = ("test_sieve_delivery.py", "test_managesieve.py", "test_cli_sieve.py")
+#: The web console's rules pages (scripts, the rules and vacation forms), in a run of their own.
+RULES_MODULES = ("test_web_rules.py",)
 #: Imports and exports (``hato import``, ``hato export``), in a run of their own.
 MIGRATE_MODULES = (
     "test_import_dovecot_users.py",
@@ -61,6 +63,11 @@ def test_protocol_e2e_suites_pass_on_postgresql(pg_cluster: Cluster) -> None:
 @pytest.mark.timeout(400)
 def test_sieve_e2e_suites_pass_on_postgresql(pg_cluster: Cluster) -> None:
     _run_on_postgresql(SIEVE_MODULES, pg_cluster)
+
+
+@pytest.mark.timeout(400)
+def test_rules_pages_e2e_suite_passes_on_postgresql(pg_cluster: Cluster) -> None:
+    _run_on_postgresql(RULES_MODULES, pg_cluster)
 
 
 @pytest.mark.timeout(400)
