@@ -3,9 +3,10 @@ linted with the manners rules and (as the assignment says) answered.
 
 The server wires an ``AssignmentDesk`` in as the delivery paths' observer
 (hato.delivery.observer). The student is the authenticated account on
-submission; on port 25 it is the account the envelope sender names
-(``NAME@`` a local domain, detail ignored), which MAIL FROM alone claims: a
-classroom exercise, not proof of identity. The message is kept twice: where
+submission; on port 25 it is the class member whose roster e-mail address is
+the envelope sender, else the account the sender names (``NAME@`` a local
+domain, detail ignored). MAIL FROM alone claims it: a classroom exercise, not
+proof of identity. The message is kept twice: where
 delivery put it (the address's own account) and with the submission, for the
 teacher's table. Its findings are the web mail view's: ``MannersPolicy.findings``.
 
@@ -124,7 +125,13 @@ class AssignmentDesk:
                 await self._reply(assignment, arrival.sender, header, text)
 
     async def _student(self, sender: str) -> int | None:
-        """The account an unauthenticated sender names: ``NAME[+detail]@`` a local domain."""
+        """The account an unauthenticated sender names: a roster's e-mail address, else
+        ``NAME[+detail]@`` a local domain."""
+        if not sender:
+            return None
+        for member in await self.store.class_members():
+            if member.email and member.email.lower() == sender.lower():
+                return member.account_id
         parts = split_address(sender)
         if parts is None or parts[1] not in self.domains:
             return None

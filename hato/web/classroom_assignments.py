@@ -15,7 +15,7 @@ import datetime
 import io
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default as DEFAULT_POLICY
@@ -25,14 +25,14 @@ from aiohttp import web
 
 from hato.delivery.assignments import REPLY_MODES
 from hato.proto.smtp_syntax import is_mailbox
-from hato.store.base import Assignment, Submission
+from hato.store.base import Assignment, ClassMember, Store, Submission
 from hato.web.admin import FormRefused, form_field
 from hato.web.auth import page_admin
 from hato.web.context import WEB
 from hato.web.download import attachment_response
 from hato.web.render import render
 
-__all__ = ["Cell", "grade_book", "setup", "table"]
+__all__ = ["Cell", "Row", "grade_book", "setup", "table"]
 
 _TITLE_LIMIT = 200
 
@@ -58,35 +58,55 @@ def _findings(submission: Submission) -> tuple[str, ...]:
     return tuple(f"{f.get('rule', '')}: {f.get('text', '')}" for f in found if isinstance(f, dict))
 
 
+@dataclass(slots=True)
+class Row:
+    """A student: the account, what the roster says (empty for an account outside the
+    class), and the latest submission to each assignment by its id."""
+
+    account: str
+    student_id: str = ""
+    name: str = ""
+    cells: dict[int, Cell] = field(default_factory=dict)
+
+
 def table(
-    assignments: Sequence[Assignment], submissions: Sequence[Submission]
-) -> dict[str, dict[int, Cell]]:
-    """Student (account name) -> assignment id -> the latest submission, by name."""
+    assignments: Sequence[Assignment],
+    submissions: Sequence[Submission],
+    members: Sequence[ClassMember] = (),
+) -> list[Row]:
+    """Every class member and every account that submitted, by account name."""
     due = {a.id: a.due for a in assignments}
-    rows: dict[str, dict[int, Cell]] = {}
+    rows = {m.account: Row(m.account, m.student_id, m.name) for m in members}
     for submission in submissions:  # in the order received: a later one replaces
         late = submission.received > due.get(submission.assignment_id, submission.received)
         cell = Cell(submission, late, _findings(submission))
-        rows.setdefault(submission.account, {})[submission.assignment_id] = cell
-    return dict(sorted(rows.items()))
+        row = rows.setdefault(submission.account, Row(submission.account))
+        row.cells[submission.assignment_id] = cell
+    return [rows[account] for account in sorted(rows)]
 
 
-def grade_book(assignments: Sequence[Assignment], rows: Mapping[str, Mapping[int, Cell]]) -> bytes:
+def grade_book(assignments: Sequence[Assignment], rows: Sequence[Row]) -> bytes:
     """One line per student; per assignment its status, finding count and subject."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    heading = ["account"]
+    heading = ["account", "id", "name"]
     for a in assignments:
         heading += [a.title, f"{a.title} findings", f"{a.title} subject"]
     writer.writerow(heading)
-    for student, cells in rows.items():
-        line = [student]
+    for row in rows:
+        line = [row.account, row.student_id, row.name]
         for a in assignments:
-            cell = cells.get(a.id)
+            cell = row.cells.get(a.id)
             line += [cell.status, str(len(cell.findings)), cell.submission.subject] if cell else [
                 "missing", "", ""]  # fmt: skip
         writer.writerow(line)
     return out.getvalue().encode("utf-8-sig")
+
+
+async def _table(store: Store) -> tuple[list[Assignment], list[Row]]:
+    assignments = await store.assignments()
+    submissions = await store.submissions()
+    return assignments, table(assignments, submissions, await store.class_members())
 
 
 def _local(seconds: float) -> str:
@@ -121,9 +141,7 @@ async def assignments_page(
     request: web.Request, error: str | None = None, status: int = 200
 ) -> web.Response:
     user = await page_admin(request)
-    store = request.app[WEB].store
-    assignments = await store.assignments()
-    rows = table(assignments, await store.submissions())
+    assignments, rows = await _table(request.app[WEB].store)
     return render(
         request, "admin/assignments.html", status, title="Assignments", user=user,
         assignments=assignments, rows=rows, local=_local, modes=REPLY_MODES,
@@ -161,9 +179,7 @@ async def assignment_delete(request: web.Request) -> web.StreamResponse:
 
 async def grade_book_csv(request: web.Request) -> web.StreamResponse:
     await page_admin(request)
-    store = request.app[WEB].store
-    assignments = await store.assignments()
-    data = grade_book(assignments, table(assignments, await store.submissions()))
+    data = grade_book(*await _table(request.app[WEB].store))
     return attachment_response(data, "text/csv", "assignments.csv")
 
 
@@ -192,7 +208,7 @@ async def submission_page(request: web.Request) -> web.StreamResponse:
     assignments = {a.id: a for a in await store.assignments()}
     submission = found[0]
     assignment = assignments[submission.assignment_id]
-    cell = table([assignment], [submission])[submission.account][assignment.id]
+    cell = table([assignment], [submission])[0].cells[assignment.id]
     return render(
         request, "admin/submission.html", title=submission.subject or "(no subject)",
         user=user, cell=cell, assignment=assignment, local=_local, section="class/assignments",

@@ -14,13 +14,14 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.e2e.harness import HatoProcess, inbox_messages
+from tests.e2e.harness import HatoProcess, hato, inbox_messages
 from tests.e2e.test_manners_policy import POLITE, _tls
 from tests.e2e.test_web_admin import form_post, row
 from tests.e2e.web import Web
 from tests.manners.conftest import build_message
 
 SERVICES = ("http", "smtp", "submission")
+ROSTER = "id,name,email\r\nS2401,山田 花子,Hanako@home.example\r\nS2402,佐藤 一郎,\r\n"
 FUTURE = (datetime.datetime.now() + datetime.timedelta(days=7)).strftime("%Y-%m-%dT%H:%M")
 PAST = (datetime.datetime.now() - datetime.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
 
@@ -32,6 +33,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HatoProcess]:
     process.add_user("root", "root-pw", "--admin")
     for name in ("report", "alice", "bob", "carol"):
         process.add_user(name, f"{name}-pw")
+    roster = data.parent / "roster.csv"
+    roster.write_text(ROSTER, encoding="utf-8")
+    assert hato("class", "import", str(roster), data_dir=data).returncode == 0
     process.start()
     teacher = _teacher(process)
     for name, title, due, reply in (
@@ -155,13 +159,21 @@ def test_the_grade_book_csv_opens_in_excel(server: HatoProcess) -> None:
     assert reply.status == 200 and reply.headers["Content-Type"].startswith("text/csv")
     assert reply.body.startswith(b"\xef\xbb\xbf")  # the BOM Excel needs for UTF-8
     lines = reply.body.decode("utf-8-sig").split("\r\n")
-    assert lines[0].startswith(
-        "account,Past due,Past due findings,Past due subject,Week 1 レポート,"
-    )
+    heading = "account,id,name,Past due,Past due findings,Past due subject,Week 1 レポート,"
+    assert lines[0].startswith(heading)
     bob = next(line for line in lines if line.startswith("bob,"))
-    assert bob == "bob,late,0,演習,missing,,,missing,,"
+    assert bob == "bob,,,late,0,演習,missing,,,missing,,"
     alice = next(line for line in lines if line.startswith("alice,"))
-    assert alice == "alice,missing,,,on time,1,,missing,,"
+    assert alice == "alice,,,missing,,,on time,1,,missing,,"
+    assert "s2402,S2402,佐藤 一郎,missing,,,missing,,,missing,," in lines  # nothing sent yet
+
+
+def test_a_class_member_is_known_by_the_rosters_address_on_port_25(server: HatoProcess) -> None:
+    week1 = "report+week1@example.org"
+    content = _message("山田 花子 <hanako@home.example>", week1, "第1週", POLITE)
+    _by_hand(server, "hanako@HOME.example", week1, content)
+    cells = row(_teacher(server).get("/admin/class/assignments"), 'student="s2401"')
+    assert "山田 花子" in cells and "第1週" in cells and "on time" in cells
 
 
 def test_a_student_cannot_see_the_assignments(server: HatoProcess) -> None:
