@@ -105,7 +105,7 @@ class AssignmentDesk:
             return
         student = account_id if account_id is not None else await self._student(arrival.sender)
         if student is None:
-            event(log, logging.INFO, "assignment", result="unknown sender",
+            event(log, logging.INFO, "assignment", result="no_student",
                   **{"from": arrival.sender})  # fmt: skip
             return
         findings = await self.manners.findings(self.store.mailstore(student), content)
@@ -118,8 +118,8 @@ class AssignmentDesk:
                 findings_json(findings, lang), content,
             )  # fmt: skip
             late = arrival.when > assignment.due
-            event(log, logging.INFO, "assignment", address=assignment.address, account=student,
-                  late=late, findings=len(findings))  # fmt: skip
+            event(log, logging.INFO, "assignment", result="kept", address=assignment.address,
+                  account_id=student, late=late, findings=len(findings))  # fmt: skip
             if _answers(assignment, findings) and wants_reply(header, arrival.sender):
                 text = reply_text(assignment, late, findings, lang)
                 await self._reply(assignment, arrival.sender, header, text)
