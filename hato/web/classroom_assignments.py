@@ -4,7 +4,9 @@ and each submitted message. Administrators only (``page_admin``: 403 for a stude
 
 The CSV is UTF-8 with a byte order mark, so that Excel opens Japanese titles and
 subjects right (it reads a CSV without one in the system's code page); RFC 4180's
-CRLF line ends.
+CRLF line ends. A subject is the student's text: a cell that a spreadsheet would take
+for a formula (``=``, ``+``, ``-``, ``@``, a tab or CR first) gets a ``'`` in front
+(OWASP's advice on CSV injection), so opening the grade book runs nothing.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from hato.web.render import render
 __all__ = ["Cell", "Row", "grade_book", "setup", "table"]
 
 _TITLE_LIMIT = 200
+_FORMULA_FIRST = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,15 +95,20 @@ def grade_book(assignments: Sequence[Assignment], rows: Sequence[Row]) -> bytes:
     heading = ["account", "id", "name"]
     for a in assignments:
         heading += [a.title, f"{a.title} findings", f"{a.title} subject"]
-    writer.writerow(heading)
+    writer.writerow([inert(cell) for cell in heading])
     for row in rows:
         line = [row.account, row.student_id, row.name]
         for a in assignments:
             cell = row.cells.get(a.id)
             line += [cell.status, str(len(cell.findings)), cell.submission.subject] if cell else [
                 "missing", "", ""]  # fmt: skip
-        writer.writerow(line)
+        writer.writerow([inert(cell) for cell in line])
     return out.getvalue().encode("utf-8-sig")
+
+
+def inert(cell: str) -> str:
+    """The cell as text a spreadsheet shows, never a formula it runs."""
+    return f"'{cell}" if cell.startswith(_FORMULA_FIRST) else cell
 
 
 async def _table(store: Store) -> tuple[list[Assignment], list[Row]]:

@@ -7,7 +7,7 @@ from functools import partial
 from typing import Any
 
 from hato.store.base import Assignment, Submission
-from hato.store.sql.driver import Driver
+from hato.store.sql.driver import LOOKUP, Driver
 from hato.store.sql.tx import Duplicate, Tx
 
 __all__ = ["SqlAssignments"]
@@ -103,8 +103,9 @@ class SqlAssignments:
     async def assignments_at(self, addresses: Sequence[str]) -> list[Assignment]:
         if not addresses:
             return []
+        # Asked for every delivered message: a lookup, answered without a thread hop.
         work = partial(select_assignments_at, addresses=list(addresses))
-        return await self._db.read(work, statement=True)
+        return await self._db.read(work, statement=True, size=LOOKUP)
 
     async def add_submission(
         self, assignment_id: int, account_id: int, received: int, subject: str,
