@@ -9,7 +9,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["HOST", "Target", "free_port", "process_tree", "pss_mb", "rss_mb", "wait_for_port"]
+__all__ = [
+    "HOST",
+    "Target",
+    "cpu_seconds",
+    "free_port",
+    "process_tree",
+    "pss_mb",
+    "rss_mb",
+    "wait_for_port",
+]
 
 HOST = "127.0.0.1"
 USER = "bench"
@@ -90,6 +99,21 @@ def _proc_kb(pid: int, file: str, field: str) -> int:
 def rss_mb(pids: list[int], field: str = "VmRSS") -> float:
     """Resident memory summed over ``pids`` (``VmHWM`` for the peak), in MB."""
     return sum(_proc_kb(pid, "status", field) for pid in pids) / 1024
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU time the processes have used so far (/proc/PID/stat, fields 14
+    and 15, in clock ticks); a process gone meanwhile counts nothing."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat.rpartition(")")[2].split()  # the name may hold spaces
+        total += int(fields[11]) + int(fields[12])
+    return total / ticks
 
 
 def pss_mb(pids: list[int]) -> float:

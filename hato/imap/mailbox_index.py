@@ -106,6 +106,9 @@ class MailboxIndex:
         self.views: weakref.WeakSet[MailboxView] = weakref.WeakSet()
         self._unseen_from = 0  # every position before it is \Seen
         self._lock = asyncio.Lock()
+        self._recent_lock = asyncio.Lock()
+        self._claimed_to = 0  # UIDs below it are claimed as \Recent (here or elsewhere)
+        self._unassigned_from = 0  # this process's claimed UIDs from here on: the next view's
         self.subscription: Subscription = notifier.subscribe(mailbox_id, first=True)
 
     def close(self) -> None:
@@ -173,6 +176,23 @@ class MailboxIndex:
                 self.subscription.changed.set()  # not taken: the next catch-up asks again
                 raise
             self._apply(changes)
+
+    async def recent_for(self, mailstore: Mailstore, newest: int) -> int:
+        """The first UID \\Recent for a view taking new messages up to ``newest``.
+
+        RFC 3501 §2.3.2: a new message is \\Recent in one session only. The
+        store is asked once per process (one durable write, not one per
+        idling session); the UIDs it gave this process go to the first view
+        that takes them, every other view gets a UID above them (none recent).
+        """
+        async with self._recent_lock:
+            if newest >= self._claimed_to:
+                first = await mailstore.claim_recent(self.mailbox_id)
+                self._unassigned_from = max(first, self._unassigned_from)
+                self._claimed_to = newest + 1
+            given = self._unassigned_from
+            self._unassigned_from = max(given, newest + 1)
+            return given
 
     def apply_own(self, summaries: Iterable[MessageSummary]) -> None:
         """A session's own STORE result, visible to it at once (logged at the next catch-up)."""

@@ -86,7 +86,8 @@ async def _apply(
         if changed not in view.pending_expunge:
             lines.append(flags_fetch(view, changed, with_uid=uid, modseq=modseq))
     if fresh:
-        first_recent = 0 if view.read_only else await mailstore.claim_recent(view.id)
+        newest = fresh[-1].uid
+        first_recent = 0 if view.read_only else await view.index.recent_for(mailstore, newest)
         view.add(fresh, first_recent)
         lines += count_lines(view)
     return lines

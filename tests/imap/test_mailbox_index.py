@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from hato.imap.updates import refresh
 from hato.imap.view import MailboxView, open_view, registry
 from hato.store import Credentials, FlagMode, MessageMeta, Store, open_store
 from hato.store.base import Mailstore
@@ -189,6 +190,24 @@ async def test_select_writes_recent_only_when_there_is_something_to_claim(store:
     assert (mailstore.claims, third.recent_count) == (2, 1)
     assert third.is_recent(4) and not second.is_recent(4)
     for view in (first, second, third):
+        view.close()
+
+
+async def test_new_mail_is_claimed_recent_once_for_all_the_sessions_told(store: Store) -> None:
+    """RFC 3501 §2.3.2: a new message is \\Recent in one session only; 50 sessions told of
+    it cost one claim in the store (a durable write), not one each."""
+    inner = await _mailstore(store, 1)
+    mailstore = CountingClaims(inner)
+    views = [await open_view(store, mailstore, "INBOX", False) for _ in range(50)]  # type: ignore[arg-type]
+    claims = mailstore.claims
+    for round_ in range(2):
+        await inner.append("INBOX", MESSAGE, MessageMeta(), 1_700_000_600 + round_)
+        await _settled()
+        told = [await refresh(mailstore, view, True) for view in views]  # type: ignore[arg-type]
+        assert all(b"* %d EXISTS\r\n" % (2 + round_) in lines for lines in told)
+        assert sum(view.is_recent(2 + round_) for view in views) == 1
+    assert mailstore.claims - claims == 2
+    for view in views:
         view.close()
 
 

@@ -54,3 +54,30 @@ async def test_subscriptions_sharing_an_event_wake_one_waiter_for_any_mailbox() 
     assert not changed.is_set()
     for subscription in watched:
         subscription.close()
+
+
+async def test_one_change_wakes_the_loop_once_however_many_subscribers() -> None:
+    """10,000 idling sessions must not cost 10,000 writes to the loop's self-pipe."""
+    notifier = Notifier()
+    loop = asyncio.get_running_loop()
+    subscriptions = [notifier.subscribe(9) for _ in range(1000)]
+    calls = 0
+    original = loop.call_soon_threadsafe
+
+    def counting(*args: object, **kwargs: object) -> object:
+        nonlocal calls
+        calls += 1
+        return original(*args, **kwargs)  # type: ignore[arg-type]
+
+    loop.call_soon_threadsafe = counting  # type: ignore[method-assign, assignment]
+    try:
+        publisher = threading.Thread(target=notifier.publish, args=([9],))
+        publisher.start()
+        publisher.join()
+        await asyncio.sleep(0)
+    finally:
+        del loop.call_soon_threadsafe
+    assert calls == 1
+    assert all(subscription.changed.is_set() for subscription in subscriptions)
+    for subscription in subscriptions:
+        subscription.close()
