@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime
 import email
 import email.utils
+import re
 import smtplib
 import socket
 from collections.abc import Iterator
@@ -197,3 +198,18 @@ def test_a_bad_form_is_refused_in_words(server: HatoProcess) -> None:
         full = {"title": "T", "reply": "off", **form}
         refused = form_post(teacher, "/admin/class/assignments", "/admin/class/assignments", full)
         assert refused.status in (400, 409) and words in refused.text, refused.text
+
+
+def test_a_deleted_assignment_leaves_the_table(server: HatoProcess) -> None:
+    teacher = _teacher(server)
+    form = {"address": "report+tmp", "title": "Temporary", "due": FUTURE, "reply": "off"}
+    assert (
+        form_post(teacher, "/admin/class/assignments", "/admin/class/assignments", form).status
+        == 303
+    )
+    page = teacher.get("/admin/class/assignments").text
+    newest = max(int(n) for n in re.findall(r"/admin/class/assignments/(\d+)/delete", page))
+    action = f"/admin/class/assignments/{newest}/delete"
+    assert form_post(teacher, "/admin/class/assignments", action, {}).status == 303
+    assert "Temporary" not in teacher.get("/admin/class/assignments").text
+    assert form_post(teacher, "/admin/class/assignments", action, {}).status == 404
