@@ -91,6 +91,9 @@ class Limits:
     login_delay_max: float = 15.0
     login_window: float = 900.0
     login_attack_threshold: int = 20
+    login_cache_ttl: float = 300.0  # seconds a verified password is remembered (hato.auth.cache)
+    login_cache_size: int = 10_000  # remembered logins at most
+    password_checks: int = 2  # argon2id checks at once (64 MiB each); the others queue
 
 
 @dataclass(frozen=True, slots=True)

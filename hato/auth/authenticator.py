@@ -5,7 +5,9 @@ Protocol adapters call these after their own grammar is satisfied, with a
 address's failures (``LoginThrottle.delay``); a failure then also waits for the
 account's (``LoginThrottle.failed``). Hashing runs in a worker thread, and an
 unknown account is hashed against a dummy, so a failure takes the same time
-whether the account exists or not. Every outcome is one ``login`` log line.
+whether the account exists or not. A password verified a moment ago is known
+from ``LoginCache`` without hashing again, and at most a few hashes run at once
+(``HashChecks``; hato.auth.cache). Every outcome is one ``login`` log line.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from hato import metrics
+from hato.auth.cache import HashChecks, LoginCache
 from hato.auth.names import normalize_username
 from hato.auth.passwords import make_credentials, needs_rehash, verify_apop, verify_password
 from hato.auth.throttle import LoginThrottle
@@ -43,18 +46,38 @@ class LoginAttempt:
 
 
 class Authenticator:
-    def __init__(self, store: AccountStore, throttle: LoginThrottle) -> None:
+    def __init__(
+        self,
+        store: AccountStore,
+        throttle: LoginThrottle,
+        cache: LoginCache | None = None,
+        checks: HashChecks | None = None,
+    ) -> None:
         self.store = store
         self.throttle = throttle
+        self.cache = cache if cache is not None else LoginCache(ttl=300.0, size=10_000)
+        self.checks = checks if checks is not None else HashChecks(at_once=2)
 
     async def password(self, name: str, password: str, attempt: LoginAttempt) -> Account | None:
         """The account, if ``password`` is right; else None after the throttle's delays."""
         account = await self._lookup(name, attempt)
-        credentials = account.credentials if account is not None else None
-        ok = await asyncio.to_thread(verify_password, credentials, password)
+        ok = await self._verified(account, password)
         if ok and account is not None and needs_rehash(account.credentials):
             await self._rehash(account, password)
         return await self._conclude(account if ok else None, name, attempt)
+
+    async def _verified(self, account: Account | None, password: str) -> bool:
+        """Whether ``password`` is the account's: from the cache if it was verified
+        lately against the same stored hash, else hashed (a dummy if no account)."""
+        credentials = account.credentials if account is not None else None
+        if account is not None and self.cache.knows(
+            account.name, password, account.credentials.password_hash
+        ):
+            return True
+        ok = await self.checks.run(verify_password, credentials, password)
+        if ok and account is not None and not needs_rehash(account.credentials):
+            self.cache.remember(account.name, password, account.credentials.password_hash)
+        return ok
 
     async def _rehash(self, account: Account, password: str) -> None:
         """Replace an imported Dovecot hash by argon2id and SCRAM keys, now that the

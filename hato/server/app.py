@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from hato import metrics
 from hato.auth.authenticator import Authenticator
+from hato.auth.cache import HashChecks, LoginCache
 from hato.auth.throttle import LoginThrottle
 from hato.config import Config
 from hato.delivery.assignments import AssignmentDesk
@@ -122,6 +123,8 @@ class Server:
                 window=config.limits.login_window,
                 attack_threshold=config.limits.login_attack_threshold,
             ),
+            LoginCache(config.limits.login_cache_ttl, config.limits.login_cache_size),
+            HashChecks(config.limits.password_checks),
         )
         self.context = ServiceContext(config, self.store, self.authenticator)
         if demo:
