@@ -87,10 +87,12 @@ def deliver(targets: Target | Sequence[Target], mailbox: Mailbox) -> float:
     return delivered / elapsed
 
 
-def deliver_one(target: Target, recipient: str = "bench@bench.example") -> None:
-    """One small message over a new LMTP connection (the IDLE row's wake-up)."""
+def deliver_one(target: Target, recipient: str = "bench@bench.example") -> float:
+    """One small message over a new LMTP connection (the IDLE row's wake-up); when its
+    ``250`` was read (time.perf_counter)."""
     client = _connect(target)
     try:
         client.sendmail(SENDER, [recipient], _ONE)
+        return time.perf_counter()
     finally:
         client.quit()

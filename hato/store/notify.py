@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import threading
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 __all__ = ["Notifier", "Subscription"]
 
@@ -77,22 +77,38 @@ class Notifier:
             mailbox_ids = list(self._subscribers)
         self.publish(mailbox_ids)
 
-    def publish(self, mailbox_ids: Iterable[int]) -> None:
+    def publish(
+        self,
+        mailbox_ids: Iterable[int],
+        before: Mapping[asyncio.AbstractEventLoop, Callable[[], None]] | None = None,
+    ) -> None:
+        """Set the events of the mailboxes' subscribers, on their loops.
+
+        ``before`` runs on its loop just ahead of that loop's events, in the same
+        callback: the store settles the committing callers there, so that their
+        tasks are woken before any idling session's (a delivery's reply never
+        waits behind the fan-out) and still find their own change signalled.
+        """
         with self._lock:
             targets = [s for m in set(mailbox_ids) for s in self._subscribers.get(m, ())]
         # the "first" ones are set before any other subscriber's event (and so before any
         # task it wakes) can run: one callback per loop sets them all, in this order
         targets.sort(key=lambda subscription: not subscription.first)
         by_loop: dict[asyncio.AbstractEventLoop, list[asyncio.Event]] = {}
+        for loop in before or ():
+            by_loop[loop] = []
         for subscription in targets:
             by_loop.setdefault(subscription._loop, []).append(subscription.changed)
         # one wake-up of each loop (a write to its self-pipe), not one per subscriber:
         # 10,000 idling sessions cost one system call, not 10,000
         for loop, events in by_loop.items():
+            first = before.get(loop) if before else None
             with contextlib.suppress(RuntimeError):  # that loop has ended
-                loop.call_soon_threadsafe(_set_all, events)
+                loop.call_soon_threadsafe(_wake, first, events)
 
 
-def _set_all(events: list[asyncio.Event]) -> None:
+def _wake(first: Callable[[], None] | None, events: list[asyncio.Event]) -> None:
+    if first is not None:
+        first()
     for event in events:
         event.set()

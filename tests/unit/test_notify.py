@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from pathlib import Path
 
+from hato.store import Credentials, MessageMeta, open_store
 from hato.store.notify import Notifier
 
 
@@ -81,3 +83,33 @@ async def test_one_change_wakes_the_loop_once_however_many_subscribers() -> None
     assert all(subscription.changed.is_set() for subscription in subscriptions)
     for subscription in subscriptions:
         subscription.close()
+
+
+async def test_a_committing_caller_resumes_before_any_session_its_change_wakes(
+    tmp_path: Path,
+) -> None:
+    """A delivery's reply must not wait behind the fan-out to idling sessions, and the
+    writer still finds its own change signalled when it resumes (SQLite engine)."""
+    store = open_store(tmp_path / "notify.sqlite3")
+    try:
+        account = await store.create_account("nn", Credentials(password_hash="x"))
+        mailstore = store.mailstore(account.id)
+        inbox = await mailstore.create_mailbox("INBOX")
+        own = store.notifier.subscribe(inbox.id)
+        idlers = [store.notifier.subscribe(inbox.id) for _ in range(500)]
+        woken: list[int] = []
+
+        async def idle(number: int) -> None:
+            await idlers[number].changed.wait()
+            woken.append(number)
+
+        waiting = [asyncio.create_task(idle(n)) for n in range(len(idlers))]
+        await asyncio.sleep(0)
+        await mailstore.append("INBOX", b"Subject: hi\r\n\r\nbody\r\n", MessageMeta(), 1)
+        assert own.changed.is_set()
+        assert woken == []  # the old code: every idler ran first
+        await asyncio.wait_for(asyncio.gather(*waiting), timeout=30)
+        for subscription in [own, *idlers]:
+            subscription.close()
+    finally:
+        await store.close()

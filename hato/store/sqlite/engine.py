@@ -40,6 +40,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -180,6 +181,11 @@ def _migrate(conn: sqlite3.Connection) -> None:
             conn.execute(statement)
         conn.execute("INSERT INTO schema_version (version) VALUES (?)", (version,))
         conn.execute("COMMIT")
+
+
+def _settle_all(outcomes: list[tuple[_Job, Any, BaseException | None]]) -> None:
+    for job, result, failure in outcomes:
+        _settle(job.future, result, failure)
 
 
 def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
@@ -338,10 +344,14 @@ class Database:
                     conn.execute("ROLLBACK")
             outcomes = [(job, None, error) for job in batch]
             conn.touched.clear()
-        self.notifier.publish(conn.touched)
-        for job, result, failure in outcomes:
-            with contextlib.suppress(RuntimeError):  # the caller's loop is already closed
-                job.loop.call_soon_threadsafe(_settle, job.future, result, failure)
+        # each loop settles its callers in the same callback that signals the change, just
+        # before it: their tasks run before the sessions it wakes, and see it signalled
+        by_loop: dict[asyncio.AbstractEventLoop, list[tuple[_Job, Any, BaseException | None]]]
+        by_loop = {}
+        for outcome in outcomes:
+            by_loop.setdefault(outcome[0].loop, []).append(outcome)
+        settles = {loop: partial(_settle_all, settled) for loop, settled in by_loop.items()}
+        self.notifier.publish(conn.touched, before=settles)
 
     @staticmethod
     def _run_job(conn: sqlite3.Connection, job: _Job) -> tuple[Any, BaseException | None]:
