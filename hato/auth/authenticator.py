@@ -16,6 +16,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import partial
 
 from hato import metrics
 from hato.auth.cache import HashChecks, LoginCache
@@ -70,11 +71,15 @@ class Authenticator:
         """Whether ``password`` is the account's: from the cache if it was verified
         lately against the same stored hash, else hashed (a dummy if no account)."""
         credentials = account.credentials if account is not None else None
-        if account is not None and self.cache.knows(
-            account.name, password, account.credentials.password_hash
-        ):
+
+        def known() -> bool:
+            return account is not None and self.cache.knows(
+                account.name, password, account.credentials.password_hash
+            )
+
+        if known():
             return True
-        ok = await self.checks.run(verify_password, credentials, password)
+        ok = await self.checks.verify(partial(verify_password, credentials, password), known)
         if ok and account is not None and not needs_rehash(account.credentials):
             self.cache.remember(account.name, password, account.credentials.password_hash)
         return ok

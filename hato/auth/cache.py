@@ -25,11 +25,8 @@ import secrets
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import TypeVar
 
 __all__ = ["HashChecks", "LoginCache"]
-
-T = TypeVar("T")
 
 
 class LoginCache:
@@ -79,18 +76,23 @@ class HashChecks:
     def __init__(self, at_once: int) -> None:
         self.at_once = at_once
         self._gate: asyncio.Semaphore | None = None
-        self.started = 0  # checks run so far
+        self.started = 0  # hashes checked so far
         self.running = 0
         self.most_running = 0
 
-    async def run(self, check: Callable[..., T], *args: object) -> T:
+    async def verify(self, check: Callable[[], bool], known: Callable[[], bool]) -> bool:
+        """``check()`` in a worker thread when a place is free, unless ``known()`` says by
+        then that the password was verified meanwhile (a storm of one account's logins
+        costs one hash, not one each)."""
         if self._gate is None:  # made on the loop that uses it
             self._gate = asyncio.Semaphore(self.at_once)
         async with self._gate:
+            if known():
+                return True
             self.started += 1
             self.running += 1
             self.most_running = max(self.most_running, self.running)
             try:
-                return await asyncio.to_thread(check, *args)
+                return await asyncio.to_thread(check)
             finally:
                 self.running -= 1

@@ -88,3 +88,11 @@ def test_the_cache_holds_no_password_in_the_clear() -> None:
     cache.remember("amy", "s3cret-words", "$argon2id$stored")
     held = b"".join(cache._expiry)
     assert b"s3cret" not in held and b"amy" not in held and b"argon2" not in held
+
+
+async def test_a_storm_of_one_accounts_logins_costs_one_hash(store: Store) -> None:
+    await store.create_account("amy", make_credentials("right-one"))
+    authenticator = _authenticator(store, at_once=1)
+    logins = [authenticator.password("amy", "right-one", ATTEMPT) for _ in range(8)]
+    assert all(account is not None for account in await asyncio.gather(*logins))
+    assert authenticator.checks.started == 1  # the others found it verified in the queue
