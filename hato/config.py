@@ -133,7 +133,8 @@ class AuthSettings:
     ``trusted_relays``: addresses or networks whose mail is not checked. The
     others are what to do when DMARC fails for a domain asking ``p=reject`` or
     ``p=quarantine``, when SPF fails, and when DNS fails: ``reject`` (550),
-    ``defer`` (451, ``dns_failure`` only) or ``mark`` (deliver, results noted).
+    ``defer`` (451, ``dns_failure`` only), ``junk`` (deliver to the account's
+    \\Junk mailbox, not ``dns_failure``) or ``mark`` (deliver, results noted).
     """
 
     trusted_relays: tuple[str, ...] = ("127.0.0.1",)
@@ -503,9 +504,9 @@ def _dns(value: Any, key: str, reading: _Reading) -> dict[str, Any]:
 
 
 _AUTH_ACTIONS = {
-    "dmarc_reject": ("reject", "mark"),
-    "dmarc_quarantine": ("reject", "mark"),
-    "spf_fail": ("reject", "mark"),
+    "dmarc_reject": ("reject", "junk", "mark"),
+    "dmarc_quarantine": ("reject", "junk", "mark"),
+    "spf_fail": ("reject", "junk", "mark"),
     "dns_failure": ("defer", "mark"),
 }
 

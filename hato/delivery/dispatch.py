@@ -9,6 +9,7 @@ the client is answered (the durability invariant of docs/architecture.md, RFC 53
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime
 import email.errors
 import email.utils
@@ -24,7 +25,7 @@ from hato.delivery.received import Arrival, clean, trace_prefix
 from hato.delivery.recipients import Lookup, Recipient, resolve, split_address
 from hato.logs import event
 from hato.proto.smtp_syntax import is_mailbox
-from hato.store.base import INBOX, Delivery, MessageMeta, Outbound, Store
+from hato.store.base import INBOX, Delivery, MailboxExists, MessageMeta, Outbound, Store
 from hato.store.meta import message_meta
 
 __all__ = ["OVER_QUOTA", "Refusal", "Targets", "commit", "log_delivery", "relay_trace", "route"]
@@ -129,8 +130,13 @@ async def commit(
     sieve: SieveFilter | None = None,
     refused: dict[int, Refusal] | None = None,
     hops: int = 0,
+    junk: bool = False,
 ) -> int | None:
     """Store the local copies and queue the rest, durably; the queue id if any.
+
+    With ``junk`` (the ``[auth]`` policy's verdict), the copies that would go to
+    INBOX go to the account's \\Junk mailbox instead (``junk_mailbox``); a script's
+    ``fileinto`` elsewhere still wins, as the script ran first and chose.
 
     With ``sieve``, each account's active script places its copy. A script's reject,
     and an account whose copies would pass its quota, go in ``refused`` (account id:
@@ -144,8 +150,9 @@ async def commit(
     recipients = _accounts(targets.local)
     for recipient in recipients:
         prefix = trace_prefix(arrival, recipient.address)
+        inbox = await junk_mailbox(store, recipient.account_id) if junk else INBOX
         if sieve is None:
-            copies.append(Delivery(recipient.account_id, INBOX, prefix))
+            copies.append(Delivery(recipient.account_id, inbox, prefix))
             continue
         decision = await sieve.decide(recipient, arrival.sender, prefix + content)
         if decision.reject is not None and refused is not None:
@@ -156,6 +163,7 @@ async def commit(
             if decision.note:  # the account learns why its script did not decide
                 prefix += f"X-Sieve-Error: {decision.note}\r\n".encode()
             for mailbox, flags in decision.copies:
+                mailbox = inbox if mailbox == INBOX else mailbox
                 copies.append(Delivery(recipient.account_id, mailbox, prefix, flags))
             await _send_on(store, content, arrival, recipient, decision, sieve, hops)
     outbound = None
@@ -186,6 +194,23 @@ async def commit(
         log_delivery(logging.INFO, arrival, content, message_id, remote, "queued", queue=queued)
     await _refuse(store, content, arrival, full, sieve, refused)
     return done.queue_id
+
+
+JUNK = "Junk"
+
+
+async def junk_mailbox(store: Store, account_id: int) -> str:
+    """The account's mailbox with the \\Junk special use (RFC 6154 §2), created as
+    "Junk" when it has none."""
+    mailstore = store.mailstore(account_id)
+    mailboxes = await mailstore.list_mailboxes()
+    found = next((m.name for m in mailboxes if m.special_use == "\\Junk"), None)
+    if found is not None:
+        return found
+    if not any(m.name == JUNK for m in mailboxes):
+        with contextlib.suppress(MailboxExists):  # created meanwhile by another delivery
+            await mailstore.create_mailbox(JUNK, "\\Junk", subscribed=True)
+    return JUNK
 
 
 async def _refuse(

@@ -201,11 +201,13 @@ class InboundHandler:
         arrival = self._arrival(server, session, envelope, queue_id)
         sieve = self.settings.sieve
         auth = self.settings.auth
+        junk = False
         try:
             if auth is not None and not auth.trusts(arrival.peer):  # SPF, DKIM, DMARC
-                content = await auth.stamp(content, arrival.peer, arrival.helo, arrival.sender)
+                stamped = await auth.stamp(content, arrival.peer, arrival.helo, arrival.sender)
+                content, junk = stamped.message, stamped.junk
             meta = await self._parse(content)
-            await commit(self.store, content, meta, arrival, recipients, sieve, refused)
+            await commit(self.store, content, meta, arrival, recipients, sieve, refused, junk=junk)
         except AuthRefused as refusal:  # [auth] policy: 550 or 451
             to = [*(r.address for r in recipients.local), *recipients.remote]
             result = "deferred" if refusal.reply.startswith("4") else "rejected"

@@ -7,7 +7,7 @@ written into one Authentication-Results field at the top of the message, after
 every field that claimed our host name is removed (RFC 8601 §5). Then the
 ``[auth]`` policy decides (``hato.config.AuthSettings``): refuse with ``550``, defer
 with ``451`` when DNS failed (so a failure never passes in silence and the
-sender retries), or only mark.
+sender retries), deliver to the Junk mailbox (``Stamped.junk``), or only mark.
 
 Mail from a trusted relay (``[auth] trusted_relays``, by default 127.0.0.1
 alone, so that test senders on 127.0.0.2 and up are checked like any other
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from hato.config import AuthSettings
 from hato.mailauth.arc import verify_chain
@@ -29,9 +30,17 @@ from hato.mailauth.resolver import Resolver
 from hato.mailauth.results import results_field, without_forged_results
 from hato.mailauth.spf import SpfChecker, SpfResult
 
-__all__ = ["AuthRefused", "InboundAuth"]
+__all__ = ["AuthRefused", "InboundAuth", "Stamped"]
 
-REJECT, DEFER = "reject", "defer"
+REJECT, DEFER, JUNK = "reject", "defer", "junk"
+
+
+@dataclass(frozen=True, slots=True)
+class Stamped:
+    """The message with our Authentication-Results on top, and whether policy junks it."""
+
+    message: bytes
+    junk: bool = False
 
 
 class AuthRefused(Exception):
@@ -58,24 +67,27 @@ class InboundAuth:
             return False
         return any(address in network for network in self.trusted)
 
-    async def stamp(self, message: bytes, peer: str, helo: str, sender: str) -> bytes:
+    async def stamp(self, message: bytes, peer: str, helo: str, sender: str) -> Stamped:
         """``message`` with forged results removed and ours on top; AuthRefused if policy says."""
         spf = await self.spf.check(peer, sender, helo)
         dkim = await verify_signatures(message, self.resolver)
         dmarc = await evaluate_dmarc(self.resolver, from_domain(message), spf, dkim)
         dmarc = _undecided_if_dkim_was(dmarc, dkim)
-        self._apply_policy(spf, dmarc)
+        junk = self._apply_policy(spf, dmarc)
         arc = await verify_chain(message, self.resolver)
         field = results_field(self.hostname, spf, dkim, dmarc, arc).encode("ascii", "replace")
-        return field + without_forged_results(message, self.hostname)
+        return Stamped(field + without_forged_results(message, self.hostname), junk)
 
-    def _apply_policy(self, spf: SpfResult, dmarc: DmarcResult) -> None:
+    def _apply_policy(self, spf: SpfResult, dmarc: DmarcResult) -> bool:
+        """Raise AuthRefused when policy refuses; whether it files the message as junk."""
         policy = self.policy
+        actions: list[str] = []
         if "temperror" in (spf.result, dmarc.result) and policy.dns_failure == DEFER:
             # RFC 7372 §3.2: X.7.24, SPF validation error; RFC 7489 §6.6.3 lets DMARC defer.
             raise AuthRefused("451 4.7.24 Sender authentication failed for now (DNS), try again")
         if dmarc.result == "fail":
             action = {"reject": policy.dmarc_reject, "quarantine": policy.dmarc_quarantine}
+            actions.append(action.get(dmarc.policy, ""))
             if action.get(dmarc.policy) == REJECT:  # RFC 7489 §6.6.4, §10.3
                 raise AuthRefused(
                     f"550 5.7.1 Unauthenticated mail from {dmarc.from_domain} is refused"
@@ -83,6 +95,9 @@ class InboundAuth:
                 )
         if spf.result == "fail" and policy.spf_fail == REJECT:  # RFC 7372 §3.2: X.7.23
             raise AuthRefused(f"550 5.7.23 SPF: {spf.domain} does not permit this host")
+        if spf.result == "fail":
+            actions.append(policy.spf_fail)
+        return JUNK in actions  # RFC 7489 §6.3: quarantine, "e.g. the spam folder"
 
 
 def _undecided_if_dkim_was(dmarc: DmarcResult, dkim: Sequence[DkimResult]) -> DmarcResult:

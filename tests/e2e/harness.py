@@ -210,14 +210,14 @@ def read_store(data_dir: Path, work: object) -> object:
     return asyncio.run(run())
 
 
-def inbox_messages(data_dir: Path, user: str) -> list[bytes]:
-    """Every message in ``user``'s INBOX, in UID order."""
+def inbox_messages(data_dir: Path, user: str, mailbox: str = "INBOX") -> list[bytes]:
+    """Every message in ``user``'s INBOX (or ``mailbox``), in UID order."""
 
     async def work(store: Store) -> list[bytes]:
         account = await store.get_account(user)
         assert account is not None
         box = store.mailstore(account.id)
-        inbox = await box.get_mailbox("INBOX")
+        inbox = await box.get_mailbox(mailbox)
         assert inbox is not None
         out = []
         for summary in await box.messages(inbox.id):

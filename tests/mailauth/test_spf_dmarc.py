@@ -14,7 +14,8 @@ from hato.mailauth.dkim_sign import DkimSigner
 from hato.mailauth.dkim_verify import DkimResult
 from hato.mailauth.dmarc import evaluate_dmarc, organizational_domain
 from hato.mailauth.spf import SpfChecker, SpfResult
-from tests.e2e.harness import HatoProcess, inbox_messages
+from hato.store.base import Store
+from tests.e2e.harness import HatoProcess, inbox_messages, read_store
 from tests.mailauth.dns_server import ZoneServer, unused_address
 from tests.mailauth.test_dkim_signing import MESSAGE
 from tests.mailauth.test_resolver import resolver_for
@@ -112,11 +113,16 @@ async def test_dmarc_subdomain_policy_and_no_record(zone: ZoneServer) -> None:
 
 
 @pytest.fixture
-def mx(zone: ZoneServer, tmp_path: Path) -> Iterator[tuple[HatoProcess, ZoneServer]]:
+def mx(
+    zone: ZoneServer, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[tuple[HatoProcess, ZoneServer]]:
     _, record = generate_key(tmp_path / "keys", "example.org", "sel", "rsa")
     zone.add(record)
+    auth = getattr(request, "param", "")
     process = HatoProcess(
-        tmp_path / "data", services=("smtp",), extra_config=f'[dns]\nservers = ["{zone.address}"]\n'
+        tmp_path / "data",
+        services=("smtp",),
+        extra_config=f'[dns]\nservers = ["{zone.address}"]\n{auth}',
     )
     process.add_user("bob", "bob-pw")
     process.start()
@@ -163,13 +169,54 @@ def test_the_mx_listener_applies_the_auth_policy(
     ]  # fmt: skip
 
 
+JUNK_POLICY = '[auth]\ndmarc_quarantine = "junk"\nspf_fail = "junk"\n'
+
+
+@pytest.mark.parametrize("mx", [JUNK_POLICY], indirect=True)
+def test_the_junk_policy_files_failing_mail_in_the_junk_mailbox(
+    mx: tuple[HatoProcess, ZoneServer],
+) -> None:
+    server, _ = mx
+    port = server.ports["smtp"]
+    # DMARC fails for a p=quarantine domain (sp=), SPF fails: the copy goes to \Junk.
+    news = MESSAGE.replace(b"alice@example.org", b"alice@news.example.org")
+    assert send_from("127.0.0.3", port, "alice@news.example.org", news)[0] == 250
+    junk = inbox_messages(server.data_dir, "bob", "Junk")
+    assert len(junk) == 1 and b"dmarc=fail (p=quarantine)" in junk[0]
+    assert special_use(server.data_dir, "bob", "Junk") == "\\Junk"  # RFC 6154 §2
+    # SPF fails alone (no DMARC record at all): Junk too; a pass stays in INBOX.
+    plain = MESSAGE.replace(b"alice@example.org", b"a@pass.test")
+    assert send_from("127.0.0.3", port, "a@pass.test", plain)[0] == 250
+    assert len(inbox_messages(server.data_dir, "bob", "Junk")) == 2
+    assert send_from("127.0.0.2", port, "a@pass.test", plain)[0] == 250
+    assert len(inbox_messages(server.data_dir, "bob")) == 1
+
+
+def special_use(data_dir: Path, user: str, name: str) -> str | None:
+    async def work(store: Store) -> str | None:
+        account = await store.get_account(user)
+        assert account is not None
+        mailbox = await store.mailstore(account.id).get_mailbox(name)
+        return None if mailbox is None else mailbox.special_use
+
+    found = read_store(data_dir, work)
+    assert found is None or isinstance(found, str)
+    return found
+
+
 def test_auth_policy_keys_take_only_their_words() -> None:
     auth = config_from_table({}).auth
     assert (auth.dmarc_reject, auth.dmarc_quarantine, auth.spf_fail, auth.dns_failure) == (
         "reject", "mark", "mark", "defer"
     )  # fmt: skip
     assert config_from_table({"auth": {"spf_fail": "reject"}}).auth.spf_fail == "reject"
-    for key, bad in (("dmarc_reject", "junk"), ("dns_failure", "reject"), ("spf_fail", 1)):
+    assert config_from_table({"auth": {"dmarc_quarantine": "junk"}}).auth.dmarc_quarantine == "junk"
+    for key, bad in (
+        ("dmarc_reject", "discard"),
+        ("dns_failure", "junk"),
+        ("dns_failure", "reject"),
+        ("spf_fail", 1),
+    ):
         with pytest.raises(ConfigError, match=rf"auth\.{key}"):
             config_from_table({"auth": {key: bad}})
 
