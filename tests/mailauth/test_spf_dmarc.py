@@ -16,6 +16,7 @@ from hato.mailauth.dmarc import evaluate_dmarc, organizational_domain
 from hato.mailauth.spf import SpfChecker, SpfResult
 from hato.store.base import Store
 from tests.e2e.harness import HatoProcess, inbox_messages, read_store
+from tests.e2e.test_sieve_delivery import install
 from tests.mailauth.dns_server import ZoneServer, unused_address
 from tests.mailauth.test_dkim_signing import MESSAGE
 from tests.mailauth.test_resolver import resolver_for
@@ -189,6 +190,15 @@ def test_the_junk_policy_files_failing_mail_in_the_junk_mailbox(
     assert send_from("127.0.0.3", port, "a@pass.test", plain)[0] == 250
     assert len(inbox_messages(server.data_dir, "bob", "Junk")) == 2
     assert send_from("127.0.0.2", port, "a@pass.test", plain)[0] == 250
+    assert len(inbox_messages(server.data_dir, "bob")) == 1
+    # The script runs first: its fileinto elsewhere wins, its keep goes to Junk.
+    install(server, "bob", 'require ["fileinto", "mailbox"]; if header :is "subject" "minutes" '
+            '{ fileinto :create "Minutes"; } else { keep; }')  # fmt: skip
+    assert send_from("127.0.0.3", port, "a@pass.test", plain)[0] == 250
+    other = plain.replace(b"Subject: minutes", b"Subject: other")
+    assert send_from("127.0.0.3", port, "a@pass.test", other)[0] == 250
+    assert len(inbox_messages(server.data_dir, "bob", "Minutes")) == 1
+    assert b"Subject: other" in inbox_messages(server.data_dir, "bob", "Junk")[-1]
     assert len(inbox_messages(server.data_dir, "bob")) == 1
 
 
