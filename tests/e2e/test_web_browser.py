@@ -23,6 +23,7 @@ from email.header import Header
 from pathlib import Path
 
 import pytest
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
@@ -195,8 +196,14 @@ def log_in(
     wait_for(browser, lambda: browser.find_elements(By.CSS_SELECTOR, "nav.mailboxes"))
 
 
+#: What a condition may meet while the page it looks at is being replaced (after a click
+#: that submits a form, an element found on the old page is gone a moment later).
+_IN_PASSING = (NoSuchElementException, StaleElementReferenceException)
+
+
 def wait_for(browser: WebDriver, condition: object) -> object:
-    return WebDriverWait(browser, WAIT).until(lambda _driver: condition())  # type: ignore[operator]
+    waiting = WebDriverWait(browser, WAIT, ignored_exceptions=_IN_PASSING)
+    return waiting.until(lambda _driver: condition())  # type: ignore[operator]
 
 
 def rows(browser: WebDriver) -> list[WebElement]:
