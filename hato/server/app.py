@@ -39,6 +39,7 @@ from hato.proto.managesieve import response as managesieve_response
 from hato.server.context import ServiceContext
 from hato.server.gate import ConnectionGate
 from hato.server.listener import Connection, ListenerOptions, StreamListener
+from hato.server.malloc import return_large_blocks
 from hato.server.smtp import HatoLMTP, HatoSMTP
 from hato.server.submission import HatoSubmission
 from hato.session.trace import Tracer
@@ -337,4 +338,5 @@ async def _serve(config: Config, demo: bool) -> int:
 
 
 def run(config: Config, demo: bool = False) -> int:
+    return_large_blocks()
     return asyncio.run(_serve(config, demo))
