@@ -54,7 +54,6 @@ from hato.store import (
     NoSuchMailbox,
     Store,
 )
-from hato.store.notify import Subscription
 from hato.web.query import parse_query
 from hato.web.view import Heading, MessageView, Person, attachment_data, heading, message_view
 from hato.web.view import inline_images as view_inline_images
@@ -482,14 +481,16 @@ async def wait_for(
     ]
     key: p.SearchKey = p.SearchAnd(tuple(keys)) if keys else p.SearchAll()
     boxes = await mailstore.list_mailboxes()
-    subscriptions = [store.notifier.subscribe(box.id) for box in boxes]
+    changed = asyncio.Event()  # one event set by a change to any of the boxes
+    subscriptions = [store.notifier.subscribe(box.id, changed=changed) for box in boxes]
     try:
         async with asyncio.timeout(seconds):
             while True:
+                changed.clear()  # before the search: a change during it wakes the wait
                 found = await _newest_match(store, mailstore, boxes, key)
                 if found is not None:
                     return found
-                await _any_change(subscriptions)
+                await changed.wait()
     except TimeoutError:
         return None
     finally:
@@ -515,15 +516,3 @@ async def _newest_match(
     _, box, uid = best
     lines = await _lines(mailstore, box, await mailstore.list_messages(box.id, [uid]))
     return lines[0] if lines else None
-
-
-async def _any_change(subscriptions: list[Subscription]) -> None:
-    """Until one of the mailboxes changes (a delivery, a flag, an expunge)."""
-    waits = [asyncio.ensure_future(s.changed.wait()) for s in subscriptions]
-    try:
-        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for waiting in waits:
-            waiting.cancel()
-    for subscription in subscriptions:
-        subscription.changed.clear()
