@@ -31,6 +31,7 @@ from typing import TypeVar
 
 from hato import __version__
 from hato.accounts import InvalidUsername, add_user, issue_token, set_password, validate_username
+from hato.auth.passwords import use_argon2
 from hato.cli_common import with_store
 from hato.config import SERVICES, STANDARD_PORTS, Config, ConfigError, load_config
 from hato.logs import configure_logging
@@ -253,6 +254,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         config = _config(args)
         configure_logging(config.log)
+        use_argon2(config.passwords)
         result: int = args.run(args, config)
     except (CommandError, ConfigError, InvalidUsername, StoreError) as exc:
         print(f"hato: {exc}", file=sys.stderr)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hato.auth.passwords import Argon2Params
 from hato.logs import LogSettings
 from hato.proto.smtp_syntax import is_domain
 from hato.store.base import QuotaLimits
@@ -192,6 +193,7 @@ class Config:
     store_url: str | None = None
     sieve: ScriptQuota = field(default_factory=ScriptQuota)
     quota: QuotaLimits = field(default_factory=QuotaLimits)  # [quota]: every account's default
+    passwords: Argon2Params = field(default_factory=Argon2Params)  # [passwords]: argon2id cost
     # ``[sieve] before`` and ``after``: the texts of the scripts run before and after
     # every account's own at delivery (checked when the file is read)
     sieve_global: tuple[str | None, str | None] = (None, None)
@@ -351,6 +353,15 @@ def _positive_numbers(value: Any, key: str, reading: _Reading, kind: type) -> di
 
 def _limits(value: Any, key: str, reading: _Reading) -> dict[str, Any]:
     return {"limits": Limits(**_positive_numbers(value, key, reading, Limits))}
+
+
+def _passwords(value: Any, key: str, reading: _Reading) -> dict[str, Any]:
+    numbers = _positive_numbers(value, key, reading, Argon2Params)
+    try:
+        return {"passwords": Argon2Params(**numbers)}
+    except ValueError as exc:
+        reading.bad(key, str(exc))
+        return {}
 
 
 def _sieve(value: Any, key: str, reading: _Reading) -> dict[str, Any]:
@@ -642,6 +653,7 @@ _SECTIONS: dict[str, _Section] = {
     "auth": _auth,
     "http": _http,
     "quota": _quota,
+    "passwords": _passwords,
 }
 
 

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from hato.auth.passwords import Argon2Params
 from hato.config import (
     DEFAULT_PORTS,
     Config,
@@ -145,3 +146,16 @@ def test_sieve_global_scripts_are_read_and_checked(tmp_path: Path) -> None:
         load_config(path)
     assert "sieve.before: cannot read none.sieve" in str(error.value)
     assert "sieve.after: bad.sieve: line 2, column 1: " in str(error.value)
+
+
+def test_passwords_keys_set_the_argon2id_cost(tmp_path: Path) -> None:
+    path = tmp_path / "hato.toml"
+    assert load_config(None).passwords == Argon2Params(3, 65536, 4)  # argon2-cffi's own
+    path.write_text("[passwords]\ntime_cost = 2\nmemory_kib = 16384\n")
+    assert load_config(path).passwords == Argon2Params(2, 16384, 4)
+    path.write_text("[passwords]\nmemory_kib = 16\nparallelism = 4\n")  # under 8 KiB a lane
+    with pytest.raises(ConfigError, match=r"passwords: memory_kib must be 32 to"):
+        load_config(path)
+    path.write_text("[passwords]\ntime_cost = 0\nlanes = 2\n")
+    with pytest.raises(ConfigError, match=r"passwords\.time_cost.*positive"):
+        load_config(path)
