@@ -85,11 +85,13 @@ class Authenticator:
         return ok
 
     async def _rehash(self, account: Account, password: str) -> None:
-        """Replace an imported Dovecot hash by argon2id and SCRAM keys, now that the
-        password is known; an APOP secret is kept as it was."""
+        """Replace an imported Dovecot hash, or an argon2id hash of other parameters, by
+        argon2id and SCRAM keys now that the password is known (a hash made under the
+        bound on hashes at once); an APOP secret is kept as it was."""
         keep_apop = account.credentials.apop_secret is not None
-        credentials = await asyncio.to_thread(make_credentials, password, keep_apop)
+        credentials = await self.checks.run(partial(make_credentials, password, keep_apop))
         await self.store.set_credentials(account.name, credentials)
+        self.cache.remember(account.name, password, credentials.password_hash)
         event(log, logging.INFO, "rehash", account=account.name, scheme="argon2id")
 
     async def apop(

@@ -25,6 +25,7 @@ import secrets
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from typing import TypeVar
 
 __all__ = ["HashChecks", "LoginCache"]
 
@@ -70,6 +71,9 @@ class LoginCache:
             self._expiry.popitem(last=False)
 
 
+T = TypeVar("T")
+
+
 class HashChecks:
     """Password checks in worker threads, at most ``at_once`` running; counted for tests."""
 
@@ -84,15 +88,20 @@ class HashChecks:
         """``check()`` in a worker thread when a place is free, unless ``known()`` says by
         then that the password was verified meanwhile (a storm of one account's logins
         costs one hash, not one each)."""
+        return await self.run(check, lambda: True if known() else None)
+
+    async def run(self, work: Callable[[], T], done: Callable[[], T | None] = lambda: None) -> T:
+        """``work()`` (a hash made or checked) in a worker thread when a place is free;
+        ``done()``'s answer instead if it has one by then."""
         if self._gate is None:  # made on the loop that uses it
             self._gate = asyncio.Semaphore(self.at_once)
         async with self._gate:
-            if known():
-                return True
+            if (answer := done()) is not None:
+                return answer
             self.started += 1
             self.running += 1
             self.most_running = max(self.most_running, self.running)
             try:
-                return await asyncio.to_thread(check)
+                return await asyncio.to_thread(work)
             finally:
                 self.running -= 1

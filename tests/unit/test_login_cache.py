@@ -11,7 +11,7 @@ import pytest
 
 from hato.auth.authenticator import Authenticator, LoginAttempt
 from hato.auth.cache import HashChecks, LoginCache
-from hato.auth.passwords import make_credentials
+from hato.auth.passwords import Argon2Params, make_credentials, use_argon2
 from hato.auth.throttle import LoginThrottle
 from hato.store import Store, open_store
 
@@ -96,3 +96,24 @@ async def test_a_storm_of_one_accounts_logins_costs_one_hash(store: Store) -> No
     logins = [authenticator.password("amy", "right-one", ATTEMPT) for _ in range(8)]
     assert all(account is not None for account in await asyncio.gather(*logins))
     assert authenticator.checks.started == 1  # the others found it verified in the queue
+
+
+async def test_hashes_of_other_parameters_are_made_again_within_the_bound(store: Store) -> None:
+    names = [f"user{number}" for number in range(6)]
+    old = make_credentials("same-for-all")  # today's cost, then a cheaper one configured
+    for name in names:
+        await store.create_account(name, old)
+    use_argon2(Argon2Params(time_cost=1, memory_kib=8192, parallelism=1))
+    try:
+        authenticator = _authenticator(store, at_once=2)
+        logins = [authenticator.password(name, "same-for-all", ATTEMPT) for name in names]
+        assert all(account is not None for account in await asyncio.gather(*logins))
+        assert authenticator.checks.started == 2 * len(names)  # a check and a new hash each
+        assert authenticator.checks.most_running == 2  # the new hashes too
+        for name in names:
+            account = await store.get_account(name)
+            assert account is not None and "$m=8192,t=1,p=1$" in account.credentials.password_hash
+        assert await authenticator.password("user0", "same-for-all", ATTEMPT) is not None
+        assert authenticator.checks.started == 2 * len(names)  # the new hash was remembered
+    finally:
+        use_argon2(Argon2Params())
