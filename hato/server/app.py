@@ -37,7 +37,7 @@ from hato.manners import MannersSettings
 from hato.proto.imap import untagged_status
 from hato.proto.managesieve import response as managesieve_response
 from hato.server.context import ServiceContext
-from hato.server.gate import ConnectionGate
+from hato.server.gate import HTTP_TOO_MANY, ConnectionGate, GatedProtocol
 from hato.server.listener import Connection, ListenerOptions, StreamListener
 from hato.server.malloc import return_large_blocks
 from hato.server.smtp import HatoLMTP, HatoSMTP
@@ -197,9 +197,16 @@ class Server:
         if server is not None:
             metrics.watch("http", lambda: len(server.connections))
         tls = self.tls if config.http.tls else None
-        site = web.TCPSite(self._http, config.host, port, ssl_context=tls)
-        await site.start()
-        self.addresses["http"] = self._http.addresses[0][:2]
+        assert server is not None
+
+        def gated() -> GatedProtocol:  # connections per address, as on the mail listeners
+            return GatedProtocol(self.gate, server, HTTP_TOO_MANY)
+
+        listening = await asyncio.get_running_loop().create_server(
+            gated, config.host, port, ssl=tls
+        )
+        self._servers.append(listening)
+        self.addresses["http"] = listening.sockets[0].getsockname()[:2]
 
     async def _start_smtp_family(self, service: str, port: int) -> None:
         assert self.store is not None

@@ -3,11 +3,14 @@ docs/architecture.md)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
+from collections.abc import Callable
+from typing import Any
 
 from hato.auth.clients import client_key
 
-__all__ = ["ConnectionGate"]
+__all__ = ["ConnectionGate", "GatedProtocol"]
 
 
 class ConnectionGate:
@@ -33,3 +36,54 @@ class ConnectionGate:
 
     def count(self, address: str) -> int:
         return self._open[client_key(address)]
+
+
+#: What a client over its limit gets on the web console's listener before the connection
+#: closes: RFC 9110 §15.6.4 (the server cannot take it now), no body.
+HTTP_TOO_MANY = (
+    b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 10\r\n"
+    b"Content-Length: 0\r\nConnection: close\r\n\r\n"
+)
+
+
+class GatedProtocol(asyncio.Protocol):
+    """A protocol (the web server's) behind the gate: over the limit, ``refusal`` is
+    written and the connection closed before ``make()``'s protocol ever sees it; else
+    every call goes on to that protocol, and its close leaves the gate."""
+
+    def __init__(self, gate: ConnectionGate, make: Callable[[], Any], refusal: bytes) -> None:
+        self._gate = gate
+        self._make = make
+        self._refusal = refusal
+        self._inner: Any = None
+        self._peer = ""
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self._peer = str((transport.get_extra_info("peername") or ("",))[0])
+        if not self._gate.enter(self._peer):
+            transport.write(self._refusal)
+            transport.close()
+            return
+        self._inner = self._make()
+        self._inner.connection_made(transport)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self._inner is not None:
+            self._gate.leave(self._peer)
+            self._inner.connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:
+        if self._inner is not None:
+            self._inner.data_received(data)
+
+    def eof_received(self) -> bool | None:
+        return self._inner.eof_received() if self._inner is not None else None
+
+    def pause_writing(self) -> None:
+        if self._inner is not None:
+            self._inner.pause_writing()
+
+    def resume_writing(self) -> None:
+        if self._inner is not None:
+            self._inner.resume_writing()
