@@ -9,6 +9,7 @@ more than build their driver.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable, Coroutine, Iterable, Sequence
 from functools import partial
@@ -410,9 +411,13 @@ class SqlMailstore:
         await self._write(listing.update_listing, mailbox_id=mailbox_id, values=list(values))
 
     async def text_matches(self, mailbox_id: int, key: str, header: bool) -> TextMatches:
-        return await self._read(
+        matches, prefixes = await self._read(
             text.select_text_matches, mailbox_id=mailbox_id, key=key, header=header
         )
+        if not prefixes:
+            return matches
+        in_prefixes = await asyncio.to_thread(text.prefixes_holding, prefixes, key)
+        return TextMatches(matches.found | in_prefixes, matches.unsure)
 
     async def internal_zones(self, mailbox_id: int, uids: Sequence[int]) -> dict[int, int]:
         """The INTERNALDATE zones APPEND kept (RFC 3501 §2.3.3), where not UTC."""

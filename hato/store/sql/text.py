@@ -46,7 +46,8 @@ from hato.store.sql.tx import Tx
 
 __all__ = [
     "BATCH_OCTETS", "CUT", "MAX_TRIGRAMS", "NOT_YET", "TRIGRAM", "WHOLE", "fts5_query",
-    "index_bodies", "insert_text", "like_pattern", "select_index_stats", "select_text_matches",
+    "index_bodies", "insert_text", "like_pattern", "prefixes_holding", "select_index_stats",
+    "select_text_matches",
     "select_unindexed",
 ]  # fmt: skip
 
@@ -114,15 +115,15 @@ def _narrowing(tx: Tx, key: str) -> tuple[str, tuple[object, ...]]:
 
 async def select_text_matches(
     tx: Tx, account_id: int, mailbox_id: int, key: str, header: bool
-) -> TextMatches:
+) -> tuple[TextMatches, list[tuple[int, bytes]]]:
     """The messages of the account's mailbox whose stored text holds ``key``
     (case-mapped, storable), and those whose text is not stored whole.
 
     With ``header`` (SEARCH TEXT) the body's header counts too, and so does a
-    message's trace prefix, which is not in the index: it is decoded here, and a
-    key with a line break (which could run from the prefix into the body's
-    header) makes every message with a prefix a candidate. ``found`` then holds
-    candidates, which the caller checks against the message itself.
+    message's trace prefix (Received, Delivered-To, ...), which is not in the
+    index: the (uid, prefix) pairs come back beside the matches, for the caller to
+    decode off the event loop (``prefixes_holding``). ``found`` holds candidates,
+    which the caller checks against the message itself.
     """
     columns = ("head", "body") if header else ("body",)
     narrow, params = _narrowing(tx, key)
@@ -134,31 +135,34 @@ async def select_text_matches(
         f"WHERE m.mailbox_id = ? AND x.account_id = ? AND t.whole = 1 AND {narrow} AND ({exact})",
         (mailbox_id, account_id, *params, *(key,) * len(columns)),
     )
-    found = {int(row[0]) for row in rows}
     unsure = await tx.all(  # the few rows not whole, through their own index
         "SELECT m.uid FROM messages m JOIN mailboxes x ON x.id = m.mailbox_id "
         "WHERE m.mailbox_id = ? AND x.account_id = ? AND m.blob_id IN "
         "(SELECT blob_id FROM blob_text WHERE whole <> 1)",
         (mailbox_id, account_id),
     )
-    if header:
-        found |= await _in_prefixes(tx, account_id, mailbox_id, key)
-    return TextMatches(frozenset(found), frozenset(int(row[0]) for row in unsure))
+    matches = TextMatches(
+        frozenset(int(row[0]) for row in rows), frozenset(int(row[0]) for row in unsure)
+    )
+    return matches, (await _prefixes(tx, account_id, mailbox_id) if header else [])
 
 
-async def _in_prefixes(tx: Tx, account_id: int, mailbox_id: int, key: str) -> set[int]:
-    """Messages whose trace prefix (Received, Delivered-To, ...) may hold ``key``."""
+async def _prefixes(tx: Tx, account_id: int, mailbox_id: int) -> list[tuple[int, bytes]]:
     rows = await tx.all(
         "SELECT m.uid, m.prefix FROM messages m JOIN mailboxes x ON x.id = m.mailbox_id "
         "WHERE m.mailbox_id = ? AND x.account_id = ? AND length(m.prefix) > 0",
         (mailbox_id, account_id),
     )
-    across = "\r" in key or "\n" in key
-    return {
-        int(uid)
-        for uid, prefix in rows
-        if across or key in storable(casemap(decoded_header(bytes(prefix))))
-    }
+    return [(int(uid), bytes(prefix)) for uid, prefix in rows]
+
+
+def prefixes_holding(prefixes: Sequence[tuple[int, bytes]], key: str) -> set[int]:
+    """The UIDs whose trace prefix, decoded and case-mapped, may hold ``key``: all of
+    them for a key with a line break (it could run from the prefix into the body's
+    header). CPU work in proportion to the mailbox: run it in a worker thread."""
+    if "\r" in key or "\n" in key:
+        return {uid for uid, _ in prefixes}
+    return {uid for uid, prefix in prefixes if key in storable(casemap(decoded_header(prefix)))}
 
 
 async def select_unindexed(
