@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from bench import imap_compress as compress
 from bench import imap_extensions as ext
+from bench import mixed_load as mixed
 from bench import sieve, web_api
 from bench.imap_session import Refused, check, expect, login, ms_since, selected
 from bench.load import deliver_one
@@ -464,6 +465,18 @@ MEASUREMENTS: tuple[Measurement, ...] = (
         web_api.api_p99,
         False,
     ),
+    # many clients at once, a random mix of commands (INBOX keeps its count)
+    *(
+        Measurement(
+            f"IMAP mixed load, {clients} clients, {mixed.SECONDS:.0f} s",
+            "cmd/s",
+            "imap",
+            mixed.commands_per_second(clients),
+            False,
+        )
+        for clients in mixed.CLIENTS
+    ),
+    Measurement("IMAP mixed load: commands not answered OK", "cmd", "imap", mixed.errors, False),
     # the IDLE rows last: their delivery adds a message to the mailbox
     Measurement(f"memory (PSS), {IDLERS:,} IMAP clients in IDLE", "MB", "imap", idle_pss, False),
     Measurement(f"memory (RSS), {IDLERS:,} IMAP clients in IDLE", "MB", "imap", idle_rss, False),

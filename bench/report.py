@@ -82,6 +82,13 @@ How to read them:
   one login; then 100 aiohttp clients reading seeded random messages
   (`GET /api/v1/message/{ID}`, 20 each): requests a second over the wall-clock time, and
   the 99th percentile of their times (req/s: higher is better).
+- The mixed-load rows (`bench.mixed_load`): 5, then 20 clients (asyncio, raw sockets),
+  each logged in once with INBOX selected, run a seeded random mix for 30 s: SELECT,
+  FETCH of 50 messages' FLAGS, one BODY.PEEK[], STORE \\Flagged on or off, SEARCH
+  FLAGGED or FROM, APPEND and COPY to a mailbox of their own and the expunge of what
+  they put there (by UID); commands answered OK a second over the wall-clock time
+  (cmd/s: higher is better), and the commands of both loads answered otherwise (none is
+  right).
 - The IDLE rows: 1,000 clients (asyncio, raw sockets) log in, SELECT INBOX and IDLE; the
   memory is taken with all of them idling (Dovecot: one imap process each, so its RSS sum
   counts shared pages many times: read its PSS); then one LMTP delivery, timed from its
