@@ -128,6 +128,15 @@ class MailboxIndex:
         flags = self.flag_sets.sets[self.flag_ids[at]]
         return MessageSummary(uid, self.modseqs[at], self.sizes[at], flags, self.dates[at])
 
+    def flags_of(self, uid: int) -> frozenset[str] | None:
+        """A message's flags (its interned set: the same object for every message with
+        those flags), without the rest of its summary."""
+        at = self.position(uid)
+        if at < 0:
+            ghost = self.ghosts.get(uid)
+            return None if ghost is None else ghost.flags
+        return self.flag_sets.sets[self.flag_ids[at]]
+
     def keywords(self) -> Set[str]:
         """Every keyword the index has seen on a message or a STORE has named, as Dovecot
         keeps a mailbox's keywords once used: from the few interned flag sets, not a pass

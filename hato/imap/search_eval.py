@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import email.utils
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import partial
@@ -244,6 +244,10 @@ def _compare(op: str, day: date, wanted: date) -> bool:
     return day >= wanted
 
 
+#: Matcher's method for each kind of key, looked up once a kind (not once a message).
+_METHODS: dict[type, Callable[..., object]] = {}
+
+
 class Matcher:
     """Evaluates one program against messages of one view."""
 
@@ -257,6 +261,9 @@ class Matcher:
         # the program's strings, case-mapped once for this search: a cache shared by
         # every search would keep clients' strings, and thrash past its size
         self._wanted: dict[str, str] = {}
+        # (flag in lower case, a message's interned flag set) -> whether the set holds it:
+        # a mailbox has few distinct flag sets, so a flag key costs a lookup a message
+        self._holds: dict[tuple[str, frozenset[str]], bool] = {}
 
     def wanted(self, value: str) -> str:
         """A search string of the program, case-mapped."""
@@ -275,8 +282,10 @@ class Matcher:
         self.columns.update(zip(names, tables, strict=True))
 
     def matches(self, key: p.SearchKey, seq: int, data: MessageData) -> bool:
-        method = getattr(self, "_" + type(key).__name__)
-        return bool(method(key, seq, data))
+        method = _METHODS.get(type(key))
+        if method is None:
+            method = _METHODS[type(key)] = getattr(Matcher, "_" + type(key).__name__)
+        return bool(method(self, key, seq, data))
 
     def _SearchAll(self, key: p.SearchAll, seq: int, data: MessageData) -> bool:
         return True
@@ -284,8 +293,12 @@ class Matcher:
     def _SearchFlag(self, key: p.SearchFlag, seq: int, data: MessageData) -> bool:
         if key.flag == "\\Recent":
             return self.view.is_recent(data.uid) == key.present
-        flags = {flag.lower() for flag in self.view.summary(data.uid).flags}
-        return (key.flag.lower() in flags) == key.present
+        flags = self.view.flag_set(data.uid)
+        wanted = key.flag.lower()
+        holds = self._holds.get((wanted, flags))
+        if holds is None:  # keywords are case-insensitive (RFC 3501 §2.3.2)
+            holds = self._holds[wanted, flags] = wanted in {flag.lower() for flag in flags}
+        return holds == key.present
 
     def _SearchSize(self, key: p.SearchSize, seq: int, data: MessageData) -> bool:
         size = self.view.summary(data.uid).size

@@ -88,6 +88,14 @@ class MailboxView:
             raise KeyError(uid)
         return found
 
+    def flag_set(self, uid: int) -> frozenset[str]:
+        """A message's flags as the index interns them (one object for every message
+        with the same flags), of a UID the view holds: no summary is made."""
+        found = self.index.flags_of(uid)
+        if found is None:
+            raise KeyError(uid)
+        return found
+
     def has(self, uid: int) -> bool:
         return self.seq(uid) > 0
 

@@ -140,13 +140,16 @@ class FakeView:
         self.index = SimpleNamespace(uids=[])  # not the view's numbering: no key cache
 
     def summary(self, uid: int) -> MessageSummary:
-        flags = frozenset({"\\Seen"}) if uid % 2 else frozenset()
-        return MessageSummary(uid, 1, 100, flags, 1_700_000_000)
+        return MessageSummary(uid, 1, 100, self.flag_set(uid), 1_700_000_000)
+
+    def flag_set(self, uid: int) -> frozenset[str]:
+        return SEEN if uid % 2 else frozenset()
 
     def is_recent(self, uid: int) -> bool:
         return False
 
 
+SEEN = frozenset({"\\Seen"})
 RAW = b"From: Anna <anna@example.org>\r\nSubject: Hallo\r\n\r\nbody text\r\n"
 INFO = parse_message(RAW).to_json()
 
