@@ -44,7 +44,7 @@ from bench.hato_server import peak_rss_mb, running_hato, running_hato_nodes
 from bench.imap_session import Refused
 from bench.load import CONNECTIONS, deliver
 from bench.mailbox import COMMON_WORD, DEFAULT_COUNT, SHORT_JA_WORD, Mailbox, carrying, generate
-from bench.maildir_import import dovecot_import, hato_import
+from bench.maildir_import import dovecot_import, hato_import, maildir_messages
 from bench.measurements import MEASUREMENTS, SAMPLE, Context, Measurement
 from bench.report import (
     DOVECOT,
@@ -250,6 +250,8 @@ def _imports(scratch: Path, count: int, run: Run) -> None:
     """The Maildir Dovecot's load built, imported by hato and by dsync (bench/maildir_import.py);
     without a Dovecot run there is no Maildir, and the rows say n/a."""
     maildir = scratch / DOVECOT / "home" / "Maildir"
+    if maildir.is_dir():
+        count = maildir_messages(maildir)
     importers = {HATO: hato_import, DOVECOT: dovecot_import}
     for name, importer in importers.items():
         if DOVECOT not in run.servers or name not in run.servers:

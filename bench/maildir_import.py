@@ -11,8 +11,10 @@ there):
   UIDs as hato's import does) into a fresh Dovecot's empty Maildir.
 
 Each is one process (dsync runs inside doveadm); its rate is the Maildir's message count
-over the wall-clock time of that process, and its peak RSS (``ru_maxrss`` of the waited
-process) is the memory row. Both are checked afterwards: every message must be there.
+(``maildir_messages``: INBOX and every folder, so the IDLE rows' delivery and what the
+mixed load left in its own mailbox count too) over the wall-clock time of that process,
+and its peak RSS (``ru_maxrss`` of the waited process) is the memory row. Both are
+checked afterwards: every message must be there.
 """
 
 # ruff: noqa: S603 - fixed commands (hato, doveadm) from PATH, no shell
@@ -29,7 +31,7 @@ from bench.dovecot_server import running_dovecot
 from bench.hato_server import hato_command
 from bench.target import PASSWORD, USER
 
-__all__ = ["dovecot_import", "hato_import"]
+__all__ = ["dovecot_import", "hato_import", "maildir_messages"]
 
 _IMPORTED = re.compile(r"hato: (\d+) message\(s\) imported")
 
@@ -54,6 +56,16 @@ def _timed(command: list[str], log: Path, stdin: str = "") -> tuple[float, float
     return seconds, usage.ru_maxrss / 1024, text
 
 
+def maildir_messages(maildir: Path) -> int:
+    """The messages of a Maildir++: files in ``cur/`` and ``new/`` of INBOX (the root)
+    and of each ``.Folder``."""
+    folders = [maildir, *(p for p in maildir.iterdir() if p.name.startswith(".") and p.is_dir())]
+    return sum(
+        1 for folder in folders for sub in ("cur", "new") if (folder / sub).is_dir()
+        for entry in (folder / sub).iterdir() if entry.is_file()
+    )  # fmt: skip
+
+
 def hato_import(maildir: Path, workdir: Path, count: int) -> tuple[float, float]:
     """hato's import of ``maildir``: (messages/s, peak RSS MB)."""
     workdir.mkdir()
@@ -74,8 +86,8 @@ def dovecot_import(maildir: Path, workdir: Path, count: int) -> tuple[float, flo
         doveadm = ["doveadm", "-c", str(workdir / "dovecot.conf")]
         command = [*doveadm, "backup", "-R", "-u", USER, f"maildir:{maildir}"]
         seconds, peak, _ = _timed(command, workdir / "backup.log")
-        status = [*doveadm, "mailbox", "status", "-u", USER, "messages", "INBOX"]
+        status = [*doveadm, "mailbox", "status", "-u", USER, "-t", "messages", "*"]
         found = subprocess.run(status, capture_output=True, text=True, check=True).stdout
-    if found.strip() != f"INBOX messages={count}":
+    if found.strip() != f"messages={count}":
         raise RuntimeError(f"dsync imported not {count} messages: {found}")
     return count / seconds, peak
