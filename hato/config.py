@@ -25,12 +25,14 @@ from hato.store.scripts import ScriptQuota
 
 __all__ = [
     "DEFAULT_PORTS",
+    "LANGUAGES",
     "STANDARD_PORTS",
     "AuthSettings",
     "Config",
     "ConfigError",
     "DnsSettings",
     "HttpSettings",
+    "LabSettings",
     "Limits",
     "LogSettings",
     "QueueSettings",
@@ -154,6 +156,23 @@ class HttpSettings:
     """
 
     tls: bool = False
+    language: str = "en"  # the console's language for hints: "en" or "ja" (a cookie overrides)
+
+
+#: The console's languages (the classroom's hints are written in both).
+LANGUAGES = ("en", "ja")
+
+
+@dataclass(frozen=True, slots=True)
+class LabSettings:
+    """``[lab]``: what the classroom's live pages keep of the class's sessions.
+
+    ``session_lines``: a session's last lines kept for its transcript; ``keep_days``:
+    how long a closed session stays readable.
+    """
+
+    session_lines: int = 2000
+    keep_days: float = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,6 +209,7 @@ class Config:
     dns: DnsSettings = field(default_factory=DnsSettings)
     auth: AuthSettings = field(default_factory=AuthSettings)
     http: HttpSettings = field(default_factory=HttpSettings)
+    lab: LabSettings = field(default_factory=LabSettings)
     store_url: str | None = None
     sieve: ScriptQuota = field(default_factory=ScriptQuota)
     quota: QuotaLimits = field(default_factory=QuotaLimits)  # [quota]: every account's default
@@ -555,11 +575,18 @@ def _store(value: Any, key: str, reading: _Reading) -> dict[str, Any]:
 
 
 def _http(value: Any, key: str, reading: _Reading) -> dict[str, Any]:
-    http = reading.table(value, key, ("tls",))
+    http = reading.table(value, key, ("tls", "language"))
     if "tls" in http and not isinstance(http["tls"], bool):
         reading.bad(f"{key}.tls", f"must be true or false, not {http['tls']!r}")
         return {}
+    if "language" in http and http["language"] not in LANGUAGES:
+        reading.bad(f"{key}.language", f"must be one of {', '.join(LANGUAGES)}")
+        return {}
     return {"http": HttpSettings(**http)}
+
+
+def _lab(value: Any, key: str, reading: _Reading) -> dict[str, Any]:
+    return {"lab": LabSettings(**_positive_numbers(value, key, reading, LabSettings))}
 
 
 _store_url = _scalar("store_url", _filled, "a store url (postgresql://...)")
@@ -652,6 +679,7 @@ _SECTIONS: dict[str, _Section] = {
     "dns": _dns,
     "auth": _auth,
     "http": _http,
+    "lab": _lab,
     "quota": _quota,
     "passwords": _passwords,
 }

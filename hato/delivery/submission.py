@@ -102,6 +102,7 @@ class SubmissionHandler(InboundHandler):
             return AuthResult(success=False, handled=True)
         if outcome is None:
             return AuthResult(success=False, handled=False)
+        server.logged_in(outcome.name)
         return AuthResult(success=True, auth_data=outcome)
 
     async def handle_MAIL(
@@ -234,6 +235,9 @@ class SaslChallenges(Protocol):
     async def sasl_challenge(self, challenge: bytes) -> bytes | None:
         """Send ``334 challenge``; the client's line as it came, or None when it was
         over the line limit (then already answered)."""
+
+    def logged_in(self, account: str) -> None:
+        """The session is ``account``'s from now on (for its transcript)."""
 
 
 async def _converse(server: SaslChallenges, challenge: bytes) -> bytes:

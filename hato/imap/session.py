@@ -54,6 +54,9 @@ log = logging.getLogger(__name__)
 WRITE_CHUNK = 64 * 1024  # bytes joined into one write; asyncio's default high-water mark
 _UPDATE_RETRY = 1.0
 _LOGIN = re.compile(rb"(\S+ +LOGIN +(?:\"[^\"]*\"|\S+)) .*", re.IGNORECASE | re.DOTALL)
+# A line that ends in a literal's announcement (RFC 3501 §4.3, RFC 7888's {n+}, RFC 3516's ~{n})
+_LITERAL_AHEAD = re.compile(rb"\{(\d{1,20})\+?\}\r?\Z")
+_TRACED_LINES = 10  # client lines of one chunk shown in the transcript, the rest counted
 
 
 def _coalesced(pieces: list[bytes]) -> Iterator[bytes]:
@@ -88,6 +91,7 @@ class ImapSession:
         self.condstore = False  # RFC 7162 §3.1: on after a CONDSTORE-enabling command
         self.qresync = False  # RFC 7162 §3.2.3: on after ENABLE QRESYNC
         self.secret_input = False  # SASL responses are traced as [REDACTED]
+        self._literal_left = 0  # octets of a literal still to come, summarised in the trace
         self._out: list[bytes] = []
         self._commands = 0
         self._read: asyncio.Task[bytes] | None = None
@@ -114,6 +118,7 @@ class ImapSession:
         client asked CAPABILITY before (then an untagged CAPABILITY, as Dovecot)."""
         self.account = account
         self._mailstore = self.context.store.mailstore(account.id)
+        self.transport.trace.logged_in(account.name)
         if self.capability_asked:
             self.send(capability_response(self.capabilities()))
             return Reply("Logged in", outcome=Outcome.LOGGED_IN)
@@ -183,14 +188,34 @@ class ImapSession:
             await self.receive()
 
     def _trace_input(self, data: bytes) -> None:
-        if not self.transport.trace.enabled:
+        """The client's lines for the transcript: a literal (a message, a password) as
+        ``<literal, n octets>``, LOGIN's password and SASL data as ``[REDACTED]``, at most
+        ``_TRACED_LINES`` lines of one chunk."""
+        trace = self.transport.trace
+        if not trace.enabled:
             return
         if self.secret_input:
-            self.transport.trace.client(REDACTED)
+            trace.client(REDACTED)
             return
-        for line in data.split(b"\n"):
-            if line.strip():
-                self.transport.trace.client(_LOGIN.sub(rb"\1 " + REDACTED.encode(), line))
+        shown = 0
+        while data:
+            if self._literal_left:
+                taken = min(self._literal_left, len(data))
+                self._literal_left -= taken
+                data = data[taken:]
+                continue
+            line, ended, data = data.partition(b"\n")
+            if not line.strip():
+                continue
+            shown += 1
+            if shown > _TRACED_LINES:
+                more = data.count(b"\n") + 1
+                trace.client(f"[... {more} more lines]")
+                return
+            trace.client(_LOGIN.sub(rb"\1 " + REDACTED.encode(), line))
+            if ended and (ahead := _LITERAL_AHEAD.search(line)) is not None:
+                self._literal_left = int(ahead.group(1))
+                trace.client(f"<literal, {self._literal_left:,} octets>")
 
     # -- the loop -----------------------------------------------------------------
 

@@ -10,6 +10,7 @@ Stop (SIGTERM/SIGINT): stop accepting, let deliveries in flight finish (their
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import logging
 import signal
@@ -24,6 +25,7 @@ from hato import metrics
 from hato.auth.authenticator import Authenticator
 from hato.auth.cache import HashChecks, LoginCache
 from hato.auth.throttle import LoginThrottle
+from hato.classroom.monitor import ClassMonitor
 from hato.config import Config
 from hato.delivery.assignments import AssignmentDesk
 from hato.delivery.filtering import SieveFilter
@@ -58,6 +60,9 @@ __all__ = ["Server", "run"]
 log = logging.getLogger(__name__)
 
 _DRAIN_SECONDS = 30.0
+#: The services whose sessions the class monitor hears: the lecture's protocols.
+_CLASS_SERVICES = frozenset({"pop3", "pop3s", "imap", "imaps", "smtp", "submission", "submissions"})
+_CLASS_REFRESH = 30.0  # seconds between two reads of the class's members
 _HTTP_DRAIN_SECONDS = 5.0  # requests in flight at a stop; open event streams are cut then
 
 StreamHandler = Callable[[ServiceContext, Connection], Awaitable[None]]
@@ -95,7 +100,12 @@ class Server:
         self.store: Store | None = None
         self.tls: ssl.SSLContext | None = None
         self.gate = ConnectionGate(config.limits.connections_per_address)
-        self.tracer = Tracer() if config.trace else None
+        # Transcripts: the log's with --trace; the class monitor hears the sessions of the
+        # lecture's protocols always (it keeps only the class members'), not LMTP's
+        self.monitor = ClassMonitor(config.lab.session_lines, config.lab.keep_days * 86400)
+        self.tracer = Tracer(log=config.trace, observer=self.monitor)
+        self.log_tracer = Tracer() if config.trace else None
+        self._watching: asyncio.Task[None] | None = None
         self._servers: list[asyncio.Server] = []
         self._handlers: list[InboundHandler] = []
         self._protocols: weakref.WeakSet[HatoSMTP] = weakref.WeakSet()
@@ -151,6 +161,25 @@ class Server:
                 await self._start_stream(service, port, implicit_tls, handler)
         if config.ports.get("http", 0):
             await self._start_http(config.ports["http"])
+        await self.refresh_class()
+        self._watching = asyncio.create_task(self._watch_class())
+
+    async def refresh_class(self) -> None:
+        """Tell the monitor who is in the class: each member's account and addresses."""
+        assert self.store is not None
+        domains = self.config.local_domains
+        members = await self.store.class_members()
+        self.monitor.set_members(
+            (m.account, [m.email, *(f"{m.account}@{domain}" for domain in domains)])
+            for m in members
+        )
+
+    async def _watch_class(self) -> None:
+        """The roster changes from the console or another process (``hato class import``)."""
+        while True:
+            await asyncio.sleep(_CLASS_REFRESH)
+            with contextlib.suppress(StoreError):  # the store's outage is logged by it
+                await self.refresh_class()
 
     async def _start_stream(
         self, service: str, port: int, implicit_tls: bool, handler: StreamHandler
@@ -170,7 +199,8 @@ class Server:
         async def serve(connection: Connection) -> None:
             await handler(context, connection)
 
-        listener = StreamListener(options, serve, self.gate, self.tracer)
+        tracer = self.tracer if service in _CLASS_SERVICES else self.log_tracer
+        listener = StreamListener(options, serve, self.gate, tracer)
         self.addresses[service] = await listener.start()
         self._listeners.append(listener)
 
@@ -186,8 +216,9 @@ class Server:
         config = self.config
         secret = load_secret(config.data_dir / "web" / "session.key")
         context = WebContext(
-            config, self.store, self.authenticator, secret, self.addresses, self.web_submission
-        )
+            config, self.store, self.authenticator, secret, self.addresses, self.web_submission,
+            self.monitor, self.refresh_class,
+        )  # fmt: skip
         self._http = web.AppRunner(
             make_app(context), handle_signals=False, access_log=None,
             shutdown_timeout=_HTTP_DRAIN_SECONDS,
@@ -275,7 +306,7 @@ class Server:
         options: dict[str, Any] = {
             "service": service,
             "gate": self.gate,
-            "tracer": self.tracer,
+            "tracer": self.tracer if service in _CLASS_SERVICES else self.log_tracer,
             "line_length": limits.line_length,
             "hostname": self.config.hostname,
             "ident": "hato LMTP" if service == "lmtp" else "hato ESMTP",
@@ -296,6 +327,8 @@ class Server:
         return factory
 
     async def stop(self) -> None:
+        if self._watching is not None:
+            self._watching.cancel()
         for server in self._servers:
             server.close()
         for listener in self._listeners:

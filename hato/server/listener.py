@@ -146,6 +146,7 @@ class Connection:
             raise ConnectionClosed(f"TLS handshake failed: {exc}") from exc
         self._discard_buffered()
         self.secure = True
+        self.trace.secured()
 
     def _discard_buffered(self) -> None:
         # asyncio has no public way to drop a StreamReader's buffer; the bytes in
@@ -205,7 +206,7 @@ class StreamListener:
             writer.write(self.options.too_many_connections)
             writer.close()
             return
-        trace = session_trace(self._tracer, self.options.service, peer)
+        trace = session_trace(self._tracer, self.options.service, peer, self.options.implicit_tls)
         connection = Connection(reader, writer, self.options, trace)
         self.connections.add(connection)
         metrics.opened(self.options.service)
@@ -218,4 +219,4 @@ class StreamListener:
             metrics.closed(self.options.service)
             self._gate.leave(peer)
             await connection.close()
-            trace.note("disconnected")
+            trace.closed()

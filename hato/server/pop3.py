@@ -21,7 +21,15 @@ from hato.proto import pop3
 from hato.server.context import ServiceContext
 from hato.server.listener import Connection
 from hato.session.trace import trace_output
-from hato.store.base import INBOX, FlagMode, Mailbox, Mailstore, StoreError, StoreUnavailable
+from hato.store.base import (
+    INBOX,
+    Account,
+    FlagMode,
+    Mailbox,
+    Mailstore,
+    StoreError,
+    StoreUnavailable,
+)
 
 __all__ = ["serve_pop3", "uidl"]
 
@@ -80,17 +88,17 @@ class _Pop3Session:
             case pop3.CheckPassword(user=user, password=password, method=method):
                 auth = self.context.authenticator
                 account = await auth.password(user, password, self.attempt(method))
-                return await self.logged_in(account.id if account else None)
+                return await self.logged_in(account)
             case pop3.CheckApop(user=user, timestamp=timestamp, digest=digest):
                 auth = self.context.authenticator
                 account = await auth.apop(user, timestamp, digest, self.attempt("APOP"))
-                return await self.logged_in(account.id if account else None)
+                return await self.logged_in(account)
             case pop3.FetchScramKeys(user=user):
                 return await self.scram_keys(user)
             case pop3.SaslResult(user=user, verified=verified, method=method):
                 auth = self.context.authenticator
                 account = await auth.concluded(verified, user, self.attempt(method))
-                return await self.logged_in(account.id if account else None)
+                return await self.logged_in(account)
             case pop3.StartTls():
                 await self.connection.start_tls()
                 return self.core.tls_established()
@@ -100,10 +108,11 @@ class _Pop3Session:
                 return await self.commit(numbers)
         raise pop3.LocalProtocolError(f"unexpected event {event!r}")
 
-    async def logged_in(self, account_id: int | None) -> bytes:
-        if account_id is None:
+    async def logged_in(self, account: Account | None) -> bytes:
+        if account is None:
             return self.core.auth_failed()
-        return self.core.auth_succeeded(await self.open_maildrop(account_id))
+        self.connection.trace.logged_in(account.name)
+        return self.core.auth_succeeded(await self.open_maildrop(account.id))
 
     async def open_maildrop(self, account_id: int) -> list[tuple[str, int]]:
         self.mailstore = self.context.store.mailstore(account_id)

@@ -161,7 +161,8 @@ class HatoSMTP(SMTP):
                 transport.write(b"421 4.7.0 Too many connections from your address\r\n")
                 transport.close()
                 return
-            trace = session_trace(self.__tracer, self.__service, self.__peer)
+            tls = transport.get_extra_info("ssl_object") is not None  # submissions (465)
+            trace = session_trace(self.__tracer, self.__service, self.__peer, tls)
             if trace.enabled:
                 self.__trace_reader = _TraceReader(trace)
             metrics.opened(self.__service)
@@ -173,7 +174,7 @@ class HatoSMTP(SMTP):
         self.__gate.leave(self.__peer)
         metrics.closed(self.__service)
         if self.__trace_reader is not None:
-            self.__trace_reader.trace.note("disconnected")
+            self.__trace_reader.trace.closed()
         super().connection_lost(error)
 
     def eof_received(self) -> bool | None:
@@ -238,6 +239,8 @@ class HatoSMTP(SMTP):
             await self.push("503 5.5.1 Error: TLS already active")
             return
         await super().smtp_STARTTLS(arg)
+        if self._tls_protocol is not None and self.__trace_reader is not None:
+            self.__trace_reader.trace.secured()
 
     async def challenge_auth(self, challenge: str | bytes, *args: Any, **kwargs: Any) -> Any:
         """aiosmtpd's read of one AUTH response, with an over-long line answered as
@@ -247,6 +250,10 @@ class HatoSMTP(SMTP):
         except ValueError as error:
             await self._refuse_long_auth_response(error)
         return MISSING
+
+    def logged_in(self, account: str) -> None:
+        if self.__trace_reader is not None:
+            self.__trace_reader.trace.logged_in(account)
 
     async def sasl_challenge(self, challenge: bytes) -> bytes | None:
         """Send one AUTH challenge (RFC 4954 §4: ``334`` and base64) and return the
