@@ -138,6 +138,7 @@ class ClassMonitor:
         self._by_address: dict[str, str] = {}  # lower-case address -> member account
         self._done: dict[str, dict[str, float]] = {}  # account -> step id -> first done
         self._viewers: list[_Viewer] = []
+        self._news: dict[str | None, int] = {None: 0}  # news told, per account and in all
 
     # -- the class -----------------------------------------------------------------
 
@@ -291,7 +292,14 @@ class ClassMonitor:
     def unsubscribe(self, queue: asyncio.Queue[News]) -> None:
         self._viewers = [viewer for viewer in self._viewers if viewer.queue is not queue]
 
+    def version(self, account: str | None = None) -> int:
+        """How much news of ``account`` (None: of anyone) there has been: a page shows it,
+        and its stream, once subscribed, knows whether it missed any in between."""
+        return self._news.get(account, 0)
+
     def _tell(self, news: News, account: str) -> None:
+        self._news[account] = self._news.get(account, 0) + 1
+        self._news[None] += 1
         for viewer in self._viewers:
             if viewer.account not in (None, account):
                 continue

@@ -14,7 +14,16 @@ from pathlib import Path
 from aiohttp import web
 
 from hato.logs import event
-from hato.web import admin, api, classroom_assignments, classroom_roster, login, pages, rules
+from hato.web import (
+    admin,
+    api,
+    classroom_assignments,
+    classroom_live,
+    classroom_roster,
+    login,
+    pages,
+    rules,
+)
 from hato.web.auth import Handler, csrf_middleware, security_headers
 from hato.web.context import WEB, WebContext
 from hato.web.render import TEMPLATES, render, templates
@@ -77,4 +86,5 @@ def make_app(context: WebContext) -> web.Application:
     admin.setup(app)
     classroom_roster.setup(app)
     classroom_assignments.setup(app)
+    classroom_live.setup(app)
     return app

@@ -34,11 +34,15 @@ from hato.store.notify import Notifier, Subscription
 __all__ = [
     "EVENT_INTERVAL",
     "KEEPALIVE",
+    "KEEPALIVE_LINE",
+    "LOOK_AGAIN",
+    "RETRY_LINE",
     "STREAMS_PER_ACCOUNT",
     "WRITE_TIMEOUT",
     "EventStreams",
     "TooManyStreams",
     "encode_event",
+    "send_within",
     "stream_mailboxes",
 ]
 
@@ -146,7 +150,7 @@ def mailboxes_data(mailboxes: Sequence[Mailbox]) -> str:
     )
 
 
-async def _send(response: web.StreamResponse, data: bytes) -> None:
+async def send_within(response: web.StreamResponse, data: bytes) -> None:
     """Write, giving the client ``WRITE_TIMEOUT`` to take it (TimeoutError if it does not)."""
     async with asyncio.timeout(WRITE_TIMEOUT):
         await response.write(data)
@@ -194,7 +198,7 @@ async def stream_mailboxes(
     watch = MailboxWatch(notifier)
     sent = ""
     try:
-        await _send(response, RETRY_LINE)
+        await send_within(response, RETRY_LINE)
         changed = True
         while connected() and not closing.is_set():
             if changed:
@@ -203,11 +207,11 @@ async def stream_mailboxes(
                     watch.changed.set()  # read again, now that the new mailbox is watched
                 data = mailboxes_data(mailboxes)
                 if data != sent:
-                    await _send(response, encode_event("mailboxes", data))
+                    await send_within(response, encode_event("mailboxes", data))
                     sent = data
                 await asyncio.sleep(EVENT_INTERVAL)
             else:
-                await _send(response, KEEPALIVE_LINE)
+                await send_within(response, KEEPALIVE_LINE)
             changed = await _next_change(watch, closing, connected)
     except (TimeoutError, ConnectionError):
         pass  # a slow or vanished client: its stream ends, nobody else noticed

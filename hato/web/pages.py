@@ -335,14 +335,14 @@ async def mail_events(request: web.Request) -> web.StreamResponse:
             await response.prepare(request)
             notifier = request.app[WEB].store.notifier
             await stream_mailboxes(
-                response, mailstore, notifier, streams.closing, lambda: not _gone(request)
+                response, mailstore, notifier, streams.closing, lambda: not gone(request)
             )
             return response
     except TooManyStreams:
         raise web.HTTPTooManyRequests(text="429: too many live views open") from None
 
 
-def _gone(request: web.Request) -> bool:
+def gone(request: web.Request) -> bool:
     """The client closed the connection (aiohttp drops the transport when it sees that)."""
     transport = request.transport
     return transport is None or transport.is_closing()
