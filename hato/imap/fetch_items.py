@@ -4,6 +4,9 @@ Items answered from the session's view ("buffered" in Dovecot's words:
 FLAGS, UID, RFC822.SIZE, INTERNALDATE, MODSEQ) come first, in the order asked;
 then ENVELOPE, BODY, BODYSTRUCTURE and body sections, in the order asked.
 That is the order of Dovecot's answers in the reference transcript.
+BINARY[] and BINARY.SIZE[] (RFC 3516 §4.2) are a part's body with its content transfer
+encoding undone; an encoding that cannot be undone fails the FETCH with
+`NO [UNKNOWN-CTE]`.
 """
 
 from __future__ import annotations
@@ -11,8 +14,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 
+from hato.imap.reply import no
 from hato.imap.view import MailboxView
-from hato.mime import MessageInfo, bodystructure_sexp, envelope_sexp, section_bytes, with_prefix
+from hato.mime import (
+    MessageInfo,
+    binary_section,
+    bodystructure_sexp,
+    envelope_sexp,
+    section_bytes,
+    with_prefix,
+)
 from hato.proto.imap import FetchAttr, Literal, Raw, Value, encode_flags, format_date_time
 from hato.store import MessageDetails
 
@@ -91,7 +102,30 @@ def item_value(item: FetchAttr, data: MessageData, view: MailboxView) -> Value:
         return envelope_sexp(data.info)
     if name in ("BODYSTRUCTURE", "BODY") and item.section is None:
         return bodystructure_sexp(data.info, name == "BODYSTRUCTURE")
+    if name == "BINARY.SIZE":
+        return len(_binary(item, data))
+    if name == "BINARY":
+        return Literal(_partial(item, _binary(item, data)), binary=True)
     return Literal(_section(item, data))  # always a literal, as Dovecot sends body data
+
+
+def _binary(item: FetchAttr, data: MessageData) -> bytes:
+    """BINARY[part] (RFC 3516 §4.2): "If the content transfer encoding is unknown, the
+    server MUST respond with a tagged NO response containing UNKNOWN-CTE"."""
+    assert item.section is not None
+    raw, part = data.raw or b"", item.section.part
+    content = binary_section(raw, data.info, part) if part else raw  # BINARY[]: no structure
+    if content is None:
+        raise no("Unknown Content-Transfer-Encoding.", "UNKNOWN-CTE")
+    return content
+
+
+def _partial(item: FetchAttr, content: bytes) -> bytes:
+    """`<origin.length>` (RFC 3501 §6.4.5): the octets from origin, at most length."""
+    if item.partial is None:
+        return content
+    origin, length = item.partial
+    return content[origin : origin + length]
 
 
 def _section(item: FetchAttr, data: MessageData) -> bytes:
@@ -108,7 +142,4 @@ def _section(item: FetchAttr, data: MessageData) -> bytes:
         content = section_bytes(raw, data.info, section.part, section.text, section.fields)
     else:
         content = raw
-    if item.partial is not None:
-        origin, length = item.partial
-        content = content[origin : origin + length]
-    return content
+    return _partial(item, content)

@@ -6,7 +6,9 @@
   ``to_json``/``from_json`` for storage.
 - ``with_prefix(info, n)`` re-targets it to the message with an n-byte trace prefix.
 - ``envelope_sexp``/``bodystructure_sexp`` give FETCH ENVELOPE/BODY/BODYSTRUCTURE as nested
-  lists for the IMAP encoder; ``section_bytes`` gives BODY[section] octets.
+  lists for the IMAP encoder; ``section_bytes`` gives BODY[section] octets,
+  ``binary_section`` BINARY[section]'s (RFC 3516), ``without_binary_parts`` stores a
+  literal8 APPEND's binary parts as base64.
 - ``fields``/``header_end``/``parse_addresses`` read a header block and address lists
   (for Sieve's header and address tests).
 - ``part_text`` decodes a leaf part's body to text; ``leaf_parts``, ``attachment_parts``,
@@ -17,6 +19,7 @@
 """
 
 from hato.mime._address import parse_addresses
+from hato.mime._binary import without_binary_parts
 from hato.mime._casemap import casemap
 from hato.mime._charsets import text_codec
 from hato.mime._columns import base_subject, is_reply_or_forward
@@ -33,7 +36,7 @@ from hato.mime._headers import fields, header_end
 from hato.mime._imap import Sexp, bodystructure_sexp, envelope_sexp
 from hato.mime._message import parse_message, with_prefix
 from hato.mime._model import COLUMN_OF, Address, BodyPart, Envelope, HeaderColumns, MessageInfo
-from hato.mime._section import header_fields, section_bytes
+from hato.mime._section import binary_section, header_fields, section_bytes
 from hato.mime._text import (
     PART_BREAK,
     IndexedText,
@@ -58,6 +61,7 @@ __all__ = [
     "Sexp",
     "attachment_parts",
     "base_subject",
+    "binary_section",
     "body_part",
     "bodystructure_sexp",
     "casemap",
@@ -84,4 +88,5 @@ __all__ = [
     "text_codec",
     "transfer_decode",
     "with_prefix",
+    "without_binary_parts",
 ]

@@ -15,7 +15,7 @@ import re
 from hato.mime._charsets import text_codec
 from hato.mime._model import BodyPart
 
-__all__ = ["charset_decode", "param", "part_text", "transfer_decode"]
+__all__ = ["binary_decode", "charset_decode", "param", "part_text", "transfer_decode"]
 
 # Names mail uses that Python does not know, and labels better read as their
 # supersets (as the WHATWG Encoding Standard does).
@@ -36,6 +36,9 @@ _ALIASES = {
     "unknown-8bit": "utf-8",
 }
 _NOT_BASE64 = re.compile(rb"[^A-Za-z0-9+/]")
+_QP_ESCAPE = re.compile(rb"=([0-9A-Fa-f]{2})")
+# RFC 2045 §6.1: the encodings that leave the octets as they are
+_IDENTITY = frozenset({"", "7bit", "8bit", "binary"})
 
 
 def param(part: BodyPart, name: str) -> str | None:
@@ -58,17 +61,50 @@ def part_text(raw: bytes, part: BodyPart, limit: int | None = None) -> str:
 
 def transfer_decode(body: bytes, encoding: str | None) -> bytes:
     """Undo base64 or quoted-printable (RFC 2045 §6.7, §6.8); other bodies as they are."""
+    decoded = binary_decode(body, encoding)
+    return body if decoded is None else decoded
+
+
+def binary_decode(body: bytes, encoding: str | None) -> bytes | None:
+    """``body`` with its Content-Transfer-Encoding (RFC 2045 §6.1) undone, as BINARY
+    answers it (RFC 3516 §4.2); None for an encoding RFC 2045 does not define."""
     kind = (encoding or "").strip().lower()
+    if kind in _IDENTITY:
+        return body
     if kind == "base64":
-        data = _NOT_BASE64.sub(b"", body)
-        data = data[: len(data) - len(data) % 4] if len(data) % 4 == 1 else data
-        try:
-            return binascii.a2b_base64(data + b"=" * (-len(data) % 4))
-        except (binascii.Error, ValueError):
-            return body
+        return _base64(body)
     if kind == "quoted-printable":
-        return binascii.a2b_qp(body)
-    return body
+        return _quoted_printable(body)
+    return None
+
+
+def _base64(body: bytes) -> bytes:
+    """RFC 2045 §6.8: characters outside the alphabet are ignored; a body that does not
+    decode stays as it is."""
+    data = _NOT_BASE64.sub(b"", body)
+    data = data[: len(data) - len(data) % 4] if len(data) % 4 == 1 else data
+    try:
+        return binascii.a2b_base64(data + b"=" * (-len(data) % 4))
+    except (binascii.Error, ValueError):
+        return body
+
+
+def _quoted_printable(body: bytes) -> bytes:
+    """RFC 2045 §6.7: trailing white space of a line is dropped (rule 3), a line that then
+    ends in "=" joins the next (rule 5), "=XX" is the octet XX (rule 1); an "=" that
+    starts no escape stays, as §6.7's note on robust decoders suggests.  Line ends are
+    kept as the body wrote them."""
+    out: list[bytes] = []
+    lines = body.split(b"\n")
+    for index, line in enumerate(lines):
+        last = index == len(lines) - 1
+        ending = b"" if last else (b"\r\n" if line.endswith(b"\r") else b"\n")
+        text = line.rstrip(b"\r").rstrip(b" \t")
+        if text.endswith(b"="):
+            text, ending = text[:-1], b""
+        out.append(_QP_ESCAPE.sub(lambda m: bytes.fromhex(m.group(1).decode()), text))
+        out.append(ending)
+    return b"".join(out)
 
 
 def charset_decode(body: bytes, charset: str | None) -> str:

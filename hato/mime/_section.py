@@ -12,6 +12,7 @@ specifier that does not exist gives empty bytes, as Dovecot answers.
 
 from __future__ import annotations
 
+from hato.mime._decode import binary_decode
 from hato.mime._headers import raw_fields
 from hato.mime._model import BodyPart, MessageInfo
 
@@ -39,6 +40,22 @@ def section_bytes(
     if not (target.is_message and target.children):
         return b""
     return _message_text(raw, target.children[0], kind, fields)
+
+
+def binary_section(raw: bytes, info: MessageInfo, part: tuple[int, ...]) -> bytes | None:
+    """The octets of ``BINARY[<part>]`` (RFC 3516 §4.2): a leaf part's body with its
+    Content-Transfer-Encoding undone; the whole message, a multipart or a message/rfc822
+    part as it is (their encoding may only be 7bit, 8bit or binary, RFC 2045 §6.4).
+    None when the part's encoding is one this server cannot undo (UNKNOWN-CTE)."""
+    if not part:
+        return raw
+    target = _resolve(info.root, part)
+    if target is None:
+        return b""
+    body = raw[target.body_offset : target.body_end]
+    if target.is_multipart or target.is_message:
+        return body
+    return binary_decode(body, target.encoding)
 
 
 def _resolve(root: BodyPart, path: tuple[int, ...]) -> BodyPart | None:

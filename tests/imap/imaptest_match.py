@@ -15,8 +15,10 @@ FAIL = -1
 
 
 def _text(token: object) -> str | None:
+    """A string's text as imaptest compares it: a C string, so a literal (BINARY's
+    literal8) ends at its first NUL."""
     if isinstance(token, Str):
-        return token.text
+        return token.text.partition("\x00")[0]
     if isinstance(token, str):
         return token
     return None

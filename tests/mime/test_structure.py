@@ -202,6 +202,7 @@ def test_public_surface() -> None:
     api |= {"part_text", "transfer_decode"}  # a leaf part's text: SEARCH, lists, the web view
     api |= {"leaf_parts", "attachment_parts", "is_attachment", "part_filename", "body_part"}
     api |= {"snippet"}  # what a message list shows, kept at delivery
+    api |= {"binary_section", "without_binary_parts"}  # BINARY (RFC 3516)
     # SEARCH BODY/TEXT's text and comparator, and what the full-text index keeps
     api |= {"decoded_text", "decoded_header", "html_text", "casemap", "storable"}
     api |= {"indexed_text", "index_words", "IndexedText", "PART_BREAK"}

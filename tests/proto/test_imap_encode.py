@@ -56,6 +56,12 @@ def test_literal_sends_nul_as_0x80() -> None:
     assert encode(Literal(b"a\x00b\x00")) == b"{4}\r\na\x80b\x80"
 
 
+def test_binary_literal_with_nul_is_a_literal8() -> None:
+    """RFC 3516 §4.2: BINARY data holding NUL goes as literal8, its bytes as they are."""
+    assert encode(Literal(b"a\x00b", binary=True)) == b"~{3}\r\na\x00b"
+    assert encode(Literal(b"ab\xff", binary=True)) == b"{3}\r\nab\xff"
+
+
 def test_fetch_response_parts_keep_literal_data_apart() -> None:
     body = b"x" * 100_000
     parts = fetch_response_parts(3, [("UID", 7), ("BODY[]", Literal(body))])

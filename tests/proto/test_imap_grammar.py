@@ -327,6 +327,16 @@ def test_fetch_items() -> None:
     assert [item.name for item in uid.items] == ["UID", "FLAGS", "MODSEQ"]
 
 
+def test_binary_items() -> None:
+    """RFC 3516 §6: BINARY[.PEEK] section-binary [partial], BINARY.SIZE section-binary."""
+    fetch = parse("a fetch 1 (binary[] binary.peek[1.2]<5.10> binary.size[3])")
+    assert isinstance(fetch, Fetch)
+    keys = [item.response_key() for item in fetch.items]
+    assert keys == ["BINARY[]", "BINARY[1.2]<5>", "BINARY.SIZE[3]"]
+    assert [item.sets_seen for item in fetch.items] == [True, False, False]
+    assert fetch.items[1].partial == (5, 10) and fetch.items[1].peek
+
+
 @pytest.mark.parametrize(
     ("line", "text"),
     [
@@ -340,11 +350,12 @@ def test_fetch_items() -> None:
         ("a fetch 1: flags", "a BAD Error in IMAP command FETCH: Invalid messageset"),
         ("a uid fetch 0 flags", "a BAD Error in IMAP command UID FETCH: Invalid uidset"),
         ("a fetch 1 frob", "a BAD Error in IMAP command FETCH: Unknown parameter FROB"),
-        # BINARY (RFC 3516) is not advertised
-        ("a fetch 1 binary[1]", "a BAD Error in IMAP command FETCH: Unknown parameter BINARY["),
+        # BINARY (RFC 3516 §6): section-binary holds part numbers only; no partial on SIZE
+        ("a fetch 1 binary[1.mime]", "a BAD Error in IMAP command FETCH: Invalid arguments."),
+        ("a fetch 1 binary.size[1]<0.1>", "a BAD Error in IMAP command FETCH: Invalid arguments."),
         (
-            "a fetch 1 binary.size[]",
-            "a BAD Error in IMAP command FETCH: Unknown parameter BINARY.SIZE[",
+            "a fetch 1 binary.peek",
+            "a BAD Error in IMAP command FETCH: Unknown parameter BINARY.PEEK",
         ),
         ("a fetch 1 (flags", "a BAD Error in IMAP command FETCH: Missing ')'"),
         ("a compress", "a BAD Error in IMAP command COMPRESS: Missing arguments."),

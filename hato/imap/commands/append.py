@@ -10,7 +10,8 @@ messages are appended" (RFC 3502 §6.3.11).  The client's date-time keeps its zo
 literal over the limit with `NO [TOOBIG]` before the client sent it, and kept a large one
 on disk while it arrived; the messages are loaded, parsed and stored under the server's
 APPEND budget (hato.session.budget), so many large APPENDs at once wait their turn rather
-than all sit in memory together.
+than all sit in memory together.  A message sent as a literal8 (BINARY, RFC 3516 §4.3)
+has its binary parts stored as base64 (hato.mime.without_binary_parts).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import time
 from typing import TYPE_CHECKING
 
 from hato.imap.reply import Reply, no
+from hato.mime import without_binary_parts
 from hato.proto import imap as c
 from hato.proto.imap import format_sequence
 from hato.session.budget import PARSED
@@ -39,13 +41,16 @@ def _check(session: ImapSession, message: c.AppendMessage) -> None:
         raise no("Message too large.", "TOOBIG")
 
 
-def _loaded(data: bytes | c.SpooledLiteral) -> tuple[bytes, MessageMeta]:
+def _loaded(message: c.AppendMessage) -> tuple[bytes, MessageMeta]:
+    data = message.data
     content = data if isinstance(data, bytes) else data.read()
+    if message.binary:
+        content = without_binary_parts(content)
     return content, message_meta(content)
 
 
 async def _new_message(message: c.AppendMessage) -> NewMessage:
-    content, meta = await asyncio.to_thread(_loaded, message.data)
+    content, meta = await asyncio.to_thread(_loaded, message)
     when, zone = time.time(), 0
     if message.date_time is not None:
         when = message.date_time.timestamp()

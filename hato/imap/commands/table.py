@@ -39,6 +39,7 @@ _EXTENSIONS = (
     "LIST-STATUS", "SPECIAL-USE",  # listing (RFC 5819, RFC 6154)
     "NAMESPACE",  # any_state.namespace (RFC 2342)
     "MOVE",  # store.move (RFC 6851)
+    "BINARY",  # fetch via hato.imap.fetch_items, append's literal8 (RFC 3516)
     "STATUS=SIZE",  # mailboxes.status (RFC 8438)
     "SORT", "SORT=DISPLAY",  # sort (RFC 5256, RFC 5957)
     "THREAD=REFERENCES", "THREAD=REFS", "THREAD=ORDEREDSUBJECT",  # thread (RFC 5256)

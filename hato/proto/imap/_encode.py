@@ -18,8 +18,9 @@ in, `Literal` always a literal (message data, as Dovecot sends it).
 A literal carries CHAR8 (RFC 3501 §9: `CHAR8 = %x01-ff`, "any OCTET except
 NUL"; §4.3: "8-bit textual data ... MUST NOT contain NUL"), so a `Literal`'s
 NUL bytes (a message's, in BODY[] answers) are sent as 0x80, as Dovecot's
-imap-msgpart does: the length stays the one RFC822.SIZE announced (BINARY, RFC 3516,
-which would keep them, is not implemented).
+imap-msgpart does: the length stays the one RFC822.SIZE announced.  A BINARY answer's
+`Literal` (`binary=True`) that holds NUL goes as a literal8 instead, its bytes as they
+are (RFC 3516 §4.2: "literal8 = "~{" number "}" CRLF *OCTET").
 `fetch_response_parts` keeps each literal's data a piece of its own, so a
 large body is written as it is, never copied into the line around it.
 """
@@ -59,9 +60,11 @@ class Raw:
 
 @dataclass(frozen=True, slots=True)
 class Literal:
-    """Sent as a literal whatever it holds: body sections (RFC 3501 §7.4.2 BODY[])."""
+    """Sent as a literal whatever it holds: body sections (RFC 3501 §7.4.2 BODY[]).
+    With `binary` (BINARY[], RFC 3516 §4.2), data holding NUL goes as a literal8."""
 
     data: bytes
+    binary: bool = False
 
 
 Value = Union[None, int, str, bytes, Atom, Raw, Literal, "Sequence[Value]"]
@@ -88,6 +91,9 @@ def _encode_into(value: Value, out: list[bytes]) -> None:
     elif isinstance(value, bytes):
         out.append(_string(value))
     elif isinstance(value, Raw):
+        out.append(value.data)
+    elif isinstance(value, Literal) and value.binary and b"\x00" in value.data:
+        out.append(b"~{%d}\r\n" % len(value.data))
         out.append(value.data)
     elif isinstance(value, Literal):
         out.append(b"{%d}\r\n" % len(value.data))

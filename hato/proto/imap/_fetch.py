@@ -8,7 +8,10 @@ fetch-att       = "ENVELOPE" / "FLAGS" / "INTERNALDATE" /
                   "BODY" ["STRUCTURE"] / "UID" /
                   "BODY" section ["<" number "." nz-number ">"] /
                   "BODY.PEEK" section ["<" number "." nz-number ">"] /
-                  "MODSEQ"
+                  "MODSEQ" /
+                  "BINARY" [".PEEK"] section-binary [partial] /   ; RFC 3516 §4.2
+                  "BINARY.SIZE" section-binary                   ; RFC 3516 §4.2
+section-binary  = "[" [section-part] "]"                        ; RFC 3516 §6
 section         = "[" [section-spec] "]"
 section-spec    = section-msgtext / (section-part ["." section-text])
 section-msgtext = "HEADER" / "HEADER.FIELDS" [".NOT"] SP header-list / "TEXT"
@@ -47,6 +50,7 @@ _SIMPLE = frozenset(
     ]
 )
 _WITH_SECTION = frozenset({"BODY", "BODY.PEEK"})
+_BINARY = frozenset({"BINARY", "BINARY.PEEK", "BINARY.SIZE"})
 _MACROS = {
     "ALL": ("FLAGS", "INTERNALDATE", "RFC822.SIZE", "ENVELOPE"),
     "FAST": ("FLAGS", "INTERNALDATE", "RFC822.SIZE"),
@@ -85,8 +89,10 @@ class Section:
 @dataclass(frozen=True, slots=True)
 class FetchAttr:
     """One fetch-att.  `name` is upper-case without ".PEEK": FLAGS, BODY, ...;
-    `section` is set for BODY[...]; `partial` is (origin, length); `peek` for
-    BODY.PEEK."""
+    `section` is set for BODY[...] and BINARY[...]; `partial` is (origin, length);
+    `peek` for BODY.PEEK and BINARY.PEEK.  BINARY and BINARY.SIZE (RFC 3516 §4.2) name
+    the part with its content transfer encoding undone; their section has only part
+    numbers."""
 
     name: str
     section: Section | None = None
@@ -95,10 +101,11 @@ class FetchAttr:
 
     @property
     def sets_seen(self) -> bool:
-        """RFC 3501 §6.4.5: BODY[...], RFC822 and RFC822.TEXT set \\Seen."""
+        """RFC 3501 §6.4.5: BODY[...], RFC822 and RFC822.TEXT set \\Seen; so does
+        BINARY[...], not BINARY.SIZE (RFC 3516 §4.2)."""
         if self.name in ("RFC822", "RFC822.TEXT"):
             return True
-        return self.section is not None and not self.peek
+        return self.section is not None and not self.peek and self.name != "BINARY.SIZE"
 
     def response_key(self) -> str:
         """The item name in the FETCH response (RFC 3501 §7.4.2): no .PEEK,
@@ -173,7 +180,9 @@ def _parse_att(cur: Cursor) -> FetchAttr:
         raise CommandError("Invalid arguments." if not cur.at_end() else "Missing arguments.")
     name = found.group().upper().decode()
     cur.pos = found.end()
-    if cur.peek() == 0x5B:  # "["
+    if cur.peek() == 0x5B and name in _BINARY:  # "["
+        return _parse_binary_att(cur, name)
+    if cur.peek() == 0x5B:
         if name not in _WITH_SECTION:
             raise CommandError(f"Unknown parameter {name}[")
         return _parse_section_att(cur, name)
@@ -190,6 +199,18 @@ def _parse_section_att(cur: Cursor, name: str) -> FetchAttr:
     if not _at_boundary(cur, cur.pos):
         raise CommandError("Invalid arguments.")
     return FetchAttr("BODY", section, partial, peek=name == "BODY.PEEK")
+
+
+def _parse_binary_att(cur: Cursor, name: str) -> FetchAttr:
+    """BINARY[.PEEK] section-binary [partial] / BINARY.SIZE section-binary (RFC 3516 §6)."""
+    cur.expect(b"[")
+    section = Section(_parse_part(cur))
+    cur.expect(b"]")
+    partial = _parse_partial(cur) if name != "BINARY.SIZE" else None
+    if not _at_boundary(cur, cur.pos):
+        raise CommandError("Invalid arguments.")
+    kind = "BINARY" if name == "BINARY.PEEK" else name
+    return FetchAttr(kind, section, partial, peek=name == "BINARY.PEEK")
 
 
 def _parse_part(cur: Cursor) -> tuple[int, ...]:
