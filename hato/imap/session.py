@@ -125,6 +125,14 @@ class ImapSession:
         code = f"CAPABILITY {self.capabilities()}"
         return Reply("Logged in", code=code, outcome=Outcome.LOGGED_IN)
 
+    def logged_out(self) -> None:
+        """Leave the account (UNAUTHENTICATE, RFC 8437 §3): what a login set up is
+        forgotten; the dispatcher moves the state, which closes the view."""
+        self.account = None
+        self._mailstore = None
+        self.condstore = False
+        self.qresync = False
+
     @property
     def mailstore(self) -> Mailstore:
         assert self._mailstore is not None, "the state table admits this only after login"

@@ -1,4 +1,5 @@
-"""Not-authenticated state (RFC 3501 §6.2): STARTTLS, AUTHENTICATE, LOGIN.
+"""Not-authenticated state (RFC 3501 §6.2): STARTTLS, AUTHENTICATE, LOGIN; and the way
+back to it, UNAUTHENTICATE (RFC 8437).
 
 AUTHENTICATE runs the shared SASL driver (hato.proto.sasl_driver): PLAIN
 (RFC 4616), LOGIN and SCRAM-SHA-256 (RFC 5802, RFC 7677), with an initial
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING
 from hato.auth.authenticator import LoginAttempt
 from hato.imap.reply import Reply, bad, no
 from hato.proto import imap as c
-from hato.proto.imap import SaslResponse, continuation
+from hato.proto.imap import Outcome, SaslResponse, continuation
 from hato.proto.sasl_driver import (
     MECHANISMS,
     PLAINTEXT_MECHANISMS,
@@ -69,6 +70,14 @@ async def authenticate(session: ImapSession, cmd: c.Authenticate) -> Reply:
     if isinstance(outcome, Malformed):
         raise bad("Invalid base64 data in continued response")
     return _logged_in(session, outcome)
+
+
+async def unauthenticate(session: ImapSession, cmd: c.Unauthenticate) -> Reply:
+    """RFC 8437 §3: the selected mailbox is left as UNSELECT leaves it (nothing expunged),
+    the account and what was ENABLEd are forgotten, TLS and COMPRESS stay; the client may
+    log in again, as the same account or another."""
+    session.logged_out()
+    return Reply("Unauthenticate completed.", outcome=Outcome.UNAUTHENTICATED)
 
 
 def _attempt(session: ImapSession, method: str) -> LoginAttempt:

@@ -40,6 +40,7 @@ _EXTENSIONS = (
     "NAMESPACE",  # any_state.namespace (RFC 2342)
     "MOVE",  # store.move (RFC 6851)
     "BINARY",  # fetch via hato.imap.fetch_items, append's literal8 (RFC 3516)
+    "UNAUTHENTICATE",  # auth.unauthenticate (RFC 8437)
     "STATUS=SIZE",  # mailboxes.status (RFC 8438)
     "SORT", "SORT=DISPLAY",  # sort (RFC 5256, RFC 5957)
     "THREAD=REFERENCES", "THREAD=REFS", "THREAD=ORDEREDSUBJECT",  # thread (RFC 5256)
@@ -65,6 +66,7 @@ def command_table() -> CommandTable:
         c.StartTLS: Handler(auth.starttls),
         c.Login: Handler(auth.login),
         c.Authenticate: Handler(auth.authenticate),
+        c.Unauthenticate: Handler(auth.unauthenticate, updates=False),
         c.Compress: Handler(compress.compress, updates=False),
         c.GetQuota: Handler(quota.getquota),
         c.GetQuotaRoot: Handler(quota.getquotaroot),

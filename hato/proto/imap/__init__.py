@@ -42,6 +42,7 @@ from ._commands import (
     Status,
     Store,
     Subscribe,
+    Unauthenticate,
     Unselect,
     Unsubscribe,
 )
@@ -108,7 +109,8 @@ __all__ = [
     "SearchModSeq", "SearchNot", "SearchOr", "SearchReturn", "SearchSequence", "SearchSize",
     "SearchText", "Section", "Select", "SequenceSet", "SetQuota", "Sort", "SortCriterion",
     "SpoolFactory",
-    "SpooledLiteral", "StartTLS", "State", "Status", "Store", "Subscribe", "Thread", "Unselect",
+    "SpooledLiteral", "StartTLS", "State", "Status", "Store", "Subscribe", "Thread",
+    "Unauthenticate", "Unselect",
     "Unsubscribe", "Value", "allowed", "capability_response", "continuation", "decode_mutf7",
     "encode", "encode_flags", "encode_mutf7", "esearch_response", "expunge_response",
     "fetch_response", "fetch_response_parts", "fetch_template", "format_date_time",

@@ -21,7 +21,7 @@ __all__ = [
     "Enable", "Examine", "Expunge", "GetQuota", "GetQuotaRoot", "Id", "Idle", "List",
     "Login", "Logout", "Lsub", "Move", "Namespace", "Noop", "QResync", "Rename", "Select",
     "SetQuota",
-    "StartTLS", "Status", "Store", "Subscribe", "Unselect", "Unsubscribe",
+    "StartTLS", "Status", "Store", "Subscribe", "Unauthenticate", "Unselect", "Unsubscribe",
 ]  # fmt: skip
 
 
@@ -213,6 +213,13 @@ class Close(Command):
 @dataclass(frozen=True, slots=True)
 class Unselect(Command):
     NAME: ClassVar[str] = "UNSELECT"
+
+
+@dataclass(frozen=True, slots=True)
+class Unauthenticate(Command):
+    """UNAUTHENTICATE (RFC 8437 §3): back to the not authenticated state."""
+
+    NAME: ClassVar[str] = "UNAUTHENTICATE"
 
 
 @dataclass(frozen=True, slots=True)

@@ -296,6 +296,7 @@ _PARSERS: dict[str, _Parser] = {
     "STARTTLS": _bare(c.StartTLS), "CHECK": _bare(c.Check), "CLOSE": _bare(c.Close),
     "UNSELECT": _bare(c.Unselect), "EXPUNGE": _bare(c.Expunge), "IDLE": _bare(c.Idle),
     "NAMESPACE": _bare(c.Namespace), "LOGIN": _login, "AUTHENTICATE": _authenticate,
+    "UNAUTHENTICATE": _bare(c.Unauthenticate),
     "SELECT": lambda cur, tag, uid: parse_select(cur, tag, examine=False),
     "EXAMINE": lambda cur, tag, uid: parse_select(cur, tag, examine=True),
     "CREATE": _no_uid(parse_create), "DELETE": _mailbox_command(c.Delete),

@@ -3,6 +3,7 @@
 Theory of operation.  A connection is in one of four states:
 
     NOT_AUTHENTICATED --LOGIN/AUTHENTICATE--> AUTHENTICATED
+    AUTHENTICATED or SELECTED --UNAUTHENTICATE--> NOT_AUTHENTICATED (RFC 8437)
     AUTHENTICATED --SELECT/EXAMINE ok--> SELECTED
     SELECTED --CLOSE/UNSELECT, or a failed SELECT/EXAMINE--> AUTHENTICATED
     any state --LOGOUT, BYE--> LOGOUT
@@ -55,6 +56,7 @@ class Outcome(Enum):
     SELECTED = "selected"  # SELECT, EXAMINE (§6.3.1, §6.3.2)
     DESELECTED = "deselected"  # CLOSE (§6.4.2), UNSELECT (RFC 3691), a failed SELECT,
     # DELETE of the selected mailbox
+    UNAUTHENTICATED = "unauthenticated"  # UNAUTHENTICATE (RFC 8437 §3)
     LOGGED_OUT = "logged out"  # LOGOUT (§6.1.3), or the server's BYE (§7.1.5)
 
 
@@ -64,6 +66,8 @@ _TRANSITIONS: dict[tuple[State, Outcome], State] = {
     (State.SELECTED, Outcome.SELECTED): State.SELECTED,
     (State.AUTHENTICATED, Outcome.DESELECTED): State.AUTHENTICATED,
     (State.SELECTED, Outcome.DESELECTED): State.AUTHENTICATED,
+    (State.AUTHENTICATED, Outcome.UNAUTHENTICATED): State.NOT_AUTHENTICATED,
+    (State.SELECTED, Outcome.UNAUTHENTICATED): State.NOT_AUTHENTICATED,
     (State.NOT_AUTHENTICATED, Outcome.LOGGED_OUT): State.LOGOUT,
     (State.AUTHENTICATED, Outcome.LOGGED_OUT): State.LOGOUT,
     (State.SELECTED, Outcome.LOGGED_OUT): State.LOGOUT,
@@ -99,12 +103,13 @@ STATE_TABLE: dict[type[c.Command], frozenset[State]] = {
     # §6.2 not authenticated
     c.StartTLS: _NONAUTH, c.Authenticate: _NONAUTH, c.Login: _NONAUTH,
     # §6.3 authenticated (and selected); ENABLE (RFC 5161 §3.1), IDLE, NAMESPACE,
-    # COMPRESS (RFC 4978 §5, as Dovecot: after login), the QUOTA commands (RFC 9208 §4)
+    # COMPRESS (RFC 4978 §5, as Dovecot: after login), the QUOTA commands (RFC 9208 §4),
+    # UNAUTHENTICATE (RFC 8437 §3)
     c.Select: _AUTH, c.Examine: _AUTH, c.Create: _AUTH, c.Delete: _AUTH,
     c.Rename: _AUTH, c.Subscribe: _AUTH, c.Unsubscribe: _AUTH, c.List: _AUTH,
     c.Lsub: _AUTH, c.Status: _AUTH, c.Append: _AUTH, c.Enable: _AUTH,
     c.Idle: _AUTH, c.Namespace: _AUTH, c.Compress: _AUTH, c.GetQuota: _AUTH,
-    c.GetQuotaRoot: _AUTH, c.SetQuota: _AUTH,
+    c.GetQuotaRoot: _AUTH, c.SetQuota: _AUTH, c.Unauthenticate: _AUTH,
     # §6.4 selected; UNSELECT (RFC 3691), MOVE (RFC 6851), SORT/THREAD (RFC 5256),
     # CANCELUPDATE (RFC 5267)
     c.Check: _SELECTED, c.Close: _SELECTED, c.Unselect: _SELECTED,

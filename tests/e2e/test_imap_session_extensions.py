@@ -1,0 +1,77 @@
+"""The smaller IMAP extensions against a real `hato serve`, over raw sockets and imaplib:
+UNAUTHENTICATE (RFC 8437)."""
+
+from __future__ import annotations
+
+import imaplib
+from collections.abc import Iterator
+
+import pytest
+
+from tests.e2e.harness import HatoProcess
+from tests.e2e.test_imap import Raw
+
+MESSAGE = b"From: carol@remote.example\r\nSubject: kept\r\n\r\nbody\r\n"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HatoProcess]:
+    data = tmp_path_factory.mktemp("extensions") / "data"
+    process = HatoProcess(data, services=("imap",))
+    for user in ("alice", "bob"):
+        process.add_user(user, f"{user}-pw")
+    process.start()
+    imap = imaplib.IMAP4("127.0.0.1", process.ports["imap"])
+    imap.login("alice", "alice-pw")
+    assert imap.append("INBOX", None, None, MESSAGE)[0] == "OK"
+    imap.logout()
+    yield process
+    assert process.stop() == 0
+
+
+@pytest.fixture
+def raw(server: HatoProcess) -> Iterator[Raw]:
+    client = Raw(server.ports["imap"])
+    yield client
+    client.close()
+
+
+def _login(raw: Raw, user: str) -> None:
+    assert raw.command(f"l LOGIN {user} {user}-pw")[-1].startswith("l OK")
+
+
+def test_unauthenticate_is_advertised_after_login(raw: Raw) -> None:
+    assert "UNAUTHENTICATE" not in raw.command("c CAPABILITY")[0].split()
+    _login(raw, "alice")
+    assert "UNAUTHENTICATE" in raw.command("c CAPABILITY")[0].split()
+
+
+def test_unauthenticate_leaves_the_account_and_keeps_the_connection(raw: Raw) -> None:
+    _login(raw, "alice")
+    assert raw.command("e ENABLE CONDSTORE")[0] == "* ENABLED CONDSTORE"
+    assert raw.command("s SELECT INBOX")[-1].startswith("s OK")
+    assert raw.command("d STORE 1 +FLAGS.SILENT (\\Deleted)")[-1].startswith("d OK")
+    assert raw.command("u UNAUTHENTICATE") == ["u OK Unauthenticate completed."]
+    # not authenticated again: the login process's answers, the pre-login capabilities
+    assert raw.command("f FETCH 1 FLAGS") == ["f BAD Error in IMAP command received by server."]
+    assert "AUTH=PLAIN" in raw.command("c CAPABILITY")[0].split()
+    assert raw.command("u UNAUTHENTICATE")[-1].startswith("u BAD")
+    _login(raw, "bob")
+    assert (
+        raw.command("s SELECT INBOX")[0]
+        == "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)"
+    )
+    assert raw.command("n STATUS INBOX (MESSAGES)")[0] == "* STATUS INBOX (MESSAGES 0)"
+    assert raw.command("u UNAUTHENTICATE")[-1] == "u OK Unauthenticate completed."
+    _login(raw, "alice")
+    assert raw.command("s SELECT INBOX")[-1].startswith("s OK")
+    # nothing was expunged (as UNSELECT), and CONDSTORE is off until enabled again
+    assert raw.command("f FETCH 1 FLAGS")[0] == "* 1 FETCH (FLAGS (\\Deleted))"
+    assert raw.command("d STORE 1 -FLAGS.SILENT (\\Deleted)")[-1].startswith("d OK")
+
+
+def test_unauthenticate_takes_no_arguments(raw: Raw) -> None:
+    _login(raw, "alice")
+    answer = raw.command("u UNAUTHENTICATE now")
+    assert answer == ["u BAD Error in IMAP command UNAUTHENTICATE: Invalid arguments."]
+    assert raw.command("z NOOP") == ["z OK NOOP completed."]
