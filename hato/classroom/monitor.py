@@ -76,6 +76,7 @@ class LiveSession:
     last_command_at: float | None = None
     lines: deque[ShownLine] = field(default_factory=lambda: deque(maxlen=UNKNOWN_LINES))
     conversation: Conversation | None = None
+    saved: bool = False  # closed and kept in the store (hato.classroom.recorder)
 
     @property
     def protocol(self) -> str:
@@ -139,6 +140,7 @@ class ClassMonitor:
         self._done: dict[str, dict[str, float]] = {}  # account -> step id -> first done
         self._viewers: list[_Viewer] = []
         self._news: dict[str | None, int] = {None: 0}  # news told, per account and in all
+        self._unsaved: dict[str, dict[str, float]] = {}  # steps done since the last save
 
     # -- the class -----------------------------------------------------------------
 
@@ -214,10 +216,15 @@ class ClassMonitor:
     def _mark_done(self, session: LiveSession, exchange: Exchange, at: float) -> None:
         if session.account is None:
             return  # replayed once the account is known (_replay_done)
-        done = self._done.setdefault(session.account, {})
         for step in self.steps:
             if step.protocol == session.steps_of and exchange.command in step.commands:
-                done.setdefault(step.id, at)
+                self._step_done(session.account, step.id, at)
+
+    def _step_done(self, account: str, step: str, at: float) -> None:
+        done = self._done.setdefault(account, {})
+        if step not in done:
+            done[step] = at
+            self._unsaved.setdefault(account, {})[step] = at
 
     def _attribute_by_sender(self, session: LiveSession, text: str) -> None:
         found = _MAIL_FROM.match(text)
@@ -237,10 +244,9 @@ class ClassMonitor:
         session.account = account
         session.lines = deque(session.lines, maxlen=self.session_lines)
         if session.tls:
-            done = self._done.setdefault(account, {})
             for step in self.steps:
                 if step.tls and step.protocol == session.steps_of:
-                    done.setdefault(step.id, session.opened_at)
+                    self._step_done(account, step.id, session.opened_at)
         self._replay_done(session)  # what was answered before (USER/PASS itself) counts
         self._tell(SessionNews(session), account)
 
@@ -280,6 +286,37 @@ class ClassMonitor:
                 past.popleft()
             if not past:
                 del self._past[account]
+
+    # -- the record (hato.classroom.recorder) ---------------------------------------------
+
+    def unsaved(self) -> tuple[list[LiveSession], dict[str, dict[str, float]]]:
+        """The closed sessions and the steps done since the last call, now counted saved."""
+        sessions = [
+            session for past in self._past.values() for session in past if not session.saved
+        ]
+        for session in sessions:
+            session.saved = True
+        steps, self._unsaved = self._unsaved, {}
+        return sessions, steps
+
+    def requeue(self, sessions: Iterable[LiveSession], steps: dict[str, dict[str, float]]) -> None:
+        """Sessions and steps that could not be saved: offered again by ``unsaved``."""
+        for session in sessions:
+            session.saved = False
+        for account, done in steps.items():
+            self._unsaved.setdefault(account, {}).update(done)
+
+    def restore(self, steps: dict[str, dict[str, float]], sessions: Iterable[LiveSession]) -> None:
+        """What the store kept of the lab, at the server's start."""
+        for account, done in steps.items():
+            mine = self._done.setdefault(account, {})
+            for step, at in done.items():
+                mine[step] = min(at, mine.get(step, at))
+        for session in sessions:
+            if session.account is not None:
+                session.saved = True
+                past = self._past.setdefault(session.account, deque(maxlen=self.past_sessions))
+                past.append(session)
 
     # -- live viewers --------------------------------------------------------------------
 

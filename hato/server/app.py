@@ -26,6 +26,7 @@ from hato.auth.authenticator import Authenticator
 from hato.auth.cache import HashChecks, LoginCache
 from hato.auth.throttle import LoginThrottle
 from hato.classroom.monitor import ClassMonitor
+from hato.classroom.recorder import LabRecorder
 from hato.config import Config
 from hato.delivery.assignments import AssignmentDesk
 from hato.delivery.filtering import SieveFilter
@@ -106,6 +107,8 @@ class Server:
         self.tracer = Tracer(log=config.trace, observer=self.monitor)
         self.log_tracer = Tracer() if config.trace else None
         self._watching: asyncio.Task[None] | None = None
+        self.recorder: LabRecorder | None = None
+        self._recording: asyncio.Task[None] | None = None
         self._servers: list[asyncio.Server] = []
         self._handlers: list[InboundHandler] = []
         self._protocols: weakref.WeakSet[HatoSMTP] = weakref.WeakSet()
@@ -163,6 +166,9 @@ class Server:
             await self._start_http(config.ports["http"])
         await self.refresh_class()
         self._watching = asyncio.create_task(self._watch_class())
+        self.recorder = LabRecorder(self.store, self.monitor, config.lab.keep_days * 86400)
+        await self.recorder.load()
+        self._recording = asyncio.create_task(self.recorder.run())
 
     async def refresh_class(self) -> None:
         """Tell the monitor who is in the class: each member's account and addresses."""
@@ -327,8 +333,9 @@ class Server:
         return factory
 
     async def stop(self) -> None:
-        if self._watching is not None:
-            self._watching.cancel()
+        for task in (self._watching, self._recording):
+            if task is not None:
+                task.cancel()
         for server in self._servers:
             server.close()
         for listener in self._listeners:
@@ -347,6 +354,8 @@ class Server:
                 protocol.transport.close()
         await asyncio.gather(*(listener.close_all() for listener in self._listeners))
         await asyncio.sleep(0)
+        if self.recorder is not None:  # the sessions just closed, and the last steps
+            await self.recorder.save()
         if self.store is not None:
             await self.store.close()
 

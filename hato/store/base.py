@@ -17,7 +17,7 @@ request touches another account's data) structural rather than a matter of care:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, Any, Protocol
@@ -50,6 +50,7 @@ __all__ = [
     "FlagMode",
     "IndexStats",
     "KeptUidMessage",
+    "LabSession",
     "ListedMessage",
     "Mailbox",
     "MailboxChanges",
@@ -250,6 +251,21 @@ class ClassMember:
     name: str
     email: str  # "" when the roster gave none
     added: int  # when the account joined the class (seconds since the epoch)
+
+
+@dataclass(frozen=True, slots=True)
+class LabSession:
+    """A class member's closed session, as the teacher's pages keep it: its lines are
+    (direction, text, time) with times in seconds since the epoch."""
+
+    account: str
+    label: str
+    service: str
+    peer: str
+    tls: bool
+    opened: float
+    closed: float
+    lines: tuple[tuple[str, str, float], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -686,6 +702,13 @@ class ClassroomStore(Protocol):
         self, account_id: int, student_id: str, name: str, email: str
     ) -> None: ...
     async def delete_class(self) -> list[str]: ...  # every member's account; their names
+    # The lab's record: closed sessions (kept for a time) and the checklist's steps.
+    async def save_lab_session(self, session: LabSession) -> None: ...
+    async def lab_sessions(self, since: float) -> list[LabSession]: ...  # oldest first
+    async def prune_lab_sessions(self, before: float) -> int: ...  # closed before: gone
+    # Each step's first completion is kept (an earlier time wins).
+    async def save_lab_steps(self, account: str, steps: Mapping[str, float]) -> None: ...
+    async def lab_steps(self) -> dict[str, dict[str, float]]: ...  # account -> step -> time
 
 
 class AssignmentStore(Protocol):

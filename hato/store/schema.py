@@ -270,6 +270,35 @@ _V12 = [
     )""",
 ]
 
+#: Version 13, the lab's transcripts: each closed session of a class member, with its lines
+#: (JSON: [direction, text, milliseconds]), kept for the teacher's pages and pruned after
+#: ``[lab] keep_days``; times in milliseconds since the epoch.
+_V13 = [
+    """CREATE TABLE lab_sessions (
+        id {serial},
+        account_id {bigint} NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        label TEXT NOT NULL,
+        service TEXT NOT NULL,
+        peer TEXT NOT NULL,
+        tls INTEGER NOT NULL,
+        opened {bigint} NOT NULL,
+        closed {bigint} NOT NULL,
+        lines TEXT NOT NULL
+    )""",
+    "CREATE INDEX lab_sessions_by_closed ON lab_sessions (closed)",
+]
+
+#: Version 15, the lab checklist: when each student first completed each step (the step's
+#: id in hato/classroom/data/steps.toml), in milliseconds since the epoch.
+_V15 = [
+    """CREATE TABLE lab_steps (
+        account_id {bigint} NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        step TEXT NOT NULL,
+        done {bigint} NOT NULL,
+        PRIMARY KEY (account_id, step)
+    )""",
+]
+
 #: Version 14, assignments: an address (lower case, unique) with a title, a due time and
 #: how its submissions are answered (``off``, ``findings``, ``always``); and each
 #: submission, a copy of the message kept with what the manners linter found (JSON),
@@ -307,7 +336,9 @@ MIGRATIONS: Sequence[tuple[int, Sequence[Statement]]] = [
     (9, _V9),
     (10, _V10),
     (12, _V12),
+    (13, _V13),
     (14, _V14),
+    (15, _V15),
 ]
 
 

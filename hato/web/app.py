@@ -18,6 +18,7 @@ from hato.web import (
     admin,
     api,
     classroom_assignments,
+    classroom_checklist,
     classroom_live,
     classroom_roster,
     login,
@@ -87,4 +88,5 @@ def make_app(context: WebContext) -> web.Application:
     classroom_roster.setup(app)
     classroom_assignments.setup(app)
     classroom_live.setup(app)
+    classroom_checklist.setup(app)
     return app

@@ -51,14 +51,14 @@ from hato.web.events import (
 from hato.web.pages import EVENT_STREAMS, gone
 from hato.web.render import TEMPLATES, render
 
-__all__ = ["LANGUAGE_COOKIE", "setup"]
+__all__ = ["LANGUAGE_COOKIE", "clock", "language", "monitor_of", "setup"]
 
 LIVE_PAGE = "/admin/class/live"
 LANGUAGE_COOKIE = "hato_lang"
 HINTS = web.AppKey("hato.web.hints", tuple[Hint, ...])
 
 
-def _monitor(request: web.Request) -> ClassMonitor:
+def monitor_of(request: web.Request) -> ClassMonitor:
     monitor = request.app[WEB].monitor
     if monitor is None:
         raise web.HTTPNotFound(text="404: the class monitor is not running")
@@ -110,7 +110,7 @@ def _ago(seconds: float) -> str:
 async def class_page(request: web.Request) -> web.Response:
     """Every student, online or not: their open sessions, protocol, TLS, last command."""
     user = await page_admin(request)
-    monitor = _monitor(request)
+    monitor = monitor_of(request)
     rows = _rows(monitor, await request.app[WEB].store.class_members())
     part = request.query.get("part") == "table"
     return render(
@@ -124,7 +124,7 @@ async def class_page(request: web.Request) -> web.Response:
 async def student_page(request: web.Request) -> web.Response:
     """One student's sessions of the day, open ones first, each with its transcript."""
     user = await page_admin(request)
-    monitor = _monitor(request)
+    monitor = monitor_of(request)
     account = request.match_info["account"]
     members = {m.account: m for m in await request.app[WEB].store.class_members()}
     member = members.get(account)
@@ -168,7 +168,7 @@ async def student_events(request: web.Request) -> web.StreamResponse:
 async def _stream(request: web.Request, account: str | None) -> web.StreamResponse:
     """The news of ``account``'s sessions (None: everyone's) as server-sent events."""
     user = await page_admin(request)
-    monitor = _monitor(request)
+    monitor = monitor_of(request)
     streams = request.app[EVENT_STREAMS]
     try:
         with streams.admit(user.account_id):

@@ -4,12 +4,15 @@ sessions it keeps, the steps their answers complete, the refused commands, the b
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import pytest
 
 from hato.classroom.hints import hint_for, load_hints
 from hato.classroom.monitor import ClassMonitor, LineNews, Resync, SessionNews
+from hato.classroom.recorder import LabRecorder
 from hato.session.trace import SessionTrace, Tracer
+from hato.store import Credentials, open_store
 
 
 def _class(**options: float) -> tuple[ClassMonitor, Tracer]:
@@ -111,3 +114,31 @@ async def test_a_viewer_that_falls_behind_is_told_to_load_again() -> None:
     trace.client("NOOP")
     with pytest.raises(asyncio.QueueEmpty):
         queue.get_nowait()
+
+
+async def test_the_record_survives_a_restart(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "lab.sqlite3")
+    try:
+        await store.create_account("s001", Credentials(password_hash="x"))
+        monitor, tracer = _class()
+        trace = tracer.session("pop3", "192.0.2.7")
+        trace.logged_in("s001")
+        _say(trace, "C: STAT\nS: +OK 0 0\nC: RETR 1\nS: -ERR no such message")
+        trace.closed()
+        await LabRecorder(store, monitor, keep_seconds=3600).save()
+        assert monitor.unsaved() == ([], {})  # all of it written
+        again, _ = _class()  # the next start of the server
+        await LabRecorder(store, again, keep_seconds=3600).load()
+
+        def ms(done: dict[str, dict[str, float]]) -> dict[str, dict[str, int]]:
+            return {a: {s: round(t * 1000) for s, t in d.items()} for a, d in done.items()}
+
+        assert ms(again.done()) == ms(monitor.done()) and "pop3-stat" in again.done()["s001"]
+        (kept,) = again.sessions_of("s001")
+        first = monitor.sessions_of("s001")[0]
+        assert [s.line.text for s in kept.lines] == [s.line.text for s in first.lines]
+        assert [s.refused.command for s in kept.lines if s.refused] == ["RETR"]  # read again
+        await LabRecorder(store, again, keep_seconds=0).load()  # past its time: pruned
+        assert await store.lab_sessions(since=0) == []
+    finally:
+        await store.close()

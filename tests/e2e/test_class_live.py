@@ -64,6 +64,13 @@ class Typist:
         self.sock.close()
 
 
+def _open_as_teacher(browser: WebDriver, server: HatoProcess, path: str) -> None:
+    browser.get(base_url(server) + path)
+    if "/login" in browser.current_url:  # the module's browser is not logged in yet
+        log_in(browser, server, "root", "root-pw")
+        browser.get(base_url(server) + path)
+
+
 def _texts(browser: WebDriver, selector: str) -> list[str]:
     return [element.text for element in browser.find_elements(By.CSS_SELECTOR, selector)]
 
@@ -72,8 +79,7 @@ def test_the_teacher_sees_a_pop3_session_typed_by_hand(
     server: HatoProcess, browser: WebDriver
 ) -> None:
     password = server.student_password  # type: ignore[attr-defined]
-    log_in(browser, server, "root", "root-pw")
-    browser.get(base_url(server) + "/admin/class/student/s001")
+    _open_as_teacher(browser, server, "/admin/class/student/s001")
     wait_for(browser, lambda: browser.find_elements(By.CSS_SELECTOR, "p.none"))
     student = Typist(server.ports["pop3"])
     try:
@@ -135,3 +141,22 @@ def test_a_student_reaches_no_class_page(server: HatoProcess) -> None:
     assert teacher.get("/admin/class/live").status == 200
     assert teacher.get("/admin/class/student/nobody").status == 404
     assert teacher.get("/admin/class/live?part=table").text.count("data-student=") == 1
+
+
+def test_the_checklist_fills_in_as_the_student_works(
+    server: HatoProcess, browser: WebDriver
+) -> None:
+    password = server.student_password  # type: ignore[attr-defined]
+    _open_as_teacher(browser, server, "/admin/class/checklist")
+    cell = 'tr[data-student="s001"] td[data-step="pop3-noop"]'
+    wait_for(browser, lambda: browser.find_elements(By.CSS_SELECTOR, cell))
+    assert "done" not in (browser.find_element(By.CSS_SELECTOR, cell).get_attribute("class") or "")
+    student = Typist(server.ports["pop3"])
+    try:
+        student.type("USER s001")
+        student.type(f"PASS {password}")
+        assert student.type("NOOP").startswith("+OK")
+        wait_for(browser, lambda: browser.find_elements(By.CSS_SELECTOR, f"{cell}.done"))
+    finally:
+        student.type("QUIT")
+        student.close()

@@ -1,13 +1,16 @@
-"""The class's members, written once for both databases: which accounts belong to the
-class, with the roster's student id, name and e-mail address."""
+"""The class, written once for both databases: which accounts belong to it (with the
+roster's student id, name and e-mail address), and the lab's record: its students'
+closed sessions with their transcripts, and the checklist's steps each has done."""
 
 from __future__ import annotations
 
+import json
 import time
+from collections.abc import Mapping
 from functools import partial
 from typing import Any
 
-from hato.store.base import ClassMember
+from hato.store.base import ClassMember, LabSession
 from hato.store.sql.accounts import delete_account
 from hato.store.sql.driver import Driver
 from hato.store.sql.tx import Tx
@@ -52,6 +55,68 @@ async def delete_members(tx: Tx) -> list[str]:
     return [member.account for member in members]
 
 
+def _ms(seconds: float) -> int:
+    return round(seconds * 1000)
+
+
+async def insert_lab_session(tx: Tx, session: LabSession) -> None:
+    """Keep a closed session of a member (nothing if the account is gone meanwhile)."""
+    lines = json.dumps(
+        [[direction, text, _ms(at)] for direction, text, at in session.lines], ensure_ascii=False
+    )
+    await tx.run(
+        "INSERT INTO lab_sessions (account_id, label, service, peer, tls, opened, closed, lines) "
+        "SELECT id, ?, ?, ?, ?, ?, ?, ? FROM accounts WHERE name = ?",
+        (
+            session.label, session.service, session.peer, int(session.tls),
+            _ms(session.opened), _ms(session.closed), lines, session.account,
+        ),
+    )  # fmt: skip
+
+
+async def select_lab_sessions(tx: Tx, since: float) -> list[LabSession]:
+    rows = await tx.all(
+        "SELECT a.name, s.label, s.service, s.peer, s.tls, s.opened, s.closed, s.lines "
+        "FROM lab_sessions s JOIN accounts a ON a.id = s.account_id "
+        "WHERE s.closed >= ? ORDER BY s.closed, s.id",
+        (_ms(since),),
+    )
+    return [
+        LabSession(
+            str(account), str(label), str(service), str(peer), bool(tls),
+            int(opened) / 1000, int(closed) / 1000,
+            tuple((str(d), str(t), int(at) / 1000) for d, t, at in json.loads(lines)),
+        )
+        for account, label, service, peer, tls, opened, closed, lines in rows
+    ]  # fmt: skip
+
+
+async def delete_lab_sessions(tx: Tx, before: float) -> int:
+    return await tx.run("DELETE FROM lab_sessions WHERE closed < ?", (_ms(before),))
+
+
+async def upsert_lab_steps(tx: Tx, account: str, steps: Mapping[str, float]) -> None:
+    """Each step's first time: a later completion leaves an earlier one as it is."""
+    for step, at in steps.items():
+        await tx.run(
+            "INSERT INTO lab_steps (account_id, step, done) SELECT id, ?, ? FROM accounts "
+            "WHERE name = ? ON CONFLICT (account_id, step) DO UPDATE "
+            "SET done = CASE WHEN excluded.done < lab_steps.done "
+            "THEN excluded.done ELSE lab_steps.done END",
+            (step, _ms(at), account),
+        )
+
+
+async def select_lab_steps(tx: Tx) -> dict[str, dict[str, float]]:
+    rows = await tx.all(
+        "SELECT a.name, s.step, s.done FROM lab_steps s JOIN accounts a ON a.id = s.account_id"
+    )
+    found: dict[str, dict[str, float]] = {}
+    for account, step, done in rows:
+        found.setdefault(str(account), {})[str(step)] = int(done) / 1000
+    return found
+
+
 class SqlClassroom:
     """The store's classroom methods (``ClassroomStore``) over either engine."""
 
@@ -76,3 +141,18 @@ class SqlClassroom:
 
     async def delete_class(self) -> list[str]:
         return await self._db.write(delete_members)
+
+    async def save_lab_session(self, session: LabSession) -> None:
+        await self._db.write(partial(insert_lab_session, session=session))
+
+    async def lab_sessions(self, since: float) -> list[LabSession]:
+        return await self._db.read(partial(select_lab_sessions, since=since))
+
+    async def prune_lab_sessions(self, before: float) -> int:
+        return await self._db.write(partial(delete_lab_sessions, before=before))
+
+    async def save_lab_steps(self, account: str, steps: Mapping[str, float]) -> None:
+        await self._db.write(partial(upsert_lab_steps, account=account, steps=dict(steps)))
+
+    async def lab_steps(self) -> dict[str, dict[str, float]]:
+        return await self._db.read(select_lab_steps)
