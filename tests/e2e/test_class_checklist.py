@@ -5,6 +5,7 @@ CSV has them; a restart keeps them and the day's transcripts; students reach non
 from __future__ import annotations
 
 import csv
+import html
 import io
 import socket
 from collections.abc import Iterator
@@ -101,3 +102,28 @@ def test_students_reach_neither_the_table_nor_its_csv(server: HatoProcess) -> No
     teacher.login("root", "root-pw")
     table = teacher.get("/admin/class/checklist?part=table").text
     assert table.count('class="done"') >= 7 and table.count("data-student=") == 2
+
+
+def test_hints_fit_what_hato_really_answers(server: HatoProcess) -> None:
+    """Mistakes students make, sent to the real server: each transcript line the server
+    refused shows the hint written for that mistake (hato answers a line without a tag
+    as Dovecot does: ``LOGIN BAD Error in IMAP command ALICE: Unknown command.``)."""
+    password = server.passwords["s001"]  # type: ignore[attr-defined]
+    imap = _typed(server.ports["imap"], [f"LOGIN s001 {password}", f"a1 LOGIN s001 {password}"])
+    assert imap[0].startswith("LOGIN BAD ") and imap[1].startswith("a1 OK")
+    pop3 = _typed(server.ports["pop3"], ["RETR 1", "RERT 1", "USER s001", f"PASS {password}"])
+    assert [answer[:3] for answer in pop3] == ["-ER", "-ER", "+OK", "+OK"]
+    smtp = _typed(server.ports["smtp"], ["MAIL FROM:<taro@school.example>", "HELO pc"])
+    smtp += _typed(server.ports["smtp"], ["HELO pc", "MAIL FROM:<taro@school.example>", "DATA"])
+    assert [answer[:3] for answer in smtp] == ["503", "250", "250", "250", "503"]
+    web = Web(server.ports["http"])
+    web.login("root", "root-pw")
+    page = html.unescape(web.get("/admin/class/student/s001").text)
+    for hint in (
+        "Every IMAP command starts with a tag",  # LOGIN without a tag
+        "Log in first: USER name, then PASS password",  # RETR before the login
+        "Unknown command: check the spelling (USER, PASS",  # RERT
+        "Say who you are first: EHLO",  # MAIL before HELO
+        "Give at least one recipient first",  # DATA before RCPT
+    ):
+        assert hint in page, hint
