@@ -44,11 +44,10 @@ from hato.web.events import (
     KEEPALIVE_LINE,
     LOOK_AGAIN,
     RETRY_LINE,
-    TooManyStreams,
     encode_event,
     send_within,
 )
-from hato.web.pages import EVENT_STREAMS, gone
+from hato.web.pages import event_stream, gone
 from hato.web.render import TEMPLATES, render
 
 __all__ = ["LANGUAGE_COOKIE", "clock", "language", "monitor_of", "setup"]
@@ -169,26 +168,18 @@ async def _stream(request: web.Request, account: str | None) -> web.StreamRespon
     """The news of ``account``'s sessions (None: everyone's) as server-sent events."""
     user = await page_admin(request)
     monitor = monitor_of(request)
-    streams = request.app[EVENT_STREAMS]
-    try:
-        with streams.admit(user.account_id):
-            response = web.StreamResponse(
-                headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store"}
-            )
-            await response.prepare(request)
-            queue = monitor.subscribe(account)
-            if request.query.get("seen") != str(monitor.version(account)):
-                queue.put_nowait(Resync())  # news between the page and this stream: reload
-            try:
-                send = _line_event(request) if account is not None else None
-                await _relay(response, queue, send, streams.closing, lambda: not gone(request))
-            except (TimeoutError, ConnectionError):
-                pass  # a slow or vanished viewer: its stream ends
-            finally:
-                monitor.unsubscribe(queue)
-            return response
-    except TooManyStreams:
-        raise web.HTTPTooManyRequests(text="429: too many live views open") from None
+    async with event_stream(request, user.account_id) as (response, streams):
+        queue = monitor.subscribe(account)
+        if request.query.get("seen") != str(monitor.version(account)):
+            queue.put_nowait(Resync())  # news between the page and this stream: reload
+        try:
+            send = _line_event(request) if account is not None else None
+            await _relay(response, queue, send, streams.closing, lambda: not gone(request))
+        except (TimeoutError, ConnectionError):
+            pass  # a slow or vanished viewer: its stream ends
+        finally:
+            monitor.unsubscribe(queue)
+    return response
 
 
 def _line_event(request: web.Request) -> Callable[[LineNews], bytes]:

@@ -18,7 +18,8 @@ import base64
 import datetime
 import math
 import re
-from collections.abc import Awaitable
+from collections.abc import AsyncIterator, Awaitable
+from contextlib import asynccontextmanager
 from typing import TypeVar
 from urllib.parse import unquote
 
@@ -323,23 +324,33 @@ async def empty_trash(request: web.Request) -> web.StreamResponse:
     raise web.HTTPSeeOther(location=f"/mail/{trash.id}")
 
 
-async def mail_events(request: web.Request) -> web.StreamResponse:
-    """The account's ``mailboxes`` events (hato/web/events.py), as text/event-stream."""
-    user, mailstore = await _user_mail(request)
+@asynccontextmanager
+async def event_stream(
+    request: web.Request, account_id: int
+) -> AsyncIterator[tuple[web.StreamResponse, EventStreams]]:
+    """A prepared ``text/event-stream`` answer holding one of the account's stream
+    places (429 when it has none left), and the process's streams (their ``closing``)."""
     streams = request.app[EVENT_STREAMS]
     try:
-        with streams.admit(user.account_id):
+        with streams.admit(account_id):
             response = web.StreamResponse(
                 headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store"}
             )
             await response.prepare(request)
-            notifier = request.app[WEB].store.notifier
-            await stream_mailboxes(
-                response, mailstore, notifier, streams.closing, lambda: not gone(request)
-            )
-            return response
+            yield response, streams
     except TooManyStreams:
         raise web.HTTPTooManyRequests(text="429: too many live views open") from None
+
+
+async def mail_events(request: web.Request) -> web.StreamResponse:
+    """The account's ``mailboxes`` events (hato/web/events.py), as text/event-stream."""
+    user, mailstore = await _user_mail(request)
+    async with event_stream(request, user.account_id) as (response, streams):
+        notifier = request.app[WEB].store.notifier
+        await stream_mailboxes(
+            response, mailstore, notifier, streams.closing, lambda: not gone(request)
+        )
+    return response
 
 
 def gone(request: web.Request) -> bool:
