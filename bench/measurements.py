@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from bench import imap_compress as compress
 from bench import imap_extensions as ext
 from bench import mixed_load as mixed
+from bench import raw_client as raw
 from bench import sieve, web_api
 from bench.imap_session import Refused, check, expect, login, ms_since, selected
 from bench.load import deliver_one
@@ -408,6 +409,13 @@ MEASUREMENTS: tuple[Measurement, ...] = (
         imap_search_body_short,
     ),
     Measurement(f"IMAP {SAMPLE:,} FETCH BODY.PEEK[], one each", "ms", "imap", imap_body_peeks),
+    # the same with a raw socket client: the server's time without the client's parsing
+    Measurement("raw client: POP3 login + STAT + UIDL + LIST", "ms", "pop3", raw.pop3_open),
+    Measurement("raw client: IMAP SELECT INBOX (logged in)", "ms", "imap", raw.select),
+    Measurement(
+        "raw client: IMAP FETCH 1:* (UID FLAGS RFC822.SIZE)", "ms", "imap", raw.fetch_flags
+    ),
+    Measurement("raw client: IMAP UID SEARCH FROM (1 in 1,000)", "ms", "imap", raw.search_from),
     # extensions; the QRESYNC row expunges and appends as many: the count stays the same
     Measurement("IMAP SORT (DATE) ALL", "ms", "imap", ext.sort("DATE")),
     Measurement("IMAP SORT (SUBJECT) ALL", "ms", "imap", ext.sort("SUBJECT")),

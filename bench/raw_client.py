@@ -1,0 +1,148 @@
+"""Rows timed with a raw socket client: the server's time, not the client's parsing.
+
+imaplib and poplib parse every answer in Python, and on a large listing that parsing is
+much of the time the rows above show, for both servers alike, which pulls every ratio
+towards 1. These rows send the same commands over a plain socket and read the answer as
+bytes until its end (the tagged line, POP3's final ".") without parsing it, counting the
+lines that answer (``* n FETCH``, listing lines) to check it after the clock stops.
+
+- IMAP SELECT INBOX (logged in beforehand);
+- IMAP ``FETCH 1:* (UID FLAGS RFC822.SIZE)``;
+- IMAP ``UID SEARCH FROM`` the rare sender;
+- the POP3 open: connect, greeting, USER/PASS, STAT, UIDL, LIST.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+from typing import TYPE_CHECKING
+
+from bench.imap_session import expect, ms_since
+from bench.mailbox import RARE_SENDER, planted
+
+if TYPE_CHECKING:
+    from bench.measurements import Context
+    from bench.target import Target
+
+__all__ = ["fetch_flags", "pop3_open", "search_from", "select"]
+
+_TIMEOUT = 300.0
+
+
+class _Raw:
+    """One connection, read in large chunks; answers kept only as far as their ends."""
+
+    def __init__(self, target: Target, service: str) -> None:
+        self.sock = socket.create_connection((target.host, target.ports[service]), _TIMEOUT)
+        self.buffer = b""
+
+    def line(self) -> bytes:
+        while b"\r\n" not in self.buffer:
+            self._more()
+        line, self.buffer = self.buffer.split(b"\r\n", 1)
+        return line
+
+    def until(self, end: bytes) -> bytes:
+        """Everything up to and including ``end`` (the answer's last bytes)."""
+        while (found := self.buffer.find(end)) < 0:
+            self._more()
+        answer, self.buffer = self.buffer[: found + len(end)], self.buffer[found + len(end) :]
+        return answer
+
+    def _more(self) -> None:
+        data = self.sock.recv(1 << 20)
+        if not data:
+            raise RuntimeError("the server closed the connection")
+        self.buffer += data
+
+    def send(self, data: bytes) -> None:
+        self.sock.sendall(data)
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def _imap(target: Target, select: bool) -> _Raw:
+    client = _Raw(target, "imap")
+    client.line()
+    client.send(f'a LOGIN "{target.user}" "{target.password}"\r\n'.encode())
+    _tagged(client, b"a")
+    if select:
+        client.send(b"b SELECT INBOX\r\n")
+        _tagged(client, b"b")
+    return client
+
+
+def _tagged(client: _Raw, tag: bytes) -> bytes:
+    """The answer up to and including its tagged line (which must be OK)."""
+    answer = b""
+    while True:
+        line = client.line()
+        answer += line + b"\r\n"
+        if line.startswith(tag + b" "):
+            if not line.startswith(tag + b" OK"):
+                raise RuntimeError(f"IMAP said {line!r}")
+            return answer
+
+
+def select(target: Target, context: Context) -> float:
+    client = _imap(target, select=False)
+    try:
+        start = time.perf_counter()
+        client.send(b"s SELECT INBOX\r\n")
+        answer = _tagged(client, b"s")
+        elapsed = ms_since(start)
+        expect(target, "raw SELECT's EXISTS", int(b"* %d EXISTS" % context.count in answer), 1)
+        return elapsed
+    finally:
+        client.close()
+
+
+def fetch_flags(target: Target, context: Context) -> float:
+    client = _imap(target, select=True)
+    try:
+        start = time.perf_counter()
+        client.send(b"f FETCH 1:* (UID FLAGS RFC822.SIZE)\r\n")
+        answer = client.until(b"\r\nf ")
+        client.line()  # the rest of the tagged line
+        elapsed = ms_since(start)
+        expect(target, "raw FETCH answers", answer.count(b" FETCH ("), context.count)
+        return elapsed
+    finally:
+        client.close()
+
+
+def search_from(target: Target, context: Context) -> float:
+    client = _imap(target, select=True)
+    try:
+        start = time.perf_counter()
+        client.send(b'u UID SEARCH FROM "%s"\r\n' % RARE_SENDER.encode())
+        answer = _tagged(client, b"u")
+        elapsed = ms_since(start)
+        found = next(line for line in answer.split(b"\r\n") if line.startswith(b"* SEARCH"))
+        wanted = planted(context.count, RARE_SENDER)
+        expect(target, "raw UID SEARCH FROM", len(found.split()) - 2, wanted)
+        return elapsed
+    finally:
+        client.close()
+
+
+def pop3_open(target: Target, context: Context) -> float:
+    start = time.perf_counter()
+    client = _Raw(target, "pop3")
+    try:
+        client.line()
+        client.send(f"USER {target.user}\r\nPASS {target.password}\r\nSTAT\r\n".encode())
+        client.line()
+        if not client.line().startswith(b"+OK"):
+            raise RuntimeError("POP3 login refused")
+        client.line()  # STAT
+        client.send(b"UIDL\r\nLIST\r\n")
+        listings = client.until(b"\r\n.\r\n") + client.until(b"\r\n.\r\n")
+        elapsed = ms_since(start)
+        client.send(b"QUIT\r\n")
+        expect(target, "raw UIDL and LIST lines", listings.count(b"\r\n") - 4, 2 * context.count)
+        return elapsed
+    finally:
+        client.close()
