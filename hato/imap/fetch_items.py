@@ -73,6 +73,7 @@ class MessageData:
     details: MessageDetails | None = None
     raw: bytes | None = None
     zone: int = 0  # INTERNALDATE's zone, minutes east of UTC (RFC 3501 §2.3.3)
+    preview: str | None = None  # PREVIEW (RFC 8970): the snippet kept at delivery
     _info: MessageInfo | None = None
 
     @property
@@ -102,6 +103,8 @@ def item_value(item: FetchAttr, data: MessageData, view: MailboxView) -> Value:
         return envelope_sexp(data.info)
     if name in ("BODYSTRUCTURE", "BODY") and item.section is None:
         return bodystructure_sexp(data.info, name == "BODYSTRUCTURE")
+    if name == "PREVIEW":
+        return data.preview  # NIL: not kept, and LAZY asked not to work it out now
     if name == "BINARY.SIZE":
         return len(_binary(item, data))
     if name == "BINARY":

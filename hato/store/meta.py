@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from hato.mime import attachment_parts, indexed_text, parse_message, snippet
-from hato.store.base import MessageMeta
+from collections.abc import Sequence
 
-__all__ = ["message_meta"]
+from hato.mime import attachment_parts, indexed_text, parse_message, snippet
+from hato.store.base import Mailstore, MessageMeta
+
+__all__ = ["message_meta", "work_out_listing"]
 
 
 def message_meta(content: bytes) -> MessageMeta:
@@ -19,3 +21,19 @@ def message_meta(content: bytes) -> MessageMeta:
         attachments=len(attachment_parts(info)),
         text=indexed_text(content, info),
     )
+
+
+async def work_out_listing(
+    mailstore: Mailstore, mailbox_id: int, uids: Sequence[int], page: int
+) -> dict[int, tuple[str, int]]:
+    """uid -> (snippet, attachments) of bodies stored before delivery kept them, worked
+    out from the messages (``page`` bodies in memory at a time) and kept, so that each is
+    worked out once (``Mailstore.keep_listing``)."""
+    worked: dict[int, tuple[str, int]] = {}
+    for at in range(0, len(uids), page):
+        for uid, raw in (await mailstore.read_messages(mailbox_id, uids[at : at + page])).items():
+            info = parse_message(raw)
+            worked[uid] = (snippet(raw, info), len(attachment_parts(info)))
+    if worked:
+        await mailstore.keep_listing(mailbox_id, [(uid, s, n) for uid, (s, n) in worked.items()])
+    return worked

@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from hato.imap.reply import ImapError
 from hato.imap.search_eval import evaluate
 from hato.imap.view import open_view
-from hato.mime import MessageInfo, attachment_parts, parse_message, snippet, with_prefix
+from hato.mime import MessageInfo, parse_message, snippet, with_prefix
 from hato.proto import imap as p
 from hato.store import (
     INBOX,
@@ -54,6 +54,7 @@ from hato.store import (
     NoSuchMailbox,
     Store,
 )
+from hato.store.meta import work_out_listing
 from hato.web.query import parse_query
 from hato.web.view import Heading, MessageView, Person, attachment_data, heading, message_view
 from hato.web.view import inline_images as view_inline_images
@@ -264,15 +265,7 @@ async def _work_out(
     missing = [one.summary.uid for one in listed if one.snippet is None or one.attachments is None]
     if not missing:
         return {}
-    worked: dict[int, tuple[str, int]] = {}
-    for at in range(0, len(missing), PAGE_SIZE):  # a page's bodies in memory at a time
-        for uid, raw in (
-            await mailstore.read_messages(box.id, missing[at : at + PAGE_SIZE])
-        ).items():
-            info = parse_message(raw)
-            worked[uid] = (snippet(raw, info), len(attachment_parts(info)))
-    await mailstore.keep_listing(box.id, [(uid, s, n) for uid, (s, n) in worked.items()])
-    return worked
+    return await work_out_listing(mailstore, box.id, missing, PAGE_SIZE)
 
 
 def _parsed(structure_json: str) -> MessageInfo | None:

@@ -1,5 +1,5 @@
 """The smaller IMAP extensions against a real `hato serve`, over raw sockets and imaplib:
-UNAUTHENTICATE (RFC 8437)."""
+UNAUTHENTICATE (RFC 8437), PREVIEW (RFC 8970)."""
 
 from __future__ import annotations
 
@@ -75,3 +75,20 @@ def test_unauthenticate_takes_no_arguments(raw: Raw) -> None:
     answer = raw.command("u UNAUTHENTICATE now")
     assert answer == ["u BAD Error in IMAP command UNAUTHENTICATE: Invalid arguments."]
     assert raw.command("z NOOP") == ["z OK NOOP completed."]
+
+
+def test_preview_over_imaplib(server: HatoProcess) -> None:
+    """PREVIEW (RFC 8970): the start of the text, in UTF-8, without setting \\Seen."""
+    imap = imaplib.IMAP4("127.0.0.1", server.ports["imap"])
+    imap.login("bob", "bob-pw")
+    html = (
+        b"From: carol@remote.example\r\nSubject: html\r\nContent-Type: text/html; "
+        b"charset=utf-8\r\n\r\n<p>Gr\xc3\xbc\xc3\x9fe <b>aus</b></p><p>Kyoto</p>\r\n"
+    )
+    assert imap.append("INBOX", None, None, html)[0] == "OK"
+    imap.select("INBOX")
+    typ, data = imap.fetch("1", "(PREVIEW FLAGS)")
+    assert typ == "OK"
+    assert data[0] == (b"1 (FLAGS (\\Recent) PREVIEW {17}", "Grüße aus Kyoto".encode())
+    assert imap.capability()[1][0].split().count(b"PREVIEW") == 1
+    imap.logout()

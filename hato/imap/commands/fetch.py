@@ -7,7 +7,10 @@ body section or RFC822 item asks for them, in batches of at most BODY_BYTES
 (a larger message alone, hato.imap.batches), each written out (and the transport
 drained) before the next is read: memory follows one batch, never the whole FETCH.
 BODY[] and RFC822[.TEXT] set \\Seen first (one STORE for the whole set), and
-FLAGS then leads the answer, as in the reference transcript.
+FLAGS then leads the answer, as in the reference transcript.  PREVIEW (RFC 8970) is the
+snippet delivery kept (hato.mime.snippet); a body stored before snippets were kept has its
+own worked out from the message and kept, unless every PREVIEW asked is LAZY (§3.2),
+which answers NIL for it instead.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from hato.imap.updates import keyword_lines
 from hato.imap.view import MailboxView
 from hato.proto.imap import Fetch, FetchAttr, fetch_response_parts
 from hato.store import FlagMode
+from hato.store.meta import work_out_listing
 
 if TYPE_CHECKING:
     from hato.imap.session import ImapSession
@@ -31,6 +35,7 @@ __all__: list[str] = []
 
 BATCH = 256
 QUICK_BATCH = 4096
+PREVIEW_PAGE = 16  # bodies read at once to work out PREVIEWs delivery did not keep
 
 
 async def _mark_seen(session: ImapSession, view: MailboxView, uids: list[int]) -> set[int]:
@@ -57,10 +62,30 @@ async def _load(
         for uid, raw in bodies.items():
             found[uid].raw = raw
         found = {uid: data for uid, data in found.items() if data.raw is not None}
+    previews = [item for item in items if item.name == "PREVIEW"]
+    if previews:
+        await _load_previews(session, view, found, all(item.lazy for item in previews))
     if any(item.name == "INTERNALDATE" for item in items):
         for uid, zone in (await session.mailstore.internal_zones(view.id, list(found))).items():
             found[uid].zone = zone
     return found
+
+
+async def _load_previews(
+    session: ImapSession, view: MailboxView, found: dict[int, MessageData], lazy: bool
+) -> None:
+    """PREVIEW (RFC 8970 §3): the kept snippets of a batch, one query."""
+    missing = []
+    for line in await session.mailstore.list_messages(view.id, list(found)):
+        uid = line.summary.uid
+        if uid in found:
+            found[uid].preview = line.snippet
+            if line.snippet is None:
+                missing.append(uid)
+    if missing and not lazy:
+        worked = await work_out_listing(session.mailstore, view.id, missing, PREVIEW_PAGE)
+        for uid, (text, _) in worked.items():
+            found[uid].preview = text
 
 
 async def _targets(session: ImapSession, view: MailboxView, cmd: Fetch) -> list[tuple[int, int]]:

@@ -11,6 +11,8 @@ fetch-att       = "ENVELOPE" / "FLAGS" / "INTERNALDATE" /
                   "MODSEQ" /
                   "BINARY" [".PEEK"] section-binary [partial] /   ; RFC 3516 §4.2
                   "BINARY.SIZE" section-binary                   ; RFC 3516 §4.2
+                  "PREVIEW" [SP "(" preview-mod *(SP preview-mod) ")"] ; RFC 8970 §7
+preview-mod     = "LAZY"
 section-binary  = "[" [section-part] "]"                        ; RFC 3516 §6
 section         = "[" [section-spec] "]"
 section-spec    = section-msgtext / (section-part ["." section-text])
@@ -47,6 +49,7 @@ _SIMPLE = frozenset(
         "BODYSTRUCTURE",
         "UID",
         "MODSEQ",
+        "PREVIEW",
     ]
 )
 _WITH_SECTION = frozenset({"BODY", "BODY.PEEK"})
@@ -92,12 +95,13 @@ class FetchAttr:
     `section` is set for BODY[...] and BINARY[...]; `partial` is (origin, length);
     `peek` for BODY.PEEK and BINARY.PEEK.  BINARY and BINARY.SIZE (RFC 3516 §4.2) name
     the part with its content transfer encoding undone; their section has only part
-    numbers."""
+    numbers.  `lazy` is PREVIEW's LAZY modifier (RFC 8970 §3.2)."""
 
     name: str
     section: Section | None = None
     partial: tuple[int, int] | None = None
     peek: bool = False
+    lazy: bool = False
 
     @property
     def sets_seen(self) -> bool:
@@ -188,7 +192,22 @@ def _parse_att(cur: Cursor) -> FetchAttr:
         return _parse_section_att(cur, name)
     if name not in _SIMPLE or not _at_boundary(cur, cur.pos):
         raise CommandError(f"Unknown parameter {name}")
+    if name == "PREVIEW" and cur.data.startswith(b" (", cur.pos):
+        return _parse_preview_mods(cur)
     return FetchAttr(name)
+
+
+def _parse_preview_mods(cur: Cursor) -> FetchAttr:
+    """`PREVIEW (LAZY)` (RFC 8970 §7).  A list after PREVIEW whose first word is not a
+    preview-mod is left alone: it is FETCH's own modifiers (RFC 4466)."""
+    first = cur.data[cur.pos + 2 : cur.pos + 7].upper()
+    if not (first.startswith(b"LAZY") and first[4:5] in (b" ", b")")):
+        return FetchAttr("PREVIEW")
+    cur.sp()
+    for _ in cur.list_items():
+        if cur.keyword() != "LAZY":
+            raise CommandError("Invalid arguments.")
+    return FetchAttr("PREVIEW", lazy=True)
 
 
 def _parse_section_att(cur: Cursor, name: str) -> FetchAttr:

@@ -1,0 +1,69 @@
+"""FETCH PREVIEW (RFC 8970) on every backend: the snippet kept at delivery, worked out
+and kept for a body stored before snippets were, and NIL for that body under LAZY."""
+
+from __future__ import annotations
+
+from hato.store import Delivery, Store
+from hato.store.meta import message_meta
+from hato.store.sql.tx import Tx
+from tests.imap.session_harness import PASSWORD, run_session
+from tests.store.conftest import make_account, store  # noqa: F401 - the fixture
+from tests.web.messages import plain
+
+
+async def _forget_snippets(tx: Tx) -> None:
+    """Every body as stored before snippets were kept."""
+    await tx.run("UPDATE blob_meta SET snippet = NULL, attachments = NULL")
+
+
+async def _lines(store: Store, *commands: str) -> list[str]:  # noqa: F811
+    script = [f"l LOGIN alice {PASSWORD}", "s SELECT INBOX", *commands, "z LOGOUT"]
+    data = "".join(line + "\r\n" for line in script).encode()
+    return (await run_session(store, [data], max_line=65536)).decode().split("\r\n")
+
+
+async def test_preview_is_the_snippet_kept_at_delivery(store: Store) -> None:  # noqa: F811
+    alice = await make_account(store, "alice")
+    raw = plain("hello", "A preview\n\nof   the text.\n" + "long " * 100)
+    await store.deliver(raw, message_meta(raw), 1_700_000_000, [Delivery(alice.account_id)])
+    lines = await _lines(store, "f FETCH 1 (PREVIEW (LAZY) FLAGS)", "g FETCH 1 PREVIEW")
+    preview = "A preview of the text. " + "long " * 45 + "lo"
+    assert f'* 1 FETCH (FLAGS (\\Recent) PREVIEW "{preview[:250]}")' in lines
+    assert f'* 1 FETCH (PREVIEW "{preview[:250]}")' in lines
+    assert "* 1 FETCH (FLAGS (\\Recent \\Seen))" not in lines  # PREVIEW sets no \Seen
+
+
+async def test_old_bodies_are_nil_under_lazy_then_worked_out(store: Store) -> None:  # noqa: F811
+    alice = await make_account(store, "alice")
+    raw = plain("old", "stored before snippets")
+    await store.deliver(raw, message_meta(raw), 1_700_000_000, [Delivery(alice.account_id)])
+    await store._db.write(_forget_snippets)  # type: ignore[attr-defined]
+    lines = await _lines(
+        store,
+        "a FETCH 1 (PREVIEW (LAZY))",
+        "b FETCH 1 (PREVIEW)",
+        "c FETCH 1 (PREVIEW (lazy))",
+    )
+    answers = [line for line in lines if line.startswith("* 1 FETCH")]
+    assert answers == [
+        "* 1 FETCH (PREVIEW NIL)",
+        '* 1 FETCH (PREVIEW "stored before snippets")',
+        '* 1 FETCH (PREVIEW "stored before snippets")',  # kept by the FETCH before
+    ]
+
+
+async def test_malformed_preview_modifiers(store: Store) -> None:  # noqa: F811
+    alice = await make_account(store, "alice")
+    raw = plain("x", "y")
+    await store.deliver(raw, message_meta(raw), 1_700_000_000, [Delivery(alice.account_id)])
+    lines = await _lines(
+        store,
+        "a FETCH 1 (PREVIEW (LAZY FOO))",
+        "b FETCH 1 (PREVIEW (LAZY)",
+        "c FETCH 1 PREVIEW (CHANGEDSINCE 1)",
+    )
+    assert "a BAD Error in IMAP command FETCH: Invalid arguments." in lines
+    assert "b BAD Error in IMAP command FETCH: Missing ')'" in lines
+    # a list after PREVIEW that is no preview-mod is FETCH's modifiers (RFC 4466)
+    assert '* 1 FETCH (MODSEQ (2) PREVIEW "y")' in lines
+    assert "c OK Fetch completed." in lines
