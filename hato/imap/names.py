@@ -1,7 +1,8 @@
 """Mailbox names between the wire and the store (RFC 3501 §5.1, §5.1.3).
 
 The store keeps names as UTF-8 with "." as the hierarchy separator; the
-wire carries them in modified UTF-7.  Names are names, never paths (the
+wire carries them in modified UTF-7, or as UTF-8 to a session that enabled
+UTF8=ACCEPT (RFC 6855 §3).  Names are names, never paths (the
 account-isolation invariant of docs/architecture.md): empty levels, control characters,
 a leading "/" or "~", and overlong names are refused before the store sees them.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 import re
 
 from hato.imap.reply import no
-from hato.proto.imap import Atom, Value, encode_mutf7
+from hato.proto.imap import Atom, Utf8Quoted, Value, encode_mutf7
 
 __all__ = ["MAX_MAILBOXES", "SEPARATOR", "check_name", "parents", "wire_name", "wire_value"]
 
@@ -20,20 +21,21 @@ MAX_NAME = 255
 # mailboxes (and subscriptions) of one account: every LIST walks them all
 MAX_MAILBOXES = 10_000
 _ATOM_SAFE = re.compile(r"[A-Za-z0-9._+&-]+\Z")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# C0 and C1 controls, DEL, LINE and PARAGRAPH SEPARATOR: never in a name (RFC 6855 §3)
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def wire_name(name: str) -> str:
     return encode_mutf7(name)
 
 
-def wire_value(name: str, quoted: bool = True) -> Value:
+def wire_value(name: str, quoted: bool = True, *, utf8: bool = False) -> Value:
     """The name as a quoted string (the slides' LIST), or an atom when it can be
-    one (Dovecot's STATUS)."""
-    text = wire_name(name)
+    one (Dovecot's STATUS); UTF-8 itself when the session enabled UTF8=ACCEPT."""
+    text = name if utf8 else wire_name(name)
     if not quoted and _ATOM_SAFE.match(text):
         return Atom(text)
-    return text
+    return Utf8Quoted(text) if utf8 else text
 
 
 def check_name(name: str) -> str:

@@ -24,6 +24,7 @@ from hato.auth.policy import plaintext_allowed
 from hato.imap import capabilities
 from hato.imap.context import ImapContext, Transport
 from hato.imap.context_update import pending_updates
+from hato.imap.names import wire_value
 from hato.imap.reply import ImapError, Reply
 from hato.imap.updates import refresh
 from hato.imap.view import MailboxView
@@ -35,6 +36,7 @@ from hato.proto.imap import (
     Outcome,
     ParseError,
     State,
+    Value,
     allowed,
     capability_response,
     next_state,
@@ -90,6 +92,7 @@ class ImapSession:
         self.capability_asked = False
         self.condstore = False  # RFC 7162 §3.1: on after a CONDSTORE-enabling command
         self.qresync = False  # RFC 7162 §3.2.3: on after ENABLE QRESYNC
+        self.utf8 = False  # RFC 6855 §3: on after ENABLE UTF8=ACCEPT
         self.secret_input = False  # SASL responses are traced as [REDACTED]
         self._literal_left = 0  # octets of a literal still to come, summarised in the trace
         self._out: list[bytes] = []
@@ -330,6 +333,16 @@ class ImapSession:
         """A fresh reader after STARTTLS: nothing sent in plaintext is kept."""
         self.reader.close()
         self.reader = self._new_reader()
+        self.reader.utf8 = self.utf8
+
+    def mailbox_value(self, name: str, quoted: bool = True) -> Value:
+        """A mailbox name for this session's responses (hato.imap.names.wire_value)."""
+        return wire_value(name, quoted, utf8=self.utf8)
+
+    def enable_utf8(self) -> None:
+        """ENABLE UTF8=ACCEPT (RFC 6855 §3): names are read and written as UTF-8 from
+        the next command on, and APPEND takes ``UTF8 (literal8)`` (§4)."""
+        self.utf8 = self.reader.utf8 = True
 
     def _new_reader(self) -> ImapReader:
         context = self.context

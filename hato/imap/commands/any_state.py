@@ -51,14 +51,16 @@ async def ident(session: ImapSession, cmd: c.Id) -> Reply:
 
 async def enable(session: ImapSession, cmd: c.Enable) -> Reply:
     """RFC 5161 §3.1: CONDSTORE and QRESYNC (RFC 7162 §3.1, §3.2.3; QRESYNC implies
-    CONDSTORE) are the enable-able ones; as Dovecot, `* ENABLED` lists each of them
-    asked for, and is left out when none was."""
+    CONDSTORE) and UTF8=ACCEPT (RFC 6855 §3) are the enable-able ones; as Dovecot,
+    `* ENABLED` lists each of them asked for, and is left out when none was."""
     enabled: list[str] = []
     for name in cmd.capabilities:
         if name == "CONDSTORE":
             enable_condstore(session)
         elif name == "QRESYNC":
             enable_qresync(session)
+        elif name == "UTF8=ACCEPT":
+            session.enable_utf8()
         else:
             continue
         if name not in enabled:

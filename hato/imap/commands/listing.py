@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from hato.imap.commands.mailboxes import status_values
-from hato.imap.names import SEPARATOR, parents, wire_value
+from hato.imap.names import SEPARATOR, parents
 from hato.imap.patterns import NamePatterns, PatternTooLong
 from hato.imap.reply import Reply, bad
 from hato.proto import imap as c
@@ -112,11 +112,12 @@ async def list_mailboxes(session: ImapSession, cmd: c.List) -> Reply:
                 continue
             extra = [[Atom("CHILDINFO"), ["SUBSCRIBED"]]]
         attrs = Raw(encode_flags(_attributes(name, listing, cmd)))
-        session.send(untagged(Atom("LIST"), attrs, SEPARATOR, wire_value(name), *extra))
+        session.send(untagged(Atom("LIST"), attrs, SEPARATOR, session.mailbox_value(name), *extra))
         mailbox = listing.by_name.get(name)
         if cmd.status_items is not None and mailbox is not None:
             values = await status_values(session, mailbox, cmd.status_items)
-            session.send(untagged(Atom("STATUS"), wire_value(name, quoted=False), values))
+            status_name = session.mailbox_value(name, quoted=False)
+            session.send(untagged(Atom("STATUS"), status_name, values))
     return Reply("List completed.")
 
 
@@ -137,9 +138,10 @@ async def lsub(session: ImapSession, cmd: c.Lsub) -> Reply:
     subscribed = await _subscribed_in_order(session)
     for name in subscribed:
         if matcher.matches(name):
-            session.send(untagged(Atom("LSUB"), Raw(b"()"), SEPARATOR, wire_value(name)))
+            session.send(untagged(Atom("LSUB"), Raw(b"()"), SEPARATOR, session.mailbox_value(name)))
     for name in _unsubscribed_parents(subscribed, matcher) if "%" in cmd.pattern else ():
-        session.send(untagged(Atom("LSUB"), Raw(b"(\\Noselect)"), SEPARATOR, wire_value(name)))
+        value = session.mailbox_value(name)
+        session.send(untagged(Atom("LSUB"), Raw(b"(\\Noselect)"), SEPARATOR, value))
     return Reply("Lsub completed.")
 
 

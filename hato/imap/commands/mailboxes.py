@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from hato.imap import names
 from hato.imap.condstore import enable_condstore
-from hato.imap.names import check_name, parents, wire_value
+from hato.imap.names import check_name, parents
 from hato.imap.reply import ImapError, Reply, no
 from hato.proto import imap as c
 from hato.proto.imap import Atom, Outcome, Value, untagged
@@ -140,7 +140,8 @@ async def status(session: ImapSession, cmd: c.Status) -> Reply:
     if "HIGHESTMODSEQ" in cmd.items:  # a CONDSTORE-enabling command (RFC 7162 §3.1)
         enable_condstore(session)
     values = await status_values(session, mailbox, cmd.items)
-    session.send(untagged(Atom("STATUS"), wire_value(mailbox.name, quoted=False), values))
+    name = session.mailbox_value(mailbox.name, quoted=False)
+    session.send(untagged(Atom("STATUS"), name, values))
     if session.view is not None and session.view.id == mailbox.id:
         return Reply("Status on selected mailbox completed.", code="CLIENTBUG")
     return Reply("Status completed.")

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from hato.imap.names import wire_value
 from hato.imap.reply import Reply, no
 from hato.proto import imap as c
 from hato.proto.imap import Atom, Value, untagged
@@ -54,7 +53,8 @@ async def getquotaroot(session: ImapSession, cmd: c.GetQuotaRoot) -> Reply:
     root a mailbox it is about to create would fall under)."""
     resources = _resources(await session.mailstore.quota())
     roots = [ROOT] if resources else []
-    session.send(untagged(Atom("QUOTAROOT"), wire_value(cmd.mailbox, quoted=False), *roots))
+    name = session.mailbox_value(cmd.mailbox, quoted=False)
+    session.send(untagged(Atom("QUOTAROOT"), name, *roots))
     if resources:
         session.send(untagged(Atom("QUOTA"), ROOT, resources))
     return Reply("Getquotaroot completed.")

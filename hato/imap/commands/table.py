@@ -51,6 +51,7 @@ _EXTENSIONS = (
     "CONTEXT=SEARCH", "ESORT", "CONTEXT=SORT",  # search, sort via hato.imap.esearch (RFC 5267)
     "COMPRESS=DEFLATE",  # compress, over the connection's DEFLATE streams (RFC 4978)
     "QUOTA", "QUOTA=RES-STORAGE", "QUOTA=RES-MESSAGE",  # quota, the store's (RFC 9208)
+    "UTF8=ACCEPT",  # any_state.enable, the core's names and APPEND (RFC 6855)
 )  # fmt: skip
 
 

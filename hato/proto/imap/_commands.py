@@ -1,8 +1,8 @@
 """The parsed commands: one frozen, slotted dataclass per command (RFC 3501 §6).
 
-Mailbox names arrive decoded from modified UTF-7 (UTF8=ACCEPT, RFC 6855, is not
-implemented) with INBOX in upper case (RFC 3501 §5.1).  Strings the server only
-compares (passwords, search values) are `str` decoded from UTF-8; raw SASL
+Mailbox names arrive decoded from modified UTF-7, or from UTF-8 once the session
+enabled UTF8=ACCEPT (RFC 6855 §3), with INBOX in upper case (RFC 3501 §5.1).
+Strings the server only compares (passwords, search values) are `str` decoded from UTF-8; raw SASL
 data stays `bytes`.  FETCH and SEARCH have their own modules.
 """
 
@@ -183,7 +183,8 @@ class Status(Command):
 
 @dataclass(frozen=True, slots=True)
 class AppendMessage:
-    """One message of a (MULTI)APPEND: RFC 3501 §6.3.11, RFC 3502, RFC 3516 (literal8).
+    """One message of a (MULTI)APPEND: RFC 3501 §6.3.11, RFC 3502, RFC 3516 (literal8);
+    `utf8` for RFC 6855 §4's ``UTF8 (literal8)``, a message with UTF-8 headers.
 
     A large message arrives as a `SpooledLiteral` (hato.proto.imap._spool)."""
 
@@ -191,6 +192,7 @@ class AppendMessage:
     date_time: datetime | None
     data: bytes | SpooledLiteral
     binary: bool = False
+    utf8: bool = False
 
 
 @dataclass(frozen=True, slots=True)

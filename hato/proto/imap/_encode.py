@@ -13,7 +13,9 @@
 Values are an s-expression: None is NIL, int a number, str/bytes an IMAP
 string (quoted when RFC 3501 `quoted` can hold it, else a literal), lists
 and tuples parenthesised lists, `Atom` written as is, `Raw` bytes spliced
-in, `Literal` always a literal (message data, as Dovecot sends it).
+in, `Literal` always a literal (message data, as Dovecot sends it), `Utf8Quoted` a
+string quoted even with UTF-8 in it (RFC 6855 §3 utf8-quoted, for a session that
+enabled UTF8=ACCEPT).
 
 A literal carries CHAR8 (RFC 3501 §9: `CHAR8 = %x01-ff`, "any OCTET except
 NUL"; §4.3: "8-bit textual data ... MUST NOT contain NUL"), so a `Literal`'s
@@ -33,7 +35,8 @@ from dataclasses import dataclass
 from typing import Union
 
 __all__ = [
-    "Atom", "Literal", "Raw", "Value", "capability_response", "continuation", "encode",
+    "Atom", "Literal", "Raw", "Utf8Quoted",
+    "Value", "capability_response", "continuation", "encode",
     "encode_flags", "esearch_response", "expunge_response", "fetch_response",
     "fetch_response_parts", "fetch_template", "numbers_response", "resp_code", "tagged",
     "thread_response", "untagged", "untagged_status", "vanished_response",
@@ -41,6 +44,7 @@ __all__ = [
 
 MAX_QUOTED = 4096  # longer strings go as literals, which need no escaping
 _QUOTABLE = re.compile(rb"[^\x00\r\n\x80-\xff]*\Z")
+_UTF8_QUOTABLE = re.compile(rb"[^\x00\r\n]*\Z")
 _FETCH_START = b"* %d FETCH ("
 
 
@@ -67,7 +71,14 @@ class Literal:
     binary: bool = False
 
 
-Value = Union[None, int, str, bytes, Atom, Raw, Literal, "Sequence[Value]"]
+@dataclass(frozen=True, slots=True)
+class Utf8Quoted:
+    """utf8-quoted (RFC 6855 §3): quoted with its UTF-8 unless it needs a literal."""
+
+    text: str
+
+
+Value = Union[None, int, str, bytes, Atom, Raw, Literal, Utf8Quoted, "Sequence[Value]"]
 
 
 def encode(value: Value) -> bytes:
@@ -98,6 +109,8 @@ def _encode_into(value: Value, out: list[bytes]) -> None:
     elif isinstance(value, Literal):
         out.append(b"{%d}\r\n" % len(value.data))
         out.append(_char8(value.data))
+    elif isinstance(value, Utf8Quoted):
+        out.append(_string(value.text.encode("utf-8"), _UTF8_QUOTABLE))
     else:
         _encode_list(value, out)
 
@@ -111,9 +124,9 @@ def _encode_list(values: Sequence[Value], out: list[bytes]) -> None:
     out.append(b")")
 
 
-def _string(data: bytes) -> bytes:
+def _string(data: bytes, quotable: re.Pattern[bytes] = _QUOTABLE) -> bytes:
     """quoted if possible (RFC 3501 §9 quoted), else literal = "{" number "}" CRLF *CHAR8."""
-    if len(data) <= MAX_QUOTED and _QUOTABLE.match(data):
+    if len(data) <= MAX_QUOTED and quotable.match(data):
         if b"\\" in data or b'"' in data:
             data = data.replace(b"\\", b"\\\\").replace(b'"', b'\\"')
         return b'"' + data + b'"'

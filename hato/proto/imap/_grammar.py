@@ -71,13 +71,14 @@ def read_tag(data: bytes) -> str | None:
 
 
 def parse_command(
-    data: bytes, *, spooled: Mapping[int, SpooledLiteral] | None = None
+    data: bytes, *, spooled: Mapping[int, SpooledLiteral] | None = None, utf8: bool = False
 ) -> c.Command | ParseError:
-    """Parse one whole command (without its final CRLF); `spooled` as `Cursor` takes it."""
+    """Parse one whole command (without its final CRLF); `spooled` and `utf8` as
+    `Cursor` takes them."""
     tag = read_tag(data)
     if tag is None:
         return ParseError(None, "BAD", "Error in IMAP tag.")
-    cur = Cursor(data, len(tag), spooled)
+    cur = Cursor(data, len(tag), spooled, utf8)
     name = _command_name(cur)
     if name is None:
         return ParseError(tag, "BAD", SERVER_ERROR)

@@ -20,6 +20,7 @@ append          = "APPEND" SP mailbox 1*append-message       ; RFC 3502
 append-message  = append-opts SP append-data
 append-opts     = [SP flag-list] [SP date-time] *(SP append-ext)
 append-data     = literal / literal8                         ; RFC 3516
+append-data     =/ "UTF8" SP "(" literal8 ")"                 ; RFC 6855 §4
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from ._events import CommandError
 from ._flags import parse_flag_list
 from ._mutf7 import MUTF7Error, decode_mutf7
 from ._seqset import parse_sequence_set
+from ._spool import SpooledLiteral
 from ._tokens import MAX_NUMBER64, Cursor
 
 __all__ = [
@@ -65,26 +67,40 @@ _SELECT_OPTS = frozenset({"SUBSCRIBED", "REMOTE", "RECURSIVEMATCH", "SPECIAL-USE
 _RETURN_OPTS = frozenset({"SUBSCRIBED", "CHILDREN", "SPECIAL-USE", "STATUS"})
 
 
-def decode_mailbox(raw: bytes) -> str:
-    """Wire name -> Unicode (RFC 3501 §5.1.3), INBOX upper-cased."""
-    try:
-        name = decode_mutf7(raw)
-    except MUTF7Error:
-        raise CommandError("Mailbox name is not valid mUTF-7", status="NO") from None
+def decode_mailbox(raw: bytes, utf8: bool = False) -> str:
+    """Wire name -> Unicode, INBOX upper-cased: modified UTF-7 (RFC 3501 §5.1.3), or
+    UTF-8 once the session enabled UTF8=ACCEPT (RFC 6855 §3), where "&" is itself."""
+    name = _utf8_name(raw) if utf8 else _mutf7_name(raw)
     return "INBOX" if name.upper() == "INBOX" else name
 
 
-def _pattern(raw: bytes) -> str:
+def _mutf7_name(raw: bytes) -> str:
+    try:
+        return decode_mutf7(raw)
+    except MUTF7Error:
+        raise CommandError("Mailbox name is not valid mUTF-7", status="NO") from None
+
+
+def _utf8_name(raw: bytes) -> str:
+    """RFC 6855 §3's utf8-quoted holds well-formed UTF-8 (RFC 3629 §4): Python's strict
+    decoder refuses overlong forms, surrogates and truncated sequences, in linear time."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise CommandError("Mailbox name is not valid UTF-8") from None
+
+
+def _pattern(cur: Cursor, raw: bytes) -> str:
     """LIST patterns: decoded like names, but an invalid one is kept as sent."""
     try:
-        return decode_mailbox(raw)
+        return decode_mailbox(raw, cur.utf8)
     except CommandError:
         return raw.decode("utf-8", "replace")
 
 
 def parse_mailbox(cur: Cursor) -> str:
     cur.sp()
-    return decode_mailbox(cur.astring())
+    return decode_mailbox(cur.astring(), cur.utf8)
 
 
 def parse_select(cur: Cursor, tag: str, examine: bool) -> Select:
@@ -142,7 +158,7 @@ def parse_list(cur: Cursor, tag: str) -> List:
     if selection is not None:
         cur.sp()
         _check_selection(selection)
-    reference = _pattern(cur.astring())
+    reference = _pattern(cur, cur.astring())
     cur.sp()
     patterns, multiple = _patterns(cur)
     returning, status = _list_return(cur) if cur.try_sp() else (None, None)
@@ -172,8 +188,8 @@ def _check_selection(selection: set[str]) -> None:
 
 def _patterns(cur: Cursor) -> tuple[tuple[str, ...], bool]:
     if cur.peek() != 0x28:
-        return (_pattern(cur.list_mailbox()),), False
-    patterns = tuple(_pattern(cur.list_mailbox()) for _ in cur.list_items())
+        return (_pattern(cur, cur.list_mailbox()),), False
+    patterns = tuple(_pattern(cur, cur.list_mailbox()) for _ in cur.list_items())
     if not patterns:
         raise CommandError("Invalid arguments.")
     return patterns, True
@@ -208,7 +224,7 @@ def _status_items(cur: Cursor) -> tuple[str, ...]:
 def parse_lsub(cur: Cursor, tag: str) -> Lsub:
     reference = parse_mailbox(cur)
     cur.sp()
-    pattern = _pattern(cur.list_mailbox())
+    pattern = _pattern(cur, cur.list_mailbox())
     cur.end()
     return Lsub(tag, reference, pattern)
 
@@ -239,7 +255,25 @@ def _append_message(cur: Cursor) -> AppendMessage:
     if cur.peek() == 0x22:
         date_time = parse_date_time(cur)
         cur.sp()
+    if cur.peek() == 0x55:  # "U"
+        return AppendMessage(flags, date_time, _utf8_data(cur), utf8=True)
     if not cur.at_literal():
         raise CommandError("Invalid arguments.")
     data, binary = cur.message_literal(literal8=True)
     return AppendMessage(flags, date_time, data, binary)
+
+
+def _utf8_data(cur: Cursor) -> bytes | SpooledLiteral:
+    """RFC 6855 §4: ``UTF8 (literal8)``, refused with BAD unless the session enabled
+    UTF8=ACCEPT; the literal8 is the message as it is (no transfer encoding undone)."""
+    if cur.keyword() != "UTF8":
+        raise CommandError("Invalid arguments.")
+    if not cur.utf8:
+        raise CommandError("UTF8 APPEND data needs ENABLE UTF8=ACCEPT first.")
+    cur.sp()
+    cur.expect(b"(")
+    if cur.peek() != 0x7E:  # "~": literal8 only
+        raise CommandError("Invalid arguments.")
+    data, _ = cur.message_literal(literal8=True)
+    cur.expect(b")")
+    return data

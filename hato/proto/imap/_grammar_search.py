@@ -98,6 +98,8 @@ def parse_search(cur: Cursor, tag: str, uid: bool) -> Search:
     cur.sp()
     charset = None
     if cur.data[cur.pos : cur.pos + 8].upper() == b"CHARSET ":
+        if cur.utf8:  # RFC 6855 §3: the charset labels would conflict
+            raise CommandError("CHARSET is not allowed after ENABLE UTF8=ACCEPT.")
         cur.pos += 8
         charset = _charset(cur)
         cur.sp()

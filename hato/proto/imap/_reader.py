@@ -67,6 +67,7 @@ class ImapReader:
         self.max_command = max_command  # all literals of one command (MULTIAPPEND)
         self.spool = spool
         self.spool_above = spool_above
+        self.utf8 = False  # ENABLE UTF8=ACCEPT (RFC 6855 §3): names are read as UTF-8
         self._buf = bytearray()
         self._scanned = 0  # bytes of _buf known to hold no LF
         self._parts: list[bytes] = []
@@ -258,7 +259,7 @@ class ImapReader:
         self._reset()
         if not data.strip():
             return None  # an empty line is not a command; telnet users press Enter
-        return parse_command(data, spooled=spooled)
+        return parse_command(data, spooled=spooled, utf8=self.utf8)
 
     def _literal_header(self, line: bytes, size: int, nonsync: bool) -> Event | None:
         first = self._parts[0] if self._parts else line

@@ -51,17 +51,24 @@ class Cursor:
     `text_codec` decodes the strings of a search program: the codec of its CHARSET
     (RFC 3501 §6.4.4), or None for a charset we do not know (read as UTF-8 with
     replacement, since the command is refused with BADCHARSET anyway).
+    `utf8` is on once the session enabled UTF8=ACCEPT (RFC 6855 §3): mailbox names
+    are then UTF-8, not modified UTF-7.
     """
 
-    __slots__ = ("data", "pos", "spooled", "text_codec")
+    __slots__ = ("data", "pos", "spooled", "text_codec", "utf8")
 
     def __init__(
-        self, data: bytes, pos: int = 0, spooled: Mapping[int, SpooledLiteral] | None = None
+        self,
+        data: bytes,
+        pos: int = 0,
+        spooled: Mapping[int, SpooledLiteral] | None = None,
+        utf8: bool = False,
     ) -> None:
         self.data = data
         self.pos = pos
         self.spooled: Mapping[int, SpooledLiteral] = spooled or {}
         self.text_codec: str | None = "utf-8"
+        self.utf8 = utf8
 
     def at_end(self) -> bool:
         return self.pos >= len(self.data)

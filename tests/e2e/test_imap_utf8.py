@@ -1,0 +1,172 @@
+"""UTF8=ACCEPT (RFC 6855) against a real `hato serve`, over raw sockets and imaplib.
+
+After ENABLE UTF8=ACCEPT (§3) mailbox names travel as UTF-8 both ways ("&" is itself,
+no modified UTF-7), APPEND takes ``UTF8 (~{n} ...)`` (§4), SEARCH takes no CHARSET
+(§3); a session that did not enable it keeps modified UTF-7 and is refused UTF8 data.
+Bad UTF-8 (invalid bytes, overlong forms, surrogates, controls) gets BAD or NO and the
+session goes on.  Runs on PostgreSQL too (tests/e2e/test_protocols_postgresql.py).
+"""
+
+from __future__ import annotations
+
+import imaplib
+from collections.abc import Iterator
+
+import pytest
+
+from tests.e2e.harness import HatoProcess
+from tests.e2e.test_imap import Raw
+
+USER, PASSWORD = "yuki", "yuki-pw"
+MESSAGE = (
+    "From: 山田 <山田@例え.jp>\r\nTo: yuki@example.org\r\nSubject: 会議の件\r\n"
+    "Message-ID: <u1@example.jp>\r\n\r\n明日の会議は十時からです。\r\n"
+).encode()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HatoProcess]:
+    data = tmp_path_factory.mktemp("utf8") / "data"
+    process = HatoProcess(data, services=("imap",))
+    process.add_user(USER, PASSWORD)
+    process.start()
+    yield process
+    assert process.stop() == 0
+
+
+def _session(server: HatoProcess, enable: bool) -> Raw:
+    raw = Raw(server.ports["imap"])
+    assert raw.command(f"a LOGIN {USER} {PASSWORD}")[-1].startswith("a OK")
+    if enable:
+        assert raw.command("e ENABLE UTF8=ACCEPT") == [
+            "* ENABLED UTF8=ACCEPT",
+            "e OK Enabled.",
+        ]
+    return raw
+
+
+@pytest.fixture
+def utf8(server: HatoProcess) -> Iterator[Raw]:
+    raw = _session(server, enable=True)
+    yield raw
+    raw.close()
+
+
+@pytest.fixture
+def legacy(server: HatoProcess) -> Iterator[Raw]:
+    raw = _session(server, enable=False)
+    yield raw
+    raw.close()
+
+
+def _utf8_command(raw: Raw, line: str) -> list[str]:
+    tag = line.split()[0]
+    raw.send(line.encode() + b"\r\n")
+    lines = []
+    while not (got := raw.line()).startswith(tag + " "):
+        assert got, lines
+        lines.append(got.rstrip("\r\n"))
+    return [*lines, got.rstrip("\r\n")]
+
+
+def test_advertised_after_login(server: HatoProcess) -> None:
+    client = imaplib.IMAP4("127.0.0.1", server.ports["imap"])
+    assert "UTF8=ACCEPT" not in client.capabilities
+    client.login(USER, PASSWORD)
+    assert "UTF8=ACCEPT" in client.capability()[1][0].decode().split()
+    client.logout()
+
+
+def test_names_are_utf8_after_enable_and_mutf7_before(utf8: Raw, legacy: Raw) -> None:
+    assert _utf8_command(utf8, 'c CREATE "Répertoire & 日本"')[-1] == "c OK Create completed."
+    listed = _utf8_command(utf8, 'l LIST "" "R*"')
+    assert listed[0] == '* LIST (\\HasNoChildren) "." "Répertoire & 日本"'
+    assert legacy.command('l LIST "" "R*"')[0] == (
+        '* LIST (\\HasNoChildren) "." "R&AOk-pertoire &- &ZeVnLA-"'
+    )
+    status = _utf8_command(utf8, 's STATUS "Répertoire & 日本" (MESSAGES)')
+    assert status[0] == '* STATUS "Répertoire & 日本" (MESSAGES 0)'
+    selected = _utf8_command(utf8, 's SELECT "Répertoire & 日本"')
+    assert selected[-1].startswith("s OK [READ-WRITE]")
+    # "&" is itself after ENABLE: the modified UTF-7 form names another mailbox
+    assert utf8.command('x SELECT "R&AOk-pertoire &- &ZeVnLA-"')[-1].startswith("x NO")
+    renamed = _utf8_command(utf8, 'r RENAME "Répertoire & 日本" "Ordner.Größe"')
+    assert renamed[-1] == "r OK Rename completed."
+    assert _utf8_command(utf8, 'l LIST "" "Ordner.*"')[0].endswith('"Ordner.Größe"')
+    assert legacy.command('l LIST "" "Ordner.*"')[0].endswith('"Ordner.Gr&APYA3w-e"')
+
+
+def test_utf8_append_needs_enable_and_stores_the_message(utf8: Raw, legacy: Raw) -> None:
+    legacy.send(b"a APPEND INBOX UTF8 (~{%d+}\r\n%s)\r\n" % (len(MESSAGE), MESSAGE))
+    refused = legacy.line()
+    assert refused.startswith("a BAD Error in IMAP command APPEND: UTF8 APPEND data needs")
+    assert legacy.command("n NOOP") == ["n OK NOOP completed."]
+    utf8.send(b"a APPEND INBOX (\\Seen) UTF8 (~{%d}\r\n" % len(MESSAGE))
+    assert utf8.line().startswith("+ ")
+    utf8.send(MESSAGE + b")\r\n")
+    appended = utf8.line()
+    assert appended.startswith("a OK [APPENDUID ")
+    uid = appended.split()[4].rstrip("]")
+    _utf8_command(utf8, "s SELECT INBOX")
+    fetched = _utf8_command(utf8, f"f UID FETCH {uid} (FLAGS BODY.PEEK[])")
+    assert fetched[0].endswith(f"{{{len(MESSAGE)}}}")
+    assert "Subject: 会議の件" in fetched
+
+
+def test_search_takes_utf8_and_refuses_a_charset(utf8: Raw) -> None:
+    utf8.send(b"a APPEND INBOX UTF8 (~{%d+}\r\n%s)\r\n" % (len(MESSAGE), MESSAGE))
+    assert utf8.line().startswith("a OK")
+    _utf8_command(utf8, "s SELECT INBOX")
+    found = _utf8_command(utf8, 'f SEARCH SUBJECT "会議"')
+    assert found[0].startswith("* SEARCH ") and len(found[0].split()) >= 3
+    assert found[-1].startswith("f OK")
+    refused = _utf8_command(utf8, 'c SEARCH CHARSET UTF-8 SUBJECT "会議"')
+    assert refused == [
+        "c BAD Error in IMAP command SEARCH: CHARSET is not allowed after ENABLE UTF8=ACCEPT."
+    ]
+
+
+def test_imaplib_lists_utf8_names(server: HatoProcess) -> None:
+    client = imaplib.IMAP4("127.0.0.1", server.ports["imap"])
+    client.login(USER, PASSWORD)
+    assert client.enable("UTF8=ACCEPT")[0] == "OK"
+    assert client.create('"Über"')[0] == "OK"
+    typ, listed = client.list('""', '"Ü*"')
+    assert typ == "OK" and listed == ['(\\HasNoChildren) "." "Über"'.encode()]
+    client.logout()
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        b"\xff\xfe",  # never UTF-8
+        b"caf\xc3",  # truncated sequence
+        b"\xc0\xaf",  # overlong "/"
+        b"\xe0\x80\xaf",  # overlong "/", three bytes
+        b"\xed\xa0\x80",  # a UTF-16 surrogate
+        b"\xf4\x90\x80\x80",  # beyond U+10FFFF
+    ],
+)
+def test_invalid_utf8_names_get_bad(utf8: Raw, name: bytes) -> None:
+    utf8.send(b'c CREATE "' + name + b'"\r\n')
+    assert utf8.line().rstrip("\r\n") == (
+        "c BAD Error in IMAP command CREATE: Mailbox name is not valid UTF-8"
+    )
+    utf8.send(b'l LIST "" "' + name + b'"\r\n')
+    assert utf8.line().startswith("l OK List completed.")
+    assert utf8.command("n NOOP") == ["n OK NOOP completed."]
+
+
+@pytest.mark.parametrize("char", ["\u0085", "\u2028", "\u2029", "\x7f"])
+def test_controls_and_separators_are_no_names(utf8: Raw, char: str) -> None:
+    refused = _utf8_command(utf8, f'c CREATE "line{char}break"')
+    assert refused == ["c NO Invalid mailbox name."]
+    assert utf8.command("n NOOP") == ["n OK NOOP completed."]
+
+
+def test_a_long_name_of_overlong_sequences_is_refused(utf8: Raw) -> None:
+    """60,000 octets of overlong "/" in a literal: BAD, and the session goes on."""
+    name = b"\xc0\xaf" * 30_000
+    utf8.send(b"c CREATE {%d+}\r\n%s\r\n" % (len(name), name))
+    assert utf8.line().startswith("c BAD Error in IMAP command CREATE: Mailbox name is not")
+    assert utf8.command("n NOOP") == ["n OK NOOP completed."]
