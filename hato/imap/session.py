@@ -135,6 +135,7 @@ class ImapSession:
         self._mailstore = None
         self.condstore = False
         self.qresync = False
+        self.utf8 = self.reader.utf8 = False
 
     @property
     def mailstore(self) -> Mailstore:

@@ -170,3 +170,11 @@ def test_a_long_name_of_overlong_sequences_is_refused(utf8: Raw) -> None:
     utf8.send(b"c CREATE {%d+}\r\n%s\r\n" % (len(name), name))
     assert utf8.line().startswith("c BAD Error in IMAP command CREATE: Mailbox name is not")
     assert utf8.command("n NOOP") == ["n OK NOOP completed."]
+
+
+def test_unauthenticate_forgets_utf8(utf8: Raw) -> None:
+    """RFC 8437 §3: what ENABLE turned on ends with the login."""
+    assert _utf8_command(utf8, 'c CREATE "Zürich"')[-1] == "c OK Create completed."
+    assert utf8.command("u UNAUTHENTICATE")[-1] == "u OK Unauthenticate completed."
+    assert utf8.command(f"a LOGIN {USER} {PASSWORD}")[-1].startswith("a OK")
+    assert utf8.command('l LIST "" "Z*"')[0].endswith('"Z&APw-rich"')
