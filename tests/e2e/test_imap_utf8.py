@@ -4,12 +4,16 @@ After ENABLE UTF8=ACCEPT (§3) mailbox names travel as UTF-8 both ways ("&" is i
 no modified UTF-7), APPEND takes ``UTF8 (~{n} ...)`` (§4), SEARCH takes no CHARSET
 (§3); a session that did not enable it keeps modified UTF-7 and is refused UTF8 data.
 Bad UTF-8 (invalid bytes, overlong forms, surrogates, controls) gets BAD or NO and the
-session goes on.  Runs on PostgreSQL too (tests/e2e/test_protocols_postgresql.py).
+session goes on.  SMTPUTF8 mail (RFC 6531) comes in over the MX and LMTP and reaches
+every client unrewritten, as Dovecot serves it (no RFC 6857 downgrade).  Runs on
+PostgreSQL too (tests/e2e/test_protocols_postgresql.py).
 """
 
 from __future__ import annotations
 
 import imaplib
+import poplib
+import smtplib
 from collections.abc import Iterator
 
 import pytest
@@ -27,7 +31,7 @@ MESSAGE = (
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HatoProcess]:
     data = tmp_path_factory.mktemp("utf8") / "data"
-    process = HatoProcess(data, services=("imap",))
+    process = HatoProcess(data, services=("imap", "smtp", "lmtp", "pop3"))
     process.add_user(USER, PASSWORD)
     process.start()
     yield process
@@ -178,3 +182,37 @@ def test_unauthenticate_forgets_utf8(utf8: Raw) -> None:
     assert utf8.command("u UNAUTHENTICATE")[-1] == "u OK Unauthenticate completed."
     assert utf8.command(f"a LOGIN {USER} {PASSWORD}")[-1].startswith("a OK")
     assert utf8.command('l LIST "" "Z*"')[0].endswith('"Z&APw-rich"')
+
+
+def _send_smtputf8(server: HatoProcess, service: str, subject: str) -> None:
+    message = MESSAGE.replace("会議の件".encode(), subject.encode())
+    client = smtplib.LMTP if service == "lmtp" else smtplib.SMTP
+    with client("127.0.0.1", server.ports[service], timeout=10) as smtp:
+        smtp.ehlo()
+        assert smtp.has_extn("smtputf8")
+        smtp.sendmail("山田@例え.jp", [f"{USER}@example.org"], message, mail_options=["SMTPUTF8"])
+
+
+def test_smtputf8_mail_reaches_every_client_as_sent(server: HatoProcess) -> None:
+    """RFC 6531 on the MX and LMTP; the stored octets go out unchanged whether or not
+    the IMAP or POP3 client asked for UTF-8 (README: the downgrade hato chose)."""
+    _send_smtputf8(server, "smtp", "MX経由")
+    _send_smtputf8(server, "lmtp", "LMTP経由")
+    for enable in (False, True):
+        client = imaplib.IMAP4("127.0.0.1", server.ports["imap"])
+        client.login(USER, PASSWORD)
+        if enable:
+            client.enable("UTF8=ACCEPT")
+        client.select("INBOX", readonly=True)
+        _, found = client.search(None, "ALL")
+        bodies = [client.fetch(n, "(BODY.PEEK[])")[1][0] for n in found[0].split()]
+        subjects = {"Subject: MX経由".encode(), "Subject: LMTP経由".encode()}
+        seen = {line for part in bodies for line in part[1].split(b"\r\n")} & subjects
+        assert seen == subjects, enable
+        client.logout()
+    pop = poplib.POP3("127.0.0.1", server.ports["pop3"], timeout=10)
+    pop.user(USER)
+    pop.pass_(PASSWORD)
+    lines = {line for n in range(1, pop.stat()[0] + 1) for line in pop.retr(n)[1]}
+    assert {"Subject: MX経由".encode(), "Subject: LMTP経由".encode()} <= lines
+    pop.quit()
