@@ -12,7 +12,7 @@ encoding undone; an encoding that cannot be undone fails the FETCH with
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 from hato.imap.reply import no
 from hato.imap.view import MailboxView
@@ -74,6 +74,7 @@ class MessageData:
     raw: bytes | None = None
     zone: int = 0  # INTERNALDATE's zone, minutes east of UTC (RFC 3501 §2.3.3)
     preview: str | None = None  # PREVIEW (RFC 8970): the snippet kept at delivery
+    saved: int | None = None  # SAVEDATE (RFC 8514): when it was saved to the mailbox
     _info: MessageInfo | None = None
 
     @property
@@ -95,14 +96,15 @@ def item_value(item: FetchAttr, data: MessageData, view: MailboxView) -> Value:
     if name == "RFC822.SIZE":
         return summary.size
     if name == "INTERNALDATE":
-        zone = timezone(timedelta(minutes=data.zone)) if data.zone else UTC
-        return format_date_time(datetime.fromtimestamp(summary.internal_date, zone))
+        return _date_time(summary.internal_date, data.zone)
     if name == "MODSEQ":
         return Raw(b"(%d)" % summary.modseq)
     if name == "ENVELOPE":
         return envelope_sexp(data.info)
     if name in ("BODYSTRUCTURE", "BODY") and item.section is None:
         return bodystructure_sexp(data.info, name == "BODYSTRUCTURE")
+    if name == "SAVEDATE":  # RFC 8514 §5: a date-time, in UTC
+        return None if data.saved is None else _date_time(data.saved, 0)
     if name == "PREVIEW":
         return data.preview  # NIL: not kept, and LAZY asked not to work it out now
     if name == "BINARY.SIZE":
@@ -110,6 +112,11 @@ def item_value(item: FetchAttr, data: MessageData, view: MailboxView) -> Value:
     if name == "BINARY":
         return Literal(_partial(item, _binary(item, data)), binary=True)
     return Literal(_section(item, data))  # always a literal, as Dovecot sends body data
+
+
+def _date_time(stamp: int, zone: int) -> str:
+    """date-time (RFC 3501 §9) of ``stamp`` in ``zone``, minutes east of UTC."""
+    return format_date_time(datetime.fromtimestamp(stamp, timezone(timedelta(minutes=zone))))
 
 
 def _binary(item: FetchAttr, data: MessageData) -> bytes:

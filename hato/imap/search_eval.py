@@ -6,7 +6,8 @@ FROM, TO, CC and SUBJECT read the decoded header columns stored at delivery
 (kept case-mapped in the mailbox's key cache, hato.imap.sort_cache, or one
 `Mailstore.header_columns` query per SEARCH; a few messages read them from
 their parsed structure instead); HEADER, BCC, BODY and TEXT need the
-message itself and SENT* its parsed Date.  Those are loaded in batches (of at
+message itself and SENT* its parsed Date; SAVED* (RFC 8514) the save dates of the
+mailbox, one query per SEARCH.  Those are loaded in batches (of at
 most BODY_BYTES when bodies are read, hato.imap.batches), and only for the
 messages that the cheap keys of a top-level AND let through.
 
@@ -117,6 +118,8 @@ async def evaluate(
     """The (seq, uid) pairs among `pairs` that match, in the order given."""
     need = Program.of(criteria)
     matcher = Matcher(view)
+    if any(isinstance(leaf, p.SearchDate) and leaf.saved for leaf in p.search_leaves(criteria)):
+        matcher.save_dates = await mailstore.save_dates(view.id)
     bulk = bool(need.columns) and len(pairs) >= BULK
     if bulk:
         await _bulk_columns(mailstore, view, matcher, sorted(need.columns))
@@ -256,6 +259,7 @@ class Matcher:
         self.now = time.time()
         self.largest_uid = view.uids[-1] if view.uids else 0
         self.saved = frozenset(view.saved_uids)
+        self.save_dates: dict[int, int] = {}  # uid -> save date, for SAVED* keys
         # HeaderColumns field -> uid -> case-mapped value (when loaded in bulk)
         self.columns: dict[str, dict[int, str]] = {}
         # the program's strings, case-mapped once for this search: a cache shared by
@@ -305,6 +309,9 @@ class Matcher:
         return size > key.size if key.op == "LARGER" else size < key.size
 
     def _SearchDate(self, key: p.SearchDate, seq: int, data: MessageData) -> bool:
+        if key.saved:  # RFC 8514 §4.1: a message saved during the search is saved today
+            saved = self.save_dates.get(data.uid, int(self.now))
+            return _compare(key.op, _day(saved), key.day)
         if not key.sent:
             return _compare(key.op, _day(self.view.summary(data.uid).internal_date), key.day)
         sent = _sent_day(data.info.envelope.date) if data.details is not None else None

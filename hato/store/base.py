@@ -584,6 +584,10 @@ class Mailstore(Protocol):
         self, mailbox: str, messages: Sequence[NewMessage]
     ) -> list[StoredMessage]: ...
     async def internal_zones(self, mailbox_id: int, uids: Sequence[int]) -> dict[int, int]: ...
+    # uid -> save date (RFC 8514), of ``uids`` or of every message of the mailbox
+    async def save_dates(
+        self, mailbox_id: int, uids: Sequence[int] | None = None
+    ) -> dict[int, int]: ...
     # Moving from another server with its UIDs (hato import maildir): the mailbox under the
     # given UIDVALIDITY, each message at its UID, then UIDNEXT raised; see sql/kept_uids.py.
     async def import_mailbox(

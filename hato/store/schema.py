@@ -323,6 +323,13 @@ _V14 = [
     "CREATE INDEX submissions_by_assignment ON submissions (assignment_id, account_id)",
 ]
 
+#: Version 16, SAVEDATE (RFC 8514 §3): when a message was saved to its mailbox (delivered,
+#: appended, copied or moved there), in seconds; NULL for a message saved before this
+#: version, whose save date reads as its internal date (what delivery set it to).
+_V16 = [
+    "ALTER TABLE messages ADD COLUMN save_date {bigint}",
+]
+
 #: (version, statements); append new migrations, never edit a released one.
 MIGRATIONS: Sequence[tuple[int, Sequence[Statement]]] = [
     (1, _V1),
@@ -339,6 +346,7 @@ MIGRATIONS: Sequence[tuple[int, Sequence[Statement]]] = [
     (13, _V13),
     (14, _V14),
     (15, _V15),
+    (16, _V16),
 ]
 
 

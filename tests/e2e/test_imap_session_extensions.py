@@ -1,9 +1,10 @@
 """The smaller IMAP extensions against a real `hato serve`, over raw sockets and imaplib:
-UNAUTHENTICATE (RFC 8437), PREVIEW (RFC 8970)."""
+UNAUTHENTICATE (RFC 8437), PREVIEW (RFC 8970), SAVEDATE (RFC 8514)."""
 
 from __future__ import annotations
 
 import imaplib
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -91,4 +92,23 @@ def test_preview_over_imaplib(server: HatoProcess) -> None:
     assert typ == "OK"
     assert data[0] == (b"1 (FLAGS (\\Recent) PREVIEW {17}", "Grüße aus Kyoto".encode())
     assert imap.capability()[1][0].split().count(b"PREVIEW") == 1
+    imap.logout()
+
+
+def test_savedate_over_imaplib(server: HatoProcess) -> None:
+    """SAVEDATE (RFC 8514): an APPEND with an old date is saved today."""
+    imap = imaplib.IMAP4("127.0.0.1", server.ports["imap"])
+    imap.login("alice", "alice-pw")
+    imap.create("Dated")
+    when = imaplib.Time2Internaldate(1_000_000_000)
+    assert imap.append("Dated", None, when, MESSAGE)[0] == "OK"
+    imap.select("Dated")
+    today = time.strftime("%d-%b-%Y", time.gmtime())
+    assert imap.search(None, "SAVEDON", today) == ("OK", [b"1"])
+    assert imap.search(None, "SAVEDBEFORE", today) == ("OK", [b""])
+    assert imap.search(None, "BEFORE", today) == ("OK", [b"1"])  # INTERNALDATE is old
+    typ, data = imap.fetch("1", "(SAVEDATE)")
+    assert typ == "OK" and f'SAVEDATE "{today}'.encode() in data[0]
+    with pytest.raises(imaplib.IMAP4.error, match="SEARCH"):
+        imap.search(None, "SAVEDON", "32-Jan-2020")
     imap.logout()

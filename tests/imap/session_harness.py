@@ -72,6 +72,14 @@ async def run_session(
     return bytes(transport.written)
 
 
+async def selected_lines(store: Store, user: str, *commands: str) -> list[str]:
+    """The server's lines for LOGIN as ``user``, SELECT INBOX, these commands and LOGOUT,
+    run in the caller's event loop (for the every-backend ``store`` fixture)."""
+    script = [f"l LOGIN {user} {PASSWORD}", "s SELECT INBOX", *commands, "z LOGOUT"]
+    data = "".join(line + "\r\n" for line in script).encode()
+    return (await run_session(store, [data], max_line=65536)).decode().split("\r\n")
+
+
 def session_lines(
     store: Store, user: str, *commands: str, table: CommandTable | None = None
 ) -> list[str]:

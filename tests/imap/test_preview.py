@@ -6,7 +6,7 @@ from __future__ import annotations
 from hato.store import Delivery, Store
 from hato.store.meta import message_meta
 from hato.store.sql.tx import Tx
-from tests.imap.session_harness import PASSWORD, run_session
+from tests.imap.session_harness import selected_lines
 from tests.store.conftest import make_account, store  # noqa: F401 - the fixture
 from tests.web.messages import plain
 
@@ -16,17 +16,13 @@ async def _forget_snippets(tx: Tx) -> None:
     await tx.run("UPDATE blob_meta SET snippet = NULL, attachments = NULL")
 
 
-async def _lines(store: Store, *commands: str) -> list[str]:  # noqa: F811
-    script = [f"l LOGIN alice {PASSWORD}", "s SELECT INBOX", *commands, "z LOGOUT"]
-    data = "".join(line + "\r\n" for line in script).encode()
-    return (await run_session(store, [data], max_line=65536)).decode().split("\r\n")
-
-
 async def test_preview_is_the_snippet_kept_at_delivery(store: Store) -> None:  # noqa: F811
     alice = await make_account(store, "alice")
     raw = plain("hello", "A preview\n\nof   the text.\n" + "long " * 100)
     await store.deliver(raw, message_meta(raw), 1_700_000_000, [Delivery(alice.account_id)])
-    lines = await _lines(store, "f FETCH 1 (PREVIEW (LAZY) FLAGS)", "g FETCH 1 PREVIEW")
+    lines = await selected_lines(
+        store, "alice", "f FETCH 1 (PREVIEW (LAZY) FLAGS)", "g FETCH 1 PREVIEW"
+    )
     preview = "A preview of the text. " + "long " * 45 + "lo"
     assert f'* 1 FETCH (FLAGS (\\Recent) PREVIEW "{preview[:250]}")' in lines
     assert f'* 1 FETCH (PREVIEW "{preview[:250]}")' in lines
@@ -38,8 +34,9 @@ async def test_old_bodies_are_nil_under_lazy_then_worked_out(store: Store) -> No
     raw = plain("old", "stored before snippets")
     await store.deliver(raw, message_meta(raw), 1_700_000_000, [Delivery(alice.account_id)])
     await store._db.write(_forget_snippets)  # type: ignore[attr-defined]
-    lines = await _lines(
+    lines = await selected_lines(
         store,
+        "alice",
         "a FETCH 1 (PREVIEW (LAZY))",
         "b FETCH 1 (PREVIEW)",
         "c FETCH 1 (PREVIEW (lazy))",
@@ -56,8 +53,9 @@ async def test_malformed_preview_modifiers(store: Store) -> None:  # noqa: F811
     alice = await make_account(store, "alice")
     raw = plain("x", "y")
     await store.deliver(raw, message_meta(raw), 1_700_000_000, [Delivery(alice.account_id)])
-    lines = await _lines(
+    lines = await selected_lines(
         store,
+        "alice",
         "a FETCH 1 (PREVIEW (LAZY FOO))",
         "b FETCH 1 (PREVIEW (LAZY)",
         "c FETCH 1 PREVIEW (CHANGEDSINCE 1)",

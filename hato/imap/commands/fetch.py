@@ -65,6 +65,9 @@ async def _load(
     previews = [item for item in items if item.name == "PREVIEW"]
     if previews:
         await _load_previews(session, view, found, all(item.lazy for item in previews))
+    if any(item.name == "SAVEDATE" for item in items):
+        for uid, saved in (await session.mailstore.save_dates(view.id, list(found))).items():
+            found[uid].saved = saved
     if any(item.name == "INTERNALDATE" for item in items):
         for uid, zone in (await session.mailstore.internal_zones(view.id, list(found))).items():
             found[uid].zone = zone

@@ -42,6 +42,7 @@ _EXTENSIONS = (
     "BINARY",  # fetch via hato.imap.fetch_items, append's literal8 (RFC 3516)
     "UNAUTHENTICATE",  # auth.unauthenticate (RFC 8437)
     "PREVIEW",  # fetch, from the snippet kept at delivery (RFC 8970)
+    "SAVEDATE",  # fetch and search, the store's save dates (RFC 8514)
     "STATUS=SIZE",  # mailboxes.status (RFC 8438)
     "SORT", "SORT=DISPLAY",  # sort (RFC 5256, RFC 5957)
     "THREAD=REFERENCES", "THREAD=REFS", "THREAD=ORDEREDSUBJECT",  # thread (RFC 5256)

@@ -13,6 +13,7 @@ fetch-att       = "ENVELOPE" / "FLAGS" / "INTERNALDATE" /
                   "BINARY.SIZE" section-binary                   ; RFC 3516 §4.2
                   "PREVIEW" [SP "(" preview-mod *(SP preview-mod) ")"] ; RFC 8970 §7
 preview-mod     = "LAZY"
+fetch-att       =/ "SAVEDATE"                                    ; RFC 8514 §7
 section-binary  = "[" [section-part] "]"                        ; RFC 3516 §6
 section         = "[" [section-spec] "]"
 section-spec    = section-msgtext / (section-part ["." section-text])
@@ -50,6 +51,7 @@ _SIMPLE = frozenset(
         "UID",
         "MODSEQ",
         "PREVIEW",
+        "SAVEDATE",
     ]
 )
 _WITH_SECTION = frozenset({"BODY", "BODY.PEEK"})

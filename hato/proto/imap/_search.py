@@ -16,6 +16,8 @@
     search-modsequence = "MODSEQ" [search-modseq-ext] SP mod-sequence-valzer
     search-modseq-ext  = SP entry-name SP entry-type-req
     search-key =/ "OLDER" SP nz-number / "YOUNGER" SP nz-number
+    search-key =/ "SAVEDBEFORE" SP date / "SAVEDON" SP date / "SAVEDSINCE" SP date /
+                  "SAVEDATESUPPORTED"                        ; RFC 8514 §7
 """
 
 from __future__ import annotations
@@ -84,11 +86,13 @@ class SearchText:
 
 @dataclass(frozen=True, slots=True)
 class SearchDate:
-    """BEFORE/ON/SINCE (`sent`=False: internal date) and SENT* (Date: header)."""
+    """BEFORE/ON/SINCE (`sent`=False: internal date), SENT* (Date: header) and SAVED*
+    (`saved`: the save date, RFC 8514 §4.1)."""
 
     op: str  # "BEFORE", "ON", "SINCE"
     day: date
     sent: bool = False
+    saved: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +179,7 @@ _DATES = {
     "BEFORE": ("BEFORE", False), "ON": ("ON", False), "SINCE": ("SINCE", False),
     "SENTBEFORE": ("BEFORE", True), "SENTON": ("ON", True), "SENTSINCE": ("SINCE", True),
 }  # fmt: skip
+_SAVED_DATES = {"SAVEDBEFORE": "BEFORE", "SAVEDON": "ON", "SAVEDSINCE": "SINCE"}
 MAX_DEPTH = 100  # nested NOT/OR/() beyond this is refused, not a RecursionError
 # keys of one program, NOT/OR/() aside: a SEARCH costs keys times messages
 MAX_SEARCH_KEYS = 1000
@@ -278,6 +283,12 @@ def _date(cur: Cursor, word: str, depth: int) -> SearchKey:
     return SearchDate(op, parse_date(cur), sent)
 
 
+def _saved_date(cur: Cursor, word: str, depth: int) -> SearchKey:
+    """SAVEDBEFORE / SAVEDON / SAVEDSINCE date (RFC 8514 §4.1)."""
+    cur.sp()
+    return SearchDate(_SAVED_DATES[word], parse_date(cur), saved=True)
+
+
 def _size(cur: Cursor, word: str, depth: int) -> SearchKey:
     cur.sp()
     return SearchSize(word, cur.number())
@@ -326,4 +337,7 @@ _HANDLERS: dict[str, _Handler] = {
     "KEYWORD": _keyword, "UNKEYWORD": _keyword, "LARGER": _size, "SMALLER": _size,
     "OLDER": _age, "YOUNGER": _age, "UID": _uid, "NOT": _not, "OR": _or, "MODSEQ": _modseq,
     **dict.fromkeys(_HEADERS, _header_shortcut), **dict.fromkeys(_DATES, _date),
+    **dict.fromkeys(_SAVED_DATES, _saved_date),
+    # RFC 8514 §4.2: every message of a mailbox that keeps save dates, as all of hato's do
+    "SAVEDATESUPPORTED": _all,
 }  # fmt: skip

@@ -90,6 +90,24 @@ async def select_contents(
     return {int(uid): bytes(prefix) + bytes(data) for uid, prefix, data in rows}
 
 
+_SAVE_DATES = (
+    "SELECT m.uid, COALESCE(m.save_date, m.internal_date) FROM messages m "
+    "JOIN mailboxes x ON x.id = m.mailbox_id WHERE m.mailbox_id = ? AND x.account_id = ?"
+)
+
+
+async def select_save_dates(
+    tx: Tx, account_id: int, mailbox_id: int, uids: Sequence[int] | None
+) -> dict[int, int]:
+    """uid -> save date (RFC 8514 §3) of the messages among ``uids``, or of every one; a
+    message saved before save dates were kept has its internal date."""
+    if uids is None:
+        rows = await tx.all(_SAVE_DATES, (mailbox_id, account_id))
+    else:
+        rows = await _owned_among(tx, _SAVE_DATES + " AND {uids}", account_id, mailbox_id, uids)
+    return {int(uid): int(saved) for uid, saved in rows}
+
+
 async def select_zones(
     tx: Tx, account_id: int, mailbox_id: int, uids: Sequence[int]
 ) -> dict[int, int]:

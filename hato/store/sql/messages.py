@@ -12,6 +12,7 @@ writer, it only checks that the mailbox is the account's.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Sequence
 
 from hato.store.base import (
@@ -133,10 +134,12 @@ async def insert_message(
     if row is None:
         raise NoSuchMailbox(name)
     mailbox_id, uid, modseq = int(row[0]), int(row[1]), int(row[2])
+    saved = int(time.time())  # RFC 8514 §3: a copy or a move is saved anew
     await tx.run(
         "INSERT INTO messages (mailbox_id, uid, modseq, system_flags, keywords, "
-        "internal_date, size, prefix, blob_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (mailbox_id, uid, modseq, mask, keywords, internal_date, size, prefix, blob_id),
+        "internal_date, size, prefix, blob_id, save_date) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (mailbox_id, uid, modseq, mask, keywords, internal_date, size, prefix, blob_id, saved),
     )
     tx.touch(mailbox_id)
     return StoredMessage(account_id, mailbox_id, uid, modseq, size)

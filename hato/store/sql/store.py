@@ -423,6 +423,16 @@ class SqlMailstore:
         """The INTERNALDATE zones APPEND kept (RFC 3501 §2.3.3), where not UTC."""
         return await self._read(imap_queries.select_zones, mailbox_id=mailbox_id, uids=list(uids))
 
+    async def save_dates(
+        self, mailbox_id: int, uids: Sequence[int] | None = None
+    ) -> dict[int, int]:
+        """uid -> when it was saved to the mailbox (SAVEDATE, RFC 8514), of these or all."""
+        return await self._read(
+            imap_queries.select_save_dates,
+            mailbox_id=mailbox_id,
+            uids=None if uids is None else list(uids),
+        )
+
     async def find_by_message_id(self, message_ids: Sequence[str]) -> list[bytes]:
         """Messages of this account, in any mailbox, with one of these Message-IDs."""
         return await self._read(lookup.select_by_message_id, message_ids=list(message_ids))
