@@ -1,5 +1,9 @@
 """The CAPABILITY lists (RFC 3501 §6.1.1, §7.2.1): only what works is advertised.
 
+IMAP4rev2 (RFC 9051) is listed in both, after the slide's words so that the
+lecture's lists stay as they are; a session takes its rules once the client sends
+ENABLE IMAP4rev2 (RFC 9051 Appendix A).
+
 Before login: STARTTLS while the connection is plaintext (RFC 3501 §6.2.1),
 and either the plaintext mechanisms or LOGINDISABLED (RFC 3501 §6.2.3) with
 SCRAM only.  After login: the extensions the command table's handlers
@@ -23,7 +27,7 @@ _ORDER = (
     "CONDSTORE", "QRESYNC", "ESEARCH", "ESORT", "SEARCHRES", "WITHIN", "CONTEXT=SEARCH",
     "CONTEXT=SORT", "LIST-STATUS", "BINARY", "MOVE", "PREVIEW", "STATUS=SIZE", "SAVEDATE",
     "SPECIAL-USE", "COMPRESS=DEFLATE", "QUOTA", "QUOTA=RES-STORAGE", "QUOTA=RES-MESSAGE",
-    "UNAUTHENTICATE", "UTF8=ACCEPT",
+    "UNAUTHENTICATE", "UTF8=ACCEPT", "IMAP4rev2",
 )  # fmt: skip
 
 
@@ -41,8 +45,9 @@ def in_order(names: Iterable[str]) -> tuple[str, ...]:
 
 
 def before_login(*, starttls: bool, plaintext: bool) -> str:
-    """SASL-IR (RFC 4959), LITERAL+ (RFC 7888), AUTH= per RFC 3501 §6.2.2."""
-    words = [*_COMMON, "LITERAL+"]
+    """SASL-IR (RFC 4959), LITERAL+ (RFC 7888), IMAP4rev2 (RFC 9051 §6.1.1), AUTH= per
+    RFC 3501 §6.2.2."""
+    words = [*_COMMON, "LITERAL+", "IMAP4rev2"]
     if starttls:
         words.append("STARTTLS")
     if plaintext:

@@ -93,6 +93,7 @@ class ImapSession:
         self.condstore = False  # RFC 7162 §3.1: on after a CONDSTORE-enabling command
         self.qresync = False  # RFC 7162 §3.2.3: on after ENABLE QRESYNC
         self.utf8 = False  # RFC 6855 §3: on after ENABLE UTF8=ACCEPT
+        self.rev2 = False  # RFC 9051 Appendix A: IMAP4rev2's rules after ENABLE IMAP4rev2
         self.secret_input = False  # SASL responses are traced as [REDACTED]
         self._literal_left = 0  # octets of a literal still to come, summarised in the trace
         self._out: list[bytes] = []
@@ -136,6 +137,7 @@ class ImapSession:
         self.condstore = False
         self.qresync = False
         self.utf8 = self.reader.utf8 = False
+        self.rev2 = False
 
     @property
     def mailstore(self) -> Mailstore:

@@ -40,8 +40,12 @@ def flags_lines(view: MailboxView) -> list[bytes]:
 
 
 def count_lines(view: MailboxView) -> list[bytes]:
-    """EXISTS and RECENT (RFC 3501 §7.3.1, §7.3.2), as SELECT and new mail send them."""
-    return [untagged(view.count, Atom("EXISTS")), untagged(view.recent_count, Atom("RECENT"))]
+    """EXISTS and RECENT (RFC 3501 §7.3.1, §7.3.2), as SELECT and new mail send them;
+    EXISTS alone under IMAP4rev2, which has no RECENT (RFC 9051 Appendix E)."""
+    exists = untagged(view.count, Atom("EXISTS"))
+    if not view.keeps_recent:
+        return [exists]
+    return [exists, untagged(view.recent_count, Atom("RECENT"))]
 
 
 def keyword_lines(view: MailboxView) -> list[bytes]:
@@ -87,7 +91,8 @@ async def _apply(
             lines.append(flags_fetch(view, changed, with_uid=uid, modseq=modseq))
     if fresh:
         newest = fresh[-1].uid
-        first_recent = 0 if view.read_only else await view.index.recent_for(mailstore, newest)
+        claims = view.keeps_recent and not view.read_only
+        first_recent = await view.index.recent_for(mailstore, newest) if claims else 0
         view.add(fresh, first_recent)
         lines += count_lines(view)
     return lines

@@ -50,6 +50,7 @@ class MailboxView:
         index: MailboxIndex,
         first_recent: int,
         subscription: Subscription,
+        keeps_recent: bool = True,
     ) -> None:
         self.id = mailbox.id
         self.name = mailbox.name
@@ -60,6 +61,8 @@ class MailboxView:
         self.modseq = index.modseq
         self.read_only = read_only
         self.subscription = subscription
+        # an IMAP4rev2 session has no \Recent (RFC 9051 Appendix E): nothing is claimed
+        self.keeps_recent = keeps_recent
         recent_from = bisect_left(self.uids, first_recent) if first_recent else len(self.uids)
         self.recent = set(self.uids[recent_from:])
         self.keywords = set(index.keywords())
@@ -295,10 +298,13 @@ async def _claim_if_new(mailstore: Mailstore, mailbox: Mailbox, index: MailboxIn
     return mailbox.uidnext
 
 
-async def open_view(store: Store, mailstore: Mailstore, name: str, read_only: bool) -> MailboxView:
+async def open_view(
+    store: Store, mailstore: Mailstore, name: str, read_only: bool, recent: bool = True
+) -> MailboxView:
     """SELECT/EXAMINE's view of a mailbox; NO if it does not exist (RFC 3501 §6.3.1).
 
-    SELECT claims \\Recent for this session; EXAMINE only looks (RFC 3501 §6.3.2).
+    SELECT claims \\Recent for this session; EXAMINE only looks (RFC 3501 §6.3.2); an
+    IMAP4rev2 session (``recent`` False) has no \\Recent and claims nothing (RFC 9051).
     """
     mailbox = await mailstore.get_mailbox(name)
     if mailbox is None:
@@ -306,7 +312,10 @@ async def open_view(store: Store, mailstore: Mailstore, name: str, read_only: bo
     subscription = store.notifier.subscribe(mailbox.id)
     try:
         indexes = registry(store)
-        if read_only:
+        if not recent:
+            first_recent = 0
+            index = await indexes.open(mailstore, mailbox)
+        elif read_only:
             first_recent = mailbox.first_recent_uid
             index = await indexes.open(mailstore, mailbox)
         elif mailbox.first_recent_uid < mailbox.uidnext:
@@ -319,4 +328,4 @@ async def open_view(store: Store, mailstore: Mailstore, name: str, read_only: bo
         subscription.close()
         registry(store).forget(mailbox)
         raise no(f"Mailbox doesn't exist: {name}") from None
-    return MailboxView(mailbox, read_only, index, first_recent, subscription)
+    return MailboxView(mailbox, read_only, index, first_recent, subscription, recent)

@@ -51,8 +51,9 @@ async def ident(session: ImapSession, cmd: c.Id) -> Reply:
 
 async def enable(session: ImapSession, cmd: c.Enable) -> Reply:
     """RFC 5161 §3.1: CONDSTORE and QRESYNC (RFC 7162 §3.1, §3.2.3; QRESYNC implies
-    CONDSTORE) and UTF8=ACCEPT (RFC 6855 §3) are the enable-able ones; as Dovecot,
-    `* ENABLED` lists each of them asked for, and is left out when none was."""
+    CONDSTORE), UTF8=ACCEPT (RFC 6855 §3) and IMAP4rev2 (RFC 9051 Appendix A, whose
+    mailbox names are UTF-8, §5.1) are the enable-able ones; as Dovecot, `* ENABLED`
+    lists each of them asked for, and is left out when none was."""
     enabled: list[str] = []
     for name in cmd.capabilities:
         if name == "CONDSTORE":
@@ -61,6 +62,10 @@ async def enable(session: ImapSession, cmd: c.Enable) -> Reply:
             enable_qresync(session)
         elif name == "UTF8=ACCEPT":
             session.enable_utf8()
+        elif name == "IMAP4REV2":
+            session.rev2 = True
+            session.enable_utf8()
+            name = "IMAP4rev2"
         else:
             continue
         if name not in enabled:

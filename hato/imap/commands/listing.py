@@ -47,11 +47,13 @@ def pattern_matcher(reference: str, patterns: tuple[str, ...]) -> NamePatterns:
         raise bad(str(error)) from None
 
 
-def _attributes(name: str, listing: _Listing, cmd: c.List) -> list[str]:
+def _attributes(name: str, listing: _Listing, cmd: c.List, rev2: bool) -> list[str]:
+    """A name without a mailbox is \\NonExistent to LIST-EXTENDED (RFC 5258 §3) and to
+    IMAP4rev2 (RFC 9051 §7.3.1, which implies \\Noselect), else \\Noselect."""
     mailbox = listing.by_name.get(name)
     attrs: list[str] = []
     if mailbox is None:
-        attrs.append("\\NonExistent" if cmd.extended else "\\Noselect")
+        attrs.append("\\NonExistent" if cmd.extended or rev2 else "\\Noselect")
     if listing.show_subscribed and name in listing.subscribed:
         attrs.append("\\Subscribed")
     attrs.append("\\HasChildren" if name in listing.with_children else "\\HasNoChildren")
@@ -111,7 +113,7 @@ async def list_mailboxes(session: ImapSession, cmd: c.List) -> Reply:
             if name not in childinfo:
                 continue
             extra = [[Atom("CHILDINFO"), ["SUBSCRIBED"]]]
-        attrs = Raw(encode_flags(_attributes(name, listing, cmd)))
+        attrs = Raw(encode_flags(_attributes(name, listing, cmd, session.rev2)))
         session.send(untagged(Atom("LIST"), attrs, SEPARATOR, session.mailbox_value(name), *extra))
         mailbox = listing.by_name.get(name)
         if cmd.status_items is not None and mailbox is not None:

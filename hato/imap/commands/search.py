@@ -12,6 +12,7 @@ are WITHIN's (RFC 5032).  The ESEARCH answer is hato.imap.esearch's.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING
 
 from hato.imap import context_update
@@ -19,7 +20,14 @@ from hato.imap.condstore import search_modseq_suffix
 from hato.imap.esearch import answer, check_returning, searchres
 from hato.imap.reply import Reply, no
 from hato.imap.search_eval import evaluate
-from hato.proto.imap import SEARCH_CHARSETS, CancelUpdate, Search, SearchKey, numbers_response
+from hato.proto.imap import (
+    SEARCH_CHARSETS,
+    CancelUpdate,
+    Search,
+    SearchKey,
+    SearchReturn,
+    numbers_response,
+)
 
 if TYPE_CHECKING:
     from hato.imap.session import ImapSession
@@ -45,6 +53,10 @@ def check_charset(charset: str | None) -> None:
 
 
 async def search(session: ImapSession, cmd: Search) -> Reply:
+    """IMAP4rev2 has no SEARCH response: a SEARCH without RETURN is RETURN (ALL),
+    answered by ESEARCH (RFC 9051 §6.4.4, §7.3.4)."""
+    if cmd.returning is None and session.rev2:
+        cmd = dataclasses.replace(cmd, returning=SearchReturn(frozenset()))
     if cmd.returning is not None:
         with searchres(session, cmd):
             check_charset(cmd.charset)

@@ -3,7 +3,8 @@ EXPUNGE (§6.4.3) and UID EXPUNGE (RFC 4315 §2.1).
 
 SELECT answers as the slides show: FLAGS, PERMANENTFLAGS, EXISTS, RECENT,
 [UNSEEN n] (the first unseen), [UIDVALIDITY], [UIDNEXT], [HIGHESTMODSEQ]
-(RFC 7162 §3.1.2.1), then `OK [READ-WRITE] Select completed.`.  Selecting
+(RFC 7162 §3.1.2.1), then `OK [READ-WRITE] Select completed.`.  Under IMAP4rev2
+(RFC 9051 §6.3.2) RECENT and [UNSEEN n] are gone and a LIST line names the mailbox.  Selecting
 while a mailbox is selected first says `* OK [CLOSED]` (RFC 7162 §3.2.11).
 """
 
@@ -12,12 +13,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from hato.imap.condstore import enable_condstore, expunge_lines
+from hato.imap.names import SEPARATOR
 from hato.imap.qresync import check_params, resync_lines
 from hato.imap.reply import Reply, no
 from hato.imap.updates import count_lines, flags_lines, keyword_lines
 from hato.imap.view import MailboxView, open_view
 from hato.proto import imap as c
-from hato.proto.imap import Outcome, resp_code, untagged_status
+from hato.proto.imap import Atom, Outcome, resp_code, untagged, untagged_status
 
 if TYPE_CHECKING:
     from hato.imap.session import ImapSession
@@ -28,7 +30,9 @@ __all__ = ["expunge_deleted"]
 def _announce(session: ImapSession, view: MailboxView) -> None:
     for line in flags_lines(view) + count_lines(view):
         session.send(line)
-    unseen = view.first_unseen()
+    if session.rev2:
+        session.send(untagged(Atom("LIST"), [], SEPARATOR, session.mailbox_value(view.name)))
+    unseen = None if session.rev2 else view.first_unseen()
     if unseen:
         session.send(untagged_status("OK", "First unseen.", resp_code("UNSEEN", unseen)))
     lines = [
@@ -50,7 +54,8 @@ async def select(session: ImapSession, cmd: c.Select) -> Reply:
         session.send(untagged_status("OK", "Previous mailbox closed.", "CLOSED"))
     if cmd.condstore:
         enable_condstore(session)  # SELECT's own HIGHESTMODSEQ line follows
-    view = await open_view(session.context.store, session.mailstore, cmd.mailbox, cmd.READ_ONLY)
+    store, mailstore = session.context.store, session.mailstore
+    view = await open_view(store, mailstore, cmd.mailbox, cmd.READ_ONLY, not session.rev2)
     session.view = view
     _announce(session, view)
     if cmd.qresync is not None:

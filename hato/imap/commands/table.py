@@ -53,6 +53,7 @@ _EXTENSIONS = (
     "COMPRESS=DEFLATE",  # compress, over the connection's DEFLATE streams (RFC 4978)
     "QUOTA", "QUOTA=RES-STORAGE", "QUOTA=RES-MESSAGE",  # quota, the store's (RFC 9208)
     "UTF8=ACCEPT",  # any_state.enable, the core's names and APPEND (RFC 6855)
+    "IMAP4rev2",  # any_state.enable; select, search, listing, the view (RFC 9051)
 )  # fmt: skip
 
 
