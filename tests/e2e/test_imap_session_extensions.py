@@ -1,5 +1,5 @@
 """The smaller IMAP extensions against a real `hato serve`, over raw sockets and imaplib:
-UNAUTHENTICATE (RFC 8437), PREVIEW (RFC 8970), SAVEDATE (RFC 8514)."""
+UNAUTHENTICATE (RFC 8437), PREVIEW (RFC 8970), SAVEDATE (RFC 8514), REPLACE (RFC 8508)."""
 
 from __future__ import annotations
 
@@ -112,3 +112,62 @@ def test_savedate_over_imaplib(server: HatoProcess) -> None:
     with pytest.raises(imaplib.IMAP4.error, match="SEARCH"):
         imap.search(None, "SAVEDON", "32-Jan-2020")
     imap.logout()
+
+
+def _replace(raw: Raw, line: str, message: bytes) -> list[str]:
+    """A REPLACE with a non-synchronizing literal (LITERAL+), its answer lines."""
+    tag = line.split()[0]
+    raw.send(f"{line} {{{len(message)}+}}\r\n".encode() + message + b"\r\n")
+    lines = []
+    while not (got := raw.line().rstrip("\r\n")).startswith(tag + " "):
+        lines.append(got)
+    return [*lines, got]
+
+
+def test_replace_appends_then_expunges(raw: Raw) -> None:
+    """REPLACE (RFC 8508 §3): within the mailbox, then into another one by UID."""
+    _login(raw, "bob")
+    raw.command("c CREATE Drafts")
+    raw.command("c CREATE Sent")
+    draft = b"Subject: draft %d\r\n\r\nversion %d\r\n"
+    raw.send(b"a APPEND Drafts {%d+}\r\n" % len(draft % (1, 1)) + draft % (1, 1) + b"\r\n")
+    assert raw.line().startswith("a OK [APPENDUID ")
+    select = raw.command("s SELECT Drafts")
+    validity = next(line for line in select if "UIDVALIDITY" in line).split()[3].rstrip("]")
+    answer = _replace(raw, "r REPLACE 1 Drafts (\\Draft)", draft % (2, 2))
+    assert answer == [
+        f"* OK [APPENDUID {validity} 2] Replacement Message ID",
+        "* 1 EXPUNGE",
+        "* 1 EXISTS",
+        "* 1 RECENT",
+        "r OK Replace completed.",
+    ]
+    assert raw.command("f FETCH 1 (UID FLAGS)")[0] == "* 1 FETCH (UID 2 FLAGS (\\Draft \\Recent))"
+    answer = _replace(raw, "u UID REPLACE 2 Sent", draft % (3, 3))
+    assert answer[0].startswith("* OK [APPENDUID ") and answer[0].endswith(
+        " 1] Replacement Message ID"
+    )
+    assert answer[1:] == ["* 1 EXPUNGE", "u OK Replace completed."]
+    assert raw.command("n STATUS Sent (MESSAGES)")[0] == "* STATUS Sent (MESSAGES 1)"
+
+
+def test_replace_refusals_keep_the_original(raw: Raw) -> None:
+    _login(raw, "alice")
+    raw.command("c CREATE Keep")
+    raw.send(b"a APPEND Keep {6+}\r\n\r\nkept\r\n")
+    assert raw.line().startswith("a OK")
+    message = b"\r\nnew\r\n"
+    assert _replace(raw, "r REPLACE 1 Keep", message) == ["r BAD No mailbox selected."]
+    raw.command("s SELECT Keep")
+    assert _replace(raw, "r REPLACE 2 Keep", message) == [
+        "r BAD Error in IMAP command REPLACE: Invalid messageset"
+    ]
+    assert _replace(raw, "r UID REPLACE 99 Keep", message) == ["r NO Message doesn't exist."]
+    assert _replace(raw, "r REPLACE 1 Nowhere", message) == [
+        "r NO [TRYCREATE] Mailbox doesn't exist: Nowhere"
+    ]
+    assert _replace(raw, "r REPLACE 1 Keep", b"") == ["r NO Can't save a zero byte message."]
+    raw.command("e EXAMINE Keep")
+    assert _replace(raw, "r REPLACE 1 Keep", message) == ["r NO [READ-ONLY] Mailbox is read-only."]
+    assert raw.command("n STATUS Keep (MESSAGES)")[0] == "* STATUS Keep (MESSAGES 1)"
+    assert raw.command("r REPLACE 1 Keep")[-1].startswith("r BAD")

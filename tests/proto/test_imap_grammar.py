@@ -291,6 +291,20 @@ def test_append_forms() -> None:
     assert bad(b"a append x (\\Recent) {1}\r\na")
 
 
+def test_replace_forms() -> None:
+    """RFC 8508 §6: REPLACE seq-number mailbox append-message, and UID REPLACE."""
+    one = parse(b"a uid replace * Drafts (\\Draft) ~{2}\r\nhi")
+    assert isinstance(one, imap.Replace) and one.uid and one.number is None
+    assert one.mailbox == "Drafts" and one.message.flags == ("\\Draft",)
+    assert one.message.data == b"hi" and one.message.binary
+    assert (
+        bad(b"a replace 0 x {1}\r\na")
+        == (b"a BAD Error in IMAP command REPLACE: Invalid arguments.\r\n").decode()
+    )
+    assert bad(b"a replace 1 x")
+    assert bad(b"a replace 1 x {1}\r\na {1}\r\nb")  # one message only
+
+
 def test_store_forms() -> None:
     assert parse("a store 1 flags \\seen \\Draft") == Store(
         "a", seq((1, 1)), "replace", ("\\Seen", "\\Draft")

@@ -16,6 +16,7 @@ from hato.proto.imap import (
     ParseError,
     SaslResponse,
 )
+from hato.proto.imap._reader import MAX_ARGUMENTS
 
 
 def events(reader: ImapReader, data: bytes = b"") -> list[Event]:
@@ -176,3 +177,14 @@ def test_command_size_cap_counts_all_literals() -> None:
 def test_bad_command_wording() -> None:
     error = ParseError.bad_command("A13", "FETCH", "Invalid messageset")
     assert error.to_bytes() == b"A13 BAD Error in IMAP command FETCH: Invalid messageset\r\n"
+
+
+def test_replace_carries_a_message_as_append_does() -> None:
+    """RFC 8508 §3: REPLACE's literal is a message, held to max_command, not to the
+    bound on other commands' arguments."""
+    reader = ImapReader(max_literal=2 * MAX_ARGUMENTS, max_command=2 * MAX_ARGUMENTS)
+    size = MAX_ARGUMENTS + 1
+    found = events(reader, b"A1 UID REPLACE 7 Drafts {%d+}\r\n" % size + b"x" * size + b"\r\n")
+    assert [type(event).__name__ for event in found] == ["Replace"]
+    refused = events(reader, b"A2 NOOP {%d+}\r\n" % size)
+    assert isinstance(refused[0], ParseError) and refused[0].code == "TOOBIG"

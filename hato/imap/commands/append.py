@@ -20,10 +20,12 @@ import asyncio
 import time
 from typing import TYPE_CHECKING
 
-from hato.imap.reply import Reply, no
+from hato.imap.condstore import expunge_lines
+from hato.imap.reply import Reply, bad, no
+from hato.imap.view import MailboxView
 from hato.mime import without_binary_parts
 from hato.proto import imap as c
-from hato.proto.imap import format_sequence
+from hato.proto.imap import format_sequence, untagged_status
 from hato.session.budget import PARSED
 from hato.store import MessageMeta, NewMessage
 from hato.store.meta import message_meta
@@ -59,16 +61,52 @@ async def _new_message(message: c.AppendMessage) -> NewMessage:
     return NewMessage(content, meta, int(when), frozenset(message.flags), zone)
 
 
-async def append(session: ImapSession, cmd: c.Append) -> Reply:
-    mailbox = await session.mailstore.get_mailbox(cmd.mailbox)
+async def _appended(session: ImapSession, name: str, messages: tuple[c.AppendMessage, ...]) -> str:
+    """Store ``messages`` in ``name`` in one transaction; the APPENDUID code (RFC 4315 §3)."""
+    mailbox = await session.mailstore.get_mailbox(name)
     if mailbox is None:
-        raise no(f"Mailbox doesn't exist: {cmd.mailbox}", "TRYCREATE")
-    for message in cmd.messages:
+        raise no(f"Mailbox doesn't exist: {name}", "TRYCREATE")
+    for message in messages:
         _check(session, message)
-    size = sum(len(message.data) for message in cmd.messages)
+    size = sum(len(message.data) for message in messages)
     async with session.context.append_budget.hold(size * PARSED):
-        new = [await _new_message(message) for message in cmd.messages]
+        new = [await _new_message(message) for message in messages]
         stored = await session.mailstore.append_many(mailbox.name, new)
     uids = [message.uid for message in stored]
-    code = f"APPENDUID {mailbox.uidvalidity} {format_sequence(uids)}"
-    return Reply("Append completed.", code=code)
+    return f"APPENDUID {mailbox.uidvalidity} {format_sequence(uids)}"
+
+
+async def append(session: ImapSession, cmd: c.Append) -> Reply:
+    return Reply("Append completed.", code=await _appended(session, cmd.mailbox, cmd.messages))
+
+
+async def replace(session: ImapSession, cmd: c.Replace) -> Reply:
+    """REPLACE (RFC 8508 §3): the new message is appended first (its APPENDUID in an
+    untagged OK), and only once it is stored is the original expunged, so a failed
+    append leaves the original as it was.  A sequence number past the mailbox is BAD
+    (RFC 3501 §9's seq-number), a UID that names no message NO; a read-only mailbox
+    keeps its message (NO [READ-ONLY])."""
+    view = session.require_view()
+    uid = _replaced_uid(view, cmd)
+    if view.read_only:
+        raise no("Mailbox is read-only.", "READ-ONLY")
+    code = await _appended(session, cmd.mailbox, (cmd.message,))
+    session.send(untagged_status("OK", "Replacement Message ID", code))
+    gone = await session.mailstore.expunge(view.id, [uid])
+    for line in expunge_lines(view, gone, session.qresync):
+        session.send(line)
+    return Reply("Replace completed.")
+
+
+def _replaced_uid(view: MailboxView, cmd: c.Replace) -> int:
+    if not view.uids:
+        raise no("No messages.") if cmd.uid else bad("Invalid messageset")
+    if cmd.number is None:  # "*": the last message
+        return view.uids[-1]
+    if cmd.uid:
+        if not view.has(cmd.number):
+            raise no("Message doesn't exist.")
+        return cmd.number
+    if cmd.number > len(view.uids):
+        raise bad("Invalid messageset")
+    return view.uids[cmd.number - 1]

@@ -43,6 +43,7 @@ _EXTENSIONS = (
     "UNAUTHENTICATE",  # auth.unauthenticate (RFC 8437)
     "PREVIEW",  # fetch, from the snippet kept at delivery (RFC 8970)
     "SAVEDATE",  # fetch and search, the store's save dates (RFC 8514)
+    "REPLACE",  # append.replace (RFC 8508)
     "STATUS=SIZE",  # mailboxes.status (RFC 8438)
     "SORT", "SORT=DISPLAY",  # sort (RFC 5256, RFC 5957)
     "THREAD=REFERENCES", "THREAD=REFS", "THREAD=ORDEREDSUBJECT",  # thread (RFC 5256)
@@ -89,6 +90,7 @@ def command_table() -> CommandTable:
         c.List: Handler(listing.list_mailboxes),
         c.Lsub: Handler(listing.lsub),
         c.Append: Handler(append.append),
+        c.Replace: Handler(append.replace),
         c.Idle: Handler(idle.idle, updates=False),
         c.Fetch: Handler(fetch.fetch, expunges=False),
         c.Store: Handler(store.store, expunges=False),

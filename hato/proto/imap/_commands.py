@@ -19,8 +19,8 @@ __all__ = [
     "Append", "AppendMessage", "Authenticate", "CancelUpdate", "Capability",
     "Check", "Close", "Command", "Compress", "Copy", "Create", "Delete",
     "Enable", "Examine", "Expunge", "GetQuota", "GetQuotaRoot", "Id", "Idle", "List",
-    "Login", "Logout", "Lsub", "Move", "Namespace", "Noop", "QResync", "Rename", "Select",
-    "SetQuota",
+    "Login", "Logout", "Lsub", "Move", "Namespace", "Noop", "QResync", "Rename", "Replace",
+    "Select", "SetQuota",
     "StartTLS", "Status", "Store", "Subscribe", "Unauthenticate", "Unselect", "Unsubscribe",
 ]  # fmt: skip
 
@@ -263,6 +263,23 @@ class Copy(Command):
     mailbox: str
     uid: bool = False
     NAME: ClassVar[str] = "COPY"
+
+    @property
+    def name(self) -> str:
+        return f"UID {self.NAME}" if self.uid else self.NAME
+
+
+@dataclass(frozen=True, slots=True)
+class Replace(Command):
+    """REPLACE / UID REPLACE (RFC 8508 §3): `message` appended to `mailbox`, then the
+    message `number` (a sequence number, or a UID for UID REPLACE; None for "*") of the
+    selected mailbox expunged."""
+
+    number: int | None
+    mailbox: str
+    message: AppendMessage
+    uid: bool = False
+    NAME: ClassVar[str] = "REPLACE"
 
     @property
     def name(self) -> str:

@@ -45,6 +45,7 @@ from ._grammar_mailbox import (
     parse_list,
     parse_lsub,
     parse_mailbox,
+    parse_replace,
     parse_select,
     parse_status,
 )
@@ -290,7 +291,7 @@ def _no_uid(parse: Callable[[Cursor, str], c.Command]) -> _Parser:
 _UID_COMMANDS = frozenset({"COPY", "MOVE", "FETCH", "SEARCH", "STORE", "SORT", "THREAD", "EXPUNGE"})
 _SELECTED: dict[str, _Parser] = {
     "FETCH": parse_fetch, "SEARCH": parse_search, "SORT": parse_sort, "THREAD": parse_thread,
-    "STORE": _store, "COPY": _copy(c.Copy), "MOVE": _copy(c.Move),
+    "STORE": _store, "COPY": _copy(c.Copy), "MOVE": _copy(c.Move), "REPLACE": parse_replace,
 }  # fmt: skip
 _PARSERS: dict[str, _Parser] = {
     "CAPABILITY": _bare(c.Capability), "NOOP": _bare(c.Noop), "LOGOUT": _bare(c.Logout),

@@ -33,6 +33,7 @@ from ._commands import (
     List,
     Lsub,
     QResync,
+    Replace,
     Select,
     Status,
 )
@@ -46,7 +47,7 @@ from ._tokens import MAX_NUMBER64, Cursor
 
 __all__ = [
     "decode_mailbox", "parse_append", "parse_create", "parse_list", "parse_lsub",
-    "parse_mailbox", "parse_select", "parse_status",
+    "parse_mailbox", "parse_replace", "parse_select", "parse_status",
 ]  # fmt: skip
 
 STATUS_ITEMS = frozenset(
@@ -243,6 +244,17 @@ def parse_append(cur: Cursor, tag: str) -> Append:
     while not cur.at_end():
         messages.append(_append_message(cur))
     return Append(tag, mailbox, tuple(messages))
+
+
+def parse_replace(cur: Cursor, tag: str, uid: bool) -> Replace:
+    """replace = "REPLACE" SP seq-number SP mailbox append-message;
+    uid-replace = "UID" SP replace (RFC 8508 §6): one message, no MULTIAPPEND."""
+    cur.sp()
+    number = None if cur.try_byte(b"*") else cur.nz_number()
+    mailbox = parse_mailbox(cur)
+    message = _append_message(cur)
+    cur.end()
+    return Replace(tag, number, mailbox, message, uid)
 
 
 def _append_message(cur: Cursor) -> AppendMessage:

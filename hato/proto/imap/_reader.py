@@ -15,8 +15,8 @@ buffers: a line (without its literals) longer than `max_line` is answered
 with BAD and skipped up to its CRLF; a literal larger than `max_literal` is
 refused before the client sends it if it is synchronizing (`NO [TOOBIG]`),
 and read and thrown away if it is not (`BAD [TOOBIG]`, the client sends it
-regardless), together with the rest of that command.  Only APPEND carries
-messages (RFC 3501 §6.3.11); any other command, literals included, is held to
+regardless), together with the rest of that command.  Only APPEND and REPLACE carry
+messages (RFC 3501 §6.3.11, RFC 8508 §3); any other command, literals included, is held to
 `MAX_ARGUMENTS`, which bounds what its parser and handler work through.  Either
 way the stream stays in step.  Given a `spool`, literals above `spool_above`
 octets go to a sink as they arrive instead of the buffer
@@ -264,7 +264,7 @@ class ImapReader:
     def _literal_header(self, line: bytes, size: int, nonsync: bool) -> Event | None:
         first = self._parts[0] if self._parts else line
         if not self._parts:  # the command's first line: its name says what it may hold
-            self._limit = self.max_command if _name(line) == "APPEND" else MAX_ARGUMENTS
+            self._limit = self.max_command if _name(line) in _CARRY_MESSAGES else MAX_ARGUMENTS
         held = self._held + self._spooled_octets + len(line)
         if size > self.max_literal or held + size > self._limit:
             return self._refuse_literal(first, size, nonsync)
@@ -283,6 +283,10 @@ class ImapReader:
         self._dropping = True
         error = self._error(first, "Literal size too large.")
         return ParseError(error.tag, "BAD", error.text, "TOOBIG")
+
+
+#: commands whose literals are messages (RFC 3501 §6.3.11, RFC 8508 §3): up to max_command
+_CARRY_MESSAGES = frozenset({"APPEND", "REPLACE", "UID REPLACE"})
 
 
 def _name(first: bytes) -> str:

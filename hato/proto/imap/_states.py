@@ -111,11 +111,11 @@ STATE_TABLE: dict[type[c.Command], frozenset[State]] = {
     c.Idle: _AUTH, c.Namespace: _AUTH, c.Compress: _AUTH, c.GetQuota: _AUTH,
     c.GetQuotaRoot: _AUTH, c.SetQuota: _AUTH, c.Unauthenticate: _AUTH,
     # §6.4 selected; UNSELECT (RFC 3691), MOVE (RFC 6851), SORT/THREAD (RFC 5256),
-    # CANCELUPDATE (RFC 5267)
+    # CANCELUPDATE (RFC 5267), REPLACE (RFC 8508 §3)
     c.Check: _SELECTED, c.Close: _SELECTED, c.Unselect: _SELECTED,
     c.Expunge: _SELECTED, Search: _SELECTED, Fetch: _SELECTED, c.Store: _SELECTED,
     c.Copy: _SELECTED, c.Move: _SELECTED, Sort: _SELECTED, Thread: _SELECTED,
-    c.CancelUpdate: _SELECTED,
+    c.CancelUpdate: _SELECTED, c.Replace: _SELECTED,
 }  # fmt: skip
 
 
