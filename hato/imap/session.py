@@ -36,6 +36,7 @@ from hato.proto.imap import (
     Outcome,
     ParseError,
     State,
+    Utf8Mode,
     Value,
     allowed,
     capability_response,
@@ -92,7 +93,7 @@ class ImapSession:
         self.capability_asked = False
         self.condstore = False  # RFC 7162 §3.1: on after a CONDSTORE-enabling command
         self.qresync = False  # RFC 7162 §3.2.3: on after ENABLE QRESYNC
-        self.utf8 = False  # RFC 6855 §3: on after ENABLE UTF8=ACCEPT
+        self.utf8 = Utf8Mode.OFF  # ENABLE UTF8=ACCEPT (RFC 6855 §3) or IMAP4rev2
         self.rev2 = False  # RFC 9051 Appendix A: IMAP4rev2's rules after ENABLE IMAP4rev2
         self.secret_input = False  # SASL responses are traced as [REDACTED]
         self._literal_left = 0  # octets of a literal still to come, summarised in the trace
@@ -136,7 +137,7 @@ class ImapSession:
         self._mailstore = None
         self.condstore = False
         self.qresync = False
-        self.utf8 = self.reader.utf8 = False
+        self.utf8 = self.reader.utf8 = Utf8Mode.OFF
         self.rev2 = False
 
     @property
@@ -340,12 +341,13 @@ class ImapSession:
 
     def mailbox_value(self, name: str, quoted: bool = True) -> Value:
         """A mailbox name for this session's responses (hato.imap.names.wire_value)."""
-        return wire_value(name, quoted, utf8=self.utf8)
+        return wire_value(name, quoted, utf8=self.utf8 is not Utf8Mode.OFF)
 
-    def enable_utf8(self) -> None:
-        """ENABLE UTF8=ACCEPT (RFC 6855 §3): names are read and written as UTF-8 from
-        the next command on, and APPEND takes ``UTF8 (literal8)`` (§4)."""
-        self.utf8 = self.reader.utf8 = True
+    def enable_utf8(self, mode: Utf8Mode) -> None:
+        """From the next command on, names are read and written as UTF-8; with
+        UTF8=ACCEPT (RFC 6855 §3, §4) APPEND takes ``UTF8 (literal8)`` and SEARCH no
+        CHARSET, which IMAP4rev2 alone (RFC 9051 §5.1, §6.4.4) does not change."""
+        self.utf8 = self.reader.utf8 = max(self.utf8, mode)
 
     def _new_reader(self) -> ImapReader:
         context = self.context

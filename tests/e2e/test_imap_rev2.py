@@ -104,6 +104,8 @@ def test_search_answers_esearch(rev2: Raw, rev1: Raw) -> None:
     assert rev2.line().startswith("a OK")
     rev2.command("s SELECT Found")
     assert rev2.command("s SEARCH ALL")[0] == '* ESEARCH (TAG "s") ALL 1:2'
+    # unlike UTF8=ACCEPT, IMAP4rev2 keeps CHARSET (RFC 9051 §6.4.4)
+    assert rev2.command("x SEARCH CHARSET UTF-8 ALL")[0] == '* ESEARCH (TAG "x") ALL 1:2'
     uid = rev2.command("u UID SEARCH FLAGGED")[0]
     assert uid.startswith('* ESEARCH (TAG "u") UID ALL ')
     assert rev2.command("n SEARCH DELETED") == ['* ESEARCH (TAG "n")', "n OK Search completed."]

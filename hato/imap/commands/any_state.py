@@ -9,7 +9,7 @@ import hato
 from hato.imap.condstore import enable_condstore, enable_qresync
 from hato.imap.reply import Reply
 from hato.proto import imap as c
-from hato.proto.imap import Outcome, State, capability_response, untagged, untagged_status
+from hato.proto.imap import Outcome, State, Utf8Mode, capability_response, untagged, untagged_status
 
 if TYPE_CHECKING:
     from hato.imap.session import ImapSession
@@ -61,10 +61,10 @@ async def enable(session: ImapSession, cmd: c.Enable) -> Reply:
         elif name == "QRESYNC":
             enable_qresync(session)
         elif name == "UTF8=ACCEPT":
-            session.enable_utf8()
+            session.enable_utf8(Utf8Mode.ACCEPT)
         elif name == "IMAP4REV2":
             session.rev2 = True
-            session.enable_utf8()
+            session.enable_utf8(Utf8Mode.NAMES)
             name = "IMAP4rev2"
         else:
             continue

@@ -98,6 +98,7 @@ from ._search import (
 from ._seqset import STAR, SequenceSet, format_sequence
 from ._spool import LiteralSink, SpooledLiteral, SpoolFactory
 from ._states import STATE_TABLE, Outcome, State, allowed, next_state, outcome_of_failure, refusal
+from ._tokens import Utf8Mode
 
 __all__ = [
     "SEARCH_CHARSETS", "STAR", "STATE_TABLE", "SYSTEM_FLAGS", "Append", "AppendMessage", "Atom",
@@ -114,7 +115,7 @@ __all__ = [
     "SpoolFactory",
     "SpooledLiteral", "StartTLS", "State", "Status", "Store", "Subscribe", "Thread",
     "Unauthenticate", "Unselect",
-    "Unsubscribe", "Utf8Quoted",
+    "Unsubscribe", "Utf8Mode", "Utf8Quoted",
     "Value", "allowed", "capability_response", "continuation", "decode_mutf7",
     "encode", "encode_flags", "encode_mutf7", "esearch_response", "expunge_response",
     "fetch_response", "fetch_response_parts", "fetch_template", "format_date_time",

@@ -52,7 +52,7 @@ from ._grammar_mailbox import (
 from ._grammar_search import parse_search, parse_sort, parse_thread
 from ._seqset import parse_sequence_set
 from ._spool import SpooledLiteral
-from ._tokens import MAX_NUMBER64, Cursor
+from ._tokens import MAX_NUMBER64, Cursor, Utf8Mode
 
 __all__ = ["parse_command", "read_tag"]
 
@@ -72,7 +72,10 @@ def read_tag(data: bytes) -> str | None:
 
 
 def parse_command(
-    data: bytes, *, spooled: Mapping[int, SpooledLiteral] | None = None, utf8: bool = False
+    data: bytes,
+    *,
+    spooled: Mapping[int, SpooledLiteral] | None = None,
+    utf8: Utf8Mode = Utf8Mode.OFF,
 ) -> c.Command | ParseError:
     """Parse one whole command (without its final CRLF); `spooled` and `utf8` as
     `Cursor` takes them."""

@@ -43,7 +43,7 @@ from ._flags import parse_flag_list
 from ._mutf7 import MUTF7Error, decode_mutf7
 from ._seqset import parse_sequence_set
 from ._spool import SpooledLiteral
-from ._tokens import MAX_NUMBER64, Cursor
+from ._tokens import MAX_NUMBER64, Cursor, Utf8Mode
 
 __all__ = [
     "decode_mailbox", "parse_append", "parse_create", "parse_list", "parse_lsub",
@@ -94,14 +94,14 @@ def _utf8_name(raw: bytes) -> str:
 def _pattern(cur: Cursor, raw: bytes) -> str:
     """LIST patterns: decoded like names, but an invalid one is kept as sent."""
     try:
-        return decode_mailbox(raw, cur.utf8)
+        return decode_mailbox(raw, cur.utf8 is not Utf8Mode.OFF)
     except CommandError:
         return raw.decode("utf-8", "replace")
 
 
 def parse_mailbox(cur: Cursor) -> str:
     cur.sp()
-    return decode_mailbox(cur.astring(), cur.utf8)
+    return decode_mailbox(cur.astring(), cur.utf8 is not Utf8Mode.OFF)
 
 
 def parse_select(cur: Cursor, tag: str, examine: bool) -> Select:
@@ -280,7 +280,7 @@ def _utf8_data(cur: Cursor) -> bytes | SpooledLiteral:
     UTF8=ACCEPT; the literal8 is the message as it is (no transfer encoding undone)."""
     if cur.keyword() != "UTF8":
         raise CommandError("Invalid arguments.")
-    if not cur.utf8:
+    if cur.utf8 is not Utf8Mode.ACCEPT:
         raise CommandError("UTF8 APPEND data needs ENABLE UTF8=ACCEPT first.")
     cur.sp()
     cur.expect(b"(")

@@ -27,7 +27,7 @@ from typing import ClassVar
 from ._commands import Command
 from ._events import CommandError
 from ._search import SearchKey, parse_search_keys, search_codec
-from ._tokens import Cursor
+from ._tokens import Cursor, Utf8Mode
 
 __all__ = [
     "MAX_SORT_CRITERIA", "Search", "SearchReturn", "Sort", "SortCriterion", "Thread",
@@ -98,7 +98,7 @@ def parse_search(cur: Cursor, tag: str, uid: bool) -> Search:
     cur.sp()
     charset = None
     if cur.data[cur.pos : cur.pos + 8].upper() == b"CHARSET ":
-        if cur.utf8:  # RFC 6855 §3: the charset labels would conflict
+        if cur.utf8 is Utf8Mode.ACCEPT:  # RFC 6855 §3: the charset labels would conflict
             raise CommandError("CHARSET is not allowed after ENABLE UTF8=ACCEPT.")
         cur.pos += 8
         charset = _charset(cur)

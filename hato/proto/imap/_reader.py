@@ -34,6 +34,7 @@ from ._commands import Command
 from ._events import ContinuationNeeded, IdleDone, ParseError, SaslResponse
 from ._grammar import SERVER_ERROR, parse_command, read_tag
 from ._spool import LiteralSink, SpooledLiteral, SpoolFactory
+from ._tokens import Utf8Mode
 
 __all__ = ["MAX_ARGUMENTS", "Event", "ImapReader"]
 
@@ -67,7 +68,7 @@ class ImapReader:
         self.max_command = max_command  # all literals of one command (MULTIAPPEND)
         self.spool = spool
         self.spool_above = spool_above
-        self.utf8 = False  # ENABLE UTF8=ACCEPT (RFC 6855 §3): names are read as UTF-8
+        self.utf8 = Utf8Mode.OFF  # after ENABLE UTF8=ACCEPT or IMAP4rev2 (hato.imap.session)
         self._buf = bytearray()
         self._scanned = 0  # bytes of _buf known to hold no LF
         self._parts: list[bytes] = []

@@ -25,11 +25,23 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
+from enum import IntEnum
 
 from ._events import CommandError
 from ._spool import SpooledLiteral
 
-__all__ = ["Cursor"]
+__all__ = ["Cursor", "Utf8Mode"]
+
+
+class Utf8Mode(IntEnum):
+    """How a session takes UTF-8.  OFF: IMAP4rev1, names in modified UTF-7.  NAMES:
+    IMAP4rev2's UTF-8 mailbox names (RFC 9051 §5.1).  ACCEPT: ENABLE UTF8=ACCEPT
+    (RFC 6855): UTF-8 names, ``UTF8 (literal8)`` in APPEND (§4), no SEARCH CHARSET (§3)."""
+
+    OFF = 0
+    NAMES = 1
+    ACCEPT = 2
+
 
 _ATOM = re.compile(rb'[^\x00-\x20\x7f-\xff(){%*"\\\]]+')
 _ASTRING = re.compile(rb'[^\x00-\x20\x7f-\xff(){%*"\\]+')
@@ -51,8 +63,7 @@ class Cursor:
     `text_codec` decodes the strings of a search program: the codec of its CHARSET
     (RFC 3501 §6.4.4), or None for a charset we do not know (read as UTF-8 with
     replacement, since the command is refused with BADCHARSET anyway).
-    `utf8` is on once the session enabled UTF8=ACCEPT (RFC 6855 §3): mailbox names
-    are then UTF-8, not modified UTF-7.
+    `utf8` is the session's `Utf8Mode`.
     """
 
     __slots__ = ("data", "pos", "spooled", "text_codec", "utf8")
@@ -62,7 +73,7 @@ class Cursor:
         data: bytes,
         pos: int = 0,
         spooled: Mapping[int, SpooledLiteral] | None = None,
-        utf8: bool = False,
+        utf8: Utf8Mode = Utf8Mode.OFF,
     ) -> None:
         self.data = data
         self.pos = pos
