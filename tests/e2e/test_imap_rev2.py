@@ -71,7 +71,7 @@ def test_both_revisions_are_advertised(server: HatoProcess) -> None:
     assert " IMAP4rev2 " in raw.greeting
     logged_in = raw.command(f"a LOGIN {USER} {PASSWORD}")[-1]
     assert logged_in.startswith("a OK [CAPABILITY IMAP4rev1 ")
-    assert " IMAP4rev2 APPENDLIMIT=" in logged_in
+    assert "IMAP4rev2" in logged_in.split()
     raw.close()
 
 
