@@ -152,10 +152,15 @@ def test_imaplib_lists_utf8_names(server: HatoProcess) -> None:
     ],
 )
 def test_invalid_utf8_names_get_bad(utf8: Raw, name: bytes) -> None:
-    utf8.send(b'c CREATE "' + name + b'"\r\n')
-    assert utf8.line().rstrip("\r\n") == (
-        "c BAD Error in IMAP command CREATE: Mailbox name is not valid UTF-8"
-    )
+    for command in ("CREATE", "SELECT", "SUBSCRIBE", "DELETE"):
+        utf8.send(b'c %s "%s"\r\n' % (command.encode(), name))
+        assert utf8.line().rstrip("\r\n") == (
+            f"c BAD Error in IMAP command {command}: Mailbox name is not valid UTF-8"
+        )
+    utf8.send(b'r RENAME INBOX "' + name + b'"\r\n')
+    assert utf8.line().startswith("r BAD Error in IMAP command RENAME: Mailbox name is not")
+    utf8.send(b's STATUS "' + name + b'" (MESSAGES)\r\n')
+    assert utf8.line().startswith("s BAD Error in IMAP command STATUS: Mailbox name is not")
     utf8.send(b'l LIST "" "' + name + b'"\r\n')
     assert utf8.line().startswith("l OK List completed.")
     assert utf8.command("n NOOP") == ["n OK NOOP completed."]
