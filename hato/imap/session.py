@@ -343,6 +343,14 @@ class ImapSession:
         """A mailbox name for this session's responses (hato.imap.names.wire_value)."""
         return wire_value(name, quoted, utf8=self.utf8 is not Utf8Mode.OFF)
 
+    def enable_rev2(self) -> None:
+        """ENABLE IMAP4rev2 (RFC 9051 Appendix A): its rules from the next command on,
+        a mailbox selected already included (no \\Recent from now on)."""
+        self.rev2 = True
+        self.enable_utf8(Utf8Mode.NAMES)
+        if self.view is not None:
+            self.view.forget_recent()
+
     def enable_utf8(self, mode: Utf8Mode) -> None:
         """From the next command on, names are read and written as UTF-8; with
         UTF8=ACCEPT (RFC 6855 §3, §4) APPEND takes ``UTF8 (literal8)`` and SEARCH no

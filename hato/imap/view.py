@@ -76,6 +76,11 @@ class MailboxView:
         self.vanished: set[int] = set()
         index.views.add(self)
 
+    def forget_recent(self) -> None:
+        """No \\Recent from now on (the session enabled IMAP4rev2 while selected)."""
+        self.keeps_recent = False
+        self.recent.clear()
+
     @property
     def count(self) -> int:
         return len(self.uids)

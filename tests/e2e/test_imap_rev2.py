@@ -88,6 +88,16 @@ def test_select_has_no_recent_no_unseen_and_a_list_line(rev2: Raw, rev1: Raw) ->
     assert rev1.command("f FETCH 1 FLAGS")[0] == "* 1 FETCH (FLAGS (\\Recent))"
 
 
+def test_enable_while_selected_drops_recent(server: HatoProcess, rev1: Raw) -> None:
+    _box(rev1, "Late")
+    assert "* 1 RECENT" in rev1.command("s SELECT Late")
+    assert rev1.command("e ENABLE IMAP4rev2")[0] == "* ENABLED IMAP4rev2"
+    assert rev1.command("f FETCH 1 FLAGS")[0] == "* 1 FETCH (FLAGS ())"
+    rev1.send(b"a APPEND Late {%d+}\r\n%s\r\n" % (len(MESSAGE), MESSAGE))
+    assert rev1.line() == "* 2 EXISTS\r\n"
+    assert rev1.line().startswith("a OK [APPENDUID ")
+
+
 def test_new_mail_is_exists_alone(server: HatoProcess, rev2: Raw) -> None:
     rev2.command("s SELECT INBOX")
     before = int(rev2.command("t STATUS INBOX (MESSAGES)")[0].split()[-1].rstrip(")"))

@@ -63,8 +63,7 @@ async def enable(session: ImapSession, cmd: c.Enable) -> Reply:
         elif name == "UTF8=ACCEPT":
             session.enable_utf8(Utf8Mode.ACCEPT)
         elif name == "IMAP4REV2":
-            session.rev2 = True
-            session.enable_utf8(Utf8Mode.NAMES)
+            session.enable_rev2()
             name = "IMAP4rev2"
         else:
             continue
