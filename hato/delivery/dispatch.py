@@ -14,7 +14,7 @@ import datetime
 import email.errors
 import email.utils
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from hato import metrics
@@ -28,13 +28,19 @@ from hato.proto.smtp_syntax import is_mailbox
 from hato.store.base import INBOX, Delivery, MailboxExists, MessageMeta, Outbound, Store
 from hato.store.meta import message_meta
 
-__all__ = ["OVER_QUOTA", "Refusal", "Targets", "commit", "log_delivery", "relay_trace", "route"]
+__all__ = [
+    "OVER_QUOTA", "Refusal", "Sealer", "Targets", "commit", "log_delivery", "relay_trace", "route",
+]  # fmt: skip
 
 log = logging.getLogger(__name__)
 
 #: Redirects and replies to local addresses run the next account's script, this many
 #: deep; past it the copy is kept (loops are stopped earlier, by Delivered-To).
 MAX_HOPS = 4
+
+#: What seals a forwarded message before it is queued (``hato.mailauth.arc_seal``,
+#: RFC 8617 §5.1): CPU work, run in a worker thread.
+Sealer = Callable[[bytes], bytes]
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,12 +137,17 @@ async def commit(
     refused: dict[int, Refusal] | None = None,
     hops: int = 0,
     junk: bool = False,
+    seal: Sealer | None = None,
 ) -> int | None:
     """Store the local copies and queue the rest, durably; the queue id if any.
 
     With ``junk`` (the ``[auth]`` policy's verdict), the copies that would go to
     INBOX go to the account's \\Junk mailbox instead (``junk_mailbox``); a script's
     ``fileinto`` elsewhere still wins, as the script ran first and chose.
+
+    With ``seal``, the copy queued for other domains (an alias's remote target, a
+    script's redirect) is ARC-sealed first: the message was checked on its way in,
+    and the far end learns what the check found (RFC 8617 §5.1).
 
     With ``sieve``, each account's active script places its copy. A script's reject,
     and an account whose copies would pass its quota, go in ``refused`` (account id:
@@ -165,13 +176,14 @@ async def commit(
             for mailbox, flags in decision.copies:
                 mailbox = inbox if mailbox == INBOX else mailbox
                 copies.append(Delivery(recipient.account_id, mailbox, prefix, flags))
-            await _send_on(store, content, arrival, recipient, decision, sieve, hops)
+            await _send_on(store, content, arrival, recipient, decision, sieve, hops, seal)
     outbound = None
     remote = tuple(dict.fromkeys(targets.remote))
     if remote:
-        outbound = Outbound(
-            arrival.sender, remote, relay_trace(arrival) + content, int(arrival.when)
-        )
+        onward = relay_trace(arrival) + content
+        if seal is not None:
+            onward = await asyncio.to_thread(seal, onward)
+        outbound = Outbound(arrival.sender, remote, onward, int(arrival.when))
     message_id = meta.columns.message_id
     try:
         done = await store.deliver_and_queue(content, meta, int(arrival.when), copies, outbound)
@@ -240,14 +252,16 @@ async def _send_on(
     decision: Decision,
     sieve: SieveFilter,
     hops: int,
+    seal: Sealer | None,
 ) -> None:
     """Redirects (RFC 5228 §4.2) and vacation replies (RFC 5230 §5) of one account.
 
     A redirected copy names the account in a Delivered-To field, which the next
-    script's loop control reads."""
+    script's loop control reads; it is sealed as the message it passes on would be.
+    Replies are hato's own words: never sealed."""
     onward = f"Delivered-To: {clean(recipient.address)}\r\n".encode() + content
     for address in decision.redirects:
-        await _send(store, onward, arrival, address, sieve, hops)
+        await _send(store, onward, arrival, address, sieve, hops, seal)
     for reply in decision.replies:
         try:
             message = vacation_reply(reply, arrival.hostname, arrival.when)
@@ -283,7 +297,13 @@ async def _bounce(
 
 
 async def _send(
-    store: Store, content: bytes, arrival: Arrival, address: str, sieve: SieveFilter, hops: int
+    store: Store,
+    content: bytes,
+    arrival: Arrival,
+    address: str,
+    sieve: SieveFilter,
+    hops: int,
+    seal: Sealer | None = None,
 ) -> None:
     """One message to one address: local (its script runs, MAX_HOPS deep) or queued."""
     lookup, targets = await route(store, address, sieve.domains)
@@ -292,7 +312,7 @@ async def _send(
         return
     meta = await asyncio.to_thread(message_meta, content)
     onward = sieve if hops < MAX_HOPS else None
-    await commit(store, content, meta, arrival, targets, onward, None, hops + 1)
+    await commit(store, content, meta, arrival, targets, onward, None, hops + 1, seal=seal)
 
 
 def log_delivery(

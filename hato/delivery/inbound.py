@@ -202,12 +202,17 @@ class InboundHandler:
         sieve = self.settings.sieve
         auth = self.settings.auth
         junk = False
+        seal = None
         try:
             if auth is not None and not auth.trusts(arrival.peer):  # SPF, DKIM, DMARC
                 stamped = await auth.stamp(content, arrival.peer, arrival.helo, arrival.sender)
                 content, junk = stamped.message, stamped.junk
+                seal = auth.sealer.seal if auth.sealer is not None else None
             meta = await self._parse(content)
-            await commit(self.store, content, meta, arrival, recipients, sieve, refused, junk=junk)
+            await commit(
+                self.store, content, meta, arrival, recipients, sieve, refused,
+                junk=junk, seal=seal,
+            )  # fmt: skip
         except AuthRefused as refusal:  # [auth] policy: 550 or 451
             to = [*(r.address for r in recipients.local), *recipients.remote]
             result = "deferred" if refusal.reply.startswith("4") else "rejected"

@@ -25,7 +25,7 @@ import dkim
 
 from hato.mailauth.dkim_keys import KeyRing, SigningKey
 
-__all__ = ["DkimSigner"]
+__all__ = ["DkimSigner", "from_domain", "self_and_parents"]
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,7 @@ class DkimSigner:
 
     def _keys(self, message: bytes, envelope_domain: str) -> list[SigningKey]:
         for domain in (from_domain(message), envelope_domain.lower()):
-            for candidate in _self_and_parents(domain):
+            for candidate in self_and_parents(domain):
                 keys = self.keys.keys_for(candidate)
                 if keys:
                     return keys
@@ -103,7 +103,7 @@ def _field(message: bytes, name: bytes) -> str | None:
     return b" ".join(found).decode("utf-8", "replace")
 
 
-def _self_and_parents(domain: str) -> list[str]:
+def self_and_parents(domain: str) -> list[str]:
     """``a.b.example`` → ``a.b.example``, ``b.example`` (never a bare top-level name)."""
     labels = domain.split(".") if domain else []
     return [".".join(labels[i:]) for i in range(max(len(labels) - 1, 0))]

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from hato.config import AuthSettings
 from hato.mailauth.arc import verify_chain
+from hato.mailauth.arc_seal import ArcSealer
 from hato.mailauth.dkim_sign import from_domain
 from hato.mailauth.dkim_verify import DkimResult, verify_signatures
 from hato.mailauth.dmarc import DmarcResult, evaluate_dmarc
@@ -52,8 +53,18 @@ class AuthRefused(Exception):
 
 
 class InboundAuth:
-    def __init__(self, resolver: Resolver, hostname: str, policy: AuthSettings) -> None:
+    """The checks, the policy, and the ARC sealer of what was checked and goes on
+    elsewhere (``hato.mailauth.arc_seal``)."""
+
+    def __init__(
+        self,
+        resolver: Resolver,
+        hostname: str,
+        policy: AuthSettings,
+        sealer: ArcSealer | None = None,
+    ) -> None:
         self.resolver = resolver
+        self.sealer = sealer
         self.hostname = hostname
         self.trusted = tuple(ipaddress.ip_network(n, strict=False) for n in policy.trusted_relays)
         self.policy = policy

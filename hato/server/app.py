@@ -34,6 +34,7 @@ from hato.delivery.inbound import InboundHandler, InboundSettings
 from hato.delivery.manners_policy import MannersPolicy
 from hato.demo import DEMO_ADMIN, ensure_demo_account, ensure_demo_admin
 from hato.logs import event
+from hato.mailauth.arc_seal import ArcSealer
 from hato.mailauth.inbound import InboundAuth
 from hato.mailauth.resolver import Resolver
 from hato.manners import MannersSettings
@@ -258,7 +259,10 @@ class Server:
             observer=self.assignments,
         )
         if not lmtp:  # LMTP comes from a trusted MTA in front, which checked the mail
-            auth = InboundAuth(self.resolver, self.config.hostname, self.config.auth)
+            sealer = ArcSealer(
+                self.config.dkim_dir, self.config.hostname, self.config.local_domains
+            )
+            auth = InboundAuth(self.resolver, self.config.hostname, self.config.auth, sealer)
             settings = dataclasses.replace(settings, auth=auth)
         handler = InboundHandler(self.store, settings)
         self._handlers.append(handler)

@@ -21,7 +21,7 @@ from hato.config import SERVICES
 from hato.store import Store, open_store
 
 CONFIG = """\
-hostname = "mail.test"
+hostname = "{hostname}"
 domains = [{domains}]
 {extra}
 """
@@ -75,6 +75,7 @@ class HatoProcess:
     services: Iterable[str] = ("smtp", "lmtp")
     extra_config: str = ""
     domains: tuple[str, ...] = ("example.org", "localhost")
+    hostname: str = "mail.test"
     args: tuple[str, ...] = ()
     wrapper: tuple[str, ...] = ()  # a command that runs the server (unshare, setpriv, ...)
     ports: dict[str, int] = field(default_factory=dict)
@@ -93,7 +94,7 @@ class HatoProcess:
         url = store_url(self.data_dir) if "[store]" not in extra else None
         if url is not None:
             extra += f'\n[store]\nurl = "{url}"\n'
-        return CONFIG.format(domains=domains, extra=extra)
+        return CONFIG.format(hostname=self.hostname, domains=domains, extra=extra)
 
     def add_user(self, name: str, password: str, *flags: str) -> None:
         self.config_path.write_text(self._config_text())
