@@ -37,6 +37,7 @@ __all__ = [
     "LogSettings",
     "QueueSettings",
     "RelayLogin",
+    "RelaySettings",
     "config_from_table",
     "load_config",
     "split_route",
@@ -115,6 +116,20 @@ class QueueSettings:
     def delay(self, attempts: int) -> float:
         """The wait after the ``attempts``-th failed attempt (1-based)."""
         return self.retry[min(max(attempts, 1), len(self.retry)) - 1]
+
+
+@dataclass(frozen=True, slots=True)
+class RelaySettings:
+    """``[relay]``: how the relay reaches other domains' MX hosts.
+
+    ``mta_sts``: whether domains' MTA-STS policies (RFC 8461) are asked for and kept.
+    ``mx_port`` and ``mta_sts_port``: 25 and 443, as the RFCs fix them; other values
+    are for tests, whose servers cannot take those ports.
+    """
+
+    mta_sts: bool = True
+    mx_port: int = 25
+    mta_sts_port: int = 443
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,6 +220,7 @@ class Config:
     relay_auth: Mapping[tuple[str, int], RelayLogin] = field(default_factory=dict)
     manners: Mapping[str, Any] = field(default_factory=dict)
     queue: QueueSettings = field(default_factory=QueueSettings)
+    relay: RelaySettings = field(default_factory=RelaySettings)
     log: LogSettings = field(default_factory=LogSettings)
     dns: DnsSettings = field(default_factory=DnsSettings)
     auth: AuthSettings = field(default_factory=AuthSettings)
@@ -432,6 +448,22 @@ def _queue(value: Any, key: str, reading: _Reading) -> dict[str, Any]:
     elif "retry" in queue:
         reading.bad(f"{key}.retry", "must be a non-empty list of positive numbers of seconds")
     return {"queue": QueueSettings(**good)}
+
+
+def _relay(value: Any, key: str, reading: _Reading) -> dict[str, Any]:
+    relay = reading.table(value, key, ("mta_sts", "mx_port", "mta_sts_port"))
+    good: dict[str, Any] = {}
+    if isinstance(relay.get("mta_sts"), bool):
+        good["mta_sts"] = relay["mta_sts"]
+    elif "mta_sts" in relay:
+        reading.bad(f"{key}.mta_sts", "must be true or false")
+    for name in ("mx_port", "mta_sts_port"):
+        port = relay.get(name)
+        if isinstance(port, int) and not isinstance(port, bool) and 1 <= port <= 65535:
+            good[name] = port
+        elif name in relay:
+            reading.bad(f"{key}.{name}", "must be a port from 1 to 65535")
+    return {"relay": RelaySettings(**good)}
 
 
 def _seconds(value: Any) -> bool:
@@ -672,6 +704,7 @@ _SECTIONS: dict[str, _Section] = {
     "routes": _routes,
     "relay_auth": _relay_auth,
     "queue": _queue,
+    "relay": _relay,
     "log": _log,
     "manners": _manners,
     "store": _store,

@@ -31,8 +31,9 @@ from hato.delivery.dispatch import Targets, commit, route
 from hato.delivery.filtering import SieveFilter
 from hato.delivery.received import Arrival
 from hato.delivery.recipients import Lookup, split_address
-from hato.delivery.relay import Outcome, RouteError, destinations, send
+from hato.delivery.relay import Destination, Outcome, RouteError, destination, send
 from hato.logs import event
+from hato.mailauth.mta_sts import MtaSts
 from hato.mailauth.resolver import Resolver
 from hato.store.base import QueueEntry, Store, StoreUnavailable
 from hato.store.meta import message_meta
@@ -44,8 +45,6 @@ log = logging.getLogger(__name__)
 _POLL = 2.0
 _BATCH = 1000
 _PARALLEL = 16
-
-Destination = tuple[tuple[str, int], ...]
 
 
 class QueueRunner:
@@ -61,6 +60,7 @@ class QueueRunner:
         self.sieve = sieve  # bounces to a local sender are delivered through its script
         self.config = config
         self.resolver = resolver or Resolver(config.dns.servers, config.dns.timeout)
+        self.sts = _mta_sts(config, self.resolver)
         self.clock = clock
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -109,7 +109,9 @@ class QueueRunner:
 
     async def _destination(self, domain: str) -> Destination | RouteError:
         try:
-            return tuple(await destinations(domain, self.config.routes, self.resolver))
+            return await destination(
+                domain, self.config.routes, self.resolver, self.sts, self.config.relay.mx_port
+            )
         except RouteError as error:
             return error
 
@@ -122,7 +124,7 @@ class QueueRunner:
         async with self._slots:
             outcome = await send(
                 destination, self.config.hostname, first.sender, recipients, content,
-                self.config.queue.timeout, self.config.relay_auth,
+                self.config.queue.timeout, self.config.relay_auth, self.resolver,
             )  # fmt: skip
         await self._record(entries, outcome)
 
@@ -178,6 +180,15 @@ class QueueRunner:
         targets = Targets(targets.local, targets.remote)
         if await commit(self.store, dsn, meta, arrival, targets, self.sieve):
             self.wake()
+
+
+def _mta_sts(config: Config, resolver: Resolver) -> MtaSts | None:
+    """Policies asked for through ``resolver`` and kept in ``DATA_DIR/mta-sts``; none when
+    ``[relay] mta_sts`` is off."""
+    if not config.relay.mta_sts:
+        return None
+    directory = config.data_dir / "mta-sts"
+    return MtaSts(resolver, directory, config.relay.mta_sts_port, config.queue.timeout)
 
 
 def _log_relay(

@@ -22,6 +22,7 @@ TCP after a truncated UDP answer, RFC 7766). Around it, this module promises:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -104,6 +105,15 @@ class Resolver:
         except (dns.exception.DNSException, OSError, TimeoutError) as exc:
             raise DnsTemporaryError(f"DNS query {name} {rdtype} failed: {_why(exc)}") from exc
         return Answer(exists=True, records=tuple(answer))
+
+    async def addresses(self, host: str) -> list[str]:
+        """The IPv4 then the IPv6 addresses of ``host``; none when neither could be had."""
+        found: list[str] = []
+        for rdtype in ("A", "AAAA"):
+            with contextlib.suppress(DnsTemporaryError):
+                answer = await self.query(host, rdtype)
+                found += [str(getattr(r, "address", "")) for r in answer.records]
+        return [address for address in found if address]
 
     async def txt(self, name: str) -> Answer:
         """TXT records at ``name``; each record's strings are joined by :func:`txt_text`."""

@@ -76,6 +76,7 @@ class HatoProcess:
     extra_config: str = ""
     domains: tuple[str, ...] = ("example.org", "localhost")
     hostname: str = "mail.test"
+    env: dict[str, str] = field(default_factory=dict)  # more environment for `hato serve`
     args: tuple[str, ...] = ()
     wrapper: tuple[str, ...] = ()  # a command that runs the server (unshare, setpriv, ...)
     ports: dict[str, int] = field(default_factory=dict)
@@ -113,8 +114,9 @@ class HatoProcess:
         command += ["--data-dir", str(self.data_dir)]
         command += ["--config", str(self.config_path), *port_args, *self.args]
         self.process = subprocess.Popen(
-            command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-        )
+            command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            env={**os.environ, **self.env} if self.env else None,
+        )  # fmt: skip
         self._lines = queue.Queue()
         self._reader = threading.Thread(target=self._read_output, daemon=True)
         self._reader.start()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ class Transaction:
     sender: str
     recipients: list[str]
     content: bytes
+    tls: bool = False  # whether it came over STARTTLS
 
 
 @dataclass
@@ -30,6 +32,7 @@ class ScriptedPeer:
     attempts: int = 0
     port: int = field(default_factory=free_port)
     controller: Controller | None = None
+    tls_context: ssl.SSLContext | None = None  # offer STARTTLS with this
 
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: Any
@@ -49,17 +52,21 @@ class ScriptedPeer:
         if reply.startswith("250"):
             sender = str(envelope.mail_from)
             content = bytes(envelope.original_content or b"")
-            self.delivered.append(Transaction(sender, list(envelope.rcpt_tos), content))
+            tls = session.ssl is not None
+            self.delivered.append(Transaction(sender, list(envelope.rcpt_tos), content, tls))
         return reply
 
     def __enter__(self) -> ScriptedPeer:
-        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self.controller = Controller(
+            self, hostname="127.0.0.1", port=self.port, tls_context=self.tls_context
+        )
         self.controller.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        assert self.controller is not None
-        self.controller.stop()
+        if self.controller is not None:  # stopped once only, whoever stops it first
+            self.controller.stop()
+            self.controller = None
 
 
 def wait_until(condition: Callable[[], object], timeout: float = 20.0) -> None:
