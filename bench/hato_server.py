@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
+from bench import mail_checks
 from bench.target import HOST, PASSWORD, USER, Target, free_port, rss_mb
 
 __all__ = ["hato_command", "running_hato", "running_hato_nodes"]
@@ -26,6 +27,9 @@ domains = ["bench.example"]
 
 [limits]
 connections_per_address = 5000
+
+[dns]
+servers = ["{dns}"]
 """
 _STORE = """
 [store]
@@ -39,14 +43,16 @@ def hato_command() -> list[str]:
 
 
 def _add_user(data_dir: Path, config: Path) -> None:
+    """The bench account, and the one the MX checks' rows deliver to."""
     where = ["--data-dir", str(data_dir), "--config", str(config)]
-    subprocess.run(
-        [*hato_command(), "user", "add", USER, "--password-stdin", *where],
-        input=PASSWORD + "\n",
-        text=True,
-        check=True,
-        capture_output=True,
-    )
+    for user in (USER, mail_checks.ACCOUNT):
+        subprocess.run(
+            [*hato_command(), "user", "add", user, "--password-stdin", *where],
+            input=PASSWORD + "\n",
+            text=True,
+            check=True,
+            capture_output=True,
+        )
 
 
 def _serve_command(data_dir: Path, config: Path) -> list[str]:
@@ -102,7 +108,8 @@ def running_hato_nodes(
     SQLite one (``store_url`` None; one node only) or the PostgreSQL database at ``store_url``."""
     workdir.mkdir()
     config = workdir / "hato.toml"
-    config.write_text(_CONFIG + (_STORE.format(url=store_url) if store_url else ""))
+    text = _CONFIG.format(dns=mail_checks.zone_address())  # the MX checks' DNS (bench/mail_checks)
+    config.write_text(text + (_STORE.format(url=store_url) if store_url else ""))
     _add_user(workdir / "hato-data-1", config)
     with ExitStack() as stack:
         yield [

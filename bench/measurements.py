@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 
 from bench import imap_compress as compress
 from bench import imap_extensions as ext
+from bench import mail_checks, sieve, web_api
 from bench import mixed_load as mixed
 from bench import raw_client as raw
-from bench import sieve, web_api
 from bench.imap_session import Refused, check, expect, login, ms_since, selected
 from bench.load import deliver_one
 from bench.mailbox import COMMON_WORD, RARE_SENDER, RARE_WORD, SHORT_JA_WORD, planted
@@ -505,4 +505,6 @@ MEASUREMENTS: tuple[Measurement, ...] = (
         sieve.filtered_delivery,
         False,
     ),
+    # the MX listener's checks, off and on (to an account of their own)
+    *(Measurement(label, "msg/s", "smtp", rate) for label, rate in mail_checks.ROWS),
 )

@@ -17,6 +17,7 @@ or a trusted MTA in front checked it already.
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -80,12 +81,15 @@ class InboundAuth:
 
     async def stamp(self, message: bytes, peer: str, helo: str, sender: str) -> Stamped:
         """``message`` with forged results removed and ours on top; AuthRefused if policy says."""
-        spf = await self.spf.check(peer, sender, helo)
-        dkim = await verify_signatures(message, self.resolver)
+        # The three checks are independent: they wait for DNS and worker threads at once.
+        spf, dkim, arc = await asyncio.gather(
+            self.spf.check(peer, sender, helo),
+            verify_signatures(message, self.resolver),
+            verify_chain(message, self.resolver),
+        )
         dmarc = await evaluate_dmarc(self.resolver, from_domain(message), spf, dkim)
         dmarc = _undecided_if_dkim_was(dmarc, dkim)
         junk = self._apply_policy(spf, dmarc)
-        arc = await verify_chain(message, self.resolver)
         field = results_field(self.hostname, spf, dkim, dmarc, arc).encode("ascii", "replace")
         return Stamped(field + without_forged_results(message, self.hostname), junk)
 

@@ -216,9 +216,11 @@ class MtaSts:
                 raise PolicyError(f"HTTP status {response.status}")
             if response.content_type != "text/plain":
                 raise PolicyError(f"media type {response.content_type[:40]!r}, not text/plain")
-            body = await response.content.read(MAX_POLICY_OCTETS + 1)
-        if len(body) > MAX_POLICY_OCTETS:
-            raise PolicyError(f"policy larger than {MAX_POLICY_OCTETS} octets")
+            body = bytearray()
+            while chunk := await response.content.read(MAX_POLICY_OCTETS + 1 - len(body)):
+                body += chunk  # read() gives what has arrived: read on to the end or limit
+                if len(body) > MAX_POLICY_OCTETS:
+                    raise PolicyError(f"policy larger than {MAX_POLICY_OCTETS} octets")
         return body.decode("utf-8")
 
     def _cached(self, domain: str, now: float) -> Policy | None:

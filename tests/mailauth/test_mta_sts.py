@@ -188,16 +188,33 @@ async def test_a_policy_is_fetched_once_per_id_and_a_cached_one_outlives_its_sou
         assert await again.policy("good.test", now=1000.0 + 86400) is None
 
 
-async def test_a_policy_that_cannot_be_fetched_is_no_policy(ca: trustme.CA, tmp_path: Path) -> None:
-    """§3.3: a wrong media type, a 404, or a certificate from a CA not trusted: no MTA-STS."""
+async def test_a_policy_that_cannot_be_fetched_is_no_policy(
+    ca: trustme.CA, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """§3.3: a certificate from a CA not trusted, a 404, a wrong media type, an answer
+    over 64 KB: no MTA-STS (and each is asked again only after a while)."""
     with (
         ZoneServer(zone_records("good.test", "mx.good.test", "1")) as zone,
         PolicyServer(ca, ["mta-sts.good.test"]) as web,
     ):
         web.policies["mta-sts.good.test"] = ENFORCE.format(mx="mx.good.test")
-        sts = MtaSts(resolver_for(zone.address), None, web.port, timeout=10)
-        assert await sts.policy("good.test") is None  # the test CA is not trusted here
-        assert web.requests == []  # the TLS handshake failed before any request
+        resolver = resolver_for(zone.address)
+        assert await MtaSts(resolver, None, web.port, 10).policy("good.test") is None
+        assert web.requests == []  # the test CA is not trusted: no request was made
+        cert_file = tmp_path / "ca.pem"
+        ca.cert_pem.write_to_path(str(cert_file))
+        monkeypatch.setenv("SSL_CERT_FILE", str(cert_file))
+        web.policies["mta-sts.good.test"] = ENFORCE.format(mx="mx.good.test") + "#" * 70_000
+        assert await MtaSts(resolver, None, web.port, 10).policy("good.test") is None
+        web.policies["mta-sts.good.test"] = ENFORCE.format(mx="mx.good.test")
+        web.content_type = "text/html"
+        sts = MtaSts(resolver, None, web.port, 10)
+        assert await sts.policy("good.test") is None
+        assert await sts.policy("good.test") is None and len(web.requests) == 2  # not again
+        web.content_type = "text/plain"
+        assert await MtaSts(resolver, None, web.port, 10).policy("good.test") is not None
+        web.policies.clear()  # 404
+        assert await MtaSts(resolver, None, web.port, 10).policy("good.test") is None
 
 
 # --- the relay under a policy: hato, a real SMTP peer ------------------------------------
