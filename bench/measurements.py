@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from bench import imap_compress as compress
 from bench import imap_extensions as ext
+from bench import login_storm as storm
 from bench import mail_checks, sieve, web_api
 from bench import mixed_load as mixed
 from bench import raw_client as raw
@@ -507,4 +508,12 @@ MEASUREMENTS: tuple[Measurement, ...] = (
     ),
     # the MX listener's checks, off and on (to an account of their own)
     *(Measurement(label, "msg/s", "smtp", rate) for label, rate in mail_checks.ROWS),
+    Measurement(
+        f"IMAP login storm: {storm.LOGINS:,} LOGINs, {storm.CLIENTS} clients at once",
+        "logins/s",
+        "imap",
+        storm.logins_per_second,
+        False,
+    ),
+    Measurement("IMAP login storm: peak RSS of the server", "MB", "imap", storm.peak_rss, False),
 )

@@ -101,6 +101,10 @@ How to read them:
   to half a second after the last EXISTS (Dovecot: the processes that were there before
   it, so not its lmtp process). Their 1,000 logins (8 at a time) make hato's peak RSS in
   the notes: each concurrent argon2id check holds 64 MiB.
+- The login storm (`bench.login_storm`): 100 clients (asyncio, raw sockets) connect,
+  LOGIN and LOGOUT over and over until 1,000 logins are done between them (logins/s:
+  higher is better), with the server's RSS summed over its processes sampled every 20 ms
+  for its peak.
 - Logins: both servers remember a verified password (hato's `login_cache_ttl`, 300 s;
   Dovecot's `auth_cache_size = 10M`, `auth_cache_ttl = 5 mins`), so the login rows after
   the first login of a run cost no password hash on either side.
