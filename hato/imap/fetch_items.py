@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
+from hato.imap.objectid import email_id
 from hato.imap.reply import no
 from hato.imap.view import MailboxView
 from hato.mime import (
@@ -24,7 +25,7 @@ from hato.mime import (
     section_bytes,
     with_prefix,
 )
-from hato.proto.imap import FetchAttr, Literal, Raw, Value, encode_flags, format_date_time
+from hato.proto.imap import Atom, FetchAttr, Literal, Raw, Value, encode_flags, format_date_time
 from hato.store import MessageDetails
 
 __all__ = ["FROM_VIEW", "MessageData", "item_value", "order_items"]
@@ -75,6 +76,7 @@ class MessageData:
     zone: int = 0  # INTERNALDATE's zone, minutes east of UTC (RFC 3501 §2.3.3)
     preview: str | None = None  # PREVIEW (RFC 8970): the snippet kept at delivery
     saved: int | None = None  # SAVEDATE (RFC 8514): when it was saved to the mailbox
+    digest: bytes = b""  # EMAILID (RFC 8474 §5.1): the content digest it is made of
     _info: MessageInfo | None = None
 
     @property
@@ -105,6 +107,10 @@ def item_value(item: FetchAttr, data: MessageData, view: MailboxView) -> Value:
         return bodystructure_sexp(data.info, name == "BODYSTRUCTURE")
     if name == "SAVEDATE":  # RFC 8514 §5: a date-time, in UTC
         return None if data.saved is None else _date_time(data.saved, 0)
+    if name == "EMAILID":  # RFC 8474 §5.1, §7: "(" objectid ")"
+        return [Atom(email_id(data.digest))]
+    if name == "THREADID":  # RFC 8474 §5.2: NIL, no thread ids are kept
+        return None
     if name == "PREVIEW":
         return data.preview  # NIL: not kept, and LAZY asked not to work it out now
     if name == "BINARY.SIZE":

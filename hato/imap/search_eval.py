@@ -37,6 +37,7 @@ from functools import partial
 
 from hato.imap.batches import BODY_BYTES, batches
 from hato.imap.fetch_items import MessageData
+from hato.imap.objectid import email_id
 from hato.imap.sort_cache import view_keys
 from hato.imap.view import MailboxView
 from hato.mime import Address, casemap, decode_words, decoded_text, header_fields, storable
@@ -118,8 +119,12 @@ async def evaluate(
     """The (seq, uid) pairs among `pairs` that match, in the order given."""
     need = Program.of(criteria)
     matcher = Matcher(view)
-    if any(isinstance(leaf, p.SearchDate) and leaf.saved for leaf in p.search_leaves(criteria)):
+    leaves = list(p.search_leaves(criteria))
+    if any(isinstance(leaf, p.SearchDate) and leaf.saved for leaf in leaves):
         matcher.save_dates = await mailstore.save_dates(view.id)
+    if any(isinstance(leaf, p.SearchObjectId) and leaf.kind == "EMAILID" for leaf in leaves):
+        digests = await mailstore.digests(view.id)
+        matcher.email_ids = {uid: email_id(digest) for uid, digest in digests.items()}
     bulk = bool(need.columns) and len(pairs) >= BULK
     if bulk:
         await _bulk_columns(mailstore, view, matcher, sorted(need.columns))
@@ -260,6 +265,7 @@ class Matcher:
         self.largest_uid = view.uids[-1] if view.uids else 0
         self.saved = frozenset(view.saved_uids)
         self.save_dates: dict[int, int] = {}  # uid -> save date, for SAVED* keys
+        self.email_ids: dict[int, str] = {}  # uid -> EMAILID, for EMAILID keys
         # HeaderColumns field -> uid -> case-mapped value (when loaded in bulk)
         self.columns: dict[str, dict[int, str]] = {}
         # the program's strings, case-mapped once for this search: a cache shared by
@@ -316,6 +322,11 @@ class Matcher:
             return _compare(key.op, _day(self.view.summary(data.uid).internal_date), key.day)
         sent = _sent_day(data.info.envelope.date) if data.details is not None else None
         return sent is not None and _compare(key.op, sent, key.day)
+
+    def _SearchObjectId(self, key: p.SearchObjectId, seq: int, data: MessageData) -> bool:
+        """RFC 8474 §6: the message whose EMAILID is the one given; THREADID, which is
+        NIL for every message here, matches none."""
+        return key.kind == "EMAILID" and self.email_ids.get(data.uid) == key.value
 
     def _SearchAge(self, key: p.SearchAge, seq: int, data: MessageData) -> bool:
         """RFC 5032 §3: OLDER n is INTERNALDATE at least n seconds ago, YOUNGER n

@@ -77,14 +77,14 @@ _REFUSALS = {
 }
 
 
-def _stream_services() -> dict[str, tuple[bool, StreamHandler]]:
+def _stream_services(classroom: bool) -> dict[str, tuple[bool, StreamHandler]]:
     """Listeners run on hato's own stream machinery: service -> (implicit TLS, handler)."""
     from hato.imap.commands.table import command_table
     from hato.server.imap import serve_imap
     from hato.server.managesieve import serve_managesieve
     from hato.server.pop3 import serve_pop3
 
-    serve_imap_commands = partial(serve_imap, command_table())  # one table for every session
+    serve_imap_commands = partial(serve_imap, command_table(classroom))  # one for every session
     return {
         "pop3": (False, serve_pop3),
         "pop3s": (True, serve_pop3),
@@ -159,7 +159,7 @@ class Server:
             if port:
                 await self._start_smtp_family(service, port)
         await self._start_sending()
-        for service, (implicit_tls, handler) in _stream_services().items():
+        for service, (implicit_tls, handler) in _stream_services(self.config.classroom).items():
             port = config.ports.get(service, 0)
             if port:
                 await self._start_stream(service, port, implicit_tls, handler)

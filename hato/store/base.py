@@ -588,6 +588,10 @@ class Mailstore(Protocol):
     async def save_dates(
         self, mailbox_id: int, uids: Sequence[int] | None = None
     ) -> dict[int, int]: ...
+    # uid -> SHA-256 of the message's content (trace prefix and body): the same for a copy
+    async def digests(
+        self, mailbox_id: int, uids: Sequence[int] | None = None
+    ) -> dict[int, bytes]: ...
     # Moving from another server with its UIDs (hato import maildir): the mailbox under the
     # given UIDVALIDITY, each message at its UID, then UIDNEXT raised; see sql/kept_uids.py.
     async def import_mailbox(

@@ -60,6 +60,11 @@ def deliver(server: HatoProcess, user: str, body: bytes = MESSAGE) -> None:
         smtp.sendmail("carol@remote.example", [f"{user}@example.org"], body)
 
 
+def created(tag: str = "c") -> str:
+    """CREATE's tagged OK, with its MAILBOXID (RFC 8474 §4.1): a pattern for re.fullmatch."""
+    return rf"{tag} OK \[MAILBOXID \(F[0-9a-f]{{24}}\)\] Create completed\."
+
+
 class Raw:
     """A telnet-like client: send a line, read the answer up to the tagged line."""
 

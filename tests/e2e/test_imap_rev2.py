@@ -10,13 +10,14 @@ session enabled ends with its login.  Runs on PostgreSQL too
 
 from __future__ import annotations
 
+import re
 import smtplib
 from collections.abc import Iterator
 
 import pytest
 
 from tests.e2e.harness import HatoProcess
-from tests.e2e.test_imap import Raw
+from tests.e2e.test_imap import Raw, created
 
 USER, PASSWORD = "nova", "nova-pw"
 MESSAGE = b"From: a@example.net\r\nSubject: rev2\r\n\r\nhello\r\n"
@@ -60,7 +61,7 @@ def _deliver(server: HatoProcess) -> None:
 
 
 def _box(raw: Raw, name: str) -> None:
-    assert raw.command(f"c CREATE {name}")[-1] == "c OK Create completed."
+    assert re.fullmatch(created(), raw.command(f"c CREATE {name}")[-1])
     raw.send(b"a APPEND %s {%d+}\r\n%s\r\n" % (name.encode(), len(MESSAGE), MESSAGE))
     assert raw.line().startswith("a OK [APPENDUID ")
 

@@ -17,6 +17,9 @@ masked or rewritten, and why:
 - Where the slides and Dovecot differ the slides win:
   LIST quotes mailbox names, SELECT/EXAMINE send [HIGHESTMODSEQ], and the
   example config's duplicated `Archives` line is not hato's to repeat.
+- Nothing else: the demo runs in classroom mode, where hato does not announce
+  OBJECTID (RFC 8474), whose MAILBOXID would add a line to SELECT and a code to
+  CREATE's OK that the lecture's Dovecot 2.3 does not send.
   LIST lines are compared as a set (no client depends on their order).
 """
 

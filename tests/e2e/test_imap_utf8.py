@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import imaplib
 import poplib
+import re
 import smtplib
 from collections.abc import Iterator
 
 import pytest
 
 from tests.e2e.harness import HatoProcess
-from tests.e2e.test_imap import Raw
+from tests.e2e.test_imap import Raw, created
 
 USER, PASSWORD = "yuki", "yuki-pw"
 MESSAGE = (
@@ -82,7 +83,7 @@ def test_advertised_after_login(server: HatoProcess) -> None:
 
 
 def test_names_are_utf8_after_enable_and_mutf7_before(utf8: Raw, legacy: Raw) -> None:
-    assert _utf8_command(utf8, 'c CREATE "Répertoire & 日本"')[-1] == "c OK Create completed."
+    assert re.fullmatch(created(), _utf8_command(utf8, 'c CREATE "Répertoire & 日本"')[-1])
     listed = _utf8_command(utf8, 'l LIST "" "R*"')
     assert listed[0] == '* LIST (\\HasNoChildren) "." "Répertoire & 日本"'
     assert legacy.command('l LIST "" "R*"')[0] == (
@@ -183,7 +184,7 @@ def test_a_long_name_of_overlong_sequences_is_refused(utf8: Raw) -> None:
 
 def test_unauthenticate_forgets_utf8(utf8: Raw) -> None:
     """RFC 8437 §3: what ENABLE turned on ends with the login."""
-    assert _utf8_command(utf8, 'c CREATE "Zürich"')[-1] == "c OK Create completed."
+    assert re.fullmatch(created(), _utf8_command(utf8, 'c CREATE "Zürich"')[-1])
     assert utf8.command("u UNAUTHENTICATE")[-1] == "u OK Unauthenticate completed."
     assert utf8.command(f"a LOGIN {USER} {PASSWORD}")[-1].startswith("a OK")
     assert utf8.command('l LIST "" "Z*"')[0].endswith('"Z&APw-rich"')

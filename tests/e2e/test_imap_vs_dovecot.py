@@ -35,8 +35,9 @@ DIFFERENT = {
     "CAPABILITY": "hato lists only what it implements, not all of Dovecot's",
     "LOGIN": "the slides show [CAPABILITY ...] in LOGIN's OK; the lists differ as above",
     "LIST": 'the slides quote names ("INBOX"); Dovecot adds \\HasNoChildren to INBOX',
-    "SELECT": "the slides show [HIGHESTMODSEQ] on SELECT",
-    "EXAMINE": "the slides show [HIGHESTMODSEQ] on EXAMINE",
+    "SELECT": "the slides show [HIGHESTMODSEQ] on SELECT; and [MAILBOXID] (RFC 8474 §4.2)",
+    "EXAMINE": "the slides show [HIGHESTMODSEQ] on EXAMINE; and [MAILBOXID] (RFC 8474 §4.2)",
+    "CREATE": "RFC 8474 §4.1: [MAILBOXID] in CREATE's OK (hato has OBJECTID, Dovecot 2.3 not)",
 }
 
 

@@ -24,7 +24,7 @@ AFTER_LOGIN = (
     "LIST-EXTENDED I18NLEVEL=1 CONDSTORE QRESYNC ESEARCH ESORT SEARCHRES WITHIN CONTEXT=SEARCH "
     "CONTEXT=SORT LIST-STATUS BINARY MOVE PREVIEW STATUS=SIZE SAVEDATE SPECIAL-USE "
     "COMPRESS=DEFLATE QUOTA QUOTA=RES-STORAGE QUOTA=RES-MESSAGE UNAUTHENTICATE UTF8=ACCEPT "
-    "IMAP4rev2 REPLACE APPENDLIMIT=4096"
+    "IMAP4rev2 REPLACE OBJECTID APPENDLIMIT=4096"
 )
 
 
@@ -65,3 +65,9 @@ def test_a_session_runs_and_announces_only_what_its_table_holds(store: Store) ->
     capability = next(line for line in lines if line.startswith("* CAPABILITY"))
     assert "MOVE" not in capability.split()
     assert "m BAD Error in IMAP command MOVE: Unknown command." in lines
+
+
+def test_classroom_mode_announces_no_objectid() -> None:
+    """The lecture's answers are Dovecot 2.3's, which has no OBJECTID (RFC 8474)."""
+    assert "OBJECTID" in command_table().capabilities
+    assert "OBJECTID" not in command_table(classroom=True).capabilities

@@ -68,6 +68,10 @@ async def _load(
     if any(item.name == "SAVEDATE" for item in items):
         for uid, saved in (await session.mailstore.save_dates(view.id, list(found))).items():
             found[uid].saved = saved
+    if any(item.name == "EMAILID" for item in items):
+        for uid, digest in (await session.mailstore.digests(view.id, list(found))).items():
+            found[uid].digest = digest
+        found = {uid: data for uid, data in found.items() if data.digest}  # expunged meanwhile
     if any(item.name == "INTERNALDATE" for item in items):
         for uid, zone in (await session.mailstore.internal_zones(view.id, list(found))).items():
             found[uid].zone = zone

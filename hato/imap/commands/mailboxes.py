@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING
 from hato.imap import names
 from hato.imap.condstore import enable_condstore
 from hato.imap.names import check_name, parents
+from hato.imap.objectid import mailbox_id
 from hato.imap.reply import ImapError, Reply, no
 from hato.proto import imap as c
-from hato.proto.imap import Atom, Outcome, Value, untagged
+from hato.proto.imap import Atom, Outcome, Value, resp_code, untagged
 from hato.store import INBOX, Mailbox, MailboxExists, Mailstore, NoSuchMailbox
 
 if TYPE_CHECKING:
@@ -22,7 +23,7 @@ __all__ = ["status_values"]
 _EXISTS = "Mailbox already exists"
 _STATUS_ORDER = (
     "MESSAGES", "RECENT", "UIDNEXT", "UIDVALIDITY", "UNSEEN", "HIGHESTMODSEQ", "SIZE",
-    "DELETED", "DELETED-STORAGE", "APPENDLIMIT",
+    "DELETED", "DELETED-STORAGE", "APPENDLIMIT", "MAILBOXID",
 )  # fmt: skip
 
 
@@ -51,10 +52,13 @@ async def create(session: ImapSession, cmd: c.Create) -> Reply:
         raise no("Only one special-use flag per mailbox.", "USEATTR")
     await _create_parents(session.mailstore, name, adding=1)
     try:
-        await session.mailstore.create_mailbox(name, uses[0] if uses else None)
+        made = await session.mailstore.create_mailbox(name, uses[0] if uses else None)
     except MailboxExists:
         raise no(_EXISTS, "ALREADYEXISTS") from None
-    return Reply("Create completed.")
+    if "OBJECTID" not in session.context.commands.capabilities:
+        return Reply("Create completed.")
+    code = resp_code("MAILBOXID", [Atom(mailbox_id(made.id, made.uidvalidity))])
+    return Reply("Create completed.", code=code)  # RFC 8474 §4.1
 
 
 async def delete(session: ImapSession, cmd: c.Delete) -> Reply:
@@ -113,11 +117,12 @@ async def status_values(
     session: ImapSession, mailbox: Mailbox, items: tuple[str, ...]
 ) -> list[Value]:
     """The att/value list of a STATUS response (RFC 3501 §7.2.4), Dovecot's order."""
-    values = {
+    values: dict[str, Value] = {
         "MESSAGES": mailbox.messages, "RECENT": _recent(mailbox),
         "UIDNEXT": mailbox.uidnext, "UIDVALIDITY": mailbox.uidvalidity,
         "UNSEEN": mailbox.unseen, "HIGHESTMODSEQ": mailbox.highestmodseq,
         "SIZE": mailbox.size, "APPENDLIMIT": session.context.max_literal,
+        "MAILBOXID": [Atom(mailbox_id(mailbox.id, mailbox.uidvalidity))],  # RFC 8474 §4.3
     }  # fmt: skip
     if "DELETED" in items or "DELETED-STORAGE" in items:
         summaries = await session.mailstore.messages(mailbox.id)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from hato.imap.condstore import enable_condstore, expunge_lines
 from hato.imap.names import SEPARATOR
+from hato.imap.objectid import mailbox_id
 from hato.imap.qresync import check_params, resync_lines
 from hato.imap.reply import Reply, no
 from hato.imap.updates import count_lines, flags_lines, keyword_lines
@@ -40,6 +41,9 @@ def _announce(session: ImapSession, view: MailboxView) -> None:
         ("Predicted next UID", resp_code("UIDNEXT", view.uidnext)),
         ("Highest", resp_code("HIGHESTMODSEQ", view.modseq)),
     ]
+    if "OBJECTID" in session.context.commands.capabilities:  # RFC 8474 §4.2
+        code = resp_code("MAILBOXID", [Atom(mailbox_id(view.id, view.uidvalidity))])
+        lines.append(("Ok", code))
     for text, code in lines:
         session.send(untagged_status("OK", text, code))
 

@@ -14,6 +14,7 @@ fetch-att       = "ENVELOPE" / "FLAGS" / "INTERNALDATE" /
                   "PREVIEW" [SP "(" preview-mod *(SP preview-mod) ")"] ; RFC 8970 §7
 preview-mod     = "LAZY"
 fetch-att       =/ "SAVEDATE"                                    ; RFC 8514 §7
+fetch-att       =/ "EMAILID" / "THREADID"                        ; RFC 8474 §7
 section-binary  = "[" [section-part] "]"                        ; RFC 3516 §6
 section         = "[" [section-spec] "]"
 section-spec    = section-msgtext / (section-part ["." section-text])
@@ -52,6 +53,8 @@ _SIMPLE = frozenset(
         "MODSEQ",
         "PREVIEW",
         "SAVEDATE",
+        "EMAILID",
+        "THREADID",
     ]
 )
 _WITH_SECTION = frozenset({"BODY", "BODY.PEEK"})

@@ -62,6 +62,7 @@ STATUS_ITEMS = frozenset(
         "APPENDLIMIT",
         "DELETED",
         "DELETED-STORAGE",  # RFC 9208 §4.2.2: what expunging \Deleted would free
+        "MAILBOXID",  # RFC 8474 §4.3
     ]
 )
 _SELECT_OPTS = frozenset({"SUBSCRIBED", "REMOTE", "RECURSIVEMATCH", "SPECIAL-USE"})

@@ -18,10 +18,13 @@
     search-key =/ "OLDER" SP nz-number / "YOUNGER" SP nz-number
     search-key =/ "SAVEDBEFORE" SP date / "SAVEDON" SP date / "SAVEDSINCE" SP date /
                   "SAVEDATESUPPORTED"                        ; RFC 8514 §7
+    search-key =/ "EMAILID" SP objectid / "THREADID" SP objectid ; RFC 8474 §7
+    objectid   = 1*255(ALPHA / DIGIT / "_" / "-")
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -43,6 +46,7 @@ __all__ = [
     "SearchKey",
     "SearchModSeq",
     "SearchNot",
+    "SearchObjectId",
     "SearchOr",
     "SearchSequence",
     "SearchSize",
@@ -128,6 +132,14 @@ class SearchAge:
 
 
 @dataclass(frozen=True, slots=True)
+class SearchObjectId:
+    """EMAILID / THREADID objectid (RFC 8474 §6): ``kind`` is the word."""
+
+    kind: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
 class SearchNot:
     key: SearchKey
 
@@ -147,7 +159,8 @@ class SearchAnd:
 
 SearchKey = (
     SearchAll | SearchFlag | SearchHeader | SearchText | SearchDate | SearchSize
-    | SearchSequence | SearchModSeq | SearchAge | SearchNot | SearchOr | SearchAnd
+    | SearchSequence | SearchModSeq | SearchAge | SearchObjectId | SearchNot | SearchOr
+    | SearchAnd
 )  # fmt: skip
 
 
@@ -331,6 +344,18 @@ def _modseq(cur: Cursor, word: str, depth: int) -> SearchKey:
     return SearchModSeq(cur.number(MAX_NUMBER64), entry)
 
 
+_OBJECTID = re.compile(rb"[A-Za-z0-9_-]{1,255}")
+
+
+def _object_id(cur: Cursor, word: str, depth: int) -> SearchKey:
+    """EMAILID / THREADID objectid (RFC 8474 §6, §7)."""
+    cur.sp()
+    value = cur.atom().encode("ascii", "replace")
+    if not _OBJECTID.fullmatch(value):
+        raise CommandError("Invalid object id.")
+    return SearchObjectId(word, value.decode("ascii"))
+
+
 _Handler = Callable[[Cursor, str, int], SearchKey]
 _HANDLERS: dict[str, _Handler] = {
     "ALL": _all, "NEW": _new, "HEADER": _header, "BODY": _body_text, "TEXT": _body_text,
@@ -340,4 +365,5 @@ _HANDLERS: dict[str, _Handler] = {
     **dict.fromkeys(_SAVED_DATES, _saved_date),
     # RFC 8514 §4.2: every message of a mailbox that keeps save dates, as all of hato's do
     "SAVEDATESUPPORTED": _all,
+    "EMAILID": _object_id, "THREADID": _object_id,
 }  # fmt: skip

@@ -13,6 +13,7 @@ only for messages whose zone is not UTC.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 
 from hato.store.base import (
@@ -31,7 +32,8 @@ from hato.store.sql.messages import SUMMARY, insert_message, summary
 from hato.store.sql.tx import Row, Tx
 
 __all__ = [
-    "append_rows", "select_changes", "select_columns", "select_contents", "select_zones",
+    "append_rows", "select_changes", "select_columns", "select_contents", "select_digests",
+    "select_zones",
 ]  # fmt: skip
 
 
@@ -88,6 +90,28 @@ async def select_contents(
     """``prefix + body`` of each existing message among ``uids``."""
     rows = await _owned_among(tx, _CONTENTS, account_id, mailbox_id, uids)
     return {int(uid): bytes(prefix) + bytes(data) for uid, prefix, data in rows}
+
+
+_DIGESTS = (
+    "SELECT m.uid, m.prefix, b.sha256 FROM messages m "
+    "JOIN mailboxes x ON x.id = m.mailbox_id JOIN blobs b ON b.id = m.blob_id "
+    "WHERE m.mailbox_id = ? AND x.account_id = ?"
+)
+
+
+async def select_digests(
+    tx: Tx, account_id: int, mailbox_id: int, uids: Sequence[int] | None
+) -> dict[int, bytes]:
+    """uid -> SHA-256 of the message's content (its trace prefix, then its body's own
+    SHA-256), of the messages among ``uids`` or of every one: equal for equal content,
+    so a copy has its original's (the EMAILID of RFC 8474 §5.1)."""
+    if uids is None:
+        rows = await tx.all(_DIGESTS, (mailbox_id, account_id))
+    else:
+        rows = await _owned_among(tx, _DIGESTS + " AND {uids}", account_id, mailbox_id, uids)
+    return {
+        int(uid): hashlib.sha256(bytes(body) + bytes(prefix)).digest() for uid, prefix, body in rows
+    }
 
 
 _SAVE_DATES = (

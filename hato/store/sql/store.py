@@ -433,6 +433,14 @@ class SqlMailstore:
             uids=None if uids is None else list(uids),
         )
 
+    async def digests(self, mailbox_id: int, uids: Sequence[int] | None = None) -> dict[int, bytes]:
+        """uid -> a digest of the message's content (EMAILID, RFC 8474 §5.1)."""
+        return await self._read(
+            imap_queries.select_digests,
+            mailbox_id=mailbox_id,
+            uids=None if uids is None else list(uids),
+        )
+
     async def find_by_message_id(self, message_ids: Sequence[str]) -> list[bytes]:
         """Messages of this account, in any mailbox, with one of these Message-IDs."""
         return await self._read(lookup.select_by_message_id, message_ids=list(message_ids))
