@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
-from bench import mail_checks
+from bench import mail_checks, quota_cost
 from bench.target import HOST, PASSWORD, USER, Target, free_port, rss_mb
 
 __all__ = ["hato_command", "running_hato", "running_hato_nodes"]
@@ -43,9 +43,9 @@ def hato_command() -> list[str]:
 
 
 def _add_user(data_dir: Path, config: Path) -> None:
-    """The bench account, and the one the MX checks' rows deliver to."""
+    """The bench account, and those the MX checks' and the quota rows deliver to."""
     where = ["--data-dir", str(data_dir), "--config", str(config)]
-    for user in (USER, mail_checks.ACCOUNT):
+    for user in (USER, mail_checks.ACCOUNT, quota_cost.LIMITED, quota_cost.UNLIMITED):
         subprocess.run(
             [*hato_command(), "user", "add", user, "--password-stdin", *where],
             input=PASSWORD + "\n",
@@ -53,6 +53,9 @@ def _add_user(data_dir: Path, config: Path) -> None:
             check=True,
             capture_output=True,
         )
+    subprocess.run(
+        [*hato_command(), *quota_cost.QUOTA_ARGS, *where], check=True, capture_output=True
+    )
 
 
 def _serve_command(data_dir: Path, config: Path) -> list[str]:

@@ -31,7 +31,7 @@ from bench.target import Target
 from hato.mailauth.dkim_keys import generate_key
 from tests.mailauth.dns_server import ZoneServer
 
-__all__ = ["ACCOUNT", "ROWS", "checked", "unchecked", "zone_address"]
+__all__ = ["ACCOUNT", "ROWS", "checked", "messages", "unchecked", "zone_address"]
 
 ACCOUNT = "checks"
 MESSAGES = 400
@@ -77,6 +77,11 @@ def _signed(key: bytes) -> tuple[bytes, ...]:
         signature = dkim.sign(message, b"bench", DOMAIN.encode(), key, linesep=b"\r\n")
         made.append(signature + message)
     return tuple(made)
+
+
+def messages() -> tuple[bytes, ...]:
+    """The ``MESSAGES`` DKIM-signed messages (made once)."""
+    return _sender().messages
 
 
 def zone_address() -> str:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from bench import imap_compress as compress
 from bench import imap_extensions as ext
 from bench import login_storm as storm
-from bench import mail_checks, sieve, web_api
+from bench import mail_checks, quota_cost, sieve, web_api
 from bench import mixed_load as mixed
 from bench import raw_client as raw
 from bench.imap_session import Refused, check, expect, login, ms_since, selected
@@ -505,6 +505,19 @@ MEASUREMENTS: tuple[Measurement, ...] = (
         "http",
         sieve.filtered_delivery,
         False,
+    ),
+    # QUOTA's cost at delivery (to accounts of their own; hato only: "smtp" is its listener)
+    Measurement(
+        "LMTP delivery, 4 connections, account without a quota",
+        "msg/s",
+        "smtp",
+        quota_cost.without_quota,
+    ),
+    Measurement(
+        "LMTP delivery, 4 connections, account with a quota (RFC 9208)",
+        "msg/s",
+        "smtp",
+        quota_cost.with_quota,
     ),
     # the MX listener's checks, off and on (to an account of their own)
     *(Measurement(label, "msg/s", "smtp", rate) for label, rate in mail_checks.ROWS),
