@@ -116,7 +116,8 @@ async def seed_accounts(store: Store, account_ids: Sequence[int]) -> None:
 
 async def reset_accounts(store: Store, members: Sequence[ClassMember]) -> None:
     """Each account's mailboxes back to how the import left them: INBOX with the sample
-    messages, Drafts, Sent and Trash empty, subscribed, and nothing else."""
+    messages, Drafts, Sent and Trash empty, subscribed, and nothing else; and its lab
+    begun anew: the checklist and the transcripts of the group before are forgotten."""
     for member in members:
         mailstore = store.mailstore(member.account_id)
         for mailbox in await mailstore.list_mailboxes():
@@ -133,6 +134,7 @@ async def reset_accounts(store: Store, members: Sequence[ClassMember]) -> None:
                 await mailstore.create_mailbox(name, special_use, subscribed=True)
         await mailstore.set_subscribed(INBOX, True)
     await seed_accounts(store, [member.account_id for member in members])
+    await store.begin_lab_anew([member.account_id for member in members], time.time())
 
 
 async def new_passwords(store: Store, members: Sequence[ClassMember]) -> list[Card]:

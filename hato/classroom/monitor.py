@@ -141,6 +141,7 @@ class ClassMonitor:
         self._viewers: list[_Viewer] = []
         self._news: dict[str | None, int] = {None: 0}  # news told, per account and in all
         self._unsaved: dict[str, dict[str, float]] = {}  # steps done since the last save
+        self._since: dict[str, float] = {}  # account -> when its lab was last begun anew
 
     # -- the class -----------------------------------------------------------------
 
@@ -155,6 +156,22 @@ class ClassMonitor:
                     by_address[address.lower()] = account
         self._members = frozenset(accounts)
         self._by_address = by_address
+
+    def begin_anew(self, account: str, since: float) -> None:
+        """``hato class reset`` began ``account``'s lab anew at ``since`` (read with the
+        roster): the steps done and the sessions closed before it are forgotten, and its
+        viewers load their pages again."""
+        if since <= self._since.get(account, 0.0):
+            return
+        self._since[account] = since
+        for steps in (self._done, self._unsaved):
+            if account in steps:
+                steps[account] = {s: at for s, at in steps[account].items() if at >= since}
+        past = self._past.get(account)
+        if past:
+            kept = [s for s in past if (s.closed_at or since) >= since]
+            self._past[account] = deque(kept, maxlen=past.maxlen)
+        self._tell(Resync(), account)
 
     # -- TraceObserver ---------------------------------------------------------------
 

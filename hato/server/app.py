@@ -180,6 +180,9 @@ class Server:
             (m.account, [m.email, *(f"{m.account}@{domain}" for domain in domains)])
             for m in members
         )
+        for member in members:
+            if member.lab_since:
+                self.monitor.begin_anew(member.account, member.lab_since)
 
     async def _watch_class(self) -> None:
         """The roster changes from the console or another process (``hato class import``)."""

@@ -251,6 +251,7 @@ class ClassMember:
     name: str
     email: str  # "" when the roster gave none
     added: int  # when the account joined the class (seconds since the epoch)
+    lab_since: float = 0.0  # when ``hato class reset`` last began its lab anew (0: never)
 
 
 @dataclass(frozen=True, slots=True)
@@ -717,6 +718,9 @@ class ClassroomStore(Protocol):
     # Each step's first completion is kept (an earlier time wins).
     async def save_lab_steps(self, account: str, steps: Mapping[str, float]) -> None: ...
     async def lab_steps(self) -> dict[str, dict[str, float]]: ...  # account -> step -> time
+    # ``hato class reset``: the members' checklists and transcripts deleted, and ``now``
+    # kept as their ``lab_since`` (so a running server forgets them too).
+    async def begin_lab_anew(self, account_ids: list[int], now: float) -> None: ...
 
 
 class AssignmentStore(Protocol):

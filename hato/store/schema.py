@@ -330,6 +330,13 @@ _V16 = [
     "ALTER TABLE messages ADD COLUMN save_date {bigint}",
 ]
 
+#: Version 21, a lab begun anew: when ``hato class reset`` last gave the member a fresh
+#: start (its checklist and transcripts were deleted then), in milliseconds; 0: never. A
+#: running server reads it with the roster and forgets what it still holds from before.
+_V21 = [
+    "ALTER TABLE class_members ADD COLUMN lab_since {bigint} NOT NULL DEFAULT 0",
+]
+
 #: (version, statements); append new migrations, never edit a released one.
 MIGRATIONS: Sequence[tuple[int, Sequence[Statement]]] = [
     (1, _V1),
@@ -347,6 +354,7 @@ MIGRATIONS: Sequence[tuple[int, Sequence[Statement]]] = [
     (14, _V14),
     (15, _V15),
     (16, _V16),
+    (21, _V21),
 ]
 
 

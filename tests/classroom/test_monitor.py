@@ -4,6 +4,7 @@ sessions it keeps, the steps their answers complete, the refused commands, the b
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 
 import pytest
@@ -142,3 +143,28 @@ async def test_the_record_survives_a_restart(tmp_path: Path) -> None:
         assert await store.lab_sessions(since=0) == []
     finally:
         await store.close()
+
+
+async def test_a_lab_begun_anew_forgets_the_steps_and_sessions_before_it() -> None:
+    monitor = ClassMonitor()
+    monitor.set_members([("s001", [])])
+    tracer = Tracer(log=False, observer=monitor)
+    trace = tracer.session("pop3", "192.0.2.7")
+    _say(trace, "C: USER s001")
+    trace.logged_in("s001")
+    _say(trace, "S: +OK\nC: PASS [REDACTED]\nS: +OK Logged in.")
+    trace.closed()
+    assert "pop3-login" in monitor.done()["s001"] and monitor.sessions_of("s001")
+    queue = monitor.subscribe("s001")
+    await asyncio.sleep(0.01)
+    since = time.time()
+    monitor.begin_anew("s001", since)  # `hato class reset`, read with the roster
+    assert monitor.done()["s001"] == {} and monitor.sessions_of("s001") == []
+    assert isinstance(queue.get_nowait(), Resync)  # its page loads again
+    assert monitor.unsaved() == ([], {"s001": {}})  # nothing old is saved again
+    later = tracer.session("pop3", "192.0.2.7")  # the next group's student
+    _say(later, "C: USER s001")
+    later.logged_in("s001")
+    _say(later, "S: +OK\nC: PASS [REDACTED]\nS: +OK Logged in.")
+    monitor.begin_anew("s001", since)  # the same reset read again: nothing more
+    assert "pop3-login" in monitor.done()["s001"] and monitor.sessions_of("s001")

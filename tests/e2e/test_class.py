@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import imaplib
 import poplib
+import time
 from pathlib import Path
 
 import pytest
 
 from hato.classroom.material import sample_messages
 from hato.classroom.passwords import ALPHABET
-from tests.e2e.harness import HatoProcess, hato, inbox_messages
+from tests.e2e.harness import HatoProcess, hato, inbox_messages, read_store
 
 ROSTER = (
     "id,name,email\n"
@@ -136,7 +137,13 @@ def test_reset_gives_back_the_starting_mailboxes(tmp_path: Path) -> None:
         imap.store("1:3", "+FLAGS", "\\Deleted")
         imap.expunge()
         imap.logout()
+        before = time.time()
         assert hato("class", "reset", data_dir=data).returncode == 0
+        # The lab begun anew too: the server forgets the checklist and the transcripts
+        # of before at its next look at the roster (tests/classroom/test_monitor.py).
+        (member,) = read_store(data, lambda store: store.class_members())  # type: ignore[misc]
+        assert member.lab_since >= before
+        assert read_store(data, lambda store: store.lab_steps()) == {}
         imap = imaplib.IMAP4("127.0.0.1", server.ports["imap"])
         imap.login("c01", password)
         _, listed = imap.list()

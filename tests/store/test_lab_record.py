@@ -39,3 +39,22 @@ async def test_a_step_keeps_its_first_time(store: Store) -> None:
         "s001": {"pop3-login": 40.0, "pop3-stat": 60.0},
         "s002": {"imap-login": 80.5},
     }
+
+
+async def test_a_lab_begun_anew_forgets_those_members_record_only(store: Store) -> None:
+    """``hato class reset`` for the next group: the checklist and transcripts of the named
+    members go, and each member's ``lab_since`` says when, for a running server."""
+    ids = {}
+    for name in ("s001", "s002"):
+        await make_account(store, name)
+        account = await store.get_account(name)
+        assert account is not None
+        ids[name] = account.id
+        await store.set_class_member(account.id, name.upper(), name, "")
+        await store.save_lab_steps(name, {"pop3-login": 50.0})
+        await store.save_lab_session(_session(f"pop3#{name}", 200.0, account=name))
+    await store.begin_lab_anew([ids["s001"]], 1234.5)
+    assert await store.lab_steps() == {"s002": {"pop3-login": 50.0}}
+    assert [s.account for s in await store.lab_sessions(since=0)] == ["s002"]
+    since = {m.account: m.lab_since for m in await store.class_members()}
+    assert since == {"s001": 1234.5, "s002": 0.0}

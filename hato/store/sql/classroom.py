@@ -18,16 +18,17 @@ from hato.store.sql.tx import Tx
 __all__ = ["SqlClassroom"]
 
 _SELECT = (
-    "SELECT c.account_id, a.name, c.student_id, c.name, c.email, c.added "
+    "SELECT c.account_id, a.name, c.student_id, c.name, c.email, c.added, c.lab_since "
     "FROM class_members c JOIN accounts a ON a.id = c.account_id"
 )
 
 
 def _member(row: tuple[Any, ...]) -> ClassMember:
-    account_id, account, student_id, name, email, added = row
+    account_id, account, student_id, name, email, added, lab_since = row
     return ClassMember(
-        int(account_id), str(account), str(student_id), str(name), str(email), int(added)
-    )
+        int(account_id), str(account), str(student_id), str(name), str(email), int(added),
+        int(lab_since) / 1000,
+    )  # fmt: skip
 
 
 async def select_members(tx: Tx) -> list[ClassMember]:
@@ -57,6 +58,17 @@ async def delete_members(tx: Tx) -> list[str]:
 
 def _ms(seconds: float) -> int:
     return round(seconds * 1000)
+
+
+async def delete_lab_record(tx: Tx, account_ids: list[int], now: float) -> None:
+    """Forget the members' checklists and transcripts, and note when (``lab_since``)."""
+    for account_id in account_ids:
+        await tx.run("DELETE FROM lab_steps WHERE account_id = ?", (account_id,))
+        await tx.run("DELETE FROM lab_sessions WHERE account_id = ?", (account_id,))
+        await tx.run(
+            "UPDATE class_members SET lab_since = ? WHERE account_id = ?",
+            (_ms(now), account_id),
+        )
 
 
 async def insert_lab_session(tx: Tx, session: LabSession) -> None:
@@ -156,3 +168,6 @@ class SqlClassroom:
 
     async def lab_steps(self) -> dict[str, dict[str, float]]:
         return await self._db.read(select_lab_steps)
+
+    async def begin_lab_anew(self, account_ids: list[int], now: float) -> None:
+        await self._db.write(partial(delete_lab_record, account_ids=account_ids, now=now))
