@@ -28,7 +28,7 @@ from hato.mime import (
 from hato.proto.imap import Atom, FetchAttr, Literal, Raw, Value, encode_flags, format_date_time
 from hato.store import MessageDetails
 
-__all__ = ["FROM_VIEW", "MessageData", "item_value", "order_items"]
+__all__ = ["FROM_VIEW", "MessageData", "item_value", "order_items", "section_content"]
 
 FROM_VIEW = frozenset({"FLAGS", "UID", "RFC822.SIZE", "INTERNALDATE", "MODSEQ"})
 _NEED_STRUCTURE = frozenset({"ENVELOPE", "BODYSTRUCTURE", "BODY", "RFC822.HEADER", "RFC822.TEXT"})
@@ -117,7 +117,7 @@ def item_value(item: FetchAttr, data: MessageData, view: MailboxView) -> Value:
         return len(_binary(item, data))
     if name == "BINARY":
         return Literal(_partial(item, _binary(item, data)), binary=True)
-    return Literal(_section(item, data))  # always a literal, as Dovecot sends body data
+    return Literal(section_content(item, data))  # always a literal, as Dovecot sends body data
 
 
 def _date_time(stamp: int, zone: int) -> str:
@@ -144,7 +144,8 @@ def _partial(item: FetchAttr, content: bytes) -> bytes:
     return content[origin : origin + length]
 
 
-def _section(item: FetchAttr, data: MessageData) -> bytes:
+def section_content(item: FetchAttr, data: MessageData) -> bytes:
+    """The octets of BODY[section]<partial> (and of RFC822, .HEADER, .TEXT)."""
     raw = data.raw or b""
     if item.name == "RFC822":
         return raw

@@ -16,6 +16,8 @@ from hato.proto.imap import (
     Authenticate,
     CancelUpdate,
     Capability,
+    CatenateText,
+    CatenateUrl,
     Command,
     Copy,
     Create,
@@ -284,9 +286,13 @@ def test_append_forms() -> None:
     assert message.date_time.isoformat() == "2024-01-05T10:00:00-01:30"
     multi = parse(b"a append x {1}\r\na (\\Draft) {1+}\r\nb ~{1}\r\nc")
     assert isinstance(multi, Append) and [m.data for m in multi.messages] == [b"a", b"b", b"c"]
-    # CATENATE (RFC 4469) is not advertised: its append-data is no append-data here.
-    catenate = b'a append x catenate (url "/x;uid=1" text {2}\r\nhi)'
-    assert bad(catenate) == "a BAD Error in IMAP command APPEND: Invalid arguments.\r\n"
+    # CATENATE (RFC 4469 §5): its parts, in order; TEXT takes a literal8 too.
+    catenate = parse(b'a append x catenate (url "/x;uid=1" text {2}\r\nhi TEXT ~{1}\r\n!)')
+    assert isinstance(catenate, Append)
+    assert catenate.messages[0].catenate == (
+        CatenateUrl("/x;uid=1"), CatenateText(b"hi"), CatenateText(b"!", binary=True)
+    )  # fmt: skip
+    assert bad(b"a append x catenate ()") and bad(b"a append x catenate (file {1}\r\na)")
     assert bad('a append x "quoted is not a literal"')
     assert bad(b"a append x (\\Recent) {1}\r\na")
 

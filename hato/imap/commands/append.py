@@ -1,5 +1,5 @@
-"""APPEND (RFC 3501 §6.3.11) with MULTIAPPEND (RFC 3502), APPENDUID (RFC 4315 §3)
-and APPENDLIMIT (RFC 7889).
+"""APPEND (RFC 3501 §6.3.11) with MULTIAPPEND (RFC 3502), APPENDUID (RFC 4315 §3),
+APPENDLIMIT (RFC 7889) and CATENATE (RFC 4469, ``hato.imap.catenate``).
 
 Each message is parsed once, in a worker thread, into the structure and
 columns delivery would have stored; APPEND's OK goes out only once the store
@@ -20,6 +20,7 @@ import asyncio
 import time
 from typing import TYPE_CHECKING
 
+from hato.imap.catenate import joined
 from hato.imap.condstore import expunge_lines
 from hato.imap.reply import Reply, bad, no
 from hato.imap.view import MailboxView
@@ -64,8 +65,9 @@ async def _new_message(message: c.AppendMessage) -> NewMessage:
 async def _appended(session: ImapSession, name: str, messages: tuple[c.AppendMessage, ...]) -> str:
     """Store ``messages`` in ``name`` in one transaction; the APPENDUID code (RFC 4315 §3)."""
     mailbox = await session.mailstore.get_mailbox(name)
-    if mailbox is None:
+    if mailbox is None:  # before any CATENATE URL is looked at: TRYCREATE says more
         raise no(f"Mailbox doesn't exist: {name}", "TRYCREATE")
+    messages = tuple([await joined(session, message) for message in messages])
     for message in messages:
         _check(session, message)
     size = sum(len(message.data) for message in messages)

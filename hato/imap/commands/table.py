@@ -44,6 +44,7 @@ _EXTENSIONS = (
     "PREVIEW",  # fetch, from the snippet kept at delivery (RFC 8970)
     "SAVEDATE",  # fetch and search, the store's save dates (RFC 8514)
     "REPLACE",  # append.replace (RFC 8508)
+    "CATENATE", "URL-PARTIAL",  # append via hato.imap.catenate (RFC 4469, RFC 5550)
     "OBJECTID",  # select, mailboxes, fetch, search via hato.imap.objectid (RFC 8474)
     "STATUS=SIZE",  # mailboxes.status (RFC 8438)
     "SORT", "SORT=DISPLAY",  # sort (RFC 5256, RFC 5957)

@@ -13,6 +13,8 @@ from ._commands import (
     Authenticate,
     CancelUpdate,
     Capability,
+    CatenateText,
+    CatenateUrl,
     Check,
     Close,
     Command,
@@ -100,12 +102,15 @@ from ._seqset import STAR, SequenceSet, format_sequence
 from ._spool import LiteralSink, SpooledLiteral, SpoolFactory
 from ._states import STATE_TABLE, Outcome, State, allowed, next_state, outcome_of_failure, refusal
 from ._tokens import Utf8Mode
+from ._url import ImapUrl, UrlError, parse_imap_url
 
 __all__ = [
     "SEARCH_CHARSETS", "STAR", "STATE_TABLE", "SYSTEM_FLAGS", "Append", "AppendMessage", "Atom",
-    "Authenticate", "CancelUpdate", "Capability", "Check", "Close", "Command", "Compress",
+    "Authenticate", "CancelUpdate", "Capability", "CatenateText", "CatenateUrl", "Check",
+    "Close", "Command", "Compress",
     "ContinuationNeeded", "Copy", "Create", "Delete", "Enable", "Event", "Examine", "Expunge",
     "Fetch", "FetchAttr", "GetQuota", "GetQuotaRoot", "Id", "Idle", "IdleDone", "ImapReader",
+    "ImapUrl",
     "List", "Literal",
     "LiteralSink", "Login", "Logout", "Lsub", "MUTF7Error", "Move", "Namespace", "Noop",
     "Outcome", "ParseError", "QResync", "Raw", "Rename", "Replace", "SaslResponse", "Search",
@@ -117,11 +122,12 @@ __all__ = [
     "SpoolFactory",
     "SpooledLiteral", "StartTLS", "State", "Status", "Store", "Subscribe", "Thread",
     "Unauthenticate", "Unselect",
-    "Unsubscribe", "Utf8Mode", "Utf8Quoted",
+    "Unsubscribe", "UrlError", "Utf8Mode", "Utf8Quoted",
     "Value", "allowed", "capability_response", "continuation", "decode_mutf7",
     "encode", "encode_flags", "encode_mutf7", "esearch_response", "expunge_response",
     "fetch_response", "fetch_response_parts", "fetch_template", "format_date_time",
     "format_sequence", "next_state", "numbers_response", "outcome_of_failure", "parse_command",
+    "parse_imap_url",
     "refusal", "resp_code", "search_leaves", "tagged", "thread_response", "untagged",
     "untagged_status", "vanished_response",
 ]  # fmt: skip

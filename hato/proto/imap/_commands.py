@@ -182,6 +182,22 @@ class Status(Command):
 
 
 @dataclass(frozen=True, slots=True)
+class CatenateText:
+    """CATENATE's ``TEXT`` part (RFC 4469 §5): a literal, or a literal8 (RFC 3516 §4.4)."""
+
+    data: bytes | SpooledLiteral
+    binary: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class CatenateUrl:
+    """CATENATE's ``URL`` part (RFC 4469 §5): an IMAP URL (RFC 5092), resolved by the
+    server (``hato.proto.imap.parse_imap_url``)."""
+
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
 class AppendMessage:
     """One message of a (MULTI)APPEND: RFC 3501 §6.3.11, RFC 3502, RFC 3516 (literal8);
     `utf8` for RFC 6855 §4's ``UTF8 (literal8)``, a message with UTF-8 headers.
@@ -193,6 +209,8 @@ class AppendMessage:
     data: bytes | SpooledLiteral
     binary: bool = False
     utf8: bool = False
+    # CATENATE (RFC 4469): the parts the message is made of, instead of ``data``
+    catenate: tuple[CatenateText | CatenateUrl, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)

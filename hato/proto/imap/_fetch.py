@@ -36,7 +36,10 @@ from ._events import CommandError
 from ._seqset import SequenceSet, parse_sequence_set
 from ._tokens import MAX_NUMBER64, Cursor
 
-__all__ = ["MAX_FETCH_ITEMS", "MAX_SECTION_PARTS", "Fetch", "FetchAttr", "Section", "parse_fetch"]
+__all__ = [
+    "MAX_FETCH_ITEMS", "MAX_SECTION_PARTS", "Fetch", "FetchAttr", "Section", "parse_fetch",
+    "parse_section",
+]  # fmt: skip
 
 _SIMPLE = frozenset(
     [
@@ -217,7 +220,7 @@ def _parse_preview_mods(cur: Cursor) -> FetchAttr:
 
 def _parse_section_att(cur: Cursor, name: str) -> FetchAttr:
     cur.expect(b"[")
-    section = _parse_section(cur)
+    section = parse_section(cur)
     cur.expect(b"]")
     partial = _parse_partial(cur)
     if not _at_boundary(cur, cur.pos):
@@ -249,7 +252,7 @@ def _parse_part(cur: Cursor) -> tuple[int, ...]:
     return tuple(int(p) for p in numbers)
 
 
-def _parse_section(cur: Cursor) -> Section:
+def parse_section(cur: Cursor) -> Section:
     """section-spec = section-msgtext / (section-part ["." section-text])."""
     part = _parse_part(cur)
     if part and not cur.try_byte(b"."):

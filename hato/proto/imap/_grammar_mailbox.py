@@ -28,6 +28,8 @@ from __future__ import annotations
 from ._commands import (
     Append,
     AppendMessage,
+    CatenateText,
+    CatenateUrl,
     Create,
     Examine,
     List,
@@ -268,12 +270,42 @@ def _append_message(cur: Cursor) -> AppendMessage:
     if cur.peek() == 0x22:
         date_time = parse_date_time(cur)
         cur.sp()
+    if cur.peek() in (0x43, 0x63):  # "C": CATENATE (RFC 4469 §5)
+        return AppendMessage(flags, date_time, b"", catenate=_catenate(cur))
     if cur.peek() == 0x55:  # "U"
         return AppendMessage(flags, date_time, _utf8_data(cur), utf8=True)
     if not cur.at_literal():
         raise CommandError("Invalid arguments.")
     data, binary = cur.message_literal(literal8=True)
     return AppendMessage(flags, date_time, data, binary)
+
+
+#: Parts of one CATENATE: each URL is a message read, so their number is bounded.
+MAX_CATENATE_PARTS = 50
+
+
+def _catenate(cur: Cursor) -> tuple[CatenateText | CatenateUrl, ...]:
+    """cat-part = text-literal / url; text-literal = "TEXT" SP literal;
+    url = "URL" SP astring (RFC 4469 §5); a TEXT may be a literal8 (RFC 3516 §4.4)."""
+    if cur.keyword() != "CATENATE":
+        raise CommandError("Invalid arguments.")
+    cur.sp()
+    parts: list[CatenateText | CatenateUrl] = []
+    for _ in cur.list_items():
+        kind = cur.keyword()
+        cur.sp()
+        if kind == "TEXT":
+            data, binary = cur.message_literal(literal8=True)
+            parts.append(CatenateText(data, binary))
+        elif kind == "URL":
+            parts.append(CatenateUrl(cur.astring().decode("ascii", "replace")))
+        else:
+            raise CommandError("Invalid arguments.")
+        if len(parts) > MAX_CATENATE_PARTS:
+            raise CommandError(f"Too many CATENATE parts (at most {MAX_CATENATE_PARTS}).")
+    if not parts:
+        raise CommandError("Invalid arguments.")
+    return tuple(parts)
 
 
 def _utf8_data(cur: Cursor) -> bytes | SpooledLiteral:

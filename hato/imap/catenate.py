@@ -1,0 +1,86 @@
+"""CATENATE (RFC 4469): a message APPENDed as the join of text and parts of stored messages.
+
+Each ``URL`` part is an IMAP URL (RFC 5092, ``hato.proto.imap.parse_imap_url``) naming a
+message of the user's own mailboxes, or a section of it (FETCH's sections), or a range
+of that (URL-PARTIAL, RFC 5550: a range past the end is empty). The join is made before
+the message is stored, so the rest of APPEND (the one transaction of MULTIAPPEND, the
+APPENDUID, the budget) is APPEND's own (``hato.imap.commands.append``).
+
+A URL that cannot be resolved — not one this server reads, a mailbox that does not
+exist (or is another user's: it is looked for among the user's own only, and answered
+the same), a UIDVALIDITY that is not the mailbox's, a message that is not there — makes
+the whole APPEND ``NO [BADURL url]`` (RFC 4469 §5), and nothing is stored. The join is
+held to the APPEND limit as it grows (``NO [TOOBIG]``), so a few URLs to large messages
+cannot make one too large to keep: each part is read only after the ones before it
+fitted.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING
+
+from hato.imap.fetch_items import MessageData, section_content
+from hato.imap.reply import ImapError, no
+from hato.proto import imap as c
+from hato.proto.imap import FetchAttr, ImapUrl, UrlError, parse_imap_url
+
+if TYPE_CHECKING:
+    from hato.imap.session import ImapSession
+
+__all__ = ["joined"]
+
+_URL_SHOWN = 200  # octets of a refused URL said back in BADURL
+
+
+async def joined(session: ImapSession, message: c.AppendMessage) -> c.AppendMessage:
+    """``message`` with its CATENATE parts joined into its data (unchanged without any)."""
+    if message.catenate is None:
+        return message
+    limit = session.context.max_literal
+    out = bytearray()
+    binary = False
+    for part in message.catenate:
+        if isinstance(part, c.CatenateText):
+            data = part.data if isinstance(part.data, bytes) else part.data.read()
+            binary = binary or part.binary
+        else:
+            data = await _resolved(session, part.url)
+        if len(out) + len(data) > limit:
+            raise no("Message too large.", "TOOBIG")
+        out += data
+    return dataclasses.replace(message, data=bytes(out), binary=binary, catenate=None)
+
+
+async def _resolved(session: ImapSession, url: str) -> bytes:
+    try:
+        found = parse_imap_url(url)
+    except UrlError:
+        raise _bad_url(url) from None
+    account = session.account
+    if found.user is not None and (account is None or found.user != account.name):
+        raise _bad_url(url)  # another user's: as if it did not exist
+    mailbox = await session.mailstore.get_mailbox(found.mailbox)
+    if mailbox is None or found.uidvalidity not in (None, mailbox.uidvalidity):
+        raise _bad_url(url)
+    raw = (await session.mailstore.read_messages(mailbox.id, [found.uid])).get(found.uid)
+    details = await session.mailstore.message_details(mailbox.id, [found.uid])
+    if raw is None or not details:
+        raise _bad_url(url)
+    return _part(found, MessageData(found.uid, details[0], raw))
+
+
+def _part(url: ImapUrl, data: MessageData) -> bytes:
+    content = data.raw or b""
+    if url.section is not None:
+        content = section_content(FetchAttr("BODY", url.section, peek=True), data)
+    if url.partial is None:
+        return content
+    origin, length = url.partial
+    return content[origin:] if length is None else content[origin : origin + length]
+
+
+def _bad_url(url: str) -> ImapError:
+    """RFC 4469 §5: ``BADURL`` names the URL (any "]" left out, so the code stays one)."""
+    shown = url[:_URL_SHOWN].replace("]", "")
+    return no("Can't resolve the URL.", f"BADURL {shown}")
