@@ -134,6 +134,15 @@ class NoSuchMailbox(MailboxError):
     """No mailbox of that name in this account."""
 
 
+class MetadataTooMany(StoreError):
+    """Setting the annotations would pass the account's limit of ``limit`` (RFC 5464
+    §4.3, ``[METADATA TOOMANY]``); nothing was changed."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"at most {limit} annotations")
+        self.limit = limit
+
+
 class OverQuota(StoreError):
     """Adding the messages would take the account past a quota limit; nothing was added.
 
@@ -589,6 +598,12 @@ class Mailstore(Protocol):
     async def save_dates(
         self, mailbox_id: int, uids: Sequence[int] | None = None
     ) -> dict[int, int]: ...
+    # METADATA (RFC 5464): the server's annotations (None) or a mailbox's, entry -> value;
+    # changes (None removes) applied all or none, MetadataTooMany past ``max_entries``
+    async def metadata(self, mailbox_id: int | None) -> dict[str, bytes]: ...
+    async def set_metadata(
+        self, mailbox_id: int | None, changes: Mapping[str, bytes | None], max_entries: int
+    ) -> None: ...
     # uid -> SHA-256 of the message's content (trace prefix and body): the same for a copy
     async def digests(
         self, mailbox_id: int, uids: Sequence[int] | None = None

@@ -337,6 +337,24 @@ _V21 = [
     "ALTER TABLE class_members ADD COLUMN lab_since {bigint} NOT NULL DEFAULT 0",
 ]
 
+#: Version 22, METADATA (RFC 5464): the annotations of the server (per account: the
+#: IMAP mailbox name "") and of mailboxes (dropped with the mailbox), entry names in
+#: lower case (RFC 5464 §3.2), values as octets (RFC 5464 §5: nstring or literal8).
+_V22 = [
+    """CREATE TABLE server_metadata (
+        account_id {bigint} NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        entry TEXT NOT NULL,
+        value {blob} NOT NULL,
+        PRIMARY KEY (account_id, entry)
+    )""",
+    """CREATE TABLE mailbox_metadata (
+        mailbox_id {bigint} NOT NULL REFERENCES mailboxes(id) ON DELETE CASCADE,
+        entry TEXT NOT NULL,
+        value {blob} NOT NULL,
+        PRIMARY KEY (mailbox_id, entry)
+    )""",
+]
+
 #: (version, statements); append new migrations, never edit a released one.
 MIGRATIONS: Sequence[tuple[int, Sequence[Statement]]] = [
     (1, _V1),
@@ -355,6 +373,7 @@ MIGRATIONS: Sequence[tuple[int, Sequence[Statement]]] = [
     (15, _V15),
     (16, _V16),
     (21, _V21),
+    (22, _V22),
 ]
 
 

@@ -9,6 +9,8 @@ import pytest
 from selenium.webdriver.remote.webdriver import WebDriver
 
 from tests.e2e.browser import headless_browser
+from tests.e2e.harness import HatoProcess
+from tests.e2e.test_imap import Raw, logged_in
 
 
 @pytest.fixture(scope="module")
@@ -22,3 +24,11 @@ def browser(downloads: Path) -> Iterator[WebDriver]:
     """One headless chromium per test module (see tests/e2e/browser.py)."""
     with headless_browser(downloads) as driver:
         yield driver
+
+
+@pytest.fixture
+def alice(server: HatoProcess) -> Iterator[Raw]:
+    """An IMAP session of alice (password alice-pw) on the module's ``server``."""
+    raw = logged_in(server.ports["imap"], "alice")
+    yield raw
+    raw.close()

@@ -65,6 +65,13 @@ def created(tag: str = "c") -> str:
     return rf"{tag} OK \[MAILBOXID \(F[0-9a-f]{{24}}\)\] Create completed\."
 
 
+def logged_in(port: int, user: str) -> Raw:
+    """A raw session logged in as ``user``, whose password is ``user-pw``."""
+    raw = Raw(port)
+    assert raw.command(f"l LOGIN {user} {user}-pw")[-1].startswith("l OK")
+    return raw
+
+
 class Raw:
     """A telnet-like client: send a line, read the answer up to the tagged line."""
 

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.e2e.harness import HatoProcess
-from tests.e2e.test_imap import Raw
+from tests.e2e.test_imap import Raw, logged_in
 
 HEAD = b"Subject: x\r\n\r\n"
 LIMIT = 4096  # [limits] message_size: APPENDLIMIT
@@ -26,26 +26,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HatoProcess]:
         process.add_user(user, f"{user}-pw")
     process.start()
     for user in ("alice", "bob"):
-        raw = _logged_in(process, user)
+        raw = logged_in(process.ports["imap"], user)
         raw.send(b"a APPEND INBOX {%d+}\r\n%s\r\n" % (len(MESSAGE), MESSAGE))
         assert raw.line().startswith("a OK [APPENDUID ")
         assert raw.command("c CREATE Private")[-1].startswith("c OK")
         raw.close()
     yield process
     assert process.stop() == 0
-
-
-def _logged_in(process: HatoProcess, user: str) -> Raw:
-    raw = Raw(process.ports["imap"])
-    assert raw.command(f"l LOGIN {user} {user}-pw")[-1].startswith("l OK")
-    return raw
-
-
-@pytest.fixture
-def alice(server: HatoProcess) -> Iterator[Raw]:
-    raw = _logged_in(server, "alice")
-    yield raw
-    raw.close()
 
 
 def catenate(raw: Raw, parts: str) -> str:

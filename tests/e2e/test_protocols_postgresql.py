@@ -36,6 +36,7 @@ RUNS: dict[str, tuple[str, ...]] = {
         "test_imap_rev2.py",
         "test_imap_objectid.py",
         "test_imap_catenate.py",
+        "test_imap_metadata.py",
         "test_smtp.py",
         "test_submission.py",
         "test_durability.py",

@@ -18,6 +18,7 @@ from hato.imap.commands import (
     idle,
     listing,
     mailboxes,
+    metadata,
     quota,
     search,
     select,
@@ -45,6 +46,7 @@ _EXTENSIONS = (
     "SAVEDATE",  # fetch and search, the store's save dates (RFC 8514)
     "REPLACE",  # append.replace (RFC 8508)
     "CATENATE", "URL-PARTIAL",  # append via hato.imap.catenate (RFC 4469, RFC 5550)
+    "METADATA",  # metadata, the store's annotations (RFC 5464)
     "OBJECTID",  # select, mailboxes, fetch, search via hato.imap.objectid (RFC 8474)
     "STATUS=SIZE",  # mailboxes.status (RFC 8438)
     "SORT", "SORT=DISPLAY",  # sort (RFC 5256, RFC 5957)
@@ -83,6 +85,8 @@ def command_table(classroom: bool = False) -> CommandTable:
         c.GetQuota: Handler(quota.getquota),
         c.GetQuotaRoot: Handler(quota.getquotaroot),
         c.SetQuota: Handler(quota.setquota),
+        c.GetMetadata: Handler(metadata.getmetadata),
+        c.SetMetadata: Handler(metadata.setmetadata),
         c.Select: Handler(select.select, updates=False),
         c.Examine: Handler(select.select, updates=False),
         c.Expunge: Handler(select.expunge),

@@ -77,6 +77,7 @@ from ._events import ContinuationNeeded, IdleDone, ParseError, SaslResponse
 from ._fetch import Fetch, FetchAttr, Section
 from ._flags import SYSTEM_FLAGS
 from ._grammar import parse_command
+from ._grammar_metadata import GetMetadata, SetMetadata
 from ._grammar_search import Search, SearchReturn, Sort, SortCriterion, Thread
 from ._mutf7 import MUTF7Error, decode_mutf7, encode_mutf7
 from ._reader import Event, ImapReader
@@ -109,8 +110,8 @@ __all__ = [
     "Authenticate", "CancelUpdate", "Capability", "CatenateText", "CatenateUrl", "Check",
     "Close", "Command", "Compress",
     "ContinuationNeeded", "Copy", "Create", "Delete", "Enable", "Event", "Examine", "Expunge",
-    "Fetch", "FetchAttr", "GetQuota", "GetQuotaRoot", "Id", "Idle", "IdleDone", "ImapReader",
-    "ImapUrl",
+    "Fetch", "FetchAttr", "GetMetadata", "GetQuota", "GetQuotaRoot", "Id", "Idle", "IdleDone",
+    "ImapReader", "ImapUrl",
     "List", "Literal",
     "LiteralSink", "Login", "Logout", "Lsub", "MUTF7Error", "Move", "Namespace", "Noop",
     "Outcome", "ParseError", "QResync", "Raw", "Rename", "Replace", "SaslResponse", "Search",
@@ -118,8 +119,8 @@ __all__ = [
     "SearchAll", "SearchAnd", "SearchDate", "SearchFlag", "SearchHeader", "SearchKey",
     "SearchModSeq", "SearchNot", "SearchObjectId", "SearchOr", "SearchReturn", "SearchSequence",
     "SearchSize",
-    "SearchText", "Section", "Select", "SequenceSet", "SetQuota", "Sort", "SortCriterion",
-    "SpoolFactory",
+    "SearchText", "Section", "Select", "SequenceSet", "SetMetadata", "SetQuota", "Sort",
+    "SortCriterion", "SpoolFactory",
     "SpooledLiteral", "StartTLS", "State", "Status", "Store", "Subscribe", "Thread",
     "Unauthenticate", "Unselect",
     "Unsubscribe", "UrlError", "Utf8Mode", "Utf8Quoted",

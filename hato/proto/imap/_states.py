@@ -29,6 +29,7 @@ from enum import Enum
 from . import _commands as c
 from ._events import ParseError
 from ._fetch import Fetch
+from ._grammar_metadata import GetMetadata, SetMetadata
 from ._grammar_search import Search, Sort, Thread
 
 __all__ = [
@@ -110,6 +111,7 @@ STATE_TABLE: dict[type[c.Command], frozenset[State]] = {
     c.Lsub: _AUTH, c.Status: _AUTH, c.Append: _AUTH, c.Enable: _AUTH,
     c.Idle: _AUTH, c.Namespace: _AUTH, c.Compress: _AUTH, c.GetQuota: _AUTH,
     c.GetQuotaRoot: _AUTH, c.SetQuota: _AUTH, c.Unauthenticate: _AUTH,
+    GetMetadata: _AUTH, SetMetadata: _AUTH,  # RFC 5464 §4
     # §6.4 selected; UNSELECT (RFC 3691), MOVE (RFC 6851), SORT/THREAD (RFC 5256),
     # CANCELUPDATE (RFC 5267), REPLACE (RFC 8508 §3)
     c.Check: _SELECTED, c.Close: _SELECTED, c.Unselect: _SELECTED,

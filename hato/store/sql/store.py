@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Coroutine, Iterable, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence
 from functools import partial
 from typing import Any, TypeVar
 
@@ -51,6 +51,7 @@ from hato.store.sql import (
     lookup,
     mailboxes,
     messages,
+    metadata,
     quota,
     text,
 )
@@ -431,6 +432,19 @@ class SqlMailstore:
             imap_queries.select_save_dates,
             mailbox_id=mailbox_id,
             uids=None if uids is None else list(uids),
+        )
+
+    async def metadata(self, mailbox_id: int | None) -> dict[str, bytes]:
+        return await self._read(metadata.select_metadata, mailbox_id=mailbox_id)
+
+    async def set_metadata(
+        self, mailbox_id: int | None, changes: Mapping[str, bytes | None], max_entries: int
+    ) -> None:
+        await self._write(
+            metadata.update_metadata,
+            mailbox_id=mailbox_id,
+            changes=dict(changes),
+            max_entries=max_entries,
         )
 
     async def digests(self, mailbox_id: int, uids: Sequence[int] | None = None) -> dict[int, bytes]:
