@@ -18,6 +18,7 @@ import contextlib
 import logging
 import re
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from hato import metrics
 from hato.auth.policy import plaintext_allowed
@@ -50,6 +51,9 @@ from hato.session.closed import ConnectionClosed
 from hato.session.trace import REDACTED, trace_output
 from hato.store import Account, MailboxError, Mailstore, NoSuchMailbox, OverQuota, StoreError
 from hato.store.base import StoreUnavailable
+
+if TYPE_CHECKING:
+    from hato.imap.notify import NotifyWatch
 
 __all__ = ["ImapSession"]
 
@@ -95,6 +99,7 @@ class ImapSession:
         self.qresync = False  # RFC 7162 §3.2.3: on after ENABLE QRESYNC
         self.utf8 = Utf8Mode.OFF  # ENABLE UTF8=ACCEPT (RFC 6855 §3) or IMAP4rev2
         self.rev2 = False  # RFC 9051 Appendix A: IMAP4rev2's rules after ENABLE IMAP4rev2
+        self.notify: NotifyWatch | None = None  # RFC 5465: the events of NOTIFY SET
         self.secret_input = False  # SASL responses are traced as [REDACTED]
         self._literal_left = 0  # octets of a literal still to come, summarised in the trace
         self._out: list[bytes] = []
@@ -139,6 +144,13 @@ class ImapSession:
         self.qresync = False
         self.utf8 = self.reader.utf8 = Utf8Mode.OFF
         self.rev2 = False
+        self.set_notify(None)
+
+    def set_notify(self, watch: NotifyWatch | None) -> None:
+        """NOTIFY SET or NONE (RFC 5465 §3): the new set replaces the old."""
+        if self.notify is not None:
+            self.notify.close()
+        self.notify = watch
 
     @property
     def mailstore(self) -> Mailstore:
@@ -200,7 +212,39 @@ class ImapSession:
             if event is not None:
                 return event
             await self.flush()
+            if self.notify is None or self.reader.in_command:
+                await self.receive()
+            else:
+                await self._receive_or_notify(self.notify)
+
+    async def _receive_or_notify(self, watch: NotifyWatch) -> None:
+        """Between commands under NOTIFY (RFC 5465 §3): the client's next bytes, or the
+        events it asked for, whichever come first."""
+        read = self.read_task()
+        waits: set[asyncio.Future[object]] = {read, asyncio.ensure_future(watch.changed.wait())}  # type: ignore[arg-type]
+        if self.view is not None and watch.tells_selected:
+            waits.add(asyncio.ensure_future(self.view.subscription.changed.wait()))
+        done, pending = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        for task in pending - {read}:
+            task.cancel()
+        if read in done:
             await self.receive()
+            return
+        if self.view is not None and watch.tells_selected:
+            await self._updates(not watch.delays_expunge)
+        await self.notify_updates()
+
+    async def notify_updates(self) -> None:
+        """The NOTIFY events of mailboxes other than the selected one (hato.imap.notify)."""
+        if self.notify is None:
+            return
+        try:
+            lines = await self.notify.pending(self)
+        except StoreUnavailable:  # asked again a second on, as the view's updates are
+            asyncio.get_running_loop().call_later(_UPDATE_RETRY, self.notify.changed.set)
+            return
+        for line in lines:
+            self.send(line)
 
     def _trace_input(self, data: bytes) -> None:
         """The client's lines for the transcript: a literal (a message, a password) as
@@ -243,6 +287,7 @@ class ImapSession:
                 await self.flush()
         finally:
             self.close_view()
+            self.set_notify(None)
             self.reader.close()
             if self._read is not None:
                 self._read.cancel()
@@ -281,6 +326,8 @@ class ImapSession:
         if self.view is not None and handler.updates:
             expunges = handler.expunges or bool(getattr(command, "uid", False))
             await self._updates(expunges)
+        if handler.updates:
+            await self.notify_updates()
         self.send(tagged(command.tag, reply.status, reply.text, reply.code))
         if reply.then is not None:
             await self.flush()
@@ -313,6 +360,7 @@ class ImapSession:
 
     async def _updates(self, expunges: bool) -> None:
         view = self.require_view()
+        newest = view.uids[-1] if view.uids else 0
         try:
             lines = await refresh(self.mailstore, view, expunges, self.condstore, self.qresync)
             lines += await pending_updates(self)
@@ -327,9 +375,12 @@ class ImapSession:
             return
         for line in lines:
             self.send(line)
+        if self.notify is not None:
+            await self.notify.fetch_new(self, newest)
 
     async def report_pending(self) -> None:
-        """Queue every untagged update now (EXPUNGE, IDLE), before the command's own."""
+        """Queue every untagged update now (EXPUNGE, IDLE), before the command's own;
+        in IDLE, NOTIFY's events of other mailboxes too (RFC 5465 §3)."""
         if self.view is not None:
             await self._updates(True)
 

@@ -1,7 +1,8 @@
 """Change notifications: a session waiting on a mailbox learns when it changed.
 
 The store publishes the ids of the mailboxes each committed transaction
-touched; IMAP IDLE and the untagged updates of other sessions subscribe per
+touched (and ``account_channel`` of the account whose mailbox list, subscriptions or
+annotations it changed); IMAP IDLE and the untagged updates of other sessions subscribe per
 mailbox. In one process this is a table of asyncio Events; the PostgreSQL
 backend also feeds it from LISTEN/NOTIFY (store/postgres/listener.py), so that
 sessions on other nodes wake too. Publishing may happen on any thread.
@@ -15,7 +16,14 @@ import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 
-__all__ = ["Notifier", "Subscription"]
+__all__ = ["Notifier", "Subscription", "account_channel"]
+
+
+def account_channel(account_id: int) -> int:
+    """The key an account's own changes are published under (its mailboxes created,
+    deleted or renamed, its subscriptions, its annotations: what IMAP NOTIFY's mailbox
+    events tell, RFC 5465 §5.4-§5.6): negative, so that it never meets a mailbox id."""
+    return -account_id
 
 
 class Subscription:

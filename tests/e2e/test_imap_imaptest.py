@@ -33,7 +33,7 @@ BASE = {
     "uidvalidity-rename",
 }  # fmt: skip
 # extension scripts that must pass too: every one whose capabilities hato advertises
-# (RFC 3501's and the extensions'); NOTIFY and URLAUTH are not advertised.
+# (RFC 3501's and the extensions'); URLAUTH is not advertised.
 EXTENSIONS = {
     "id", "move", "uidplus", "multiappend", "listext", "esearch", "esearch-condstore", "esort",
     "search-context-update", "search-context-update2", "search-context-update3",
@@ -42,6 +42,7 @@ EXTENSIONS = {
     "thread-orderedsubject", "thread-orderedsubject2", "thread2", "thread3", "thread4",
     "thread5", "thread6", "thread7", "thread8", "append-binary", "fetch-binary-mime",
     "fetch-binary-mime-base64", "fetch-binary-mime-qp", "catenate", "catenate-multiappend",
+    "notify",
 }  # fmt: skip
 PASSING = BASE | EXTENSIONS
 

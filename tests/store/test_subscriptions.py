@@ -3,6 +3,7 @@ on every backend."""
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import psycopg
 import pytest
 
 from hato.store import Credentials, NoSuchMailbox, Store, open_store
+from hato.store.notify import account_channel
 from tests.store.conftest import BACKENDS, make_account
 
 
@@ -141,3 +143,27 @@ async def test_migration_copies_the_old_flags(
     # Version 5 dropped the flags once version 4 had copied them.
     assert "subscribed" not in _mailbox_columns(path, url)
     assert "uidvalidity" in _mailbox_columns(path, url)
+
+
+async def test_the_account_channel_tells_of_names_subscriptions_and_annotations(
+    store: Store,
+) -> None:
+    """What IMAP NOTIFY's mailbox events wait on (RFC 5465 §5.4, §5.5): each change of
+    the account's mailbox list, subscriptions or annotations wakes its channel."""
+    box = await make_account(store, "alice")
+    channel = store.notifier.subscribe(account_channel(box.account_id))
+    changes = [
+        lambda: box.create_mailbox("lecture"),
+        lambda: box.set_subscribed("lecture", True),
+        lambda: box.set_subscribed("lecture", False),
+        lambda: box.rename_mailbox("lecture", "lab"),
+        lambda: box.set_metadata(None, {"/private/comment": b"x"}, 10),
+        lambda: box.delete_mailbox("lab"),
+    ]
+    try:
+        for change in changes:
+            await change()
+            async with asyncio.timeout(2):
+                await channel.wait()
+    finally:
+        channel.close()

@@ -47,14 +47,20 @@ async def _wait(session: ImapSession, started: float) -> None:
     if session.view is not None:
         notify = asyncio.ensure_future(session.view.subscription.changed.wait())
         waiting.add(notify)  # type: ignore[arg-type]
+    others = None
+    if session.notify is not None:  # NOTIFY's other mailboxes (RFC 5465 §3)
+        others = asyncio.ensure_future(session.notify.changed.wait())
+        waiting.add(others)  # type: ignore[arg-type]
     timeout = session.context.idle_keepalive
     done, _ = await asyncio.wait(waiting, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
-    if notify is not None and not notify.done():
-        notify.cancel()
+    for waited in (notify, others):
+        if waited is not None and not waited.done():
+            waited.cancel()
     if read in done:
         await _receive(session, started)
-    elif notify is not None and notify in done:
+    elif done & {notify, others}:
         await session.report_pending()
+        await session.notify_updates()
         await session.flush()
     else:
         session.send(untagged_status("OK", "Still here"))

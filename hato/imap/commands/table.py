@@ -19,6 +19,7 @@ from hato.imap.commands import (
     listing,
     mailboxes,
     metadata,
+    notify,
     quota,
     search,
     select,
@@ -47,6 +48,7 @@ _EXTENSIONS = (
     "REPLACE",  # append.replace (RFC 8508)
     "CATENATE", "URL-PARTIAL",  # append via hato.imap.catenate (RFC 4469, RFC 5550)
     "METADATA",  # metadata, the store's annotations (RFC 5464)
+    "NOTIFY",  # notify via hato.imap.notify, on the store's notifier (RFC 5465)
     "OBJECTID",  # select, mailboxes, fetch, search via hato.imap.objectid (RFC 8474)
     "STATUS=SIZE",  # mailboxes.status (RFC 8438)
     "SORT", "SORT=DISPLAY",  # sort (RFC 5256, RFC 5957)
@@ -87,6 +89,7 @@ def command_table(classroom: bool = False) -> CommandTable:
         c.SetQuota: Handler(quota.setquota),
         c.GetMetadata: Handler(metadata.getmetadata),
         c.SetMetadata: Handler(metadata.setmetadata),
+        c.Notify: Handler(notify.notify),
         c.Select: Handler(select.select, updates=False),
         c.Examine: Handler(select.select, updates=False),
         c.Expunge: Handler(select.expunge),

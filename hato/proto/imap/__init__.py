@@ -78,6 +78,7 @@ from ._fetch import Fetch, FetchAttr, Section
 from ._flags import SYSTEM_FLAGS
 from ._grammar import parse_command
 from ._grammar_metadata import GetMetadata, SetMetadata
+from ._grammar_notify import Notify, NotifyGroup
 from ._grammar_search import Search, SearchReturn, Sort, SortCriterion, Thread
 from ._mutf7 import MUTF7Error, decode_mutf7, encode_mutf7
 from ._reader import Event, ImapReader
@@ -113,7 +114,8 @@ __all__ = [
     "Fetch", "FetchAttr", "GetMetadata", "GetQuota", "GetQuotaRoot", "Id", "Idle", "IdleDone",
     "ImapReader", "ImapUrl",
     "List", "Literal",
-    "LiteralSink", "Login", "Logout", "Lsub", "MUTF7Error", "Move", "Namespace", "Noop",
+    "LiteralSink", "Login", "Logout", "Lsub", "MUTF7Error", "Move", "Namespace", "Noop", "Notify",
+    "NotifyGroup",
     "Outcome", "ParseError", "QResync", "Raw", "Rename", "Replace", "SaslResponse", "Search",
     "SearchAge",
     "SearchAll", "SearchAnd", "SearchDate", "SearchFlag", "SearchHeader", "SearchKey",

@@ -38,7 +38,7 @@ from ._tokens import MAX_NUMBER64, Cursor
 
 __all__ = [
     "MAX_FETCH_ITEMS", "MAX_SECTION_PARTS", "Fetch", "FetchAttr", "Section", "parse_fetch",
-    "parse_section",
+    "parse_fetch_atts", "parse_section",
 ]  # fmt: skip
 
 _SIMPLE = frozenset(
@@ -162,6 +162,11 @@ def parse_fetch(cur: Cursor, tag: str, uid: bool) -> Fetch:
 def _parse_items(cur: Cursor) -> tuple[FetchAttr, ...]:
     if cur.peek() != 0x28:  # "("
         return _parse_att_or_macro(cur)
+    return parse_fetch_atts(cur)
+
+
+def parse_fetch_atts(cur: Cursor) -> tuple[FetchAttr, ...]:
+    """ "(" fetch-att *(SP fetch-att) ")": FETCH's list, NOTIFY's MessageNew (RFC 5465 §5.1)."""
     items: list[FetchAttr] = []
     for _ in cur.list_items():
         items.append(_parse_att(cur))

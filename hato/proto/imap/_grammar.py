@@ -50,6 +50,7 @@ from ._grammar_mailbox import (
     parse_status,
 )
 from ._grammar_metadata import parse_getmetadata, parse_setmetadata
+from ._grammar_notify import parse_notify
 from ._grammar_search import parse_search, parse_sort, parse_thread
 from ._seqset import parse_sequence_set
 from ._spool import SpooledLiteral
@@ -313,6 +314,6 @@ _PARSERS: dict[str, _Parser] = {
     "CANCELUPDATE": _cancelupdate, "UID EXPUNGE": _uid_expunge, "COMPRESS": _compress,
     "GETQUOTA": _getquota, "GETQUOTAROOT": _mailbox_command(c.GetQuotaRoot),
     "SETQUOTA": _setquota, "GETMETADATA": _no_uid(parse_getmetadata),
-    "SETMETADATA": _no_uid(parse_setmetadata),
+    "SETMETADATA": _no_uid(parse_setmetadata), "NOTIFY": _no_uid(parse_notify),
     **_SELECTED, **{f"UID {name}": parser for name, parser in _SELECTED.items()},
 }  # fmt: skip

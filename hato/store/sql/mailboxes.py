@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from hato.store.base import INBOX, Mailbox, MailboxError, MailboxExists, NoSuchMailbox
+from hato.store.notify import account_channel
 from hato.store.sql.blobs import collect_garbage
 from hato.store.sql.tx import Duplicate, Tx
 
@@ -60,6 +61,7 @@ async def insert_mailbox(
         (account_id, name, special_use, validity),
     )
     assert row is not None
+    tx.touch(account_channel(account_id))
     return _mailbox(row)
 
 
@@ -114,6 +116,7 @@ async def delete_mailbox(tx: Tx, account_id: int, name: str) -> None:
     )
     await tx.run("DELETE FROM mailboxes WHERE id = ?", (mailbox.id,))
     tx.touch(mailbox.id)
+    tx.touch(account_channel(account_id))
     await collect_garbage(tx, [row[0] for row in rows])
 
 
@@ -125,6 +128,7 @@ async def rename_mailbox(tx: Tx, account_id: int, old: str, new: str, now: int) 
     Subscriptions move with the names, as Dovecot moves them.
     """
     mailbox = await require_mailbox(tx, account_id, old)
+    tx.touch(account_channel(account_id))
     new = canonical_name(new)
     if new == INBOX or await select_mailbox(tx, account_id, new) is not None:
         raise MailboxExists(new)
@@ -161,6 +165,7 @@ async def _move_subscriptions(tx: Tx, account_id: int, old: str, new: str) -> No
 
 
 async def subscribe(tx: Tx, account_id: int, name: str) -> None:
+    tx.touch(account_channel(account_id))
     await tx.run(
         "INSERT INTO subscriptions (account_id, name) VALUES (?, ?) ON CONFLICT DO NOTHING",
         (account_id, canonical_name(name)),
@@ -174,6 +179,7 @@ async def set_subscribed(tx: Tx, account_id: int, name: str, on: bool) -> None:
     if on:
         await subscribe(tx, account_id, (await require_mailbox(tx, account_id, name)).name)
         return
+    tx.touch(account_channel(account_id))
     removed = await tx.run(
         "DELETE FROM subscriptions WHERE account_id = ? AND name = ?", (account_id, name)
     )

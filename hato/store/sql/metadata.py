@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from hato.store.base import MetadataTooMany, NoSuchMailbox
+from hato.store.notify import account_channel
 from hato.store.sql.mailboxes import owns_mailbox
 from hato.store.sql.tx import Tx
 
@@ -47,6 +48,7 @@ async def update_metadata(
     await _owned(tx, account_id, mailbox_id)
     table, key = _where(mailbox_id)
     owner = account_id if mailbox_id is None else mailbox_id
+    tx.touch(account_channel(account_id))
     for entry, value in changes.items():
         await tx.run(f"DELETE FROM {table} WHERE {key} = ? AND entry = ?", (owner, entry))
         if value is not None:
