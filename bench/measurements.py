@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from bench import imap_compress as compress
 from bench import imap_extensions as ext
 from bench import login_storm as storm
-from bench import mail_checks, quota_cost, sieve, web_api
+from bench import mail_checks, notify_latency, quota_cost, sieve, web_api
 from bench import mixed_load as mixed
 from bench import raw_client as raw
 from bench.imap_session import Refused, check, expect, login, ms_since, selected
@@ -497,6 +497,13 @@ MEASUREMENTS: tuple[Measurement, ...] = (
     ),
     Measurement(
         f"IDLE: server CPU for that delivery, {IDLERS:,} clients", "ms", "imap", idle_cpu, False
+    ),
+    # after the IDLE rows, whose EXISTS counts the INBOX this delivers to
+    Measurement(
+        "NOTIFY: LMTP delivery to INBOX to the STATUS line (other mailbox selected)",
+        "ms",
+        "imap",
+        notify_latency.delivery_to_status,
     ),
     # last of all, as it delivers more mail; the script is set through the web console
     Measurement(

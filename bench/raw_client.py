@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from bench.measurements import Context
     from bench.target import Target
 
-__all__ = ["fetch_flags", "pop3_open", "search_from", "select"]
+__all__ = ["fetch_flags", "open_imap", "pop3_open", "search_from", "select", "tagged"]
 
 _TIMEOUT = 300.0
 
@@ -63,35 +63,38 @@ class _Raw:
         self.sock.close()
 
 
-def _imap(target: Target, select: bool) -> _Raw:
+def open_imap(target: Target, select: bool) -> _Raw:
     client = _Raw(target, "imap")
     client.line()
     client.send(f'a LOGIN "{target.user}" "{target.password}"\r\n'.encode())
-    _tagged(client, b"a")
+    tagged(client, b"a")
     if select:
         client.send(b"b SELECT INBOX\r\n")
-        _tagged(client, b"b")
+        tagged(client, b"b")
     return client
 
 
-def _tagged(client: _Raw, tag: bytes) -> bytes:
-    """The answer up to and including its tagged line (which must be OK)."""
+def tagged(client: _Raw, tag: bytes, refused_too: bool = False) -> bytes:
+    """The answer up to and including its tagged line (which must be OK, or NO if
+    ``refused_too``)."""
     answer = b""
     while True:
         line = client.line()
         answer += line + b"\r\n"
         if line.startswith(tag + b" "):
-            if not line.startswith(tag + b" OK"):
+            if not line.startswith(tag + b" OK") and not (
+                refused_too and line.startswith(tag + b" NO")
+            ):
                 raise RuntimeError(f"IMAP said {line!r}")
             return answer
 
 
 def select(target: Target, context: Context) -> float:
-    client = _imap(target, select=False)
+    client = open_imap(target, select=False)
     try:
         start = time.perf_counter()
         client.send(b"s SELECT INBOX\r\n")
-        answer = _tagged(client, b"s")
+        answer = tagged(client, b"s")
         elapsed = ms_since(start)
         expect(target, "raw SELECT's EXISTS", int(b"* %d EXISTS" % context.count in answer), 1)
         return elapsed
@@ -100,7 +103,7 @@ def select(target: Target, context: Context) -> float:
 
 
 def fetch_flags(target: Target, context: Context) -> float:
-    client = _imap(target, select=True)
+    client = open_imap(target, select=True)
     try:
         start = time.perf_counter()
         client.send(b"f FETCH 1:* (UID FLAGS RFC822.SIZE)\r\n")
@@ -114,11 +117,11 @@ def fetch_flags(target: Target, context: Context) -> float:
 
 
 def search_from(target: Target, context: Context) -> float:
-    client = _imap(target, select=True)
+    client = open_imap(target, select=True)
     try:
         start = time.perf_counter()
         client.send(b'u UID SEARCH FROM "%s"\r\n' % RARE_SENDER.encode())
-        answer = _tagged(client, b"u")
+        answer = tagged(client, b"u")
         elapsed = ms_since(start)
         found = next(line for line in answer.split(b"\r\n") if line.startswith(b"* SEARCH"))
         wanted = planted(context.count, RARE_SENDER)

@@ -23,7 +23,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HatoProcess]:
     assert process.stop() == 0
 
 
-def _until(raw: Raw, pattern: str) -> list[str]:
+def until(raw: Raw, pattern: str) -> list[str]:
     """Lines the server sends unasked, up to one that matches ``pattern`` (the socket's
     timeout fails the test if it never comes)."""
     lines: list[str] = []
@@ -56,15 +56,15 @@ def test_new_mail_in_another_mailbox_is_a_status_line_without_a_command(
     assert re.fullmatch(status, got[0])
     assert got[1:] == ["n OK NOTIFY completed."]
     deliver(server, "bob")
-    assert _until(bob, r"\* STATUS .*") == ["* STATUS INBOX (MESSAGES 1 UIDNEXT 2 UNSEEN 1)"]
+    assert until(bob, r"\* STATUS .*") == ["* STATUS INBOX (MESSAGES 1 UIDNEXT 2 UNSEEN 1)"]
     # A flag changed by another session: UNSEEN moves (FlagChange).
     other = login(server, "bob")
     other.select("INBOX")
     other.store("1", "+FLAGS", "(\\Seen)")
-    assert _until(bob, r"\* STATUS .*") == ["* STATUS INBOX (MESSAGES 1 UIDNEXT 2 UNSEEN 0)"]
+    assert until(bob, r"\* STATUS .*") == ["* STATUS INBOX (MESSAGES 1 UIDNEXT 2 UNSEEN 0)"]
     # New mail in the selected mailbox: EXISTS (and RECENT) without a command.
     other.append("Lists", "", None, b"Subject: x\r\n\r\nbody\r\n")
-    assert _until(bob, r"\* 1 RECENT") == ["* 1 EXISTS", "* 1 RECENT"]
+    assert until(bob, r"\* 1 RECENT") == ["* 1 EXISTS", "* 1 RECENT"]
     other.logout()
     assert bob.command("z NOOP")[-1].startswith("z OK")
     bob.close()
@@ -76,18 +76,18 @@ def test_mailbox_names_and_subscriptions_changed_elsewhere(server: HatoProcess) 
     assert carol.command(f"n NOTIFY SET (personal {events})")[-1] == "n OK NOTIFY completed."
     other = logged_in(server.ports["imap"], "carol")
     other.command("c CREATE Work")
-    assert _until(carol, r"\* LIST .*") == ['* LIST () "." "Work"']
+    assert until(carol, r"\* LIST .*") == ['* LIST () "." "Work"']
     other.command("s SUBSCRIBE Work")
-    assert _until(carol, r"\* LIST .*") == ['* LIST (\\Subscribed) "." "Work"']
+    assert until(carol, r"\* LIST .*") == ['* LIST (\\Subscribed) "." "Work"']
     other.command("r RENAME Work Done")
-    assert _until(carol, r"\* LIST .*") == ['* LIST (\\Subscribed) "." "Done" ("OLDNAME" ("Work"))']
+    assert until(carol, r"\* LIST .*") == ['* LIST (\\Subscribed) "." "Done" ("OLDNAME" ("Work"))']
     other.command("u UNSUBSCRIBE Done")
-    assert _until(carol, r"\* LIST .*") == ['* LIST () "." "Done"']
+    assert until(carol, r"\* LIST .*") == ['* LIST () "." "Done"']
     # The mailbox created after NOTIFY is watched too (PERSONAL takes it).
     other.command(_append("Done"))
-    assert _until(carol, r"\* STATUS .*") == ["* STATUS Done (MESSAGES 1 UIDNEXT 2 UNSEEN 1)"]
+    assert until(carol, r"\* STATUS .*") == ["* STATUS Done (MESSAGES 1 UIDNEXT 2 UNSEEN 1)"]
     other.command("d DELETE Done")
-    assert _until(carol, r"\* LIST .*") == ['* LIST (\\NonExistent) "." "Done"']
+    assert until(carol, r"\* LIST .*") == ['* LIST (\\NonExistent) "." "Done"']
     other.close()
     carol.close()
 
@@ -108,7 +108,7 @@ def test_selected_tells_expunges_at_once_selected_delayed_waits(server: HatoProc
         other.store("1", "+FLAGS", "(\\Deleted)")
         other.expunge()
         deliver(server, user)  # then new mail: EXISTS, and the FETCH MessageNew asked for
-        lines = _until(raw, r"\* \d+ FETCH \(UID 3 .*")
+        lines = until(raw, r"\* \d+ FETCH \(UID 3 .*")
         assert [line for line in lines if "EXPUNGE" in line] == told_unasked
         seq = 3 - len(told_unasked)  # the sequence number of UID 3
         assert f"* {seq} EXISTS" in lines
@@ -128,9 +128,9 @@ def test_notify_none_and_idle(server: HatoProcess) -> None:
     alice.send(b"i IDLE\r\n")
     assert alice.line().startswith("+ ")
     deliver(server, "alice")
-    assert _until(alice, r"\* STATUS .*") == ["* STATUS INBOX (MESSAGES 1 UIDNEXT 2 UNSEEN 1)"]
+    assert until(alice, r"\* STATUS .*") == ["* STATUS INBOX (MESSAGES 1 UIDNEXT 2 UNSEEN 1)"]
     alice.send(b"DONE\r\n")
-    assert _until(alice, r"i .*") == ["i OK Idle completed."]
+    assert until(alice, r"i .*") == ["i OK Idle completed."]
     assert alice.command("n NOTIFY NONE") == ["n OK NOTIFY completed."]
     deliver(server, "alice")
     assert alice.command("z NOOP") == ["z OK NOOP completed."]  # no STATUS came meanwhile

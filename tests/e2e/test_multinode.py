@@ -15,6 +15,8 @@ import imapclient
 import pytest
 
 from tests.e2e.harness import HatoProcess
+from tests.e2e.test_imap import logged_in
+from tests.e2e.test_imap_notify import until
 from tests.pg import Cluster
 
 SERVICES = ("smtp", "pop3", "imap")
@@ -94,6 +96,22 @@ def _append_many(node: HatoProcess, count: int, uids: list[int]) -> None:
         assert found is not None
         uids.append(int(found.group(1)))
     imap.logout()
+
+
+def test_notify_on_b_tells_of_a_mailbox_and_mail_added_on_a(nodes: list[HatoProcess]) -> None:
+    """NOTIFY (RFC 5465) across nodes: the account's channel and the mailbox's both come
+    through LISTEN/NOTIFY."""
+    a, b = nodes
+    watcher = logged_in(b.ports["imap"], "carol")
+    events = "(MessageNew MessageExpunge MailboxName)"
+    assert watcher.command(f"n NOTIFY SET (personal {events})")[-1].startswith("n OK")
+    other = logged_in(a.ports["imap"], "carol")
+    other.command("c CREATE Lists")
+    assert until(watcher, r"\* LIST .*") == ['* LIST () "." "Lists"']
+    other.close()
+    deliver(a, "carol", _message("notify"))
+    assert until(watcher, r"\* STATUS .*") == ["* STATUS INBOX (MESSAGES 1 UIDNEXT 2 UNSEEN 1)"]
+    watcher.close()
 
 
 def test_concurrent_appends_from_both_nodes_get_unique_ascending_uids(
