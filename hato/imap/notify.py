@@ -15,7 +15,11 @@ an account change) the whole list, compared with what the client was last told:
   first tells the counters those events cover, as Dovecot does);
 - MailboxName (§5.4): LIST for a mailbox created, ``(\\NonExistent)`` for one deleted,
   ``("OLDNAME" (old))`` for one renamed (RFC 5258 §3.5);
-- SubscriptionChange (§5.5): LIST with or without ``\\Subscribed``.
+- SubscriptionChange (§5.5): LIST with or without ``\\Subscribed``;
+- MailboxMetadataChange and ServerMetadataChange (§5.6, §5.7): an unsolicited METADATA
+  response naming the entries set or removed (RFC 5464 §4.4.2), the account's
+  annotations (at most 100, hato.imap.commands.metadata) read again after an account
+  change only when a group asks for these.
 
 The selected mailbox is the SELECTED group's: its EXISTS, EXPUNGE and FETCH come from
 the view as always (hato.imap.updates), without waiting for a command; never a STATUS.
@@ -54,7 +58,10 @@ __all__ = ["SUPPORTED_EVENTS", "NotifyWatch"]
 #: The events hato tells of (§6: any other is ``NO [BADEVENT (...)]``), in §5's order.
 SUPPORTED_EVENTS = (
     "MessageNew", "MessageExpunge", "FlagChange", "MailboxName", "SubscriptionChange",
+    "MailboxMetadataChange", "ServerMetadataChange",
 )  # fmt: skip
+_METADATA_EVENTS = frozenset({"MailboxMetadataChange", "ServerMetadataChange"})
+Annotations = dict[tuple[int | None, str], bytes]
 _COUNTERS = ("MESSAGES", "UIDNEXT", "UNSEEN")
 
 
@@ -101,6 +108,9 @@ class NotifyWatch:
         self._account = notifier.subscribe(channel, changed=_Relay(self.changed))
         self._watched: dict[int, Subscription] = {}
         self._told: dict[int, _Told] = {}
+        self._annotations: Annotations | None = None
+        self._server_metadata = any("ServerMetadataChange" in g.events for g in groups)
+        self._metadata = any(g.events & _METADATA_EVENTS for g in groups)
 
     @property
     def delays_expunge(self) -> bool:
@@ -141,6 +151,8 @@ class NotifyWatch:
         one's counters now, UIDVALIDITY among them."""
         mailboxes = await session.mailstore.list_mailboxes()
         self._settle(mailboxes)
+        if self._metadata:
+            self._annotations = await session.mailstore.all_metadata()
         if not status:
             return
         for mailbox in mailboxes:
@@ -161,7 +173,7 @@ class NotifyWatch:
             mailboxes = await session.mailstore.list_mailboxes()
             lines = await self._compare(session, mailboxes, complete=True)
             self._settle(mailboxes)
-            return lines
+            return lines + await self._annotation_lines(session)
         fresh: list[Mailbox] = []
         for mailbox_id, subscription in list(self._watched.items()):
             if subscription.changed.is_set():
@@ -171,6 +183,29 @@ class NotifyWatch:
                     fresh.append(mailbox)
         lines = await self._compare(session, fresh, complete=False)
         self._told.update((mailbox.id, _Told.of(mailbox)) for mailbox in fresh)
+        return lines
+
+    async def _annotation_lines(self, session: ImapSession) -> list[bytes]:
+        """METADATA responses for the annotations set or removed since last read."""
+        if self._annotations is None:
+            return []
+        now = await session.mailstore.all_metadata()
+        before, self._annotations = self._annotations, now
+        changed: dict[int | None, list[str]] = {}
+        for key in sorted(before.keys() ^ now.keys() | _differing(before, now), key=str):
+            changed.setdefault(key[0], []).append(key[1])
+        lines: list[bytes] = []
+        for mailbox_id, entries in changed.items():
+            if mailbox_id is None:
+                name: str | None = "" if self._server_metadata else None
+            else:
+                told = self._told.get(mailbox_id)
+                group = told and self.group_for(told.name, told.subscribed)
+                wanted = group and "MailboxMetadataChange" in group.events
+                name = told.name if told and wanted else None
+            if name is not None:
+                entry_list = [Atom(entry) for entry in entries]
+                lines.append(untagged(Atom("METADATA"), session.mailbox_value(name), *entry_list))
         return lines
 
     def _settle(self, mailboxes: Iterable[Mailbox]) -> None:
@@ -210,6 +245,10 @@ class NotifyWatch:
                 if mailbox_id not in present and group and "MailboxName" in group.events:
                     lines.append(_list(session, gone.name, ["\\NonExistent"]))
         return lines
+
+
+def _differing(before: Annotations, now: Annotations) -> set[tuple[int | None, str]]:
+    return {key for key, value in now.items() if key in before and before[key] != value}
 
 
 def _takes(group: NotifyGroup, name: str, subscribed: bool) -> bool:

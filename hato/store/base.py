@@ -604,6 +604,8 @@ class Mailstore(Protocol):
     async def set_metadata(
         self, mailbox_id: int | None, changes: Mapping[str, bytes | None], max_entries: int
     ) -> None: ...
+    # every annotation of the account: (None for the server, or a mailbox id, entry) -> value
+    async def all_metadata(self) -> dict[tuple[int | None, str], bytes]: ...
     # uid -> SHA-256 of the message's content (trace prefix and body): the same for a copy
     async def digests(
         self, mailbox_id: int, uids: Sequence[int] | None = None

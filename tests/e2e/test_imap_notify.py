@@ -92,6 +92,22 @@ def test_mailbox_names_and_subscriptions_changed_elsewhere(server: HatoProcess) 
     carol.close()
 
 
+def test_annotations_set_elsewhere_are_named_in_metadata_lines(server: HatoProcess) -> None:
+    erin = logged_in(server.ports["imap"], "erin")
+    events = "(MailboxMetadataChange ServerMetadataChange)"
+    assert erin.command(f"n NOTIFY SET (inboxes {events})")[-1].startswith("n OK")
+    other = logged_in(server.ports["imap"], "erin")
+    other.command('s SETMETADATA INBOX (/private/comment "hello" /shared/comment "hi")')
+    got = until(erin, r"\* METADATA .*")
+    assert got == ['* METADATA "INBOX" /private/comment /shared/comment']
+    other.command('s SETMETADATA "" (/private/vendor/x "1")')
+    assert until(erin, r"\* METADATA .*") == ['* METADATA "" /private/vendor/x']
+    other.command("s SETMETADATA INBOX (/private/comment NIL)")
+    assert until(erin, r"\* METADATA .*") == ['* METADATA "INBOX" /private/comment']
+    other.close()
+    erin.close()
+
+
 def test_selected_tells_expunges_at_once_selected_delayed_waits(server: HatoProcess) -> None:
     for user, (mailbox_filter, told_unasked) in {
         "dave": ("selected", ["* 1 EXPUNGE"]),

@@ -165,5 +165,12 @@ async def test_the_account_channel_tells_of_names_subscriptions_and_annotations(
             await change()
             async with asyncio.timeout(2):
                 await channel.wait()
+        inbox = await box.get_mailbox("INBOX")
+        assert inbox is not None
+        await box.set_metadata(inbox.id, {"/shared/comment": b"y"}, 10)
+        assert await box.all_metadata() == {
+            (None, "/private/comment"): b"x",
+            (inbox.id, "/shared/comment"): b"y",
+        }
     finally:
         channel.close()

@@ -16,7 +16,11 @@ from hato.store.notify import account_channel
 from hato.store.sql.mailboxes import owns_mailbox
 from hato.store.sql.tx import Tx
 
-__all__ = ["select_metadata", "update_metadata"]
+__all__ = ["select_all_metadata", "select_metadata", "update_metadata"]
+
+#: An account's server annotations, and its mailboxes' (``m``), by account id.
+_SERVER = "FROM server_metadata WHERE account_id = ?"
+_BOXES = "FROM mailbox_metadata m JOIN mailboxes x ON x.id = m.mailbox_id WHERE x.account_id = ?"
 
 
 def _where(mailbox_id: int | None) -> tuple[str, str]:
@@ -35,6 +39,18 @@ async def select_metadata(tx: Tx, account_id: int, mailbox_id: int | None) -> di
         (account_id if mailbox_id is None else mailbox_id,),
     )
     return {str(entry): bytes(value) for entry, value in rows}
+
+
+async def select_all_metadata(tx: Tx, account_id: int) -> dict[tuple[int | None, str], bytes]:
+    """Every annotation of the account, the server's (None) and its mailboxes' (at most
+    ``max_entries`` in all): what IMAP NOTIFY compares (RFC 5465 §5.6, §5.7)."""
+    server = await tx.all(f"SELECT entry, value {_SERVER}", (account_id,))
+    boxes = await tx.all(f"SELECT m.mailbox_id, m.entry, m.value {_BOXES}", (account_id,))
+    found: dict[tuple[int | None, str], bytes] = {
+        (None, str(entry)): bytes(value) for entry, value in server
+    }
+    found.update(((int(box), str(entry)), bytes(value)) for box, entry, value in boxes)
+    return found
 
 
 async def update_metadata(
@@ -67,12 +83,6 @@ async def _owned(tx: Tx, account_id: int, mailbox_id: int | None) -> None:
 
 
 async def _count(tx: Tx, account_id: int) -> int:
-    server = await tx.one(
-        "SELECT COUNT(*) FROM server_metadata WHERE account_id = ?", (account_id,)
-    )
-    boxes = await tx.one(
-        "SELECT COUNT(*) FROM mailbox_metadata m JOIN mailboxes x ON x.id = m.mailbox_id "
-        "WHERE x.account_id = ?",
-        (account_id,),
-    )
+    server = await tx.one(f"SELECT COUNT(*) {_SERVER}", (account_id,))
+    boxes = await tx.one(f"SELECT COUNT(*) {_BOXES}", (account_id,))
     return int(server[0] if server else 0) + int(boxes[0] if boxes else 0)

@@ -437,6 +437,9 @@ class SqlMailstore:
     async def metadata(self, mailbox_id: int | None) -> dict[str, bytes]:
         return await self._read(metadata.select_metadata, mailbox_id=mailbox_id)
 
+    async def all_metadata(self) -> dict[tuple[int | None, str], bytes]:
+        return await self._read(metadata.select_all_metadata)
+
     async def set_metadata(
         self, mailbox_id: int | None, changes: Mapping[str, bytes | None], max_entries: int
     ) -> None:
