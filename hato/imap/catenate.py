@@ -6,9 +6,12 @@ of that (URL-PARTIAL, RFC 5550: a range past the end is empty). The join is made
 the message is stored, so the rest of APPEND (the one transaction of MULTIAPPEND, the
 APPENDUID, the budget) is APPEND's own (``hato.imap.commands.append``).
 
+A URL with a URLAUTH verifier (RFC 4467) is read as URLFETCH reads it
+(``hato.session.urlauth``), another user's message too if its token admits this user.
 A URL that cannot be resolved — not one this server reads, a mailbox that does not
 exist (or is another user's: it is looked for among the user's own only, and answered
-the same), a UIDVALIDITY that is not the mailbox's, a message that is not there — makes
+the same), a UIDVALIDITY that is not the mailbox's, a message that is not there, a
+URLAUTH that does not admit the user — makes
 the whole APPEND ``NO [BADURL url]`` (RFC 4469 §5), and nothing is stored. The join is
 held to the APPEND limit as it grows (``NO [TOOBIG]``), so a few URLs to large messages
 cannot make one too large to keep: each part is read only after the ones before it
@@ -20,10 +23,10 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING
 
-from hato.imap.fetch_items import MessageData, section_content
 from hato.imap.reply import ImapError, no
 from hato.proto import imap as c
-from hato.proto.imap import FetchAttr, ImapUrl, UrlError, parse_imap_url
+from hato.proto.imap import UrlError, parse_imap_url
+from hato.session.urlauth import Requester, authorized_content, url_content
 
 if TYPE_CHECKING:
     from hato.imap.session import ImapSession
@@ -58,26 +61,16 @@ async def _resolved(session: ImapSession, url: str) -> bytes:
     except UrlError:
         raise _bad_url(url) from None
     account = session.account
-    if found.user is not None and (account is None or found.user != account.name):
-        raise _bad_url(url)  # another user's: as if it did not exist
-    mailbox = await session.mailstore.get_mailbox(found.mailbox)
-    if mailbox is None or found.uidvalidity not in (None, mailbox.uidvalidity):
+    assert account is not None  # APPEND is for the authenticated state
+    if found.urlauth is not None:  # RFC 4469 §5: a URLAUTH URL is checked as URLFETCH does
+        data = await authorized_content(session.context.store, found, Requester(account.name))
+    elif found.user is not None and found.user != account.name:
+        data = None  # another user's: as if it did not exist
+    else:
+        data = await url_content(session.mailstore, found)
+    if data is None:
         raise _bad_url(url)
-    raw = (await session.mailstore.read_messages(mailbox.id, [found.uid])).get(found.uid)
-    details = await session.mailstore.message_details(mailbox.id, [found.uid])
-    if raw is None or not details:
-        raise _bad_url(url)
-    return _part(found, MessageData(found.uid, details[0], raw))
-
-
-def _part(url: ImapUrl, data: MessageData) -> bytes:
-    content = data.raw or b""
-    if url.section is not None:
-        content = section_content(FetchAttr("BODY", url.section, peek=True), data)
-    if url.partial is None:
-        return content
-    origin, length = url.partial
-    return content[origin:] if length is None else content[origin : origin + length]
+    return data
 
 
 def _bad_url(url: str) -> ImapError:

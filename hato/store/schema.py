@@ -355,6 +355,16 @@ _V22 = [
     )""",
 ]
 
+#: Version 17, URLAUTH (RFC 4467 §7): each mailbox's access key, made at the first
+#: GENURLAUTH, replaced by RESETKEY, dropped with the mailbox (so a mailbox deleted and
+#: made again under its name does not honour the old URLs).
+_V17 = [
+    """CREATE TABLE urlauth_keys (
+        mailbox_id {bigint} PRIMARY KEY REFERENCES mailboxes(id) ON DELETE CASCADE,
+        access_key {blob} NOT NULL
+    )""",
+]
+
 #: (version, statements); append new migrations, never edit a released one.
 MIGRATIONS: Sequence[tuple[int, Sequence[Statement]]] = [
     (1, _V1),
@@ -372,6 +382,7 @@ MIGRATIONS: Sequence[tuple[int, Sequence[Statement]]] = [
     (14, _V14),
     (15, _V15),
     (16, _V16),
+    (17, _V17),
     (21, _V21),
     (22, _V22),
 ]

@@ -105,6 +105,12 @@ class HatoProcess:
         )  # fmt: skip
         assert done.returncode == 0, done.stderr
 
+    def add_users(self, *names: str) -> HatoProcess:
+        """Each of ``names`` with the password ``NAME-pw``."""
+        for name in names:
+            self.add_user(name, f"{name}-pw")
+        return self
+
     def start(self) -> HatoProcess:
         self.config_path.write_text(self._config_text())
         if not self.ports:

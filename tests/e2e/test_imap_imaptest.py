@@ -33,7 +33,7 @@ BASE = {
     "uidvalidity-rename",
 }  # fmt: skip
 # extension scripts that must pass too: every one whose capabilities hato advertises
-# (RFC 3501's and the extensions'); URLAUTH is not advertised.
+# (RFC 3501's and the extensions'); URLAUTH=BINARY is not advertised.
 EXTENSIONS = {
     "id", "move", "uidplus", "multiappend", "listext", "esearch", "esearch-condstore", "esort",
     "search-context-update", "search-context-update2", "search-context-update3",
@@ -43,6 +43,7 @@ EXTENSIONS = {
     "thread5", "thread6", "thread7", "thread8", "append-binary", "fetch-binary-mime",
     "fetch-binary-mime-base64", "fetch-binary-mime-qp", "catenate", "catenate-multiappend",
     "notify",
+    "urlauth", "urlauth2",
 }  # fmt: skip
 PASSING = BASE | EXTENSIONS
 
@@ -62,6 +63,7 @@ def _run_all(
     data = tmp_path_factory.mktemp("imaptest") / "data"
     process = HatoProcess(data, services=("imap",))
     process.add_user("tester", "tester-pw")
+    process.add_user("tester2", "tester2-pw")  # urlauth2's second connection
     process.start()
     try:
         port = process.ports["imap"]
@@ -69,7 +71,7 @@ def _run_all(
         probe.run('LOGIN "tester" "tester-pw"')
         capabilities = set(probe.run("CAPABILITY")[0][0].upper().split()[2:])
         probe.close()
-        runner = Runner(port, "tester", "tester-pw", compress)
+        runner = Runner(port, "tester", "tester-pw", compress, ("tester2", "tester2-pw"))
         return {path.name: runner.run(parse_script(path), capabilities) for path in paths}
     finally:
         assert process.stop() == 0

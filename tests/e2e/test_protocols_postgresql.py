@@ -55,6 +55,8 @@ RUNS: dict[str, tuple[str, ...]] = {
     ),
     # The web console: login, tokens, administration pages, metrics, the JSON API.
     "web": ("test_web_auth.py", "test_web_admin.py", "test_web_api.py"),
+    # URLAUTH's keys and the messages they open to URLFETCH, CATENATE and BURL.
+    "urlauth": ("test_imap_urlauth.py", "test_submission_burl.py"),
     # Quota on every delivery path (its store checks hold the account's row).
     "quota": ("test_quota.py",),
     # SEARCH BODY/TEXT through the full-text index (pg_trgm), and hato index.

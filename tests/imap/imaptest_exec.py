@@ -40,10 +40,18 @@ def _names(lines: list[str], reply: str) -> list[str]:
 
 
 class Runner:
-    def __init__(self, port: int, user: str, password: str, compress: bool = False) -> None:
+    def __init__(
+        self,
+        port: int,
+        user: str,
+        password: str,
+        compress: bool = False,
+        user2: tuple[str, str] | None = None,
+    ) -> None:
         self.port = port
         self.user = user
         self.password = password
+        self.user2 = user2  # ``$user2``: a second account, for a "user N: $user2" header
         self.compress = compress  # every logged-in connection runs COMPRESS DEFLATE first
         self.source = Source([])
 
@@ -53,7 +61,8 @@ class Runner:
         if state == 0:
             return conns
         for conn in conns:
-            conn.run(f"LOGIN {_quote(self.user)} {_quote(self.password)}")
+            user, password = self._login_of(script, conn.number)
+            conn.run(f"LOGIN {_quote(user)} {_quote(password)}")
             if self.compress:
                 conn.compress()
         first = conns[0]
@@ -64,7 +73,7 @@ class Runner:
         first.run(f"CREATE {MAILBOX}")
         if state == 2:
             return conns
-        count = script.headers.get("messages", "0")
+        count = script.headers.get("messages", "all")  # test-parser.c: all by default
         wanted = len(self.source.messages) if count == "all" else int(count)
         for _ in range(wanted):
             message = self.source.take()
@@ -75,6 +84,12 @@ class Runner:
             for conn in conns:
                 conn.run(f"SELECT {MAILBOX}")
         return conns
+
+    def _login_of(self, script: Script, number: int) -> tuple[str, str]:
+        """imaptest's ``user N:`` header: connection N logs in as ``$user2``."""
+        if script.headers.get(f"user {number}") == "$user2" and self.user2 is not None:
+            return self.user2
+        return self.user, self.password
 
     def clean(self, conn: Connection) -> None:
         listed, _ = conn.run(f'LIST "" "{MAILBOX}*"')
@@ -93,6 +108,7 @@ class Runner:
             result.skipped = " ".join(sorted(missing))
             return result
         variables = {"mailbox": MAILBOX, "user": self.user, "username": self.user}
+        variables |= {"domain": "localhost", "user2": self.user2[0] if self.user2 else ""}
         variables |= {"password": self.password, "mailbox_url": MAILBOX}
         matcher = Matcher(variables)
         self.source = Source(mbox_messages(script.mbox))

@@ -71,10 +71,14 @@ class Connection:
     def read_line(self) -> str:
         """One response, literals included."""
         line = self._readline()
+        literal = False
         while (found := re.search(rb"\{(\d+)\}\r\n$", line)) is not None:
+            literal = True
             line += self._read(int(found.group(1)))
             line += self._readline()
-        return line.decode("utf-8", "surrogateescape").rstrip("\r\n")
+        text = line.decode("utf-8", "surrogateescape")
+        # only the response's own CRLF: a literal at its end keeps the line ends it holds
+        return text.removesuffix("\r\n") if literal else text.rstrip("\r\n")
 
     def next_tag(self) -> str:
         self.tags += 1

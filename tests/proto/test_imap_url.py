@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
-from hato.proto.imap import ImapUrl, Section, UrlError, parse_imap_url
+from hato.proto.imap import ImapUrl, Section, UrlAuth, UrlError, parse_imap_url
 
 
 def test_the_relative_and_the_absolute_forms() -> None:
@@ -31,3 +33,19 @@ def test_the_relative_and_the_absolute_forms() -> None:
 def test_what_is_not_such_a_url_is_refused(url: str) -> None:
     with pytest.raises(UrlError):
         parse_imap_url(url)
+
+
+def test_urlauth_parts_and_the_rump() -> None:
+    token = "0123456789abcdef" * 2
+    url = f"imap://joe@mail.test/INBOX/;uid=20/;section=1.2;urlauth=submit+fred:internal:{token}"
+    found = parse_imap_url(url)
+    assert (found.mailbox, found.uid, found.section, found.user) == (
+        "INBOX", 20, Section((1, 2)), "joe"
+    )  # fmt: skip
+    assert found.urlauth == UrlAuth(
+        url[: url.index(":internal")], "submit", "fred", None, "INTERNAL", token
+    )
+    rump = "imap://joe@mail.test/INBOX/;uid=20;EXPIRE=2030-01-02T03:04:05Z;URLAUTH=authuser"
+    assert parse_imap_url(rump).urlauth == UrlAuth(
+        rump, "authuser", None, datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)
+    )

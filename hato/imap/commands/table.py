@@ -26,6 +26,7 @@ from hato.imap.commands import (
     sort,
     store,
     thread,
+    urlauth,
 )
 from hato.imap.registry import CommandTable, Handler
 from hato.proto import imap as c
@@ -47,6 +48,7 @@ _EXTENSIONS = (
     "SAVEDATE",  # fetch and search, the store's save dates (RFC 8514)
     "REPLACE",  # append.replace (RFC 8508)
     "CATENATE", "URL-PARTIAL",  # append via hato.imap.catenate (RFC 4469, RFC 5550)
+    "URLAUTH",  # urlauth, via hato.session.urlauth (RFC 4467)
     "METADATA",  # metadata, the store's annotations (RFC 5464)
     "NOTIFY",  # notify via hato.imap.notify, on the store's notifier (RFC 5465)
     "OBJECTID",  # select, mailboxes, fetch, search via hato.imap.objectid (RFC 8474)
@@ -90,6 +92,9 @@ def command_table(classroom: bool = False) -> CommandTable:
         c.GetMetadata: Handler(metadata.getmetadata),
         c.SetMetadata: Handler(metadata.setmetadata),
         c.Notify: Handler(notify.notify),
+        c.GenUrlAuth: Handler(urlauth.genurlauth),
+        c.ResetKey: Handler(urlauth.resetkey),
+        c.UrlFetch: Handler(urlauth.urlfetch),
         c.Select: Handler(select.select, updates=False),
         c.Examine: Handler(select.select, updates=False),
         c.Expunge: Handler(select.expunge),

@@ -80,6 +80,7 @@ from ._grammar import parse_command
 from ._grammar_metadata import GetMetadata, SetMetadata
 from ._grammar_notify import Notify, NotifyGroup
 from ._grammar_search import Search, SearchReturn, Sort, SortCriterion, Thread
+from ._grammar_urlauth import GenUrlAuth, ResetKey, UrlFetch
 from ._mutf7 import MUTF7Error, decode_mutf7, encode_mutf7
 from ._reader import Event, ImapReader
 from ._search import (
@@ -104,19 +105,21 @@ from ._seqset import STAR, SequenceSet, format_sequence
 from ._spool import LiteralSink, SpooledLiteral, SpoolFactory
 from ._states import STATE_TABLE, Outcome, State, allowed, next_state, outcome_of_failure, refusal
 from ._tokens import Utf8Mode
-from ._url import ImapUrl, UrlError, parse_imap_url
+from ._url import ImapUrl, UrlAuth, UrlError, parse_imap_url
 
 __all__ = [
     "SEARCH_CHARSETS", "STAR", "STATE_TABLE", "SYSTEM_FLAGS", "Append", "AppendMessage", "Atom",
     "Authenticate", "CancelUpdate", "Capability", "CatenateText", "CatenateUrl", "Check",
     "Close", "Command", "Compress",
     "ContinuationNeeded", "Copy", "Create", "Delete", "Enable", "Event", "Examine", "Expunge",
-    "Fetch", "FetchAttr", "GetMetadata", "GetQuota", "GetQuotaRoot", "Id", "Idle", "IdleDone",
+    "Fetch", "FetchAttr", "GenUrlAuth", "GetMetadata", "GetQuota", "GetQuotaRoot", "Id", "Idle",
+    "IdleDone",
     "ImapReader", "ImapUrl",
     "List", "Literal",
     "LiteralSink", "Login", "Logout", "Lsub", "MUTF7Error", "Move", "Namespace", "Noop", "Notify",
     "NotifyGroup",
-    "Outcome", "ParseError", "QResync", "Raw", "Rename", "Replace", "SaslResponse", "Search",
+    "Outcome", "ParseError", "QResync", "Raw", "Rename", "Replace", "ResetKey", "SaslResponse",
+    "Search",
     "SearchAge",
     "SearchAll", "SearchAnd", "SearchDate", "SearchFlag", "SearchHeader", "SearchKey",
     "SearchModSeq", "SearchNot", "SearchObjectId", "SearchOr", "SearchReturn", "SearchSequence",
@@ -125,7 +128,7 @@ __all__ = [
     "SortCriterion", "SpoolFactory",
     "SpooledLiteral", "StartTLS", "State", "Status", "Store", "Subscribe", "Thread",
     "Unauthenticate", "Unselect",
-    "Unsubscribe", "UrlError", "Utf8Mode", "Utf8Quoted",
+    "Unsubscribe", "UrlAuth", "UrlError", "UrlFetch", "Utf8Mode", "Utf8Quoted",
     "Value", "allowed", "capability_response", "continuation", "decode_mutf7",
     "encode", "encode_flags", "encode_mutf7", "esearch_response", "expunge_response",
     "fetch_response", "fetch_response_parts", "fetch_template", "format_date_time",

@@ -52,6 +52,7 @@ from ._grammar_mailbox import (
 from ._grammar_metadata import parse_getmetadata, parse_setmetadata
 from ._grammar_notify import parse_notify
 from ._grammar_search import parse_search, parse_sort, parse_thread
+from ._grammar_urlauth import parse_genurlauth, parse_resetkey, parse_urlfetch
 from ._seqset import parse_sequence_set
 from ._spool import SpooledLiteral
 from ._tokens import MAX_NUMBER64, Cursor, Utf8Mode
@@ -315,5 +316,7 @@ _PARSERS: dict[str, _Parser] = {
     "GETQUOTA": _getquota, "GETQUOTAROOT": _mailbox_command(c.GetQuotaRoot),
     "SETQUOTA": _setquota, "GETMETADATA": _no_uid(parse_getmetadata),
     "SETMETADATA": _no_uid(parse_setmetadata), "NOTIFY": _no_uid(parse_notify),
+    "GENURLAUTH": _no_uid(parse_genurlauth), "RESETKEY": _no_uid(parse_resetkey),
+    "URLFETCH": _no_uid(parse_urlfetch),
     **_SELECTED, **{f"UID {name}": parser for name, parser in _SELECTED.items()},
 }  # fmt: skip

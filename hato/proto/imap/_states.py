@@ -32,6 +32,7 @@ from ._fetch import Fetch
 from ._grammar_metadata import GetMetadata, SetMetadata
 from ._grammar_notify import Notify
 from ._grammar_search import Search, Sort, Thread
+from ._grammar_urlauth import GenUrlAuth, ResetKey, UrlFetch
 
 __all__ = [
     "STATE_TABLE",
@@ -114,6 +115,7 @@ STATE_TABLE: dict[type[c.Command], frozenset[State]] = {
     c.GetQuotaRoot: _AUTH, c.SetQuota: _AUTH, c.Unauthenticate: _AUTH,
     GetMetadata: _AUTH, SetMetadata: _AUTH,  # RFC 5464 §4
     Notify: _AUTH,  # RFC 5465 §3
+    GenUrlAuth: _AUTH, ResetKey: _AUTH, UrlFetch: _AUTH,  # RFC 4467 §4
     # §6.4 selected; UNSELECT (RFC 3691), MOVE (RFC 6851), SORT/THREAD (RFC 5256),
     # CANCELUPDATE (RFC 5267), REPLACE (RFC 8508 §3)
     c.Check: _SELECTED, c.Close: _SELECTED, c.Unselect: _SELECTED,

@@ -54,6 +54,7 @@ from hato.store.sql import (
     metadata,
     quota,
     text,
+    urlauth,
 )
 from hato.store.sql.aliases import SqlAliases
 from hato.store.sql.assignments import SqlAssignments
@@ -449,6 +450,14 @@ class SqlMailstore:
             changes=dict(changes),
             max_entries=max_entries,
         )
+
+    async def urlauth_key(self, mailbox_id: int, create: bool) -> bytes | None:
+        if create:
+            return await self._write(urlauth.ensure_key, mailbox_id=mailbox_id)
+        return await self._read(urlauth.select_key, mailbox_id=mailbox_id)
+
+    async def reset_urlauth_keys(self, mailbox_id: int | None) -> None:
+        await self._write(urlauth.replace_keys, mailbox_id=mailbox_id)
 
     async def digests(self, mailbox_id: int, uids: Sequence[int] | None = None) -> dict[int, bytes]:
         """uid -> a digest of the message's content (EMAILID, RFC 8474 §5.1)."""
