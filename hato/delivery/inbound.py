@@ -79,6 +79,8 @@ class InboundHandler:
     #: Whether RCPT may name other domains' addresses: never on MX and LMTP (no open
     #: relay); submission, where the sender has authenticated, turns it on.
     relays = False
+    #: EHLO keywords of the listener's own, after PIPELINING and ENHANCEDSTATUSCODES
+    ehlo_keywords: tuple[str, ...] = ()
 
     def __init__(self, store: Store, settings: InboundSettings) -> None:
         self.store = store
@@ -97,7 +99,7 @@ class InboundHandler:
         """Advertise PIPELINING (RFC 2920) and ENHANCEDSTATUSCODES (RFC 2034) too."""
         session.host_name = hostname
         lines = [line[4:] for line in responses if line[4:] != "HELP"]
-        lines += ["PIPELINING", "ENHANCEDSTATUSCODES"]
+        lines += ["PIPELINING", "ENHANCEDSTATUSCODES", *self.ehlo_keywords]
         return [f"250-{line}" for line in lines[:-1]] + [f"250 {lines[-1]}"]
 
     async def handle_MAIL(

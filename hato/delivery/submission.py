@@ -11,6 +11,10 @@
 - DATA fixes the message up (RFC 6409 §8, ``hato.delivery.fixup``), then
   stores the local copies and queues the remote recipients in one durable
   transaction before answering 250.
+- BURL (RFC 4468) takes the message, or pieces of it, from IMAP URLs with URLAUTH
+  (RFC 4467) instead of DATA: ``burl_content`` reads them from this server's own
+  store as the submission server acting for the sender (``submit+NAME``); the
+  listener (``hato.server.submission``) joins them and hands the whole to DATA's path.
 """
 
 from __future__ import annotations
@@ -45,7 +49,9 @@ from hato.delivery.received import Arrival
 from hato.delivery.recipients import Lookup, split_address
 from hato.mailauth.dkim_sign import DkimSigner
 from hato.manners import Finding
+from hato.proto.imap import UrlError, parse_imap_url
 from hato.proto.sasl_driver import Cancelled, Malformed, SaslDriver
+from hato.session.urlauth import Requester, authorized_content
 from hato.store.base import Account, Store, StoreUnavailable
 
 __all__ = ["Refused", "SaslChallenges", "SubmissionHandler"]
@@ -58,6 +64,7 @@ class SubmissionHandler(InboundHandler):
     """aiosmtpd hooks and AUTH mechanisms (``auth_*``) for authenticated senders."""
 
     relays = True  # authenticated senders may send to any domain (RFC 6409 §4)
+    ehlo_keywords = ("BURL imap",)  # RFC 4468 §3: URLAUTH IMAP URLs of this server
 
     def __init__(
         self,
@@ -151,6 +158,16 @@ class SubmissionHandler(InboundHandler):
         content = envelope.original_content or b""
         utf8 = bool(envelope.smtp_utf8)
         return await self._store(account, content, arrival, targets, utf8, envelope.rcpt_tos)
+
+    async def burl_content(self, account: Account, url: str) -> bytes | None:
+        """The octets of a BURL's IMAP URL (RFC 4468 §3.2) for ``account``'s submission:
+        only a URLAUTH URL this server made, whose access admits ``submit+`` the
+        account (or anyone); None when it cannot be resolved."""
+        try:
+            found = parse_imap_url(url)
+        except UrlError:
+            return None
+        return await authorized_content(self.store, found, Requester(account.name, submit=True))
 
     async def submit(
         self, account: Account, recipients: Sequence[str], content: bytes, arrival: Arrival
