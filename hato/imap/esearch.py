@@ -43,7 +43,8 @@ if TYPE_CHECKING:
     from hato.imap.session import ImapSession
 
 __all__ = [
-    "answer", "answer_esort", "check_returning", "ordered_set", "partial_slice", "searchres",
+    "answer", "answer_esort", "check_returning", "ordered_set", "partial_slice", "return_data",
+    "searchres",
 ]  # fmt: skip
 
 Pair = tuple[int, int]  # (seq, uid)
@@ -128,6 +129,13 @@ def _esearch(
     modseq: int,
 ) -> bytes:
     numbers = [uid if cmd.uid else seq for seq, uid in found]
+    return esearch_response(cmd.tag, cmd.uid, return_data(options, returning, numbers, modseq))
+
+
+def return_data(
+    options: frozenset[str], returning: SearchReturn, numbers: Sequence[int], modseq: int
+) -> list[bytes]:
+    """The search-return-data items (RFC 4731 §3.1, RFC 5267 §4.4) of ``numbers``."""
     words: list[bytes] = []
     if numbers:
         if "MIN" in options:
@@ -145,7 +153,7 @@ def _esearch(
         words.append(b"COUNT %d" % len(numbers))
     if modseq:
         words.append(b"MODSEQ %d" % modseq)
-    return esearch_response(cmd.tag, cmd.uid, words)
+    return words
 
 
 def ordered_set(numbers: Sequence[int]) -> str:

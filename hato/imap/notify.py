@@ -53,7 +53,7 @@ from hato.store.notify import Notifier, Subscription, account_channel
 if TYPE_CHECKING:
     from hato.imap.session import ImapSession
 
-__all__ = ["SUPPORTED_EVENTS", "NotifyWatch"]
+__all__ = ["SUPPORTED_EVENTS", "NotifyWatch", "takes"]
 
 #: The events hato tells of (§6: any other is ``NO [BADEVENT (...)]``), in §5's order.
 SUPPORTED_EVENTS = (
@@ -142,7 +142,7 @@ class NotifyWatch:
     def group_for(self, name: str, subscribed: bool) -> NotifyGroup | None:
         """The first non-selected group whose filter takes the mailbox ``name`` (§6)."""
         for group in self.groups:
-            if not group.selected and _takes(group, name, subscribed):
+            if not group.selected and takes(group, name, subscribed):
                 return group
         return None
 
@@ -251,8 +251,9 @@ def _differing(before: Annotations, now: Annotations) -> set[tuple[int | None, s
     return {key for key, value in now.items() if key in before and before[key] != value}
 
 
-def _takes(group: NotifyGroup, name: str, subscribed: bool) -> bool:
-    """Whether a non-selected filter (§6) takes the mailbox ``name``."""
+def takes(group: NotifyGroup, name: str, subscribed: bool) -> bool:
+    """Whether a non-selected filter (§6; MULTISEARCH's SUBTREE-ONE, RFC 7377 §2) takes
+    the mailbox ``name``."""
     if group.filter == "PERSONAL":
         return True
     if group.filter == "INBOXES":  # hato delivers to INBOX only (Sieve may file elsewhere)
@@ -261,7 +262,13 @@ def _takes(group: NotifyGroup, name: str, subscribed: bool) -> bool:
         return subscribed
     if group.filter == "MAILBOXES":
         return name in group.mailboxes
+    if group.filter == "SUBTREE-ONE":  # the mailbox and its children, not theirs
+        return any(name == top or _child_of(name, top) for top in group.mailboxes)
     return any(name == top or name.startswith(top + SEPARATOR) for top in group.mailboxes)
+
+
+def _child_of(name: str, top: str) -> bool:
+    return name.startswith(top + SEPARATOR) and SEPARATOR not in name[len(top) + 1 :]
 
 
 def _first_status(events: frozenset[str]) -> tuple[str, ...]:

@@ -189,3 +189,42 @@ def test_names_the_account_does_not_have_are_never_told_of(server: HatoProcess) 
     bob.close()
     assert alice.command("z NOOP") == ["z OK NOOP completed."]
     alice.close()
+
+
+def test_multisearch_searches_the_mailboxes_the_filters_take(server: HatoProcess) -> None:
+    """MULTISEARCH (RFC 7377): ESEARCH IN (...) answers one ESEARCH per mailbox, by UID,
+    with its name and UIDVALIDITY; another account's mailboxes are not among them."""
+    raw = logged_in(server.ports["imap"], "bob")
+    assert "MULTISEARCH" in raw.command("c CAPABILITY")[0].split()
+    raw.command("c CREATE Deep")
+    raw.command("c CREATE Deep.er")
+    raw.command("c CREATE Deep.er.est")
+    for mailbox in ("Deep", "Deep.er", "Deep.er.est"):
+        raw.command(_append(mailbox))
+    got = raw.command("s ESEARCH IN (subtree-one Deep) RETURN (COUNT ALL) SUBJECT x")
+    pattern = r'\* ESEARCH \(TAG "s" MAILBOX "{}" UIDVALIDITY \d+\) UID ALL 1 COUNT 1'
+    assert len(got) == 3 and got[-1] == "s OK Search completed."
+    assert re.fullmatch(pattern.format("Deep"), got[0])
+    assert re.fullmatch(pattern.format(r"Deep\.er"), got[1])
+    got = raw.command("s ESEARCH IN (mailboxes (Deep Nowhere)) RETURN (COUNT) SUBJECT nothing")
+    assert re.fullmatch(
+        r'\* ESEARCH \(TAG "s" MAILBOX "Deep" UIDVALIDITY \d+\) UID COUNT 0', got[0]
+    )
+    assert len(got) == 2
+    # Without IN: the selected mailbox; in the authenticated state, BAD.
+    assert raw.command("s ESEARCH ALL")[-1].startswith("s BAD")
+    raw.command("e EXAMINE Deep.er.est")
+    got = raw.command("s ESEARCH RETURN (MIN) ALL")
+    assert re.fullmatch(
+        r'\* ESEARCH \(TAG "s" MAILBOX "Deep\.er\.est" UIDVALIDITY \d+\) UID MIN 1', got[0]
+    )
+    for wrong in (
+        "IN (selected) 1:2",
+        "IN (selected) UID $",
+        "IN () ALL",
+        "IN (personal) RETURN (SAVE) ALL",
+        "IN (nowhere) ALL",
+    ):
+        assert raw.command(f"b ESEARCH {wrong}")[-1].startswith("b BAD")
+    assert raw.command("z NOOP")[-1] == "z OK NOOP completed."
+    raw.close()

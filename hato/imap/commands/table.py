@@ -19,6 +19,7 @@ from hato.imap.commands import (
     listing,
     mailboxes,
     metadata,
+    multisearch,
     notify,
     quota,
     search,
@@ -51,6 +52,7 @@ _EXTENSIONS = (
     "URLAUTH",  # urlauth, via hato.session.urlauth (RFC 4467)
     "METADATA",  # metadata, the store's annotations (RFC 5464)
     "NOTIFY",  # notify via hato.imap.notify, on the store's notifier (RFC 5465)
+    "MULTISEARCH",  # multisearch, NOTIFY's filters and search_eval (RFC 7377)
     "OBJECTID",  # select, mailboxes, fetch, search via hato.imap.objectid (RFC 8474)
     "STATUS=SIZE",  # mailboxes.status (RFC 8438)
     "SORT", "SORT=DISPLAY",  # sort (RFC 5256, RFC 5957)
@@ -95,6 +97,7 @@ def command_table(classroom: bool = False) -> CommandTable:
         c.GenUrlAuth: Handler(urlauth.genurlauth),
         c.ResetKey: Handler(urlauth.resetkey),
         c.UrlFetch: Handler(urlauth.urlfetch),
+        c.MultiSearch: Handler(multisearch.esearch, expunges=False),
         c.Select: Handler(select.select, updates=False),
         c.Examine: Handler(select.select, updates=False),
         c.Expunge: Handler(select.expunge),

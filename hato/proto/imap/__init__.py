@@ -78,7 +78,7 @@ from ._fetch import Fetch, FetchAttr, Section
 from ._flags import SYSTEM_FLAGS
 from ._grammar import parse_command
 from ._grammar_metadata import GetMetadata, SetMetadata
-from ._grammar_notify import Notify, NotifyGroup
+from ._grammar_notify import MultiSearch, Notify, NotifyGroup
 from ._grammar_search import Search, SearchReturn, Sort, SortCriterion, Thread
 from ._grammar_urlauth import GenUrlAuth, ResetKey, UrlFetch
 from ._mutf7 import MUTF7Error, decode_mutf7, encode_mutf7
@@ -116,7 +116,8 @@ __all__ = [
     "IdleDone",
     "ImapReader", "ImapUrl",
     "List", "Literal",
-    "LiteralSink", "Login", "Logout", "Lsub", "MUTF7Error", "Move", "Namespace", "Noop", "Notify",
+    "LiteralSink", "Login", "Logout", "Lsub", "MUTF7Error", "Move", "MultiSearch", "Namespace",
+    "Noop", "Notify",
     "NotifyGroup",
     "Outcome", "ParseError", "QResync", "Raw", "Rename", "Replace", "ResetKey", "SaslResponse",
     "Search",

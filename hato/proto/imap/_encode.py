@@ -194,10 +194,17 @@ def thread_response(pieces: Sequence[bytes]) -> bytes:
     return b"".join([b"* THREAD ", *pieces, b"\r\n"])
 
 
-def esearch_response(tag: str, uid: bool, data: Sequence[bytes]) -> bytes:
+def esearch_response(
+    tag: str, uid: bool, data: Sequence[bytes], source: tuple[Value, int] | None = None
+) -> bytes:
     """`* ESEARCH (TAG "A1") UID MIN 2 ALL 2:4` (RFC 4731 §3.1, RFC 5267 §4.3):
-    `data` are the search-return-data items, each already written (`MIN 2`)."""
-    words = [b"* ESEARCH (TAG " + encode(tag) + b")"]
+    `data` are the search-return-data items, each already written (`MIN 2`); `source`,
+    the mailbox and its UIDVALIDITY in MULTISEARCH's correlator (RFC 7377 §2.1)."""
+    correlator = b"TAG " + encode(tag)
+    if source is not None:
+        mailbox, uidvalidity = source
+        correlator += b" MAILBOX " + encode(mailbox) + b" UIDVALIDITY %d" % uidvalidity
+    words = [b"* ESEARCH (" + correlator + b")"]
     if uid:
         words.append(b"UID")
     return b" ".join([*words, *data]) + b"\r\n"

@@ -50,7 +50,7 @@ from ._grammar_mailbox import (
     parse_status,
 )
 from ._grammar_metadata import parse_getmetadata, parse_setmetadata
-from ._grammar_notify import parse_notify
+from ._grammar_notify import parse_esearch, parse_notify
 from ._grammar_search import parse_search, parse_sort, parse_thread
 from ._grammar_urlauth import parse_genurlauth, parse_resetkey, parse_urlfetch
 from ._seqset import parse_sequence_set
@@ -317,6 +317,6 @@ _PARSERS: dict[str, _Parser] = {
     "SETQUOTA": _setquota, "GETMETADATA": _no_uid(parse_getmetadata),
     "SETMETADATA": _no_uid(parse_setmetadata), "NOTIFY": _no_uid(parse_notify),
     "GENURLAUTH": _no_uid(parse_genurlauth), "RESETKEY": _no_uid(parse_resetkey),
-    "URLFETCH": _no_uid(parse_urlfetch),
+    "URLFETCH": _no_uid(parse_urlfetch), "ESEARCH": _no_uid(parse_esearch),
     **_SELECTED, **{f"UID {name}": parser for name, parser in _SELECTED.items()},
 }  # fmt: skip

@@ -1,4 +1,4 @@
-"""NOTIFY's command (RFC 5465 §8):
+"""NOTIFY's command (RFC 5465 §8), and MULTISEARCH's (RFC 7377 §4), which takes its filters:
 
     notify          = "NOTIFY" SP (notify-set / notify-none)
     notify-none     = "NONE"
@@ -23,6 +23,14 @@ AnnotationChange only with both (so that its sequence numbers stay known); fetch
 attributes only for the selected mailbox. Other mailboxes may have any events (a STATUS
 line tells them), as Dovecot takes them. Bounded: at most ``MAX_GROUPS``
 groups, ``MAX_NAMES`` mailbox names and ``MAX_EVENTS`` events in all.
+
+    esearch         = "ESEARCH" [SP "IN" SP "(" source-mbox ")"] [search-return-opts]
+                      SP search-program
+    source-mbox     = filter-mailboxes *(SP filter-mailboxes)
+    filter-mailboxes-other =/ "subtree-one" SP one-or-more-mailbox
+
+A program with message sequence numbers or "$" names nothing in another mailbox: BAD
+(§2), as are RETURN's SAVE, UPDATE and CONTEXT, which belong to the selected mailbox.
 """
 
 from __future__ import annotations
@@ -34,17 +42,20 @@ from ._commands import Command
 from ._events import CommandError
 from ._fetch import FetchAttr, parse_fetch_atts
 from ._grammar_mailbox import decode_mailbox
+from ._grammar_search import Search, parse_search
+from ._search import SearchSequence, search_leaves
 from ._tokens import Cursor, Utf8Mode
 
 __all__ = [
-    "MAX_EVENTS", "MAX_GROUPS", "MAX_NAMES", "Notify", "NotifyGroup", "parse_notify",
+    "MAX_EVENTS", "MAX_GROUPS", "MAX_NAMES", "MultiSearch", "Notify", "NotifyGroup",
+    "parse_esearch", "parse_notify",
 ]  # fmt: skip
 
 MAX_GROUPS = 20
 MAX_NAMES = 100
 MAX_EVENTS = 50
 SELECTED_FILTERS = ("SELECTED", "SELECTED-DELAYED")
-_NAMED_FILTERS = ("SUBTREE", "MAILBOXES")
+_NAMED_FILTERS = ("SUBTREE", "MAILBOXES", "SUBTREE-ONE")
 _FILTERS = (*SELECTED_FILTERS, "INBOXES", "PERSONAL", "SUBSCRIBED", *_NAMED_FILTERS)
 #: The events of §5 in their spelling, looked up case-insensitively.
 EVENTS = {
@@ -78,6 +89,41 @@ class Notify(Command):
     groups: tuple[NotifyGroup, ...] | None
     status: bool = False
     NAME: ClassVar[str] = "NOTIFY"
+
+
+@dataclass(frozen=True, slots=True)
+class MultiSearch(Command):
+    """RFC 7377 §2: ``sources`` (filters without events) None is the selected mailbox;
+    ``search`` is the UID SEARCH it runs in each."""
+
+    sources: tuple[NotifyGroup, ...] | None
+    search: Search
+    NAME: ClassVar[str] = "ESEARCH"
+
+
+def parse_esearch(cur: Cursor, tag: str) -> MultiSearch:
+    sources: tuple[NotifyGroup, ...] | None = None
+    if cur.data[cur.pos : cur.pos + 5].upper() == b" IN (":
+        cur.pos += 4
+        found: list[NotifyGroup] = []
+        names = 0
+        for index in cur.list_items():
+            kind, mailboxes = _filter(cur, esearch=True)
+            names += len(mailboxes)
+            if index >= MAX_GROUPS or names > MAX_NAMES:
+                raise CommandError(f"Too many sources (at most {MAX_GROUPS} and {MAX_NAMES}).")
+            found.append(NotifyGroup(kind, mailboxes, frozenset()))
+        if not found:
+            raise CommandError("Empty source list.")
+        sources = tuple(found)
+    search = parse_search(cur, tag, uid=True)
+    returning = search.returning
+    if returning is not None and returning.options & {"SAVE", "UPDATE", "CONTEXT"}:
+        raise CommandError("SAVE, UPDATE and CONTEXT are for SEARCH in the selected mailbox.")
+    for leaf in search_leaves(search.criteria):
+        if isinstance(leaf, SearchSequence) and (not leaf.uid or leaf.sequence_set.saved):
+            raise CommandError("Message sequence numbers and $ cannot name messages here.")
+    return MultiSearch(tag, sources, search)
 
 
 def parse_notify(cur: Cursor, tag: str) -> Notify:
@@ -114,17 +160,23 @@ def parse_notify(cur: Cursor, tag: str) -> Notify:
 
 def _group(cur: Cursor) -> NotifyGroup:
     cur.expect(b"(")
+    kind, mailboxes = _filter(cur, esearch=False)
+    cur.sp()
+    events, fetch = _events(cur, kind in SELECTED_FILTERS)
+    cur.expect(b")")
+    return NotifyGroup(kind, mailboxes, events, fetch)
+
+
+def _filter(cur: Cursor, esearch: bool) -> tuple[str, tuple[str, ...]]:
+    """filter-mailboxes: the filter (upper case) and its mailbox names."""
     kind = cur.keyword()
-    if kind not in _FILTERS:
+    if kind not in _FILTERS or (kind == "SUBTREE-ONE" and not esearch):
         raise CommandError(f"Unknown filter: {kind}")
     mailboxes: tuple[str, ...] = ()
     if kind in _NAMED_FILTERS:
         cur.sp()
         mailboxes = _names(cur)
-    cur.sp()
-    events, fetch = _events(cur, kind in SELECTED_FILTERS)
-    cur.expect(b")")
-    return NotifyGroup(kind, mailboxes, events, fetch)
+    return kind, mailboxes
 
 
 def _names(cur: Cursor) -> tuple[str, ...]:

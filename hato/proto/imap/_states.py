@@ -30,7 +30,7 @@ from . import _commands as c
 from ._events import ParseError
 from ._fetch import Fetch
 from ._grammar_metadata import GetMetadata, SetMetadata
-from ._grammar_notify import Notify
+from ._grammar_notify import MultiSearch, Notify
 from ._grammar_search import Search, Sort, Thread
 from ._grammar_urlauth import GenUrlAuth, ResetKey, UrlFetch
 
@@ -114,7 +114,7 @@ STATE_TABLE: dict[type[c.Command], frozenset[State]] = {
     c.Idle: _AUTH, c.Namespace: _AUTH, c.Compress: _AUTH, c.GetQuota: _AUTH,
     c.GetQuotaRoot: _AUTH, c.SetQuota: _AUTH, c.Unauthenticate: _AUTH,
     GetMetadata: _AUTH, SetMetadata: _AUTH,  # RFC 5464 §4
-    Notify: _AUTH,  # RFC 5465 §3
+    Notify: _AUTH, MultiSearch: _AUTH,  # RFC 5465 §3, RFC 7377 §2
     GenUrlAuth: _AUTH, ResetKey: _AUTH, UrlFetch: _AUTH,  # RFC 4467 §4
     # §6.4 selected; UNSELECT (RFC 3691), MOVE (RFC 6851), SORT/THREAD (RFC 5256),
     # CANCELUPDATE (RFC 5267), REPLACE (RFC 8508 §3)
