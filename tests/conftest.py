@@ -1,12 +1,19 @@
-"""Fixtures shared by every test directory: a throwaway PostgreSQL cluster."""
+"""Fixtures shared by every test directory: a throwaway PostgreSQL cluster; and the
+property tests' settings."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import settings
 
 from tests.pg import Cluster, running_cluster
+
+# Property tests assert what holds, never how fast: hypothesis's default deadline (200 ms
+# an example) failed a property test now and then on the shared 2-core machine under load.
+settings.register_profile("hato", deadline=None)
+settings.load_profile("hato")
 
 
 @pytest.fixture(scope="session")
