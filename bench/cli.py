@@ -39,7 +39,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bench import mail_checks
+from bench import index_cost, mail_checks
 from bench.dovecot_server import dovecot_version, ensure_installed, running_dovecot
 from bench.hato_server import peak_rss_mb, running_hato, running_hato_nodes
 from bench.imap_session import Refused
@@ -70,6 +70,7 @@ NODES = 2
 NODES_ROW = f"LMTP delivery, {CONNECTIONS} connections over {NODES} nodes, one PostgreSQL"
 IMPORT_ROW = "Maildir import, UIDs kept (hato import maildir; doveadm backup -R)"
 IMPORT_RSS_ROW = "Maildir import, peak RSS of the importing process"
+INDEX_ROWS = (index_cost.ON_ROW, index_cost.OFF_ROW)
 
 Starter = Callable[[Path], AbstractContextManager[Target]]
 SERVERS: dict[str, Starter] = {
@@ -222,6 +223,9 @@ def _run(args: argparse.Namespace, mailbox: Mailbox) -> Run:
     imports = _wants_import(args.rows)
     if imports:
         rows += [Row(IMPORT_ROW, "msg/s"), Row(IMPORT_RSS_ROW, "MB")]
+    index_pair = _wants(args.rows, INDEX_ROWS)
+    if index_pair:
+        rows += [Row(label, "msg/s") for label in INDEX_ROWS]
     servers = _servers(args, measurements)
     run = Run(rows, servers, measurements, store=args.store)
     run.carrying = {word: carrying(mailbox.messages, word) for word in (COMMON_WORD, SHORT_JA_WORD)}
@@ -240,11 +244,33 @@ def _run(args: argparse.Namespace, mailbox: Mailbox) -> Run:
                 _nodes_safely(scratch / "hato-nodes", cluster.database(), mailbox, run)
         if imports:
             _imports(scratch, len(mailbox.messages), run)
+        if index_pair and HATO in run.servers:
+            _index_pair(scratch / "hato-index", mailbox, run)
     return run
 
 
+def _wants(texts: list[str] | None, labels: Sequence[str]) -> bool:
+    """Whether ``--rows`` keeps any of these rows (all rows without it)."""
+    return not texts or any(t.lower() in label.lower() for t in texts for label in labels)
+
+
 def _wants_import(texts: list[str] | None) -> bool:
-    return not texts or any(t.lower() in f"{IMPORT_ROW} {IMPORT_RSS_ROW}".lower() for t in texts)
+    return _wants(texts, (IMPORT_ROW, IMPORT_RSS_ROW))
+
+
+def _index_pair(workdir: Path, mailbox: Mailbox, run: Run) -> None:
+    """LMTP delivery with the full-text index and without (bench/index_cost.py)."""
+    count = min(len(mailbox.messages), index_cost.MESSAGES)
+    _say(f"{HATO}: delivering {count:,} messages with the full-text index and without")
+    try:
+        start = lambda path, more: running_hato(path, name=HATO, more=more)  # noqa: E731
+        rates = index_cost.index_rates(start, workdir, mailbox)
+    except Exception:  # the table is still worth printing
+        _say(f"{HATO}: full-text index rows failed:\n{traceback.format_exc()}")
+        rates = (math.nan, math.nan)
+    for label, rate in zip(INDEX_ROWS, rates, strict=True):
+        _say(f"{HATO}: {label}: {rate:,.0f} msg/s")
+        run.row(label).values[HATO] = rate
 
 
 def _imports(scratch: Path, count: int, run: Run) -> None:
@@ -273,7 +299,7 @@ def _chosen(texts: list[str] | None) -> list[Measurement]:
     if not texts:
         return list(MEASUREMENTS)
     chosen = [m for m in MEASUREMENTS if any(t.lower() in m.label.lower() for t in texts)]
-    if not chosen and not _wants_import(texts):
+    if not chosen and not _wants_import(texts) and not _wants(texts, INDEX_ROWS):
         raise SystemExit(f"python -m bench: no row matches --rows {' '.join(texts)}")
     return chosen
 
@@ -332,7 +358,7 @@ def _notes(run: Run, mailbox: Mailbox, args: argparse.Namespace, seconds: float)
             f"not PostgreSQL's; {NODES_ROW!r}: two hato processes on one fresh database, "
             f"{CONNECTIONS // NODES} LMTP connections each"
         )
-    notes += _checks_note(run)
+    notes += _checks_note(run) + _index_note(run)
     dovecot = dovecot_version() if DOVECOT in run.servers else "not run"
     return notes + machine_info(dovecot)
 
@@ -350,6 +376,20 @@ def _checks_note(run: Run) -> list[str]:
         f"MX checks (bench/mail_checks.py: {mail_checks.MESSAGES} DKIM-signed messages, a "
         f"loopback DNS server): SMTP delivery with SPF+DKIM+DMARC+ARC checked at "
         f"{on / off:.2f}x the rate of the same delivery from the trusted relay"
+    ]
+
+
+def _index_note(run: Run) -> list[str]:
+    """hato's LMTP delivery rate with the full-text index, as a share of the rate without."""
+    if INDEX_ROWS[0] not in [row.label for row in run.rows]:
+        return []
+    on, off = (run.row(label).values.get(HATO) for label in INDEX_ROWS)
+    if not on or not off or math.isnan(on) or math.isnan(off):
+        return []
+    return [
+        f"full-text index (bench/index_cost.py: the first {index_cost.MESSAGES:,} messages, "
+        "fresh stores, runs on, off, off, on): LMTP delivery with the index at "
+        f"{on / off:.2f}x the rate without ([search] index = false)"
     ]
 
 

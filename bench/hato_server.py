@@ -105,14 +105,15 @@ def _node(data_dir: Path, config: Path, name: str) -> Iterator[Target]:
 
 @contextmanager
 def running_hato_nodes(
-    workdir: Path, store_url: str | None, count: int, name: str = "hato"
+    workdir: Path, store_url: str | None, count: int, name: str = "hato", more: str = ""
 ) -> Iterator[list[Target]]:
     """``count`` hato processes (each its own data directory) on one store: the embedded
-    SQLite one (``store_url`` None; one node only) or the PostgreSQL database at ``store_url``."""
+    SQLite one (``store_url`` None; one node only) or the PostgreSQL database at ``store_url``;
+    ``more`` is added to their configuration file (TOML tables)."""
     workdir.mkdir()
     config = workdir / "hato.toml"
     text = _CONFIG.format(dns=mail_checks.zone_address())  # the MX checks' DNS (bench/mail_checks)
-    config.write_text(text + (_STORE.format(url=store_url) if store_url else ""))
+    config.write_text(text + (_STORE.format(url=store_url) if store_url else "") + more)
     _add_user(workdir / "hato-data-1", config)
     with ExitStack() as stack:
         yield [
@@ -123,10 +124,11 @@ def running_hato_nodes(
 
 @contextmanager
 def running_hato(
-    workdir: Path, store_url: str | None = None, name: str = "hato"
+    workdir: Path, store_url: str | None = None, name: str = "hato", more: str = ""
 ) -> Iterator[Target]:
-    """hato with the bench account; ``Target.ports`` lists only the listeners it announced."""
-    with running_hato_nodes(workdir, store_url, 1, name) as (target,):
+    """hato with the bench account; ``Target.ports`` lists only the listeners it announced;
+    ``more``: configuration added to the file."""
+    with running_hato_nodes(workdir, store_url, 1, name, more) as (target,):
         yield target
 
 

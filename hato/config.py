@@ -38,6 +38,7 @@ __all__ = [
     "QueueSettings",
     "RelayLogin",
     "RelaySettings",
+    "SearchSettings",
     "config_from_table",
     "load_config",
     "split_route",
@@ -191,6 +192,19 @@ class LabSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class SearchSettings:
+    """``[search]``: the full-text index (README "Full-text search").
+
+    ``index``: whether delivery keeps each message's searchable text and indexes it;
+    off, the text is not even extracted (delivery is cheaper), SEARCH BODY and TEXT
+    read such mail as mail from before the index (same answers, slower) until
+    ``hato index rebuild`` indexes it.
+    """
+
+    index: bool = True
+
+
+@dataclass(frozen=True, slots=True)
 class RelayLogin:
     """``[relay_auth."host:port"]``: how the relay logs in to that route's host.
 
@@ -226,6 +240,7 @@ class Config:
     auth: AuthSettings = field(default_factory=AuthSettings)
     http: HttpSettings = field(default_factory=HttpSettings)
     lab: LabSettings = field(default_factory=LabSettings)
+    search: SearchSettings = field(default_factory=SearchSettings)
     store_url: str | None = None
     sieve: ScriptQuota = field(default_factory=ScriptQuota)
     quota: QuotaLimits = field(default_factory=QuotaLimits)  # [quota]: every account's default
@@ -617,6 +632,14 @@ def _http(value: Any, key: str, reading: _Reading) -> dict[str, Any]:
     return {"http": HttpSettings(**http)}
 
 
+def _search(value: Any, key: str, reading: _Reading) -> dict[str, Any]:
+    search = reading.table(value, key, ("index",))
+    if "index" in search and not isinstance(search["index"], bool):
+        reading.bad(f"{key}.index", f"must be true or false, not {search['index']!r}")
+        return {}
+    return {"search": SearchSettings(**search)}
+
+
 def _lab(value: Any, key: str, reading: _Reading) -> dict[str, Any]:
     return {"lab": LabSettings(**_positive_numbers(value, key, reading, LabSettings))}
 
@@ -713,6 +736,7 @@ _SECTIONS: dict[str, _Section] = {
     "auth": _auth,
     "http": _http,
     "lab": _lab,
+    "search": _search,
     "quota": _quota,
     "passwords": _passwords,
 }

@@ -119,13 +119,17 @@ class Server:
         self.web_submission: SubmissionHandler | None = None
         self.addresses: dict[str, tuple[str, int]] = {}
         self.resolver = Resolver(config.dns.servers, config.dns.timeout)  # every DNS query
+        # what SMTP, LMTP and submission keep of a message: its text too, unless
+        # [search] index = false (README "Full-text search")
+        self.parse = partial(message_meta, index=config.search.index)
 
     async def start(self, demo: bool = False) -> None:
         config = self.config
         config.data_dir.mkdir(parents=True, exist_ok=True)
         self.store = open_store(config.database_path, config.store_url, config.quota)
         await self.store.open()  # before "ready": a store that cannot be reached says why
-        if await self.store.unindexed_bodies(0, 1):  # mail from before the full-text index
+        # mail from before the full-text index (or from while it was switched off)
+        if config.search.index and await self.store.unindexed_bodies(0, 1):
             event(log, logging.WARNING, "index", state="incomplete", run="hato index rebuild")
         cert, key = config.cert_paths()
         ensure_certificate(cert, key, config.hostname)
@@ -257,7 +261,7 @@ class Server:
             domains=self.config.local_domains,
             max_recipients=self.config.limits.smtp_recipients,
             lmtp=lmtp,
-            parse=message_meta,
+            parse=self.parse,
             sieve=self.sieve,
             observer=self.assignments,
         )
@@ -286,7 +290,7 @@ class Server:
         self.runner.start()
         settings = InboundSettings(
             self.config.hostname, self.config.local_domains,
-            self.config.limits.smtp_recipients, False, message_meta, self.sieve,
+            self.config.limits.smtp_recipients, False, self.parse, self.sieve,
             observer=self.assignments,
         )  # fmt: skip
         submission = partial(

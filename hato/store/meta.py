@@ -10,16 +10,18 @@ from hato.store.base import Mailstore, MessageMeta
 __all__ = ["message_meta", "work_out_listing"]
 
 
-def message_meta(content: bytes) -> MessageMeta:
+def message_meta(content: bytes, *, index: bool = True) -> MessageMeta:
     """Parse ``content`` once: its cached structure, its header columns, its snippet and
-    attachment count, and its searchable text for the full-text index, stored as they are."""
+    attachment count, and its searchable text for the full-text index, stored as they are.
+    Without ``index`` (``[search] index = false``) the text is not extracted at all: the
+    store marks the body as not indexed yet, for ``hato index rebuild``."""
     info = parse_message(content)
     return MessageMeta(
         structure_json=info.to_json(),
         columns=info.columns,
         snippet=snippet(content, info),
         attachments=len(attachment_parts(info)),
-        text=indexed_text(content, info),
+        text=indexed_text(content, info) if index else None,
     )
 
 

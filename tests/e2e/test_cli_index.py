@@ -5,8 +5,13 @@ mapped with the old upper case)."""
 from __future__ import annotations
 
 import dataclasses
+import imaplib
+import smtplib
 from pathlib import Path
 
+import pytest
+
+from hato.config import ConfigError, config_from_table
 from hato.store import Delivery, Mailstore, MessageMeta, Store
 from hato.store.meta import message_meta
 from tests.e2e.harness import HatoProcess, hato, read_store
@@ -123,3 +128,37 @@ def test_serve_says_when_mail_waits_for_a_rebuild(tmp_path: Path) -> None:
     server.start()
     assert server.stop() == 0
     assert not [line for line in server.output if " index " in line]
+
+
+def test_delivery_without_the_index_keeps_search_exact_until_a_rebuild(tmp_path: Path) -> None:
+    """``[search] index = false``: LMTP stores no text (the bodies wait for a rebuild),
+    SEARCH BODY answers exactly as with the index, and ``hato index rebuild`` indexes
+    them; the server does not warn about mail it was told not to index."""
+    data = tmp_path / "data"
+    server = HatoProcess(data, services=("lmtp", "imap"), extra_config="[search]\nindex = false\n")
+    server.add_user("alice", "alice-pw")
+    server.start()
+    try:
+        with smtplib.LMTP("127.0.0.1", server.ports["lmtp"]) as lmtp:
+            for n, word in enumerate(("議事録", "minutes", "議事録 and minutes")):
+                body = f"Subject: {n}\r\n\r\n{word}\r\n".encode()
+                lmtp.sendmail("carol@example.net", ["alice@example.org"], body)
+        imap = imaplib.IMAP4("127.0.0.1", server.ports["imap"])
+        imap.login("alice", "alice-pw")
+        imap.select("INBOX")
+        assert imap.uid("SEARCH", "BODY", "minutes")[1] == [b"2 3"]
+        imap.literal = "議事".encode()  # a two-character key: no trigram to look up
+        assert imap.uid("SEARCH", "CHARSET", "UTF-8", "BODY")[1] == [b"1 3"]
+        imap.logout()
+    finally:
+        assert server.stop() == 0
+    assert _search(data, "alice", "議事録") == (0, 3)  # no text kept: all to be read
+    assert not [line for line in server.output if " index " in line]
+    assert hato("index", "rebuild", data_dir=data).returncode == 0
+    assert _search(data, "alice", "議事録") == (2, 0)
+
+
+def test_the_search_switch_takes_only_true_or_false() -> None:
+    with pytest.raises(ConfigError, match=r"search\.index"):
+        config_from_table({"search": {"index": "no"}})
+    assert config_from_table({"search": {"index": False}}).search.index is False
