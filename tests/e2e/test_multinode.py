@@ -42,7 +42,8 @@ def nodes(
     tmp_path_factory: pytest.TempPathFactory, pg_cluster: Cluster, pg_template: str
 ) -> Iterator[list[HatoProcess]]:
     url = pg_cluster.database(template=pg_template)
-    started = _nodes(tmp_path_factory.mktemp("multinode"), url, ("alice", "bob", "carol"))
+    users = ("alice", "bob", "carol", "dave")  # each test its own account: they share the nodes
+    started = _nodes(tmp_path_factory.mktemp("multinode"), url, users)
     yield started
     for node in started:
         assert node.stop() == 0
@@ -102,14 +103,14 @@ def test_notify_on_b_tells_of_a_mailbox_and_mail_added_on_a(nodes: list[HatoProc
     """NOTIFY (RFC 5465) across nodes: the account's channel and the mailbox's both come
     through LISTEN/NOTIFY."""
     a, b = nodes
-    watcher = logged_in(b.ports["imap"], "carol")
+    watcher = logged_in(b.ports["imap"], "dave")
     events = "(MessageNew MessageExpunge MailboxName)"
     assert watcher.command(f"n NOTIFY SET (personal {events})")[-1].startswith("n OK")
-    other = logged_in(a.ports["imap"], "carol")
+    other = logged_in(a.ports["imap"], "dave")
     other.command("c CREATE Lists")
     assert until(watcher, r"\* LIST .*") == ['* LIST () "." "Lists"']
     other.close()
-    deliver(a, "carol", _message("notify"))
+    deliver(a, "dave", _message("notify"))
     assert until(watcher, r"\* STATUS .*") == ["* STATUS INBOX (MESSAGES 1 UIDNEXT 2 UNSEEN 1)"]
     watcher.close()
 
