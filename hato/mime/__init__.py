@@ -8,7 +8,9 @@
 - ``envelope_sexp``/``bodystructure_sexp`` give FETCH ENVELOPE/BODY/BODYSTRUCTURE as nested
   lists for the IMAP encoder; ``section_bytes`` gives BODY[section] octets,
   ``binary_section`` BINARY[section]'s (RFC 3516), ``without_binary_parts`` stores a
-  literal8 APPEND's binary parts as base64.
+  literal8 APPEND's binary parts as base64; ``decoded_entity`` (with ``binary_header``,
+  ``find_part`` and ``part_structure_sexp``) is URLFETCH's BINARY and BODYPARTSTRUCTURE
+  (RFC 5524).
 - ``fields``/``header_end``/``parse_addresses`` read a header block and address lists
   (for Sieve's header and address tests).
 - ``part_text`` decodes a leaf part's body to text; ``leaf_parts``, ``attachment_parts``,
@@ -19,7 +21,7 @@
 """
 
 from hato.mime._address import parse_addresses
-from hato.mime._binary import without_binary_parts
+from hato.mime._binary import binary_header, decoded_entity, without_binary_parts
 from hato.mime._casemap import casemap
 from hato.mime._charsets import text_codec
 from hato.mime._columns import base_subject, is_reply_or_forward
@@ -33,10 +35,10 @@ from hato.mime._display import (
     snippet,
 )
 from hato.mime._headers import fields, header_end
-from hato.mime._imap import Sexp, bodystructure_sexp, envelope_sexp
+from hato.mime._imap import Sexp, bodystructure_sexp, envelope_sexp, part_structure_sexp
 from hato.mime._message import parse_message, with_prefix
 from hato.mime._model import COLUMN_OF, Address, BodyPart, Envelope, HeaderColumns, MessageInfo
-from hato.mime._section import binary_section, header_fields, section_bytes
+from hato.mime._section import binary_section, find_part, header_fields, section_bytes
 from hato.mime._text import (
     PART_BREAK,
     IndexedText,
@@ -61,15 +63,18 @@ __all__ = [
     "Sexp",
     "attachment_parts",
     "base_subject",
+    "binary_header",
     "binary_section",
     "body_part",
     "bodystructure_sexp",
     "casemap",
     "decode_words",
+    "decoded_entity",
     "decoded_header",
     "decoded_text",
     "envelope_sexp",
     "fields",
+    "find_part",
     "header_end",
     "header_fields",
     "html_text",
@@ -81,6 +86,7 @@ __all__ = [
     "parse_addresses",
     "parse_message",
     "part_filename",
+    "part_structure_sexp",
     "part_text",
     "section_bytes",
     "snippet",

@@ -1,4 +1,5 @@
-"""Binary content APPENDed with a literal8 (RFC 3516 §4.3), stored as base64.
+"""Binary content APPENDed with a literal8 (RFC 3516 §4.3), stored as base64; and a part
+decoded whole for URLFETCH's BINARY (RFC 5524, ``decoded_entity``).
 
 RFC 3516 §4.3: a server that cannot keep binary content as it is "MAY" convert it; hato
 stores messages that every IMAP client can read (BODY[] answers are literals, which carry
@@ -13,12 +14,14 @@ from __future__ import annotations
 
 import binascii
 from collections.abc import Iterator
+from dataclasses import replace
 
+from hato.mime._decode import IDENTITY_ENCODINGS, binary_decode
 from hato.mime._headers import raw_fields
 from hato.mime._message import parse_message
 from hato.mime._model import BodyPart
 
-__all__ = ["without_binary_parts"]
+__all__ = ["binary_header", "decoded_entity", "without_binary_parts"]
 
 _BASE64_LINE = 57  # octets per encoded line: 76 characters, RFC 2045 §6.8
 _CTE = b"content-transfer-encoding"
@@ -57,14 +60,19 @@ def _is_binary(part: BodyPart) -> bool:
 
 
 def _base64_header(block: bytes) -> bytes:
-    """The part's header without its Content-Transfer-Encoding, then base64's."""
+    return _with_encoding(block, b"base64")
+
+
+def _with_encoding(block: bytes, encoding: bytes) -> bytes:
+    """The header ``block`` without its Content-Transfer-Encoding, then one saying
+    ``encoding``."""
     kept: list[bytes] = []
     consumed = 0
     for name, field in raw_fields(block):
         consumed += len(field)
         if name.strip().lower() != _CTE:
             kept.append(field if field.endswith(b"\n") else field + b"\r\n")
-    kept.append(b"Content-Transfer-Encoding: base64\r\n")
+    kept.append(b"Content-Transfer-Encoding: " + encoding + b"\r\n")
     return b"".join(kept) + block[consumed:]
 
 
@@ -74,3 +82,50 @@ def _base64_body(body: bytes) -> bytes:
         for start in range(0, len(body), _BASE64_LINE)
     )
     return b"\r\n".join(lines)
+
+
+def decoded_entity(raw: bytes, part: BodyPart) -> tuple[bytes, BodyPart] | None:
+    """The body of ``part`` with every leaf inside it decoded, and ``part`` with the
+    sizes and line counts of that decoded form; None when a leaf has an encoding this
+    server cannot undo.
+
+    URLFETCH's BINARY (RFC 5524 §3) is "the data without any Content-Transfer-Encoding";
+    for a multipart or message/rfc822 part that means every leaf inside it, each of
+    whose headers then says ``Content-Transfer-Encoding: binary`` (as Dovecot answers).
+    The returned part keeps the stored encoding names: BODYPARTSTRUCTURE with BINARY
+    describes the decoded octets by their sizes only, as Dovecot's does.
+    """
+    if not part.children:
+        stored = raw[part.body_offset : part.body_end]
+        leaf = not (part.is_multipart or part.is_message)
+        body = binary_decode(stored, part.encoding) if leaf else stored
+        return None if body is None else (body, _measured(part, body))
+    out: list[bytes] = []
+    children: list[BodyPart] = []
+    position = part.body_offset
+    for child in part.children:
+        found = decoded_entity(raw, child)
+        if found is None:
+            return None
+        body, measured = found
+        out += [raw[position : child.header_offset], binary_header(raw, child), body]
+        children.append(measured)
+        position = child.body_end
+    out.append(raw[position : part.body_end])
+    body = b"".join(out)
+    return body, _measured(part, body, tuple(children))
+
+
+def binary_header(raw: bytes, part: BodyPart) -> bytes:
+    """``part``'s header, saying ``binary`` if decoding its body changes the octets."""
+    block = raw[part.header_offset : part.body_offset]
+    if part.children or (part.encoding or "").strip().lower() in IDENTITY_ENCODINGS:
+        return block
+    return _with_encoding(block, b"binary")
+
+
+def _measured(part: BodyPart, body: bytes, children: tuple[BodyPart, ...] = ()) -> BodyPart:
+    """``part`` with ``body``'s size (bare LFs counted as CRLF, as the parser counts)."""
+    lines = body.count(b"\n")
+    size = len(body) + lines - body.count(b"\r\n")
+    return replace(part, size=size, lines=lines, children=children or part.children)

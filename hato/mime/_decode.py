@@ -15,7 +15,14 @@ import re
 from hato.mime._charsets import text_codec
 from hato.mime._model import BodyPart
 
-__all__ = ["binary_decode", "charset_decode", "param", "part_text", "transfer_decode"]
+__all__ = [
+    "IDENTITY_ENCODINGS",
+    "binary_decode",
+    "charset_decode",
+    "param",
+    "part_text",
+    "transfer_decode",
+]
 
 # Names mail uses that Python does not know, and labels better read as their
 # supersets (as the WHATWG Encoding Standard does).
@@ -38,7 +45,7 @@ _ALIASES = {
 _NOT_BASE64 = re.compile(rb"[^A-Za-z0-9+/]")
 _QP_ESCAPE = re.compile(rb"=([0-9A-Fa-f]{2})")
 # RFC 2045 §6.1: the encodings that leave the octets as they are
-_IDENTITY = frozenset({"", "7bit", "8bit", "binary"})
+IDENTITY_ENCODINGS = frozenset({"", "7bit", "8bit", "binary"})
 
 
 def param(part: BodyPart, name: str) -> str | None:
@@ -69,7 +76,7 @@ def binary_decode(body: bytes, encoding: str | None) -> bytes | None:
     """``body`` with its Content-Transfer-Encoding (RFC 2045 §6.1) undone, as BINARY
     answers it (RFC 3516 §4.2); None for an encoding RFC 2045 does not define."""
     kind = (encoding or "").strip().lower()
-    if kind in _IDENTITY:
+    if kind in IDENTITY_ENCODINGS:
         return body
     if kind == "base64":
         return _base64(body)

@@ -32,6 +32,11 @@ def bodystructure_sexp(info: MessageInfo, extended: bool) -> list[Sexp]:
     return _body(info.root, extended)
 
 
+def part_structure_sexp(part: BodyPart) -> list[Sexp]:
+    """BODYSTRUCTURE of one part (URLFETCH's BODYPARTSTRUCTURE, RFC 5524 §3)."""
+    return _body(part, True)
+
+
 def _string(value: str | None) -> str | bytes | None:
     if value is None:
         return None

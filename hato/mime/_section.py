@@ -58,6 +58,11 @@ def binary_section(raw: bytes, info: MessageInfo, part: tuple[int, ...]) -> byte
     return binary_decode(body, target.encoding)
 
 
+def find_part(info: MessageInfo, path: tuple[int, ...]) -> BodyPart | None:
+    """The entity section part ``path`` names (the top-level one for ``()``), or None."""
+    return _resolve(info.root, path) if path else info.root
+
+
 def _resolve(root: BodyPart, path: tuple[int, ...]) -> BodyPart | None:
     node = root
     for depth, number in enumerate(path):

@@ -3,16 +3,19 @@
 Shared by IMAP (CATENATE, GENURLAUTH, URLFETCH) and submission (BURL, RFC 4468), which
 reads the message straight from the store rather than over an IMAP connection.
 
-- ``url_content``: the message, section or range (URL-PARTIAL, RFC 5550) a URL names
-  in one account's mailstore; None if there is no such thing.
+- ``url_target``: the message a URL names in one account's mailstore (None if there is
+  no such thing), and from it the section or range (URL-PARTIAL, RFC 5550) as stored,
+  decoded (URLFETCH's BINARY, RFC 5524) or its BODYPARTSTRUCTURE; ``url_content`` the
+  stored octets at once.
 - ``token``: the INTERNAL mechanism (RFC 4467 §7): HMAC-SHA-256 of the rump URL under
   the mailbox's access key, 64 hex digits (the RFC asks for 128 bits at least).
-- ``authorized_content``: a URL with a URLAUTH verifier, checked as RFC 4467 §6.3 and
-  §7 say (the access identifier admits the requester, EXPIRE has not passed, the
-  mechanism is INTERNAL, the token is the one the owner's key makes) and then read from
-  the owner's mailstore: the one place where a session reads another account's message,
-  and only with the token that account made. Any failure is None, the same for a
-  mailbox that does not exist as for a wrong token (§7: nothing to tell them apart).
+- ``authorized_target``/``authorized_content``: a URL with a URLAUTH verifier, checked
+  as RFC 4467 §6.3 and §7 say (the access identifier admits the requester, EXPIRE has
+  not passed, the mechanism is INTERNAL, the token is the one the owner's key makes)
+  and then read from the owner's mailstore: the one place where a session reads
+  another account's message, and only with the token that account made. Any failure is
+  None, the same for a mailbox that does not exist as for a wrong token (§7: nothing to
+  tell them apart).
 """
 
 from __future__ import annotations
@@ -23,11 +26,24 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from hato.mime import MessageInfo, section_bytes, with_prefix
+from hato.mime import (
+    BodyPart,
+    MessageInfo,
+    Sexp,
+    binary_header,
+    decoded_entity,
+    find_part,
+    part_structure_sexp,
+    section_bytes,
+    with_prefix,
+)
 from hato.proto.imap import ImapUrl, UrlAuth
 from hato.store import Mailbox, Mailstore, Store
 
-__all__ = ["Requester", "authorized_content", "message_mailbox", "token", "url_content"]
+__all__ = [
+    "Requester", "UrlTarget", "authorized_content", "authorized_target", "message_mailbox",
+    "token", "url_content", "url_target",
+]  # fmt: skip
 
 MECHANISM = "INTERNAL"
 
@@ -56,9 +72,64 @@ async def message_mailbox(mailstore: Mailstore, url: ImapUrl) -> Mailbox | None:
     return mailbox
 
 
-async def url_content(mailstore: Mailstore, url: ImapUrl) -> bytes | None:
-    """The octets ``url`` names in ``mailstore`` (RFC 5092 §5, RFC 5550 §4: a range
-    past the end is empty); None if the mailbox or the message is not there."""
+@dataclass(frozen=True, slots=True)
+class UrlTarget:
+    """The message a URL names, read from the store, and what of it the URL asks for."""
+
+    url: ImapUrl
+    raw: bytes
+    info: MessageInfo
+
+    def content(self) -> bytes:
+        """The octets as they are stored (RFC 5092 §5; URLFETCH's BODY, RFC 5524 §3),
+        with URL-PARTIAL's range (RFC 5550 §4: a range past the end is empty)."""
+        content = self.raw
+        section = self.url.section
+        if section is not None and (section.part or section.text):
+            content = section_bytes(self.raw, self.info, section.part, section.text, section.fields)
+        return self._partial(content)
+
+    def binary(self) -> bytes | None:
+        """URLFETCH's BINARY (RFC 5524 §3): the named part with every leaf in it decoded
+        (``hato.mime.decoded_entity``); a section with HEADER/TEXT/MIME is given as
+        stored; None when an encoding cannot be undone."""
+        section = self.url.section
+        if section is not None and section.text:
+            return self.content()
+        part = self._part()
+        if part is None:
+            return b""
+        found = decoded_entity(self.raw, part)
+        if found is None:
+            return None
+        body = found[0]
+        if part is self.info.root:
+            body = binary_header(self.raw, part) + body
+        return self._partial(body)
+
+    def structure(self, binary: bool) -> Sexp | None:
+        """BODYPARTSTRUCTURE (RFC 5524 §3) of the named part; with BINARY, the sizes and
+        line counts of its decoded form, as Dovecot answers. None: no such part."""
+        part = self._part()
+        if part is not None and binary:
+            found = decoded_entity(self.raw, part)
+            part = None if found is None else found[1]
+        return None if part is None else part_structure_sexp(part)
+
+    def _part(self) -> BodyPart | None:
+        section = self.url.section
+        return find_part(self.info, section.part if section is not None else ())
+
+    def _partial(self, content: bytes) -> bytes:
+        if self.url.partial is None:
+            return content
+        origin, length = self.url.partial
+        return content[origin:] if length is None else content[origin : origin + length]
+
+
+async def url_target(mailstore: Mailstore, url: ImapUrl) -> UrlTarget | None:
+    """The message ``url`` names in ``mailstore``; None if the mailbox or the message is
+    not there (or the URL's UIDVALIDITY is not the mailbox's)."""
     mailbox = await mailstore.get_mailbox(url.mailbox)
     if mailbox is None or url.uidvalidity not in (None, mailbox.uidvalidity):
         return None
@@ -66,15 +137,14 @@ async def url_content(mailstore: Mailstore, url: ImapUrl) -> bytes | None:
     details = await mailstore.message_details(mailbox.id, [url.uid])
     if raw is None or not details:
         return None
-    content = raw
-    if url.section is not None and (url.section.part or url.section.text):
-        info = with_prefix(MessageInfo.from_json(details[0].structure_json), len(details[0].prefix))
-        section = url.section
-        content = section_bytes(raw, info, section.part, section.text, section.fields)
-    if url.partial is None:
-        return content
-    origin, length = url.partial
-    return content[origin:] if length is None else content[origin : origin + length]
+    info = with_prefix(MessageInfo.from_json(details[0].structure_json), len(details[0].prefix))
+    return UrlTarget(url, raw, info)
+
+
+async def url_content(mailstore: Mailstore, url: ImapUrl) -> bytes | None:
+    """The octets ``url`` names in ``mailstore``, or None (``url_target``)."""
+    target = await url_target(mailstore, url)
+    return None if target is None else target.content()
 
 
 def admits(auth: UrlAuth, requester: Requester) -> bool:
@@ -95,6 +165,12 @@ def expired(auth: UrlAuth, now: datetime | None = None) -> bool:
 
 async def authorized_content(store: Store, url: ImapUrl, requester: Requester) -> bytes | None:
     """The octets of an authorized URL (see the module docstring), or None."""
+    target = await authorized_target(store, url, requester)
+    return None if target is None else target.content()
+
+
+async def authorized_target(store: Store, url: ImapUrl, requester: Requester) -> UrlTarget | None:
+    """The message of an authorized URL (see the module docstring), or None."""
     auth = url.urlauth
     if auth is None or auth.token is None or auth.mechanism != MECHANISM or url.user is None:
         return None
@@ -111,4 +187,4 @@ async def authorized_content(store: Store, url: ImapUrl, requester: Requester) -
     expected = token(key or secrets.token_bytes(32), auth.rump)
     if not hmac.compare_digest(expected, auth.token) or key is None or mailstore is None:
         return None
-    return await url_content(mailstore, url)
+    return await url_target(mailstore, url)

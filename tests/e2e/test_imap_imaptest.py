@@ -33,7 +33,7 @@ BASE = {
     "uidvalidity-rename",
 }  # fmt: skip
 # extension scripts that must pass too: every one whose capabilities hato advertises
-# (RFC 3501's and the extensions'); URLAUTH=BINARY is not advertised.
+# (RFC 3501's and the extensions'): all of imaptest's scripts.
 EXTENSIONS = {
     "id", "move", "uidplus", "multiappend", "listext", "esearch", "esearch-condstore", "esort",
     "search-context-update", "search-context-update2", "search-context-update3",
@@ -43,7 +43,7 @@ EXTENSIONS = {
     "thread5", "thread6", "thread7", "thread8", "append-binary", "fetch-binary-mime",
     "fetch-binary-mime-base64", "fetch-binary-mime-qp", "catenate", "catenate-multiappend",
     "notify",
-    "urlauth", "urlauth2",
+    "urlauth", "urlauth2", "urlauth-binary",
 }  # fmt: skip
 PASSING = BASE | EXTENSIONS
 

@@ -149,3 +149,109 @@ def test_catenate_takes_another_users_message_by_urlauth(alice: Raw, bob: Raw) -
     not_for_bob = generate(alice, f"{RUMP};urlauth=user+alice")
     line = bob.command(f'a APPEND INBOX CATENATE (URL "{not_for_bob}")')[-1]
     assert line.startswith("a NO [BADURL "), line
+
+
+# URLAUTH=BINARY (RFC 5524): URLFETCH's extended form, on a message whose parts are
+# base64 (with a NUL), quoted-printable, x-uuencode (which hato cannot undo) and an
+# embedded message with a base64 leaf.
+MIME = (
+    b"From: alice@example.org\r\nSubject: parts\r\nMIME-Version: 1.0\r\n"
+    b'Content-Type: multipart/mixed; boundary="b"\r\n\r\n'
+    b"--b\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+    b"aGVsbG8Ad29ybGQ=\r\n"
+    b"--b\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
+    b"caf=C3=A9 =\r\nau lait\r\n"
+    b"--b\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: x-uuencode\r\n\r\n"
+    b"begin 644 x\r\nend\r\n"
+    b"--b\r\nContent-Type: message/rfc822\r\n\r\n"
+    b"Subject: inner\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+    b"aW5uZXIgdGV4dA==\r\n"
+    b"--b--\r\n"
+)
+
+
+@pytest.fixture(scope="module")
+def mime_rump(server: HatoProcess) -> str:
+    """The rump URL of the MIME message (without section or URLAUTH)."""
+    raw = logged_in(server.ports["imap"], "alice")
+    raw.send(b"a APPEND INBOX {%d+}\r\n%s\r\n" % (len(MIME), MIME))
+    line = raw.line()
+    raw.close()
+    assert line.startswith("a OK [APPENDUID ")
+    uid = line.split()[4].rstrip("]")
+    return f"imap://alice@mail.test/INBOX/;uid={uid}"
+
+
+def extended(raw: Raw, url: str, *items: str) -> bytes:
+    """URLFETCH ("url" items...): the response up to the tagged OK, as bytes."""
+    raw.send(f'u URLFETCH ("{url}"{"".join(" " + item for item in items)})\r\n'.encode())
+    out = b""
+    while not out.endswith(b"\r\n") or b"\r\nu " not in b"\r\n" + out:
+        out += raw.file.readline()
+    answer, tagged = out.rsplit(b"u ", 1)
+    assert tagged.startswith(b"OK"), out
+    return answer
+
+
+def test_urlauth_binary_is_advertised(alice: Raw) -> None:
+    assert "URLAUTH=BINARY" in alice.command("c CAPABILITY")[0].split()
+
+
+def test_binary_undoes_base64_and_sends_a_nul_as_literal8(alice: Raw, mime_rump: str) -> None:
+    url = generate(alice, f"{mime_rump}/;section=1;urlauth=user+alice")
+    assert extended(alice, url, "BINARY") == (
+        f'* URLFETCH "{url}" (BINARY ~{{11}}\r\n'.encode() + b"hello\0world)\r\n"
+    )
+    stored = extended(alice, url)  # no parameter: BODY, the octets as stored
+    assert stored == f'* URLFETCH "{url}" (BODY {{16}}\r\n'.encode() + b"aGVsbG8Ad29ybGQ=)\r\n"
+
+
+def test_binary_undoes_quoted_printable_with_a_partial_range(alice: Raw, mime_rump: str) -> None:
+    url = generate(alice, f"{mime_rump}/;section=2/;partial=0.5;urlauth=user+alice")
+    answer = extended(alice, url, "BINARY")
+    assert answer == f'* URLFETCH "{url}" (BINARY {{5}}\r\n'.encode() + "café".encode() + b")\r\n"
+
+
+def test_an_encoding_hato_cannot_undo_is_binary_nil(alice: Raw, mime_rump: str) -> None:
+    url = generate(alice, f"{mime_rump}/;section=3;urlauth=user+alice")
+    assert extended(alice, url, "BINARY") == f'* URLFETCH "{url}" (BINARY NIL)\r\n'.encode()
+    whole = generate(alice, f"{mime_rump};urlauth=user+alice")
+    assert extended(alice, whole, "BINARY") == f'* URLFETCH "{whole}" (BINARY NIL)\r\n'.encode()
+
+
+def test_an_embedded_message_is_decoded_whole_with_its_structure(
+    alice: Raw, mime_rump: str
+) -> None:
+    url = generate(alice, f"{mime_rump}/;section=4;urlauth=user+alice")
+    inner = b"Subject: inner\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: binary"
+    answer = extended(alice, url, "BODYPARTSTRUCTURE", "BINARY")
+    body = inner + b"\r\n\r\ninner text"  # the CRLF before --b is the delimiter's
+    head = f'* URLFETCH "{url}" (BODYPARTSTRUCTURE ("message" "rfc822" NIL NIL NIL "7bit" '
+    assert answer.startswith(head.encode() + str(len(body)).encode() + b' (NIL "inner" '), answer
+    # the leaf keeps its stored encoding's name, with the decoded size and lines
+    assert b'("text" "plain" ("charset" "us-ascii") NIL NIL "base64" 10 0 ' in answer
+    assert answer.endswith(b"BINARY {%d}\r\n%s)\r\n" % (len(body), body))
+    alone = extended(alice, url, "BODYPARTSTRUCTURE")
+    assert b'"base64" 16 0 ' in alone and b"BINARY" not in alone and b"BODY " not in alone
+
+
+def test_a_part_that_is_not_there(alice: Raw, mime_rump: str) -> None:
+    url = generate(alice, f"{mime_rump}/;section=9;urlauth=user+alice")
+    answer = extended(alice, url, "BODYPARTSTRUCTURE", "BINARY")
+    assert answer == f'* URLFETCH "{url}" (BINARY {{0}}\r\n)\r\n'.encode()
+
+
+def test_extended_form_of_a_url_not_for_this_user_is_nil(
+    alice: Raw, bob: Raw, mime_rump: str
+) -> None:
+    url = generate(alice, f"{mime_rump}/;section=1;urlauth=user+alice")
+    assert extended(bob, url, "BINARY") == f'* URLFETCH "{url}" NIL\r\n'.encode()
+
+
+@pytest.mark.parametrize(
+    "items", ["BODY BINARY", "BINARY X-CONVERT", "BINARY)", "(BINARY)", '"BINARY"']
+)
+def test_malformed_extended_forms_are_bad(alice: Raw, items: str) -> None:
+    line = alice.command(f'u URLFETCH ("{RUMP}" {items})')[-1]
+    assert line.startswith("u BAD"), line
+    assert alice.command("n NOOP")[-1].startswith("n OK")

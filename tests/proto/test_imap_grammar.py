@@ -488,3 +488,19 @@ def test_mutated_commands_never_raise(line: bytes, at: int, junk: bytes) -> None
     at %= len(line) + 1
     for mutated in (line[:at], line[:at] + junk + line[at:], line[:at] + line[at + 1 :]):
         assert isinstance(parse_command(mutated), Command | ParseError)
+
+
+def test_urlfetch_reads_rfc_5524s_extended_form() -> None:
+    cmd = parse('u URLFETCH "imap://a@h/INBOX/;uid=1" ("imap://a@h/INBOX/;uid=2" binary '
+                "BODYPARTSTRUCTURE) (x)")  # fmt: skip
+    assert cmd == imap.UrlFetch(
+        "u",
+        (
+            imap.FetchUrl("imap://a@h/INBOX/;uid=1"),
+            imap.FetchUrl("imap://a@h/INBOX/;uid=2", True, True, True),
+            imap.FetchUrl("x", True),
+        ),
+    )
+    assert "both BODY and BINARY" in bad("u URLFETCH (x BODY BINARY)")
+    assert "Unknown URL fetch parameter" in bad("u URLFETCH (x CONVERT)")
+    assert bad("u URLFETCH (x BINARY") and bad("u URLFETCH ()") and bad("u URLFETCH (x) y)")

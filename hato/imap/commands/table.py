@@ -50,6 +50,7 @@ _EXTENSIONS = (
     "REPLACE",  # append.replace (RFC 8508)
     "CATENATE", "URL-PARTIAL",  # append via hato.imap.catenate (RFC 4469, RFC 5550)
     "URLAUTH",  # urlauth, via hato.session.urlauth (RFC 4467)
+    "URLAUTH=BINARY",  # urlauth.urlfetch's extended form, hato.mime.decoded_entity (RFC 5524)
     "METADATA",  # metadata, the store's annotations (RFC 5464)
     "NOTIFY",  # notify via hato.imap.notify, on the store's notifier (RFC 5465)
     "MULTISEARCH",  # multisearch, NOTIFY's filters and search_eval (RFC 7377)

@@ -11,6 +11,8 @@ RESETKEY (§6.2) forgets the mailbox's key (or every key of the account), so tha
 no URL made before works. URLFETCH (§6.3) answers each URL with its octets or NIL
 (a URL it cannot read, one whose token or access does not admit this user, one
 past its EXPIRE), one URLFETCH response per URL, so only one message is held at once.
+A URL asked in URLAUTH=BINARY's form (RFC 5524) is answered with its
+BODYPARTSTRUCTURE and its octets as stored (BODY) or decoded (BINARY).
 """
 
 from __future__ import annotations
@@ -19,11 +21,12 @@ from typing import TYPE_CHECKING
 
 from hato.imap.reply import Reply, no
 from hato.proto import imap as c
-from hato.proto.imap import Atom, ImapUrl, Literal, UrlError, parse_imap_url, untagged
+from hato.proto.imap import Atom, ImapUrl, Literal, UrlError, Value, parse_imap_url, untagged
 from hato.session.urlauth import (
     MECHANISM,
     Requester,
-    authorized_content,
+    UrlTarget,
+    authorized_target,
     expired,
     message_mailbox,
     token,
@@ -86,13 +89,32 @@ async def urlfetch(session: ImapSession, cmd: c.UrlFetch) -> Reply:
     account = session.account
     assert account is not None  # the state table admits URLFETCH after login only
     requester = Requester(account.name)
-    for text in cmd.urls:
-        data = None
+    for asked in cmd.urls:
+        target = None
         try:
-            url = parse_imap_url(text)
+            url = parse_imap_url(asked.url)
         except UrlError:
             pass
         else:
-            data = await authorized_content(session.context.store, url, requester)
-        session.send(untagged(Atom("URLFETCH"), text, None if data is None else Literal(data)))
+            target = await authorized_target(session.context.store, url, requester)
+        session.send(untagged(Atom("URLFETCH"), asked.url, _fetched(asked, target)))
     return Reply("URLFETCH completed.")
+
+
+def _fetched(asked: c.FetchUrl, target: UrlTarget | None) -> Value:
+    """RFC 4467 §6.3's nstring, or RFC 5524 §3's list for the extended form:
+    BODYPARTSTRUCTURE, then BODY or BINARY (NIL: an encoding that cannot be undone),
+    in Dovecot's order. NIL for a URL that gives nothing, in either form."""
+    if target is None:
+        return None
+    if not asked.extended:
+        return Literal(target.content())
+    items: list[Value] = []
+    if asked.structure and (structure := target.structure(asked.binary)) is not None:
+        items += [Atom("BODYPARTSTRUCTURE"), structure]
+    if asked.binary:
+        data = target.binary()
+        items += [Atom("BINARY"), None if data is None else Literal(data, binary=True)]
+    elif not asked.structure:
+        items += [Atom("BODY"), Literal(target.content())]
+    return items

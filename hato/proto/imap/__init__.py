@@ -80,7 +80,7 @@ from ._grammar import parse_command
 from ._grammar_metadata import GetMetadata, SetMetadata
 from ._grammar_notify import MultiSearch, Notify, NotifyGroup
 from ._grammar_search import Search, SearchReturn, Sort, SortCriterion, Thread
-from ._grammar_urlauth import GenUrlAuth, ResetKey, UrlFetch
+from ._grammar_urlauth import FetchUrl, GenUrlAuth, ResetKey, UrlFetch
 from ._mutf7 import MUTF7Error, decode_mutf7, encode_mutf7
 from ._reader import Event, ImapReader
 from ._search import (
@@ -112,8 +112,8 @@ __all__ = [
     "Authenticate", "CancelUpdate", "Capability", "CatenateText", "CatenateUrl", "Check",
     "Close", "Command", "Compress",
     "ContinuationNeeded", "Copy", "Create", "Delete", "Enable", "Event", "Examine", "Expunge",
-    "Fetch", "FetchAttr", "GenUrlAuth", "GetMetadata", "GetQuota", "GetQuotaRoot", "Id", "Idle",
-    "IdleDone",
+    "Fetch", "FetchAttr", "FetchUrl", "GenUrlAuth", "GetMetadata", "GetQuota", "GetQuotaRoot",
+    "Id", "Idle", "IdleDone",
     "ImapReader", "ImapUrl",
     "List", "Literal",
     "LiteralSink", "Login", "Logout", "Lsub", "MUTF7Error", "Move", "MultiSearch", "Namespace",
