@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "answer", "answer_esort", "check_returning", "ordered_set", "partial_slice", "return_data",
-    "searchres",
+    "returned_pairs", "searchres",
 ]  # fmt: skip
 
 Pair = tuple[int, int]  # (seq, uid)
@@ -92,7 +92,7 @@ def answer(
     """Save, send the ESEARCH line, keep an UPDATE context; the tagged reply."""
     view = session.require_view()
     assert cmd.returning is not None
-    chosen = _returned(options, cmd.returning, found)
+    chosen = returned_pairs(options, cmd.returning, found)
     if "SAVE" in options:
         view.saved_uids = [uid for _, uid in chosen]
     modseq = 0
@@ -108,7 +108,9 @@ def answer(
     return Reply(done)
 
 
-def _returned(options: frozenset[str], returning: SearchReturn, found: list[Pair]) -> list[Pair]:
+def returned_pairs(
+    options: frozenset[str], returning: SearchReturn, found: list[Pair]
+) -> list[Pair]:
     """The messages SAVE keeps and MODSEQ covers: only MIN's and MAX's when nothing
     else that returns messages was asked (RFC 5182 §2.4, RFC 7162 §3.1.5)."""
     wanted = options & {"MIN", "MAX", "ALL", "COUNT"}

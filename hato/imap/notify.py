@@ -23,6 +23,9 @@ an account change) the whole list, compared with what the client was last told:
 
 The selected mailbox is the SELECTED group's: its EXISTS, EXPUNGE and FETCH come from
 the view as always (hato.imap.updates), without waiting for a command; never a STATUS.
+Other sessions' flag changes there are told only if the group has FlagChange (§5.1, as
+Dovecot); EXISTS and EXPUNGE still come at least when a command allows them, so that
+the client's message numbers stay true.
 Names the account does not have match nothing and are never told of (§6 leaks nothing).
 """
 
@@ -37,6 +40,7 @@ from typing import TYPE_CHECKING
 from hato.imap.commands.fetch import fetch
 from hato.imap.commands.mailboxes import status_values
 from hato.imap.names import SEPARATOR
+from hato.imap.updates import FlagNews
 from hato.proto.imap import (
     Atom,
     Fetch,
@@ -121,6 +125,15 @@ class NotifyWatch:
     def tells_selected(self) -> bool:
         """The selected mailbox's changes go out as they happen, not only after a command."""
         return self.selected is not None and bool(self.selected.events)
+
+    @property
+    def flag_news(self) -> FlagNews:
+        """FlagChange for the selected mailbox (§5.1): FETCH with UID and FLAGS; a set
+        without it, or without a SELECTED group (§3.1: the same as SELECTED NONE), hears
+        no flag changes there."""
+        if self.selected is not None and "FlagChange" in self.selected.events:
+            return FlagNews.WITH_UID
+        return FlagNews.UNTOLD
 
     async def fetch_new(self, session: ImapSession, after: int) -> None:
         """MessageNew's FETCH attributes (§5.1) for the selected mailbox's messages

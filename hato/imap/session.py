@@ -27,7 +27,7 @@ from hato.imap.context import ImapContext, Transport
 from hato.imap.context_update import pending_updates
 from hato.imap.names import wire_value
 from hato.imap.reply import ImapError, Reply
-from hato.imap.updates import refresh
+from hato.imap.updates import FlagNews, refresh
 from hato.imap.view import MailboxView
 from hato.proto.imap import (
     Command,
@@ -362,7 +362,10 @@ class ImapSession:
         view = self.require_view()
         newest = view.uids[-1] if view.uids else 0
         try:
-            lines = await refresh(self.mailstore, view, expunges, self.condstore, self.qresync)
+            news = FlagNews.TOLD if self.notify is None else self.notify.flag_news
+            lines = await refresh(
+                self.mailstore, view, expunges, self.condstore, self.qresync, news
+            )
             lines += await pending_updates(self)
         except StoreUnavailable:
             # Told later: the change is asked for again once the store answers (a

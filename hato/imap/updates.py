@@ -12,6 +12,8 @@ changed elsewhere (RFC 3501 §7.4.2).
 
 from __future__ import annotations
 
+from enum import Enum
+
 from hato.imap.condstore import expunge_lines, flags_fetch
 from hato.imap.view import MailboxView
 from hato.proto.imap import (
@@ -24,7 +26,15 @@ from hato.proto.imap import (
 )
 from hato.store import MailboxChanges, Mailstore
 
-__all__ = ["count_lines", "flags_lines", "keyword_lines", "refresh"]
+__all__ = ["FlagNews", "count_lines", "flags_lines", "keyword_lines", "refresh"]
+
+
+class FlagNews(Enum):
+    """How a session is told of other sessions' flag changes in its mailbox."""
+
+    TOLD = "told"  # FETCH (FLAGS), as RFC 3501 §7.4.2 has it
+    WITH_UID = "with UID"  # NOTIFY's FlagChange: FETCH with UID and FLAGS (RFC 5465 §5.1)
+    UNTOLD = "untold"  # NOTIFY without FlagChange for the selected mailbox (§3.1, §5)
 
 
 def flags_lines(view: MailboxView) -> list[bytes]:
@@ -61,11 +71,13 @@ async def refresh(
     expunges: bool,
     condstore: bool = False,
     qresync: bool = False,
+    flag_news: FlagNews = FlagNews.TOLD,
 ) -> list[bytes]:
     """Untagged responses for everything this session has not been told yet.
 
     With CONDSTORE on, flag changes carry MODSEQ; with QRESYNC, UID too, and
     expunges go as VANISHED (RFC 7162 §3.1.2, §3.2.10; hato.imap.condstore).
+    ``flag_news`` says how other sessions' flag changes are told (``FlagNews``).
     """
     changes = None
     if view.subscription.changed.is_set():
@@ -76,19 +88,25 @@ async def refresh(
     if expunges and view.pending_expunge:
         lines += expunge_lines(view, view.pending_expunge, qresync)
     if changes is not None:
-        lines += await _apply(mailstore, view, changes, condstore, qresync)
+        lines += await _apply(mailstore, view, changes, condstore, qresync, flag_news)
     return lines
 
 
 async def _apply(
-    mailstore: Mailstore, view: MailboxView, changes: MailboxChanges, modseq: bool, uid: bool
+    mailstore: Mailstore,
+    view: MailboxView,
+    changes: MailboxChanges,
+    modseq: bool,
+    uid: bool,
+    flag_news: FlagNews,
 ) -> list[bytes]:
     last = view.uids[-1] if view.uids else 0
     fresh = [s for s in changes.changed if s.uid > last]
     lines: list[bytes] = []
     for changed in view.told(s.uid for s in changes.changed if s.uid <= last):
-        if changed not in view.pending_expunge:
-            lines.append(flags_fetch(view, changed, with_uid=uid, modseq=modseq))
+        if flag_news is not FlagNews.UNTOLD and changed not in view.pending_expunge:
+            with_uid = uid or flag_news is FlagNews.WITH_UID
+            lines.append(flags_fetch(view, changed, with_uid=with_uid, modseq=modseq))
     if fresh:
         newest = fresh[-1].uid
         claims = view.keeps_recent and not view.read_only

@@ -16,7 +16,7 @@ from tests.e2e.test_imap import Raw, deliver, logged_in, login
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HatoProcess]:
     process = HatoProcess(tmp_path_factory.mktemp("notify") / "data", services=("smtp", "imap"))
-    for user in ("alice", "bob", "carol", "dave", "erin"):
+    for user in ("alice", "bob", "carol", "dave", "erin", "frank"):
         process.add_user(user, f"{user}-pw")
     process.start()
     yield process
@@ -136,6 +136,34 @@ def test_selected_tells_expunges_at_once_selected_delayed_waits(server: HatoProc
         raw.close()
 
 
+def test_flag_changes_of_the_selected_mailbox_only_with_flagchange(server: HatoProcess) -> None:
+    """RFC 5465 §5.1: flag changes are an event of their own; without FlagChange for the
+    selected mailbox (or without a SELECTED group, §3.1) another session's STORE is not
+    told, not even at NOOP; NOTIFY NONE is plain IMAP again."""
+    deliver(server, "frank")
+    frank = logged_in(server.ports["imap"], "frank")
+    frank.command("s SELECT INBOX")
+    other = logged_in(server.ports["imap"], "frank")
+    other.command("s SELECT INBOX")
+    for events in (
+        "(selected (MessageNew MessageExpunge))",
+        "(inboxes (MessageNew MessageExpunge))",
+    ):
+        assert frank.command(f"n NOTIFY SET {events}")[-1] == "n OK NOTIFY completed."
+        assert other.command("t STORE 1 +FLAGS.SILENT (\\Flagged)")[-1].startswith("t OK")
+        assert frank.command("z NOOP") == ["z OK NOOP completed."]
+        assert other.command("t STORE 1 -FLAGS.SILENT (\\Flagged)")[-1].startswith("t OK")
+    flag_change = "(selected (MessageNew MessageExpunge FlagChange))"
+    assert frank.command(f"n NOTIFY SET {flag_change}")[-1] == "n OK NOTIFY completed."
+    assert other.command("t STORE 1 +FLAGS.SILENT (\\Seen)")[-1].startswith("t OK")
+    assert until(frank, r"\* 1 FETCH .*") == ["* 1 FETCH (UID 1 FLAGS (\\Seen \\Recent))"]
+    assert frank.command("n NOTIFY NONE")[-1] == "n OK NOTIFY completed."
+    assert other.command("t STORE 1 -FLAGS.SILENT (\\Seen)")[-1].startswith("t OK")
+    assert frank.command("z NOOP") == ["* 1 FETCH (FLAGS (\\Recent))", "z OK NOOP completed."]
+    other.close()
+    frank.close()
+
+
 def test_notify_none_and_idle(server: HatoProcess) -> None:
     alice = logged_in(server.ports["imap"], "alice")
     events = "(MessageNew MessageExpunge)"
@@ -218,6 +246,11 @@ def test_multisearch_searches_the_mailboxes_the_filters_take(server: HatoProcess
     assert re.fullmatch(
         r'\* ESEARCH \(TAG "s" MAILBOX "Deep\.er\.est" UIDVALIDITY \d+\) UID MIN 1', got[0]
     )
+    # A MODSEQ key: each line says the highest MODSEQ of what it found (RFC 7162 §3.1.5).
+    got = raw.command("s ESEARCH IN (subtree-one Deep) RETURN (COUNT) MODSEQ 1")
+    with_modseq = r'\* ESEARCH \(TAG "s" MAILBOX "{}" UIDVALIDITY \d+\) UID COUNT 1 MODSEQ [1-9]\d*'
+    assert re.fullmatch(with_modseq.format("Deep"), got[-3]), got
+    assert re.fullmatch(with_modseq.format(r"Deep\.er"), got[-2]), got
     for wrong in (
         "IN (selected) 1:2",
         "IN (selected) UID $",

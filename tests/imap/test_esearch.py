@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from hato.imap.esearch import _returned, ordered_set, partial_slice
+from hato.imap.esearch import ordered_set, partial_slice, returned_pairs
 from hato.imap.search_eval import BULK, Program, _split, casemap_contains, evaluate
 from hato.mime import parse_message
 from hato.proto import imap as p
@@ -70,8 +70,8 @@ def test_what_save_keeps(
     options: set[str], partial: tuple[int, int] | None, kept: list[tuple[int, int]]
 ) -> None:
     returning = SearchReturn(frozenset(options), partial)
-    assert _returned(frozenset(options), returning, FOUND) == kept
-    assert _returned(frozenset(options), returning, []) == []
+    assert returned_pairs(frozenset(options), returning, FOUND) == kept
+    assert returned_pairs(frozenset(options), returning, []) == []
 
 
 @pytest.mark.parametrize(

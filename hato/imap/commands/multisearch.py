@@ -4,7 +4,8 @@ The sources are NOTIFY's mailbox filters (RFC 5465 §6, hato.imap.notify.takes) 
 SUBTREE-ONE; without IN, the selected mailbox. Each mailbox is searched as UID SEARCH
 searches the selected one (hato.imap.search_eval), over a read-only view that claims no
 \\Recent; each answers one ESEARCH line with its name and UIDVALIDITY in the
-correlator (§2.1), in the account's name order, and UIDs always. At most
+correlator (§2.1), in the account's name order, and UIDs always; with a MODSEQ search
+key, the highest MODSEQ of what it returns (RFC 7162 §3.1.5, as ESEARCH does). At most
 ``MAX_SEARCHED`` mailboxes a command (``NO [LIMIT]``). Names the account does not have
 match nothing.
 """
@@ -14,7 +15,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from hato.imap.commands.search import check_charset
-from hato.imap.esearch import return_data
+from hato.imap.condstore import enable_condstore, highest_modseq, uses_modseq
+from hato.imap.esearch import return_data, returned_pairs
 from hato.imap.notify import takes
 from hato.imap.reply import ImapError, Reply, bad, no
 from hato.imap.search_eval import evaluate
@@ -37,6 +39,9 @@ async def esearch(session: ImapSession, cmd: c.MultiSearch) -> Reply:
     returning = cmd.search.returning or _ALL
     if "ALL" in returning.options and returning.partial is not None:
         raise bad("PARTIAL conflicts with ALL")  # RFC 5267 §4.4
+    modseq_asked = uses_modseq(cmd.search.criteria)
+    if modseq_asked:
+        enable_condstore(session)  # RFC 7162 §3.1: a MODSEQ search key enables CONDSTORE
     for mailbox in await _sources(session, cmd):
         view = session.view if _selected(session, mailbox) else None
         opened = view is None
@@ -50,10 +55,12 @@ async def esearch(session: ImapSession, cmd: c.MultiSearch) -> Reply:
                 continue
         try:
             found = await evaluate(session.mailstore, view, cmd.search.criteria, _pairs(view))
+            chosen = returned_pairs(returning.options, returning, found)
+            modseq = highest_modseq(view, (uid for _, uid in chosen)) if modseq_asked else 0
         finally:
             if opened:
                 view.close()
-        data = return_data(returning.options, returning, [uid for _, uid in found], 0)
+        data = return_data(returning.options, returning, [uid for _, uid in found], modseq)
         source = (session.mailbox_value(mailbox.name), mailbox.uidvalidity)
         session.send(esearch_response(cmd.tag, True, data, source))
     return Reply("Search completed.")
