@@ -111,8 +111,8 @@ def item_value(item: FetchAttr, data: MessageData, view: MailboxView) -> Value:
         return [Atom(email_id(data.digest))]
     if name == "THREADID":  # RFC 8474 §5.2: NIL, no thread ids are kept
         return None
-    if name == "PREVIEW":
-        return data.preview  # NIL: not kept, and LAZY asked not to work it out now
+    if name in ("PREVIEW", "SNIPPET"):  # NIL: not kept, and LAZY asked not to work it out now
+        return [Atom("FUZZY"), data.preview] if item.fuzzy else data.preview
     if name == "BINARY.SIZE":
         return len(_binary(item, data))
     if name == "BINARY":

@@ -62,7 +62,7 @@ async def _load(
         for uid, raw in bodies.items():
             found[uid].raw = raw
         found = {uid: data for uid, data in found.items() if data.raw is not None}
-    previews = [item for item in items if item.name == "PREVIEW"]
+    previews = [item for item in items if item.name in ("PREVIEW", "SNIPPET")]
     if previews:
         await _load_previews(session, view, found, all(item.lazy for item in previews))
     if any(item.name == "SAVEDATE" for item in items):

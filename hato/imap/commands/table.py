@@ -46,6 +46,7 @@ _EXTENSIONS = (
     "BINARY",  # fetch via hato.imap.fetch_items, append's literal8 (RFC 3516)
     "UNAUTHENTICATE",  # auth.unauthenticate (RFC 8437)
     "PREVIEW",  # fetch, from the snippet kept at delivery (RFC 8970)
+    "SNIPPET=FUZZY", "PREVIEW=FUZZY",  # the same, in the drafts' (FUZZY text) form
     "SAVEDATE",  # fetch and search, the store's save dates (RFC 8514)
     "REPLACE",  # append.replace (RFC 8508)
     "CATENATE", "URL-PARTIAL",  # append via hato.imap.catenate (RFC 4469, RFC 5550)

@@ -13,6 +13,8 @@ fetch-att       = "ENVELOPE" / "FLAGS" / "INTERNALDATE" /
                   "BINARY.SIZE" section-binary                   ; RFC 3516 §4.2
                   "PREVIEW" [SP "(" preview-mod *(SP preview-mod) ")"] ; RFC 8970 §7
 preview-mod     = "LAZY"
+fetch-att       =/ "SNIPPET" [SP "(" preview-mod *(SP preview-mod) ")"]
+preview-mod     =/ "FUZZY" / "LAZY=FUZZY"  ; the drafts before RFC 8970, as Dovecot 2.3
 fetch-att       =/ "SAVEDATE"                                    ; RFC 8514 §7
 fetch-att       =/ "EMAILID" / "THREADID"                        ; RFC 8474 §7
 section-binary  = "[" [section-part] "]"                        ; RFC 3516 §6
@@ -55,6 +57,7 @@ _SIMPLE = frozenset(
         "UID",
         "MODSEQ",
         "PREVIEW",
+        "SNIPPET",
         "SAVEDATE",
         "EMAILID",
         "THREADID",
@@ -68,6 +71,9 @@ _MACROS = {
     "FULL": ("FLAGS", "INTERNALDATE", "RFC822.SIZE", "ENVELOPE", "BODY"),
 }
 _NAME = re.compile(rb"[A-Za-z0-9.]+")
+_PREVIEWS = frozenset({"PREVIEW", "SNIPPET"})
+_PREVIEW_MODS = frozenset({"LAZY", "FUZZY", "LAZY=FUZZY"})
+_PREVIEW_MOD = re.compile(rb" \((?i:lazy=fuzzy|lazy|fuzzy)[ )]")
 _PART = re.compile(rb"[1-9]\d{0,8}(?:\.[1-9]\d{0,8})*")
 _PARTIAL = re.compile(rb"<(\d{1,10})\.(\d{1,10})>")
 _TEXTS = ("HEADER.FIELDS.NOT", "HEADER.FIELDS", "HEADER", "TEXT", "MIME")
@@ -103,13 +109,15 @@ class FetchAttr:
     `section` is set for BODY[...] and BINARY[...]; `partial` is (origin, length);
     `peek` for BODY.PEEK and BINARY.PEEK.  BINARY and BINARY.SIZE (RFC 3516 §4.2) name
     the part with its content transfer encoding undone; their section has only part
-    numbers.  `lazy` is PREVIEW's LAZY modifier (RFC 8970 §3.2)."""
+    numbers.  `lazy` is PREVIEW's LAZY modifier (RFC 8970 §3.2); `fuzzy`, the drafts'
+    FUZZY algorithm, answered ``(FUZZY text)`` (always so for SNIPPET)."""
 
     name: str
     section: Section | None = None
     partial: tuple[int, int] | None = None
     peek: bool = False
     lazy: bool = False
+    fuzzy: bool = False
 
     @property
     def sets_seen(self) -> bool:
@@ -205,22 +213,28 @@ def _parse_att(cur: Cursor) -> FetchAttr:
         return _parse_section_att(cur, name)
     if name not in _SIMPLE or not _at_boundary(cur, cur.pos):
         raise CommandError(f"Unknown parameter {name}")
-    if name == "PREVIEW" and cur.data.startswith(b" (", cur.pos):
-        return _parse_preview_mods(cur)
+    if name in _PREVIEWS:
+        return _parse_preview(cur, name)
     return FetchAttr(name)
 
 
-def _parse_preview_mods(cur: Cursor) -> FetchAttr:
-    """`PREVIEW (LAZY)` (RFC 8970 §7).  A list after PREVIEW whose first word is not a
-    preview-mod is left alone: it is FETCH's own modifiers (RFC 4466)."""
-    first = cur.data[cur.pos + 2 : cur.pos + 7].upper()
-    if not (first.startswith(b"LAZY") and first[4:5] in (b" ", b")")):
-        return FetchAttr("PREVIEW")
+def _parse_preview(cur: Cursor, name: str) -> FetchAttr:
+    """`PREVIEW (LAZY)` (RFC 8970 §7), or the drafts' `PREVIEW (FUZZY)` and `SNIPPET
+    (LAZY=FUZZY)`.  A list after it whose first word is not a preview-mod is left alone:
+    it is FETCH's own modifiers (RFC 4466)."""
+    fuzzy = name == "SNIPPET"
+    found = _PREVIEW_MOD.match(cur.data, cur.pos)
+    if found is None:
+        return FetchAttr(name, fuzzy=fuzzy)
+    lazy = False
     cur.sp()
     for _ in cur.list_items():
-        if cur.keyword() != "LAZY":
-            raise CommandError("Invalid arguments.")
-    return FetchAttr("PREVIEW", lazy=True)
+        modifier = cur.keyword()
+        if modifier not in _PREVIEW_MODS:
+            raise CommandError(f"'{modifier[:40]}' is not a supported PREVIEW modifier")
+        lazy = lazy or modifier.startswith("LAZY")
+        fuzzy = fuzzy or modifier.endswith("FUZZY")
+    return FetchAttr(name, lazy=lazy, fuzzy=fuzzy)
 
 
 def _parse_section_att(cur: Cursor, name: str) -> FetchAttr:
