@@ -19,9 +19,11 @@ from hato.imap.reply import no
 from hato.imap.view import MailboxView
 from hato.mime import (
     MessageInfo,
+    as_legacy,
     binary_section,
     bodystructure_sexp,
     envelope_sexp,
+    parse_message,
     section_bytes,
     with_prefix,
 )
@@ -77,7 +79,17 @@ class MessageData:
     preview: str | None = None  # PREVIEW (RFC 8970): the snippet kept at delivery
     saved: int | None = None  # SAVEDATE (RFC 8514): when it was saved to the mailbox
     digest: bytes = b""  # EMAILID (RFC 8474 §5.1): the content digest it is made of
+    size: int | None = None  # RFC822.SIZE of the octets shown, when not the stored ones
     _info: MessageInfo | None = None
+
+    def show_legacy(self) -> None:
+        """Show the message as a client without UTF-8 sees it (``hato.mime.as_legacy``):
+        every item, RFC822.SIZE included, is then made of the downgraded octets."""
+        if self.raw is None:
+            return
+        shown = as_legacy(self.raw)
+        if shown is not self.raw:
+            self.raw, self.size, self._info = shown, len(shown), parse_message(shown)
 
     @property
     def info(self) -> MessageInfo:
@@ -96,7 +108,7 @@ def item_value(item: FetchAttr, data: MessageData, view: MailboxView) -> Value:
     if name == "UID":
         return data.uid
     if name == "RFC822.SIZE":
-        return summary.size
+        return summary.size if data.size is None else data.size
     if name == "INTERNALDATE":
         return _date_time(summary.internal_date, data.zone)
     if name == "MODSEQ":

@@ -11,6 +11,8 @@
   literal8 APPEND's binary parts as base64; ``decoded_entity`` (with ``binary_header``,
   ``find_part`` and ``part_structure_sexp``) is URLFETCH's BINARY and BODYPARTSTRUCTURE
   (RFC 5524).
+- ``as_legacy`` is a message as a client that did not ask for UTF-8 is shown it: an
+  internationalized one (RFC 6532) downgraded as RFC 6858 describes (``downgraded``).
 - ``fields``/``header_end``/``parse_addresses`` read a header block and address lists
   (for Sieve's header and address tests).
 - ``part_text`` decodes a leaf part's body to text; ``leaf_parts``, ``attachment_parts``,
@@ -34,6 +36,7 @@ from hato.mime._display import (
     part_filename,
     snippet,
 )
+from hato.mime._downgrade import as_legacy, downgraded, has_utf8, is_internationalized
 from hato.mime._headers import fields, header_end
 from hato.mime._imap import Sexp, bodystructure_sexp, envelope_sexp, part_structure_sexp
 from hato.mime._message import parse_message, with_prefix
@@ -61,6 +64,7 @@ __all__ = [
     "IndexedText",
     "MessageInfo",
     "Sexp",
+    "as_legacy",
     "attachment_parts",
     "base_subject",
     "binary_header",
@@ -72,15 +76,18 @@ __all__ = [
     "decoded_entity",
     "decoded_header",
     "decoded_text",
+    "downgraded",
     "envelope_sexp",
     "fields",
     "find_part",
+    "has_utf8",
     "header_end",
     "header_fields",
     "html_text",
     "index_words",
     "indexed_text",
     "is_attachment",
+    "is_internationalized",
     "is_reply_or_forward",
     "leaf_parts",
     "parse_addresses",

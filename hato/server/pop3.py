@@ -11,12 +11,14 @@ in the UPDATE state after QUIT; a dropped connection deletes nothing.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from array import array
 from dataclasses import dataclass, field
 
 from hato import metrics
 from hato.auth.authenticator import LoginAttempt
+from hato.mime import as_legacy
 from hato.proto import pop3
 from hato.server.context import ServiceContext
 from hato.server.listener import Connection
@@ -159,6 +161,8 @@ class _Pop3Session:
             return self.core.message_vanished()
         if top_lines is None:  # RETR: the message has been read (seen by IMAP too)
             self.seen.add(uid)
+        if not (self.core.utf8 or content.isascii()):  # RFC 6856: downgraded (RFC 6858)
+            content = await asyncio.to_thread(as_legacy, content)  # headers may be megabytes
         return self.core.send_message(content)
 
     async def commit(self, numbers: tuple[int, ...]) -> bytes:

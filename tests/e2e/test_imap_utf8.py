@@ -4,9 +4,10 @@ After ENABLE UTF8=ACCEPT (§3) mailbox names travel as UTF-8 both ways ("&" is i
 no modified UTF-7), APPEND takes ``UTF8 (~{n} ...)`` (§4), SEARCH takes no CHARSET
 (§3); a session that did not enable it keeps modified UTF-7 and is refused UTF8 data.
 Bad UTF-8 (invalid bytes, overlong forms, surrogates, controls) gets BAD or NO and the
-session goes on.  SMTPUTF8 mail (RFC 6531) comes in over the MX and LMTP and reaches
-every client unrewritten, as Dovecot serves it (no RFC 6857 downgrade).  Runs on
-PostgreSQL too (tests/e2e/test_protocols_postgresql.py).
+session goes on.  SMTPUTF8 mail (RFC 6531) comes in over the MX and LMTP; a client that
+asked for UTF-8 (ENABLE UTF8=ACCEPT, POP3's UTF8) gets it as sent, any other the RFC 6858
+downgrade (RFC 6855 §7, RFC 6856), its sizes and structure those of the downgraded octets.
+Runs on PostgreSQL too (tests/e2e/test_protocols_postgresql.py).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import poplib
 import re
 import smtplib
 from collections.abc import Iterator
+from email.header import decode_header, make_header
 
 import pytest
 
@@ -199,26 +201,60 @@ def _send_smtputf8(server: HatoProcess, service: str, subject: str) -> None:
         smtp.sendmail("山田@例え.jp", [f"{USER}@example.org"], message, mail_options=["SMTPUTF8"])
 
 
-def test_smtputf8_mail_reaches_every_client_as_sent(server: HatoProcess) -> None:
-    """RFC 6531 on the MX and LMTP; the stored octets go out unchanged whether or not
-    the IMAP or POP3 client asked for UTF-8 (README: the downgrade hato chose)."""
+def _legacy_header(body: bytes) -> list[str]:
+    """A downgraded message's header, each line ASCII, with its encoded-words decoded."""
+    head = body.split(b"\r\n\r\n", 1)[0]
+    assert head.isascii(), head
+    return [str(make_header(decode_header(line))) for line in head.decode().split("\r\n")]
+
+
+def test_smtputf8_mail_is_downgraded_for_clients_without_utf8(server: HatoProcess) -> None:
+    """RFC 6531 on the MX and LMTP; the stored octets go to a client that asked for UTF-8,
+    the RFC 6858 downgrade to any other: encoded-words for the subject and the display
+    name, an empty group for the address that has no ASCII form; the body as sent."""
     _send_smtputf8(server, "smtp", "MX経由")
     _send_smtputf8(server, "lmtp", "LMTP経由")
+    subjects = {"Subject: MX経由", "Subject: LMTP経由"}
     for enable in (False, True):
         client = imaplib.IMAP4("127.0.0.1", server.ports["imap"])
         client.login(USER, PASSWORD)
         if enable:
             client.enable("UTF8=ACCEPT")
         client.select("INBOX", readonly=True)
-        _, found = client.search(None, "ALL")
-        bodies = [client.fetch(n, "(BODY.PEEK[])")[1][0] for n in found[0].split()]
-        subjects = {"Subject: MX経由".encode(), "Subject: LMTP経由".encode()}
-        seen = {line for part in bodies for line in part[1].split(b"\r\n")} & subjects
-        assert seen == subjects, enable
+        _, found = client.search(None, "HEADER", "Message-ID", "u1@example.jp")
+        numbers = found[0].split()[-2:]  # the two just sent (the module sends more)
+        for number in numbers:
+            _, data = client.fetch(number, "(RFC822.SIZE BODY.PEEK[])")
+            head, body = data[0]
+            envelope = b"".join(
+                b"".join(item) if isinstance(item, tuple) else item
+                for item in client.fetch(number, "(ENVELOPE)")[1]
+            )
+            assert int(re.search(rb"RFC822.SIZE (\d+)", head)[1]) == len(body)  # type: ignore[index]
+            assert body.endswith("明日の会議は十時からです。\r\n".encode())
+            if enable:
+                assert "Subject: " + "MX経由" in body.decode() or "LMTP経由" in body.decode()
+                assert "山田".encode() in envelope
+                continue
+            header = _legacy_header(body)
+            assert subjects & set(header)
+            assert (
+                'From: "山田 <山田@例え.jp>":;' in header
+                or "From: 山田 <山田@例え.jp> :;" in header
+            )
+            assert envelope.isascii() and b"=?utf-8?b?" in envelope  # of the downgraded octets
         client.logout()
     pop = poplib.POP3("127.0.0.1", server.ports["pop3"], timeout=10)
     pop.user(USER)
     pop.pass_(PASSWORD)
-    lines = {line for n in range(1, pop.stat()[0] + 1) for line in pop.retr(n)[1]}
+    count = pop.stat()[0]
+    legacy = [b"\r\n".join(pop.retr(n)[1]) for n in (count - 1, count)]
+    assert subjects <= {line for body in legacy for line in _legacy_header(body)}
+    pop.quit()
+    pop = poplib.POP3("127.0.0.1", server.ports["pop3"], timeout=10)
+    pop.utf8()
+    pop.user(USER)
+    pop.pass_(PASSWORD)
+    lines = {line for n in (count - 1, count) for line in pop.retr(n)[1]}
     assert {"Subject: MX経由".encode(), "Subject: LMTP経由".encode()} <= lines
     pop.quit()

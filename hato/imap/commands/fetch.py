@@ -10,11 +10,13 @@ BODY[] and RFC822[.TEXT] set \\Seen first (one STORE for the whole set), and
 FLAGS then leads the answer, as in the reference transcript.  PREVIEW (RFC 8970) is the
 snippet delivery kept (hato.mime.snippet); a body stored before snippets were kept has its
 own worked out from the message and kept, unless every PREVIEW asked is LAZY (§3.2),
-which answers NIL for it instead.
+which answers NIL for it instead.  A session without UTF8=ACCEPT is shown internationalized
+messages downgraded (RFC 6855 §7, RFC 6858).
 """
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
 from hato.imap.batches import BODY_BYTES, batches, total_size
@@ -24,7 +26,8 @@ from hato.imap.fetch_quick import is_quick, quick_lines
 from hato.imap.reply import Reply, bad
 from hato.imap.updates import keyword_lines
 from hato.imap.view import MailboxView
-from hato.proto.imap import Fetch, FetchAttr, fetch_response_parts
+from hato.mime import has_utf8
+from hato.proto.imap import Fetch, FetchAttr, Utf8Mode, fetch_response_parts
 from hato.store import FlagMode
 from hato.store.meta import work_out_listing
 
@@ -75,7 +78,28 @@ async def _load(
     if any(item.name == "INTERNALDATE" for item in items):
         for uid, zone in (await session.mailstore.internal_zones(view.id, list(found))).items():
             found[uid].zone = zone
+    if session.utf8 is not Utf8Mode.ACCEPT and (needs_body(items) or needs_details(items)):
+        await _show_legacy(session, view, found)
     return found
+
+
+async def _show_legacy(
+    session: ImapSession, view: MailboxView, found: dict[int, MessageData]
+) -> None:
+    """RFC 6855 §7: a client that did not ENABLE UTF8=ACCEPT is shown internationalized
+    messages downgraded (RFC 6858, ``MessageData.show_legacy``). A message whose body was
+    not asked for is read only if its ENVELOPE holds UTF-8, the mark of such mail."""
+    unread = [
+        uid
+        for uid, data in found.items()
+        if data.raw is None and data.details is not None and has_utf8(data.info.envelope)
+    ]
+    if unread:
+        for uid, raw in (await session.mailstore.read_messages(view.id, unread)).items():
+            found[uid].raw = raw
+    eight_bit = [data for data in found.values() if data.raw is not None and not data.raw.isascii()]
+    if eight_bit:  # off the event loop: a header may be megabytes of UTF-8
+        await asyncio.to_thread(_show_all_legacy, eight_bit)
 
 
 async def _load_previews(
@@ -93,6 +117,11 @@ async def _load_previews(
         worked = await work_out_listing(session.mailstore, view.id, missing, PREVIEW_PAGE)
         for uid, (text, _) in worked.items():
             found[uid].preview = text
+
+
+def _show_all_legacy(found: list[MessageData]) -> None:
+    for data in found:
+        data.show_legacy()
 
 
 async def _targets(session: ImapSession, view: MailboxView, cmd: Fetch) -> list[tuple[int, int]]:

@@ -88,7 +88,8 @@ def cmd_stls(session: Session, args: str) -> Event | None:
 
 
 def cmd_utf8(session: Session, args: str) -> None:
-    """RFC 6856 §2: UTF-8 mode; hato sends messages unchanged either way."""
+    """RFC 6856 §2: UTF-8 mode; without it, internationalized messages are sent
+    downgraded (RFC 6858, hato.mime.as_legacy)."""
     session.utf8 = True
     session.say("+OK UTF8 enabled")
 

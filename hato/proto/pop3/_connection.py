@@ -107,6 +107,11 @@ class Pop3Connection:
     def state(self) -> State:
         return self._session.state
 
+    @property
+    def utf8(self) -> bool:
+        """The client sent UTF8 (RFC 6856 §2): it takes internationalized messages."""
+        return self._session.utf8
+
     def greeting(self) -> bytes:
         """RFC 1939 §4 greeting, with the APOP timestamp when APOP is possible."""
         timestamp = self._config.apop_timestamp
