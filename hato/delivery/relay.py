@@ -182,8 +182,14 @@ class _Insecure(Exception):
 
 async def _secure(client: aiosmtplib.SMTP, name: str, verified: bool) -> None:
     """STARTTLS told the MX host's ``name``: when offered (opportunistic), or required
-    with a certificate valid for ``name`` (MTA-STS ``enforce``, RFC 8461 §4.2)."""
-    await client.ehlo()
+    with a certificate valid for ``name`` (MTA-STS ``enforce``, RFC 8461 §4.2). A host
+    that refuses EHLO is greeted with HELO (RFC 5321 §3.2, §4.1.4), and has no STARTTLS."""
+    try:
+        await client.ehlo()
+    except aiosmtplib.SMTPHeloError as exc:
+        if exc.code // 100 != 5:
+            raise
+        await client.helo()
     if not client.supports_extension("starttls"):
         if verified:
             raise _Insecure(f"4.7.5 {name} offers no STARTTLS (MTA-STS policy)")
