@@ -14,6 +14,7 @@ class OldPeer:
     def __init__(self) -> None:
         self.said: list[bytes] = []
         self.server: asyncio.Server | None = None
+        self.handlers: set[asyncio.Task[None]] = set()
 
     async def start(self) -> int:
         self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
@@ -22,9 +23,20 @@ class OldPeer:
     async def stop(self) -> None:
         assert self.server is not None
         self.server.close()
+        await asyncio.gather(*self.handlers)  # each closed its connection
         await self.server.wait_closed()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self.handlers.add(task)
+        try:
+            await self._converse(reader, writer)
+        finally:
+            writer.close()
+            await writer.wait_closed()
+
+    async def _converse(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         writer.write(b"220 old.test SMTP\r\n")
         while line := await reader.readline():
             verb = line[:4].upper()
@@ -43,7 +55,6 @@ class OldPeer:
                 reply = b"250 ok\r\n"
             writer.write(reply)
             await writer.drain()
-        writer.close()
 
 
 async def test_an_mx_that_refuses_ehlo_gets_helo() -> None:
