@@ -114,9 +114,14 @@ def _costly(key: p.SearchKey, columns: bool) -> bool:
 
 
 async def evaluate(
-    mailstore: Mailstore, view: MailboxView, criteria: p.SearchKey, pairs: Sequence[Pair]
+    mailstore: Mailstore,
+    view: MailboxView,
+    criteria: p.SearchKey,
+    pairs: Sequence[Pair] | None = None,
 ) -> list[Pair]:
-    """The (seq, uid) pairs among `pairs` that match, in the order given."""
+    """The (seq, uid) pairs among ``pairs`` that match, in the order given; ``pairs``
+    None: every message of the view, and then what the full-text index settles is
+    placed by UID (``_among``), with no walk over the mailbox for a rare word."""
     need = Program.of(criteria)
     matcher = Matcher(view)
     leaves = list(p.search_leaves(criteria))
@@ -125,24 +130,40 @@ async def evaluate(
     if any(isinstance(leaf, p.SearchObjectId) and leaf.kind == "EMAILID" for leaf in leaves):
         digests = await mailstore.digests(view.id)
         matcher.email_ids = {uid: email_id(digest) for uid, digest in digests.items()}
-    bulk = bool(need.columns) and len(pairs) >= BULK
+    count = len(view.uids) if pairs is None else len(pairs)
+    bulk = bool(need.columns) and count >= BULK
     if bulk:
         await _bulk_columns(mailstore, view, matcher, sorted(need.columns))
     cheap, costly = _split(criteria, bulk)
     if cheap is not None:
-        pairs = [(seq, uid) for seq, uid in pairs if matcher.matches(cheap, seq, MessageData(uid))]
+        pairs = [
+            (seq, uid)
+            for seq, uid in _all(view, pairs)
+            if matcher.matches(cheap, seq, MessageData(uid))
+        ]
     if costly is None:
-        return list(pairs)
+        return list(_all(view, pairs))
     settled, residual = await _narrow(mailstore, view, matcher, costly)
     if settled is None:
-        return await _checked(mailstore, view, matcher, costly, pairs)
-    known = [pair for pair in pairs if pair[1] in settled.found]
+        return await _checked(mailstore, view, matcher, costly, _all(view, pairs))
+    known = _among(view, pairs, settled.found)
     if residual is not None:
         known = await _checked(mailstore, view, matcher, residual, known)
-    unsure = [pair for pair in pairs if pair[1] in settled.unsure]
+    unsure = _among(view, pairs, settled.unsure)
     unsure = await _checked(mailstore, view, matcher, costly, unsure)
-    matched = {uid for _, uid in known} | {uid for _, uid in unsure}
-    return [pair for pair in pairs if pair[1] in matched]
+    return sorted(known + unsure)  # disjoint, each in message order
+
+
+def _all(view: MailboxView, pairs: Sequence[Pair] | None) -> Sequence[Pair]:
+    return list(enumerate(view.uids, 1)) if pairs is None else pairs
+
+
+def _among(view: MailboxView, pairs: Sequence[Pair] | None, uids: frozenset[int]) -> list[Pair]:
+    """The pairs whose UID is in ``uids``, in message order: looked up in the view when
+    ``pairs`` is all of it (O(k log n) for k UIDs), else filtered."""
+    if pairs is None:
+        return [(seq, uid) for uid in sorted(uids) if (seq := view.seq(uid))]
+    return [pair for pair in pairs if pair[1] in uids]
 
 
 @dataclass(frozen=True, slots=True)

@@ -134,6 +134,26 @@ async def test_short_keys_scan_the_stored_text(store: Store) -> None:
     assert not (await mailstore.text_matches(inbox.id, "事議", header=False)).found
 
 
+async def test_a_body_shared_by_accounts_is_found_in_the_asking_mailbox_only(
+    store: Store,
+) -> None:
+    """One delivery to two accounts stores one body: the index's match leads to both
+    accounts' messages, and each mailbox gets its own UID, never the other's."""
+    alice, bob = await make_account(store, "alice"), await make_account(store, "bob")
+    raw = b"Subject: shared\r\n\r\nthe quetzalcoatl lives here\r\n"
+    for number, mailstore in enumerate((alice, bob)):  # UID 1 each: bodies of their own
+        own = b"Subject: own %d\r\n\r\nnothing\r\n" % number
+        await store.deliver(
+            own, message_meta(own), int(time.time()), [Delivery(mailstore.account_id)]
+        )
+    both = [Delivery(alice.account_id), Delivery(bob.account_id)]
+    await store.deliver(raw, message_meta(raw), int(time.time()), both)  # one body, UID 2 each
+    for mailstore, uid in ((alice, 2), (bob, 2)):
+        inbox = await mailstore.get_mailbox("INBOX")
+        assert inbox is not None
+        assert (await mailstore.text_matches(inbox.id, "QUETZALCOATL", header=False)).found == {uid}
+
+
 async def _account(store: Store) -> Account:
     await _claims_store(store)
     account = await store.get_account("claims")

@@ -20,7 +20,7 @@ from hato.imap.esearch import return_data, returned_pairs
 from hato.imap.notify import takes
 from hato.imap.reply import ImapError, Reply, bad, no
 from hato.imap.search_eval import evaluate
-from hato.imap.view import MailboxView, open_view
+from hato.imap.view import open_view
 from hato.proto import imap as c
 from hato.proto.imap import SearchReturn, esearch_response
 from hato.store import Mailbox
@@ -54,7 +54,7 @@ async def esearch(session: ImapSession, cmd: c.MultiSearch) -> Reply:
             except ImapError:  # deleted since it was listed: nothing in it to find
                 continue
         try:
-            found = await evaluate(session.mailstore, view, cmd.search.criteria, _pairs(view))
+            found = await evaluate(session.mailstore, view, cmd.search.criteria)
             chosen = returned_pairs(returning.options, returning, found)
             modseq = highest_modseq(view, (uid for _, uid in chosen)) if modseq_asked else 0
         finally:
@@ -64,10 +64,6 @@ async def esearch(session: ImapSession, cmd: c.MultiSearch) -> Reply:
         source = (session.mailbox_value(mailbox.name), mailbox.uidvalidity)
         session.send(esearch_response(cmd.tag, True, data, source))
     return Reply("Search completed.")
-
-
-def _pairs(view: MailboxView) -> list[tuple[int, int]]:
-    return list(enumerate(view.uids, 1))
 
 
 def _selected(session: ImapSession, mailbox: Mailbox) -> bool:

@@ -43,7 +43,7 @@ async def matching(session: ImapSession, criteria: SearchKey) -> list[tuple[int,
     SORT, THREAD and the ESEARCH family build on this one evaluation.
     """
     view = session.require_view()
-    return await evaluate(session.mailstore, view, criteria, list(enumerate(view.uids, 1)))
+    return await evaluate(session.mailstore, view, criteria)
 
 
 def check_charset(charset: str | None) -> None:

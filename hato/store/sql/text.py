@@ -102,15 +102,35 @@ def like_pattern(key: str) -> str | None:
     return f"%{escaped}%"
 
 
-def _narrowing(tx: Tx, key: str) -> tuple[str, tuple[object, ...]]:
-    """The condition (on ``messages m`` joined to ``blob_text t``) that keeps the
-    bodies the index says may hold ``key``, in the dialect's words (none: a scan)."""
-    if tx.dialect.text_index == "fts5":
-        query = fts5_query(key)
-        where = "m.blob_id IN (SELECT rowid FROM blob_text_index WHERE blob_text_index MATCH ?)"
-    else:
-        query, where = like_pattern(key), "t.words LIKE ?"
-    return ("1 = 1", ()) if query is None else (where, (query,))
+def _candidates(
+    tx: Tx, key: str, exact: str, mailbox_id: int, account_id: int
+) -> tuple[str, tuple[object, ...]]:
+    """The query for the UIDs of the account's mailbox whose whole stored text the
+    index says may hold ``key`` and ``exact`` says does, in the dialect's words, with
+    its parameters up to those of ``exact`` (the caller's to add).
+
+    SQLite starts from the FTS5 match and looks each body up among the mailbox's
+    messages (``messages_by_blob``), so a rare word costs its few candidates, not a
+    walk over the mailbox (the ``CROSS JOIN`` keeps that order: the planner cannot
+    tell how few an FTS5 match gives). PostgreSQL's planner weighs the GIN index on
+    ``words`` itself. A key with no trigram scans the mailbox's stored text."""
+    query = fts5_query(key) if tx.dialect.text_index == "fts5" else like_pattern(key)
+    if query is not None and tx.dialect.text_index == "fts5":
+        sql = (
+            "SELECT m.uid FROM blob_text_index f CROSS JOIN messages m "
+            "CROSS JOIN blob_text t CROSS JOIN mailboxes x "
+            "WHERE f.blob_text_index MATCH ? AND m.blob_id = f.rowid AND m.mailbox_id = ? "
+            "AND t.blob_id = m.blob_id AND t.whole = 1 AND x.id = m.mailbox_id "
+            f"AND x.account_id = ? AND ({exact})"
+        )
+        return sql, (query, mailbox_id, account_id)
+    narrow = "1 = 1" if query is None else "t.words LIKE ?"
+    sql = (
+        "SELECT m.uid FROM messages m JOIN mailboxes x ON x.id = m.mailbox_id "
+        "JOIN blob_text t ON t.blob_id = m.blob_id WHERE m.mailbox_id = ? "
+        f"AND x.account_id = ? AND t.whole = 1 AND {narrow} AND ({exact})"
+    )
+    return sql, (mailbox_id, account_id, *(() if query is None else (query,)))
 
 
 async def select_text_matches(
@@ -126,15 +146,10 @@ async def select_text_matches(
     which the caller checks against the message itself.
     """
     columns = ("head", "body") if header else ("body",)
-    narrow, params = _narrowing(tx, key)
     position = tx.dialect.position
     exact = " OR ".join(f"{position}(t.{c}, ?) > 0" for c in columns)
-    rows = await tx.all(
-        "SELECT m.uid FROM messages m JOIN mailboxes x ON x.id = m.mailbox_id "
-        "JOIN blob_text t ON t.blob_id = m.blob_id "
-        f"WHERE m.mailbox_id = ? AND x.account_id = ? AND t.whole = 1 AND {narrow} AND ({exact})",
-        (mailbox_id, account_id, *params, *(key,) * len(columns)),
-    )
+    sql, params = _candidates(tx, key, exact, mailbox_id, account_id)
+    rows = await tx.all(sql, (*params, *(key,) * len(columns)))
     unsure = await tx.all(  # the few rows not whole, through their own index
         "SELECT m.uid FROM messages m JOIN mailboxes x ON x.id = m.mailbox_id "
         "WHERE m.mailbox_id = ? AND x.account_id = ? AND m.blob_id IN "
