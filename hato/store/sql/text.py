@@ -150,10 +150,10 @@ async def select_text_matches(
     exact = " OR ".join(f"{position}(t.{c}, ?) > 0" for c in columns)
     sql, params = _candidates(tx, key, exact, mailbox_id, account_id)
     rows = await tx.all(sql, (*params, *(key,) * len(columns)))
-    unsure = await tx.all(  # the few rows not whole, through their own index
-        "SELECT m.uid FROM messages m JOIN mailboxes x ON x.id = m.mailbox_id "
-        "WHERE m.mailbox_id = ? AND x.account_id = ? AND m.blob_id IN "
-        "(SELECT blob_id FROM blob_text WHERE whole <> 1)",
+    unsure = await tx.all(  # the few rows not whole, from their own (partial) index on
+        "SELECT m.uid FROM blob_text t CROSS JOIN messages m CROSS JOIN mailboxes x "
+        "WHERE t.whole <> 1 AND m.blob_id = t.blob_id AND m.mailbox_id = ? "
+        "AND x.id = m.mailbox_id AND x.account_id = ?",
         (mailbox_id, account_id),
     )
     matches = TextMatches(
