@@ -61,7 +61,8 @@ class IndexedText:
     ``head`` is the body's own top-level header, decoded (SEARCH TEXT adds it);
     ``body`` the decoded text parts joined by ``PART_BREAK`` (SEARCH BODY and TEXT);
     ``whole`` is false when the text was cut at ``TEXT_LIMIT``. ``words`` is what the
-    trigram index reads: each whitespace-separated word of both once (``index_words``).
+    trigram index reads: each whitespace-separated word of the body once
+    (``index_words``); the header is searched (SEARCH TEXT only) by a scan of ``head``.
     """
 
     head: str
@@ -102,7 +103,7 @@ def indexed_text(raw: bytes, info: MessageInfo) -> IndexedText:
             break
     head = storable(casemap(head[:TEXT_LIMIT]))
     body = PART_BREAK.join(parts)
-    return IndexedText(head, body, whole, index_words(head, body))
+    return IndexedText(head, body, whole, index_words(body))
 
 
 def storable(text: str) -> str:

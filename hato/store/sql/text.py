@@ -4,10 +4,11 @@ Theory of operation. At delivery (every path: SMTP, LMTP, submission, APPEND,
 imports) the body's ``hato.mime.IndexedText`` (its decoded header and text parts,
 HTML reduced to text, case-mapped with i;unicode-casemap, RFC 5051 §2) is stored
 in ``blob_text`` by ``put_blob``, in the same transaction as the body, once per
-body however many mailboxes hold it. A trigram index covers its words (each
-word of the text once, ``hato.mime.index_words``): SQLite's FTS5 ``trigram``
+body however many mailboxes hold it. A trigram index covers the words of its text
+parts (each word once, ``hato.mime.index_words``): SQLite's FTS5 ``trigram``
 tokenizer (an external-content table that triggers keep), or PostgreSQL's
-pg_trgm (a GIN index that LIKE uses).
+pg_trgm (a GIN index that LIKE uses). The header's text is kept but not indexed:
+only SEARCH TEXT looks there, and it scans the mailbox's stored headers.
 
 The index only narrows. ``select_text_matches`` asks it for the bodies that may
 hold the key, then checks each candidate's stored text for the key itself
@@ -139,17 +140,24 @@ async def select_text_matches(
     """The messages of the account's mailbox whose stored text holds ``key``
     (case-mapped, storable), and those whose text is not stored whole.
 
-    With ``header`` (SEARCH TEXT) the body's header counts too, and so does a
-    message's trace prefix (Received, Delivered-To, ...), which is not in the
-    index: the (uid, prefix) pairs come back beside the matches, for the caller to
+    With ``header`` (SEARCH TEXT) the body's header counts too, found by a scan of
+    the stored headers (the index holds the text parts' words only: a header's are a
+    third of a message's, and every delivery would index them for a key that SEARCH
+    BODY never asks), and so does a message's trace prefix (Received, Delivered-To,
+    ...): the (uid, prefix) pairs come back beside the matches, for the caller to
     decode off the event loop (``prefixes_holding``). ``found`` holds candidates,
     which the caller checks against the message itself.
     """
-    columns = ("head", "body") if header else ("body",)
     position = tx.dialect.position
-    exact = " OR ".join(f"{position}(t.{c}, ?) > 0" for c in columns)
-    sql, params = _candidates(tx, key, exact, mailbox_id, account_id)
-    rows = await tx.all(sql, (*params, *(key,) * len(columns)))
+    sql, params = _candidates(tx, key, f"{position}(t.body, ?) > 0", mailbox_id, account_id)
+    rows = await tx.all(sql, (*params, key))
+    if header:  # the header's words are not in the index: its stored text is scanned
+        rows += await tx.all(
+            "SELECT m.uid FROM messages m JOIN mailboxes x ON x.id = m.mailbox_id "
+            "JOIN blob_text t ON t.blob_id = m.blob_id WHERE m.mailbox_id = ? "
+            f"AND x.account_id = ? AND t.whole = 1 AND {position}(t.head, ?) > 0",
+            (mailbox_id, account_id, key),
+        )
     unsure = await tx.all(  # the few rows not whole, from their own (partial) index on
         "SELECT m.uid FROM blob_text t CROSS JOIN messages m CROSS JOIN mailboxes x "
         "WHERE t.whole <> 1 AND m.blob_id = t.blob_id AND m.mailbox_id = ? "
