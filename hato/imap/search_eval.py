@@ -154,16 +154,21 @@ async def evaluate(
     return sorted(known + unsure)  # disjoint, each in message order
 
 
+#: Below one UID in this many of the view's, looking them up beats a walk over the view.
+_LOOKUP_SHARE = 8
+
+
 def _all(view: MailboxView, pairs: Sequence[Pair] | None) -> Sequence[Pair]:
     return list(enumerate(view.uids, 1)) if pairs is None else pairs
 
 
 def _among(view: MailboxView, pairs: Sequence[Pair] | None, uids: frozenset[int]) -> list[Pair]:
-    """The pairs whose UID is in ``uids``, in message order: looked up in the view when
-    ``pairs`` is all of it (O(k log n) for k UIDs), else filtered."""
-    if pairs is None:
+    """The pairs whose UID is in ``uids``, in message order: when ``pairs`` is all of
+    the view and ``uids`` few of it, each looked up (O(k log n) for k UIDs); else the
+    pairs filtered (O(n)), cheaper once k is a good share of n."""
+    if pairs is None and len(uids) * _LOOKUP_SHARE < len(view.uids):
         return [(seq, uid) for uid in sorted(uids) if (seq := view.seq(uid))]
-    return [pair for pair in pairs if pair[1] in uids]
+    return [pair for pair in _all(view, pairs) if pair[1] in uids]
 
 
 @dataclass(frozen=True, slots=True)

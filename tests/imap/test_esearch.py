@@ -209,3 +209,27 @@ def test_saved_dollar_is_a_set_of_messages() -> None:
     pairs = list(enumerate(view.uids, 1))
     found = asyncio.run(evaluate(store, view, _key("$"), pairs))  # type: ignore[arg-type]
     assert found == [(3, 3), (4, 4)]
+
+
+def test_among_looks_few_uids_up_and_filters_many() -> None:
+    """What the index settled, placed among the view's messages: by lookup when few
+    (no walk over a big mailbox for a rare word), by a filter when many; the same pairs,
+    in message order, either way, and a UID the view does not have is left out."""
+    from bisect import bisect_left
+
+    from hato.imap.search_eval import _among
+
+    uids = list(range(10, 1010, 10))  # 100 messages, UIDs 10..1000
+
+    def seq(uid: int) -> int:
+        at = bisect_left(uids, uid)
+        return at + 1 if at < len(uids) and uids[at] == uid else 0
+
+    view = SimpleNamespace(uids=uids, seq=seq)
+    few = frozenset({990, 20, 15, 500})  # 15 is not in the view
+    assert _among(view, None, few) == [(2, 20), (50, 500), (99, 990)]  # type: ignore[arg-type]
+    many = frozenset(range(10, 1010, 20)) | {15}
+    expected = [(n, uid) for n, uid in enumerate(uids, 1) if uid in many]
+    assert _among(view, None, many) == expected  # type: ignore[arg-type]
+    given = [(n, uid) for n, uid in enumerate(uids, 1)][:10]
+    assert _among(view, given, few) == [(2, 20)]  # type: ignore[arg-type]
