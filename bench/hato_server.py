@@ -26,7 +26,7 @@ hostname = "mail.bench.example"
 domains = ["bench.example"]
 
 [limits]
-connections_per_address = 5000
+connections_per_address = 20000  # HATO_BENCH_IDLERS=10000 from one address
 
 [dns]
 servers = ["{dns}"]
