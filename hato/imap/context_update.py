@@ -48,7 +48,10 @@ from hato.proto.imap import (
 if TYPE_CHECKING:
     from hato.imap.session import ImapSession
 
-__all__ = ["MAX_CONTEXTS", "before_expunge", "cancel", "in_use", "pending_updates", "start"]
+__all__ = [
+    "MAX_CONTEXTS", "before_expunge", "cancel", "has_contexts", "in_use", "pending_updates",
+    "start",
+]  # fmt: skip
 
 MAX_CONTEXTS = 16
 Pair = tuple[int, int]  # (seq, uid)
@@ -72,6 +75,11 @@ class Context:
 
 _contexts: weakref.WeakKeyDictionary[MailboxView, dict[str, Context]]
 _contexts = weakref.WeakKeyDictionary()
+
+
+def has_contexts(view: MailboxView) -> bool:
+    """True if the view has updating searches or sorts to keep up to date."""
+    return bool(_contexts.get(view))
 
 
 def in_use(session: ImapSession, tag: str) -> bool:

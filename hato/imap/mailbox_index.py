@@ -35,7 +35,7 @@ import weakref
 from array import array
 from bisect import bisect_left
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence, Set
+from collections.abc import Callable, Iterable, Sequence, Set
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -44,6 +44,7 @@ from hato.store import Mailbox, MailboxChanges, Mailstore, MessageSummary
 from hato.store.notify import Notifier, Subscription
 
 if TYPE_CHECKING:
+    from hato.imap.fanout import FanOut
     from hato.imap.view import MailboxView
 
 __all__ = ["FlagSets", "IndexRegistry", "LogEntry", "MailboxIndex"]
@@ -109,10 +110,22 @@ class MailboxIndex:
         self._recent_lock = asyncio.Lock()
         self._claimed_to = 0  # UIDs below it are claimed as \Recent (here or elsewhere)
         self._unassigned_from = 0  # this process's claimed UIDs from here on: the next view's
-        self.subscription: Subscription = notifier.subscribe(mailbox_id, first=True)
+        # the idling sessions told of new mail at once, in one pass (hato.imap.fanout)
+        self.fanout: FanOut | None = None
+        signal = _Signal(self._signalled)
+        self.subscription: Subscription = notifier.subscribe(mailbox_id, True, signal)
 
     def close(self) -> None:
         self.subscription.close()
+
+    def _signalled(self) -> None:
+        if self.fanout is not None:
+            self.fanout.signalled()
+
+    def settled(self) -> bool:
+        """True if no change is signalled and none is being caught up: the index holds
+        every change published so far."""
+        return not self.subscription.changed.is_set() and not self._lock.locked()
 
     # -- reading -------------------------------------------------------------------
 
@@ -185,6 +198,8 @@ class MailboxIndex:
                 self.subscription.changed.set()  # not taken: the next catch-up asks again
                 raise
             self._apply(changes)
+        if self.fanout is not None:
+            self.fanout.moved()
 
     async def recent_for(self, mailstore: Mailstore, newest: int) -> int:
         """The first UID \\Recent for a view taking new messages up to ``newest``.
@@ -194,14 +209,23 @@ class MailboxIndex:
         idling session); the UIDs it gave this process go to the first view
         that takes them, every other view gets a UID above them (none recent).
         """
+        await self.claim_through(mailstore, newest)
+        return self.give_recent(newest)
+
+    async def claim_through(self, mailstore: Mailstore, newest: int) -> None:
+        """Claim \\Recent from the store for this process up to ``newest`` (if not yet)."""
         async with self._recent_lock:
             if newest >= self._claimed_to:
                 first = await mailstore.claim_recent(self.mailbox_id)
                 self._unassigned_from = max(first, self._unassigned_from)
                 self._claimed_to = newest + 1
-            given = self._unassigned_from
-            self._unassigned_from = max(given, newest + 1)
-            return given
+
+    def give_recent(self, newest: int) -> int:
+        """After ``claim_through(newest)``: the first UID \\Recent for the view asking
+        (the claimed UIDs for the first, none for the others)."""
+        given = self._unassigned_from
+        self._unassigned_from = max(given, newest + 1)
+        return given
 
     def apply_own(self, summaries: Iterable[MessageSummary]) -> None:
         """A session's own STORE result, visible to it at once (logged at the next catch-up)."""
@@ -273,6 +297,18 @@ class MailboxIndex:
             for uid in list(self.ghosts):
                 if not any(_contains(snapshot, uid) for snapshot in snapshots):
                     del self.ghosts[uid]
+
+
+class _Signal(asyncio.Event):
+    """The index's change flag, which also starts the fan-out to idling sessions."""
+
+    def __init__(self, then: Callable[[], None]) -> None:
+        super().__init__()
+        self._then = then
+
+    def set(self) -> None:
+        super().set()
+        self._then()
 
 
 def _contains(uids: Sequence[int], uid: int) -> bool:

@@ -232,16 +232,29 @@ class MailboxView:
         fresh = [s.uid for s in summaries if s.uid > last]
         if not fresh:
             return 0
-        for uid in fresh:
-            if first_recent and uid >= first_recent:
-                self.recent.add(uid)
-        self.uidnext = max(self.uidnext, fresh[-1] + 1)
+        self._take_new(fresh, first_recent)
         self.touched.update(fresh)
         if not self._share(len(self.uids) + len(fresh)):
             uids = array("I", self.uids)
             uids.extend(fresh)
             self.uids = uids
         return len(fresh)
+
+    def take_appended(
+        self, uids: Sequence[int], modseq: int, fresh: Sequence[int], first_recent: int
+    ) -> None:
+        """Be told of new messages only (hato.imap.fanout): ``uids`` is the index's
+        snapshot that ends with ``fresh`` and that the view now shares, ``modseq`` the
+        index's after them. What ``changes_since`` and ``add`` do for such a change,
+        for a view with nothing else untold."""
+        self.modseq = modseq
+        self._take_new(fresh, first_recent)
+        self.uids = uids
+
+    def _take_new(self, fresh: Sequence[int], first_recent: int) -> None:
+        if first_recent:
+            self.recent.update(uid for uid in fresh if uid >= first_recent)
+        self.uidnext = max(self.uidnext, fresh[-1] + 1)
 
     def remove(self, uids: Iterable[int]) -> list[int]:
         """Drop messages; their sequence numbers, highest first, as EXPUNGE

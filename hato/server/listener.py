@@ -16,7 +16,6 @@ compress first, then encrypt).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import ssl
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -127,14 +126,31 @@ class Connection:
         if streams is not None:
             await self._send(streams.flush())
 
+    def unread(self) -> int | None:
+        """Bytes written that the client's socket has not taken yet; None once closing."""
+        transport = self._writer.transport
+        if self.closing or transport.is_closing():
+            return None
+        return transport.get_write_buffer_size()
+
+    def write_nowait(self, data: bytes) -> None:
+        """Queue ``data`` without waiting for the client to read it: a few bytes written
+        between two of the session's own writes (IMAP's IDLE fan-out, which asks
+        ``unread`` first), never in the middle of one."""
+        streams = self._deflate
+        self._writer.write(data if streams is None else streams.compress(data) + streams.flush())
+
     async def _send(self, data: bytes | memoryview) -> None:
         if not data:
             return
         try:
             self._writer.write(data)
-            await self._writer.drain()
-        except (ConnectionError, ssl.SSLError) as exc:
-            raise ConnectionClosed(str(exc)) from exc
+            # a client that takes none of its output for the idle timeout is gone, as
+            # one that sends nothing is (Dovecot: "inactivity in reading our output")
+            async with asyncio.timeout(self._options.idle_timeout):
+                await self._writer.drain()
+        except (TimeoutError, ConnectionError, ssl.SSLError) as exc:
+            raise ConnectionClosed(str(exc) or "output not read") from exc
 
     async def start_tls(self) -> None:
         """Upgrade to TLS, dropping any plaintext the client pipelined."""
@@ -159,9 +175,13 @@ class Connection:
     async def close(self) -> None:
         self.closing = True
         self._writer.close()
-        with contextlib.suppress(ConnectionError, ssl.SSLError, TimeoutError):
+        try:
             async with asyncio.timeout(5):
                 await self._writer.wait_closed()
+        except TimeoutError:  # output the client does not read: dropped with the socket
+            self._writer.transport.abort()
+        except (ConnectionError, ssl.SSLError):
+            pass
 
 
 Handler = Callable[[Connection], Awaitable[None]]

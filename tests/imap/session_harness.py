@@ -37,6 +37,12 @@ class FakeTransport:
     async def write(self, data: bytes) -> None:
         self.written += data
 
+    def unread(self) -> int | None:
+        return 0
+
+    def write_nowait(self, data: bytes) -> None:
+        self.written += data
+
     async def start_tls(self) -> None:
         raise AssertionError("no TLS here")
 

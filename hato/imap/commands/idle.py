@@ -14,6 +14,7 @@ import asyncio
 import time
 from typing import TYPE_CHECKING
 
+from hato.imap.fanout import Idler, idler_for, leave
 from hato.imap.reply import Reply, bad
 from hato.proto import imap as c
 from hato.proto.imap import IdleDone, continuation, untagged_status
@@ -41,10 +42,25 @@ async def idle(session: ImapSession, cmd: c.Idle) -> Reply:
 
 
 async def _wait(session: ImapSession, started: float) -> None:
+    """Wait for the client's next bytes, a change, or the keep-alive's time. New mail
+    is written by the mailbox's fan-out (hato.imap.fanout) without waking this task,
+    unless the session must look for itself."""
+    idler = idler_for(session)
+    try:
+        await _wait_for_one(session, started, idler)
+    finally:
+        if idler is not None:
+            leave(idler)
+
+
+async def _wait_for_one(session: ImapSession, started: float, idler: Idler | None) -> None:
     read = session.read_task()
     waiting: set[asyncio.Future[object]] = {read}  # type: ignore[arg-type]
     notify = None
-    if session.view is not None:
+    if idler is not None:
+        notify = asyncio.ensure_future(idler.woken.wait())
+        waiting.add(notify)  # type: ignore[arg-type]
+    elif session.view is not None:
         notify = asyncio.ensure_future(session.view.subscription.changed.wait())
         waiting.add(notify)  # type: ignore[arg-type]
     others = None
