@@ -38,6 +38,7 @@ RUNS: dict[str, tuple[str, ...]] = {
         "test_imap_catenate.py",
         "test_imap_metadata.py",
         "test_imap_notify.py",
+        "test_imap_fanout.py",
         "test_imap_clients.py",
         "test_smtp.py",
         "test_submission.py",
