@@ -42,19 +42,33 @@ async def idle(session: ImapSession, cmd: c.Idle) -> Reply:
 
 
 async def _wait(session: ImapSession, started: float) -> None:
-    """Wait for the client's next bytes, a change, or the keep-alive's time. New mail
-    is written by the mailbox's fan-out (hato.imap.fanout) without waking this task,
-    unless the session must look for itself."""
+    """Wait for the client's next bytes, a change, or the keep-alive's time, and act on
+    it. New mail is written by the mailbox's fan-out (hato.imap.fanout) without waking
+    this task, unless the session must look for itself; the fan-out writes only while
+    the session waits, never between pieces of its own output."""
+    read = session.read_task()
     idler = idler_for(session)
     try:
-        await _wait_for_one(session, started, idler)
+        changed = await _changed_or_read(session, read, idler)
     finally:
         if idler is not None:
             leave(idler)
+    if read.done():
+        await _receive(session, started)
+    elif changed:
+        await session.report_pending()
+        await session.notify_updates()
+        await session.flush()
+    else:
+        session.send(untagged_status("OK", "Still here"))
+        await session.flush()
 
 
-async def _wait_for_one(session: ImapSession, started: float, idler: Idler | None) -> None:
-    read = session.read_task()
+async def _changed_or_read(
+    session: ImapSession, read: asyncio.Task[bytes], idler: Idler | None
+) -> bool:
+    """Wait for the first of the client's bytes and a change; True if a change came
+    first, False for the bytes or the keep-alive's time."""
     waiting: set[asyncio.Future[object]] = {read}  # type: ignore[arg-type]
     notify = None
     if idler is not None:
@@ -72,15 +86,7 @@ async def _wait_for_one(session: ImapSession, started: float, idler: Idler | Non
     for waited in (notify, others):
         if waited is not None and not waited.done():
             waited.cancel()
-    if read in done:
-        await _receive(session, started)
-    elif done & {notify, others}:
-        await session.report_pending()
-        await session.notify_updates()
-        await session.flush()
-    else:
-        session.send(untagged_status("OK", "Still here"))
-        await session.flush()
+    return read not in done and bool(done & {notify, others})
 
 
 async def _receive(session: ImapSession, started: float) -> None:
