@@ -23,10 +23,7 @@ Pair = tuple[int, int]  # (sequence number, UID)
 
 def message_size(view: MailboxView, uid: int) -> int:
     """RFC822.SIZE from the view; 0 for a message it no longer knows."""
-    try:
-        return view.summary(uid).size
-    except KeyError:
-        return 0
+    return view.size(uid)
 
 
 def total_size(view: MailboxView, uids: Iterable[int]) -> int:
@@ -34,15 +31,28 @@ def total_size(view: MailboxView, uids: Iterable[int]) -> int:
 
 
 def batches(
-    view: MailboxView, pairs: Sequence[Pair], count: int, max_bytes: int | None = None
+    view: MailboxView,
+    pairs: Sequence[Pair],
+    count: int,
+    max_bytes: int | None = None,
+    first: int | None = None,
 ) -> Iterator[Sequence[Pair]]:
-    """Runs of at most `count` pairs and, given `max_bytes`, at most that many bytes."""
+    """Runs of at most `count` pairs and, given `max_bytes`, at most that many bytes.
+
+    Given `first`, the first run is at most that many pairs (and as large a share of
+    `max_bytes`), each next one four times as large up to the limits: the first answers
+    of a long FETCH go out at once, and the client reads them while the rest is made."""
+    limit = count if first is None else min(first, count)
+    byte_limit = max_bytes if max_bytes is None else max(1, max_bytes * limit // count)
     start, held = 0, 0
     for end, (_, uid) in enumerate(pairs):
-        size = message_size(view, uid) if max_bytes is not None else 0
-        if end > start and (end - start == count or (max_bytes and held + size > max_bytes)):
+        size = message_size(view, uid) if byte_limit is not None else 0
+        if end > start and (end - start == limit or (byte_limit and held + size > byte_limit)):
             yield pairs[start:end]
             start, held = end, 0
+            limit = min(limit * 4, count)
+            if byte_limit is not None and max_bytes is not None:
+                byte_limit = min(byte_limit * 4, max_bytes)
         held += size
     if start < len(pairs):
         yield pairs[start:]

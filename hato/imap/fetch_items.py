@@ -101,18 +101,17 @@ class MessageData:
 
 
 def item_value(item: FetchAttr, data: MessageData, view: MailboxView) -> Value:
-    summary = view.summary(data.uid)
     name = item.name
     if name == "FLAGS":
         return Raw(encode_flags(view.flags(data.uid)))
     if name == "UID":
         return data.uid
     if name == "RFC822.SIZE":
-        return summary.size if data.size is None else data.size
+        return view.summary(data.uid).size if data.size is None else data.size
     if name == "INTERNALDATE":
-        return _date_time(summary.internal_date, data.zone)
+        return _date_time(view.summary(data.uid).internal_date, data.zone)
     if name == "MODSEQ":
-        return Raw(b"(%d)" % summary.modseq)
+        return Raw(b"(%d)" % view.summary(data.uid).modseq)
     if name == "ENVELOPE":
         return envelope_sexp(data.info)
     if name in ("BODYSTRUCTURE", "BODY") and item.section is None:

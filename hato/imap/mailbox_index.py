@@ -47,7 +47,12 @@ if TYPE_CHECKING:
     from hato.imap.fanout import FanOut
     from hato.imap.view import MailboxView
 
-__all__ = ["FlagSets", "IndexRegistry", "LogEntry", "MailboxIndex"]
+__all__ = ["SCAN_LIMIT", "FlagSets", "IndexRegistry", "LogEntry", "MailboxIndex"]
+
+#: Messages up to which a question over every message (CHANGEDSINCE) walks the index
+#: rather than asking the store: about 0.4 ms of Python at this size, below the cost of
+#: a query on the pool and its answer's summaries; beyond it the store's index is faster.
+SCAN_LIMIT = 10_000
 
 
 class FlagSets:
@@ -140,6 +145,22 @@ class MailboxIndex:
             return self.ghosts.get(uid)
         flags = self.flag_sets.sets[self.flag_ids[at]]
         return MessageSummary(uid, self.modseqs[at], self.sizes[at], flags, self.dates[at])
+
+    def changed_since(self, modseq: int) -> list[int] | None:
+        """The UIDs whose MODSEQ is above ``modseq`` (RFC 7162 §3.1.4.1), read from the
+        index when it holds every change published and is small enough to walk at once
+        (``SCAN_LIMIT``); None when the store's MODSEQ index should be asked instead."""
+        if len(self.uids) > SCAN_LIMIT or not self.settled():
+            return None
+        return [uid for uid, changed in zip(self.uids, self.modseqs) if changed > modseq]
+
+    def size_of(self, uid: int) -> int:
+        """A message's RFC822.SIZE, without the rest of its summary; 0 if unknown."""
+        at = self.position(uid)
+        if at < 0:
+            ghost = self.ghosts.get(uid)
+            return 0 if ghost is None else ghost.size
+        return self.sizes[at]
 
     def flags_of(self, uid: int) -> frozenset[str] | None:
         """A message's flags (its interned set: the same object for every message with

@@ -197,12 +197,16 @@ class ImapSession:
         return self._read
 
     async def receive(self) -> None:
-        """Wait for the next chunk and give it to the reader."""
-        task = self.read_task()
-        try:
-            data = await task
-        finally:
-            self._read = None
+        """Wait for the next chunk and give it to the reader: from the read IDLE or
+        NOTIFY left pending if there is one, else read here (no task a command)."""
+        task = self._read
+        if task is None:
+            data = await self.transport.read()
+        else:
+            try:
+                data = await task
+            finally:
+                self._read = None
         self._trace_input(data)
         self.reader.receive_data(data)
 

@@ -96,6 +96,10 @@ class MailboxView:
             raise KeyError(uid)
         return found
 
+    def size(self, uid: int) -> int:
+        """A message's RFC822.SIZE (no summary is made); 0 if the view lacks it."""
+        return self.index.size_of(uid) if self.has(uid) else 0
+
     def flag_set(self, uid: int) -> frozenset[str]:
         """A message's flags as the index interns them (one object for every message
         with the same flags), of a UID the view holds: no summary is made."""

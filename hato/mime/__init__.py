@@ -36,7 +36,13 @@ from hato.mime._display import (
     part_filename,
     snippet,
 )
-from hato.mime._downgrade import as_legacy, downgraded, has_utf8, is_internationalized
+from hato.mime._downgrade import (
+    as_legacy,
+    downgraded,
+    has_utf8,
+    is_internationalized,
+    may_downgrade,
+)
 from hato.mime._headers import fields, header_end
 from hato.mime._imap import Sexp, bodystructure_sexp, envelope_sexp, part_structure_sexp
 from hato.mime._message import parse_message, with_prefix
@@ -90,6 +96,7 @@ __all__ = [
     "is_internationalized",
     "is_reply_or_forward",
     "leaf_parts",
+    "may_downgrade",
     "parse_addresses",
     "parse_message",
     "part_filename",

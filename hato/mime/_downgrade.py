@@ -32,7 +32,7 @@ from hato.mime._headers import header_end, raw_fields
 from hato.mime._message import parse_message
 from hato.mime._model import Address, BodyPart, Envelope
 
-__all__ = ["as_legacy", "downgraded", "has_utf8", "is_internationalized"]
+__all__ = ["as_legacy", "downgraded", "has_utf8", "is_internationalized", "may_downgrade"]
 
 _ADDRESS_FIELDS = frozenset(
     name + field
@@ -54,6 +54,13 @@ def as_legacy(raw: bytes) -> bytes:
     if raw.isascii() or not is_internationalized(raw[: header_end(raw, 0, len(raw))]):
         return raw
     return downgraded(raw)
+
+
+def may_downgrade(raw: bytes) -> bool:
+    """Whether ``as_legacy`` may change ``raw``: its top-level header holds 8-bit octets.
+    A quick test (no field is parsed) that leaves most 8-bit mail, whose UTF-8 is in the
+    body under MIME, with nothing more to do."""
+    return not raw.isascii() and not raw[: header_end(raw, 0, len(raw))].isascii()
 
 
 def has_utf8(envelope: Envelope) -> bool:

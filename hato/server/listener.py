@@ -145,6 +145,9 @@ class Connection:
             return
         try:
             self._writer.write(data)
+            transport = self._writer.transport
+            if not transport.get_write_buffer_size() and not transport.is_closing():
+                return  # the socket took it all: nothing to wait for
             # a client that takes none of its output for the idle timeout is gone, as
             # one that sends nothing is (Dovecot: "inactivity in reading our output")
             async with asyncio.timeout(self._options.idle_timeout):

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from hato import metrics
 from hato.auth.authenticator import LoginAttempt
-from hato.mime import as_legacy
+from hato.mime import as_legacy, may_downgrade
 from hato.proto import pop3
 from hato.server.context import ServiceContext
 from hato.server.listener import Connection
@@ -161,7 +161,7 @@ class _Pop3Session:
             return self.core.message_vanished()
         if top_lines is None:  # RETR: the message has been read (seen by IMAP too)
             self.seen.add(uid)
-        if not (self.core.utf8 or content.isascii()):  # RFC 6856: downgraded (RFC 6858)
+        if not self.core.utf8 and may_downgrade(content):  # RFC 6856: downgraded (RFC 6858)
             content = await asyncio.to_thread(as_legacy, content)  # headers may be megabytes
         return self.core.send_message(content)
 

@@ -140,7 +140,10 @@ class FakeView:
         self.index = SimpleNamespace(uids=[])  # not the view's numbering: no key cache
 
     def summary(self, uid: int) -> MessageSummary:
-        return MessageSummary(uid, 1, 100, self.flag_set(uid), 1_700_000_000)
+        return MessageSummary(uid, 1, self.size(uid), self.flag_set(uid), 1_700_000_000)
+
+    def size(self, uid: int) -> int:
+        return 100
 
     def flag_set(self, uid: int) -> frozenset[str]:
         return SEEN if uid % 2 else frozenset()

@@ -26,7 +26,7 @@ from hato.imap.fetch_quick import is_quick, quick_lines
 from hato.imap.reply import Reply, bad
 from hato.imap.updates import keyword_lines
 from hato.imap.view import MailboxView
-from hato.mime import has_utf8
+from hato.mime import has_utf8, may_downgrade
 from hato.proto.imap import Fetch, FetchAttr, Utf8Mode, fetch_response_parts
 from hato.store import FlagMode
 from hato.store.meta import work_out_listing
@@ -38,6 +38,9 @@ __all__: list[str] = []
 
 BATCH = 256
 QUICK_BATCH = 4096
+# The first lines of a long answer go out early, so that the client reads them while the
+# rest is made (Dovecot streams its answers); the batches then grow to the full size.
+FIRST_BATCH = 16
 PREVIEW_PAGE = 16  # bodies read at once to work out PREVIEWs delivery did not keep
 
 
@@ -97,7 +100,9 @@ async def _show_legacy(
     if unread:
         for uid, raw in (await session.mailstore.read_messages(view.id, unread)).items():
             found[uid].raw = raw
-    eight_bit = [data for data in found.values() if data.raw is not None and not data.raw.isascii()]
+    eight_bit = [
+        data for data in found.values() if data.raw is not None and may_downgrade(data.raw)
+    ]
     if eight_bit:  # off the event loop: a header may be megabytes of UTF-8
         await asyncio.to_thread(_show_all_legacy, eight_bit)
 
@@ -127,11 +132,14 @@ def _show_all_legacy(found: list[MessageData]) -> None:
 async def _targets(session: ImapSession, view: MailboxView, cmd: Fetch) -> list[tuple[int, int]]:
     """The (seq, uid) pairs to answer.  With CHANGEDSINCE (RFC 7162 §3.1.4.1) only
     messages whose MODSEQ is above it: candidates from the store's MODSEQ index,
-    then kept if the set names them, never a walk over the whole mailbox."""
+    then kept if the set names them, never a walk over the whole mailbox (but for the
+    shared index's walk of a small mailbox, which spares the store a query)."""
     if cmd.changedsince is None:
         return view.resolve(cmd.sequence_set, cmd.uid)
-    changes = await session.mailstore.changes_since(view.id, cmd.changedsince)
-    candidates = (summary.uid for summary in changes.changed)
+    candidates = view.index.changed_since(cmd.changedsince)
+    if candidates is None:
+        changes = await session.mailstore.changes_since(view.id, cmd.changedsince)
+        candidates = [summary.uid for summary in changes.changed]
     return view.resolve_among(cmd.sequence_set, cmd.uid, candidates)
 
 
@@ -160,14 +168,16 @@ async def _quick(
 ) -> Reply:
     """Only index-held items: lines made from the shared index's columns (hato.imap.fetch_quick)."""
     missing = False
-    for start in range(0, len(targets), QUICK_BATCH):
+    start, step = 0, FIRST_BATCH
+    while start < len(targets):
         _announce_keywords(session, view)
-        for line in quick_lines(view, targets[start : start + QUICK_BATCH], items):
+        for line in quick_lines(view, targets[start : start + step], items):
             if line is None:
                 missing = True
             else:
                 session.send(line)
         await session.flush()
+        start, step = start + step, min(step * 4, QUICK_BATCH)
     return _done(missing)
 
 
@@ -200,7 +210,8 @@ async def fetch(session: ImapSession, cmd: Fetch) -> Reply:
         )
     missing = False
     body_bytes = BODY_BYTES if needs_body(cmd.items) else None
-    for batch in batches(view, targets, BATCH, body_bytes):
+    answered = {False: _keyed(cmd, False, session), True: _keyed(cmd, True, session)}
+    for batch in batches(view, targets, BATCH, body_bytes, FIRST_BATCH):
         loaded = await _load(session, view, [uid for _, uid in batch], cmd.items)
         _announce_keywords(session, view)
         for seq, uid in batch:
@@ -208,8 +219,13 @@ async def fetch(session: ImapSession, cmd: Fetch) -> Reply:
             if data is None or not view.has(uid):
                 missing = True
                 continue
-            items = order_items(cmd.items, uid in seen, session.condstore)
-            values = [(item.response_key(), item_value(item, data, view)) for item in items]
+            values = [(key, item_value(item, data, view)) for key, item in answered[uid in seen]]
             session.send(*fetch_response_parts(seq, values))
         await session.flush()
     return _done(missing)
+
+
+def _keyed(cmd: Fetch, seen: bool, session: ImapSession) -> list[tuple[str, FetchAttr]]:
+    """The items of an answer in their order, each with its response key: worked out
+    once a command (for messages \\Seen just set, and for the others), not a message."""
+    return [(item.response_key(), item) for item in order_items(cmd.items, seen, session.condstore)]
