@@ -152,7 +152,8 @@ class MailboxIndex:
         (``SCAN_LIMIT``); None when the store's MODSEQ index should be asked instead."""
         if len(self.uids) > SCAN_LIMIT or not self.settled():
             return None
-        return [uid for uid, changed in zip(self.uids, self.modseqs) if changed > modseq]
+        pairs = zip(self.uids, self.modseqs, strict=True)
+        return [uid for uid, changed in pairs if changed > modseq]
 
     def size_of(self, uid: int) -> int:
         """A message's RFC822.SIZE, without the rest of its summary; 0 if unknown."""

@@ -14,7 +14,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from array import array
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import overload
 
 from hato import metrics
 from hato.auth.authenticator import LoginAttempt
@@ -40,6 +42,30 @@ log = logging.getLogger(__name__)
 
 def uidl(uid: int, uidvalidity: int) -> str:
     return f"{uid:08x}{uidvalidity:08x}"
+
+
+class _Uidls(Sequence[str]):
+    """The maildrop's UIDL strings, each made when asked from its UID (``uidl``)."""
+
+    def __init__(self, uids: array[int], uidvalidity: int) -> None:
+        self._uids = uids
+        self._validity = uidvalidity
+
+    def __len__(self) -> int:
+        return len(self._uids)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        if isinstance(index, slice):
+            return [uidl(uid, self._validity) for uid in self._uids[index]]
+        return uidl(self._uids[index], self._validity)
+
+    def __iter__(self) -> Iterator[str]:
+        validity = self._validity
+        return (uidl(uid, validity) for uid in self._uids)
 
 
 @dataclass
@@ -114,9 +140,11 @@ class _Pop3Session:
         if account is None:
             return self.core.auth_failed()
         self.connection.trace.logged_in(account.name)
-        return self.core.auth_succeeded(await self.open_maildrop(account.id))
+        return await self.open_maildrop(account.id)
 
-    async def open_maildrop(self, account_id: int) -> list[tuple[str, int]]:
+    async def open_maildrop(self, account_id: int) -> bytes:
+        """TRANSACTION over INBOX: its UIDs and sizes in two arrays, which the core's
+        maildrop shares (16 bytes a message); UIDL strings are made when asked."""
         self.mailstore = self.context.store.mailstore(account_id)
         self.inbox = await self.mailstore.get_mailbox(INBOX)
         if self.inbox is None:
@@ -124,8 +152,8 @@ class _Pop3Session:
         listing = await self.mailstore.listing(self.inbox.id)
         self.uids = array("q", (uid for uid, _ in listing))
         self.sizes = array("q", (size for _, size in listing))
-        validity = self.inbox.uidvalidity
-        return [(uidl(uid, validity), size) for uid, size in listing]
+        del listing
+        return self.core.auth_succeeded(_Uidls(self.uids, self.inbox.uidvalidity), self.sizes)
 
     async def flag_seen(self) -> None:
         """Mark RETRieved messages \\Seen in one write, as Dovecot does at the session's end.

@@ -89,7 +89,10 @@ def _verify(event: CheckPassword | CheckApop | SaslResult, store: FakeStore) -> 
 
 
 def login(conn: Pop3Connection, ok: bool, store: FakeStore) -> bytes:
-    return conn.auth_succeeded(store.maildrop()) if ok else conn.auth_failed()
+    if not ok:
+        return conn.auth_failed()
+    entries = store.maildrop()
+    return conn.auth_succeeded([uid for uid, _ in entries], [size for _, size in entries])
 
 
 def run(conn: Pop3Connection, data: bytes, store: FakeStore) -> bytes:

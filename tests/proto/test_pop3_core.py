@@ -268,7 +268,7 @@ def test_large_maildrop() -> None:
     assert conn.next_event() == Reply(b"+OK\r\n")
     assert conn.next_event().__class__.__name__ == "CheckPassword"
     entries = [(f"{i:016x}", 7500 + i % 100) for i in range(count)]
-    conn.auth_succeeded(entries)
+    conn.auth_succeeded([uid for uid, _ in entries], [size for _, size in entries])
     conn.receive_data(b"STAT\r\nUIDL\r\nLIST\r\n")
     reply = conn.next_event()
     assert isinstance(reply, Reply)

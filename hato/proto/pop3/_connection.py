@@ -174,13 +174,14 @@ class Pop3Connection:
 
     # -- answers to AUTHORIZATION requests ----------------------------------------
 
-    def auth_succeeded(self, maildrop: Sequence[tuple[str, int]]) -> bytes:
-        """The credentials are good: enter TRANSACTION with this maildrop, in order."""
+    def auth_succeeded(self, uids: Sequence[str], sizes: Sequence[int]) -> bytes:
+        """The credentials are good: enter TRANSACTION with this maildrop, in order: the
+        UIDL string and the size of each message (kept as given, see ``Maildrop``)."""
         request = self._answer(CheckPassword, CheckApop, SaslResult)
         if isinstance(request, SaslResult) and not request.verified:
             raise LocalProtocolError("this SASL exchange failed; answer auth_failed()")
         session = self._session
-        session.maildrop = Maildrop(maildrop)
+        session.maildrop = Maildrop(uids, sizes)
         session.state = State.TRANSACTION
         session.bad_commands = 0
         return b"+OK Logged in.\r\n"

@@ -20,12 +20,18 @@ _UINT64_MAX = 2**64 - 1
 
 
 class Maildrop:
-    """UIDL strings and sizes by message number, plus the deletion marks."""
+    """UIDL strings and sizes by message number, plus the deletion marks.
 
-    def __init__(self, entries: Sequence[tuple[str, int]]) -> None:
-        self.uids = [uid for uid, _ in entries]
-        self.sizes = [size for _, size in entries]
-        self.total = sum(self.sizes)
+    The two sequences are kept as given, not copied: the caller may hand compact ones
+    (arrays, and UIDL strings made when asked), so that a session over 100,000
+    messages holds a few bytes a message, not a string and a tuple each."""
+
+    def __init__(self, uids: Sequence[str], sizes: Sequence[int]) -> None:
+        if len(uids) != len(sizes):
+            raise ValueError("a UIDL and a size for each message")
+        self.uids = uids
+        self.sizes = sizes
+        self.total = sum(sizes)
         self.deleted: set[int] = set()  # indexes marked by DELE
         self.deleted_size = 0
 
