@@ -97,8 +97,9 @@ class MailboxView:
         return found
 
     def size(self, uid: int) -> int:
-        """A message's RFC822.SIZE (no summary is made); 0 if the view lacks it."""
-        return self.index.size_of(uid) if self.has(uid) else 0
+        """RFC822.SIZE of a UID the view holds (no summary is made): the shared index's,
+        which keeps an expunged message's while a view still shows it; 0 if unknown."""
+        return self.index.size_of(uid)
 
     def flag_set(self, uid: int) -> frozenset[str]:
         """A message's flags as the index interns them (one object for every message

@@ -21,8 +21,10 @@ def header_end(raw: bytes, start: int, end: int) -> int:
         return start + 1
     if raw.startswith(b"\r\n", start) and start + 2 <= end:
         return start + 2
-    lf_lf = raw.find(b"\n\n", start, end)
     lf_crlf = raw.find(b"\n\r\n", start, end)
+    # only before it (a "\n\n" may end on its first octet): CRLF mail has none, and
+    # would be searched to its end for nothing
+    lf_lf = raw.find(b"\n\n", start, end if lf_crlf < 0 else lf_crlf + 1)
     if lf_lf < 0 and lf_crlf < 0:
         return end
     if lf_crlf < 0 or 0 <= lf_lf < lf_crlf:

@@ -206,7 +206,7 @@ def test_public_surface() -> None:
     # URLFETCH's BINARY and BODYPARTSTRUCTURE (RFC 5524)
     api |= {"decoded_entity", "binary_header", "find_part", "part_structure_sexp"}
     # internationalized messages for clients without UTF-8 (RFC 6855 §7, RFC 6858)
-    api |= {"as_legacy", "downgraded", "has_utf8", "is_internationalized"}
+    api |= {"as_legacy", "downgraded", "has_utf8", "is_internationalized", "may_downgrade"}
     # SEARCH BODY/TEXT's text and comparator, and what the full-text index keeps
     api |= {"decoded_text", "decoded_header", "html_text", "casemap", "storable"}
     api |= {"indexed_text", "index_words", "IndexedText", "PART_BREAK"}
