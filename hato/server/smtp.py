@@ -56,6 +56,12 @@ _ENHANCED = {
     "555": "5.5.4",
 }
 _HAS_ENHANCED = re.compile(r"^\d{3}[ -][245]\.\d{1,3}\.\d{1,3}\b")
+# MAIL and RCPT's common form, <dot-atom@host.name> (RFC 5321 §4.1.2 Dot-string and
+# Domain), then blanks: read without the header parser. The labels are separated by
+# dots, so a failing match backtracks once per octet at most.
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+_PLAIN_PATH = re.compile(rf"<({_ATOM}(?:\.{_ATOM})*@{_LABEL}(?:\.{_LABEL})*)>[ \t]*")
 
 
 def enhance(line: str) -> str:
@@ -212,8 +218,13 @@ class HatoSMTP(SMTP):
 
         aiosmtpd parses it with the standard library's header parser, which raises
         AttributeError on some malformed address literals (``<a@[>``) instead of
-        HeaderParseError: whatever it raises, the client sent bad syntax.
+        HeaderParseError: whatever it raises, the client sent bad syntax. The common
+        form, a plain ``<local@domain>``, is read here first, as that parser would read
+        it (it makes a class on every call).
         """
+        plain = _PLAIN_PATH.match(arg)
+        if plain is not None and not arg.startswith("(", plain.end()):
+            return plain.group(1), arg[plain.end() :]
         try:
             address, rest = super()._getaddr(arg)
         except Exception:  # the parser failing is the client's bad syntax
