@@ -312,9 +312,16 @@ class SqlMailstore:
     async def read_messages(
         self, mailbox_id: int, uids: Sequence[int], size: int | None = None
     ) -> dict[int, bytes]:
-        """``prefix + body`` of many messages at once (FETCH BODY[] over a set)."""
+        """``prefix + body`` of many messages at once (FETCH BODY[] over a set): one
+        statement when the set fits in one (no transaction around it), else several in
+        one read transaction."""
+        one = len(uids) <= self._db.dialect.chunk
         return await self._read(
-            imap_queries.select_contents, size=size, mailbox_id=mailbox_id, uids=list(uids)
+            imap_queries.select_contents,
+            statement=one,
+            size=size,
+            mailbox_id=mailbox_id,
+            uids=list(uids),
         )
 
     async def store_flags(
@@ -472,5 +479,7 @@ class SqlMailstore:
         return await self._read(lookup.select_by_message_id, message_ids=list(message_ids))
 
     async def quota(self) -> QuotaState:
-        """The account's quota root (RFC 9208 §3): setting, limits in force, usage."""
-        return await self._read(quota.select_quota, default=self._quota)
+        """The account's quota root (RFC 9208 §3): setting, limits in force, usage (two
+        small indexed reads, on the caller's thread like every lookup: delivery asks it
+        for each recipient)."""
+        return await self._read(quota.select_quota, size=LOOKUP, default=self._quota)
