@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import random
 import re
+import sys
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -37,6 +38,7 @@ __all__ = ["CLIENTS", "SECONDS", "commands_per_second", "errors"]
 CLIENTS = (5, 20)
 SECONDS = 30.0
 MAILBOX = "mixed"
+_SHOWN_FAILURES = 3  # a client's first answers other than OK, printed as they come
 _LITERAL = re.compile(rb"\{(\d+)\}\r\n\Z")
 _NEW_UID = re.compile(rb"\[(?:APPENDUID \d+|COPYUID \d+ \S+) (\d+)\]")
 _MESSAGE = (
@@ -55,6 +57,7 @@ class _Client:
     ok: int = 0
     failed: int = 0
     mine: list[int] = field(default_factory=list)  # UIDs this client put in MAILBOX
+    timed: bool = False  # in the load (the setup's CREATE may be refused)
 
     async def command(self, text: bytes, literal: bytes | None = None) -> bytes:
         """Send one command (with ``literal`` after the server's go-ahead) and read its
@@ -72,6 +75,9 @@ class _Client:
             self.ok += 1
         else:
             self.failed += 1
+            if self.timed and self.failed <= _SHOWN_FAILURES:  # for whoever reads the run
+                said = f"{text[:60]!r} -> {tagged.strip()[:160]!r}"
+                print(f"bench: mixed load: not OK: {said}", file=sys.stderr, flush=True)
         return tagged
 
     async def _continuation(self) -> None:
@@ -171,6 +177,7 @@ async def _connect(target: Target, count: int, seed: int) -> _Client:
 async def _work(client: _Client, until: float) -> None:
     operations = [operation for operation, _ in _OPERATIONS]
     weights = [weight for _, weight in _OPERATIONS]
+    client.timed = True
     while time.perf_counter() < until:
         await client.rng.choices(operations, weights)[0](client)
 
