@@ -136,11 +136,12 @@ async def evaluate(
         await _bulk_columns(mailstore, view, matcher, sorted(need.columns))
     cheap, costly = _split(criteria, bulk)
     if cheap is not None:
-        pairs = [
+        walked = _flag_walk(view, cheap, pairs)
+        pairs = walked if walked is not None else [
             (seq, uid)
             for seq, uid in _all(view, pairs)
             if matcher.matches(cheap, seq, MessageData(uid))
-        ]
+        ]  # fmt: skip
     if costly is None:
         return list(_all(view, pairs))
     settled, residual = await _narrow(mailstore, view, matcher, costly)
@@ -152,6 +153,27 @@ async def evaluate(
     unsure = _among(view, pairs, settled.unsure)
     unsure = await _checked(mailstore, view, matcher, costly, unsure)
     return sorted(known + unsure)  # disjoint, each in message order
+
+
+def _flag_walk(
+    view: MailboxView, key: p.SearchKey, pairs: Sequence[Pair] | None
+) -> list[Pair] | None:
+    """A lone flag key over the whole mailbox (SEARCH FLAGGED, UNSEEN, KEYWORD k: what
+    clients search most): each distinct flag set is tested once, then one walk over the
+    shared index's flag-set ids, without a lookup or an object a message. Only when the
+    view numbers by the index's own snapshot (its flags are the ones the Matcher would
+    read); None otherwise, and the Matcher decides."""
+    if pairs is not None or not isinstance(key, p.SearchFlag) or key.flag == "\\Recent":
+        return None
+    index = view.index
+    if view.uids is not index.uids:
+        return None
+    wanted = key.flag.lower()  # keywords are case-insensitive (RFC 3501 §2.3.2)
+    holds = [
+        (wanted in {f.lower() for f in flags}) == key.present for flags in index.flag_sets.sets
+    ]
+    numbered = enumerate(zip(index.uids, index.flag_ids, strict=True), 1)
+    return [(seq, uid) for seq, (uid, at) in numbered if holds[at]]
 
 
 #: Below one UID in this many of the view's, looking them up beats a walk over the view.
