@@ -14,20 +14,16 @@ from collections.abc import Iterable, Iterator, Sequence
 
 from hato.imap.view import MailboxView
 
-__all__ = ["BODY_BYTES", "batches", "message_size", "total_size"]
+__all__ = ["BODY_BYTES", "batches", "total_size"]
 
 BODY_BYTES = 1024 * 1024  # message bytes read (and held) at a time for body items
 
 Pair = tuple[int, int]  # (sequence number, UID)
 
 
-def message_size(view: MailboxView, uid: int) -> int:
-    """RFC822.SIZE from the view; 0 for a message it no longer knows."""
-    return view.size(uid)
-
-
 def total_size(view: MailboxView, uids: Iterable[int]) -> int:
-    return sum(message_size(view, uid) for uid in uids)
+    """RFC822.SIZE summed from the view; 0 for a message it no longer knows."""
+    return sum(view.size(uid) for uid in uids)
 
 
 def batches(
@@ -46,7 +42,7 @@ def batches(
     byte_limit = max_bytes if max_bytes is None else max(1, max_bytes * limit // count)
     start, held = 0, 0
     for end, (_, uid) in enumerate(pairs):
-        size = message_size(view, uid) if byte_limit is not None else 0
+        size = view.size(uid) if byte_limit is not None else 0
         if end > start and (end - start == limit or (byte_limit and held + size > byte_limit)):
             yield pairs[start:end]
             start, held = end, 0

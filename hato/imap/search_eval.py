@@ -168,12 +168,16 @@ def _flag_walk(
     index = view.index
     if view.uids is not index.uids:
         return None
-    wanted = key.flag.lower()  # keywords are case-insensitive (RFC 3501 §2.3.2)
-    holds = [
-        (wanted in {f.lower() for f in flags}) == key.present for flags in index.flag_sets.sets
-    ]
+    wanted = key.flag.lower()
+    holds = [_holds(flags, wanted) == key.present for flags in index.flag_sets.sets]
     numbered = enumerate(zip(index.uids, index.flag_ids, strict=True), 1)
     return [(seq, uid) for seq, (uid, at) in numbered if holds[at]]
+
+
+def _holds(flags: frozenset[str], wanted: str) -> bool:
+    """Whether a flag set holds ``wanted`` (in lower case): keywords are
+    case-insensitive (RFC 3501 §2.3.2)."""
+    return wanted in {flag.lower() for flag in flags}
 
 
 #: Below one UID in this many of the view's, looking them up beats a walk over the view.
@@ -354,8 +358,8 @@ class Matcher:
         flags = self.view.flag_set(data.uid)
         wanted = key.flag.lower()
         holds = self._holds.get((wanted, flags))
-        if holds is None:  # keywords are case-insensitive (RFC 3501 §2.3.2)
-            holds = self._holds[wanted, flags] = wanted in {flag.lower() for flag in flags}
+        if holds is None:
+            holds = self._holds[wanted, flags] = _holds(flags, wanted)
         return holds == key.present
 
     def _SearchSize(self, key: p.SearchSize, seq: int, data: MessageData) -> bool:

@@ -168,16 +168,14 @@ async def _quick(
 ) -> Reply:
     """Only index-held items: lines made from the shared index's columns (hato.imap.fetch_quick)."""
     missing = False
-    start, step = 0, FIRST_BATCH
-    while start < len(targets):
+    for batch in batches(view, targets, QUICK_BATCH, first=FIRST_BATCH):
         _announce_keywords(session, view)
-        for line in quick_lines(view, targets[start : start + step], items):
+        for line in quick_lines(view, batch, items):
             if line is None:
                 missing = True
             else:
                 session.send(line)
         await session.flush()
-        start, step = start + step, min(step * 4, QUICK_BATCH)
     return _done(missing)
 
 
@@ -211,7 +209,7 @@ async def fetch(session: ImapSession, cmd: Fetch) -> Reply:
     missing = False
     body_bytes = BODY_BYTES if needs_body(cmd.items) else None
     answered = {False: _keyed(cmd, False, session), True: _keyed(cmd, True, session)}
-    for batch in batches(view, targets, BATCH, body_bytes, FIRST_BATCH):
+    for batch in batches(view, targets, BATCH, body_bytes, first=FIRST_BATCH):
         loaded = await _load(session, view, [uid for _, uid in batch], cmd.items)
         _announce_keywords(session, view)
         for seq, uid in batch:
