@@ -168,15 +168,16 @@ async def _quick(
 ) -> Reply:
     """Only index-held items: lines made from the shared index's columns (hato.imap.fetch_quick)."""
     missing = False
-    for batch in batches(view, targets, QUICK_BATCH, first=FIRST_BATCH):
+    for number, batch in enumerate(batches(view, targets, QUICK_BATCH, first=FIRST_BATCH)):
+        if number:
+            await session.flush()  # the batch before: the client reads while this is made
         _announce_keywords(session, view)
         for line in quick_lines(view, batch, items):
             if line is None:
                 missing = True
             else:
                 session.send(line)
-        await session.flush()
-    return _done(missing)
+    return _done(missing)  # the last batch goes out with the tagged reply, in one write
 
 
 def _announce_keywords(session: ImapSession, view: MailboxView) -> None:
@@ -209,7 +210,9 @@ async def fetch(session: ImapSession, cmd: Fetch) -> Reply:
     missing = False
     body_bytes = BODY_BYTES if needs_body(cmd.items) else None
     answered = {False: _keyed(cmd, False, session), True: _keyed(cmd, True, session)}
-    for batch in batches(view, targets, BATCH, body_bytes, first=FIRST_BATCH):
+    for number, batch in enumerate(batches(view, targets, BATCH, body_bytes, first=FIRST_BATCH)):
+        if number:
+            await session.flush()  # the batch before: the client reads while this loads
         loaded = await _load(session, view, [uid for _, uid in batch], cmd.items)
         _announce_keywords(session, view)
         for seq, uid in batch:
@@ -219,8 +222,7 @@ async def fetch(session: ImapSession, cmd: Fetch) -> Reply:
                 continue
             values = [(key, item_value(item, data, view)) for key, item in answered[uid in seen]]
             session.send(*fetch_response_parts(seq, values))
-        await session.flush()
-    return _done(missing)
+    return _done(missing)  # the last batch goes out with the tagged reply, in one write
 
 
 def _keyed(cmd: Fetch, seen: bool, session: ImapSession) -> list[tuple[str, FetchAttr]]:

@@ -151,7 +151,8 @@ class Pop3Connection:
                 self._trace("[line too long]")
                 too_long(self._session)
                 continue
-            self._trace(redact(line, sasl=self._session.sasl is not None))
+            if self._on_line is not None:  # only a traced session pays for the redaction
+                self._on_line(redact(line, sasl=self._session.sasl is not None))
             request = dispatch(self._session, line)
             if request is not None:
                 self._request = request
@@ -236,10 +237,10 @@ class Pop3Connection:
         """RETR or TOP reply: status line, dot-stuffed content, final "." line."""
         request = self._answer(Retrieve)
         if request.top_lines is not None:
-            return b"+OK\r\n" + dot_terminated(top_of(content, request.top_lines))
+            return dot_terminated(top_of(content, request.top_lines), b"+OK\r\n")
         assert self._session.maildrop is not None
         size = self._session.maildrop.sizes[request.number - 1]
-        return f"+OK {size} octets\r\n".encode() + dot_terminated(content)
+        return dot_terminated(content, b"+OK %d octets\r\n" % size)
 
     def message_vanished(self) -> bytes:
         """The store no longer has the message (expunged over IMAP meanwhile)."""

@@ -121,12 +121,12 @@ def top_of(content: bytes, lines: int) -> bytes:
     return content[:end]
 
 
-def dot_terminated(content: bytes) -> bytes:
-    """Byte-stuff lines starting with '.', end with CRLF, add the "." line (RFC 1939 §3)."""
+def dot_terminated(content: bytes, status: bytes = b"") -> bytes:
+    """``status``, then ``content`` byte-stuffed (a line starting with '.' gets another),
+    ended with CRLF and the "." line (RFC 1939 §3): joined in one copy."""
     content = _crlf(content)
-    stuffed = content.replace(b"\r\n.", b"\r\n..")
-    if stuffed.startswith(b"."):
-        stuffed = b"." + stuffed
-    if stuffed and not stuffed.endswith(b"\r\n"):
-        stuffed += b"\r\n"
-    return stuffed + b".\r\n"
+    if content.find(b"\r\n.") >= 0:  # a search is cheaper than a replace that finds none
+        content = content.replace(b"\r\n.", b"\r\n..")
+    lead = b"." if content.startswith(b".") else b""
+    end = b".\r\n" if not content or content.endswith(b"\r\n") else b"\r\n.\r\n"
+    return b"".join((status, lead, content, end))

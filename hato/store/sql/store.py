@@ -234,7 +234,8 @@ class SqlMailstore:
         )
 
     async def get_mailbox(self, name: str) -> Mailbox | None:
-        return await self._read(mailboxes.select_mailbox, name=name)
+        # one row by its unique key, asked by every SELECT, STATUS, APPEND and COPY
+        return await self._read(mailboxes.select_mailbox, statement=True, size=LOOKUP, name=name)
 
     async def list_mailboxes(self) -> list[Mailbox]:
         return await self._read(mailboxes.select_mailboxes)
