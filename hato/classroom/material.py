@@ -14,6 +14,8 @@ from __future__ import annotations
 from functools import cache
 from importlib import resources
 
+from hato.mime import crlf_lines
+
 __all__ = ["sample_messages"]
 
 
@@ -22,8 +24,4 @@ def sample_messages() -> tuple[bytes, ...]:
     """The messages as they are delivered: every line ending CRLF (RFC 5322 §2.1)."""
     folder = resources.files(__package__ or "hato.classroom").joinpath("material")
     names = sorted(item.name for item in folder.iterdir() if item.name.endswith(".eml"))
-    return tuple(_crlf(folder.joinpath(name).read_bytes()) for name in names)
-
-
-def _crlf(content: bytes) -> bytes:
-    return content.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+    return tuple(crlf_lines(folder.joinpath(name).read_bytes()) for name in names)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import secrets
 import time
 import weakref
@@ -29,6 +28,7 @@ from hato.delivery.observer import DeliveryObserver, tell
 from hato.delivery.received import Arrival
 from hato.delivery.recipients import Lookup
 from hato.mailauth.inbound import AuthRefused, InboundAuth
+from hato.mime import crlf_lines
 from hato.proto.smtp_syntax import is_mailbox
 from hato.store.base import MessageMeta, Store, StoreFull, StoreUnavailable
 
@@ -37,22 +37,16 @@ __all__ = [
     "InboundHandler",
     "InboundSettings",
     "is_sender",
-    "normalize_line_ends",
     "unavailable_reply",
 ]
 
 log = logging.getLogger(__name__)
 
-_BARE_LF = re.compile(rb"(?<!\r)\n")
 #: RFC 3463 X.1.7, bad sender's mailbox syntax; the address is not echoed, it may
 #: hold bytes that are not UTF-8.
 BAD_SENDER = "553 5.1.7 Bad sender address syntax"
 NULL_PATH = "<>"
 _PARSE_INLINE_LIMIT = 256 * 1024
-
-
-def normalize_line_ends(content: bytes) -> bytes:
-    return _BARE_LF.sub(b"\r\n", content)
 
 
 def is_sender(address: str) -> bool:
@@ -199,7 +193,7 @@ class InboundHandler:
         refused: dict[int, Refusal] | None,
     ) -> str | None:
         """Store the message durably; the temporary failure to answer if it could not be."""
-        content = normalize_line_ends(envelope.original_content or b"")
+        content = crlf_lines(envelope.original_content or b"")
         arrival = self._arrival(server, session, envelope, queue_id)
         sieve = self.settings.sieve
         auth = self.settings.auth

@@ -40,7 +40,6 @@ from hato.delivery.inbound import (
     InboundSettings,
     is_sender,
     log,
-    normalize_line_ends,
     unavailable_reply,
 )
 from hato.delivery.manners_policy import MannersPolicy
@@ -49,6 +48,7 @@ from hato.delivery.received import Arrival
 from hato.delivery.recipients import Lookup, split_address
 from hato.mailauth.dkim_sign import DkimSigner
 from hato.manners import Finding
+from hato.mime import crlf_lines
 from hato.proto.imap import UrlError, parse_imap_url
 from hato.proto.sasl_driver import Cancelled, Malformed, SaslDriver
 from hato.session.urlauth import Requester, authorized_content
@@ -203,7 +203,7 @@ class SubmissionHandler(InboundHandler):
         recipients: Sequence[str],
     ) -> int | None:  # fmt: skip
         """DATA's path (RFC 6409 §8): fix up, lint, sign, store and queue in one transaction."""
-        content = fix_up(normalize_line_ends(content), self.settings.hostname, time.time())
+        content = fix_up(crlf_lines(content), self.settings.hostname, time.time())
         findings = await self._manners_findings(account, content)
         if findings and self.manners is not None and self.manners.rejects:
             to = [*(r.address for r in targets.local), *targets.remote]

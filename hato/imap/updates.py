@@ -111,6 +111,10 @@ async def _apply(
         newest = fresh[-1].uid
         claims = view.keeps_recent and not view.read_only
         first_recent = await view.index.recent_for(mailstore, newest) if claims else 0
-        view.add(fresh, first_recent)
-        lines += count_lines(view)
+        # the claim was a write: meanwhile another session's catch-up may have taken out
+        # a new message, and with no view numbering it yet, kept nothing of it; the view
+        # takes only what the index still knows (its summary, or its ghost)
+        fresh = [s for s in fresh if view.index.summary(s.uid) is not None]
+        if view.add(fresh, first_recent):
+            lines += count_lines(view)
     return lines

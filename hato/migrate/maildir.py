@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hato.migrate.problems import Problem
+from hato.mime import crlf_lines
 from hato.proto.imap import MUTF7Error, decode_mutf7
 from hato.store.base import INBOX
 
@@ -54,7 +55,6 @@ MAX_UID = 2**32 - 1  # RFC 3501 §9: nz-number
 MAX_LINE = 65536  # bytes of one uidlist line: longer than any Dovecot writes
 _SYSTEM = {"S": "\\Seen", "R": "\\Answered", "F": "\\Flagged", "T": "\\Deleted", "D": "\\Draft"}
 _KEYWORD = re.compile(r'[^\x00-\x20\x7f-\U0010ffff(){%*"\\\]]+')  # RFC 3501 §9 flag-keyword
-_BARE_LF = re.compile(rb"(?<!\r)\n")
 
 
 @dataclass(frozen=True, slots=True)
@@ -310,7 +310,7 @@ def read_message(
         return Problem(str(path), wrong)
     if not data.strip():
         return Problem(str(path), "empty message, skipped")
-    content = _BARE_LF.sub(b"\r\n", data)
+    content = crlf_lines(data)
     return MaildirMessage(content, _flags(path.name, keywords), int(stat.st_mtime))
 
 

@@ -16,6 +16,7 @@ import logging
 from array import array
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import overload
 
 from hato import metrics
@@ -64,8 +65,8 @@ class _Uidls(Sequence[str]):
         return uidl(self._uids[index], self._validity)
 
     def __iter__(self) -> Iterator[str]:
-        validity = self._validity
-        return (uidl(uid, validity) for uid in self._uids)
+        validity = f"{self._validity:08x}"  # ``uidl`` written out: no call a message
+        return (f"{uid:08x}{validity}" for uid in self._uids)
 
 
 @dataclass
@@ -150,8 +151,8 @@ class _Pop3Session:
         if self.inbox is None:
             raise StoreError("no INBOX")
         listing = await self.mailstore.listing(self.inbox.id)
-        self.uids = array("q", (uid for uid, _ in listing))
-        self.sizes = array("q", (size for _, size in listing))
+        self.uids = array("q", map(itemgetter(0), listing))
+        self.sizes = array("q", map(itemgetter(1), listing))
         del listing
         return self.core.auth_succeeded(_Uidls(self.uids, self.inbox.uidvalidity), self.sizes)
 

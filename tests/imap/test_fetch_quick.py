@@ -69,6 +69,24 @@ async def test_every_combination_matches_the_general_path(store: Store) -> None:
                 assert list(quick_lines(view, targets, items)) == _general(view, items)
 
 
+async def test_runs_of_the_shared_snapshot_match_the_general_path(store: Store) -> None:
+    """A view numbering by the index's own snapshot answers a run of messages from
+    slices of the columns (``_run_lines``); a set with gaps message by message."""
+    mailstore, _, reader = await _views(store)
+    await reader.changes_since(mailstore)
+    assert reader.uids is reader.index.uids
+    assert reader.recent and len(reader.recent) < len(reader.uids)  # both kinds of line
+    names = sorted(QUICK_ITEMS)
+    pairs = list(enumerate(reader.uids, 1))
+    for size in range(1, len(names) + 1):
+        for combination in itertools.permutations(names, size):
+            items = [FetchAttr(name) for name in combination]
+            general = _general(reader, items)
+            for chosen in (pairs, pairs[1:5], pairs[-1:], [pairs[0], pairs[2], pairs[3]]):
+                expected = [general[seq - 1] for seq, _ in chosen]
+                assert list(quick_lines(reader, chosen, items)) == expected
+
+
 async def test_recent_and_keywords_are_in_the_flags(store: Store) -> None:
     _, _, reader = await _views(store)
     lines = list(quick_lines(reader, list(enumerate(reader.uids, 1)), [FetchAttr("FLAGS")]))

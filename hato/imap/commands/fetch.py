@@ -172,11 +172,9 @@ async def _quick(
         if number:
             await session.flush()  # the batch before: the client reads while this is made
         _announce_keywords(session, view)
-        for line in quick_lines(view, batch, items):
-            if line is None:
-                missing = True
-            else:
-                session.send(line)
+        lines = list(filter(None, quick_lines(view, batch, items)))  # None: gone meanwhile
+        missing = missing or len(lines) < len(batch)
+        session.send(*lines)
     return _done(missing)  # the last batch goes out with the tagged reply, in one write
 
 

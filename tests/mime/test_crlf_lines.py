@@ -1,0 +1,35 @@
+"""hato.mime crlf_lines: every bare LF gets its CR; nothing else changes."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from hato.mime import crlf_lines
+
+
+def _reference(content: bytes) -> bytes:
+    """The rule spelled out, byte by byte: an LF not after a CR becomes CR LF."""
+    out = bytearray()
+    for at, byte in enumerate(content):
+        if byte == 0x0A and (at == 0 or content[at - 1] != 0x0D):
+            out += b"\r"
+        out.append(byte)
+    return bytes(out)
+
+
+def test_mixed_line_ends() -> None:
+    assert crlf_lines(b"a\nb\r\nc\rd\n") == b"a\r\nb\r\nc\rd\r\n"
+    assert crlf_lines(b"\n\n") == b"\r\n\r\n"
+    assert crlf_lines(b"\r\r\n") == b"\r\r\n"
+
+
+def test_crlf_mail_comes_back_as_it_is() -> None:
+    content = b"Subject: x\r\n\r\nbody\r\n"
+    assert crlf_lines(content) is content
+
+
+@given(st.lists(st.sampled_from([b"a", b"\r", b"\n", b"\r\n", b"\n\r"]), max_size=40))
+def test_as_the_rule_says(pieces: list[bytes]) -> None:
+    content = b"".join(pieces)
+    assert crlf_lines(content) == _reference(content)
