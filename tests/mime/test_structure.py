@@ -197,6 +197,7 @@ def test_public_surface() -> None:
     api |= {"section_bytes", "header_fields", "base_subject", "decode_words", "text_codec"}
     api |= {"is_reply_or_forward"}
     api |= {"fields", "header_end", "parse_addresses"}  # Sieve's header and address tests
+    api |= {"crlf_lines"}  # a bare LF given its CR: delivery, import, POP3 output
     api |= {"MessageInfo", "BodyPart", "Envelope", "HeaderColumns", "Address", "Sexp"}
     api |= {"COLUMN_OF"}  # each HeaderColumns field and the stored column that keeps it
     api |= {"part_text", "transfer_decode"}  # a leaf part's text: SEARCH, lists, the web view
