@@ -118,8 +118,11 @@ class Connection:
         makes it hold one chunk, not a whole message, besides ``data`` itself.
         Compressed, each chunk is deflated as it goes and the write ends with a
         sync flush, so the client can act on everything written so far."""
-        view = memoryview(data)
         streams = self._deflate
+        if streams is None and len(data) <= _CHUNK:  # most answers: one chunk as it is
+            await self._send(data)
+            return
+        view = memoryview(data)
         for start in range(0, len(view), _CHUNK):
             chunk = view[start : start + _CHUNK]
             await self._send(chunk if streams is None else streams.compress(chunk))

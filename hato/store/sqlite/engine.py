@@ -85,18 +85,15 @@ def touch(conn: sqlite3.Connection, mailbox_id: int) -> None:
 _DUPLICATE = {"SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY"}
 
 
-@contextlib.contextmanager
-def _constraints() -> Iterator[None]:
-    """SQLite's constraint failures as the transaction protocol names them."""
-    try:
-        yield
-    except sqlite3.IntegrityError as error:
-        name = getattr(error, "sqlite_errorname", "")
-        if name in _DUPLICATE:
-            raise Duplicate(str(error)) from error
-        if name == "SQLITE_CONSTRAINT_FOREIGNKEY":
-            raise StillReferenced(str(error)) from error
-        raise
+def _name_constraint(error: sqlite3.IntegrityError) -> None:
+    """Raise SQLite's constraint failure as the transaction protocol names it, if it
+    names it (called from a plain ``except`` at each statement: a context manager
+    cost a generator a statement)."""
+    name = getattr(error, "sqlite_errorname", "")
+    if name in _DUPLICATE:
+        raise Duplicate(str(error)) from error
+    if name == "SQLITE_CONSTRAINT_FOREIGNKEY":
+        raise StillReferenced(str(error)) from error
 
 
 class SqliteTx:
@@ -123,12 +120,18 @@ class SqliteTx:
 
     async def many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         if rows:
-            with _constraints():
+            try:
                 self.conn.executemany(sql, rows)
+            except sqlite3.IntegrityError as error:
+                _name_constraint(error)
+                raise
 
     def _execute(self, sql: str, params: Sequence[Any]) -> sqlite3.Cursor:
-        with _constraints():
+        try:
             return self.conn.execute(sql, params)
+        except sqlite3.IntegrityError as error:
+            _name_constraint(error)
+            raise
 
     def touch(self, mailbox_id: int) -> None:
         touch(self.conn, mailbox_id)
@@ -239,11 +242,14 @@ class Database:
         """
         run = self._run_statement if statement else self._run_read
         on_connection = _on_connection(work)
-        with self._storage_failures():
+        try:  # as _storage_failures says, without a generator a read
             if size is not None and size <= INLINE_READ:
                 return run(on_connection)
             loop = asyncio.get_running_loop()
             return await loop.run_in_executor(self._readers, run, on_connection)
+        except sqlite3.Error as error:
+            self._raise_unavailable(error)
+            raise
 
     @contextlib.contextmanager
     def _storage_failures(self) -> Iterator[None]:
@@ -255,9 +261,13 @@ class Database:
         try:
             yield
         except sqlite3.Error as error:
-            failure = storage_failure(error)
-            if failure is None:
-                raise
+            self._raise_unavailable(error)
+            raise
+
+    def _raise_unavailable(self, error: sqlite3.Error) -> None:
+        """Raise ``StoreUnavailable`` if ``error`` is a storage failure (logged once)."""
+        failure = storage_failure(error)
+        if failure is not None:
             raise self.availability.failed(failure) from error
 
     async def open(self) -> None:
