@@ -23,7 +23,7 @@ from collections.abc import Iterable, Sequence
 
 from hato.imap.mailbox_index import IndexRegistry, MailboxIndex
 from hato.imap.reply import bad, no
-from hato.proto.imap import SYSTEM_FLAGS, SequenceSet
+from hato.proto.imap import STAR, SYSTEM_FLAGS, SequenceSet
 from hato.store import Mailbox, MailboxChanges, Mailstore, MessageSummary, NoSuchMailbox, Store
 from hato.store.notify import Subscription
 
@@ -38,6 +38,10 @@ def ordered_flags(flags: Iterable[str], recent: bool = False) -> list[str]:
         words.append("\\Recent")
     words += sorted(flag for flag in present if not flag.startswith("\\"))
     return words
+
+
+#: The ranges of "1:*" (and "*:1"), which name every message of a mailbox.
+_EVERY = (((1, STAR),), ((STAR, 1),))
 
 
 class MailboxView:
@@ -143,18 +147,22 @@ class MailboxView:
         if not uid and not numbers.saved and numbers.highest_explicit() > self.count:
             raise bad("Invalid messageset.")
         saved = set(self.saved_uids) if numbers.saved else None
-        largest = self.uids[-1] if uid and self.uids else self.count
+        uids = self.uids
+        largest = uids[-1] if uid and uids else self.count
+        every = saved is None and numbers.ranges in _EVERY  # 1:*, the set of every sync
         found = []
         for candidate in sorted(set(candidates)):
-            seq = self.seq(candidate)
-            if not seq:
+            at = bisect_left(uids, candidate)  # ``seq``, written out: a call a candidate
+            if at == len(uids) or uids[at] != candidate:
                 continue
-            if saved is not None:
+            if every:
+                named = True
+            elif saved is not None:
                 named = candidate in saved
             else:
-                named = numbers.contains(candidate if uid else seq, largest)
+                named = numbers.contains(candidate if uid else at + 1, largest)
             if named:
-                found.append((seq, candidate))
+                found.append((at + 1, candidate))
         return found
 
     def flags(self, uid: int) -> list[str]:
