@@ -34,6 +34,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import partial
+from itertools import compress, repeat
+from operator import contains
 
 from hato.imap.batches import BODY_BYTES, batches
 from hato.imap.fetch_items import MessageData
@@ -137,6 +139,8 @@ async def evaluate(
     cheap, costly = _split(criteria, bulk)
     if cheap is not None:
         walked = _flag_walk(view, cheap, pairs)
+        if walked is None:
+            walked = _header_walk(view, matcher, cheap, pairs)
         pairs = walked if walked is not None else [
             (seq, uid)
             for seq, uid in _all(view, pairs)
@@ -172,6 +176,25 @@ def _flag_walk(
     holds = [_holds(flags, wanted) == key.present for flags in index.flag_sets.sets]
     numbered = enumerate(zip(index.uids, index.flag_ids, strict=True), 1)
     return [(seq, uid) for seq, (uid, at) in numbered if holds[at]]
+
+
+def _header_walk(
+    view: MailboxView, matcher: Matcher, key: p.SearchKey, pairs: Sequence[Pair] | None
+) -> list[Pair] | None:
+    """A lone FROM, TO, CC or SUBJECT key over the whole mailbox, its case-mapped column
+    loaded (UID SEARCH FROM: what a client or the mixed load asks most after flags):
+    the substring test of every message runs inside ``map`` and ``compress``, with no
+    Python call a message. A message the column lacks does not match, as in the
+    Matcher. None when the key is another, or the column was not loaded."""
+    if pairs is not None or not isinstance(key, p.SearchHeader):
+        return None
+    column = _column_key(key)
+    table = matcher.columns.get(column) if column is not None else None
+    wanted = matcher.wanted(key.value)
+    if table is None or not wanted:
+        return None
+    texts = map(table.get, view.uids, repeat(""))
+    return list(compress(enumerate(view.uids, 1), map(contains, texts, repeat(wanted))))
 
 
 def _holds(flags: frozenset[str], wanted: str) -> bool:
