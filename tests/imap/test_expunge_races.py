@@ -8,24 +8,14 @@ expunge looked for its flags).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 
 from hato.imap.mailbox_index import MailboxIndex
 from hato.imap.updates import refresh
 from hato.imap.view import open_view
-from hato.store import MessageMeta, Store, open_store
+from hato.store import MessageMeta, Store
 from hato.store.base import Mailstore
 from tests.imap.test_mailbox_index import MESSAGE, _mailstore, _settled
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    opened = open_store(tmp_path / "races.sqlite3")
-    yield opened
-    await opened.close()
 
 
 def _expunge_during_claims(

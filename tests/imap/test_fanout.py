@@ -5,8 +5,7 @@ refresh), with exactly the lines each one's own refresh would have sent."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -14,18 +13,11 @@ import pytest
 from hato.imap import ImapContext, ImapSession
 from hato.imap import session as session_module
 from hato.imap.commands.table import command_table
-from hato.store import MessageMeta, Store, open_store
+from hato.store import MessageMeta, Store
 from tests.imap.session_harness import PASSWORD, FakeTransport, StubAuthenticator
 from tests.imap.test_mailbox_index import MESSAGE, _mailstore
 
 IDLERS = 40
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    opened = open_store(tmp_path / "fanout.sqlite3")
-    yield opened
-    await opened.close()
 
 
 class HeldTransport(FakeTransport):

@@ -6,24 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
 
 from hato.imap.fetch_items import MessageData, item_value
 from hato.imap.fetch_quick import QUICK_ITEMS, is_quick, quick_lines
 from hato.imap.view import MailboxView, open_view
 from hato.proto.imap import FetchAttr, fetch_response
-from hato.store import Credentials, FlagMode, MessageMeta, Store, open_store
+from hato.store import Credentials, FlagMode, MessageMeta, Store
 from hato.store.base import Mailstore
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    opened = open_store(tmp_path / "quick.sqlite3")
-    yield opened
-    await opened.close()
 
 
 async def _views(store: Store) -> tuple[Mailstore, MailboxView, MailboxView]:

@@ -8,25 +8,14 @@ an expunge another session may not report yet stays readable until it does.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
-
-import pytest
 
 from hato.imap.updates import refresh
 from hato.imap.view import MailboxView, open_view, registry
-from hato.store import Credentials, FlagMode, MessageMeta, Store, open_store
+from hato.store import Credentials, FlagMode, MessageMeta, Store
 from hato.store.base import Mailstore
 
 MESSAGE = b"Subject: hi\r\n\r\nbody\r\n"
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    opened = open_store(tmp_path / "index.sqlite3")
-    yield opened
-    await opened.close()
 
 
 async def _mailstore(store: Store, messages: int) -> Mailstore:

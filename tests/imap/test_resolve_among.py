@@ -3,26 +3,14 @@ answer as the whole-set ``resolve`` filtered would, for every kind of set."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
-
 from hato.imap.view import open_view
 from hato.proto.imap import SequenceSet
 from hato.proto.imap._seqset import parse_sequence_set
 from hato.proto.imap._tokens import Cursor
-from hato.store import FlagMode, Store, open_store
+from hato.store import FlagMode, Store
 from tests.imap.test_mailbox_index import _mailstore, _settled
 
 SETS = ["1:*", "*:1", "2:4", "1,3,5", "*", "5:*", "3"]
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    opened = open_store(tmp_path / "among.sqlite3")
-    yield opened
-    await opened.close()
 
 
 def _parsed(text: str) -> SequenceSet:

@@ -4,17 +4,13 @@ ids instead of asking the Matcher a message at a time: the same answer, on a rea
 from __future__ import annotations
 
 import random
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
 
 from hato.imap.search_eval import _flag_walk, evaluate
 from hato.imap.view import open_view
 from hato.proto import imap as p
 from hato.proto.imap._search import parse_search_keys
 from hato.proto.imap._tokens import Cursor
-from hato.store import Credentials, FlagMode, MessageMeta, Store, open_store
+from hato.store import Credentials, FlagMode, MessageMeta, Store
 
 MESSAGE = b"Subject: hi\r\n\r\nbody\r\n"
 KEYS = [
@@ -25,13 +21,6 @@ KEYS = [
 
 def _key(text: str) -> p.SearchKey:
     return parse_search_keys(Cursor(text.encode()))
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    opened = open_store(tmp_path / "flags.sqlite3")
-    yield opened
-    await opened.close()
 
 
 async def test_the_walk_answers_as_the_matcher(store: Store) -> None:

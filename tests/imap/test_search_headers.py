@@ -6,17 +6,13 @@ message without the field."""
 from __future__ import annotations
 
 import random
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
 
 from hato.imap.search_eval import BULK, Matcher, _header_walk, evaluate
 from hato.imap.view import open_view
 from hato.proto import imap as p
 from hato.proto.imap._search import parse_search_keys
 from hato.proto.imap._tokens import Cursor
-from hato.store import Credentials, Store, open_store
+from hato.store import Credentials, Store
 from hato.store.meta import message_meta
 
 SENDERS = [
@@ -43,13 +39,6 @@ def _message(rng: random.Random, number: int) -> bytes:
         lines.append("Cc: dave@example.org")
     lines.append(f"Subject: {rng.choice(['Re: hi', 'hello', 'RE: HI there'])}")
     return ("\r\n".join(lines) + "\r\n\r\nbody\r\n").encode()
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    opened = open_store(tmp_path / "headers.sqlite3")
-    yield opened
-    await opened.close()
 
 
 async def test_the_walk_answers_as_the_matcher(store: Store) -> None:
