@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from array import array
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import overload
@@ -41,8 +41,15 @@ __all__ = ["serve_pop3", "uidl"]
 log = logging.getLogger(__name__)
 
 
+def uidls(uids: Iterable[int], uidvalidity: int) -> Iterator[str]:
+    """Each message's UIDL: its UID then the mailbox's UIDVALIDITY, 8 hex digits each
+    (stable across sessions, RFC 1939 §7), the UIDVALIDITY's digits made once."""
+    validity = f"{uidvalidity:08x}"
+    return (f"{uid:08x}{validity}" for uid in uids)
+
+
 def uidl(uid: int, uidvalidity: int) -> str:
-    return f"{uid:08x}{uidvalidity:08x}"
+    return next(uidls((uid,), uidvalidity))
 
 
 class _Uidls(Sequence[str]):
@@ -61,12 +68,11 @@ class _Uidls(Sequence[str]):
     def __getitem__(self, index: slice) -> list[str]: ...
     def __getitem__(self, index: int | slice) -> str | list[str]:
         if isinstance(index, slice):
-            return [uidl(uid, self._validity) for uid in self._uids[index]]
+            return list(uidls(self._uids[index], self._validity))
         return uidl(self._uids[index], self._validity)
 
     def __iter__(self) -> Iterator[str]:
-        validity = f"{self._validity:08x}"  # ``uidl`` written out: no call a message
-        return (f"{uid:08x}{validity}" for uid in self._uids)
+        return uidls(self._uids, self._validity)
 
 
 @dataclass
