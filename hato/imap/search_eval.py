@@ -163,8 +163,9 @@ def _flag_walk(
     view: MailboxView, key: p.SearchKey, pairs: Sequence[Pair] | None
 ) -> list[Pair] | None:
     """A lone flag key over the whole mailbox (SEARCH FLAGGED, UNSEEN, KEYWORD k: what
-    clients search most): each distinct flag set is tested once, then one walk over the
-    shared index's flag-set ids, without a lookup or an object a message. Only when the
+    clients search most): each distinct flag set is tested once, then the shared index's
+    flag-set ids are walked inside ``map`` and ``compress``, as ``_header_walk`` walks a
+    column, with no Python code a message. Only when the
     view numbers by the index's own snapshot (its flags are the ones the Matcher would
     read); None otherwise, and the Matcher decides."""
     if pairs is not None or not isinstance(key, p.SearchFlag) or key.flag == "\\Recent":
@@ -174,8 +175,7 @@ def _flag_walk(
         return None
     wanted = key.flag.lower()
     holds = [_holds(flags, wanted) == key.present for flags in index.flag_sets.sets]
-    numbered = enumerate(zip(index.uids, index.flag_ids, strict=True), 1)
-    return [(seq, uid) for seq, (uid, at) in numbered if holds[at]]
+    return list(compress(enumerate(index.uids, 1), map(holds.__getitem__, index.flag_ids)))
 
 
 def _header_walk(

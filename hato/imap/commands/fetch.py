@@ -17,6 +17,7 @@ messages downgraded (RFC 6855 §7, RFC 6858).
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator, Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from hato.imap.batches import BODY_BYTES, batches, total_size
@@ -168,14 +169,25 @@ async def _quick(
 ) -> Reply:
     """Only index-held items: lines made from the shared index's columns (hato.imap.fetch_quick)."""
     missing = False
-    for number, batch in enumerate(batches(view, targets, QUICK_BATCH, first=FIRST_BATCH)):
-        if number:
-            await session.flush()  # the batch before: the client reads while this is made
+    groups = batches(view, targets, QUICK_BATCH, first=FIRST_BATCH)
+    async for batch in _sent_in_turn(session, groups):
         _announce_keywords(session, view)
         lines = list(filter(None, quick_lines(view, batch, items)))  # None: gone meanwhile
         missing = missing or len(lines) < len(batch)
         session.send(*lines)
-    return _done(missing)  # the last batch goes out with the tagged reply, in one write
+    return _done(missing)
+
+
+async def _sent_in_turn(
+    session: ImapSession, groups: Iterable[Sequence[tuple[int, int]]]
+) -> AsyncIterator[Sequence[tuple[int, int]]]:
+    """The batches, each after the answers to the one before went out: the client reads
+    them while the next is made. The last batch's answers stay queued, and go out with
+    the tagged reply in one write."""
+    for number, group in enumerate(groups):
+        if number:
+            await session.flush()
+        yield group
 
 
 def _announce_keywords(session: ImapSession, view: MailboxView) -> None:
@@ -208,9 +220,8 @@ async def fetch(session: ImapSession, cmd: Fetch) -> Reply:
     missing = False
     body_bytes = BODY_BYTES if needs_body(cmd.items) else None
     answered = {False: _keyed(cmd, False, session), True: _keyed(cmd, True, session)}
-    for number, batch in enumerate(batches(view, targets, BATCH, body_bytes, first=FIRST_BATCH)):
-        if number:
-            await session.flush()  # the batch before: the client reads while this loads
+    groups = batches(view, targets, BATCH, body_bytes, first=FIRST_BATCH)
+    async for batch in _sent_in_turn(session, groups):
         loaded = await _load(session, view, [uid for _, uid in batch], cmd.items)
         _announce_keywords(session, view)
         for seq, uid in batch:
@@ -220,7 +231,7 @@ async def fetch(session: ImapSession, cmd: Fetch) -> Reply:
                 continue
             values = [(key, item_value(item, data, view)) for key, item in answered[uid in seen]]
             session.send(*fetch_response_parts(seq, values))
-    return _done(missing)  # the last batch goes out with the tagged reply, in one write
+    return _done(missing)
 
 
 def _keyed(cmd: Fetch, seen: bool, session: ImapSession) -> list[tuple[str, FetchAttr]]:

@@ -37,7 +37,7 @@ import contextlib
 import queue
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
@@ -224,8 +224,11 @@ class Database:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
         self._jobs.put(_Job(_on_connection(work), loop, future))
-        with self._storage_failures():
+        try:
             result = await future
+        except sqlite3.Error as error:
+            self._raise_unavailable(error)
+            raise
         self.availability.worked()
         return result
 
@@ -242,7 +245,7 @@ class Database:
         """
         run = self._run_statement if statement else self._run_read
         on_connection = _on_connection(work)
-        try:  # as _storage_failures says, without a generator a read
+        try:
             if size is not None and size <= INLINE_READ:
                 return run(on_connection)
             loop = asyncio.get_running_loop()
@@ -251,21 +254,10 @@ class Database:
             self._raise_unavailable(error)
             raise
 
-    @contextlib.contextmanager
-    def _storage_failures(self) -> Iterator[None]:
-        """The storage's own failures become ``StoreUnavailable``, the outage logged once.
-
-        Only writes tell that the store works again: reads go on working on a
-        full disk, and would announce every next write's failure anew.
-        """
-        try:
-            yield
-        except sqlite3.Error as error:
-            self._raise_unavailable(error)
-            raise
-
     def _raise_unavailable(self, error: sqlite3.Error) -> None:
-        """Raise ``StoreUnavailable`` if ``error`` is a storage failure (logged once)."""
+        """Raise ``StoreUnavailable`` if ``error`` is a storage failure, the outage logged
+        once. Only writes tell that the store works again: reads go on working on a full
+        disk, and would announce every next write's failure anew."""
         failure = storage_failure(error)
         if failure is not None:
             raise self.availability.failed(failure) from error
