@@ -117,6 +117,9 @@ def _shortened(text: str) -> str:
     """White space collapsed, control and format characters left out, and only as many
     characters looked at as the snippet keeps: every delivery pays for this."""
     words = " ".join(text.split())
+    head = words[:SNIPPET_CHARS]
+    if head.isprintable():  # no Cc or Cf among them (most text): nothing to leave out
+        return head
     visible = (c for c in words if unicodedata.category(c) not in ("Cc", "Cf"))
     return "".join(itertools.islice(visible, SNIPPET_CHARS))
 
