@@ -1,0 +1,106 @@
+"""Connection.read's idle timeout: a read that waits that long for the client ends the
+session; a client that keeps talking, or a server busy between reads, is never cut."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+from collections.abc import Awaitable, Callable
+
+import pytest
+
+from hato.server.listener import Connection, ConnectionClosed, ListenerOptions
+from hato.session.trace import SessionTrace
+
+TIMEOUT = 0.3
+
+Serve = Callable[[Connection], Awaitable[object]]
+
+
+async def _served(serve: Serve, client_does: Callable[[socket.socket], None]) -> object:
+    """Run ``serve`` on the server side of one loopback connection while a thread plays
+    the client; what ``serve`` returned or raised."""
+    outcome: asyncio.Future[object] = asyncio.get_running_loop().create_future()
+
+    async def accept(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        options = ListenerOptions("imap", "127.0.0.1", 0, False, None, TIMEOUT, b"")
+        connection = Connection(reader, writer, options, SessionTrace(None, "imap"))
+        try:
+            outcome.set_result(await serve(connection))
+        except BaseException as error:  # handed to the test
+            outcome.set_exception(error)
+        finally:
+            await connection.close()
+
+    server = await asyncio.start_server(accept, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    client = socket.create_connection(("127.0.0.1", port))
+    try:
+        await asyncio.to_thread(client_does, client)
+        return await asyncio.wait_for(outcome, 10)
+    finally:
+        client.close()
+        server.close()
+        await server.wait_closed()
+
+
+async def test_a_silent_client_is_cut_after_the_timeout() -> None:
+    async def serve(connection: Connection) -> object:
+        started = time.monotonic()
+        with pytest.raises(ConnectionClosed, match="idle timeout"):
+            await connection.read()
+        return time.monotonic() - started
+
+    waited = await _served(serve, lambda client: None)
+    assert isinstance(waited, float)
+    assert TIMEOUT * 0.9 <= waited < TIMEOUT * 3
+
+
+def _talk(client: socket.socket) -> None:
+    """A byte every third of the timeout, for three timeouts, then a last one."""
+    for _ in range(9):
+        client.sendall(b"x")
+        time.sleep(TIMEOUT / 3)
+    client.sendall(b".")
+
+
+async def test_a_client_that_keeps_talking_is_never_cut() -> None:
+    async def serve(connection: Connection) -> object:
+        received = b""
+        while not received.endswith(b"."):
+            received += await connection.read()
+        return received
+
+    assert await _served(serve, _talk) == b"x" * 9 + b"."
+
+
+async def test_time_the_server_spends_between_reads_is_not_the_clients() -> None:
+    async def serve(connection: Connection) -> object:
+        first = await connection.read()
+        await asyncio.sleep(TIMEOUT * 2.5)  # a long command: nobody reads meanwhile
+        return first + await connection.read()
+
+    def client_does(client: socket.socket) -> None:
+        client.sendall(b"a")
+        time.sleep(TIMEOUT * 2)
+        client.sendall(b"b")
+
+    assert await _served(serve, client_does) == b"ab"
+
+
+async def test_a_read_cancelled_from_outside_is_cancelled_not_timed_out() -> None:
+    async def serve(connection: Connection) -> object:
+        reading = asyncio.ensure_future(connection.read())
+        await asyncio.sleep(TIMEOUT / 3)
+        reading.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await reading
+        started = time.monotonic()  # and the next read still times out, on time
+        with pytest.raises(ConnectionClosed, match="idle timeout"):
+            await connection.read()
+        return time.monotonic() - started
+
+    waited = await _served(serve, lambda client: None)
+    assert isinstance(waited, float)
+    assert TIMEOUT * 0.9 <= waited < TIMEOUT * 3
