@@ -219,7 +219,9 @@ async def fetch(session: ImapSession, cmd: Fetch) -> Reply:
         )
     missing = False
     body_bytes = BODY_BYTES if needs_body(cmd.items) else None
-    answered = {False: _keyed(cmd, False, session), True: _keyed(cmd, True, session)}
+    answered = {False: _keyed(cmd, False, session)}
+    if seen:  # the messages \Seen just set show FLAGS first
+        answered[True] = _keyed(cmd, True, session)
     groups = batches(view, targets, BATCH, body_bytes, first=FIRST_BATCH)
     async for batch in _sent_in_turn(session, groups):
         loaded = await _load(session, view, [uid for _, uid in batch], cmd.items)
