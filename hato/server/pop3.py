@@ -146,7 +146,10 @@ class _Pop3Session:
     async def logged_in(self, account: Account | None) -> bytes:
         if account is None:
             return self.core.auth_failed()
-        self.connection.trace.logged_in(account.name)
+        trace = self.connection.trace
+        trace.logged_in(account.name)
+        if not trace.enabled:
+            self.core.stop_tracing()
         return await self.open_maildrop(account.id)
 
     async def open_maildrop(self, account_id: int) -> bytes:

@@ -329,6 +329,16 @@ def test_trace_redacts_sasl_continuations() -> None:
     assert seen == ["AUTH LOGIN", "[REDACTED]", "*"]
 
 
+def test_no_line_is_traced_once_tracing_stops() -> None:
+    seen: list[str] = []
+    session = Session(on_line=seen.append)
+    session("USER is_network")
+    session.conn.stop_tracing()
+    session("NOOP")
+    session("QUIT")
+    assert seen == ["USER is_network"]
+
+
 def test_redact_helpers() -> None:
     assert redact(b"PASS") == "PASS"
     assert redact(b"AUTH PLAIN") == "AUTH PLAIN"

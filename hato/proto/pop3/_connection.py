@@ -162,6 +162,12 @@ class Pop3Connection:
                 return request
         return None
 
+    def stop_tracing(self) -> None:
+        """Client lines go nowhere from now on (the adapter's trace stopped listening:
+        the class monitor lets a non-member's session go at its login): none is
+        redacted for nothing."""
+        self._on_line = None
+
     def _trace(self, text: str) -> None:
         if self._on_line is not None:
             self._on_line(text)
