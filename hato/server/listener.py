@@ -23,7 +23,7 @@ from typing import Any
 
 from hato import metrics
 from hato.server.gate import ConnectionGate
-from hato.session.closed import ConnectionClosed
+from hato.session.closed import ConnectionClosed, IdleTimeout
 from hato.session.deflate import CompressionError, DeflateStreams
 from hato.session.trace import SessionTrace, Tracer, session_trace
 
@@ -95,7 +95,7 @@ class Connection:
         except asyncio.CancelledError:
             if not idle.expired():
                 raise
-            raise ConnectionClosed("idle timeout") from None
+            raise IdleTimeout("idle timeout") from None
         except (ConnectionError, ssl.SSLError) as exc:
             raise ConnectionClosed(str(exc)) from exc
         finally:

@@ -18,7 +18,7 @@ from hato.imap.fanout import Idler, idler_for, leave
 from hato.imap.reply import Reply, bad
 from hato.proto import imap as c
 from hato.proto.imap import IdleDone, continuation, untagged_status
-from hato.session.closed import ConnectionClosed
+from hato.session.closed import IdleTimeout
 
 if TYPE_CHECKING:
     from hato.imap.session import ImapSession
@@ -93,7 +93,6 @@ async def _receive(session: ImapSession, started: float) -> None:
     """Take the client's bytes; a read that timed out is no reason to leave IDLE."""
     try:
         await session.receive()
-    except ConnectionClosed as exc:
-        timed_out = isinstance(exc.__cause__, TimeoutError)
-        if not timed_out or time.monotonic() - started > MAX_IDLE:
+    except IdleTimeout:
+        if time.monotonic() - started > MAX_IDLE:
             raise
