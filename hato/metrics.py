@@ -11,6 +11,8 @@ that counts makes one call:
 - logins: the Authenticator's conclusion, by protocol and result;
 - messages: delivery into local mailboxes, acceptance on submission, and the relay's
   outcomes (relayed, deferred, bounced);
+- POP3 maildrops: whether a login's listing was kept from an earlier session or read
+  from the store (hato.server.maildrops);
 - command latency: IMAP, POP3 and ManageSieve time each command's handler (IDLE and
   AUTHENTICATE, which wait for the client, are left out); SMTP times from a client's
   bytes to the server's next reply;
@@ -32,6 +34,7 @@ __all__ = [
     "closed",
     "exposition",
     "login",
+    "maildrop",
     "message",
     "open_connections",
     "opened",
@@ -57,6 +60,12 @@ _MESSAGES = Counter(
     "hato_messages",
     "Messages delivered to local mailboxes, submitted, relayed, deferred or bounced",
     ["event"],
+    registry=REGISTRY,
+)
+_MAILDROPS = Counter(
+    "hato_pop3_maildrops",
+    "POP3 logins, by where their listing came from: kept from an earlier session or read",
+    ["source"],
     registry=REGISTRY,
 )
 _LATENCY = Histogram(
@@ -100,6 +109,10 @@ def open_connections() -> dict[str, int]:
 
 def login(protocol: str, ok: bool) -> None:
     _LOGINS.labels(protocol, "ok" if ok else "failed").inc()
+
+
+def maildrop(kept: bool) -> None:
+    _MAILDROPS.labels("kept" if kept else "read").inc()
 
 
 def message(event: str) -> None:

@@ -14,10 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from array import array
-from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from operator import itemgetter
-from typing import overload
 
 from hato import metrics
 from hato.auth.authenticator import LoginAttempt
@@ -25,6 +22,7 @@ from hato.mime import as_legacy, may_downgrade
 from hato.proto import pop3
 from hato.server.context import ServiceContext
 from hato.server.listener import Connection
+from hato.server.maildrops import KeptMaildrop, stamp
 from hato.session.trace import trace_output
 from hato.store.base import (
     INBOX,
@@ -36,43 +34,9 @@ from hato.store.base import (
     StoreUnavailable,
 )
 
-__all__ = ["serve_pop3", "uidl"]
+__all__ = ["serve_pop3"]
 
 log = logging.getLogger(__name__)
-
-
-def uidls(uids: Iterable[int], uidvalidity: int) -> Iterator[str]:
-    """Each message's UIDL: its UID then the mailbox's UIDVALIDITY, 8 hex digits each
-    (stable across sessions, RFC 1939 §7), the UIDVALIDITY's digits made once."""
-    validity = f"{uidvalidity:08x}"
-    return (f"{uid:08x}{validity}" for uid in uids)
-
-
-def uidl(uid: int, uidvalidity: int) -> str:
-    return next(uidls((uid,), uidvalidity))
-
-
-class _Uidls(Sequence[str]):
-    """The maildrop's UIDL strings, each made when asked from its UID (``uidl``)."""
-
-    def __init__(self, uids: array[int], uidvalidity: int) -> None:
-        self._uids = uids
-        self._validity = uidvalidity
-
-    def __len__(self) -> int:
-        return len(self._uids)
-
-    @overload
-    def __getitem__(self, index: int) -> str: ...
-    @overload
-    def __getitem__(self, index: slice) -> list[str]: ...
-    def __getitem__(self, index: int | slice) -> str | list[str]:
-        if isinstance(index, slice):
-            return list(uidls(self._uids[index], self._validity))
-        return uidl(self._uids[index], self._validity)
-
-    def __iter__(self) -> Iterator[str]:
-        return uidls(self._uids, self._validity)
 
 
 @dataclass
@@ -154,16 +118,24 @@ class _Pop3Session:
 
     async def open_maildrop(self, account_id: int) -> bytes:
         """TRANSACTION over INBOX: its UIDs and sizes in two arrays, which the core's
-        maildrop shares (16 bytes a message); UIDL strings are made when asked."""
+        ``Scan`` shares (16 bytes a message; UIDL strings made when asked), kept for the
+        next login while INBOX does not change (``hato.server.maildrops``)."""
         self.mailstore = self.context.store.mailstore(account_id)
         self.inbox = await self.mailstore.get_mailbox(INBOX)
         if self.inbox is None:
             raise StoreError("no INBOX")
-        listing = await self.mailstore.listing(self.inbox.id)
-        self.uids = array("q", map(itemgetter(0), listing))
-        self.sizes = array("q", map(itemgetter(1), listing))
-        del listing
-        return self.core.auth_succeeded(_Uidls(self.uids, self.inbox.uidvalidity), self.sizes)
+        current = stamp(account_id, self.inbox)  # read before the listing: see maildrops
+        kept = self.context.maildrops.get(current)
+        metrics.maildrop(kept is not None)
+        if kept is None:
+            kept = await self.read_maildrop(self.inbox)
+            self.context.maildrops.keep(current, kept)
+        self.uids, self.sizes = kept.uids, kept.sizes
+        return self.core.auth_succeeded(kept.scan)
+
+    async def read_maildrop(self, inbox: Mailbox) -> KeptMaildrop:
+        assert self.mailstore is not None
+        return KeptMaildrop.of(await self.mailstore.listing(inbox.id), inbox.uidvalidity)
 
     async def flag_seen(self) -> None:
         """Mark RETRieved messages \\Seen in one write, as Dovecot does at the session's end.

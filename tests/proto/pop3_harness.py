@@ -18,6 +18,7 @@ from hato.proto.pop3 import (
     Reply,
     Retrieve,
     SaslResult,
+    Scan,
     ScramKeys,
     Signal,
     StartTls,
@@ -92,7 +93,7 @@ def login(conn: Pop3Connection, ok: bool, store: FakeStore) -> bytes:
     if not ok:
         return conn.auth_failed()
     entries = store.maildrop()
-    return conn.auth_succeeded([uid for uid, _ in entries], [size for _, size in entries])
+    return conn.auth_succeeded(Scan([uid for uid, _ in entries], [size for _, size in entries]))
 
 
 def run(conn: Pop3Connection, data: bytes, store: FakeStore) -> bytes:

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from hato.proto.pop3 import CLOSED, LocalProtocolError, Pop3Connection, Reply, Retrieve, State
+from hato.proto.pop3 import (
+    CLOSED,
+    LocalProtocolError,
+    Pop3Connection,
+    Reply,
+    Retrieve,
+    Scan,
+    State,
+)
 
 from .pop3_harness import FakeStore, Session
 
@@ -268,7 +276,7 @@ def test_large_maildrop() -> None:
     assert conn.next_event() == Reply(b"+OK\r\n")
     assert conn.next_event().__class__.__name__ == "CheckPassword"
     entries = [(f"{i:016x}", 7500 + i % 100) for i in range(count)]
-    conn.auth_succeeded([uid for uid, _ in entries], [size for _, size in entries])
+    conn.auth_succeeded(Scan([uid for uid, _ in entries], [size for _, size in entries]))
     conn.receive_data(b"STAT\r\nUIDL\r\nLIST\r\n")
     reply = conn.next_event()
     assert isinstance(reply, Reply)

@@ -5,15 +5,15 @@ from __future__ import annotations
 import tracemalloc
 from array import array
 
-from hato.proto.pop3 import Pop3Connection, Reply
-from hato.server.pop3 import _Uidls, uidl
+from hato.proto.pop3 import Pop3Connection, Reply, Scan
+from hato.server.maildrops import Uidls, uidl
 
 COUNT = 86_719  # the lecture's mailbox
 
 
 def test_uidls_read_as_the_strings_they_stand_for() -> None:
     uids = array("q", [1, 2, 0x1234_5678, 7])
-    found = _Uidls(uids, 0xABC)
+    found = Uidls(uids, 0xABC)
     expected = [uidl(uid, 0xABC) for uid in uids]
     assert len(found) == 4
     assert list(found) == expected
@@ -31,7 +31,7 @@ def test_a_large_maildrop_holds_a_few_bytes_a_message() -> None:
     conn.next_event()  # CheckPassword
     tracemalloc.start()
     try:
-        conn.auth_succeeded(_Uidls(uids, 5), sizes)
+        conn.auth_succeeded(Scan(Uidls(uids, 5), sizes))
         held, _ = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()

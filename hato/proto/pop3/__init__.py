@@ -13,8 +13,6 @@ from hato.proto.pop3._events import (
     Event,
     FetchScramKeys,
     LocalProtocolError,
-    Maildrop,
-    MaildropEntry,
     Reply,
     Retrieve,
     SaslResult,
@@ -23,6 +21,7 @@ from hato.proto.pop3._events import (
     StartTls,
 )
 from hato.proto.pop3._lines import redact, redact_reply
+from hato.proto.pop3._maildrop import Scan
 from hato.proto.pop3._session import State
 
 __all__ = [
@@ -34,12 +33,11 @@ __all__ = [
     "Event",
     "FetchScramKeys",
     "LocalProtocolError",
-    "Maildrop",
-    "MaildropEntry",
     "Pop3Connection",
     "Reply",
     "Retrieve",
     "SaslResult",
+    "Scan",
     "ScramKeys",
     "Signal",
     "StartTls",

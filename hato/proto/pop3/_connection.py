@@ -52,7 +52,7 @@ from hato.proto.pop3._events import (
     StartTls,
 )
 from hato.proto.pop3._lines import LineReader, redact
-from hato.proto.pop3._maildrop import Maildrop, dot_terminated, top_of
+from hato.proto.pop3._maildrop import Maildrop, Scan, dot_terminated, top_of
 from hato.proto.pop3._session import (
     AUTH_FAILED,
     DEFAULT_MECHANISMS,
@@ -181,14 +181,14 @@ class Pop3Connection:
 
     # -- answers to AUTHORIZATION requests ----------------------------------------
 
-    def auth_succeeded(self, uids: Sequence[str], sizes: Sequence[int]) -> bytes:
-        """The credentials are good: enter TRANSACTION with this maildrop, in order: the
-        UIDL string and the size of each message (kept as given, see ``Maildrop``)."""
+    def auth_succeeded(self, scan: Scan) -> bytes:
+        """The credentials are good: enter TRANSACTION over this maildrop's messages (a
+        ``Scan``, which the session shares and never changes)."""
         request = self._answer(CheckPassword, CheckApop, SaslResult)
         if isinstance(request, SaslResult) and not request.verified:
             raise LocalProtocolError("this SASL exchange failed; answer auth_failed()")
         session = self._session
-        session.maildrop = Maildrop(uids, sizes)
+        session.maildrop = Maildrop(scan)
         session.state = State.TRANSACTION
         session.bad_commands = 0
         return b"+OK Logged in.\r\n"

@@ -10,9 +10,7 @@ which keeps pipelined replies in order, RFC 2449 §6.6).
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
 
 from hato.store.base import ScramKeys
 
@@ -25,8 +23,6 @@ __all__ = [
     "Event",
     "FetchScramKeys",
     "LocalProtocolError",
-    "Maildrop",
-    "MaildropEntry",
     "RemoteProtocolError",
     "Reply",
     "Retrieve",
@@ -148,13 +144,3 @@ class Commit:
 Event = (
     Reply | CheckPassword | CheckApop | FetchScramKeys | SaslResult | StartTls | Retrieve | Commit
 )
-
-
-class MaildropEntry(NamedTuple):
-    """One message as POP3 sees it: its UIDL string and its size in octets (CRLF)."""
-
-    uid: str
-    size: int
-
-
-Maildrop = Sequence[tuple[str, int]]  # MaildropEntry or plain (uid, size) tuples

@@ -13,19 +13,25 @@ from hato.mime import crlf_lines
 from hato.proto.pop3._events import RemoteProtocolError
 from hato.proto.pop3._lines import printable
 
-__all__ = ["Maildrop", "dot_terminated", "top_of"]
+__all__ = ["Maildrop", "Scan", "dot_terminated", "top_of"]
 
 _NUMBER = re.compile(r"[0-9]+")
 _UINT32_MAX = 2**32 - 1
 _UINT64_MAX = 2**64 - 1
 
 
-class Maildrop:
-    """UIDL strings and sizes by message number, plus the deletion marks.
+class Scan:
+    """A maildrop's messages as a login finds them: each one's UIDL string and size in
+    message-number order, and what is the same for every session over them, made once:
+    the total, and the "n value" lines of LIST and UIDL with nothing deleted.
 
-    The two sequences are kept as given, not copied: the caller may hand compact ones
-    (arrays, and UIDL strings made when asked), so that a session over 100,000
-    messages holds a few bytes a message, not a string and a tuple each."""
+    Never changed once made, so sessions over a mailbox that has not changed since may
+    share one (hato.server.pop3 keeps them: the next login's STAT, UIDL and LIST cost
+    no pass over the messages). The two sequences are kept as given, not copied: the
+    caller may hand compact ones (arrays, and UIDL strings made when asked), so that
+    100,000 messages cost a few bytes each, not a string and a tuple."""
+
+    __slots__ = ("_list_lines", "_uidl_lines", "sizes", "total", "uids")
 
     def __init__(self, uids: Sequence[str], sizes: Sequence[int]) -> None:
         if len(uids) != len(sizes):
@@ -33,30 +39,63 @@ class Maildrop:
         self.uids = uids
         self.sizes = sizes
         self.total = sum(sizes)
+        self._list_lines: bytes | None = None
+        self._uidl_lines: bytes | None = None
+
+    def __len__(self) -> int:
+        return len(self.uids)
+
+    def list_lines(self) -> bytes:
+        """LIST's "n size" line of every message."""
+        if self._list_lines is None:
+            self._list_lines = _numbered_lines(self.sizes)
+        return self._list_lines
+
+    def uidl_lines(self) -> bytes:
+        """UIDL's "n unique-id" line of every message."""
+        if self._uidl_lines is None:
+            self._uidl_lines = _numbered_lines(self.uids)
+        return self._uidl_lines
+
+
+def _numbered_lines(values: Iterable[object]) -> bytes:
+    return "".join([f"{number} {value}\r\n" for number, value in enumerate(values, 1)]).encode()
+
+
+class Maildrop:
+    """A session's maildrop: its ``Scan`` (shared, never changed) plus the deletion marks
+    of DELE (its own)."""
+
+    def __init__(self, scan: Scan) -> None:
+        self.scan = scan
+        self.uids = scan.uids
+        self.sizes = scan.sizes
         self.deleted: set[int] = set()  # indexes marked by DELE
         self.deleted_size = 0
 
     def stat(self) -> str:
         """RFC 1939 §5 STAT: "+OK nn mm", deleted messages not counted."""
-        return f"+OK {len(self.uids) - len(self.deleted)} {self.total - self.deleted_size}"
+        scan = self.scan
+        return f"+OK {len(scan) - len(self.deleted)} {scan.total - self.deleted_size}"
 
     def listing(self) -> bytes:
         """LIST without argument: scan listing of every undeleted message, dot-ended."""
-        head = f"+OK {len(self.uids) - len(self.deleted)} messages:\r\n"
-        return "".join([head, *self._numbered(self.sizes), ".\r\n"]).encode()
+        head = f"+OK {len(self.uids) - len(self.deleted)} messages:\r\n".encode()
+        if not self.deleted:  # a client lists before it deletes: the shared lines
+            return b"".join((head, self.scan.list_lines(), b".\r\n"))
+        return b"".join((head, self._numbered(self.sizes), b".\r\n"))
 
     def uidl_listing(self) -> bytes:
         """UIDL without argument (RFC 1939 §7): "n unique-id" lines, dot-ended."""
-        return "".join(["+OK\r\n", *self._numbered(self.uids), ".\r\n"]).encode()
+        if not self.deleted:
+            return b"".join((b"+OK\r\n", self.scan.uidl_lines(), b".\r\n"))
+        return b"".join((b"+OK\r\n", self._numbered(self.uids), b".\r\n"))
 
-    def _numbered(self, values: Iterable[object]) -> list[str]:
-        """An "n value" line for each undeleted message: with none deleted (a client
-        lists before it deletes), without a test a message, which at 100,000 messages
-        is a third of the listing's time."""
+    def _numbered(self, values: Iterable[object]) -> bytes:
+        """An "n value" line for each message not marked by DELE."""
         deleted = self.deleted
-        if not deleted:
-            return [f"{number} {value}\r\n" for number, value in enumerate(values, 1)]
-        return [f"{i + 1} {value}\r\n" for i, value in enumerate(values) if i not in deleted]
+        lines = [f"{i + 1} {value}\r\n" for i, value in enumerate(values) if i not in deleted]
+        return "".join(lines).encode()
 
     def delete(self, index: int) -> None:
         self.deleted.add(index)
