@@ -20,8 +20,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-
-from tqdm import tqdm
+from typing import TYPE_CHECKING
 
 from hato.accounts import validate_username
 from hato.cli_common import Commands, with_store
@@ -36,6 +35,9 @@ from hato.migrate.mbox_import import MboxImport, import_mbox
 from hato.migrate.problems import LineProblem
 from hato.store import Mailstore, Store
 from hato.store.base import INBOX
+
+if TYPE_CHECKING:
+    from tqdm import tqdm
 
 __all__ = ["add_import_parsers"]
 
@@ -124,6 +126,8 @@ class _Bar:
 
     def advance_to(self, done: int, postfix: str = "") -> None:
         if self._bar is None:
+            from tqdm import tqdm  # here, not at the top: `hato serve` loads this module
+
             self._bar = tqdm(
                 total=self._total, unit=self._unit, unit_scale=self._scale,
                 file=sys.stderr, mininterval=0.5,

@@ -20,8 +20,6 @@ import asyncio
 import sys
 from collections.abc import Callable
 
-from tqdm import tqdm
-
 from hato.cli_common import Commands, fail
 from hato.config import Config
 from hato.store import IndexStats, MessageMeta, Store, open_store
@@ -72,6 +70,8 @@ async def _run_rebuild(config: Config, user: str | None) -> int:
             account = found.id
         stats = await store.index_stats()
         total = None if account else stats.bodies - stats.indexed
+        from tqdm import tqdm  # here, not at the top: `hato serve` loads this module
+
         with tqdm(total=total, unit="msg", desc="hato: indexing", file=sys.stderr) as bar:
             done = await rebuild(store, account, bar.update)
     finally:

@@ -17,8 +17,6 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
-import dkim
-
 from hato.mailauth.dkim_verify import (
     QUIET,
     Keys,
@@ -56,6 +54,8 @@ async def verify_chain(message: bytes, resolver: Resolver) -> ArcResult:
 
 
 def _validate(message: bytes, keys: Keys) -> ArcResult:
+    import dkim  # where used: see hato.mailauth
+
     try:
         verdict, _, reason = dkim.ARC(message, logger=QUIET, minkey=1024).verify(
             dnsfunc=key_lookup(keys)

@@ -38,8 +38,6 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-import dkim
-
 from hato.mailauth.dkim_keys import KeyRing, SigningKey
 from hato.mailauth.dkim_sign import self_and_parents
 from hato.mailauth.dkim_verify import QUIET
@@ -74,6 +72,8 @@ class ArcSealer:
         key = self.key()
         if key is None:
             return message
+        import dkim  # where used: see hato.mailauth
+
         try:
             fields: list[bytes] = dkim.arc_sign(
                 message,

@@ -23,9 +23,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
-
 __all__ = [
     "ALGORITHMS",
     "KeyProblem",
@@ -96,6 +93,9 @@ def generate_key(key_dir: Path, domain: str, selector: str, algorithm: str) -> t
 
 def _new_pair(algorithm: str) -> tuple[bytes, bytes]:
     """The private key as dkimpy reads it, and the public key as p= carries it."""
+    from cryptography.hazmat.primitives import serialization  # where used: hato.mailauth
+    from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+
     if algorithm == "rsa":
         key = rsa.generate_private_key(public_exponent=65537, key_size=RSA_BITS)
         private = key.private_bytes(

@@ -21,8 +21,6 @@ import email.utils
 import logging
 from pathlib import Path
 
-import dkim
-
 from hato.mailauth.dkim_keys import KeyRing, SigningKey
 
 __all__ = ["DkimSigner", "from_domain", "self_and_parents"]
@@ -45,6 +43,8 @@ class DkimSigner:
         A message that cannot be signed (no key for its domain, a header dkimpy
         cannot parse) goes unsigned: its delivery must not fail for that.
         """
+        import dkim  # where used: see hato.mailauth
+
         keys = self._keys(message, envelope_domain)
         signatures = []
         for key in keys:
@@ -64,6 +64,8 @@ class DkimSigner:
 
 
 def _signature(message: bytes, key: SigningKey) -> bytes:
+    import dkim
+
     signer = dkim.DKIM(message, signature_algorithm=key.signature_algorithm, linesep=b"\r\n")
     header: bytes = signer.sign(
         key.selector.encode("ascii"),

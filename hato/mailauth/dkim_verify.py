@@ -26,10 +26,12 @@ import logging
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-
-import dkim
+from typing import TYPE_CHECKING
 
 from hato.mailauth.resolver import DnsTemporaryError, Resolver, txt_text
+
+if TYPE_CHECKING:
+    import dkim
 
 __all__ = [
     "MAX_SIGNATURES",
@@ -144,6 +146,8 @@ def key_lookup(keys: Keys) -> Callable[..., bytes | None]:
 def _verify_all(
     message: bytes, signatures: list[dict[bytes, bytes]], keys: Keys
 ) -> list[DkimResult]:
+    import dkim
+
     lookup = key_lookup(keys)
     try:
         verifier = dkim.DKIM(message, logger=QUIET, minkey=1024)
@@ -161,6 +165,8 @@ def _verify_one(
     keys: Keys,
     lookup: object,
 ) -> DkimResult:
+    import dkim
+
     def result(word: str, reason: str = "") -> DkimResult:
         return _result(tags, word, reason)
 
@@ -197,6 +203,8 @@ def _result(tags: Mapping[bytes, bytes], word: str, reason: str) -> DkimResult:
 
 def _body_left_unsigned(verifier: dkim.DKIM, tags: Mapping[bytes, bytes]) -> bool:
     """Whether the canonical body is longer than the ``l=`` octets signed (RFC 6376 §3.5)."""
+    import dkim
+
     try:
         policy = dkim.CanonicalizationPolicy.from_c_value(tags.get(b"c", b"simple/simple"))
         signed = int(tags[b"l"])

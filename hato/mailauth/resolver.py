@@ -25,13 +25,11 @@ import asyncio
 import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import dns.asyncresolver
-import dns.exception
-import dns.name
-import dns.nameserver
-import dns.rdata
-import dns.resolver
+if TYPE_CHECKING:  # dnspython is imported at the first query (see hato.mailauth)
+    import dns.asyncresolver
+    import dns.rdata
 
 __all__ = ["Answer", "DnsTemporaryError", "Resolver", "txt_text"]
 
@@ -77,6 +75,10 @@ class Resolver:
     def _dnspython(self) -> dns.asyncresolver.Resolver:
         """Made on first use, so a machine without resolv.conf fails one query, not startup."""
         if self._resolver is None:
+            import dns.asyncresolver
+            import dns.nameserver
+            import dns.resolver
+
             resolver = dns.asyncresolver.Resolver(configure=not self.servers)
             if self.servers:
                 resolver.nameservers = [
@@ -90,6 +92,10 @@ class Resolver:
 
     async def query(self, name: str, rdtype: str) -> Answer:
         """The records of type ``rdtype`` at ``name`` (an absolute name, no search list)."""
+        import dns.exception
+        import dns.name
+        import dns.resolver
+
         try:
             qname = dns.name.from_text(name)
         except (dns.exception.DNSException, UnicodeError):
@@ -130,6 +136,8 @@ def txt_text(record: dns.rdata.Rdata) -> bytes:
 
 
 def _why(exc: BaseException) -> str:
+    import dns.exception
+
     if isinstance(exc, TimeoutError | dns.exception.Timeout):
         return "timed out"
     return str(exc) or type(exc).__name__

@@ -20,8 +20,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import spf
-
 from hato.mailauth.resolver import DnsTemporaryError, Resolver
 
 __all__ = ["SpfChecker", "SpfResult"]
@@ -62,6 +60,8 @@ class SpfChecker:
         identity, checked = ("mailfrom", sender) if sender else ("helo", f"postmaster@{helo}")
         domain = checked.rpartition("@")[2].lower()
         loop = asyncio.get_running_loop()
+        import spf  # pyspf, where used: see hato.mailauth
+
         spf.DNSLookup = _bridged_lookup  # pyspf's one DNS function, here always the bridge
         try:
             result, _, text = await loop.run_in_executor(
@@ -74,6 +74,8 @@ class SpfChecker:
     def _evaluate(
         self, loop: asyncio.AbstractEventLoop, ip: str, sender: str, helo: str
     ) -> tuple[str, int, str]:
+        import spf
+
         _current.lookup = lambda name, qtype: self._ask(loop, name, qtype)
         try:
             query = spf.query(i=ip, s=sender, h=helo, querytime=_CHECK_SECONDS)
@@ -85,6 +87,8 @@ class SpfChecker:
     def _ask(
         self, loop: asyncio.AbstractEventLoop, name: str, qtype: str
     ) -> list[tuple[tuple[str, str], Any]]:
+        import spf
+
         future = asyncio.run_coroutine_threadsafe(self.resolver.query(name, qtype), loop)
         try:
             answer = future.result(self.resolver.timeout + 1)
