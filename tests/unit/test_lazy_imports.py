@@ -1,0 +1,38 @@
+"""The server's modules do not import the mail-authentication libraries or cryptography
+at their top: a `hato serve` that never checks, signs or looks anything up does not
+hold them (docs/architecture.md, "Libraries imported where used")."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+LAZY = ("dns", "dkim", "spf", "cryptography", "nacl", "tqdm")
+
+
+@pytest.mark.parametrize("module", ["hato.server.app", "hato.web.app", "hato.cli"])
+def test_importing_the_server_leaves_them_out(module: str) -> None:
+    program = (
+        f"import sys, {module}; "
+        f"print(sorted({{m.split('.')[0] for m in sys.modules}} & set({LAZY!r})))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert done.stdout.strip() == "[]"
+
+
+def test_they_are_imported_when_first_used() -> None:
+    """A query for what cannot be a DNS name (an empty label) is answered by dnspython's
+    name parser, imported by that first query, without a packet."""
+    program = (
+        "import sys, asyncio; from hato.mailauth.resolver import Resolver; "
+        "answer = asyncio.run(Resolver([('127.0.0.1', 9)], timeout=0.2).query('a..b', 'A')); "
+        "print(answer.exists, 'dns' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, check=False, timeout=120
+    )
+    assert done.stdout.strip() == "False True", done.stderr
