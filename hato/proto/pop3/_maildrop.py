@@ -26,8 +26,8 @@ class Scan:
     the total, and the "n value" lines of LIST and UIDL with nothing deleted.
 
     Never changed once made, so sessions over a mailbox that has not changed since may
-    share one (hato.server.pop3 keeps them: the next login's STAT, UIDL and LIST cost
-    no pass over the messages). The two sequences are kept as given, not copied: the
+    share one (hato.server.maildrops keeps them: the next login's STAT, UIDL and LIST
+    cost no pass over the messages). The two sequences are kept as given, not copied: the
     caller may hand compact ones (arrays, and UIDL strings made when asked), so that
     100,000 messages cost a few bytes each, not a string and a tuple."""
 
