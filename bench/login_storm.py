@@ -26,7 +26,7 @@ __all__ = ["CLIENTS", "LOGINS", "logins_per_second", "peak_rss"]
 LOGINS = 1000
 CLIENTS = 100
 _SAMPLE_EVERY = 0.02
-_TIMEOUT = 120.0
+_TIMEOUT = 300.0
 
 
 async def _client(target: Target, left: list[int]) -> int:

@@ -22,13 +22,17 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import hmac
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from passlib.context import CryptContext
+
+if TYPE_CHECKING:
+    from passlib.context import CryptContext
 
 __all__ = [
     "SUPPORTED_SCHEMES",
@@ -40,7 +44,6 @@ __all__ = [
 
 UNUSABLE_SCHEMES = frozenset({"CRAM-MD5", "DIGEST-MD5"})
 
-_CRYPT = CryptContext(schemes=["sha512_crypt", "sha256_crypt", "md5_crypt", "bcrypt", "des_crypt"])
 _BCRYPT_MAX = 72  # bytes bcrypt reads of a password
 _ARGON2 = PasswordHasher()
 _SSHA_DIGESTS = {"SSHA": "sha1", "SSHA256": "sha256", "SSHA512": "sha512"}
@@ -50,12 +53,22 @@ def _plain(data: str, password: str) -> bool:
     return hmac.compare_digest(data.encode("utf-8"), password.encode("utf-8"))
 
 
+@functools.cache
+def _crypt_context() -> CryptContext:
+    """passlib's context for the crypt(3) schemes, made (and passlib imported, about 1 MB)
+    at the first such hash: most servers never see one."""
+    from passlib.context import CryptContext
+
+    schemes = ["sha512_crypt", "sha256_crypt", "md5_crypt", "bcrypt", "des_crypt"]
+    return CryptContext(schemes=schemes)
+
+
 def _crypt(data: str, password: str) -> bool:
     secret = password.encode("utf-8")
     if data.startswith("$2"):
         secret = secret[:_BCRYPT_MAX]
     try:
-        return bool(_CRYPT.verify(secret, data))
+        return bool(_crypt_context().verify(secret, data))
     except (ValueError, TypeError):
         return False
 

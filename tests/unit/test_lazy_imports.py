@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-LAZY = ("dns", "dkim", "spf", "cryptography", "nacl", "tqdm")
+LAZY = ("dns", "dkim", "spf", "cryptography", "nacl", "tqdm", "passlib")
 
 
 @pytest.mark.parametrize("module", ["hato.server.app", "hato.web.app", "hato.cli"])
