@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from collections.abc import Set as AbstractSet
 
 from hato.mime import crlf_lines
 from hato.proto.pop3._events import RemoteProtocolError
@@ -58,8 +59,12 @@ class Scan:
         return self._uidl_lines
 
 
-def _numbered_lines(values: Iterable[object]) -> bytes:
-    return "".join([f"{number} {value}\r\n" for number, value in enumerate(values, 1)]).encode()
+def _numbered_lines(values: Iterable[object], deleted: AbstractSet[int] = frozenset()) -> bytes:
+    """An "n value" line for each message whose index is not in ``deleted``; with none
+    deleted (a client lists before it deletes), no test a message."""
+    if not deleted:
+        return "".join([f"{n} {value}\r\n" for n, value in enumerate(values, 1)]).encode()
+    return "".join([f"{i + 1} {v}\r\n" for i, v in enumerate(values) if i not in deleted]).encode()
 
 
 class Maildrop:
@@ -83,19 +88,13 @@ class Maildrop:
         head = f"+OK {len(self.uids) - len(self.deleted)} messages:\r\n".encode()
         if not self.deleted:  # a client lists before it deletes: the shared lines
             return b"".join((head, self.scan.list_lines(), b".\r\n"))
-        return b"".join((head, self._numbered(self.sizes), b".\r\n"))
+        return b"".join((head, _numbered_lines(self.sizes, self.deleted), b".\r\n"))
 
     def uidl_listing(self) -> bytes:
         """UIDL without argument (RFC 1939 §7): "n unique-id" lines, dot-ended."""
         if not self.deleted:
             return b"".join((b"+OK\r\n", self.scan.uidl_lines(), b".\r\n"))
-        return b"".join((b"+OK\r\n", self._numbered(self.uids), b".\r\n"))
-
-    def _numbered(self, values: Iterable[object]) -> bytes:
-        """An "n value" line for each message not marked by DELE."""
-        deleted = self.deleted
-        lines = [f"{i + 1} {value}\r\n" for i, value in enumerate(values) if i not in deleted]
-        return "".join(lines).encode()
+        return b"".join((b"+OK\r\n", _numbered_lines(self.uids, self.deleted), b".\r\n"))
 
     def delete(self, index: int) -> None:
         self.deleted.add(index)
