@@ -36,16 +36,12 @@ import dataclasses
 import json
 import logging
 import re
-import socket
 import ssl
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-import aiohttp
-from aiohttp.abc import AbstractResolver, ResolveResult
 
 from hato.mailauth.resolver import DnsTemporaryError, Resolver, txt_text
 
@@ -188,7 +184,7 @@ class MtaSts:
             return cached
         try:
             policy = parse_policy(await self._fetch(domain), found, now)
-        except (PolicyError, OSError, aiohttp.ClientError, TimeoutError, UnicodeError) as error:
+        except (PolicyError, OSError, TimeoutError, UnicodeError) as error:
             self._failed[(domain, found)] = now + _RETRY_FETCH
             log.warning("MTA-STS: no policy for %s: %s", domain, str(error)[:160] or type(error))
             return cached
@@ -196,32 +192,13 @@ class MtaSts:
         return policy
 
     async def _fetch(self, domain: str) -> str:
-        """The policy's text from ``https://mta-sts.DOMAIN/.well-known/mta-sts.txt`` (§3.3)."""
-        host = f"mta-sts.{domain}"
+        """The policy's text from ``https://mta-sts.DOMAIN/.well-known/mta-sts.txt`` (§3.3),
+        by aiohttp (``hato.mailauth.sts_fetch``, imported at the first fetch)."""
+        from hato.mailauth.sts_fetch import fetch_policy
+
         port = "" if self.port == HTTPS_PORT else f":{self.port}"
-        connector = aiohttp.TCPConnector(
-            resolver=_HatoDns(self.resolver), ssl=verifying_context(), force_close=True
-        )
-        async with (
-            aiohttp.ClientSession(
-                connector=connector, timeout=aiohttp.ClientTimeout(total=self.timeout)
-            ) as session,
-            session.get(
-                f"https://{host}{port}/.well-known/mta-sts.txt",
-                allow_redirects=False,
-                headers={"Cache-Control": "no-cache"},
-            ) as response,
-        ):
-            if response.status != 200:
-                raise PolicyError(f"HTTP status {response.status}")
-            if response.content_type != "text/plain":
-                raise PolicyError(f"media type {response.content_type[:40]!r}, not text/plain")
-            body = bytearray()
-            while chunk := await response.content.read(MAX_POLICY_OCTETS + 1 - len(body)):
-                body += chunk  # read() gives what has arrived: read on to the end or limit
-                if len(body) > MAX_POLICY_OCTETS:
-                    raise PolicyError(f"policy larger than {MAX_POLICY_OCTETS} octets")
-        return body.decode("utf-8")
+        url = f"https://mta-sts.{domain}{port}/.well-known/mta-sts.txt"
+        return await fetch_policy(self.resolver, url, self.timeout)
 
     def _cached(self, domain: str, now: float) -> Policy | None:
         policy = self._cache.get(domain)
@@ -273,31 +250,3 @@ def verifying_context() -> ssl.SSLContext:
     context = ssl.create_default_context()
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     return context
-
-
-class _HatoDns(AbstractResolver):
-    """aiohttp asks hato's resolver for host addresses, so ``[dns] servers`` apply."""
-
-    def __init__(self, resolver: Resolver) -> None:
-        self.resolver = resolver
-
-    async def resolve(
-        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
-    ) -> list[ResolveResult]:
-        addresses = await self.resolver.addresses(host)
-        if not addresses:
-            raise OSError(f"{host} has no address")
-        return [
-            ResolveResult(
-                hostname=host,
-                host=address,
-                port=port,
-                proto=0,
-                flags=socket.AI_NUMERICHOST,
-                family=socket.AF_INET6 if ":" in address else socket.AF_INET,
-            )
-            for address in addresses
-        ]
-
-    async def close(self) -> None:
-        return None

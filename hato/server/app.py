@@ -44,6 +44,7 @@ from hato.server.context import ServiceContext
 from hato.server.gate import HTTP_TOO_MANY, ConnectionGate, GatedProtocol
 from hato.server.listener import Connection, ListenerOptions, StreamListener
 from hato.server.malloc import return_large_blocks
+from hato.server.on_demand import OnDemand
 from hato.server.smtp import HatoLMTP, HatoSMTP
 from hato.server.submission import HatoSubmission
 from hato.session.trace import Tracer
@@ -115,6 +116,7 @@ class Server:
         self._protocols: weakref.WeakSet[HatoSMTP] = weakref.WeakSet()
         self._listeners: list[StreamListener] = []
         self._http: AppRunner | None = None
+        self._console: OnDemand | None = None
         self.runner: QueueRunner | None = None
         self.web_submission: SubmissionHandler | None = None
         self.addresses: dict[str, tuple[str, int]] = {}
@@ -219,19 +221,36 @@ class Server:
         self._listeners.append(listener)
 
     async def _start_http(self, port: int) -> None:
-        """The web console (hato.web) on aiohttp, in this event loop; HTTPS if configured."""
+        """The web console (hato.web) on aiohttp, in this event loop; HTTPS if configured.
+        The port listens from the start; aiohttp and the console are loaded by its first
+        connection (``hato.server.on_demand``)."""
+        from hato.web.session import load_secret
+
+        config = self.config
+        secret = load_secret(config.data_dir / "web" / "session.key")  # a bad key stops the start
+        self._console = console = OnDemand(lambda: self._load_console(secret))
+        tls = self.tls if config.http.tls else None
+
+        def gated() -> GatedProtocol:  # connections per address, as on the mail listeners
+            return GatedProtocol(self.gate, console, HTTP_TOO_MANY)
+
+        listening = await asyncio.get_running_loop().create_server(
+            gated, config.host, port, ssl=tls
+        )
+        self._servers.append(listening)
+        self.addresses["http"] = listening.sockets[0].getsockname()[:2]
+
+    async def _load_console(self, secret: bytes) -> Callable[[], Any]:
+        """aiohttp's server for the console: the factory of each connection's protocol."""
         from aiohttp import web
 
         from hato.web.app import make_app
         from hato.web.context import WebContext
-        from hato.web.session import load_secret
 
         assert self.store is not None
-        config = self.config
-        secret = load_secret(config.data_dir / "web" / "session.key")
         context = WebContext(
-            config, self.store, self.authenticator, secret, self.addresses, self.web_submission,
-            self.monitor, self.refresh_class,
+            self.config, self.store, self.authenticator, secret, self.addresses,
+            self.web_submission, self.monitor, self.refresh_class,
         )  # fmt: skip
         self._http = web.AppRunner(
             make_app(context), handle_signals=False, access_log=None,
@@ -239,19 +258,9 @@ class Server:
         )  # fmt: skip
         await self._http.setup()
         server = self._http.server
-        if server is not None:
-            metrics.watch("http", lambda: len(server.connections))
-        tls = self.tls if config.http.tls else None
         assert server is not None
-
-        def gated() -> GatedProtocol:  # connections per address, as on the mail listeners
-            return GatedProtocol(self.gate, server, HTTP_TOO_MANY)
-
-        listening = await asyncio.get_running_loop().create_server(
-            gated, config.host, port, ssl=tls
-        )
-        self._servers.append(listening)
-        self.addresses["http"] = listening.sockets[0].getsockname()[:2]
+        metrics.watch("http", lambda: len(server.connections))
+        return server
 
     async def _start_smtp_family(self, service: str, port: int) -> None:
         assert self.store is not None
@@ -351,6 +360,8 @@ class Server:
             server.close()
         for listener in self._listeners:
             listener.stop_accepting()
+        if self._console is not None:
+            self._console.cancel()
         if self._http is not None:
             await self._http.cleanup()  # stops accepting, waits for requests in flight
         deadline = asyncio.get_running_loop().time() + _DRAIN_SECONDS

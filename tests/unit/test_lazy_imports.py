@@ -24,6 +24,24 @@ def test_importing_the_server_leaves_them_out(module: str) -> None:
     assert done.stdout.strip() == "[]"
 
 
+#: the web console's libraries, which the relay's MTA-STS fetch uses too
+WEB = ("aiohttp", "jinja2", "markupsafe", "yarl", "multidict")
+
+
+def test_serving_mail_leaves_the_web_libraries_out() -> None:
+    """The web console is loaded by its first connection (hato.server.on_demand), and an
+    MTA-STS policy's fetch imports aiohttp then (hato.mailauth.sts_fetch)."""
+    modules = "hato.server.app, hato.delivery.queue, hato.delivery.relay, hato.web.session"
+    program = (
+        f"import sys, {modules}; "
+        f"print(sorted({{m.split('.')[0] for m in sys.modules}} & set({WEB!r})))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert done.stdout.strip() == "[]"
+
+
 def test_they_are_imported_when_first_used() -> None:
     """A query for what cannot be a DNS name (an empty label) is answered by dnspython's
     name parser, imported by that first query, without a packet."""
