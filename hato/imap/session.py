@@ -59,6 +59,7 @@ __all__ = ["ImapSession"]
 
 log = logging.getLogger(__name__)
 WRITE_CHUNK = 64 * 1024  # bytes joined into one write; asyncio's default high-water mark
+JOINED = 4 * 1024 * 1024  # an answer up to this size is copied once, into one write
 _UPDATE_RETRY = 1.0
 _LOGIN = re.compile(rb"(\S+ +LOGIN +(?:\"[^\"]*\"|\S+)) .*", re.IGNORECASE | re.DOTALL)
 # A line that ends in a literal's announcement (RFC 3501 §4.3, RFC 7888's {n+}, RFC 3516's ~{n})
@@ -67,7 +68,12 @@ _TRACED_LINES = 10  # client lines of one chunk shown in the transcript, the res
 
 
 def _coalesced(pieces: list[bytes]) -> Iterator[bytes]:
-    """Runs of small pieces joined up to WRITE_CHUNK; larger pieces alone."""
+    """The pieces as few writes: all of them joined when they come to at most JOINED
+    bytes (one copy, made in C), else runs of small pieces joined up to WRITE_CHUNK and
+    each larger piece alone, uncopied (a big message's literal is not copied again)."""
+    if sum(map(len, pieces)) <= JOINED:
+        yield b"".join(pieces)
+        return
     run: list[bytes] = []
     held = 0
     for piece in pieces:

@@ -60,7 +60,7 @@ def may_downgrade(raw: bytes) -> bool:
     """Whether ``as_legacy`` may change ``raw``: its top-level header holds 8-bit octets.
     A quick test (no field is parsed) that leaves most 8-bit mail, whose UTF-8 is in the
     body under MIME, with nothing more to do."""
-    return not raw[: header_end(raw, 0, len(raw))].isascii()
+    return not raw.isascii() and not raw[: header_end(raw, 0, len(raw))].isascii()
 
 
 def has_utf8(envelope: Envelope) -> bool:

@@ -6,13 +6,13 @@ import re
 
 __all__ = ["crlf_lines"]
 
-_BARE_LF = re.compile(rb"(?<!\r)\n")
+#: An LF not after a CR. The LF comes first so that the search jumps from LF to LF (a
+#: literal prefix), and only then looks back: about 4 us over 8 KB of mail, where a
+#: lookbehind first (``(?<!\r)\n``) tries every octet, 25 times as long.
+_BARE_LF = re.compile(rb"\n(?<!\r\n)")
 
 
 def crlf_lines(content: bytes) -> bytes:
-    """``content`` with every bare LF made CRLF, every CRLF kept. Mail that has CRLF
-    lines already, nearly all of it, comes back as it is after two counts done in C,
-    without the pattern's pass (which cost a delivery of 7 KB about 20 us)."""
-    if content.count(b"\n") == content.count(b"\r\n"):
-        return content
+    """``content`` with every bare LF made CRLF, every CRLF kept (as it is when it
+    has no bare LF, nearly all mail)."""
     return _BARE_LF.sub(b"\r\n", content)
