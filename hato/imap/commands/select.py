@@ -35,11 +35,11 @@ def _announce(session: ImapSession, view: MailboxView) -> None:
         session.send(untagged(Atom("LIST"), [], SEPARATOR, session.mailbox_value(view.name)))
     unseen = None if session.rev2 else view.first_unseen()
     if unseen:
-        session.send(untagged_status("OK", "First unseen.", resp_code("UNSEEN", unseen)))
-    lines = [
-        ("UIDs valid", resp_code("UIDVALIDITY", view.uidvalidity)),
-        ("Predicted next UID", resp_code("UIDNEXT", view.uidnext)),
-        ("Highest", resp_code("HIGHESTMODSEQ", view.modseq)),
+        session.send(untagged_status("OK", "First unseen.", f"UNSEEN {unseen}"))
+    lines = [  # numbers, made as text at once (resp_code's encoder is for any value)
+        ("UIDs valid", f"UIDVALIDITY {view.uidvalidity}"),
+        ("Predicted next UID", f"UIDNEXT {view.uidnext}"),
+        ("Highest", f"HIGHESTMODSEQ {view.modseq}"),
     ]
     if "OBJECTID" in session.context.commands.capabilities:  # RFC 8474 §4.2
         code = resp_code("MAILBOXID", [Atom(mailbox_id(view.id, view.uidvalidity))])
