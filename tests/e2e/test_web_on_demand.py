@@ -51,6 +51,8 @@ def test_the_console_is_loaded_by_its_first_requests_which_all_get_answers(
 
 def test_a_server_whose_console_is_never_asked_for_stops_cleanly(tmp_path: Path) -> None:
     server = HatoProcess(tmp_path / "data", services=("http", "pop3")).start()
-    assert _mapped(server) == set()
-    assert server.stop() == 0
+    try:
+        assert _mapped(server) == set()
+    finally:
+        assert server.stop() == 0
     assert "Traceback" not in server.output
