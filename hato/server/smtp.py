@@ -25,6 +25,7 @@ from hato import metrics
 from hato.delivery.inbound import unavailable_reply
 from hato.logs import event
 from hato.server.gate import ConnectionGate
+from hato.server.smtp_data import BulkData
 from hato.session.trace import REDACTED, SessionTrace, Tracer, session_trace
 from hato.store.base import StoreUnavailable
 
@@ -130,8 +131,9 @@ class _Session(Session):
     login_data: Any = None
 
 
-class HatoSMTP(SMTP):
-    """An aiosmtpd SMTP session with hato's gate, trace and enhanced codes."""
+class HatoSMTP(BulkData, SMTP):
+    """An aiosmtpd SMTP session with hato's gate, trace and enhanced codes, reading DATA's
+    message text in bulk (``BulkData``)."""
 
     def __init__(
         self,

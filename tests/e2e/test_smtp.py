@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import random
 import smtplib
 import socket
 import ssl
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -262,6 +264,39 @@ def test_lmtp_answers_once_per_recipient(server: HatoProcess) -> None:
     raw.close()
     stored = inbox_messages(server.data_dir, "alice")[-1]
     assert b"with LMTP id" in stored and stored.endswith(b"Subject: via lmtp\r\n\r\nhi\r\n")
+
+
+@pytest.mark.parametrize(("service", "hello"), [("smtp", b"EHLO c"), ("lmtp", b"LHLO c")])
+def test_the_message_is_stored_as_sent_however_it_arrives(
+    server: HatoProcess, service: str, hello: bytes
+) -> None:
+    """DATA's text, read in bulk (hato.server.smtp_data) and arriving in pieces: periods
+    unstuffed (RFC 5321 §4.5.2), the end of data found across reads, the QUIT pipelined
+    behind it answered, and the message stored octet for octet."""
+    rng = random.Random(service)
+    words = [b".", b"..", b".x", b" .", b"x.", b"a\rb.\r", b"\xc3\xa9\xff", b"y" * 10]
+    lines = [b"Subject: pieces", b"", b".", b"..", b""]
+    lines += [(rng.choice(words) * rng.randint(1, 120))[:998] for _ in range(600)]
+    message = b"".join(line + b"\r\n" for line in lines)
+    data = b"".join(b"." * line.startswith(b".") + line + b"\r\n" for line in lines)
+    session = hello + b"\r\nMAIL FROM:<c@remote.example>\r\nRCPT TO:<bob@example.org>\r\n"
+    session += b"DATA\r\n" + data + b".\r\nQUIT\r\n"
+    raw = socket.create_connection(("127.0.0.1", server.ports[service]), timeout=10)
+    at = 0
+    while at < len(session):  # pieces of up to 2 KB, each read on its own
+        step = rng.randint(1, 2000)
+        raw.sendall(session[at : at + step])
+        at += step
+        time.sleep(0.001)
+    replies = b""
+    while chunk := raw.recv(4096):
+        replies += chunk
+    raw.close()
+    assert [line[:4] for line in replies.split(b"\r\n")[-4:]] == [b"354 ", b"250 ", b"221 ", b""]
+    stored = inbox_messages(server.data_dir, "bob")[-1]
+    assert stored.endswith(message) and len(message) > 30_000
+    assert stored.startswith(b"Return-Path: <c@remote.example>\r\n")
+    assert b"Subject" not in stored[: -len(message)]
 
 
 def test_connection_limit_per_address(tmp_path: Path) -> None:
