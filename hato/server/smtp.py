@@ -19,7 +19,7 @@ import time
 from typing import Any
 
 from aiosmtpd.lmtp import LMTP
-from aiosmtpd.smtp import MISSING, SMTP, Session, TLSSetupException
+from aiosmtpd.smtp import MISSING, SMTP, Session, TLSSetupException, syntax
 
 from hato import metrics
 from hato.delivery.inbound import unavailable_reply
@@ -299,9 +299,12 @@ class HatoSMTP(BulkData, SMTP):
             except asyncio.LimitOverrunError as overrun:
                 await self._reader.read(overrun.consumed)
 
+    # aiosmtpd's HELP reads the @syntax of the method that answers: an override repeats it
+    @syntax("EHLO hostname")
     async def smtp_EHLO(self, hostname: str) -> None:
         await self._bare(super().smtp_EHLO(hostname))
 
+    @syntax("HELO hostname")
     async def smtp_HELO(self, hostname: str) -> None:
         await self._bare(super().smtp_HELO(hostname))
 
@@ -323,6 +326,7 @@ def _handshake_failure(cause: BaseException | None) -> str:
 class HatoLMTP(HatoSMTP, LMTP):
     """LMTP (RFC 2033): LHLO instead of EHLO, one DATA reply per recipient."""
 
+    @syntax("LHLO hostname")
     async def smtp_LHLO(self, hostname: str) -> None:
         await self._bare(LMTP.smtp_LHLO(self, hostname))
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aiosmtpd.smtp import MISSING, Envelope
+from aiosmtpd.smtp import MISSING, Envelope, syntax
 
 from hato.server.smtp import HatoSMTP
 
@@ -42,6 +42,7 @@ class HatoSubmission(HatoSMTP):
             if ssl_object is not None:
                 self.session.ssl = {"ssl_object": ssl_object, "cipher": ssl_object.cipher()}
 
+    @syntax("BURL imap-url [LAST]")  # RFC 4468 §3
     async def smtp_BURL(self, arg: str) -> None:
         if await self.check_helo_needed() or await self.check_auth_needed("BURL"):
             return
@@ -84,6 +85,7 @@ class HatoSubmission(HatoSMTP):
             self.__burl = (envelope, bytearray())
         return self.__burl[1]
 
+    @syntax("DATA")  # HELP DATA: aiosmtpd reads it from the method that answers
     async def smtp_DATA(self, arg: str) -> None:
         if self.__burl is not None and self.__burl[0] is self.envelope and self.__burl[1]:
             await self.push("503 5.5.1 Error: BURL without LAST came first")
