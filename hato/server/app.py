@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
+import os
 import signal
 import ssl
 import sys
@@ -152,7 +153,7 @@ class Server:
             await ensure_demo_account(self.store, config.hostname)
             password = await ensure_demo_admin(self.store)
             if password is not None:  # shown this once: only its hash is kept
-                print(f"hato: web console administrator {DEMO_ADMIN}, password {password}")
+                _say(f"hato: web console administrator {DEMO_ADMIN}, password {password}")
         self.sieve = SieveFilter(
             self.store, config.local_domains, config.hostname, global_scripts=config.sieve_global
         )
@@ -382,10 +383,20 @@ class Server:
             await self.store.close()
 
 
+def _say(line: str) -> None:
+    """A line on standard output for whoever started hato. Once nobody reads it (the
+    pipe closed), lines go nowhere and hato goes on: a stop must still close the store,
+    or its writer thread keeps the process alive."""
+    try:
+        print(line, flush=True)
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
 def _announce(server: Server) -> None:
     for service, (host, port) in server.addresses.items():
-        print(f"hato: {service} listening on {host}:{port}", flush=True)
-    print("hato: ready", flush=True)
+        _say(f"hato: {service} listening on {host}:{port}")
+    _say("hato: ready")
 
 
 async def _serve(config: Config, demo: bool) -> int:
@@ -400,11 +411,13 @@ async def _serve(config: Config, demo: bool) -> int:
         print(f"hato: cannot start: {exc}", file=sys.stderr, flush=True)
         await server.stop()
         return 1
-    _announce(server)
-    await stop.wait()
-    print("hato: stopping", flush=True)
-    await server.stop()
-    print("hato: stopped", flush=True)
+    try:
+        _announce(server)
+        await stop.wait()
+        _say("hato: stopping")
+    finally:
+        await server.stop()
+    _say("hato: stopped")
     return 0
 
 
