@@ -13,7 +13,8 @@
   (RFC 5524).
 - ``as_legacy`` is a message as a client that did not ask for UTF-8 is shown it: an
   internationalized one (RFC 6532) downgraded as RFC 6858 describes (``downgraded``).
-- ``crlf_lines`` gives every bare LF its CR (RFC 5322 §2.1).
+- ``crlf_lines`` gives every bare LF its CR (RFC 5322 §2.1); ``dot_stuffed`` and
+  ``dot_unstuffed`` are the transparency of SMTP and POP3 (RFC 5321 §4.5.2).
 - ``fields``/``header_end``/``parse_addresses`` read a header block and address lists
   (for Sieve's header and address tests).
 - ``part_text`` decodes a leaf part's body to text; ``leaf_parts``, ``attachment_parts``,
@@ -46,7 +47,7 @@ from hato.mime._downgrade import (
 )
 from hato.mime._headers import fields, header_end
 from hato.mime._imap import Sexp, bodystructure_sexp, envelope_sexp, part_structure_sexp
-from hato.mime._lines import crlf_lines
+from hato.mime._lines import crlf_lines, dot_stuffed, dot_unstuffed
 from hato.mime._message import parse_message, with_prefix
 from hato.mime._model import COLUMN_OF, Address, BodyPart, Envelope, HeaderColumns, MessageInfo
 from hato.mime._section import binary_section, find_part, header_fields, section_bytes
@@ -85,6 +86,8 @@ __all__ = [
     "decoded_entity",
     "decoded_header",
     "decoded_text",
+    "dot_stuffed",
+    "dot_unstuffed",
     "downgraded",
     "envelope_sexp",
     "fields",

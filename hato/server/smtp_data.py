@@ -24,6 +24,8 @@ import logging
 
 from aiosmtpd.smtp import MISSING, SMTP, syntax
 
+from hato.mime import dot_unstuffed
+
 __all__ = ["BulkData"]
 
 log = logging.getLogger("mail.log")  # aiosmtpd's logger, for its own line on a lost DATA
@@ -118,15 +120,7 @@ class _Text:
     def message(self) -> bytes:
         """The message: the text held, without the transparency periods."""
         held, self.pieces = b"".join(self.pieces), []
-        return _unstuffed(held)
-
-
-def _unstuffed(text: bytes) -> bytes:
-    """RFC 5321 §4.5.2: "If the first character is a period and there are other characters
-    on the line, the first character is deleted" (``text`` ends with CRLF, or is empty)."""
-    if b"\r\n." in text:  # a scan, cheaper than replace's count when there is none
-        text = text.replace(b"\r\n.", b"\r\n")
-    return text[1:] if text.startswith(b".") else text
+        return dot_unstuffed(held)
 
 
 def _begun(seen: bytes) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hato.mime import crlf_lines
+from hato.mime import crlf_lines, dot_stuffed, dot_unstuffed
 
 
 def _reference(content: bytes) -> bytes:
@@ -33,3 +33,21 @@ def test_crlf_mail_comes_back_as_it_is() -> None:
 def test_as_the_rule_says(pieces: list[bytes]) -> None:
     content = b"".join(pieces)
     assert crlf_lines(content) == _reference(content)
+
+
+def _stuffed_reference(content: bytes) -> bytes:
+    """RFC 5321 §4.5.2 spelled out, line by line: a period before each line that has one."""
+    lines = content.split(b"\r\n")
+    return b"\r\n".join(b"." + line if line.startswith(b".") else line for line in lines)
+
+
+@given(st.lists(st.sampled_from([b"a", b".", b"..", b"\r\n", b"\r", b"\n"]), max_size=40))
+def test_dot_stuffing_as_the_rule_says_and_undone(pieces: list[bytes]) -> None:
+    content = b"".join(pieces)
+    assert dot_stuffed(content) == _stuffed_reference(content)
+    assert dot_unstuffed(dot_stuffed(content)) == content
+
+
+def test_dot_stuffing_of_the_first_line_and_of_a_lone_period() -> None:
+    assert dot_stuffed(b".x\r\n.\r\n..\r\nx.\r\n") == b"..x\r\n..\r\n...\r\nx.\r\n"
+    assert dot_unstuffed(b"..x\r\n..\r\n...\r\nx.\r\n") == b".x\r\n.\r\n..\r\nx.\r\n"

@@ -198,6 +198,7 @@ def test_public_surface() -> None:
     api |= {"is_reply_or_forward"}
     api |= {"fields", "header_end", "parse_addresses"}  # Sieve's header and address tests
     api |= {"crlf_lines"}  # a bare LF given its CR: delivery, import, POP3 output
+    api |= {"dot_stuffed", "dot_unstuffed"}  # transparency: POP3 output, SMTP's DATA
     api |= {"MessageInfo", "BodyPart", "Envelope", "HeaderColumns", "Address", "Sexp"}
     api |= {"COLUMN_OF"}  # each HeaderColumns field and the stored column that keeps it
     api |= {"part_text", "transfer_decode"}  # a leaf part's text: SEARCH, lists, the web view

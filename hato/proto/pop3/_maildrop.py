@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable, Sequence
 from collections.abc import Set as AbstractSet
 
-from hato.mime import crlf_lines
+from hato.mime import crlf_lines, dot_stuffed
 from hato.proto.pop3._events import RemoteProtocolError
 from hato.proto.pop3._lines import printable
 
@@ -18,9 +18,6 @@ __all__ = ["Maildrop", "Scan", "dot_terminated", "top_of"]
 
 _NUMBER = re.compile(r"[0-9]+")
 _UINT32_MAX = 2**32 - 1
-#: A line that starts with a dot, after the first (RFC 1939 §3's byte-stuffing): a regular
-#: expression's literal search, which finds it (or none) three times as fast as bytes.find
-_DOT_LINE = re.compile(rb"\r\n\.")
 _UINT64_MAX = 2**64 - 1
 
 
@@ -163,8 +160,6 @@ def top_of(content: bytes, lines: int) -> bytes:
 def dot_terminated(content: bytes, status: bytes = b"") -> bytes:
     """``status``, then ``content`` byte-stuffed (a line starting with '.' gets another),
     ended with CRLF and the "." line (RFC 1939 §3): joined in one copy."""
-    content = crlf_lines(content)  # as Dovecot sends it (RFC 1939 §3: CRLF lines)
-    content = _DOT_LINE.sub(b"\r\n..", content)
-    lead = b"." if content.startswith(b".") else b""
+    content = dot_stuffed(crlf_lines(content))  # CRLF lines, as Dovecot sends them
     end = b".\r\n" if not content or content.endswith(b"\r\n") else b"\r\n.\r\n"
-    return b"".join((status, lead, content, end))
+    return b"".join((status, content, end))
