@@ -10,7 +10,7 @@ from typing import Any
 
 from hato.auth.clients import client_key
 
-__all__ = ["ConnectionGate", "GatedProtocol"]
+__all__ = ["ConnectionGate", "ForwardingProtocol", "GatedProtocol"]
 
 
 class ConnectionGate:
@@ -46,7 +46,29 @@ HTTP_TOO_MANY = (
 )
 
 
-class GatedProtocol(asyncio.Protocol):
+class ForwardingProtocol(asyncio.Protocol):
+    """A protocol in front of another (``_inner``, once there is one), to which it hands
+    on the calls it does not handle itself."""
+
+    _inner: Any = None
+
+    def data_received(self, data: bytes) -> None:
+        if self._inner is not None:
+            self._inner.data_received(data)
+
+    def eof_received(self) -> bool | None:
+        return self._inner.eof_received() if self._inner is not None else None
+
+    def pause_writing(self) -> None:
+        if self._inner is not None:
+            self._inner.pause_writing()
+
+    def resume_writing(self) -> None:
+        if self._inner is not None:
+            self._inner.resume_writing()
+
+
+class GatedProtocol(ForwardingProtocol):
     """A protocol (the web server's) behind the gate: over the limit, ``refusal`` is
     written and the connection closed before ``make()``'s protocol ever sees it; else
     every call goes on to that protocol, and its close leaves the gate."""
@@ -72,18 +94,3 @@ class GatedProtocol(asyncio.Protocol):
         if self._inner is not None:
             self._gate.leave(self._peer)
             self._inner.connection_lost(exc)
-
-    def data_received(self, data: bytes) -> None:
-        if self._inner is not None:
-            self._inner.data_received(data)
-
-    def eof_received(self) -> bool | None:
-        return self._inner.eof_received() if self._inner is not None else None
-
-    def pause_writing(self) -> None:
-        if self._inner is not None:
-            self._inner.pause_writing()
-
-    def resume_writing(self) -> None:
-        if self._inner is not None:
-            self._inner.resume_writing()

@@ -15,6 +15,8 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from hato.server.gate import ForwardingProtocol
+
 __all__ = ["OnDemand"]
 
 log = logging.getLogger(__name__)
@@ -76,9 +78,9 @@ class OnDemand:
         return waiting
 
 
-class _Waiting(asyncio.Protocol):
-    """A connection made before the real protocol was loaded: paused until then, and
-    afterwards every call goes on to the real one."""
+class _Waiting(ForwardingProtocol):
+    """A connection made before the real protocol was loaded: paused until then (no data
+    arrives), and afterwards every call goes on to the real one."""
 
     def __init__(self, owner: OnDemand) -> None:
         self._owner = owner
@@ -108,17 +110,3 @@ class _Waiting(asyncio.Protocol):
             self._owner.gone(self)
             return
         self._inner.connection_lost(exc)
-
-    def data_received(self, data: bytes) -> None:
-        self._inner.data_received(data)  # reading resumes only once there is one
-
-    def eof_received(self) -> bool | None:
-        return self._inner.eof_received() if self._inner is not None else None
-
-    def pause_writing(self) -> None:
-        if self._inner is not None:
-            self._inner.pause_writing()
-
-    def resume_writing(self) -> None:
-        if self._inner is not None:
-            self._inner.resume_writing()

@@ -12,16 +12,21 @@ import pytest
 LAZY = ("dns", "dkim", "spf", "cryptography", "nacl", "tqdm", "passlib")
 
 
-@pytest.mark.parametrize("module", ["hato.server.app", "hato.web.app", "hato.cli"])
-def test_importing_the_server_leaves_them_out(module: str) -> None:
+def _loaded(modules: str, packages: tuple[str, ...]) -> str:
+    """Which of ``packages`` a fresh interpreter holds once it imported ``modules``."""
     program = (
-        f"import sys, {module}; "
-        f"print(sorted({{m.split('.')[0] for m in sys.modules}} & set({LAZY!r})))"
+        f"import sys, {modules}; "
+        f"print(sorted({{m.split('.')[0] for m in sys.modules}} & set({packages!r})))"
     )
     done = subprocess.run(
         [sys.executable, "-c", program], capture_output=True, text=True, check=True, timeout=120
     )
-    assert done.stdout.strip() == "[]"
+    return done.stdout.strip()
+
+
+@pytest.mark.parametrize("module", ["hato.server.app", "hato.web.app", "hato.cli"])
+def test_importing_the_server_leaves_them_out(module: str) -> None:
+    assert _loaded(module, LAZY) == "[]"
 
 
 #: the web console's libraries, which the relay's MTA-STS fetch uses too
@@ -32,14 +37,7 @@ def test_serving_mail_leaves_the_web_libraries_out() -> None:
     """The web console is loaded by its first connection (hato.server.on_demand), and an
     MTA-STS policy's fetch imports aiohttp then (hato.mailauth.sts_fetch)."""
     modules = "hato.server.app, hato.delivery.queue, hato.delivery.relay, hato.web.session"
-    program = (
-        f"import sys, {modules}; "
-        f"print(sorted({{m.split('.')[0] for m in sys.modules}} & set({WEB!r})))"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", program], capture_output=True, text=True, check=True, timeout=120
-    )
-    assert done.stdout.strip() == "[]"
+    assert _loaded(modules, WEB) == "[]"
 
 
 def test_they_are_imported_when_first_used() -> None:
