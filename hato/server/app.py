@@ -229,7 +229,7 @@ class Server:
 
         config = self.config
         secret = load_secret(config.data_dir / "web" / "session.key")  # a bad key stops the start
-        self._console = console = OnDemand(lambda: self._load_console(secret))
+        self._console = console = OnDemand(lambda: self._load_console(secret), "the web console")
         tls = self.tls if config.http.tls else None
 
         def gated() -> GatedProtocol:  # connections per address, as on the mail listeners

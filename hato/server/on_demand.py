@@ -29,8 +29,9 @@ class OnDemand:
     ``load()``'s result, is made once, when the first connection arrives. A failed load
     is logged and closes the connections that waited; the next connection tries again."""
 
-    def __init__(self, load: Callable[[], Awaitable[ProtocolFactory]]) -> None:
+    def __init__(self, load: Callable[[], Awaitable[ProtocolFactory]], what: str) -> None:
         self._load = load
+        self._what = what  # for the log: "the web console"
         self._make: ProtocolFactory | None = None
         self._loading: asyncio.Task[None] | None = None
         self._waiting: list[_Waiting] = []
@@ -67,7 +68,7 @@ class OnDemand:
                 waiting.close()
             if not isinstance(error, Exception):
                 raise
-            log.exception("the web console could not be loaded")
+            log.exception("%s could not be loaded", self._what)
             return
         self._make = made
         for waiting in self._take_waiting():

@@ -56,7 +56,7 @@ def test_nothing_is_loaded_before_the_first_connection_and_once_after_many() -> 
         return _Echo
 
     async def run() -> list[bytes]:
-        on_demand = OnDemand(load)
+        on_demand = OnDemand(load, "the echo")
         server, port = await _serve(on_demand)
         await asyncio.sleep(0.05)
         assert loads == [] and not on_demand.loaded
@@ -84,7 +84,7 @@ def test_a_failed_load_closes_who_waited_and_the_next_connection_tries_again() -
         return _Echo
 
     async def run() -> tuple[bytes, bytes]:
-        server, port = await _serve(OnDemand(load))
+        server, port = await _serve(OnDemand(load, "the echo"))
         first = await _ask(port, b"one")
         second = await _ask(port, b"two")
         server.close()
@@ -105,7 +105,7 @@ def test_a_connection_that_leaves_while_waiting_is_forgotten() -> None:
         return _Echo
 
     async def run() -> bytes:
-        server, port = await _serve(OnDemand(load))
+        server, port = await _serve(OnDemand(load, "the echo"))
         _, writer = await asyncio.open_connection("127.0.0.1", port)
         await asyncio.sleep(0.05)
         writer.close()  # gone before the load ends
