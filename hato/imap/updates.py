@@ -20,6 +20,8 @@ from hato.proto.imap import (
     Atom,
     Raw,
     encode_flags,
+    exists_response,
+    recent_response,
     resp_code,
     untagged,
     untagged_status,
@@ -52,10 +54,10 @@ def flags_lines(view: MailboxView) -> list[bytes]:
 def count_lines(view: MailboxView) -> list[bytes]:
     """EXISTS and RECENT (RFC 3501 §7.3.1, §7.3.2), as SELECT and new mail send them;
     EXISTS alone under IMAP4rev2, which has no RECENT (RFC 9051 Appendix E)."""
-    exists = b"* %d EXISTS\r\n" % view.count
+    exists = exists_response(view.count)
     if not view.keeps_recent:
         return [exists]
-    return [exists, b"* %d RECENT\r\n" % view.recent_count]
+    return [exists, recent_response(view.recent_count)]
 
 
 def keyword_lines(view: MailboxView) -> list[bytes]:

@@ -215,6 +215,16 @@ def expunge_response(seq: int) -> bytes:
     return b"* %d EXPUNGE\r\n" % seq
 
 
+def exists_response(count: int) -> bytes:
+    """mailbox-data = number SP "EXISTS" (RFC 3501 §7.3.1)."""
+    return b"* %d EXISTS\r\n" % count
+
+
+def recent_response(count: int) -> bytes:
+    """mailbox-data = number SP "RECENT" (RFC 3501 §7.3.2)."""
+    return b"* %d RECENT\r\n" % count
+
+
 def vanished_response(uid_set: str, earlier: bool = False) -> bytes:
     """`* VANISHED [(EARLIER)] uid-set` (RFC 7162 §3.2.10); `uid_set` as written by
     `format_sequence`."""
