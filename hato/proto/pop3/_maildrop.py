@@ -61,7 +61,7 @@ class Scan:
 
 def _numbered_lines(values: Iterable[object], deleted: AbstractSet[int] = frozenset()) -> bytes:
     """An "n value" line for each message whose index is not in ``deleted``; with none
-    deleted (a client lists before it deletes), no test a message."""
+    deleted (a client lists before it deletes), without a membership test per message."""
     if not deleted:
         return "".join([f"{n} {value}\r\n" for n, value in enumerate(values, 1)]).encode()
     return "".join([f"{i + 1} {v}\r\n" for i, v in enumerate(values) if i not in deleted]).encode()
