@@ -6,12 +6,16 @@ from __future__ import annotations
 
 import re
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, closing, contextmanager
+from functools import partial
 from pathlib import Path
+
+import psycopg
 
 from bench import mail_checks, quota_cost
 from bench.target import HOST, PASSWORD, USER, Target, free_port, rss_mb
@@ -90,15 +94,43 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         process.wait()
 
 
+#: Bodies stored without their searchable text (``blob_text.whole``: -1, NOT_YET).
+_WAITING = "SELECT COUNT(*) FROM blob_text WHERE whole = -1"
+
+
+def _waiting(data_dir: Path, store_url: str | None) -> int:
+    """How many bodies wait for hato's indexer, read from its store itself."""
+    if store_url is not None:
+        with psycopg.connect(store_url) as conn:
+            row = conn.execute(_WAITING).fetchone()
+    else:
+        uri = f"file:{data_dir / 'hato.sqlite3'}?mode=ro"
+        with closing(sqlite3.connect(uri, uri=True)) as conn:
+            row = conn.execute(_WAITING).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def _indexed(data_dir: Path, store_url: str | None, timeout: float = 3600.0) -> None:
+    """Until hato's indexer has indexed what was delivered (it starts once deliveries
+    pause for a second); polled every 50 ms, so that a timed caller loses little."""
+    deadline = time.monotonic() + timeout
+    while _waiting(data_dir, store_url):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"hato's index not caught up after {timeout:.0f} s")
+        time.sleep(0.05)
+
+
 @contextmanager
-def _node(data_dir: Path, config: Path, name: str) -> Iterator[Target]:
+def _node(data_dir: Path, config: Path, name: str, store_url: str | None) -> Iterator[Target]:
     log = data_dir.with_suffix(".log")
     with log.open("wb") as out:
         process = subprocess.Popen(_serve_command(data_dir, config), stdout=out, stderr=out)
     try:
         announced = _wait_ready(process, log)
         ports = {service: int(port) for service, port in _LISTENING.findall(announced)}
-        yield Target(name, ports, lambda: [process.pid])
+        settle = partial(_indexed, data_dir, store_url)
+        yield Target(name, ports, lambda: [process.pid], settle=settle)
     finally:
         _stop(process)
 
@@ -117,7 +149,7 @@ def running_hato_nodes(
     _add_user(workdir / "hato-data-1", config)
     with ExitStack() as stack:
         yield [
-            stack.enter_context(_node(workdir / f"hato-data-{node}", config, name))
+            stack.enter_context(_node(workdir / f"hato-data-{node}", config, name, store_url))
             for node in range(1, count + 1)
         ]
 

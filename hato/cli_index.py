@@ -3,13 +3,14 @@
     hato index rebuild [--user NAME]   index the bodies stored before the index
     hato index stats                   what the index covers, and its size
 
-Bodies delivered since the index exists (schema version 9) are indexed as they
-arrive. ``rebuild`` indexes the others (and recomputes their case-mapped sort
-keys, whose mapping changed with that version), a batch at a time: each batch is
-parsed in a worker thread and written in one short transaction, so ``hato
-serve`` goes on serving (more slowly) meanwhile, memory stays bounded by the
-batch (``BATCH_OCTETS``), and a rebuild stopped at any point goes on where it
-stopped when run again. Until a body is indexed, SEARCH reads it as before: the
+``hato serve`` indexes what it delivers itself, soon after (``hato.server.indexer``).
+``rebuild`` indexes every body still waiting (mail stored before the index existed,
+schema version 9, whose case-mapped sort keys it recomputes too; mail delivered while
+``[search] index = false``), without a server, through ``hato.store.indexing``: a
+batch at a time, each parsed in a worker thread and written in one short
+transaction, so a running ``hato serve`` goes on serving (more slowly) meanwhile,
+memory stays bounded by the batch, and a rebuild stopped at any point goes on where
+it stopped when run again. Until a body is indexed, SEARCH reads it as before: the
 answers are the same, only slower.
 """
 
@@ -22,13 +23,10 @@ from collections.abc import Callable
 
 from hato.cli_common import Commands, fail
 from hato.config import Config
-from hato.store import IndexStats, MessageMeta, Store, open_store
-from hato.store.meta import message_meta
+from hato.store import IndexStats, open_store
+from hato.store.indexing import index_backlog
 
-__all__ = ["add_index_parsers", "rebuild"]
-
-#: Bodies asked for at once (fewer when they are large: ``BATCH_OCTETS``).
-BATCH = 256
+__all__ = ["add_index_parsers"]
 
 
 def add_index_parsers(commands: Commands, common: Callable[[], argparse.ArgumentParser]) -> None:
@@ -41,22 +39,6 @@ def add_index_parsers(commands: Commands, common: Callable[[], argparse.Argument
     build.set_defaults(run=_rebuild)
     stats = actions.add_parser("stats", parents=[common()], help="the index's coverage and size")
     stats.set_defaults(run=_stats)
-
-
-def _parsed(bodies: list[tuple[int, bytes]]) -> list[tuple[int, MessageMeta]]:
-    return [(blob_id, message_meta(content)) for blob_id, content in bodies]
-
-
-async def rebuild(store: Store, account: int | None, advance: Callable[[int], object]) -> int:
-    """Index every body the index lacks (of ``account``'s mail, if given); return how
-    many. ``advance`` is told the count of each batch done."""
-    done = after = 0
-    while bodies := await store.unindexed_bodies(after, BATCH, account):
-        await store.index_bodies(await asyncio.to_thread(_parsed, bodies))
-        after = bodies[-1][0]
-        done += len(bodies)
-        advance(len(bodies))
-    return done
 
 
 async def _run_rebuild(config: Config, user: str | None) -> int:
@@ -73,7 +55,7 @@ async def _run_rebuild(config: Config, user: str | None) -> int:
         from tqdm import tqdm  # here, not at the top: `hato serve` loads this module
 
         with tqdm(total=total, unit="msg", desc="hato: indexing", file=sys.stderr) as bar:
-            done = await rebuild(store, account, bar.update)
+            done = await index_backlog(store, account, bar.update)
     finally:
         await store.close()
     print(f"hato: indexed {done} messages")
@@ -106,7 +88,7 @@ def stats_lines(stats: IndexStats) -> list[str]:
     lines = [
         f"hato: messages stored: {stats.bodies} (distinct bodies)",
         f"hato: indexed: {stats.indexed}, of them cut at the text limit: {stats.cut}",
-        f"hato: waiting for `hato index rebuild`: {stats.bodies - stats.indexed}",
+        f"hato: waiting to be indexed: {stats.bodies - stats.indexed}",
         f"hato: searchable text: {stats.text_octets} octets",
         f"hato: index: {stats.index_octets} octets{ratio}",
     ]

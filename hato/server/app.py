@@ -34,7 +34,6 @@ from hato.delivery.filtering import SieveFilter
 from hato.delivery.inbound import InboundHandler, InboundSettings
 from hato.delivery.manners_policy import MannersPolicy
 from hato.demo import DEMO_ADMIN, ensure_demo_account, ensure_demo_admin
-from hato.logs import event
 from hato.mailauth.arc_seal import ArcSealer
 from hato.mailauth.inbound import InboundAuth
 from hato.mailauth.resolver import Resolver
@@ -43,6 +42,7 @@ from hato.proto.imap import untagged_status
 from hato.proto.managesieve import response as managesieve_response
 from hato.server.context import ServiceContext
 from hato.server.gate import HTTP_TOO_MANY, ConnectionGate, GatedProtocol
+from hato.server.indexer import Indexer
 from hato.server.listener import Connection, ListenerOptions, StreamListener
 from hato.server.malloc import return_large_blocks
 from hato.server.on_demand import OnDemand
@@ -122,18 +122,19 @@ class Server:
         self.web_submission: SubmissionHandler | None = None
         self.addresses: dict[str, tuple[str, int]] = {}
         self.resolver = Resolver(config.dns.servers, config.dns.timeout)  # every DNS query
-        # what SMTP, LMTP and submission keep of a message: its text too, unless
-        # [search] index = false (README "Full-text search")
-        self.parse = partial(message_meta, index=config.search.index)
+        # what SMTP, LMTP and submission keep of a message: not its searchable text,
+        # which the indexer adds after the 250 (unless [search] index = false)
+        self.parse = partial(message_meta, index=False)
+        self.indexer: Indexer | None = None
 
     async def start(self, demo: bool = False) -> None:
         config = self.config
         config.data_dir.mkdir(parents=True, exist_ok=True)
         self.store = open_store(config.database_path, config.store_url, config.quota)
         await self.store.open()  # before "ready": a store that cannot be reached says why
-        # mail from before the full-text index (or from while it was switched off)
-        if config.search.index and await self.store.unindexed_bodies(0, 1):
-            event(log, logging.WARNING, "index", state="incomplete", run="hato index rebuild")
+        if config.search.index:  # and it catches up with mail left waiting
+            self.indexer = Indexer(self.store)
+            self.indexer.start()
         cert, key = config.cert_paths()
         ensure_certificate(cert, key, config.hostname)
         self.tls = server_context(cert, key)
@@ -379,6 +380,8 @@ class Server:
         await asyncio.sleep(0)
         if self.recorder is not None:  # the sessions just closed, and the last steps
             await self.recorder.save()
+        if self.indexer is not None:  # what waits is indexed at the next start
+            await self.indexer.stop()
         if self.store is not None:
             await self.store.close()
 

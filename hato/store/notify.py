@@ -16,7 +16,11 @@ import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 
-__all__ = ["Notifier", "Subscription", "account_channel"]
+__all__ = ["INDEX_CHANNEL", "Notifier", "Subscription", "account_channel"]
+
+#: The key a write that stored bodies waiting for the full-text index publishes under
+#: (hato.store.indexing); no mailbox id is 0, and accounts' channels are negative.
+INDEX_CHANNEL = 0
 
 
 def account_channel(account_id: int) -> int:

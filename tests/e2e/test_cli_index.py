@@ -7,6 +7,8 @@ from __future__ import annotations
 import dataclasses
 import imaplib
 import smtplib
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -85,7 +87,7 @@ def test_rebuild_indexes_old_mail_and_recomputes_sort_keys(tmp_path: Path) -> No
 
     stats = hato("index", "stats", data_dir=data)
     assert stats.returncode == 0, stats.stderr
-    assert "hato: waiting for `hato index rebuild`: 8" in stats.stdout.splitlines()
+    assert "hato: waiting to be indexed: 8" in stats.stdout.splitlines()
 
     one = hato("index", "rebuild", "--user", "bob", data_dir=data)
     assert one.returncode == 0, one.stderr
@@ -103,7 +105,7 @@ def test_rebuild_indexes_old_mail_and_recomputes_sort_keys(tmp_path: Path) -> No
     again = hato("index", "rebuild", data_dir=data)  # resumable: nothing left to do
     assert again.stdout.splitlines() == ["hato: indexed 0 messages"]
     after = hato("index", "stats", data_dir=data).stdout.splitlines()
-    assert "hato: waiting for `hato index rebuild`: 0" in after
+    assert "hato: waiting to be indexed: 0" in after
     assert any(line.startswith("hato: index: ") and "x the text" in line for line in after)
 
 
@@ -114,20 +116,67 @@ def test_rebuild_of_an_unknown_user_is_an_error(tmp_path: Path) -> None:
     assert done.stderr.strip() == "hato: no such user: nobody"
 
 
-def test_serve_says_when_mail_waits_for_a_rebuild(tmp_path: Path) -> None:
+def _index_lines(server: HatoProcess) -> list[str]:
+    server.new_output()
+    return [line for line in server.output if " index " in line]
+
+
+def _soon(condition: Callable[[], bool], limit: float = 30.0) -> None:
+    deadline = time.monotonic() + limit
+    while not condition():
+        assert time.monotonic() < deadline, "not within the time limit"
+        time.sleep(0.1)
+
+
+def test_serve_indexes_mail_left_waiting_at_its_start(tmp_path: Path) -> None:
+    """Mail from before the index is indexed by ``hato serve`` itself, in the
+    background, with a line when it starts and one when it is done."""
     data = tmp_path / "data"
     server = HatoProcess(data, services=("imap",))
     server.add_user("alice", "pw")
     _store_old_mail(data, {"alice": 2})
     server.start()
-    assert server.stop() == 0
-    said = [line for line in server.output if " index " in line]
-    assert len(said) == 1 and "state=incomplete" in said[0], server.output
-    assert hato("index", "rebuild", data_dir=data).returncode == 0
+    try:
+        _soon(lambda: _search(data, "alice", "議事録") == (2, 0))
+        _soon(lambda: len(_index_lines(server)) == 2)
+    finally:
+        assert server.stop() == 0
+    said = _index_lines(server)
+    assert "state=catching-up" in said[0] and "state=caught-up" in said[1], server.output
+    assert "indexed=2" in said[1]
+    assert _sort_keys(data, "alice") == {"STRAßE"}  # as a rebuild would have
     server = HatoProcess(data, services=("imap",))
     server.start()
     assert server.stop() == 0
-    assert not [line for line in server.output if " index " in line]
+    assert not _index_lines(server)  # nothing left waiting: nothing said
+
+
+def test_delivery_answers_first_and_the_index_follows(tmp_path: Path) -> None:
+    """LMTP stores the messages without their text; SEARCH BODY answers exactly
+    at once (reading what is not indexed yet), and once the deliveries pause the
+    server indexes them: the same answers, now from the index."""
+    data = tmp_path / "data"
+    server = HatoProcess(data, services=("lmtp", "imap"))
+    server.add_user("alice", "alice-pw")
+    server.start()
+    try:
+        with smtplib.LMTP("127.0.0.1", server.ports["lmtp"]) as lmtp:
+            for n, word in enumerate(("議事録", "minutes", "議事録 and minutes")):
+                body = f"Subject: {n}\r\n\r\n{word}\r\n".encode()
+                lmtp.sendmail("carol@example.net", ["alice@example.org"], body)
+            unsure = _search(data, "alice", "議事録")[1]
+            with imaplib.IMAP4("127.0.0.1", server.ports["imap"]) as imap:
+                imap.login("alice", "alice-pw")
+                imap.select("INBOX")
+                assert imap.uid("SEARCH", "BODY", "minutes")[1] == [b"2 3"]
+                _soon(lambda: _search(data, "alice", "議事録") == (2, 0))
+                assert imap.uid("SEARCH", "BODY", "minutes")[1] == [b"2 3"]
+                imap.literal = "議事".encode()  # a two-character key: the stored text
+                assert imap.uid("SEARCH", "CHARSET", "UTF-8", "BODY")[1] == [b"1 3"]
+    finally:
+        assert server.stop() == 0
+    assert unsure == 3  # right after the 250s, none was indexed yet
+    assert not _index_lines(server)  # indexing what arrives is not news
 
 
 def test_delivery_without_the_index_keeps_search_exact_until_a_rebuild(tmp_path: Path) -> None:

@@ -229,7 +229,7 @@ def test_server_page_shows_listeners_and_open_connections(server: HatoProcess) -
     assert "SQLite" in page.text or "PostgreSQL" in page.text
     assert "hato 0." in page.text
     index = row(page, 'row="index"')
-    assert "Full-text index" in index and "0 waiting for" in index  # hato index stats' figures
+    assert "Full-text index" in index and "0 waiting to be" in index  # hato index stats' figures
     wait_until(lambda: '<td class="number">0</td>' in row(web.get("/admin/server"),
                                                           'service="imap"'))  # fmt: skip
 

@@ -42,6 +42,7 @@ from collections.abc import Sequence
 
 from hato.mime import IndexedText, casemap, decoded_header, storable
 from hato.store.base import IndexStats, MessageMeta, TextMatches
+from hato.store.notify import INDEX_CHANNEL
 from hato.store.sql.columns import META_COLUMNS, meta_values
 from hato.store.sql.tx import Tx
 
@@ -69,9 +70,10 @@ WHOLE, CUT, NOT_YET = 1, 0, -1
 
 async def insert_text(tx: Tx, blob_id: int, text: IndexedText | None) -> None:
     """Keep a body's searchable text (the index follows it); None: a row that says the
-    body is not indexed yet."""
+    body is not indexed yet, and the indexer is told after commit (``INDEX_CHANNEL``)."""
     if text is None:
         row: tuple[object, ...] = (blob_id, NOT_YET, "", "", "")
+        tx.touch(INDEX_CHANNEL)
     else:
         row = (blob_id, WHOLE if text.whole else CUT, text.head, text.body, text.words)
     await tx.run(
@@ -222,16 +224,20 @@ async def select_unindexed(
 async def index_bodies(tx: Tx, parsed: Sequence[tuple[int, MessageMeta]]) -> None:
     """Store each body's text and its header columns as parsed again (the case-mapped
     keys among them follow the current mapping). A body deleted meanwhile is passed
-    over; one indexed meanwhile is indexed again."""
+    over, and so is one indexed meanwhile (by another indexer: a second ``hato serve``
+    on the same PostgreSQL database, or ``hato index rebuild`` beside a server)."""
     assignments = ", ".join(f"{name} = ?" for name in META_COLUMNS.split(", "))
     for blob_id, meta in parsed:
         if meta.text is None:
             continue
-        done = await tx.run(
-            f"UPDATE blob_meta SET {assignments} WHERE blob_id = ?", (*meta_values(meta), blob_id)
+        waiting = await tx.run(
+            "DELETE FROM blob_text WHERE blob_id = ? AND whole = ?", (blob_id, NOT_YET)
         )
-        if done:
-            await tx.run("DELETE FROM blob_text WHERE blob_id = ?", (blob_id,))
+        if waiting:
+            await tx.run(
+                f"UPDATE blob_meta SET {assignments} WHERE blob_id = ?",
+                (*meta_values(meta), blob_id),
+            )
             await insert_text(tx, blob_id, meta.text)
 
 
