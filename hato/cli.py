@@ -112,13 +112,30 @@ def _lint_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     lint.set_defaults(run=_cmd_lint)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _command(argv: Sequence[str] | None) -> str | None:
+    """The command ``argv`` names, as far as the options common to all tell."""
+    peek = argparse.ArgumentParser(add_help=False, parents=[_common()])
+    peek.add_argument("command", nargs="?")
+    peek.add_argument("rest", nargs=argparse.REMAINDER)
+    command: str | None = peek.parse_known_args(argv)[0].command
+    return command
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every command; for ``serve``, of that one alone: the other commands'
+    modules and what they import (about 1.5 MB) stay out of the running server."""
     parser = argparse.ArgumentParser(
         prog="hato", description="hato: a complete mail server", parents=[_common()]
     )
     parser.add_argument("--version", action="version", version=f"hato {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _serve_parser(commands)
+    if command != "serve":
+        _other_parsers(commands)
+    return parser
+
+
+def _other_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     _user_parser(commands)
     _lint_parser(commands)
     from hato.cli_admin import add_admin_parsers
@@ -142,7 +159,6 @@ def build_parser() -> argparse.ArgumentParser:
     from hato.cli_class import add_class_parsers
 
     add_class_parsers(commands, _common)
-    return parser
 
 
 def _config(args: argparse.Namespace) -> Config:
@@ -250,7 +266,7 @@ def _cmd_lint(args: argparse.Namespace, config: Config) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = build_parser(_command(argv)).parse_args(argv)
     try:
         config = _config(args)
         configure_logging(config.log)

@@ -44,7 +44,7 @@ from hato.server.context import ServiceContext
 from hato.server.gate import HTTP_TOO_MANY, ConnectionGate, GatedProtocol
 from hato.server.indexer import Indexer
 from hato.server.listener import Connection, ListenerOptions, StreamListener
-from hato.server.malloc import return_large_blocks
+from hato.server.malloc import Trimmer, return_large_blocks
 from hato.server.on_demand import OnDemand
 from hato.server.smtp import HatoLMTP, HatoSMTP
 from hato.server.submission import HatoSubmission
@@ -103,7 +103,8 @@ class Server:
         self.config = config
         self.store: Store | None = None
         self.tls: ssl.SSLContext | None = None
-        self.gate = ConnectionGate(config.limits.connections_per_address)
+        self.trimmer = Trimmer()
+        self.gate = ConnectionGate(config.limits.connections_per_address, self.trimmer.soon)
         # Transcripts: the log's with --trace; the class monitor hears the sessions of the
         # lecture's protocols always (it keeps only the class members'), not LMTP's
         self.monitor = ClassMonitor(config.lab.session_lines, config.lab.keep_days * 86400)

@@ -15,11 +15,13 @@ __all__ = ["ConnectionGate", "ForwardingProtocol", "GatedProtocol"]
 
 class ConnectionGate:
     """Counts open connections per client (an IPv6 client is its /64: hato/auth/clients.py);
-    refuses those over the limit."""
+    refuses those over the limit. ``left`` is called after each connection left (the
+    server gives freed memory back then: hato/server/malloc.py)."""
 
-    def __init__(self, per_address: int) -> None:
+    def __init__(self, per_address: int, left: Callable[[], None] | None = None) -> None:
         self.per_address = per_address
         self._open: Counter[str] = Counter()
+        self._left = left
 
     def enter(self, address: str) -> bool:
         client = client_key(address)
@@ -33,6 +35,8 @@ class ConnectionGate:
         self._open[client] -= 1
         if self._open[client] <= 0:
             del self._open[client]
+        if self._left is not None:
+            self._left()
 
     def count(self, address: str) -> int:
         return self._open[client_key(address)]

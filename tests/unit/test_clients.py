@@ -42,3 +42,12 @@ def test_connections_from_one_slash_64_share_the_limit() -> None:
     gate.leave("2001:db8::1")
     assert gate.count("2001:db8::9") == 1
     assert gate.enter("2001:db8::3")
+
+
+def test_the_gate_says_when_a_connection_left() -> None:
+    left: list[None] = []
+    gate = ConnectionGate(per_address=2, left=lambda: left.append(None))
+    assert gate.enter("192.0.2.1")
+    assert not left
+    gate.leave("192.0.2.1")
+    assert len(left) == 1

@@ -52,3 +52,26 @@ def test_they_are_imported_when_first_used() -> None:
         [sys.executable, "-c", program], capture_output=True, text=True, check=False, timeout=120
     )
     assert done.stdout.strip() == "False True", done.stderr
+
+
+#: the other commands' modules, and what only they import
+COMMANDS = ("hato.cli_admin", "hato.cli_import", "hato.cli_sieve", "hato.migrate")
+
+
+def _modules_loaded(program: str, modules: tuple[str, ...]) -> str:
+    """Which of ``modules`` a fresh interpreter holds once it ran ``program``."""
+    program += f"; import sys; print(sorted(set(sys.modules) & set({modules!r})))"
+    done = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, check=True, timeout=120
+    )
+    return done.stdout.strip()
+
+
+def test_serve_leaves_the_other_commands_out() -> None:
+    """``hato serve`` builds its own parser only (hato.cli.build_parser); the others
+    import their modules."""
+    serve = "from hato.cli import build_parser, _command; import hato.server.app; "
+    serving = serve + "build_parser(_command(['--data-dir', 'd', 'serve', '--smtp', '0']))"
+    assert _modules_loaded(serving, COMMANDS) == "[]"
+    listing = serve + "build_parser(_command(['user', 'list']))"
+    assert _modules_loaded(listing, COMMANDS) == str(sorted(COMMANDS))

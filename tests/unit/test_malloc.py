@@ -39,3 +39,44 @@ def probe(mode: str) -> str:
 def test_threshold_is_fixed_on_glibc() -> None:
     assert probe("fixed") == "True True"
     assert probe("dynamic") == "False False"  # what the threshold does unfixed
+
+
+TRIM_PROBE = """
+import asyncio, ctypes, ctypes.util
+from hato.server.malloc import Trimmer
+libc = ctypes.CDLL(ctypes.util.find_library("c"))
+libc.malloc.restype = ctypes.c_void_p
+libc.free.argtypes = (ctypes.c_void_p,)
+
+def anonymous_kb():
+    with open("/proc/self/smaps_rollup") as rollup:
+        return next(int(line.split()[1]) for line in rollup if line.startswith("Anonymous:"))
+
+# 16 MB of small blocks, written; all freed but the last, which keeps the heap's top in use
+blocks = [libc.malloc(16 * 1024) for _ in range(1024)]
+for block in blocks:
+    ctypes.memset(block, 1, 16 * 1024)
+for block in blocks[:-1]:
+    libc.free(block)
+freed = anonymous_kb()
+
+async def main():
+    trimmer = Trimmer(delay=0.01)
+    for _ in range(10):
+        trimmer.soon()
+    await asyncio.sleep(0.2)
+    return trimmer.trims
+
+trims = asyncio.run(main())
+print(trims, (freed - anonymous_kb()) // 1024)
+"""
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="malloc_trim is glibc's")
+def test_the_trimmer_gives_freed_pages_back_once_for_many_calls() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", TRIM_PROBE], capture_output=True, text=True, check=True
+    )
+    trims, given_back_mb = map(int, done.stdout.split())
+    assert trims == 1
+    assert given_back_mb >= 12  # of the 16 MB freed: free() alone keeps them
