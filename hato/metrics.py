@@ -1,9 +1,9 @@
 """The server's Prometheus metrics: counted where things happen, read at ``GET /metrics``.
 
 A leaf module: every layer may count into it, and it imports nothing from hato. The
-metrics live in a registry of their own (``REGISTRY``), not prometheus-client's global
-one, so nothing else a library registers there shows up in hato's page. Each place
-that counts makes one call:
+page is made from a registry of its own, not prometheus-client's global one, so nothing
+else a library registers there shows up in hato's page. Each place that counts makes
+one call:
 
 - connections: the stream listener (POP3, IMAP, ManageSieve) and the SMTP protocol
   class (SMTP, submission, LMTP), by service name; the web console's open connections
