@@ -1,5 +1,5 @@
 """``OnDemand``: a listener's protocol loaded by its first connection (the web console's),
-over real loopback sockets."""
+and ``OnDemandStream``, a stream listener's handler (IMAP's), over real loopback sockets."""
 
 from __future__ import annotations
 
@@ -8,8 +8,11 @@ import contextlib
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+
 from hato.server.gate import ConnectionGate, GatedProtocol
-from hato.server.on_demand import OnDemand
+from hato.server.listener import Connection, Handler, ListenerOptions, StreamListener
+from hato.server.on_demand import OnDemand, OnDemandStream
 
 
 class _Echo(asyncio.Protocol):
@@ -117,3 +120,91 @@ def test_a_connection_that_leaves_while_waiting_is_forgotten() -> None:
         return answer
 
     assert asyncio.run(run()) == b"seen: after"
+
+
+# OnDemandStream: the stream listener's handler (IMAP's, ManageSieve's)
+
+
+async def _echo_session(connection: Connection) -> None:
+    """Greets, then answers one chunk with ``seen: CHUNK``."""
+    await connection.write(b"hello\r\n")
+    await connection.write(b"seen: " + await connection.read())
+
+
+async def _listen(handler: Handler) -> tuple[StreamListener, int]:
+    options = ListenerOptions("echo", "127.0.0.1", 0, False, None, 10.0, b"busy\r\n")
+    listener = StreamListener(options, handler, ConnectionGate(100), None)
+    return listener, (await listener.start())[1]
+
+
+async def _talk(port: int, data: bytes) -> bytes:
+    """The greeting and the answer to ``data``; b"" when the server closed at once."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        writer.write(data)  # sent before the greeting: it waits in the server's reader
+        await writer.drain()
+        answer = b""
+        while len(answer.splitlines()) < 2:
+            chunk = await asyncio.wait_for(reader.read(100), 10)
+            if not chunk:
+                break
+            answer += chunk
+        return answer
+    except ConnectionResetError:
+        return b""
+    finally:
+        writer.close()
+        with contextlib.suppress(ConnectionError):
+            await writer.wait_closed()
+
+
+def test_a_stream_handler_is_loaded_once_by_its_first_connections() -> None:
+    loads: list[int] = []
+    release = asyncio.Event()
+
+    async def load() -> Handler:
+        loads.append(1)
+        await release.wait()
+        return _echo_session
+
+    async def run() -> list[bytes]:
+        on_demand = OnDemandStream(load, "the echo")
+        listener, port = await _listen(on_demand)
+        await asyncio.sleep(0.05)
+        assert loads == [] and not on_demand.loaded
+        talks = [asyncio.create_task(_talk(port, b"%d" % n)) for n in range(5)]
+        await asyncio.sleep(0.2)
+        assert loads == [1] and not any(talk.done() for talk in talks)
+        release.set()
+        answers = list(await asyncio.gather(*talks))
+        answers.append(await _talk(port, b"later"))
+        listener.stop_accepting()
+        return answers
+
+    answers = asyncio.run(run())
+    assert answers == [b"hello\r\nseen: %s" % n for n in (b"0", b"1", b"2", b"3", b"4", b"later")]
+    assert loads == [1]
+
+
+def test_a_failed_stream_load_closes_who_waited_and_is_tried_again(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    loads: list[int] = []
+
+    async def load() -> Handler:
+        loads.append(1)
+        if len(loads) == 1:
+            raise RuntimeError("no sessions today")
+        return _echo_session
+
+    async def run() -> tuple[bytes, bytes]:
+        listener, port = await _listen(OnDemandStream(load, "the echo"))
+        first = await _talk(port, b"one")
+        second = await _talk(port, b"two")
+        listener.stop_accepting()
+        return first, second
+
+    first, second = asyncio.run(run())
+    assert (first, second) == (b"", b"hello\r\nseen: two")
+    assert loads == [1, 1]
+    assert "the echo could not be loaded" in caplog.text
