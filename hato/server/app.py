@@ -19,7 +19,7 @@ import ssl
 import sys
 import weakref
 from collections.abc import Callable
-from functools import partial
+from functools import cache, partial
 from typing import TYPE_CHECKING, Any
 
 from hato import metrics
@@ -68,12 +68,23 @@ _CLASS_SERVICES = frozenset({"pop3", "pop3s", "imap", "imaps", "smtp", "submissi
 _CLASS_REFRESH = 30.0  # seconds between two reads of the class's members
 _HTTP_DRAIN_SECONDS = 5.0  # requests in flight at a stop; open event streams are cut then
 
-#: What a client over its address's connection limit is told, per protocol (IMAP's is
-#: an untagged BYE, RFC 3501 §7.1.5, written here: hato.proto.imap loads with the sessions).
-_REFUSALS = {
-    "pop3": b"-ERR [SYS/TEMP] Too many connections from your address.\r\n",
-    "imap": b"* BYE Too many connections from your address.\r\n",
-    "managesieve": managesieve_response("BYE", "Too many connections from your address."),
+_TOO_MANY = "Too many connections from your address."
+
+
+@cache
+def _imap_refusal() -> bytes:
+    """IMAP's untagged BYE, from its encoder: made by the first refusal, as the encoder
+    (hato.proto.imap) is not imported at start but with the IMAP sessions."""
+    from hato.proto.imap import untagged_status
+
+    return untagged_status("BYE", _TOO_MANY)
+
+
+#: What a client over its address's connection limit is told, per protocol.
+_REFUSALS: dict[str, bytes | Callable[[], bytes]] = {
+    "pop3": f"-ERR [SYS/TEMP] {_TOO_MANY}\r\n".encode(),
+    "imap": _imap_refusal,
+    "managesieve": managesieve_response("BYE", _TOO_MANY),
 }
 
 

@@ -77,3 +77,22 @@ def test_first_imap_connections_that_come_together_are_all_served(tmp_path: Path
         assert server.stop() == 0
     assert "could not be loaded" not in "\n".join(server.output)
     assert "Traceback" not in "\n".join(server.output)
+
+
+def test_a_client_over_its_limit_gets_the_imap_bye_before_any_session_was_loaded(
+    tmp_path: Path,
+) -> None:
+    """The refusal comes from the IMAP encoder, imported by the first refusal."""
+    server = HatoProcess(
+        tmp_path / "data",
+        services=("imap", "pop3"),
+        extra_config="[limits]\nconnections_per_address = 1\n",
+    ).start()
+    try:
+        with socket.create_connection(("127.0.0.1", server.ports["pop3"]), timeout=30) as held:
+            assert held.makefile("rb").readline().startswith(b"+OK")
+            with socket.create_connection(("127.0.0.1", server.ports["imap"]), timeout=30) as imap:
+                refusal = imap.makefile("rb").readline()
+        assert refusal == b"* BYE Too many connections from your address.\r\n"
+    finally:
+        assert server.stop() == 0
