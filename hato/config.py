@@ -430,10 +430,10 @@ _GLOBAL_SCRIPTS = ("before", "after")
 
 def _global_script(path: Any, key: str, reading: _Reading) -> str | None:
     """A global Sieve script's text, read and checked now (its line and column if bad)."""
-    from hato.sieve import SieveError, compile_script
-
     if path is None:
         return None
+    from hato.sieve import SieveError, compile_script
+
     if not isinstance(path, str) or not path:
         reading.bad(key, "must be the path of a Sieve script")
         return None

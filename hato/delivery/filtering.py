@@ -5,6 +5,10 @@ store (the active script, mailbox names, the vacation record) and turns its
 result into copies, redirects, a refusal and vacation replies (RFC 5228 §2.10).
 Whatever fails here, the copy is kept in INBOX (RFC 5228 §2.10.6, the implicit
 keep) and a ``sieve`` line is logged: a script never loses mail.
+
+The interpreter (about 1.5 MB of a server's memory) is imported by the first delivery
+that has a script to run, not with this module: a server whose accounts have no
+active script, and no global script configured, never holds it.
 """
 
 from __future__ import annotations
@@ -23,28 +27,24 @@ from dataclasses import dataclass, field
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
+from typing import TYPE_CHECKING
 
 from hato.delivery.recipients import Recipient
 from hato.logs import event
-from hato.sieve import (
-    Action,
-    Context,
-    Envelope,
-    FileInto,
-    Keep,
-    Limits,
-    MimeMessage,
-    Program,
-    Redirect,
-    Reject,
-    RepliedWithin,
-    Result,
-    SieveError,
-    Vacation,
-    compile_script,
-    run,
-)
 from hato.store.base import INBOX, MailboxExists, Store, StoreUnavailable
+
+if TYPE_CHECKING:
+    from hato.sieve import (
+        Action,
+        Context,
+        FileInto,
+        Limits,
+        Program,
+        RepliedWithin,
+        Result,
+        SieveError,
+        Vacation,
+    )
 
 __all__ = ["KEEP", "Decision", "SieveFilter", "vacation_reply"]
 
@@ -87,10 +87,19 @@ class SieveFilter:
     store: Store
     domains: tuple[str, ...]
     hostname: str
-    limits: Limits = field(default_factory=Limits)
     global_scripts: tuple[str | None, str | None] = (None, None)  # [sieve] before, after
+    _limits: Limits | None = None  # the interpreter's, once it is imported
     _programs: OrderedDict[str, Program | SieveError] = field(default_factory=OrderedDict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def limits(self) -> Limits:
+        """Bounds on each run (hato.sieve's), made when first asked: by a script's run."""
+        if self._limits is None:
+            from hato.sieve import Limits
+
+            self._limits = Limits()
+        return self._limits
 
     async def decide(self, recipient: Recipient, sender: str, message: bytes) -> Decision:
         """The decision for ``recipient``'s copy of ``message`` (its trace fields in front)."""
@@ -116,6 +125,8 @@ class SieveFilter:
         ]
         if not sequence:
             return KEEP
+        from hato.sieve import Context, Envelope, SieveError
+
         label = ",".join(name for name, _ in sequence)
         programs = []
         for name, text in sequence:
@@ -149,6 +160,8 @@ class SieveFilter:
             if key in self._programs:
                 self._programs.move_to_end(key)
                 return self._programs[key]
+        from hato.sieve import SieveError, compile_script
+
         try:
             program: Program | SieveError = compile_script(text, self.limits.max_script_size)
         except SieveError as error:
@@ -166,6 +179,8 @@ class SieveFilter:
         self, recipient: Recipient, result: Result, mailboxes: set[str]
     ) -> Decision:
         """Actions to a decision; ``fileinto :create`` creates its mailbox here (RFC 5490 §3)."""
+        from hato.sieve import FileInto, Keep, Redirect, Reject, Vacation
+
         copies: dict[str, frozenset[str]] = {}
         redirects: list[str] = []
         replies: list[Vacation] = []
@@ -207,6 +222,8 @@ class SieveFilter:
 
 def _evaluate(programs: list[Program], message: bytes, context: Context) -> Result:
     """Parse and run in a worker thread: a run may cost up to its step budget of CPU."""
+    from hato.sieve import MimeMessage, run
+
     parsed = MimeMessage(message)
     results = []
     for program in programs:
@@ -221,6 +238,8 @@ def _merged(results: list[Result], limits: Limits) -> Result:
     """Global scripts and the account's as one sequence, as Pigeonhole's sieve_before and
     sieve_after: the actions of all, and the implicit keep (RFC 5228 §2.10.2) only if no
     script cancelled it; at most ``max_redirects`` redirects in all."""
+    from hato.sieve import Keep, Redirect, Result
+
     kept = [a for r in results for a in r.actions if isinstance(a, Keep) and a.implicit]
     actions: list[Action] = []
     redirects = 0

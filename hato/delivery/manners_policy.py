@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from email.header import Header
 
-from hato.manners import Finding, Lang, MannersSettings, ParseError, lint_message, report
+from hato.manners import Finding, Lang, MannersSettings, report
 from hato.store.base import INBOX, Delivery, Mailstore, Store
 from hato.store.meta import message_meta
 
@@ -63,7 +63,10 @@ class MannersPolicy:
 
     def _lint(self, content: bytes, earlier: Sequence[bytes]) -> list[Finding]:
         """Run in a worker thread: the standard library's parser takes about a second of
-        CPU on a 160 KB From header of encoded words, which would hold every session."""
+        CPU on a 160 KB From header of encoded words, which would hold every session.
+        The linter is imported by the first message it checks (hato.manners)."""
+        from hato.manners import ParseError, lint_message
+
         try:
             return lint_message(content, self.settings, earlier)
         except ParseError:

@@ -23,6 +23,7 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from hato import metrics
 from hato.config import Config
@@ -31,12 +32,14 @@ from hato.delivery.dispatch import Targets, commit, route
 from hato.delivery.filtering import SieveFilter
 from hato.delivery.received import Arrival
 from hato.delivery.recipients import Lookup, split_address
-from hato.delivery.relay import Destination, Outcome, RouteError, destination, send
 from hato.logs import event
 from hato.mailauth.mta_sts import MtaSts
 from hato.mailauth.resolver import Resolver
 from hato.store.base import QueueEntry, Store, StoreUnavailable
 from hato.store.meta import message_meta
+
+if TYPE_CHECKING:
+    from hato.delivery.relay import Destination, Outcome, RouteError
 
 __all__ = ["QueueRunner"]
 
@@ -94,6 +97,12 @@ class QueueRunner:
     async def run_once(self) -> None:
         """One pass over what is due now."""
         due = await self.store.queue_due(int(self.clock()), _BATCH)
+        if not due:
+            return
+        # the SMTP client (hato.delivery.relay, aiosmtplib) is imported by the first
+        # message to relay: a server that sends nothing out does not hold it
+        from hato.delivery.relay import RouteError
+
         groups: dict[tuple[int, Destination], list[QueueEntry]] = defaultdict(list)
         routes: dict[str, Destination | RouteError] = {}
         for entry in due:
@@ -108,6 +117,8 @@ class QueueRunner:
         await asyncio.gather(*(self._deliver(dest, group) for (_, dest), group in groups.items()))
 
     async def _destination(self, domain: str) -> Destination | RouteError:
+        from hato.delivery.relay import RouteError, destination
+
         try:
             return await destination(
                 domain, self.config.routes, self.resolver, self.sts, self.config.relay.mx_port
@@ -121,6 +132,8 @@ class QueueRunner:
         if content is None:  # deleted meanwhile (hato queue delete)
             return
         recipients = [e.recipient for e in entries]
+        from hato.delivery.relay import send
+
         async with self._slots:
             outcome = await send(
                 destination, self.config.hostname, first.sender, recipients, content,

@@ -49,9 +49,7 @@ from hato.delivery.recipients import Lookup, split_address
 from hato.mailauth.dkim_sign import DkimSigner
 from hato.manners import Finding
 from hato.mime import crlf_lines
-from hato.proto.imap import UrlError, parse_imap_url
 from hato.proto.sasl_driver import Cancelled, Malformed, SaslDriver
-from hato.session.urlauth import Requester, authorized_content
 from hato.store.base import Account, Store, StoreUnavailable
 
 __all__ = ["Refused", "SaslChallenges", "SubmissionHandler"]
@@ -162,7 +160,11 @@ class SubmissionHandler(InboundHandler):
     async def burl_content(self, account: Account, url: str) -> bytes | None:
         """The octets of a BURL's IMAP URL (RFC 4468 §3.2) for ``account``'s submission:
         only a URLAUTH URL this server made, whose access admits ``submit+`` the
-        account (or anyone); None when it cannot be resolved."""
+        account (or anyone); None when it cannot be resolved. The IMAP URL's code is
+        imported here, by the first BURL: a server nobody uses BURL on does not hold it."""
+        from hato.proto.imap import UrlError, parse_imap_url
+        from hato.session.urlauth import Requester, authorized_content
+
         try:
             found = parse_imap_url(url)
         except UrlError:

@@ -18,8 +18,8 @@ import signal
 import ssl
 import sys
 import weakref
-from collections.abc import Awaitable, Callable
-from functools import partial
+from collections.abc import Callable
+from functools import cache, partial
 from typing import TYPE_CHECKING, Any
 
 from hato import metrics
@@ -38,14 +38,13 @@ from hato.mailauth.arc_seal import ArcSealer
 from hato.mailauth.inbound import InboundAuth
 from hato.mailauth.resolver import Resolver
 from hato.manners import MannersSettings
-from hato.proto.imap import untagged_status
 from hato.proto.managesieve import response as managesieve_response
 from hato.server.context import ServiceContext
 from hato.server.gate import HTTP_TOO_MANY, ConnectionGate, GatedProtocol
 from hato.server.indexer import Indexer
-from hato.server.listener import Connection, ListenerOptions, StreamListener
+from hato.server.listener import Handler, ListenerOptions, StreamListener
 from hato.server.malloc import Trimmer, return_large_blocks
-from hato.server.on_demand import OnDemand
+from hato.server.on_demand import OnDemand, OnDemandStream
 from hato.server.smtp import HatoLMTP, HatoSMTP
 from hato.server.submission import HatoSubmission
 from hato.session.trace import Tracer
@@ -69,31 +68,24 @@ _CLASS_SERVICES = frozenset({"pop3", "pop3s", "imap", "imaps", "smtp", "submissi
 _CLASS_REFRESH = 30.0  # seconds between two reads of the class's members
 _HTTP_DRAIN_SECONDS = 5.0  # requests in flight at a stop; open event streams are cut then
 
-StreamHandler = Callable[[ServiceContext, Connection], Awaitable[None]]
+_TOO_MANY = "Too many connections from your address."
+
+
+@cache
+def _imap_refusal() -> bytes:
+    """IMAP's untagged BYE, from its encoder: made by the first refusal, as the encoder
+    (hato.proto.imap) is not imported at start but with the IMAP sessions."""
+    from hato.proto.imap import untagged_status
+
+    return untagged_status("BYE", _TOO_MANY)
+
 
 #: What a client over its address's connection limit is told, per protocol.
-_REFUSALS = {
-    "pop3": b"-ERR [SYS/TEMP] Too many connections from your address.\r\n",
-    "imap": untagged_status("BYE", "Too many connections from your address."),
-    "managesieve": managesieve_response("BYE", "Too many connections from your address."),
+_REFUSALS: dict[str, bytes | Callable[[], bytes]] = {
+    "pop3": f"-ERR [SYS/TEMP] {_TOO_MANY}\r\n".encode(),
+    "imap": _imap_refusal,
+    "managesieve": managesieve_response("BYE", _TOO_MANY),
 }
-
-
-def _stream_services(classroom: bool) -> dict[str, tuple[bool, StreamHandler]]:
-    """Listeners run on hato's own stream machinery: service -> (implicit TLS, handler)."""
-    from hato.imap.commands.table import command_table
-    from hato.server.imap import serve_imap
-    from hato.server.managesieve import serve_managesieve
-    from hato.server.pop3 import serve_pop3
-
-    serve_imap_commands = partial(serve_imap, command_table(classroom))  # one for every session
-    return {
-        "pop3": (False, serve_pop3),
-        "pop3s": (True, serve_pop3),
-        "imap": (False, serve_imap_commands),
-        "imaps": (True, serve_imap_commands),
-        "managesieve": (False, serve_managesieve),
-    }
 
 
 class Server:
@@ -118,7 +110,7 @@ class Server:
         self._protocols: weakref.WeakSet[HatoSMTP] = weakref.WeakSet()
         self._listeners: list[StreamListener] = []
         self._http: AppRunner | None = None
-        self._console: OnDemand | None = None
+        self._on_demand: list[OnDemand | OnDemandStream] = []  # loads a stop cancels
         self.runner: QueueRunner | None = None
         self.web_submission: SubmissionHandler | None = None
         self.addresses: dict[str, tuple[str, int]] = {}
@@ -168,7 +160,7 @@ class Server:
             if port:
                 await self._start_smtp_family(service, port)
         await self._start_sending()
-        for service, (implicit_tls, handler) in _stream_services(self.config.classroom).items():
+        for service, (implicit_tls, handler) in self._stream_services().items():
             port = config.ports.get(service, 0)
             if port:
                 await self._start_stream(service, port, implicit_tls, handler)
@@ -200,8 +192,40 @@ class Server:
             with contextlib.suppress(StoreError):  # the store's outage is logged by it
                 await self.refresh_class()
 
+    def _stream_services(self) -> dict[str, tuple[bool, Handler]]:
+        """Listeners run on hato's own stream machinery: service -> (implicit TLS, handler).
+        POP3's sessions are loaded at start; IMAP's and ManageSieve's by their first
+        connection (hato.server.on_demand): a server nobody reads over IMAP, or whose
+        scripts nobody edits, holds neither."""
+        from hato.server.pop3 import serve_pop3
+
+        pop3 = partial(serve_pop3, self.context)
+        imap = OnDemandStream(self._load_imap, "the IMAP sessions")
+        managesieve = OnDemandStream(self._load_managesieve, "the ManageSieve sessions")
+        self._on_demand += [imap, managesieve]
+        return {
+            "pop3": (False, pop3),
+            "pop3s": (True, pop3),
+            "imap": (False, imap),
+            "imaps": (True, imap),
+            "managesieve": (False, managesieve),
+        }
+
+    async def _load_imap(self) -> Handler:
+        """hato.imap's sessions, with the command table that every session shares."""
+        from hato.imap.commands.table import command_table
+        from hato.server.imap import serve_imap
+
+        return partial(serve_imap, command_table(self.config.classroom), self.context)
+
+    async def _load_managesieve(self) -> Handler:
+        """ManageSieve's sessions, and with them the Sieve compiler that checks a script."""
+        from hato.server.managesieve import serve_managesieve
+
+        return partial(serve_managesieve, self.context)
+
     async def _start_stream(
-        self, service: str, port: int, implicit_tls: bool, handler: StreamHandler
+        self, service: str, port: int, implicit_tls: bool, handler: Handler
     ) -> None:
         limits = self.config.limits
         options = ListenerOptions(
@@ -213,13 +237,8 @@ class Server:
             idle_timeout=limits.idle_timeout,
             too_many_connections=_REFUSALS[service.rstrip("s")],
         )
-        context = self.context
-
-        async def serve(connection: Connection) -> None:
-            await handler(context, connection)
-
         tracer = self.tracer if service in _CLASS_SERVICES else self.log_tracer
-        listener = StreamListener(options, serve, self.gate, tracer)
+        listener = StreamListener(options, handler, self.gate, tracer)
         self.addresses[service] = await listener.start()
         self._listeners.append(listener)
 
@@ -231,7 +250,8 @@ class Server:
 
         config = self.config
         secret = load_secret(config.data_dir / "web" / "session.key")  # a bad key stops the start
-        self._console = console = OnDemand(lambda: self._load_console(secret), "the web console")
+        console = OnDemand(lambda: self._load_console(secret), "the web console")
+        self._on_demand.append(console)
         tls = self.tls if config.http.tls else None
 
         def gated() -> GatedProtocol:  # connections per address, as on the mail listeners
@@ -363,8 +383,8 @@ class Server:
             server.close()
         for listener in self._listeners:
             listener.stop_accepting()
-        if self._console is not None:
-            self._console.cancel()
+        for on_demand in self._on_demand:
+            on_demand.cancel()
         if self._http is not None:
             await self._http.cleanup()  # stops accepting, waits for requests in flight
         deadline = asyncio.get_running_loop().time() + _DRAIN_SECONDS

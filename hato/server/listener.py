@@ -40,7 +40,7 @@ class ListenerOptions:
     implicit_tls: bool
     tls_context: ssl.SSLContext | None
     idle_timeout: float
-    too_many_connections: bytes
+    too_many_connections: bytes | Callable[[], bytes]  # the bytes, or made when needed
 
 
 class Connection:
@@ -292,7 +292,8 @@ class StreamListener:
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         peer = str((writer.get_extra_info("peername") or ("",))[0])
         if not self._gate.enter(peer):
-            writer.write(self.options.too_many_connections)
+            refusal = self.options.too_many_connections
+            writer.write(refusal if isinstance(refusal, bytes) else refusal())
             writer.close()
             return
         trace = session_trace(self._tracer, self.options.service, peer, self.options.implicit_tls)

@@ -1,11 +1,14 @@
-"""A listener whose protocol is loaded when its first connection arrives.
+"""Listeners whose protocol is loaded when their first connection arrives.
 
 The web console (aiohttp, Jinja2 and hato.web: about 4 MB of a fresh ``hato serve``'s
 memory) is loaded by the first connection to its port, not at start: a server that
-serves mail and never a page does not hold it. The port listens from the start, so
-nothing is refused meanwhile: each connection made while the console loads waits with
-its reading paused (its bytes wait in the socket) and is handed to the console's
-protocol once it is there, in the order they came.
+serves mail and never a page does not hold it. So are the IMAP sessions (hato.imap and
+hato.proto.imap, about 2 MB) and ManageSieve's (with the Sieve compiler). The ports
+listen from the start, so nothing is refused meanwhile: each connection made while its
+protocol loads waits, its bytes in the socket, and is served once the protocol is
+there. ``Loading`` is the load, made once; ``OnDemand`` the asyncio protocol factory
+(the console's), ``OnDemandStream`` the stream listener's handler (IMAP's and
+ManageSieve's).
 """
 
 from __future__ import annotations
@@ -13,15 +16,57 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from hato.server.gate import ForwardingProtocol
+from hato.server.listener import Connection, Handler
 
-__all__ = ["OnDemand"]
+__all__ = ["Loading", "OnDemand", "OnDemandStream"]
 
 log = logging.getLogger(__name__)
 
 ProtocolFactory = Callable[[], Any]
+T = TypeVar("T")
+
+
+class Loading(Generic[T]):
+    """``load()``'s result, made once, by the first ``get``: whoever asks while it loads
+    waits for the same load. A failed load is logged (``what`` names it: "the web
+    console") and raised to each of them; the next ``get`` tries again."""
+
+    def __init__(self, load: Callable[[], Awaitable[T]], what: str) -> None:
+        self._load = load
+        self._what = what
+        self._made: list[T] = []  # the result, once there is one
+        self._task: asyncio.Task[T] | None = None
+
+    @property
+    def loaded(self) -> bool:
+        return bool(self._made)
+
+    async def get(self) -> T:
+        if self._made:
+            return self._made[0]
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._run())
+        # shielded: one waiter that goes away (its connection closed) stops no load
+        return await asyncio.shield(self._task)
+
+    def cancel(self) -> None:
+        """At shutdown: stop a load under way; whoever waits for it gets CancelledError."""
+        if self._task is not None:
+            self._task.cancel()
+
+    async def _run(self) -> T:
+        try:
+            made = await self._load()
+        except Exception:
+            log.exception("%s could not be loaded", self._what)
+            raise
+        finally:
+            self._task = None  # a failure is tried again; a success is kept below
+        self._made.append(made)
+        return made
 
 
 class OnDemand:
@@ -30,10 +75,9 @@ class OnDemand:
     is logged and closes the connections that waited; the next connection tries again."""
 
     def __init__(self, load: Callable[[], Awaitable[ProtocolFactory]], what: str) -> None:
-        self._load = load
-        self._what = what  # for the log: "the web console"
+        self._loading = Loading(load, what)
         self._make: ProtocolFactory | None = None
-        self._loading: asyncio.Task[None] | None = None
+        self._handing: asyncio.Task[None] | None = None  # hands the waiting on, once loaded
         self._waiting: list[_Waiting] = []
 
     @property
@@ -47,8 +91,8 @@ class OnDemand:
 
     def wait(self, waiting: _Waiting) -> None:
         self._waiting.append(waiting)
-        if self._loading is None:
-            self._loading = asyncio.get_running_loop().create_task(self._run())
+        if self._handing is None:
+            self._handing = asyncio.get_running_loop().create_task(self._run())
 
     def gone(self, waiting: _Waiting) -> None:
         if waiting in self._waiting:
@@ -56,20 +100,18 @@ class OnDemand:
 
     def cancel(self) -> None:
         """At shutdown: stop a load under way; the connections waiting for it close."""
-        if self._loading is not None:
-            self._loading.cancel()
+        self._loading.cancel()
 
     async def _run(self) -> None:
         try:
-            made = await self._load()
+            made = await self._loading.get()
         except BaseException as error:
-            self._loading = None
+            self._handing = None
             for waiting in self._take_waiting():
                 waiting.close()
             if not isinstance(error, Exception):
                 raise
-            log.exception("%s could not be loaded", self._what)
-            return
+            return  # logged by the load
         self._make = made
         for waiting in self._take_waiting():
             waiting.begin(made())
@@ -111,3 +153,27 @@ class _Waiting(ForwardingProtocol):
             self._owner.gone(self)
             return
         self._inner.connection_lost(exc)
+
+
+class OnDemandStream:
+    """A stream listener's handler (hato.server.listener) whose real one, ``load()``'s
+    result, is made by the first connection. A connection accepted meanwhile waits, what
+    it sent kept in its reader; after a failed load it is closed (the load is logged)."""
+
+    def __init__(self, load: Callable[[], Awaitable[Handler]], what: str) -> None:
+        self._loading = Loading(load, what)
+
+    @property
+    def loaded(self) -> bool:
+        return self._loading.loaded
+
+    async def __call__(self, connection: Connection) -> None:
+        try:
+            handler = await self._loading.get()
+        except Exception:
+            return  # the listener closes the connection
+        await handler(connection)
+
+    def cancel(self) -> None:
+        """At shutdown: stop a load under way; the connections waiting for it close."""
+        self._loading.cancel()

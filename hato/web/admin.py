@@ -331,8 +331,9 @@ async def metrics_page(request: web.Request) -> web.Response:
         require_admin(await api_user(request))
     figures = await request.app[WEB].store.figures()
     metrics.store_figures(figures.queue_recipients, figures.size)
-    response = web.Response(body=metrics.exposition())
-    response.headers["Content-Type"] = metrics.CONTENT_TYPE
+    body, content_type = metrics.exposition()
+    response = web.Response(body=body)
+    response.headers["Content-Type"] = content_type
     return response
 
 

@@ -75,3 +75,48 @@ def test_serve_leaves_the_other_commands_out() -> None:
     assert _modules_loaded(serving, COMMANDS) == "[]"
     listing = serve + "build_parser(_command(['user', 'list']))"
     assert _modules_loaded(listing, COMMANDS) == str(sorted(COMMANDS))
+
+
+#: what a server loads by the first use of each, not at start
+ON_FIRST_USE = (
+    "hato.imap.session",  # the first IMAP connection (hato.server.on_demand)
+    "hato.proto.imap",  # with the IMAP sessions, Sieve's interpreter, the first BURL
+    "hato.server.managesieve",  # the first ManageSieve connection
+    "hato.sieve",  # the first delivery with a script to run
+    "hato.manners._lint",  # the first message the linter checks
+    "hato.delivery.relay",  # the first message the queue has due
+    "aiosmtplib",
+    "prometheus_client",  # the first /metrics page
+)
+
+
+def test_the_serving_modules_leave_out_what_is_loaded_on_first_use() -> None:
+    """What ``Server.start`` imports, with a message counted and one delivered to an account
+    without a script (hato.delivery.filtering decides KEEP before importing hato.sieve)."""
+    program = (
+        "import hato.server.app, hato.server.pop3, hato.server.smtp, hato.delivery.queue; "
+        "import hato.delivery.submission, hato.delivery.manners_policy, hato.manners; "
+        "from hato import metrics; metrics.opened('pop3'); metrics.login('pop3', True); "
+        "hato.manners.MannersSettings.from_mapping({})"
+    )
+    assert _modules_loaded(program, ON_FIRST_USE) == "[]"
+
+
+def test_the_first_use_loads_it() -> None:
+    """The names that import on first use: the linter's (PEP 562), the metrics page's."""
+    program = (
+        "import hato.manners; hato.manners.lint_message; "
+        "from hato import metrics; metrics.exposition(); "
+        "from hato.delivery.filtering import SieveFilter; "
+        "SieveFilter(None, (), 'h').compiled('keep;')"
+    )
+    assert _modules_loaded(program, ON_FIRST_USE) == str(
+        sorted({"hato.manners._lint", "prometheus_client", "hato.sieve", "hato.proto.imap"})
+    )
+
+
+def test_a_manners_name_that_is_not_there_is_an_attribute_error() -> None:
+    import hato.manners
+
+    with pytest.raises(AttributeError, match="no_such_rule"):
+        hato.manners.no_such_rule  # noqa: B018 - the lookup is the test

@@ -1,15 +1,19 @@
-"""``OnDemand``: a listener's protocol loaded by its first connection (the web console's),
-over real loopback sockets."""
+"""``OnDemand``, a listener's protocol loaded by its first connection (the web console's),
+and ``OnDemandStream``, a stream listener's handler loaded so (IMAP's), over real
+loopback sockets."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
+import pytest
+
 from hato.server.gate import ConnectionGate, GatedProtocol
-from hato.server.on_demand import OnDemand
+from hato.server.listener import Connection, Handler, ListenerOptions, StreamListener
+from hato.server.on_demand import OnDemand, OnDemandStream
 
 
 class _Echo(asyncio.Protocol):
@@ -23,6 +27,12 @@ class _Echo(asyncio.Protocol):
         self.transport.write(b"seen: " + data)
 
 
+async def _echo_session(connection: Connection) -> None:
+    """Greets, then answers one chunk with ``seen: CHUNK``."""
+    await connection.write(b"hello\r\n")
+    await connection.write(b"seen: " + await connection.read())
+
+
 async def _serve(factory: Callable[[], Any]) -> tuple[asyncio.Server, int]:
     gate = ConnectionGate(100)
     server = await asyncio.get_running_loop().create_server(
@@ -31,13 +41,52 @@ async def _serve(factory: Callable[[], Any]) -> tuple[asyncio.Server, int]:
     return server, server.sockets[0].getsockname()[1]
 
 
+class _Listening:
+    """An on-demand listener of one kind on a free port: the console's protocol factory
+    behind the gate ("protocol"), or a stream listener's handler ("stream")."""
+
+    def __init__(self, kind: str, load: Callable[[], Awaitable[Any]]) -> None:
+        self.kind = kind
+        self.on_demand = (OnDemand if kind == "protocol" else OnDemandStream)(load, "the echo")
+        self.greeting = b"" if kind == "protocol" else b"hello\r\n"  # what its session says
+        self.made: Any = _Echo if kind == "protocol" else _echo_session
+        self.port = 0
+        self._server: asyncio.Server | StreamListener | None = None
+
+    async def start(self) -> int:
+        if isinstance(self.on_demand, OnDemand):
+            self._server, self.port = await _serve(self.on_demand)
+        else:
+            self._server = _stream_listener(self.on_demand)
+            self.port = (await self._server.start())[1]
+        return self.port
+
+    def stop(self) -> None:
+        if isinstance(self._server, StreamListener):
+            self._server.stop_accepting()
+        elif self._server is not None:
+            self._server.close()
+
+
+def _stream_listener(handler: Handler) -> StreamListener:
+    options = ListenerOptions("echo", "127.0.0.1", 0, False, None, 10.0, b"busy\r\n")
+    return StreamListener(options, handler, ConnectionGate(100), None)
+
+
 async def _ask(port: int, data: bytes) -> bytes:
-    """The answer to ``data``; b"" when the server closed the connection instead."""
+    """What the server said up to its echo of ``data`` (its greeting, if it has one, and
+    the answer); b"" when it closed the connection instead."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     try:
-        writer.write(data)
+        writer.write(data)  # sent before any greeting: it waits for the server to read
         await writer.drain()
-        return await asyncio.wait_for(reader.read(100), 10)
+        answer = b""
+        while not answer.endswith(data):
+            chunk = await asyncio.wait_for(reader.read(100), 10)
+            if not chunk:
+                break
+            answer += chunk
+        return answer
     except ConnectionResetError:  # closed with our bytes unread: TCP resets
         return b""
     finally:
@@ -46,55 +95,66 @@ async def _ask(port: int, data: bytes) -> bytes:
             await writer.wait_closed()
 
 
-def test_nothing_is_loaded_before_the_first_connection_and_once_after_many() -> None:
+KINDS = pytest.mark.parametrize("kind", ["protocol", "stream"])
+
+
+@KINDS
+def test_nothing_is_loaded_before_the_first_connection_and_once_after_many(kind: str) -> None:
     loads: list[int] = []
     release = asyncio.Event()
 
-    async def load() -> Callable[[], Any]:
+    async def load() -> Any:
         loads.append(1)
         await release.wait()  # the connections below arrive while it loads
-        return _Echo
+        return listening.made
+
+    listening = _Listening(kind, load)
 
     async def run() -> list[bytes]:
-        on_demand = OnDemand(load, "the echo")
-        server, port = await _serve(on_demand)
+        port = await listening.start()
         await asyncio.sleep(0.05)
-        assert loads == [] and not on_demand.loaded
+        assert loads == [] and not listening.on_demand.loaded
         asks = [asyncio.create_task(_ask(port, b"%d" % n)) for n in range(5)]
         await asyncio.sleep(0.2)
         assert loads == [1] and not any(ask.done() for ask in asks)  # they wait, unrefused
         release.set()
         answers = list(await asyncio.gather(*asks))
         answers.append(await _ask(port, b"later"))
-        server.close()
+        listening.stop()
         return answers
 
     answers = asyncio.run(run())
-    assert answers == [b"seen: 0", b"seen: 1", b"seen: 2", b"seen: 3", b"seen: 4", b"seen: later"]
-    assert loads == [1]
+    words = (b"0", b"1", b"2", b"3", b"4", b"later")
+    assert answers == [listening.greeting + b"seen: " + word for word in words]
+    assert loads == [1] and listening.on_demand.loaded
 
 
-def test_a_failed_load_closes_who_waited_and_the_next_connection_tries_again() -> None:
+@KINDS
+def test_a_failed_load_closes_who_waited_and_the_next_connection_tries_again(
+    kind: str, caplog: pytest.LogCaptureFixture
+) -> None:
     loads: list[int] = []
 
-    async def load() -> Callable[[], Any]:
+    async def load() -> Any:
         loads.append(1)
         if len(loads) == 1:
-            raise RuntimeError("no console today")
-        return _Echo
+            raise RuntimeError("nothing to load today")
+        return listening.made
+
+    listening = _Listening(kind, load)
 
     async def run() -> tuple[bytes, bytes]:
-        server, port = await _serve(OnDemand(load, "the echo"))
+        port = await listening.start()
         first = await _ask(port, b"one")
         second = await _ask(port, b"two")
-        server.close()
-        await server.wait_closed()
+        listening.stop()
         return first, second
 
     first, second = asyncio.run(run())
     assert first == b""  # closed, not left hanging
-    assert second == b"seen: two"
+    assert second == listening.greeting + b"seen: two"
     assert loads == [1, 1]
+    assert "the echo could not be loaded" in caplog.text
 
 
 def test_a_connection_that_leaves_while_waiting_is_forgotten() -> None:
