@@ -126,7 +126,7 @@ class Server:
         self.store = open_store(config.database_path, config.store_url, config.quota)
         await self.store.open()  # before "ready": a store that cannot be reached says why
         if config.search.index:  # and it catches up with mail left waiting
-            self.indexer = Indexer(self.store)
+            self.indexer = Indexer(self.store, done=self.trimmer.soon)
             self.indexer.start()
         cert, key = config.cert_paths()
         ensure_certificate(cert, key, config.hostname)

@@ -15,8 +15,10 @@ pausing until nothing waits. Meanwhile SEARCH BODY and TEXT read the few message
 indexed yet as they would without an index (``hato.store.sql.text``): the answers are
 the same. At start, mail left waiting (a stop before the indexer caught up, mail from
 while ``[search] index = false``, mail from before the index) is indexed the same way.
-A pass that fails (the store unavailable) is logged, and the next change or ``retry``
-seconds bring the next.
+A pass that fails (the store unavailable) is logged, and tried again ``retry`` seconds
+later. After each pass ``done`` is called: the server gives the memory the batches held
+back to the system then (hato.server.malloc's ``Trimmer``): the heap pages the
+batches' parsing freed.
 """
 
 from __future__ import annotations
@@ -35,6 +37,11 @@ from hato.store.notify import INDEX_CHANNEL, Subscription
 __all__ = ["Indexer"]
 
 log = logging.getLogger("hato.index")
+#: Bodies a batch at most: small, for what a batch's parse leaves in the heap of a
+#: server that keeps running (after 2,000 messages of 7.5 KB, before the trim: 1.4 MB
+#: more in use with batches of 16, 2.3 with 32, 11 with 256), at some cost in time (a
+#: commit a batch: the 2,000 indexed in 2.1 s instead of 1.5, 1.55 s of CPU instead of 1.3).
+BATCH = 16
 T = TypeVar("T")
 
 
@@ -42,9 +49,15 @@ class Indexer:
     """Indexes the bodies delivery stored without their text, soon after (module doc)."""
 
     def __init__(
-        self, store: Store, quiet: float = 1.0, longest: float = 10.0, retry: float = 30.0
+        self,
+        store: Store,
+        quiet: float = 1.0,
+        longest: float = 10.0,
+        retry: float = 30.0,
+        done: Callable[[], object] = lambda: None,
     ) -> None:
         self.store = store
+        self.done = done
         self.quiet = quiet
         self.longest = longest
         self.retry = retry
@@ -110,7 +123,11 @@ class Indexer:
         since = self._since()
         self._oldest = None  # from here on: mail for this pass or the next
         started = time.monotonic()
-        done = await index_backlog(self.store, between=lambda: self._pause(since))
+        try:
+            pause = lambda: self._pause(since)  # noqa: E731
+            done = await index_backlog(self.store, between=pause, batch=BATCH)
+        finally:
+            self.done()
         log.debug("index: %d bodies in %.2f s", done, time.monotonic() - started)
         return done
 

@@ -41,13 +41,14 @@ async def index_backlog(
     account: int | None = None,
     advance: Callable[[int], object] = lambda done: None,
     between: Callable[[], Awaitable[object]] | None = None,
+    batch: int = BATCH,
 ) -> int:
     """Index every body the index lacks (of ``account``'s mail, if given), bodies
     stored meanwhile included; return how many. ``advance`` is told the count of each
     batch done; ``between`` is awaited before each batch after the first (the server's
-    indexer waits there while deliveries are busy)."""
+    indexer waits there while deliveries are busy); ``batch``: bodies at most a batch."""
     done = after = 0
-    while bodies := await store.unindexed_bodies(after, BATCH, account):
+    while bodies := await store.unindexed_bodies(after, batch, account):
         await store.index_bodies(await asyncio.to_thread(_parsed, bodies))
         after = bodies[-1][0]
         done += len(bodies)
