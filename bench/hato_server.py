@@ -94,8 +94,8 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         process.wait()
 
 
-#: Bodies stored without their searchable text (``blob_text.whole``: -1, NOT_YET).
-_WAITING = "SELECT COUNT(*) FROM blob_text WHERE whole = -1"
+#: Bodies stored without their searchable text (``blob_text.whole`` below 0).
+_WAITING = "SELECT COUNT(*) FROM blob_text WHERE whole <> 1 AND whole < 0"  # its partial index
 
 
 def _waiting(data_dir: Path, store_url: str | None) -> int:

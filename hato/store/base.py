@@ -766,13 +766,16 @@ class TextIndexStore(Protocol):
     """Building the full-text index for bodies stored before it (``hato index``)."""
 
     # Up to ``limit`` bodies the index lacks, after body ``after``, in id order, of
-    # ``account``'s messages if given: (body id, content).
+    # ``account``'s messages if given: (body id, content, whether its header columns
+    # are to be worked out again too: a body stored before the index existed).
     async def unindexed_bodies(
         self, after: int, limit: int, account: int | None = None
-    ) -> list[tuple[int, bytes]]: ...
-    # Store what parsing each body again taught: its text, and its header columns
-    # (their case-mapped keys are recomputed with it).
-    async def index_bodies(self, parsed: Sequence[tuple[int, MessageMeta]]) -> None: ...
+    ) -> list[tuple[int, bytes, bool]]: ...
+    # Store what parsing each body again taught: its text, and with a MessageMeta its
+    # header columns too (their case-mapped keys are recomputed with it).
+    async def index_bodies(
+        self, parsed: Sequence[tuple[int, MessageMeta | IndexedText]]
+    ) -> None: ...
     async def index_stats(self) -> IndexStats: ...
 
 

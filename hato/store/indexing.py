@@ -12,10 +12,10 @@ for ``hato index rebuild`` alike: each batch (at most ``BATCH`` bodies and
 ``hato.store.sql.text.BATCH_OCTETS`` of content) is parsed in a worker thread and
 written in one short transaction, so that the event loop and the store's other
 writers go on between batches, memory is bounded by the batch, and a run stopped at
-any point goes on where it stopped. Parsing again recomputes the body's header
-columns too (their case-mapped sort keys follow the current mapping): for mail
-stored before the index, that is what a rebuild must fix; for mail just delivered it
-gives what delivery stored.
+any point goes on where it stopped. For mail stored before the index, parsing again
+recomputes the body's header columns too (their case-mapped sort keys follow the
+current mapping): that is what a rebuild must fix; mail stored without its text
+since has its columns as they are, and only its text is worked out.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
+from hato.mime import IndexedText, indexed_text, parse_message
 from hato.store.base import MessageMeta, Store
 from hato.store.meta import message_meta
 
@@ -32,8 +33,15 @@ __all__ = ["BATCH", "index_backlog"]
 BATCH = 256
 
 
-def _parsed(bodies: list[tuple[int, bytes]]) -> list[tuple[int, MessageMeta]]:
-    return [(blob_id, message_meta(content)) for blob_id, content in bodies]
+def _parsed(bodies: list[tuple[int, bytes, bool]]) -> list[tuple[int, MessageMeta | IndexedText]]:
+    return [
+        (blob_id, message_meta(content) if columns_too else _text(content))
+        for blob_id, content, columns_too in bodies
+    ]
+
+
+def _text(content: bytes) -> IndexedText:
+    return indexed_text(content, parse_message(content))
 
 
 async def index_backlog(

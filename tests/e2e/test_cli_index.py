@@ -7,16 +7,19 @@ from __future__ import annotations
 import dataclasses
 import imaplib
 import smtplib
+import sqlite3
 import time
 from collections.abc import Callable
+from contextlib import closing
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from hato.config import ConfigError, config_from_table
 from hato.store import Delivery, Mailstore, MessageMeta, Store
 from hato.store.meta import message_meta
-from tests.e2e.harness import HatoProcess, hato, read_store
+from tests.e2e.harness import HatoProcess, hato, read_store, store_url
 
 OLD_SUBJECT = "Straße"  # the old mapping's key: "STRASSE"; RFC 5051's: "STRAßE"
 
@@ -26,6 +29,21 @@ def _old_meta(content: bytes) -> MessageMeta:
     meta = message_meta(content)
     columns = dataclasses.replace(meta.columns, sort_subject=meta.columns.base_subject.upper())
     return dataclasses.replace(meta, columns=columns, text=None)
+
+
+def _as_before_the_index(data: Path) -> None:
+    """Mark the bodies stored without their text as the migration to the index marked
+    those stored before it (``whole`` -1): their header columns are worked out again."""
+    url = store_url(data)
+    if url is None:
+        with closing(sqlite3.connect(data / "hato.sqlite3")) as conn, conn:
+            conn.execute(_BEFORE_THE_INDEX)
+    else:
+        with psycopg.connect(url) as pg:
+            pg.execute(_BEFORE_THE_INDEX)
+
+
+_BEFORE_THE_INDEX = "UPDATE blob_text SET whole = -1 WHERE whole = -2"
 
 
 def _store_old_mail(data: Path, users: dict[str, int]) -> None:
@@ -39,6 +57,7 @@ def _store_old_mail(data: Path, users: dict[str, int]) -> None:
                 await store.deliver(content, _old_meta(content), 1_700_000_000, [target])
 
     read_store(data, work)
+    _as_before_the_index(data)
 
 
 async def _inbox(store: Store, user: str) -> tuple[Mailstore, int]:

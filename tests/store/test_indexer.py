@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from hato.mime import casemap
+from hato.mime import IndexedText, casemap
 from hato.server.indexer import Indexer
 from hato.store import Delivery, MessageMeta, Store
 from hato.store.meta import message_meta
@@ -100,7 +100,7 @@ class _FailingOnce:
     def __getattr__(self, name: str) -> object:
         return getattr(self._store, name)
 
-    async def index_bodies(self, parsed: Sequence[tuple[int, MessageMeta]]) -> None:
+    async def index_bodies(self, parsed: Sequence[tuple[int, MessageMeta | IndexedText]]) -> None:
         if self.failures:
             self.failures -= 1
             raise ConnectionError("the database went away")

@@ -15,6 +15,7 @@ from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence
 from functools import partial
 from typing import Any, TypeVar
 
+from hato.mime import IndexedText
 from hato.store.base import (
     UNLIMITED,
     Account,
@@ -187,12 +188,12 @@ class SqlStore(SqlQueue, SqlAliases, SqlClassroom, SqlAssignments):
 
     async def unindexed_bodies(
         self, after: int, limit: int, account: int | None = None
-    ) -> list[tuple[int, bytes]]:
+    ) -> list[tuple[int, bytes, bool]]:
         return await self._db.read(
             partial(text.select_unindexed, after=after, limit=limit, account=account)
         )
 
-    async def index_bodies(self, parsed: Sequence[tuple[int, MessageMeta]]) -> None:
+    async def index_bodies(self, parsed: Sequence[tuple[int, MessageMeta | IndexedText]]) -> None:
         await self._db.write(partial(text.index_bodies, parsed=list(parsed)))
 
     async def index_stats(self) -> IndexStats:

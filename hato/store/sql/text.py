@@ -17,7 +17,8 @@ decodes and maps, part by part (parts are joined by a character no stored text
 holds), so a match there is a match of SEARCH BODY, for any key. Keys shorter
 than a trigram cannot be looked up: they skip the index and scan the stored text
 of the mailbox's messages (never the raw messages). Every body has a text row;
-messages whose row holds no text yet (stored before the index existed) or whose
+messages whose row holds no text yet (stored before the index existed, or by a
+delivery that left it to the server's indexer: ``hato.store.indexing``) or whose
 text was cut at ``TEXT_LIMIT`` are returned as ``unsure``: the caller reads them
 as it would without an index. Those rows are few and a partial index holds them,
 so finding them costs little however large the mailbox.
@@ -47,7 +48,8 @@ from hato.store.sql.columns import META_COLUMNS, meta_values
 from hato.store.sql.tx import Tx
 
 __all__ = [
-    "BATCH_OCTETS", "CUT", "MAX_TRIGRAMS", "NOT_YET", "TRIGRAM", "WHOLE", "fts5_query",
+    "BATCH_OCTETS", "CUT", "MAX_TRIGRAMS", "NOT_YET", "TEXT_LATER", "TRIGRAM", "WHOLE",
+    "fts5_query",
     "index_bodies", "insert_text", "like_pattern", "prefixes_holding", "select_index_stats",
     "select_text_matches",
     "select_unindexed",
@@ -64,15 +66,17 @@ _LIKE_CHARS = MAX_TRIGRAMS * TRIGRAM
 
 
 #: ``blob_text.whole``: the row holds all of the body's text, its first ``TEXT_LIMIT``
-#: characters, or none yet (a body stored before the index, or without its text).
-WHOLE, CUT, NOT_YET = 1, 0, -1
+#: characters, or none yet: of a body stored before the index (its header columns to be
+#: worked out again too, their case-mapped keys having changed with it), or of one
+#: stored without its text since (delivery leaves it to the indexer: only the text).
+WHOLE, CUT, NOT_YET, TEXT_LATER = 1, 0, -1, -2
 
 
 async def insert_text(tx: Tx, blob_id: int, text: IndexedText | None) -> None:
     """Keep a body's searchable text (the index follows it); None: a row that says the
     body is not indexed yet, and the indexer is told after commit (``INDEX_CHANNEL``)."""
     if text is None:
-        row: tuple[object, ...] = (blob_id, NOT_YET, "", "", "")
+        row: tuple[object, ...] = (blob_id, TEXT_LATER, "", "", "")
         tx.touch(INDEX_CHANNEL)
     else:
         row = (blob_id, WHOLE if text.whole else CUT, text.head, text.body, text.words)
@@ -192,53 +196,58 @@ def prefixes_holding(prefixes: Sequence[tuple[int, bytes]], key: str) -> set[int
 
 async def select_unindexed(
     tx: Tx, after: int, limit: int, account: int | None = None
-) -> list[tuple[int, bytes]]:
+) -> list[tuple[int, bytes, bool]]:
     """Bodies not indexed yet after id ``after``, in id order: up to ``limit`` of them,
-    and no more than ``BATCH_OCTETS`` of content (but at least one body)."""
+    and no more than ``BATCH_OCTETS`` of content (but at least one body); each with
+    whether its header columns are to be worked out again too (``NOT_YET``)."""
     mine = (
         " AND EXISTS (SELECT 1 FROM messages m JOIN mailboxes x ON x.id = m.mailbox_id "
         "WHERE m.blob_id = b.id AND x.account_id = ?)"
     )
     rows = await tx.all(  # "whole <> 1" as the partial index says it, so that it is used
-        "SELECT b.id, b.size FROM blob_text t JOIN blobs b ON b.id = t.blob_id "
-        f"WHERE t.whole <> 1 AND t.whole = ? AND t.blob_id > ?{mine if account else ''} "
+        "SELECT b.id, b.size, t.whole FROM blob_text t JOIN blobs b ON b.id = t.blob_id "
+        f"WHERE t.whole <> 1 AND t.whole < 0 AND t.blob_id > ?{mine if account else ''} "
         "ORDER BY t.blob_id LIMIT ?",
-        (NOT_YET, after, *((account,) if account else ()), limit),
+        (after, *((account,) if account else ()), limit),
     )
-    ids: list[int] = []
+    columns_too: dict[int, bool] = {}
     octets = 0
-    for blob_id, size in rows:
+    for blob_id, size, whole in rows:
         octets += int(size)
-        if ids and octets > BATCH_OCTETS:
+        if columns_too and octets > BATCH_OCTETS:
             break
-        ids.append(int(blob_id))
-    found: list[tuple[int, bytes]] = []
-    for condition, params in tx.dialect.members("id", ids):
+        columns_too[int(blob_id)] = whole == NOT_YET
+    found: list[tuple[int, bytes, bool]] = []
+    for condition, params in tx.dialect.members("id", list(columns_too)):
         found.extend(
-            (int(row[0]), bytes(row[1]))
+            (int(row[0]), bytes(row[1]), columns_too[int(row[0])])
             for row in await tx.all(f"SELECT id, data FROM blobs WHERE {condition}", params)
         )
     return sorted(found)
 
 
-async def index_bodies(tx: Tx, parsed: Sequence[tuple[int, MessageMeta]]) -> None:
-    """Store each body's text and its header columns as parsed again (the case-mapped
-    keys among them follow the current mapping). A body deleted meanwhile is passed
-    over, and so is one indexed meanwhile (by another indexer: a second ``hato serve``
-    on the same PostgreSQL database, or ``hato index rebuild`` beside a server)."""
+async def index_bodies(tx: Tx, parsed: Sequence[tuple[int, MessageMeta | IndexedText]]) -> None:
+    """Store each body's text, and with a ``MessageMeta`` its header columns as parsed
+    again (the case-mapped keys among them follow the current mapping). A body deleted
+    meanwhile is passed over, and so is one indexed meanwhile (by another indexer: a
+    second ``hato serve`` on the same PostgreSQL database, or ``hato index rebuild``
+    beside a server)."""
     assignments = ", ".join(f"{name} = ?" for name in META_COLUMNS.split(", "))
-    for blob_id, meta in parsed:
-        if meta.text is None:
+    for blob_id, learnt in parsed:
+        text = learnt.text if isinstance(learnt, MessageMeta) else learnt
+        if text is None:
             continue
-        waiting = await tx.run(
-            "DELETE FROM blob_text WHERE blob_id = ? AND whole = ?", (blob_id, NOT_YET)
+        waiting = await tx.run(  # "whole <> 1": the partial index finds the row
+            "DELETE FROM blob_text WHERE blob_id = ? AND whole <> 1 AND whole < 0", (blob_id,)
         )
-        if waiting:
+        if not waiting:
+            continue
+        if isinstance(learnt, MessageMeta):
             await tx.run(
                 f"UPDATE blob_meta SET {assignments} WHERE blob_id = ?",
-                (*meta_values(meta), blob_id),
+                (*meta_values(learnt), blob_id),
             )
-            await insert_text(tx, blob_id, meta.text)
+        await insert_text(tx, blob_id, text)
 
 
 async def select_index_stats(tx: Tx) -> IndexStats:
