@@ -46,7 +46,7 @@ PREVIEW_PAGE = 16  # bodies read at once to work out PREVIEWs delivery did not k
 
 async def _mark_seen(session: ImapSession, view: MailboxView, uids: list[int]) -> set[int]:
     """Set \\Seen where it is missing; the UIDs whose flags changed."""
-    unseen = [uid for uid in uids if "\\Seen" not in view.summary(uid).flags]
+    unseen = [uid for uid in uids if "\\Seen" not in view.flag_set(uid)]  # no summary made
     if not unseen:
         return set()
     changed = await session.mailstore.store_flags(view.id, unseen, ["\\Seen"], FlagMode.ADD)
