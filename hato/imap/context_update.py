@@ -144,7 +144,7 @@ def before_expunge(view: MailboxView, uids: list[int]) -> list[bytes]:
 async def pending_updates(session: ImapSession) -> list[bytes]:
     """ESEARCH ADDTO/REMOVEFROM lines for the changes since the last call."""
     view = session.view
-    if view is None:
+    if view is None or not (view.touched or view.vanished):  # most commands: nothing new
         return []
     touched = {uid for uid in view.touched if view.has(uid)}
     vanished = set(view.vanished)

@@ -134,7 +134,9 @@ class MailboxView:
             present = ((self.seq(found), found) for found in self.saved_uids)
             return [(seq, found) for seq, found in present if seq]
         if uid:
-            return [(self.seq(found), found) for found in numbers.select_uids(self.uids)]
+            uids = self.uids
+            spans = numbers.uid_spans(uids)
+            return [(at + 1, uids[at]) for start, end in spans for at in range(start, end)]
         if numbers.highest_explicit() > self.count:
             raise bad("Invalid messageset.")
         return [(seq, self.uids[seq - 1]) for seq in numbers.sequence_numbers(self.count)]

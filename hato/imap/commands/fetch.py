@@ -17,7 +17,6 @@ messages downgraded (RFC 6855 §7, RFC 6858).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from hato.imap.batches import BODY_BYTES, batches, total_size
@@ -47,7 +46,7 @@ PREVIEW_PAGE = 16  # bodies read at once to work out PREVIEWs delivery did not k
 
 async def _mark_seen(session: ImapSession, view: MailboxView, uids: list[int]) -> set[int]:
     """Set \\Seen where it is missing; the UIDs whose flags changed."""
-    unseen = [uid for uid in uids if "\\Seen" not in view.summary(uid).flags]
+    unseen = [uid for uid in uids if "\\Seen" not in view.flag_set(uid)]  # no summary made
     if not unseen:
         return set()
     changed = await session.mailstore.store_flags(view.id, unseen, ["\\Seen"], FlagMode.ADD)
@@ -59,30 +58,32 @@ async def _load(
     session: ImapSession, view: MailboxView, uids: list[int], items: tuple[FetchAttr, ...]
 ) -> dict[int, MessageData]:
     found = {uid: MessageData(uid) for uid in uids}
-    if needs_details(items):
-        for details in await session.mailstore.message_details(view.id, uids):
-            found[details.summary.uid].details = details
+    details, body = needs_details(items), needs_body(items)
+    names = {item.name for item in items}  # each item asked about once, not once a test
+    if details:
+        for loaded in await session.mailstore.message_details(view.id, uids):
+            found[loaded.summary.uid].details = loaded
         found = {uid: data for uid, data in found.items() if data.details is not None}
-    if needs_body(items):
+    if body:
         size = total_size(view, found)
         bodies = await session.mailstore.read_messages(view.id, list(found), size=size)
         for uid, raw in bodies.items():
             found[uid].raw = raw
         found = {uid: data for uid, data in found.items() if data.raw is not None}
-    previews = [item for item in items if item.name in ("PREVIEW", "SNIPPET")]
-    if previews:
+    if "PREVIEW" in names or "SNIPPET" in names:
+        previews = [item for item in items if item.name in ("PREVIEW", "SNIPPET")]
         await _load_previews(session, view, found, all(item.lazy for item in previews))
-    if any(item.name == "SAVEDATE" for item in items):
+    if "SAVEDATE" in names:
         for uid, saved in (await session.mailstore.save_dates(view.id, list(found))).items():
             found[uid].saved = saved
-    if any(item.name == "EMAILID" for item in items):
+    if "EMAILID" in names:
         for uid, digest in (await session.mailstore.digests(view.id, list(found))).items():
             found[uid].digest = digest
         found = {uid: data for uid, data in found.items() if data.digest}  # expunged meanwhile
-    if any(item.name == "INTERNALDATE" for item in items):
+    if "INTERNALDATE" in names:
         for uid, zone in (await session.mailstore.internal_zones(view.id, list(found))).items():
             found[uid].zone = zone
-    if session.utf8 is not Utf8Mode.ACCEPT and (needs_body(items) or needs_details(items)):
+    if session.utf8 is not Utf8Mode.ACCEPT and (body or details):
         await _show_legacy(session, view, found)
     return found
 
@@ -170,7 +171,8 @@ async def _quick(
     """Only index-held items: lines made from the shared index's columns (hato.imap.fetch_quick)."""
     missing = False
     groups = batches(view, targets, QUICK_BATCH, first=FIRST_BATCH)
-    async for batch in _sent_in_turn(session, groups):
+    for number, batch in enumerate(groups):
+        await _in_turn(session, number)
         _announce_keywords(session, view)
         lines = list(filter(None, quick_lines(view, batch, items)))  # None: gone meanwhile
         missing = missing or len(lines) < len(batch)
@@ -178,16 +180,14 @@ async def _quick(
     return _done(missing)
 
 
-async def _sent_in_turn(
-    session: ImapSession, groups: Iterable[Sequence[tuple[int, int]]]
-) -> AsyncIterator[Sequence[tuple[int, int]]]:
-    """The batches, each after the answers to the one before went out: the client reads
-    them while the next is made. The last batch's answers stay queued, and go out with
-    the tagged reply in one write."""
-    for number, group in enumerate(groups):
-        if number:
-            await session.flush()
-        yield group
+async def _in_turn(session: ImapSession, number: int) -> None:
+    """Before each batch but the first (``number`` 0), the answers to the one before go
+    out: the client reads them while the next is made. The last batch's answers stay
+    queued, and go out with the tagged reply in one write. (A coroutine, not an async
+    generator of the batches: the event loop tracks every async generator in a weak set,
+    a cost each FETCH of one message paid.)"""
+    if number:
+        await session.flush()
 
 
 def _announce_keywords(session: ImapSession, view: MailboxView) -> None:
@@ -223,7 +223,8 @@ async def fetch(session: ImapSession, cmd: Fetch) -> Reply:
     if seen:  # the messages \Seen just set show FLAGS first
         answered[True] = _keyed(cmd, True, session)
     groups = batches(view, targets, BATCH, body_bytes, first=FIRST_BATCH)
-    async for batch in _sent_in_turn(session, groups):
+    for number, batch in enumerate(groups):
+        await _in_turn(session, number)
         loaded = await _load(session, view, [uid for _, uid in batch], cmd.items)
         _announce_keywords(session, view)
         for seq, uid in batch:

@@ -75,11 +75,20 @@ class SequenceSet:
 
     def select_uids(self, uids: Sequence[int]) -> list[int]:
         """The members of `uids` (ascending) that this set names (RFC 3501 §6.4.8)."""
-        largest = uids[-1] if uids else 0
         found: list[int] = []
-        for low, high in self.normalized(largest):
-            found.extend(uids[bisect_left(uids, low) : bisect_right(uids, high)])
+        for start, end in self.uid_spans(uids):
+            found.extend(uids[start:end])
         return found
+
+    def uid_spans(self, uids: Sequence[int]) -> list[tuple[int, int]]:
+        """The members of `uids` (ascending) that this set names, as runs of positions
+        in it (``uids[start:end]``): a UID's sequence number is its position + 1, found
+        without a search a UID."""
+        largest = uids[-1] if uids else 0
+        return [
+            (bisect_left(uids, low), bisect_right(uids, high))
+            for low, high in self.normalized(largest)
+        ]
 
     def contains(self, value: int, largest: int) -> bool:
         """True if `value` is in the set when "*" means `largest`."""

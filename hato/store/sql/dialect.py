@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 __all__ = ["POSTGRES", "SQLITE", "Dialect"]
 
@@ -79,9 +80,20 @@ class Dialect:
             if ids:
                 yield f"{column} = ANY(?::{kind}[])", (list(ids),)
             return
+        if len(ids) <= self.chunk:  # the usual case: one statement, no slice made
+            if ids:
+                yield _one_of(column, len(ids)), tuple(ids)
+            return
         for start in range(0, len(ids), self.chunk):
             part = ids[start : start + self.chunk]
-            yield f"{column} IN ({','.join('?' * len(part))})", tuple(part)
+            yield _one_of(column, len(part)), tuple(part)
+
+
+@lru_cache(maxsize=256)
+def _one_of(column: str, count: int) -> str:
+    """``column IN (?,...)`` for ``count`` values, made once a shape, not once a
+    statement (FETCH of one message asks for it once a command)."""
+    return f"{column} IN ({','.join('?' * count)})"
 
 
 SQLITE = Dialect(
