@@ -5,6 +5,7 @@ that never pauses; a failed pass is logged and tried again; a stop is clean."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 from collections.abc import Sequence
@@ -14,6 +15,7 @@ import pytest
 from hato.mime import IndexedText, casemap
 from hato.server.indexer import Indexer
 from hato.store import Delivery, MessageMeta, Store
+from hato.store.indexing import index_backlog
 from hato.store.meta import message_meta
 from tests.store.conftest import make_account
 
@@ -141,3 +143,23 @@ async def test_stop_while_a_pass_waits_for_quiet(store: Store) -> None:
     async with asyncio.timeout(5):
         await indexer.stop()
     assert await _waiting(store) == 1  # left for the next start
+
+
+async def test_only_the_text_of_what_delivery_stored_is_worked_out(store: Store) -> None:
+    """A body stored without its text keeps the header columns delivery stored (the
+    indexer parses it for its text alone); its text is indexed."""
+    box = await make_account(store, "alice")
+    content = b"Subject: Strasse\r\n\r\nminutes of the meeting\r\n"
+    meta = message_meta(content, index=False)
+    marked = dataclasses.replace(meta.columns, sort_subject="AS DELIVERED")
+    target = Delivery(box.account_id, "INBOX", b"")
+    await store.deliver(content, dataclasses.replace(meta, columns=marked), 0, [target])
+    assert await index_backlog(store) == 1
+    inbox = await box.get_mailbox("INBOX")
+    assert inbox is not None
+    assert [row[1] for row in await box.header_columns(inbox.id, ["sort_subject"])] == [
+        "AS DELIVERED"
+    ]
+    matches = await box.text_matches(inbox.id, casemap("the meeting"), header=False)
+    assert matches.found == {1} and not matches.unsure
+    assert await _waiting(store) == 0
