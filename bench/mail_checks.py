@@ -53,8 +53,9 @@ class _Sender:
 @cache
 def _sender() -> _Sender:
     """Made once; the DNS server's threads end with the bench process."""
-    keys = Path(tempfile.mkdtemp(prefix="hato-bench-dkim-"))
-    path, key_record = generate_key(keys, DOMAIN, "bench", "rsa")
+    with tempfile.TemporaryDirectory(prefix="hato-bench-dkim-") as keys:  # read, then gone
+        path, key_record = generate_key(Path(keys), DOMAIN, "bench", "rsa")
+        key = path.read_bytes()
     zone = ZoneServer(
         [
             f'{DOMAIN}. 3600 IN TXT "v=spf1 ip4:{_CHECKED_FROM} -all"',
@@ -62,7 +63,7 @@ def _sender() -> _Sender:
             key_record.replace(" IN TXT", " 3600 IN TXT"),
         ]
     ).__enter__()
-    return _Sender(zone, _signed(path.read_bytes()))
+    return _Sender(zone, _signed(key))
 
 
 def _signed(key: bytes) -> tuple[bytes, ...]:
