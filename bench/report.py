@@ -57,7 +57,9 @@ How to read them:
   message in 1,000; the SEARCH BODY rows also for an English word of about half the
   messages (`network`) and a Japanese word of two characters (`講義`, shorter than any
   trigram), each answer checked against the count the mailbox holds. hato answers BODY
-  from its full-text index (always on); Dovecot's default has none. The
+  from its full-text index (always on), which its indexer builds after the `250`, once
+  deliveries pause: the rows after the load wait until it has caught up (untimed; the
+  note under the table says how long it took); Dovecot's default has none. The
   `Dovecot+fts-xapian` column (Debian's dovecot-fts-xapian, n-grams of 3 to 20
   characters, its index finished by `doveadm index` after the load, untimed) is measured
   on the SEARCH BODY rows only; `n/a (wrong answer: ...)` is an answer that missed
