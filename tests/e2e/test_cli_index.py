@@ -170,6 +170,15 @@ def test_serve_indexes_mail_left_waiting_at_its_start(tmp_path: Path) -> None:
     assert not _index_lines(server)  # nothing left waiting: nothing said
 
 
+def _deliver_three(server: HatoProcess) -> None:
+    """Three messages to alice over LMTP: 議事録 in the first and third, minutes in the
+    second and third."""
+    with smtplib.LMTP("127.0.0.1", server.ports["lmtp"]) as lmtp:
+        for n, word in enumerate(("議事録", "minutes", "議事録 and minutes")):
+            body = f"Subject: {n}\r\n\r\n{word}\r\n".encode()
+            lmtp.sendmail("carol@example.net", ["alice@example.org"], body)
+
+
 def test_delivery_answers_first_and_the_index_follows(tmp_path: Path) -> None:
     """LMTP stores the messages without their text; SEARCH BODY answers exactly
     at once (reading what is not indexed yet), and once the deliveries pause the
@@ -179,19 +188,16 @@ def test_delivery_answers_first_and_the_index_follows(tmp_path: Path) -> None:
     server.add_user("alice", "alice-pw")
     server.start()
     try:
-        with smtplib.LMTP("127.0.0.1", server.ports["lmtp"]) as lmtp:
-            for n, word in enumerate(("議事録", "minutes", "議事録 and minutes")):
-                body = f"Subject: {n}\r\n\r\n{word}\r\n".encode()
-                lmtp.sendmail("carol@example.net", ["alice@example.org"], body)
-            unsure = _search(data, "alice", "議事録")[1]
-            with imaplib.IMAP4("127.0.0.1", server.ports["imap"]) as imap:
-                imap.login("alice", "alice-pw")
-                imap.select("INBOX")
-                assert imap.uid("SEARCH", "BODY", "minutes")[1] == [b"2 3"]
-                _soon(lambda: _search(data, "alice", "議事録") == (2, 0))
-                assert imap.uid("SEARCH", "BODY", "minutes")[1] == [b"2 3"]
-                imap.literal = "議事".encode()  # a two-character key: the stored text
-                assert imap.uid("SEARCH", "CHARSET", "UTF-8", "BODY")[1] == [b"1 3"]
+        _deliver_three(server)
+        unsure = _search(data, "alice", "議事録")[1]
+        with imaplib.IMAP4("127.0.0.1", server.ports["imap"]) as imap:
+            imap.login("alice", "alice-pw")
+            imap.select("INBOX")
+            assert imap.uid("SEARCH", "BODY", "minutes")[1] == [b"2 3"]
+            _soon(lambda: _search(data, "alice", "議事録") == (2, 0))
+            assert imap.uid("SEARCH", "BODY", "minutes")[1] == [b"2 3"]
+            imap.literal = "議事".encode()  # a two-character key: the stored text
+            assert imap.uid("SEARCH", "CHARSET", "UTF-8", "BODY")[1] == [b"1 3"]
     finally:
         assert server.stop() == 0
     assert unsure == 3  # right after the 250s, none was indexed yet
@@ -207,10 +213,7 @@ def test_delivery_without_the_index_keeps_search_exact_until_a_rebuild(tmp_path:
     server.add_user("alice", "alice-pw")
     server.start()
     try:
-        with smtplib.LMTP("127.0.0.1", server.ports["lmtp"]) as lmtp:
-            for n, word in enumerate(("議事録", "minutes", "議事録 and minutes")):
-                body = f"Subject: {n}\r\n\r\n{word}\r\n".encode()
-                lmtp.sendmail("carol@example.net", ["alice@example.org"], body)
+        _deliver_three(server)
         imap = imaplib.IMAP4("127.0.0.1", server.ports["imap"])
         imap.login("alice", "alice-pw")
         imap.select("INBOX")
