@@ -331,8 +331,8 @@ class Mailbox:
 class MessageMeta:
     """What delivery learnt by parsing the message once: the cached structure and columns,
     and what a message list shows of it (``hato.mime.snippet``, the attachment count),
-    and the searchable text for the full-text index (None: not indexed, searched as
-    though it were not, until ``hato index rebuild``)."""
+    and the searchable text for the full-text index (None: stored without it, searched
+    as though there were no index until the indexer or ``hato index rebuild`` adds it)."""
 
     structure_json: str = "{}"
     columns: HeaderColumns = field(default_factory=HeaderColumns)

@@ -13,8 +13,9 @@ __all__ = ["message_meta", "work_out_listing"]
 def message_meta(content: bytes, *, index: bool = True) -> MessageMeta:
     """Parse ``content`` once: its cached structure, its header columns, its snippet and
     attachment count, and its searchable text for the full-text index, stored as they are.
-    Without ``index`` (``[search] index = false``) the text is not extracted at all: the
-    store marks the body as not indexed yet, for ``hato index rebuild``."""
+    Without ``index`` the text is not extracted at all: the store marks the body as
+    waiting for its text, which the server's indexer adds after the ``250``
+    (hato.server.indexer), or ``hato index rebuild`` when ``[search] index = false``."""
     info = parse_message(content)
     return MessageMeta(
         structure_json=info.to_json(),
