@@ -31,16 +31,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import ClassVar
 
 from ._commands import Command
 from ._events import CommandError
 from ._seqset import SequenceSet, parse_sequence_set
-from ._tokens import MAX_NUMBER64, Cursor
+from ._tokens import MAX_NUMBER64, Cursor, Utf8Mode
 
 __all__ = [
-    "MAX_FETCH_ITEMS", "MAX_SECTION_PARTS", "Fetch", "FetchAttr", "Section", "parse_fetch",
-    "parse_fetch_atts", "parse_section",
+    "MAX_FETCH_ITEMS", "MAX_SECTION_PARTS", "REMEMBERED_ARGUMENTS", "REMEMBERED_LENGTH",
+    "Fetch", "FetchAttr", "Section", "parse_fetch", "parse_fetch_atts", "parse_section",
+    "remembered_arguments",
 ]  # fmt: skip
 
 _SIMPLE = frozenset(
@@ -82,6 +84,10 @@ MAX_FETCH_ITEMS = 256
 # numbers of one section-part: MIME is parsed 100 levels deep (hato.mime), and each
 # number is a step per message
 MAX_SECTION_PARTS = 100
+# FETCH arguments (what follows the sequence set) kept parsed: how many, and how long
+# one may be (a longer one, a HEADER.FIELDS list of many names, is read every time)
+REMEMBERED_ARGUMENTS = 256
+REMEMBERED_LENGTH = 512
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,17 +160,43 @@ class Fetch(Command):
 
 
 def parse_fetch(cur: Cursor, tag: str, uid: bool) -> Fetch:
-    """fetch = "FETCH" SP sequence-set SP (macro / fetch-att / list) [modifiers]."""
+    """fetch = "FETCH" SP sequence-set SP (macro / fetch-att / list) [modifiers].
+
+    What follows the sequence set is read once for each distinct text (up to
+    ``REMEMBERED_ARGUMENTS`` of them, each at most ``REMEMBERED_LENGTH`` octets): a
+    client fetching message after message sends the same items every time, and their
+    parse cost most of a one-message FETCH's. A text with a literal the reader spooled
+    (its bytes are not in the line) is read afresh."""
     cur.sp()
     seqset = parse_sequence_set(cur, uid=uid)
     cur.sp()
+    rest = cur.data[cur.pos :]
+    if cur.spooled or len(rest) > REMEMBERED_LENGTH:
+        arguments = _fetch_arguments(cur, uid)
+    else:
+        arguments = remembered_arguments(rest, uid, cur.utf8)
+        cur.pos = len(cur.data)
+    items, changedsince, vanished = arguments
+    return Fetch(tag, seqset, items, changedsince, vanished, uid)
+
+
+_Arguments = tuple[tuple["FetchAttr", ...], int | None, bool]
+
+
+@lru_cache(maxsize=REMEMBERED_ARGUMENTS)
+def remembered_arguments(rest: bytes, uid: bool, utf8: Utf8Mode) -> _Arguments:
+    """``_fetch_arguments`` of ``rest``, kept (a refused text is not: it raises)."""
+    return _fetch_arguments(Cursor(rest, 0, None, utf8), uid)
+
+
+def _fetch_arguments(cur: Cursor, uid: bool) -> _Arguments:
+    """The items (those a UID FETCH or CHANGEDSINCE implies added) and the modifiers."""
     items = _parse_items(cur)
     changedsince, vanished = _parse_modifiers(cur) if cur.try_sp() else (None, False)
     cur.end()
     if vanished and (not uid or changedsince is None):
         raise CommandError("VANISHED used without UID and CHANGEDSINCE.")
-    items = _implied(items, uid, changedsince is not None)
-    return Fetch(tag, seqset, items, changedsince, vanished, uid)
+    return _implied(items, uid, changedsince is not None), changedsince, vanished
 
 
 def _parse_items(cur: Cursor) -> tuple[FetchAttr, ...]:
