@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from hato.auth.clients import client_key
 
@@ -85,14 +85,14 @@ class GatedProtocol(ForwardingProtocol):
         self._peer = ""
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self._peer = str((transport.get_extra_info("peername") or ("",))[0])
+        writable = cast(asyncio.Transport, transport)  # uvloop's are no subclass of it
+        self._peer = str((writable.get_extra_info("peername") or ("",))[0])
         if not self._gate.enter(self._peer):
-            transport.write(self._refusal)
-            transport.close()
+            writable.write(self._refusal)
+            writable.close()
             return
         self._inner = self._make()
-        self._inner.connection_made(transport)
+        self._inner.connection_made(writable)
 
     def connection_lost(self, exc: Exception | None) -> None:
         if self._inner is not None:

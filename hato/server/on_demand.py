@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from hato.server.gate import ForwardingProtocol
 from hato.server.listener import Connection, Handler
@@ -122,19 +122,34 @@ class OnDemand:
 
 
 class _Waiting(ForwardingProtocol):
-    """A connection made before the real protocol was loaded: paused until then (no data
-    arrives), and afterwards every call goes on to the real one."""
+    """A connection made before the real protocol was loaded: paused until then, and
+    afterwards every call goes on to the real one. What arrived before the pause took
+    hold (uvloop may have read the first bytes before ``connection_made``) is kept, and
+    given to the real protocol first."""
 
     def __init__(self, owner: OnDemand) -> None:
         self._owner = owner
         self._transport: asyncio.Transport | None = None
         self._inner: Any = None
+        self._early: list[bytes] = []
+        self._early_eof = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self._transport = transport
-        transport.pause_reading()
+        self._transport = cast(asyncio.Transport, transport)  # uvloop's: no subclass
+        self._transport.pause_reading()
         self._owner.wait(self)
+
+    def data_received(self, data: bytes) -> None:
+        if self._inner is None:
+            self._early.append(data)  # at most one read's worth: reading is paused
+        else:
+            self._inner.data_received(data)
+
+    def eof_received(self) -> bool | None:
+        if self._inner is None:
+            self._early_eof = True
+            return True  # the real protocol decides, once it has the bytes
+        return super().eof_received()
 
     def begin(self, inner: Any) -> None:
         transport = self._transport
@@ -142,6 +157,12 @@ class _Waiting(ForwardingProtocol):
             return
         self._inner = inner
         inner.connection_made(transport)
+        early, self._early = self._early, []
+        for data in early:
+            inner.data_received(data)
+        if self._early_eof and not inner.eof_received():
+            transport.close()
+            return
         transport.resume_reading()
 
     def close(self) -> None:

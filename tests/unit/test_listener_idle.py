@@ -57,6 +57,7 @@ def _on_time(waited: object) -> bool:
     return isinstance(waited, float) and TIMEOUT * 0.9 <= waited < TIMEOUT * 3
 
 
+@pytest.mark.both_loops
 async def test_a_silent_client_is_cut_after_the_timeout() -> None:
     assert _on_time(await _served(_timed_out_read, lambda client: None))
 
@@ -69,6 +70,7 @@ def _talk(client: socket.socket) -> None:
     client.sendall(b".")
 
 
+@pytest.mark.both_loops
 async def test_a_client_that_keeps_talking_is_never_cut() -> None:
     async def serve(connection: Connection) -> object:
         received = b""
@@ -79,6 +81,7 @@ async def test_a_client_that_keeps_talking_is_never_cut() -> None:
     assert await _served(serve, _talk) == b"x" * 9 + b"."
 
 
+@pytest.mark.both_loops
 async def test_time_the_server_spends_between_reads_is_not_the_clients() -> None:
     async def serve(connection: Connection) -> object:
         first = await connection.read()
@@ -93,6 +96,7 @@ async def test_time_the_server_spends_between_reads_is_not_the_clients() -> None
     assert await _served(serve, client_does) == b"ab"
 
 
+@pytest.mark.both_loops
 async def test_a_read_cancelled_from_outside_is_cancelled_not_timed_out() -> None:
     async def serve(connection: Connection) -> object:
         reading = asyncio.ensure_future(connection.read())

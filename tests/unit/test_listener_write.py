@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 import socket
 
+import pytest
+
 from hato.server.listener import Connection, ListenerOptions
 from hato.session.trace import SessionTrace
 
 MB = 1024 * 1024
 
 
+@pytest.mark.both_loops
 async def test_write_to_a_stalled_reader_buffers_a_chunk_at_a_time() -> None:
     buffered: list[int] = []
     done = asyncio.Event()

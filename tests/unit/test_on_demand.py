@@ -7,21 +7,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
 from hato.server.gate import ConnectionGate, GatedProtocol
 from hato.server.listener import Connection, Handler, ListenerOptions, StreamListener
 from hato.server.on_demand import OnDemand, OnDemandStream
+from tests.loops import LOOPS, run_on
 
 
 class _Echo(asyncio.Protocol):
     """Answers each chunk with ``seen: CHUNK``."""
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+        self.transport = cast(asyncio.Transport, transport)  # uvloop's: no subclass
 
     def data_received(self, data: bytes) -> None:
         self.transport.write(b"seen: " + data)
@@ -98,8 +98,11 @@ async def _ask(port: int, data: bytes) -> bytes:
 KINDS = pytest.mark.parametrize("kind", ["protocol", "stream"])
 
 
+@LOOPS
 @KINDS
-def test_nothing_is_loaded_before_the_first_connection_and_once_after_many(kind: str) -> None:
+def test_nothing_is_loaded_before_the_first_connection_and_once_after_many(
+    kind: str, loop: str
+) -> None:
     loads: list[int] = []
     release = asyncio.Event()
 
@@ -123,15 +126,16 @@ def test_nothing_is_loaded_before_the_first_connection_and_once_after_many(kind:
         listening.stop()
         return answers
 
-    answers = asyncio.run(run())
+    answers = run_on(loop, run())
     words = (b"0", b"1", b"2", b"3", b"4", b"later")
     assert answers == [listening.greeting + b"seen: " + word for word in words]
     assert loads == [1] and listening.on_demand.loaded
 
 
+@LOOPS
 @KINDS
 def test_a_failed_load_closes_who_waited_and_the_next_connection_tries_again(
-    kind: str, caplog: pytest.LogCaptureFixture
+    kind: str, loop: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     loads: list[int] = []
 
@@ -150,14 +154,15 @@ def test_a_failed_load_closes_who_waited_and_the_next_connection_tries_again(
         listening.stop()
         return first, second
 
-    first, second = asyncio.run(run())
+    first, second = run_on(loop, run())
     assert first == b""  # closed, not left hanging
     assert second == listening.greeting + b"seen: two"
     assert loads == [1, 1]
     assert "the echo could not be loaded" in caplog.text
 
 
-def test_a_connection_that_leaves_while_waiting_is_forgotten() -> None:
+@LOOPS
+def test_a_connection_that_leaves_while_waiting_is_forgotten(loop: str) -> None:
     release = asyncio.Event()
 
     async def load() -> Callable[[], Any]:
@@ -176,4 +181,4 @@ def test_a_connection_that_leaves_while_waiting_is_forgotten() -> None:
         server.close()
         return answer
 
-    assert asyncio.run(run()) == b"seen: after"
+    assert run_on(loop, run()) == b"seen: after"
