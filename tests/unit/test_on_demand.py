@@ -182,3 +182,30 @@ def test_a_connection_that_leaves_while_waiting_is_forgotten(loop: str) -> None:
         return answer
 
     assert run_on(loop, run()) == b"seen: after"
+
+
+@LOOPS
+def test_a_client_that_ends_its_side_while_the_load_runs_still_gets_its_answer(
+    loop: str,
+) -> None:
+    """Bytes and the end of the client's stream (a half-close) arrive while the protocol
+    loads: the loaded protocol is given both, in order, and answers before closing."""
+    release = asyncio.Event()
+
+    async def load() -> Callable[[], Any]:
+        await release.wait()
+        return _Echo
+
+    async def run() -> bytes:
+        server, port = await _serve(OnDemand(load, "the echo"))
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b"last words")
+        writer.write_eof()
+        await asyncio.sleep(0.1)  # both are in the server's socket before the load ends
+        release.set()
+        answer = await asyncio.wait_for(reader.read(), 10)  # to the server's close
+        writer.close()
+        server.close()
+        return answer
+
+    assert run_on(loop, run()) == b"seen: last words"
