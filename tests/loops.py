@@ -1,8 +1,8 @@
 """The two event loops hato's code runs on: asyncio's own (every command but ``serve``,
 and the in-process tests) and uvloop (``hato serve``). Transport-level code is tested on
 both: uvloop's transports differ, for one in what they read before ``connection_made``.
-An async test marked ``both_loops`` runs on each (tests/conftest.py); a plain test takes
-``LOOPS`` and runs its coroutine with ``run_on``."""
+Such a test takes ``LOOPS`` (a parameter ``loop``) and runs its coroutine with
+``run_on``."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import pytest
 import uvloop
 
-__all__ = ["FACTORIES", "LOOPS", "run_on"]
+__all__ = ["LOOPS", "run_on"]
 
 T = TypeVar("T")
 

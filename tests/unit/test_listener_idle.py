@@ -12,6 +12,7 @@ import pytest
 
 from hato.server.listener import Connection, ConnectionClosed, ListenerOptions
 from hato.session.trace import SessionTrace
+from tests.loops import LOOPS, run_on
 
 TIMEOUT = 0.3
 
@@ -57,9 +58,9 @@ def _on_time(waited: object) -> bool:
     return isinstance(waited, float) and TIMEOUT * 0.9 <= waited < TIMEOUT * 3
 
 
-@pytest.mark.both_loops
-async def test_a_silent_client_is_cut_after_the_timeout() -> None:
-    assert _on_time(await _served(_timed_out_read, lambda client: None))
+@LOOPS
+def test_a_silent_client_is_cut_after_the_timeout(loop: str) -> None:
+    assert _on_time(run_on(loop, _served(_timed_out_read, lambda client: None)))
 
 
 def _talk(client: socket.socket) -> None:
@@ -70,19 +71,19 @@ def _talk(client: socket.socket) -> None:
     client.sendall(b".")
 
 
-@pytest.mark.both_loops
-async def test_a_client_that_keeps_talking_is_never_cut() -> None:
+@LOOPS
+def test_a_client_that_keeps_talking_is_never_cut(loop: str) -> None:
     async def serve(connection: Connection) -> object:
         received = b""
         while not received.endswith(b"."):
             received += await connection.read()
         return received
 
-    assert await _served(serve, _talk) == b"x" * 9 + b"."
+    assert run_on(loop, _served(serve, _talk)) == b"x" * 9 + b"."
 
 
-@pytest.mark.both_loops
-async def test_time_the_server_spends_between_reads_is_not_the_clients() -> None:
+@LOOPS
+def test_time_the_server_spends_between_reads_is_not_the_clients(loop: str) -> None:
     async def serve(connection: Connection) -> object:
         first = await connection.read()
         await asyncio.sleep(TIMEOUT * 2.5)  # a long command: nobody reads meanwhile
@@ -93,11 +94,11 @@ async def test_time_the_server_spends_between_reads_is_not_the_clients() -> None
         time.sleep(TIMEOUT * 2)
         client.sendall(b"b")
 
-    assert await _served(serve, client_does) == b"ab"
+    assert run_on(loop, _served(serve, client_does)) == b"ab"
 
 
-@pytest.mark.both_loops
-async def test_a_read_cancelled_from_outside_is_cancelled_not_timed_out() -> None:
+@LOOPS
+def test_a_read_cancelled_from_outside_is_cancelled_not_timed_out(loop: str) -> None:
     async def serve(connection: Connection) -> object:
         reading = asyncio.ensure_future(connection.read())
         await asyncio.sleep(TIMEOUT / 3)
@@ -106,4 +107,4 @@ async def test_a_read_cancelled_from_outside_is_cancelled_not_timed_out() -> Non
             await reading
         return await _timed_out_read(connection)  # the next read still times out, on time
 
-    assert _on_time(await _served(serve, lambda client: None))
+    assert _on_time(run_on(loop, _served(serve, lambda client: None)))
