@@ -1,15 +1,13 @@
-"""Fixtures shared by every test directory: a throwaway PostgreSQL cluster; the
-property tests' settings; and both event loops for the async tests marked ``both_loops``."""
+"""Fixtures shared by every test directory: a throwaway PostgreSQL cluster; and the
+property tests' settings."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator
 
 import pytest
 from hypothesis import settings
 
-from tests.loops import FACTORIES
 from tests.pg import Cluster, running_cluster
 
 # Property tests assert what holds, never how fast: hypothesis's default deadline (200 ms
@@ -50,11 +48,3 @@ def pg_template(pg_cluster: Cluster) -> str:
 def pg_url(pg_cluster: Cluster, pg_template: str) -> str:
     """A fresh database with the schema, for one test."""
     return pg_cluster.database(template=pg_template)
-
-
-def pytest_asyncio_loop_factories(
-    config: pytest.Config, item: pytest.Item
-) -> Mapping[str, Callable[[], asyncio.AbstractEventLoop]] | None:
-    """An async test marked ``both_loops`` runs on asyncio's loop and on uvloop, the one
-    ``hato serve`` runs on (tests/loops.py); the others on asyncio's alone."""
-    return FACTORIES if item.get_closest_marker("both_loops") is not None else None
