@@ -13,14 +13,11 @@ A folder without a ``dovecot-uidlist`` (a Maildir no Dovecot has served) has no
 UIDs to keep: its messages are appended as ``hato import mbox`` appends, new
 UIDs and a message already there (same bytes) skipped.
 
-The files of the next batch are read and parsed while the one before commits (the
-store's writer works beside the parse, on the other core); one batch commits at a time,
-so memory is one folder's file names and two batches of messages.
+Memory is one folder's file names and one batch of messages.
 """
 
 from __future__ import annotations
 
-import asyncio
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -130,21 +127,17 @@ async def _import_folder(
         return
     batch = _Batch(mailstore, mailbox, result, progress)
     result.new_uids += sum(not file.listed for file in files)
-    try:
-        for file, message in readable:
-            # A UID below UIDNEXT is never inserted (present or refused): no need to parse it.
-            meta = message_meta(message.content) if file.uid >= mailbox.uidnext else MessageMeta()
-            new = NewMessage(message.content, meta, message.internal_date, message.flags)
-            await batch.add(file, KeptUidMessage(file.uid, new))
-        await batch.send()
-    finally:
-        await batch.committed()
+    for file, message in readable:
+        # A UID below UIDNEXT is never inserted (present or refused): no need to parse it.
+        meta = message_meta(message.content) if file.uid >= mailbox.uidnext else MessageMeta()
+        new = NewMessage(message.content, meta, message.internal_date, message.flags)
+        await batch.add(file, KeptUidMessage(file.uid, new))
+    await batch.commit()
     await mailstore.raise_uidnext(mailbox.id, found.uidnext)
 
 
 class _Batch:
-    """Messages waiting for their transaction, with the file each came from; the batch
-    before, committing meanwhile."""
+    """Messages waiting for their transaction, with the file each came from."""
 
     def __init__(
         self, mailstore: Mailstore, mailbox: Mailbox, result: MaildirImport, progress: Progress
@@ -155,36 +148,22 @@ class _Batch:
         self.messages: list[KeptUidMessage] = []
         self.paths: dict[int, Path] = {}
         self.size = 0
-        self._committing: asyncio.Task[None] | None = None
 
     async def add(self, file: MaildirFile, message: KeptUidMessage) -> None:
         self.messages.append(message)
         self.paths.setdefault(file.uid, file.path)
         self.size += len(message.message.content)
         if len(self.messages) >= BATCH or self.size >= BATCH_BYTES:
-            await self.send()
+            await self.commit()
 
-    async def send(self) -> None:
-        """Start this batch's transaction once the one before has committed, and return
-        without waiting for it: the next batch is read and parsed meanwhile."""
-        await self.committed()
-        messages, paths = self.messages, self.paths
-        self.messages, self.paths, self.size = [], {}, 0
-        self._committing = asyncio.ensure_future(self._commit(messages, paths))
-
-    async def committed(self) -> None:
-        """Wait for the batch committing, if any (its failure is raised here)."""
-        committing, self._committing = self._committing, None
-        if committing is not None:
-            await committing
-
-    async def _commit(self, messages: list[KeptUidMessage], paths: dict[int, Path]) -> None:
-        if messages:
-            done = await self.mailstore.import_with_uids(self.mailbox.id, messages)
+    async def commit(self) -> None:
+        if self.messages:
+            done = await self.mailstore.import_with_uids(self.mailbox.id, self.messages)
             self.result.imported += len(done.imported)
             self.result.present += len(done.present)
             for uid, reason in done.refused:
-                self.result.problems.append(Problem(str(paths[uid]), f"{reason}, skipped"))
+                self.result.problems.append(Problem(str(self.paths[uid]), f"{reason}, skipped"))
+            self.messages, self.paths, self.size = [], {}, 0
         self.progress(self.result)
 
 

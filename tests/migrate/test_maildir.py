@@ -235,14 +235,13 @@ async def test_export_then_import_gives_the_same_mailboxes(store: Store, tmp_pat
         await export_maildir(alice, out, lambda done: None)
 
 
-async def test_memory_is_two_batches_not_the_maildir(
+async def test_memory_is_one_batch_not_the_maildir(
     store: Store,  # noqa: F811
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """40 MB of messages through batches of 1 MB (one committing while the next is read):
-    the import's peak Python allocation stays far below what holding the Maildir would
-    take (the files themselves)."""
+    """40 MB of messages through batches of 1 MB: the import's peak Python allocation stays
+    far below what holding the Maildir would take (the files themselves)."""
     monkeypatch.setattr(maildir_import, "BATCH_BYTES", 1024 * 1024)
     root = tmp_path / "Maildir"
     line = b"x" * 99 + b"\n"
