@@ -161,16 +161,22 @@ def test_a_failed_load_closes_who_waited_and_the_next_connection_tries_again(
     assert "the echo could not be loaded" in caplog.text
 
 
-@LOOPS
-def test_a_connection_that_leaves_while_waiting_is_forgotten(loop: str) -> None:
-    release = asyncio.Event()
+def _held_echo(release: asyncio.Event) -> OnDemand:
+    """The echo's on-demand factory, whose load ends when ``release`` is set."""
 
     async def load() -> Callable[[], Any]:
         await release.wait()
         return _Echo
 
+    return OnDemand(load, "the echo")
+
+
+@LOOPS
+def test_a_connection_that_leaves_while_waiting_is_forgotten(loop: str) -> None:
+    release = asyncio.Event()
+
     async def run() -> bytes:
-        server, port = await _serve(OnDemand(load, "the echo"))
+        server, port = await _serve(_held_echo(release))
         _, writer = await asyncio.open_connection("127.0.0.1", port)
         await asyncio.sleep(0.05)
         writer.close()  # gone before the load ends
@@ -192,12 +198,8 @@ def test_a_client_that_ends_its_side_while_the_load_runs_still_gets_its_answer(
     loads: the loaded protocol is given both, in order, and answers before closing."""
     release = asyncio.Event()
 
-    async def load() -> Callable[[], Any]:
-        await release.wait()
-        return _Echo
-
     async def run() -> bytes:
-        server, port = await _serve(OnDemand(load, "the echo"))
+        server, port = await _serve(_held_echo(release))
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         writer.write(b"last words")
         writer.write_eof()
