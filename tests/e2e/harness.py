@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
 import base64
 import imaplib
 import os
@@ -69,6 +70,20 @@ def hato(*args: str, data_dir: Path, stdin: str | None = None) -> subprocess.Com
     )
 
 
+#: Every ``hato serve`` started and not stopped yet. A fixture that fails after ``start``
+#: never reaches its ``stop``; what is left here when the test run ends is killed then.
+_RUNNING: set[subprocess.Popen[str]] = set()
+
+
+@atexit.register
+def _kill_leftovers() -> None:
+    for process in list(_RUNNING):
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    _RUNNING.clear()
+
+
 @dataclass
 class HatoProcess:
     data_dir: Path
@@ -123,6 +138,7 @@ class HatoProcess:
             command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
             env={**os.environ, **self.env} if self.env else None,
         )  # fmt: skip
+        _RUNNING.add(self.process)
         self._lines = queue.Queue()
         self._reader = threading.Thread(target=self._read_output, daemon=True)
         self._reader.start()
@@ -192,6 +208,7 @@ class HatoProcess:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+        _RUNNING.discard(self.process)
         self._drain()
         assert self.process.stdout is not None
         self.process.stdout.close()
@@ -201,6 +218,7 @@ class HatoProcess:
         assert self.process is not None
         os.kill(self.process.pid, signal.SIGKILL)
         self.process.wait()
+        _RUNNING.discard(self.process)
         self._drain()
         assert self.process.stdout is not None
         self.process.stdout.close()
