@@ -17,14 +17,14 @@ __all__ = ["LOOPS", "run_on"]
 
 T = TypeVar("T")
 
-FACTORIES: dict[str, Callable[[], asyncio.AbstractEventLoop]] = {
+_FACTORIES: dict[str, Callable[[], asyncio.AbstractEventLoop]] = {
     "asyncio": asyncio.new_event_loop,
     "uvloop": uvloop.new_event_loop,
 }
-LOOPS = pytest.mark.parametrize("loop", list(FACTORIES))
+LOOPS = pytest.mark.parametrize("loop", list(_FACTORIES))
 
 
 def run_on(loop: str, main: Coroutine[Any, Any, T]) -> T:
     """``main`` run to its end on a fresh event loop of the kind named."""
-    with asyncio.Runner(loop_factory=FACTORIES[loop]) as runner:
+    with asyncio.Runner(loop_factory=_FACTORIES[loop]) as runner:
         return runner.run(main)

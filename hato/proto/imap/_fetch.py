@@ -170,17 +170,16 @@ def parse_fetch(cur: Cursor, tag: str, uid: bool) -> Fetch:
     cur.sp()
     seqset = parse_sequence_set(cur, uid=uid)
     cur.sp()
-    rest = cur.data[cur.pos :]
-    if cur.spooled or len(rest) > REMEMBERED_LENGTH:
-        arguments = _fetch_arguments(cur, uid)
+    if cur.spooled or len(cur.data) - cur.pos > REMEMBERED_LENGTH:
+        arguments = _fetch_arguments(cur, uid)  # no copy of a long rest is made to look up
     else:
-        arguments = remembered_arguments(rest, uid, cur.utf8)
+        arguments = remembered_arguments(cur.data[cur.pos :], uid, cur.utf8)
         cur.pos = len(cur.data)
     items, changedsince, vanished = arguments
     return Fetch(tag, seqset, items, changedsince, vanished, uid)
 
 
-_Arguments = tuple[tuple["FetchAttr", ...], int | None, bool]
+_Arguments = tuple[tuple[FetchAttr, ...], int | None, bool]
 
 
 @lru_cache(maxsize=REMEMBERED_ARGUMENTS)
