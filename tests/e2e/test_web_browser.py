@@ -27,6 +27,7 @@ from selenium.common.exceptions import NoSuchElementException, StaleElementRefer
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
+from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.e2e.browser import screenshot
@@ -206,6 +207,14 @@ def wait_for(browser: WebDriver, condition: object) -> object:
     return waiting.until(lambda _driver: condition())  # type: ignore[operator]
 
 
+def follow(browser: WebDriver, element: WebElement) -> None:
+    """Click a link or a submit button and wait until its page has been replaced: the
+    browser may start the navigation after the click returns (a form's POST most of all),
+    and an element looked up in between would be found, or missed, on the old page."""
+    element.click()
+    WebDriverWait(browser, WAIT).until(staleness_of(element))
+
+
 def rows(browser: WebDriver) -> list[WebElement]:
     return browser.find_elements(By.CSS_SELECTOR, "#message-list tbody tr")
 
@@ -337,7 +346,7 @@ def test_hostile_headers_and_text_are_shown_as_text(
 
 
 def test_search_finds_by_subject_and_by_body(browser: WebDriver) -> None:
-    browser.find_element(By.CSS_SELECTOR, "nav.mailboxes li.current a").click()
+    follow(browser, browser.find_element(By.CSS_SELECTOR, "nav.mailboxes li.current a"))
     box = browser.find_element(By.CSS_SELECTOR, "form.search input[name=q]")
     box.send_keys("subject:quarterly")
     box.submit()

@@ -13,7 +13,14 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import Select
 
 from tests.e2e.harness import HatoProcess
-from tests.e2e.test_web_browser import base_url, log_in, open_mailbox, subjects, wait_for
+from tests.e2e.test_web_browser import (
+    base_url,
+    follow,
+    log_in,
+    open_mailbox,
+    subjects,
+    wait_for,
+)
 
 PASSWORD = "alice-pw"  # the one test_web_browser.log_in types
 
@@ -31,10 +38,11 @@ def test_a_rule_made_in_the_browser_files_the_next_message(
     browser: WebDriver, server: HatoProcess
 ) -> None:
     log_in(browser, server)
-    browser.find_element(By.LINK_TEXT, "Rules").click()
-    browser.find_element(By.CSS_SELECTOR, "nav.sections").find_element(
-        By.LINK_TEXT, "Rules"
-    ).click()
+    follow(browser, browser.find_element(By.LINK_TEXT, "Rules"))
+    follow(
+        browser,
+        browser.find_element(By.CSS_SELECTOR, "nav.sections").find_element(By.LINK_TEXT, "Rules"),
+    )
     Select(browser.find_element(By.NAME, "field-0")).select_by_visible_text("Subject")
     browser.find_element(By.NAME, "contains-0").send_keys('[news] "; discard; "')
     Select(browser.find_element(By.NAME, "action-0")).select_by_visible_text("File into mailbox")
@@ -66,7 +74,7 @@ def test_a_script_with_an_error_shows_where(browser: WebDriver, server: HatoProc
     browser.find_element(By.NAME, "text").send_keys(
         'require "fileinto";\nif true {\n  fileinto;\n}\n'
     )
-    browser.find_element(By.CSS_SELECTOR, "form.script button[type=submit]").click()
+    follow(browser, browser.find_element(By.CSS_SELECTOR, "form.script button[type=submit]"))
     error = browser.find_element(By.CSS_SELECTOR, "p.error").text
     assert error.startswith("line 3, column 3:") and error.endswith("not saved"), error
     assert "fileinto;" in browser.find_element(By.NAME, "text").get_attribute("value")
