@@ -39,16 +39,22 @@ def batches(
     `max_bytes`), each next one four times as large up to the limits: the first answers
     of a long FETCH go out at once, and the client reads them while the rest is made."""
     limit = count if first is None else min(first, count)
-    byte_limit = max_bytes if max_bytes is None else max(1, max_bytes * limit // count)
+    if max_bytes is None:  # runs by count alone: slices, no look at each pair
+        start = 0
+        while start < len(pairs):
+            yield pairs[start : start + limit]
+            start += limit
+            limit = min(limit * 4, count)
+        return
+    byte_limit = max(1, max_bytes * limit // count)
     start, held = 0, 0
     for end, (_, uid) in enumerate(pairs):
-        size = view.size(uid) if byte_limit is not None else 0
-        if end > start and (end - start == limit or (byte_limit and held + size > byte_limit)):
+        size = view.size(uid)
+        if end > start and (end - start == limit or held + size > byte_limit):
             yield pairs[start:end]
             start, held = end, 0
             limit = min(limit * 4, count)
-            if byte_limit is not None and max_bytes is not None:
-                byte_limit = min(byte_limit * 4, max_bytes)
+            byte_limit = min(byte_limit * 4, max_bytes)
         held += size
     if start < len(pairs):
         yield pairs[start:]

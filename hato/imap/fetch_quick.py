@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import repeat
+from operator import itemgetter
 
 from hato.imap.view import MailboxView, ordered_flags
 from hato.proto.imap import FetchAttr, encode_flags, fetch_template
@@ -46,8 +47,22 @@ def quick_lines(
     shared = view.uids is index.uids
     encoded = _EncodedFlags(index.flag_sets.sets)
     if shared and targets and targets[-1][0] - targets[0][0] == len(targets) - 1:
-        yield from _run_lines(view, targets[0][0] - 1, targets[-1][0], names, template, encoded)
-        return
+        return _run_lines(view, targets[0][0] - 1, targets[-1][0], names, template, encoded)
+    if shared and len(targets) > 1:
+        return _picked_lines(view, targets, names, template, encoded)
+    return _each_line(view, targets, names, template, encoded)
+
+
+def _each_line(
+    view: MailboxView,
+    targets: Sequence[tuple[int, int]],
+    names: list[str],
+    template: bytes,
+    encoded: _EncodedFlags,
+) -> Iterator[bytes | None]:
+    """The lines one at a time, for a view behind the index (its positions looked up)."""
+    index = view.index
+    shared = view.uids is index.uids
     recent = view.recent
     for seq, uid in targets:
         at = seq - 1 if shared else index.position(uid)
@@ -105,6 +120,35 @@ def _run_lines(
         else:
             columns.append(index.modseqs[start:end])
     return map(template.__mod__, zip(range(start + 1, end + 1), *columns, strict=True))
+
+
+def _picked_lines(
+    view: MailboxView,
+    targets: Sequence[tuple[int, int]],
+    names: list[str],
+    template: bytes,
+    encoded: _EncodedFlags,
+) -> Iterator[bytes]:
+    """The lines of messages here and there in a view that numbers by the index's
+    snapshot (FETCH (CHANGEDSINCE) names what changed): each column's values picked by
+    one ``itemgetter`` of their positions (two targets or more, so that it gives a tuple),
+    the lines formatted by ``map`` as in ``_run_lines``."""
+    index = view.index
+    seqs, uids = zip(*targets, strict=True)
+    pick = itemgetter(*map((-1).__add__, seqs))
+    columns: list[Iterable[int | bytes]] = []
+    for name in names:
+        if name == "UID":
+            columns.append(uids)
+        elif name == "FLAGS":
+            recent = map(view.recent.__contains__, uids) if view.recent else repeat(False)
+            keys = zip(pick(index.flag_ids), recent, strict=False)
+            columns.append(map(encoded.__getitem__, keys))
+        elif name == "RFC822.SIZE":
+            columns.append(pick(index.sizes))
+        else:
+            columns.append(pick(index.modseqs))
+    return map(template.__mod__, zip(seqs, *columns, strict=True))
 
 
 def _ghost_line(

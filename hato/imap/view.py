@@ -20,6 +20,7 @@ import weakref
 from array import array
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
+from functools import partial
 
 from hato.imap.mailbox_index import IndexRegistry, MailboxIndex
 from hato.imap.reply import bad, no
@@ -152,14 +153,18 @@ class MailboxView:
         uids = self.uids
         largest = uids[-1] if uid and uids else self.count
         every = saved is None and numbers.ranges in _EVERY  # 1:*, the set of every sync
+        ordered = sorted(set(candidates))
+        if every:  # each candidate the view holds, its position found by bisect in C
+            positions = map(partial(bisect_left, uids), ordered)
+            placed = zip(positions, ordered, strict=True)
+            count = len(uids)
+            return [(at + 1, one) for at, one in placed if at < count and uids[at] == one]
         found = []
-        for candidate in sorted(set(candidates)):
+        for candidate in ordered:
             at = bisect_left(uids, candidate)  # ``seq``, written out: a call a candidate
             if at == len(uids) or uids[at] != candidate:
                 continue
-            if every:
-                named = True
-            elif saved is not None:
+            if saved is not None:
                 named = candidate in saved
             else:
                 named = numbers.contains(candidate if uid else at + 1, largest)
