@@ -16,7 +16,10 @@ from hato.imap.view import MailboxView
 
 __all__ = ["BODY_BYTES", "batches", "total_size"]
 
-BODY_BYTES = 1024 * 1024  # message bytes read (and held) at a time for body items
+#: Message bytes read (and held) at a time for body items: as much as the SQLite store
+#: reads on the event loop's thread (its INLINE_READ), so that a batch costs no hop to
+#: its pool and back (a full FETCH of 2,000 messages, 15 MB: 23.8 -> 21.7 ms in-process).
+BODY_BYTES = 256 * 1024
 
 Pair = tuple[int, int]  # (sequence number, UID)
 
