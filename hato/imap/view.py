@@ -134,13 +134,19 @@ class MailboxView:
         if numbers.saved:
             present = ((self.seq(found), found) for found in self.saved_uids)
             return [(seq, found) for seq, found in present if seq]
+        uids = self.uids
         if uid:
-            uids = self.uids
             spans = numbers.uid_spans(uids)
-            return [(at + 1, uids[at]) for start, end in spans for at in range(start, end)]
-        if numbers.highest_explicit() > self.count:
+        elif numbers.highest_explicit() > self.count:
             raise bad("Invalid messageset.")
-        return [(seq, self.uids[seq - 1]) for seq in numbers.sequence_numbers(self.count)]
+        else:  # runs of positions, as uid_spans gives them
+            spans = [
+                (low - 1, min(high, self.count)) for low, high in numbers.normalized(self.count)
+            ]
+        pairs: list[tuple[int, int]] = []
+        for start, end in spans:  # each run's pairs made in C: 1:* of a big mailbox
+            pairs.extend(zip(range(start + 1, end + 1), uids[start:end], strict=True))
+        return pairs
 
     def resolve_among(
         self, numbers: SequenceSet, uid: bool, candidates: Iterable[int]
