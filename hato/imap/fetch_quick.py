@@ -11,7 +11,7 @@ same order (`order_items`), same encodings.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import repeat
 from operator import itemgetter
 
@@ -103,23 +103,10 @@ def _run_lines(
     encoded: _EncodedFlags,
 ) -> Iterator[bytes]:
     """The lines of the messages at positions ``start`` to ``end`` of a view that numbers
-    by the index's snapshot: each item a slice of its column, the lines formatted by
-    ``map`` with no Python code a message (most of a whole-mailbox FETCH's time)."""
-    index = view.index
-    uids = index.uids[start:end]
-    columns: list[Iterable[int | bytes]] = []
-    for name in names:
-        if name == "UID":
-            columns.append(uids)
-        elif name == "FLAGS":
-            recent = map(view.recent.__contains__, uids) if view.recent else repeat(False)
-            keys = zip(index.flag_ids[start:end], recent, strict=False)
-            columns.append(map(encoded.__getitem__, keys))
-        elif name == "RFC822.SIZE":
-            columns.append(index.sizes[start:end])
-        else:
-            columns.append(index.modseqs[start:end])
-    return map(template.__mod__, zip(range(start + 1, end + 1), *columns, strict=True))
+    by the index's snapshot: each item a slice of its column."""
+    take = itemgetter(slice(start, end))
+    seqs = range(start + 1, end + 1)
+    return _column_lines(view, seqs, take(view.index.uids), take, names, template, encoded)
 
 
 def _picked_lines(
@@ -131,23 +118,37 @@ def _picked_lines(
 ) -> Iterator[bytes]:
     """The lines of messages here and there in a view that numbers by the index's
     snapshot (FETCH (CHANGEDSINCE) names what changed): each column's values picked by
-    one ``itemgetter`` of their positions (two targets or more, so that it gives a tuple),
-    the lines formatted by ``map`` as in ``_run_lines``."""
-    index = view.index
+    one ``itemgetter`` of their positions (two targets or more, so that it gives a tuple)."""
     seqs, uids = zip(*targets, strict=True)
-    pick = itemgetter(*map((-1).__add__, seqs))
+    take = itemgetter(*map((-1).__add__, seqs))
+    return _column_lines(view, seqs, uids, take, names, template, encoded)
+
+
+def _column_lines(
+    view: MailboxView,
+    seqs: Iterable[int],
+    uids: Sequence[int],
+    take: Callable[[Sequence[int]], Iterable[int]],
+    names: list[str],
+    template: bytes,
+    encoded: _EncodedFlags,
+) -> Iterator[bytes]:
+    """One line a message of ``seqs`` (UIDs ``uids``), each item ``take``n from its index
+    column, the lines formatted by ``map`` with no Python code a message (most of a
+    whole-mailbox FETCH's time)."""
+    index = view.index
     columns: list[Iterable[int | bytes]] = []
     for name in names:
         if name == "UID":
             columns.append(uids)
         elif name == "FLAGS":
             recent = map(view.recent.__contains__, uids) if view.recent else repeat(False)
-            keys = zip(pick(index.flag_ids), recent, strict=False)
+            keys = zip(take(index.flag_ids), recent, strict=False)
             columns.append(map(encoded.__getitem__, keys))
         elif name == "RFC822.SIZE":
-            columns.append(pick(index.sizes))
+            columns.append(take(index.sizes))
         else:
-            columns.append(pick(index.modseqs))
+            columns.append(take(index.modseqs))
     return map(template.__mod__, zip(seqs, *columns, strict=True))
 
 

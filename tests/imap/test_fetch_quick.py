@@ -60,7 +60,8 @@ async def test_every_combination_matches_the_general_path(store: Store) -> None:
 
 async def test_runs_of_the_shared_snapshot_match_the_general_path(store: Store) -> None:
     """A view numbering by the index's own snapshot answers a run of messages from
-    slices of the columns (``_run_lines``); a set with gaps message by message."""
+    slices of the columns (``_run_lines``), a set with gaps from one pick of each
+    (``_picked_lines``), a single message line by line."""
     mailstore, _, reader = await _views(store)
     await reader.changes_since(mailstore)
     assert reader.uids is reader.index.uids
