@@ -28,8 +28,6 @@ from hato import metrics
 from hato.auth.authenticator import Authenticator
 from hato.auth.cache import HashChecks, LoginCache
 from hato.auth.throttle import LoginThrottle
-from hato.classroom.monitor import ClassMonitor
-from hato.classroom.recorder import LabRecorder
 from hato.config import Config
 from hato.delivery.assignments import AssignmentDesk
 from hato.delivery.filtering import SieveFilter
@@ -57,6 +55,8 @@ from hato.tls import ensure_certificate, server_context
 if TYPE_CHECKING:
     from aiohttp.web import AppRunner
 
+    from hato.classroom.monitor import ClassMonitor
+    from hato.classroom.recorder import LabRecorder
     from hato.delivery.queue import QueueRunner
     from hato.delivery.submission import SubmissionHandler
 
@@ -99,14 +99,15 @@ class Server:
         self.tls: ssl.SSLContext | None = None
         self.trimmer = Trimmer()
         self.gate = ConnectionGate(config.limits.connections_per_address, self.trimmer.soon)
-        # Transcripts: the log's with --trace; the class monitor hears the sessions of the
-        # lecture's protocols always (it keeps only the class members'), not LMTP's
-        self.monitor = ClassMonitor(config.lab.session_lines, config.lab.keep_days * 86400)
-        self.tracer = Tracer(log=config.trace, observer=self.monitor)
+        # Transcripts: the log's with --trace; the class monitor, once there is a class
+        # (_class_monitor), hears the sessions of the lecture's protocols, not LMTP's
+        self.tracer = Tracer(log=config.trace)
         self.log_tracer = Tracer() if config.trace else None
         self._watching: asyncio.Task[None] | None = None
+        self.monitor: ClassMonitor | None = None
         self.recorder: LabRecorder | None = None
         self._recording: asyncio.Task[None] | None = None
+        self._loading_class = asyncio.Lock()
         self._servers: list[asyncio.Server] = []
         self._handlers: list[InboundHandler] = []
         self._protocols: weakref.WeakSet[HatoSMTP] = weakref.WeakSet()
@@ -170,22 +171,47 @@ class Server:
             await self._start_http(config.ports["http"])
         await self.refresh_class()
         self._watching = asyncio.create_task(self._watch_class())
-        self.recorder = LabRecorder(self.store, self.monitor, config.lab.keep_days * 86400)
-        await self.recorder.load()
-        self._recording = asyncio.create_task(self.recorder.run())
 
     async def refresh_class(self) -> None:
-        """Tell the monitor who is in the class: each member's account and addresses."""
+        """Tell the monitor who is in the class: each member's account and addresses. The
+        monitor is loaded by the first refresh that finds a member (or by the console)."""
         assert self.store is not None
         domains = self.config.local_domains
         members = await self.store.class_members()
-        self.monitor.set_members(
+        if not members and self.monitor is None:
+            return
+        monitor = await self._class_monitor()
+        monitor.set_members(
             (m.account, [m.email, *(f"{m.account}@{domain}" for domain in domains)])
             for m in members
         )
         for member in members:
             if member.lab_since:
-                self.monitor.begin_anew(member.account, member.lab_since)
+                monitor.begin_anew(member.account, member.lab_since)
+
+    async def _class_monitor(self) -> ClassMonitor:
+        """The class monitor and the lab's recorder (hato.classroom), loaded once: by the
+        first refresh that finds a class member, or by the console's load (its class pages
+        read the monitor). A server without a class (most) holds neither, nor the lab
+        steps' table, about 1 MB, and its sessions are not read for a class: the sessions
+        open before the load are not heard, as there was no class to hear them for. No class
+        has no lab record either: deleting the class deletes its accounts, and with them
+        their transcripts and steps."""
+        async with self._loading_class:
+            if self.monitor is not None:
+                return self.monitor
+            from hato.classroom.monitor import ClassMonitor
+            from hato.classroom.recorder import LabRecorder
+
+            assert self.store is not None
+            lab = self.config.lab
+            monitor = ClassMonitor(lab.session_lines, lab.keep_days * 86400)
+            recorder = LabRecorder(self.store, monitor, lab.keep_days * 86400)
+            await recorder.load()
+            self.monitor, self.recorder = monitor, recorder
+            self.tracer.observe(monitor)
+            self._recording = asyncio.create_task(recorder.run())
+            return monitor
 
     async def _watch_class(self) -> None:
         """The roster changes from the console or another process (``hato class import``)."""
@@ -275,7 +301,7 @@ class Server:
         assert self.store is not None
         context = WebContext(
             self.config, self.store, self.authenticator, secret, self.addresses,
-            self.web_submission, self.monitor, self.refresh_class,
+            self.web_submission, await self._class_monitor(), self.refresh_class,
         )  # fmt: skip
         self._http = web.AppRunner(
             make_app(context), handle_signals=False, access_log=None,
