@@ -19,7 +19,7 @@ import ssl
 import sys
 import weakref
 from collections.abc import Callable
-from functools import cache, partial
+from functools import cache, cached_property, partial
 from typing import TYPE_CHECKING, Any
 
 import uvloop
@@ -32,12 +32,10 @@ from hato.config import Config
 from hato.delivery.assignments import AssignmentDesk
 from hato.delivery.filtering import SieveFilter
 from hato.delivery.inbound import InboundHandler, InboundSettings
-from hato.delivery.manners_policy import MannersPolicy
 from hato.demo import DEMO_ADMIN, ensure_demo_account, ensure_demo_admin
 from hato.mailauth.arc_seal import ArcSealer
 from hato.mailauth.inbound import InboundAuth
 from hato.mailauth.resolver import Resolver
-from hato.manners import MannersSettings
 from hato.proto.managesieve import response as managesieve_response
 from hato.server.context import ServiceContext
 from hato.server.gate import HTTP_TOO_MANY, ConnectionGate, GatedProtocol
@@ -57,8 +55,10 @@ if TYPE_CHECKING:
 
     from hato.classroom.monitor import ClassMonitor
     from hato.classroom.recorder import LabRecorder
+    from hato.delivery.manners_policy import MannersPolicy
     from hato.delivery.queue import QueueRunner
     from hato.delivery.submission import SubmissionHandler
+    from hato.mailauth.dkim_sign import DkimSigner
 
 __all__ = ["Server", "run"]
 
@@ -154,9 +154,8 @@ class Server:
         self.sieve = SieveFilter(
             self.store, config.local_domains, config.hostname, global_scripts=config.sieve_global
         )
-        self.manners = MannersPolicy(MannersSettings.from_mapping(config.manners), config.hostname)
         self.assignments = AssignmentDesk(
-            self.store, self.manners, config.local_domains, config.hostname
+            self.store, lambda: self.manners, config.local_domains, config.hostname
         )
         for service in ("smtp", "lmtp"):
             port = config.ports.get(service, 0)
@@ -299,6 +298,8 @@ class Server:
         from hato.web.context import WebContext
 
         assert self.store is not None
+        if self.web_submission is None:  # the console's send (hato.web.api)
+            self.web_submission = self._submission()
         context = WebContext(
             self.config, self.store, self.authenticator, secret, self.addresses,
             self.web_submission, await self._class_monitor(), self.refresh_class,
@@ -340,29 +341,17 @@ class Server:
         self.addresses[service] = server.sockets[0].getsockname()[:2]
 
     async def _start_sending(self) -> None:
-        """The submission listeners and the outbound queue's runner (hato.delivery)."""
+        """The outbound queue's runner and the submission listeners (hato.delivery)."""
         from hato.delivery.queue import QueueRunner
-        from hato.delivery.submission import SubmissionHandler
-        from hato.mailauth.dkim_sign import DkimSigner
 
         assert self.store is not None
         self.runner = QueueRunner(self.store, self.config, resolver=self.resolver, sieve=self.sieve)
         self.runner.start()
-        settings = InboundSettings(
-            self.config.hostname, self.config.local_domains,
-            self.config.limits.smtp_recipients, False, self.parse, self.sieve,
-            observer=self.assignments,
-        )  # fmt: skip
-        submission = partial(
-            SubmissionHandler, self.store, settings, self.authenticator, self.runner.wake,
-            self.manners, DkimSigner(self.config.dkim_dir),
-        )  # fmt: skip
-        self.web_submission = submission()  # the web console's send (hato.web.api)
         for service in ("submission", "submissions"):
             port = self.config.ports.get(service, 0)
             if not port:
                 continue
-            handler = submission()
+            handler = self._submission()
             self._handlers.append(handler)
             implicit = service == "submissions"
             factory = self._smtp_factory(
@@ -375,6 +364,40 @@ class Server:
             )
             self._servers.append(server)
             self.addresses[service] = server.sockets[0].getsockname()[:2]
+
+    def _submission(self) -> SubmissionHandler:
+        """A handler of the submission path: each submission listener's, and the console's
+        send (hato.web.api). The path (with the manners policy and the DKIM signer) is
+        imported by the first of them: a server without either does not hold it."""
+        from hato.delivery.submission import SubmissionHandler
+
+        assert self.store is not None and self.runner is not None
+        settings = InboundSettings(
+            self.config.hostname, self.config.local_domains,
+            self.config.limits.smtp_recipients, False, self.parse, self.sieve,
+            observer=self.assignments,
+        )  # fmt: skip
+        return SubmissionHandler(
+            self.store, settings, self.authenticator, self.runner.wake, self.manners,
+            self.dkim_signer,
+        )  # fmt: skip
+
+    @cached_property
+    def manners(self) -> MannersPolicy:
+        """``[manners]`` on submission and for the assignments, made when first asked for
+        (load_config checked the settings)."""
+        from hato.delivery.manners_policy import MannersPolicy
+        from hato.manners import MannersSettings
+
+        settings = MannersSettings.from_mapping(self.config.manners)
+        return MannersPolicy(settings, self.config.hostname)
+
+    @cached_property
+    def dkim_signer(self) -> DkimSigner:
+        """The submission path's signer, one for every handler (it keeps the keys read)."""
+        from hato.mailauth.dkim_sign import DkimSigner
+
+        return DkimSigner(self.config.dkim_dir)
 
     def _smtp_factory(
         self, service: str, handler: InboundHandler, cls: type[HatoSMTP], **extra: Any
