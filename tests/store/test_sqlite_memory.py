@@ -56,7 +56,7 @@ async def _fill(tx: Tx) -> None:
 async def test_the_writer_gives_its_cache_back_when_idle(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(engine, "OTHER_WRITERS_CHECK", 0.05)
+    monkeypatch.setattr(engine, "RELEASE_AFTER", 0.05)
     before = _sqlite_memory_used()
     database = Database(tmp_path / "s.sqlite3", Notifier())
     try:

@@ -31,8 +31,11 @@ either way, message bodies are read once, and any commit (a delivery) empties a 
 reader's cache at its next transaction anyway: the pages come back from the
 system's file cache in a read call each, a microsecond or so. The writer keeps the
 default, for the indexes a delivery batch updates, and gives it back when it has been
-idle for ``OTHER_WRITERS_CHECK`` (``PRAGMA shrink_memory``): the next burst reads
-its pages again, once.
+idle for ``RELEASE_AFTER`` (``PRAGMA shrink_memory``), the freed pages to the system
+too (``hato.heap.trim``: they were spread over the writer thread's heap): the next
+burst reads its pages again, once. The batches of a burst follow each other by
+milliseconds; a quiet server holds no writer's cache a quarter of a second after its
+last write.
 
 Storage failures (a full disk, a read-only file, I/O errors: causes.py)
 reach callers as ``StoreUnavailable``; the first one is logged, and so is the
@@ -55,6 +58,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
+from hato import heap
 from hato.store import schema
 from hato.store.availability import Availability
 from hato.store.notify import Notifier
@@ -70,6 +74,8 @@ _MAX_BATCH = 256
 INLINE_READ = 256 * 1024
 #: Seconds between two looks, while idle, for commits by another process.
 OTHER_WRITERS_CHECK = 1.0
+#: Seconds without a write after which the writer gives its page cache back.
+RELEASE_AFTER = 0.25
 #: A read connection's page cache, in KiB (SQLite's default is 2,000): the module
 #: docstring says why it is enough.
 READ_CACHE_KIB = 512
@@ -313,7 +319,7 @@ class Database:
         idle = True  # nothing written since the cache was last given back
         while True:
             try:
-                first = self._jobs.get(timeout=OTHER_WRITERS_CHECK)
+                first = self._jobs.get(timeout=OTHER_WRITERS_CHECK if idle else RELEASE_AFTER)
             except queue.Empty:
                 self._notice_other_writers()
                 if not idle:
@@ -333,6 +339,7 @@ class Database:
         """Give the write connection's page cache back, after a burst (module docstring)."""
         with contextlib.suppress(sqlite3.Error):  # a storage failure: the next job reports it
             self._write_conn.execute("PRAGMA shrink_memory")
+        heap.trim()
 
     def _notice_other_writers(self) -> None:
         """Wake every subscriber if another connection committed since the last look."""
