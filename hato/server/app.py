@@ -32,11 +32,9 @@ from hato.config import Config
 from hato.delivery.assignments import AssignmentDesk
 from hato.delivery.filtering import SieveFilter
 from hato.delivery.inbound import InboundHandler, InboundSettings
-from hato.demo import DEMO_ADMIN, ensure_demo_account, ensure_demo_admin
 from hato.mailauth.arc_seal import ArcSealer
 from hato.mailauth.inbound import InboundAuth
 from hato.mailauth.resolver import Resolver
-from hato.proto.managesieve import response as managesieve_response
 from hato.server.context import ServiceContext
 from hato.server.gate import HTTP_TOO_MANY, ConnectionGate, GatedProtocol
 from hato.server.indexer import Indexer
@@ -82,11 +80,19 @@ def _imap_refusal() -> bytes:
     return untagged_status("BYE", _TOO_MANY)
 
 
+@cache
+def _managesieve_refusal() -> bytes:
+    """ManageSieve's BYE, by the first refusal too (its core comes with its sessions)."""
+    from hato.proto.managesieve import response
+
+    return response("BYE", _TOO_MANY)
+
+
 #: What a client over its address's connection limit is told, per protocol.
 _REFUSALS: dict[str, bytes | Callable[[], bytes]] = {
     "pop3": f"-ERR [SYS/TEMP] {_TOO_MANY}\r\n".encode(),
     "imap": _imap_refusal,
-    "managesieve": managesieve_response("BYE", _TOO_MANY),
+    "managesieve": _managesieve_refusal,
 }
 
 
@@ -147,6 +153,8 @@ class Server:
         )
         self.context = ServiceContext(config, self.store, self.authenticator)
         if demo:
+            from hato.demo import DEMO_ADMIN, ensure_demo_account, ensure_demo_admin
+
             await ensure_demo_account(self.store, config.hostname)
             password = await ensure_demo_admin(self.store)
             if password is not None:  # shown this once: only its hash is kept
