@@ -42,7 +42,6 @@ from hato.server.listener import Handler, ListenerOptions, StreamListener
 from hato.server.malloc import Trimmer, return_large_blocks
 from hato.server.on_demand import OnDemand, OnDemandStream
 from hato.server.smtp import HatoLMTP, HatoSMTP
-from hato.server.submission import HatoSubmission
 from hato.session.trace import Tracer
 from hato.store import Store, StoreError, open_store
 from hato.store.meta import message_meta
@@ -359,6 +358,8 @@ class Server:
             port = self.config.ports.get(service, 0)
             if not port:
                 continue
+            from hato.server.submission import HatoSubmission
+
             handler = self._submission()
             self._handlers.append(handler)
             implicit = service == "submissions"
