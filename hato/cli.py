@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -46,8 +47,39 @@ class CommandError(Exception):
     """A user-facing error: printed as ``hato: ...``, exit status 1."""
 
 
+class _Formatter(argparse.HelpFormatter):
+    """argparse's help layout, as wide as the terminal, its width read without shutil:
+    argparse makes a formatter for each argument it is given, not only for ``--help``,
+    and the one it makes imports shutil (with bz2 and lzma, about 0.4 MB) into the
+    running server."""
+
+    def __init__(
+        self,
+        prog: str,
+        indent_increment: int = 2,
+        max_help_position: int = 24,
+        width: int | None = None,
+    ) -> None:
+        width = _columns() - 2 if width is None else width  # as argparse's own
+        super().__init__(prog, indent_increment, max_help_position, width)
+
+
+def _columns() -> int:
+    """``shutil.get_terminal_size().columns``: $COLUMNS, else the terminal's, else 80."""
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns <= 0 and sys.__stdout__ is not None:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns
+        except (ValueError, OSError):
+            columns = 0
+    return columns or 80
+
+
 def _common() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+    common = argparse.ArgumentParser(add_help=False, formatter_class=_Formatter)
     common.add_argument(
         "--data-dir", type=Path, default=argparse.SUPPRESS, help="data directory (./hato-data)"
     )
@@ -61,7 +93,9 @@ def _common() -> argparse.ArgumentParser:
 
 
 def _serve_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    serve = commands.add_parser("serve", parents=[_common()], help="run the mail server")
+    serve = commands.add_parser(
+        "serve", parents=[_common()], help="run the mail server", formatter_class=_Formatter
+    )
     serve.add_argument("--host", help="address to listen on (127.0.0.1)")
     serve.add_argument("--demo", action="store_true", help="classroom account and classroom mode")
     serve.add_argument("--trace", action="store_true", help="log every session's exchange")
@@ -114,7 +148,7 @@ def _lint_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 def _command(argv: Sequence[str] | None) -> str | None:
     """The command ``argv`` names, as far as the options common to all tell."""
-    peek = argparse.ArgumentParser(add_help=False, parents=[_common()])
+    peek = argparse.ArgumentParser(add_help=False, parents=[_common()], formatter_class=_Formatter)
     peek.add_argument("command", nargs="?")
     peek.add_argument("rest", nargs=argparse.REMAINDER)
     command: str | None = peek.parse_known_args(argv)[0].command
@@ -125,7 +159,10 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The parser of every command; for ``serve``, of that one alone: the other commands'
     modules and what they import (about 1.5 MB) stay out of the running server."""
     parser = argparse.ArgumentParser(
-        prog="hato", description="hato: a complete mail server", parents=[_common()]
+        prog="hato",
+        description="hato: a complete mail server",
+        parents=[_common()],
+        formatter_class=_Formatter,
     )
     parser.add_argument("--version", action="version", version=f"hato {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

@@ -2,7 +2,8 @@
 commands refused (for the hints) and the lab steps done.
 
 Theory of operation. The server wires a ``ClassMonitor`` as the observer of its sessions'
-transcripts (hato.session.trace): it hears each session open, each line each way
+transcripts (hato.session.trace) once there is a class (a member, or the console loaded:
+``Server._class_monitor``): it hears each session open, each line each way
 (redacted as ``--trace`` redacts them), each login and start of TLS, and the close. A
 session is kept while nobody knows whose it is (at most ``UNKNOWN_LINES`` lines) and
 from then on only if it is a class member's: one that logs in as a member, or, on port

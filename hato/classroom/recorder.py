@@ -2,12 +2,12 @@
 ``hato serve`` (or another node's console) still shows the day's transcripts and the
 checklist.
 
-The server starts one ``LabRecorder``: at start it gives the monitor the steps done so
-far and the sessions closed within ``keep_seconds`` (and deletes older ones); then, every
-``interval`` seconds and once more at stop, it writes the sessions closed and the steps
-done since its last look. Writing happens off the sessions' path: the monitor only
-marks what is new, a session never waits for the store. If the store cannot take them
-now, they are offered again at the next look.
+The server starts one ``LabRecorder`` with the monitor: first it gives the monitor the
+steps done so far and the sessions closed within ``keep_seconds`` (and deletes older
+ones); then, every ``interval`` seconds and once more at stop, it writes the sessions
+closed and the steps done since its last look. Writing happens off the sessions' path:
+the monitor only marks what is new, a session never waits for the store. If the store
+cannot take them now, they are offered again at the next look.
 """
 
 from __future__ import annotations

@@ -23,6 +23,7 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from hato import metrics
@@ -33,13 +34,13 @@ from hato.delivery.filtering import SieveFilter
 from hato.delivery.received import Arrival
 from hato.delivery.recipients import Lookup, split_address
 from hato.logs import event
-from hato.mailauth.mta_sts import MtaSts
 from hato.mailauth.resolver import Resolver
 from hato.store.base import QueueEntry, Store, StoreUnavailable
 from hato.store.meta import message_meta
 
 if TYPE_CHECKING:
     from hato.delivery.relay import Destination, Outcome, RouteError
+    from hato.mailauth.mta_sts import MtaSts
 
 __all__ = ["QueueRunner"]
 
@@ -63,11 +64,15 @@ class QueueRunner:
         self.sieve = sieve  # bounces to a local sender are delivered through its script
         self.config = config
         self.resolver = resolver or Resolver(config.dns.servers, config.dns.timeout)
-        self.sts = _mta_sts(config, self.resolver)
         self.clock = clock
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._slots = asyncio.Semaphore(_PARALLEL)
+
+    @cached_property
+    def sts(self) -> MtaSts | None:
+        """MTA-STS's policies (hato.mailauth.mta_sts), made for the first message to relay."""
+        return _mta_sts(self.config, self.resolver)
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="hato-queue")
@@ -200,6 +205,8 @@ def _mta_sts(config: Config, resolver: Resolver) -> MtaSts | None:
     ``[relay] mta_sts`` is off."""
     if not config.relay.mta_sts:
         return None
+    from hato.mailauth.mta_sts import MtaSts
+
     directory = config.data_dir / "mta-sts"
     return MtaSts(resolver, directory, config.relay.mta_sts_port, config.queue.timeout)
 

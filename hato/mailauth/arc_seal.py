@@ -28,7 +28,8 @@ there was none, else the ``arc=`` result hato found (§5.1.1).
   (``hato.mailauth.dkim_keys``). With no RSA key the message goes unsealed.
 
 Sealing is CPU work (an RSA signature, a body hash): callers run
-:meth:`ArcSealer.seal` in a worker thread.
+:meth:`ArcSealer.seal` in a worker thread. The MX listener makes its sealer at start;
+the signing code is imported by the first seal.
 """
 
 from __future__ import annotations
@@ -37,10 +38,12 @@ import logging
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from hato.mailauth.dkim_keys import KeyRing, SigningKey
-from hato.mailauth.dkim_sign import self_and_parents
-from hato.mailauth.dkim_verify import QUIET
+from hato.mailauth.dkim_keys import KeyRing
+
+if TYPE_CHECKING:
+    from hato.mailauth.dkim_keys import SigningKey
 
 __all__ = ["ArcSealer"]
 
@@ -60,6 +63,8 @@ class ArcSealer:
 
     def key(self) -> SigningKey | None:
         """The RSA key that seals (see the module docstring), or None."""
+        from hato.mailauth.dkim_sign import self_and_parents
+
         for domain in (*self_and_parents(self.hostname), *self.domains):
             for key in self.keys.keys_for(domain):
                 if key.algorithm == "rsa":
@@ -73,6 +78,8 @@ class ArcSealer:
         if key is None:
             return message
         import dkim  # where used: see hato.mailauth
+
+        from hato.mailauth.dkim_verify import QUIET
 
         try:
             fields: list[bytes] = dkim.arc_sign(

@@ -13,6 +13,11 @@ Mail from a trusted relay (``[auth] trusted_relays``, by default 127.0.0.1
 alone, so that test senders on 127.0.0.2 and up are checked like any other
 host) and mail through submission or LMTP is not checked: its sender is known,
 or a trusted MTA in front checked it already.
+
+The checks' modules (SPF, DKIM, DMARC with the public suffix list's code, ARC, the
+results field: about 0.3 MB) are imported by the first message checked, not with
+this module: a server that takes mail over LMTP only, or from trusted relays only,
+does not hold them.
 """
 
 from __future__ import annotations
@@ -21,16 +26,15 @@ import asyncio
 import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from hato.config import AuthSettings
-from hato.mailauth.arc import verify_chain
-from hato.mailauth.arc_seal import ArcSealer
-from hato.mailauth.dkim_sign import from_domain
-from hato.mailauth.dkim_verify import DkimResult, verify_signatures
-from hato.mailauth.dmarc import DmarcResult, evaluate_dmarc
-from hato.mailauth.resolver import Resolver
-from hato.mailauth.results import results_field, without_forged_results
-from hato.mailauth.spf import SpfChecker, SpfResult
+if TYPE_CHECKING:
+    from hato.config import AuthSettings
+    from hato.mailauth.arc_seal import ArcSealer
+    from hato.mailauth.dkim_verify import DkimResult
+    from hato.mailauth.dmarc import DmarcResult
+    from hato.mailauth.resolver import Resolver
+    from hato.mailauth.spf import SpfChecker, SpfResult
 
 __all__ = ["AuthRefused", "InboundAuth", "Stamped"]
 
@@ -69,7 +73,7 @@ class InboundAuth:
         self.hostname = hostname
         self.trusted = tuple(ipaddress.ip_network(n, strict=False) for n in policy.trusted_relays)
         self.policy = policy
-        self.spf = SpfChecker(resolver)
+        self._spf: SpfChecker | None = None  # made by the first check (module docstring)
 
     def trusts(self, peer: str) -> bool:
         """Whether ``peer`` (the client's address) is a trusted relay."""
@@ -81,9 +85,18 @@ class InboundAuth:
 
     async def stamp(self, message: bytes, peer: str, helo: str, sender: str) -> Stamped:
         """``message`` with forged results removed and ours on top; AuthRefused if policy says."""
+        from hato.mailauth.arc import verify_chain
+        from hato.mailauth.dkim_sign import from_domain
+        from hato.mailauth.dkim_verify import verify_signatures
+        from hato.mailauth.dmarc import evaluate_dmarc
+        from hato.mailauth.results import results_field, without_forged_results
+        from hato.mailauth.spf import SpfChecker
+
+        if self._spf is None:
+            self._spf = SpfChecker(self.resolver)
         # The three checks are independent: they wait for DNS and worker threads at once.
         spf, dkim, arc = await asyncio.gather(
-            self.spf.check(peer, sender, helo),
+            self._spf.check(peer, sender, helo),
             verify_signatures(message, self.resolver),
             verify_chain(message, self.resolver),
         )
@@ -118,5 +131,7 @@ class InboundAuth:
 def _undecided_if_dkim_was(dmarc: DmarcResult, dkim: Sequence[DkimResult]) -> DmarcResult:
     """A DMARC fail while a key could not be fetched may be our DNS's fault: temperror."""
     if dmarc.result == "fail" and any(r.result == "temperror" for r in dkim):
+        from hato.mailauth.dmarc import DmarcResult
+
         return DmarcResult("temperror", dmarc.from_domain, dmarc.policy)
     return dmarc

@@ -6,7 +6,8 @@ by whatever shows a message. A part is an attachment when RFC 2183 §2.2 says so
 not marked ``inline`` (mail programs send files that way without a disposition).
 The snippet is the start of the first text part a reader would be shown, its
 white space collapsed; only its first ``SNIPPET_OCTETS`` are decoded, so a huge
-body costs no more than a small one.
+body costs no more than a small one. The HTML parser of an HTML-only message's
+snippet (the standard library's, with its entities) is imported by the first one.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ import itertools
 import unicodedata
 import urllib.parse
 from collections.abc import Iterator
-from html.parser import HTMLParser
 
 from hato.mime._charsets import text_codec
 from hato.mime._decode import part_text
@@ -109,7 +109,9 @@ def snippet(raw: bytes, info: MessageInfo) -> str:
         return _shortened(part_text(raw, found[1], SNIPPET_OCTETS))
     found = body_part(info, "html")
     if found is not None:
-        return _shortened(_html_text(part_text(raw, found[1], SNIPPET_OCTETS)))
+        from hato.mime._html_data import html_data
+
+        return _shortened(html_data(part_text(raw, found[1], SNIPPET_OCTETS)))
     return ""
 
 
@@ -122,31 +124,3 @@ def _shortened(text: str) -> str:
         return head
     visible = (c for c in words if unicodedata.category(c) not in ("Cc", "Cf"))
     return "".join(itertools.islice(visible, SNIPPET_CHARS))
-
-
-def _html_text(html: str) -> str:
-    reader = _TextOnly()
-    reader.feed(html)
-    reader.close()
-    return " ".join(reader.chunks)
-
-
-class _TextOnly(HTMLParser):
-    """The character data of an HTML fragment, without scripts and style sheets."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.chunks: list[str] = []
-        self._hidden = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in ("script", "style", "head", "title"):
-            self._hidden += 1
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("script", "style", "head", "title") and self._hidden:
-            self._hidden -= 1
-
-    def handle_data(self, data: str) -> None:
-        if not self._hidden:
-            self.chunks.append(data)

@@ -19,7 +19,7 @@ import ssl
 import sys
 import weakref
 from collections.abc import Callable
-from functools import cache, partial
+from functools import cache, cached_property, partial
 from typing import TYPE_CHECKING, Any
 
 import uvloop
@@ -28,19 +28,13 @@ from hato import metrics
 from hato.auth.authenticator import Authenticator
 from hato.auth.cache import HashChecks, LoginCache
 from hato.auth.throttle import LoginThrottle
-from hato.classroom.monitor import ClassMonitor
-from hato.classroom.recorder import LabRecorder
 from hato.config import Config
 from hato.delivery.assignments import AssignmentDesk
 from hato.delivery.filtering import SieveFilter
 from hato.delivery.inbound import InboundHandler, InboundSettings
-from hato.delivery.manners_policy import MannersPolicy
-from hato.demo import DEMO_ADMIN, ensure_demo_account, ensure_demo_admin
 from hato.mailauth.arc_seal import ArcSealer
 from hato.mailauth.inbound import InboundAuth
 from hato.mailauth.resolver import Resolver
-from hato.manners import MannersSettings
-from hato.proto.managesieve import response as managesieve_response
 from hato.server.context import ServiceContext
 from hato.server.gate import HTTP_TOO_MANY, ConnectionGate, GatedProtocol
 from hato.server.indexer import Indexer
@@ -48,7 +42,6 @@ from hato.server.listener import Handler, ListenerOptions, StreamListener
 from hato.server.malloc import Trimmer, return_large_blocks
 from hato.server.on_demand import OnDemand, OnDemandStream
 from hato.server.smtp import HatoLMTP, HatoSMTP
-from hato.server.submission import HatoSubmission
 from hato.session.trace import Tracer
 from hato.store import Store, StoreError, open_store
 from hato.store.meta import message_meta
@@ -57,8 +50,12 @@ from hato.tls import ensure_certificate, server_context
 if TYPE_CHECKING:
     from aiohttp.web import AppRunner
 
+    from hato.classroom.monitor import ClassMonitor
+    from hato.classroom.recorder import LabRecorder
+    from hato.delivery.manners_policy import MannersPolicy
     from hato.delivery.queue import QueueRunner
     from hato.delivery.submission import SubmissionHandler
+    from hato.mailauth.dkim_sign import DkimSigner
 
 __all__ = ["Server", "run"]
 
@@ -82,11 +79,19 @@ def _imap_refusal() -> bytes:
     return untagged_status("BYE", _TOO_MANY)
 
 
+@cache
+def _managesieve_refusal() -> bytes:
+    """ManageSieve's BYE, by the first refusal too (its core comes with its sessions)."""
+    from hato.proto.managesieve import response
+
+    return response("BYE", _TOO_MANY)
+
+
 #: What a client over its address's connection limit is told, per protocol.
 _REFUSALS: dict[str, bytes | Callable[[], bytes]] = {
     "pop3": f"-ERR [SYS/TEMP] {_TOO_MANY}\r\n".encode(),
     "imap": _imap_refusal,
-    "managesieve": managesieve_response("BYE", _TOO_MANY),
+    "managesieve": _managesieve_refusal,
 }
 
 
@@ -99,14 +104,15 @@ class Server:
         self.tls: ssl.SSLContext | None = None
         self.trimmer = Trimmer()
         self.gate = ConnectionGate(config.limits.connections_per_address, self.trimmer.soon)
-        # Transcripts: the log's with --trace; the class monitor hears the sessions of the
-        # lecture's protocols always (it keeps only the class members'), not LMTP's
-        self.monitor = ClassMonitor(config.lab.session_lines, config.lab.keep_days * 86400)
-        self.tracer = Tracer(log=config.trace, observer=self.monitor)
+        # Transcripts: the log's with --trace; the class monitor, once there is a class
+        # (_class_monitor), hears the sessions of the lecture's protocols, not LMTP's
+        self.tracer = Tracer(log=config.trace)
         self.log_tracer = Tracer() if config.trace else None
         self._watching: asyncio.Task[None] | None = None
+        self.monitor: ClassMonitor | None = None
         self.recorder: LabRecorder | None = None
         self._recording: asyncio.Task[None] | None = None
+        self._loading_class = asyncio.Lock()
         self._servers: list[asyncio.Server] = []
         self._handlers: list[InboundHandler] = []
         self._protocols: weakref.WeakSet[HatoSMTP] = weakref.WeakSet()
@@ -146,6 +152,8 @@ class Server:
         )
         self.context = ServiceContext(config, self.store, self.authenticator)
         if demo:
+            from hato.demo import DEMO_ADMIN, ensure_demo_account, ensure_demo_admin
+
             await ensure_demo_account(self.store, config.hostname)
             password = await ensure_demo_admin(self.store)
             if password is not None:  # shown this once: only its hash is kept
@@ -153,9 +161,8 @@ class Server:
         self.sieve = SieveFilter(
             self.store, config.local_domains, config.hostname, global_scripts=config.sieve_global
         )
-        self.manners = MannersPolicy(MannersSettings.from_mapping(config.manners), config.hostname)
         self.assignments = AssignmentDesk(
-            self.store, self.manners, config.local_domains, config.hostname
+            self.store, lambda: self.manners, config.local_domains, config.hostname
         )
         for service in ("smtp", "lmtp"):
             port = config.ports.get(service, 0)
@@ -170,22 +177,47 @@ class Server:
             await self._start_http(config.ports["http"])
         await self.refresh_class()
         self._watching = asyncio.create_task(self._watch_class())
-        self.recorder = LabRecorder(self.store, self.monitor, config.lab.keep_days * 86400)
-        await self.recorder.load()
-        self._recording = asyncio.create_task(self.recorder.run())
 
     async def refresh_class(self) -> None:
-        """Tell the monitor who is in the class: each member's account and addresses."""
+        """Tell the monitor who is in the class: each member's account and addresses. The
+        monitor is loaded by the first refresh that finds a member (or by the console)."""
         assert self.store is not None
         domains = self.config.local_domains
         members = await self.store.class_members()
-        self.monitor.set_members(
+        if not members and self.monitor is None:
+            return
+        monitor = await self._class_monitor()
+        monitor.set_members(
             (m.account, [m.email, *(f"{m.account}@{domain}" for domain in domains)])
             for m in members
         )
         for member in members:
             if member.lab_since:
-                self.monitor.begin_anew(member.account, member.lab_since)
+                monitor.begin_anew(member.account, member.lab_since)
+
+    async def _class_monitor(self) -> ClassMonitor:
+        """The class monitor and the lab's recorder (hato.classroom), loaded once: by the
+        first refresh that finds a class member, or by the console's load (its class pages
+        read the monitor). A server without a class (most) holds neither, nor the lab
+        steps' table, about 1 MB, and its sessions are not read for a class: the sessions
+        open before the load are not heard, as there was no class to hear them for. No class
+        has no lab record either: deleting the class deletes its accounts, and with them
+        their transcripts and steps."""
+        async with self._loading_class:
+            if self.monitor is not None:
+                return self.monitor
+            from hato.classroom.monitor import ClassMonitor
+            from hato.classroom.recorder import LabRecorder
+
+            assert self.store is not None
+            lab = self.config.lab
+            monitor = ClassMonitor(lab.session_lines, lab.keep_days * 86400)
+            recorder = LabRecorder(self.store, monitor, lab.keep_days * 86400)
+            await recorder.load()
+            self.monitor, self.recorder = monitor, recorder
+            self.tracer.observe(monitor)
+            self._recording = asyncio.create_task(recorder.run())
+            return monitor
 
     async def _watch_class(self) -> None:
         """The roster changes from the console or another process (``hato class import``)."""
@@ -273,9 +305,11 @@ class Server:
         from hato.web.context import WebContext
 
         assert self.store is not None
+        if self.web_submission is None:  # the console's send (hato.web.api)
+            self.web_submission = self._submission()
         context = WebContext(
             self.config, self.store, self.authenticator, secret, self.addresses,
-            self.web_submission, self.monitor, self.refresh_class,
+            self.web_submission, await self._class_monitor(), self.refresh_class,
         )  # fmt: skip
         self._http = web.AppRunner(
             make_app(context), handle_signals=False, access_log=None,
@@ -314,29 +348,19 @@ class Server:
         self.addresses[service] = server.sockets[0].getsockname()[:2]
 
     async def _start_sending(self) -> None:
-        """The submission listeners and the outbound queue's runner (hato.delivery)."""
+        """The outbound queue's runner and the submission listeners (hato.delivery)."""
         from hato.delivery.queue import QueueRunner
-        from hato.delivery.submission import SubmissionHandler
-        from hato.mailauth.dkim_sign import DkimSigner
 
         assert self.store is not None
         self.runner = QueueRunner(self.store, self.config, resolver=self.resolver, sieve=self.sieve)
         self.runner.start()
-        settings = InboundSettings(
-            self.config.hostname, self.config.local_domains,
-            self.config.limits.smtp_recipients, False, self.parse, self.sieve,
-            observer=self.assignments,
-        )  # fmt: skip
-        submission = partial(
-            SubmissionHandler, self.store, settings, self.authenticator, self.runner.wake,
-            self.manners, DkimSigner(self.config.dkim_dir),
-        )  # fmt: skip
-        self.web_submission = submission()  # the web console's send (hato.web.api)
         for service in ("submission", "submissions"):
             port = self.config.ports.get(service, 0)
             if not port:
                 continue
-            handler = submission()
+            from hato.server.submission import HatoSubmission
+
+            handler = self._submission()
             self._handlers.append(handler)
             implicit = service == "submissions"
             factory = self._smtp_factory(
@@ -349,6 +373,40 @@ class Server:
             )
             self._servers.append(server)
             self.addresses[service] = server.sockets[0].getsockname()[:2]
+
+    def _submission(self) -> SubmissionHandler:
+        """A handler of the submission path: each submission listener's, and the console's
+        send (hato.web.api). The path (with the manners policy and the DKIM signer) is
+        imported by the first of them: a server without either does not hold it."""
+        from hato.delivery.submission import SubmissionHandler
+
+        assert self.store is not None and self.runner is not None
+        settings = InboundSettings(
+            self.config.hostname, self.config.local_domains,
+            self.config.limits.smtp_recipients, False, self.parse, self.sieve,
+            observer=self.assignments,
+        )  # fmt: skip
+        return SubmissionHandler(
+            self.store, settings, self.authenticator, self.runner.wake, self.manners,
+            self.dkim_signer,
+        )  # fmt: skip
+
+    @cached_property
+    def manners(self) -> MannersPolicy:
+        """``[manners]`` on submission and for the assignments, made when first asked for
+        (load_config checked the settings)."""
+        from hato.delivery.manners_policy import MannersPolicy
+        from hato.manners import MannersSettings
+
+        settings = MannersSettings.from_mapping(self.config.manners)
+        return MannersPolicy(settings, self.config.hostname)
+
+    @cached_property
+    def dkim_signer(self) -> DkimSigner:
+        """The submission path's signer, one for every handler (it keeps the keys read)."""
+        from hato.mailauth.dkim_sign import DkimSigner
+
+        return DkimSigner(self.config.dkim_dir)
 
     def _smtp_factory(
         self, service: str, handler: InboundHandler, cls: type[HatoSMTP], **extra: Any

@@ -26,8 +26,8 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
-import ctypes.util
-from typing import Any
+
+from hato.heap import libc_function
 
 __all__ = ["MMAP_THRESHOLD", "TRIM_DELAY", "Trimmer", "return_large_blocks"]
 
@@ -39,22 +39,9 @@ MMAP_THRESHOLD = 1024 * 1024
 TRIM_DELAY = 0.25
 
 
-def _libc(function: str) -> Any | None:
-    """glibc's ``function`` (int arguments, an int back), or None where there is none."""
-    name = ctypes.util.find_library("c")
-    if name is None:
-        return None
-    try:
-        found = getattr(ctypes.CDLL(name), function)
-    except (OSError, AttributeError):
-        return None
-    found.restype = ctypes.c_int
-    return found
-
-
 def return_large_blocks() -> bool:
     """Fix glibc's mmap threshold at `MMAP_THRESHOLD`; false where there is no glibc."""
-    mallopt = _libc("mallopt")
+    mallopt = libc_function("mallopt")
     if mallopt is None:
         return False
     mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
@@ -67,7 +54,7 @@ class Trimmer:
 
     def __init__(self, delay: float = TRIM_DELAY) -> None:
         self._delay = delay
-        self._trim = _libc("malloc_trim")
+        self._trim = libc_function("malloc_trim")
         self._pending: asyncio.TimerHandle | None = None
         self.trims = 0  # done so far, for the tests
 

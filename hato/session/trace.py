@@ -144,6 +144,11 @@ class Tracer:
     def logs(self) -> bool:
         return self._log is not None
 
+    def observe(self, observer: TraceObserver) -> None:
+        """Tell ``observer`` of the sessions opened from now on (the server's class monitor,
+        loaded once there is a class); those open already stay unheard."""
+        self._observer = observer
+
     def session(self, service: str, peer: str, tls: bool = False) -> SessionTrace:
         trace = SessionTrace(self, f"{service}#{next(self._numbers)}", service, peer, tls)
         if self._observer is not None:

@@ -82,17 +82,24 @@ def test_first_imap_connections_that_come_together_are_all_served(tmp_path: Path
 def test_a_client_over_its_limit_gets_the_imap_bye_before_any_session_was_loaded(
     tmp_path: Path,
 ) -> None:
-    """The refusal comes from the IMAP encoder, imported by the first refusal."""
+    """The refusal comes from the IMAP encoder (ManageSieve's from its core), imported by
+    the first refusal."""
     server = HatoProcess(
         tmp_path / "data",
-        services=("imap", "pop3"),
+        services=("imap", "pop3", "managesieve"),
         extra_config="[limits]\nconnections_per_address = 1\n",
     ).start()
+    refusals = {}
     try:
         with socket.create_connection(("127.0.0.1", server.ports["pop3"]), timeout=30) as held:
             assert held.makefile("rb").readline().startswith(b"+OK")
-            with socket.create_connection(("127.0.0.1", server.ports["imap"]), timeout=30) as imap:
-                refusal = imap.makefile("rb").readline()
-        assert refusal == b"* BYE Too many connections from your address.\r\n"
+            for service in ("imap", "managesieve"):
+                address = ("127.0.0.1", server.ports[service])
+                with socket.create_connection(address, timeout=30) as refused:
+                    refusals[service] = refused.makefile("rb").readline()
+        assert refusals == {
+            "imap": b"* BYE Too many connections from your address.\r\n",
+            "managesieve": b'BYE "Too many connections from your address."\r\n',
+        }
     finally:
         assert server.stop() == 0

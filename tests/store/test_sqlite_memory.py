@@ -56,7 +56,7 @@ async def _fill(tx: Tx) -> None:
 async def test_the_writer_gives_its_cache_back_when_idle(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(engine, "OTHER_WRITERS_CHECK", 0.05)
+    monkeypatch.setattr(engine, "RELEASE_AFTER", 0.05)
     before = _sqlite_memory_used()
     database = Database(tmp_path / "s.sqlite3", Notifier())
     try:
@@ -67,4 +67,32 @@ async def test_the_writer_gives_its_cache_back_when_idle(
     finally:
         await database.close()
     assert busy - before > 1_000_000  # the 3 MB written passed through a 2 MB cache
+    assert idle - before < (busy - before) / 4
+
+
+async def _scan(tx: Tx) -> Row | None:
+    return await tx.one("SELECT sum(length(x)) FROM filler")
+
+
+async def test_the_readers_give_their_caches_back_when_reads_pause(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both kinds of read connection: the event loop's (a small read) and the pool's."""
+    monkeypatch.setattr(engine, "RELEASE_AFTER", 0.2)
+    database = Database(tmp_path / "s.sqlite3", Notifier())
+    try:
+        await database.write(_fill)
+        await asyncio.sleep(0.5)  # the writer's cache given back
+        before = _sqlite_memory_used()
+        assert await database.read(_scan, size=1) == await database.read(_scan) == (3_000_000,)
+        busy = _sqlite_memory_used()
+        for _ in range(20):  # reads that keep coming put the release off
+            await asyncio.sleep(0.02)
+            await database.read(_cache_size, size=1)
+        assert _sqlite_memory_used() > before + (busy - before) / 2
+        await asyncio.sleep(0.6)
+        idle = _sqlite_memory_used()
+    finally:
+        await database.close()
+    assert busy - before > 2 * (READ_CACHE_KIB - 64) * 1024  # each cache full
     assert idle - before < (busy - before) / 4

@@ -4,6 +4,7 @@ hold them (docs/architecture.md, "Libraries imported where used")."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -75,6 +76,26 @@ def test_serve_leaves_the_other_commands_out() -> None:
     assert _modules_loaded(serving, COMMANDS) == "[]"
     listing = serve + "build_parser(_command(['user', 'list']))"
     assert _modules_loaded(listing, COMMANDS) == str(sorted(COMMANDS))
+
+
+def test_serve_reads_its_command_line_without_shutil() -> None:
+    """argparse's own help formatter imports shutil (with bz2 and lzma) for the terminal's
+    width, at every argument added; serve's parsers read it themselves (hato.cli)."""
+    argv = ["--data-dir", "d", "serve", "--smtp", "0"]
+    serving = f"from hato.cli import build_parser, _command; build_parser(_command({argv}))"
+    assert _modules_loaded(serving, ("shutil", "bz2", "lzma")) == "[]"
+
+
+@pytest.mark.parametrize("columns", [50, 120])
+def test_serve_help_is_as_wide_as_the_terminal(columns: int) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "hato", "serve", "--help"],
+        env={**os.environ, "COLUMNS": str(columns)}, capture_output=True, text=True,
+        check=True, timeout=120,
+    )  # fmt: skip
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("usage: hato serve")
+    assert columns - 10 <= max(map(len, lines)) <= columns - 2
 
 
 #: what a server loads by the first use of each, not at start

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import errno
 import sqlite3
-import tempfile
 from pathlib import Path
 
 from hato.store.base import StoreFull, StoreUnavailable
@@ -70,7 +69,10 @@ def _cause(path: Path, error: Exception) -> str:
 
 
 def _not_writable(directory: Path, path: Path) -> tuple[str, OSError] | None:
-    """Try to write where SQLite must: the directory (for its journal), then the file."""
+    """Try to write where SQLite must: the directory (for its journal), then the file.
+    Only a failed open asks: tempfile is imported here, not by every start."""
+    import tempfile
+
     try:
         with tempfile.TemporaryFile(dir=directory):
             pass

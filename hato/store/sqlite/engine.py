@@ -30,9 +30,14 @@ cache; a listing larger than 2 MB (a mailbox of some 20,000 messages) did not fi
 either way, message bodies are read once, and any commit (a delivery) empties a WAL
 reader's cache at its next transaction anyway: the pages come back from the
 system's file cache in a read call each, a microsecond or so. The writer keeps the
-default, for the indexes a delivery batch updates, and gives it back when it has been
-idle for ``OTHER_WRITERS_CHECK`` (``PRAGMA shrink_memory``): the next burst reads
-its pages again, once.
+default, for the indexes a delivery batch updates. Each gives its cache back once it has
+been idle for ``RELEASE_AFTER`` (``PRAGMA shrink_memory``), and the freed pages go back
+to the system (``hato.heap.trim``: they were spread over the threads' heaps): the next
+burst reads its pages again, once. The writer does it in its own thread; the readers,
+all at once when no read has run for that long (``_release_readers``, on the event
+loop, while none is under way). The batches and reads of a burst follow each other by
+milliseconds; a quiet server holds no page cache a quarter of a second after its last
+write or read.
 
 Storage failures (a full disk, a read-only file, I/O errors: causes.py)
 reach callers as ``StoreUnavailable``; the first one is logged, and so is the
@@ -48,6 +53,7 @@ import contextlib
 import queue
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -55,6 +61,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
+from hato import heap
 from hato.store import schema
 from hato.store.availability import Availability
 from hato.store.notify import Notifier
@@ -70,6 +77,9 @@ _MAX_BATCH = 256
 INLINE_READ = 256 * 1024
 #: Seconds between two looks, while idle, for commits by another process.
 OTHER_WRITERS_CHECK = 1.0
+#: Seconds without a write (a read) after which the writer (the readers) give their
+#: page caches back.
+RELEASE_AFTER = 0.25
 #: A read connection's page cache, in KiB (SQLite's default is 2,000): the module
 #: docstring says why it is enough.
 READ_CACHE_KIB = 512
@@ -232,6 +242,10 @@ class Database:
         self._read_conns: list[sqlite3.Connection] = []
         self._local = threading.local()
         self._readers = ThreadPoolExecutor(readers, thread_name_prefix="hato-db-reader")
+        self._pooled = 0  # reads under way on the pool
+        self._last_read = 0.0  # time.monotonic() at the end of the last read
+        self._release: asyncio.TimerHandle | None = None  # _release_readers, when due
+        self._release_loop: asyncio.AbstractEventLoop | None = None  # the loop it is due on
         self._closed = False
 
     async def write(self, work: Work[T]) -> T:
@@ -264,10 +278,40 @@ class Database:
             if size is not None and size <= INLINE_READ:
                 return run(on_connection)
             loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(self._readers, run, on_connection)
+            self._pooled += 1
+            try:
+                return await loop.run_in_executor(self._readers, run, on_connection)
+            finally:
+                self._pooled -= 1
         except sqlite3.Error as error:
             self._raise_unavailable(error)
             raise
+        finally:
+            self._last_read = time.monotonic()
+            if self._release_loop is None or self._release_loop.is_closed():
+                self._release_soon(asyncio.get_running_loop(), RELEASE_AFTER)
+
+    def _release_soon(self, loop: asyncio.AbstractEventLoop, delay: float) -> None:
+        self._release = loop.call_later(delay, self._release_readers)
+        self._release_loop = loop
+
+    def _release_readers(self) -> None:
+        """Give every read connection's page cache back, once reads have paused for
+        ``RELEASE_AFTER`` (module docstring); else look again when they may have. It runs
+        on the event loop that reads (one at a time uses a Database), between two inline
+        reads, and with no read on the pool: no connection is in use."""
+        if self._closed:
+            return
+        quiet = time.monotonic() - self._last_read
+        if self._pooled or quiet < RELEASE_AFTER:
+            wait = RELEASE_AFTER - quiet if quiet < RELEASE_AFTER else RELEASE_AFTER
+            self._release_soon(asyncio.get_running_loop(), wait)
+            return
+        self._release = self._release_loop = None
+        for conn in self._read_conns:
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("PRAGMA shrink_memory")
+        heap.trim()
 
     def _raise_unavailable(self, error: sqlite3.Error) -> None:
         """Raise ``StoreUnavailable`` if ``error`` is a storage failure, the outage logged
@@ -284,6 +328,8 @@ class Database:
         if self._closed:
             return
         self._closed = True
+        if self._release is not None:
+            self._release.cancel()
         self._jobs.put(None)
         self._writer.join()
         self._readers.shutdown(wait=True)
@@ -313,7 +359,7 @@ class Database:
         idle = True  # nothing written since the cache was last given back
         while True:
             try:
-                first = self._jobs.get(timeout=OTHER_WRITERS_CHECK)
+                first = self._jobs.get(timeout=OTHER_WRITERS_CHECK if idle else RELEASE_AFTER)
             except queue.Empty:
                 self._notice_other_writers()
                 if not idle:
@@ -333,6 +379,7 @@ class Database:
         """Give the write connection's page cache back, after a burst (module docstring)."""
         with contextlib.suppress(sqlite3.Error):  # a storage failure: the next job reports it
             self._write_conn.execute("PRAGMA shrink_memory")
+        heap.trim()
 
     def _notice_other_writers(self) -> None:
         """Wake every subscriber if another connection committed since the last look."""
