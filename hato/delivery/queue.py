@@ -81,11 +81,16 @@ class QueueRunner:
         self._wake.set()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
+        """Cancel the runner's loop, and again until it ends: Python 3.11's wait_for drops
+        a cancellation that comes as what it waits for is done (psycopg_pool waits so
+        for a connection), and the loop would go on."""
+        task, self._task = self._task, None
+        while task is not None and not task.done():
+            task.cancel()
+            await asyncio.wait([task], timeout=1.0)
+        if task is not None:
             with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+                await task
 
     async def _run(self) -> None:
         while True:

@@ -73,8 +73,12 @@ class Indexer:
         self._task = asyncio.create_task(self._run(), name="indexer")
 
     async def stop(self) -> None:
-        if self._task is not None:
+        """Cancel the task, and again until it ends (a cancellation can be lost: see
+        ``QueueRunner.stop``)."""
+        while self._task is not None and not self._task.done():
             self._task.cancel()
+            await asyncio.wait([self._task], timeout=1.0)
+        if self._task is not None:
             await asyncio.gather(self._task, return_exceptions=True)
         if self._changes is not None:
             self._changes.close()
