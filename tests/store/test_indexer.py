@@ -116,21 +116,29 @@ async def test_a_failed_pass_is_logged_and_tried_again(
     await _deliver(store, box.account_id, 1)
     failing = _FailingOnce(store)
     indexer = Indexer(failing, quiet=0.1, longest=1.0, retry=0.3)  # type: ignore[arg-type]
+
+    def said() -> list[tuple[str, str | None]]:
+        return [
+            (record.levelname, getattr(record, "hato_fields", {}).get("state"))
+            for record in caplog.records
+            if record.name == "hato.index"
+        ]
+
     with caplog.at_level(logging.INFO, logger="hato.index"):
         indexer.start()
         try:
             await _until(store, 0)
+            async with asyncio.timeout(20):  # the pass ends (and says so) after its write
+                while True:
+                    if ("INFO", "caught-up") in said():
+                        break
+                    await asyncio.sleep(0.05)
         finally:
             await indexer.stop()
-    said = [
-        (record.levelname, getattr(record, "hato_fields", {}).get("state"))
-        for record in caplog.records
-        if record.name == "hato.index"
-    ]
     assert failing.failures == 0
-    assert said == [
+    assert said() == [
         ("INFO", "catching-up"), ("WARNING", "failed"), ("INFO", "caught-up")
-    ], said  # fmt: skip
+    ], said()  # fmt: skip
 
 
 async def test_stop_while_a_pass_waits_for_quiet(store: Store) -> None:
