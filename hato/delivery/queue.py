@@ -37,6 +37,7 @@ from hato.logs import event
 from hato.mailauth.resolver import Resolver
 from hato.store.base import QueueEntry, Store, StoreUnavailable
 from hato.store.meta import message_meta
+from hato.tasks import cancel_until_done
 
 if TYPE_CHECKING:
     from hato.delivery.relay import Destination, Outcome, RouteError
@@ -81,16 +82,10 @@ class QueueRunner:
         self._wake.set()
 
     async def stop(self) -> None:
-        """Cancel the runner's loop, and again until it ends: Python 3.11's wait_for drops
-        a cancellation that comes as what it waits for is done (psycopg_pool waits so
-        for a connection), and the loop would go on."""
+        """Cancel the runner's loop, and again until it ends (``hato.tasks``: one
+        cancellation can be lost while it waits for a PostgreSQL connection)."""
         task, self._task = self._task, None
-        while task is not None and not task.done():
-            task.cancel()
-            await asyncio.wait([task], timeout=1.0)
-        if task is not None:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_until_done(task)
 
     async def _run(self) -> None:
         while True:

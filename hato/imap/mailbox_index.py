@@ -281,22 +281,32 @@ class MailboxIndex:
     def _apply(self, changes: MailboxChanges) -> None:
         last = self.uids[-1] if self.uids else 0
         fresh = []
+        entries = [LogEntry(summary.modseq, summary.uid, False) for summary in changes.changed]
         for summary in changes.changed:
-            self.log.append(LogEntry(summary.modseq, summary.uid, False))
             at = self.position(summary.uid)
             if at >= 0:
                 if summary.modseq >= self.modseqs[at]:
                     self._set(at, summary)
             elif summary.uid > last:
                 fresh.append(summary)
-        self.log.extend(LogEntry(changes.highestmodseq, uid, True) for uid in changes.expunged)
-        self.log.sort(key=lambda entry: entry.modseq)
+        entries.extend(LogEntry(changes.highestmodseq, uid, True) for uid in changes.expunged)
+        self._log(entries)
         if fresh:
             self._append(fresh)
         if changes.expunged:
             self._remove(set(changes.expunged))
         self.modseq = max(self.modseq, changes.highestmodseq)
         self._trim()
+
+    def _log(self, entries: list[LogEntry]) -> None:
+        """Add a catch-up's entries, the log kept in MODSEQ order: they all come after
+        the entries before (the store was asked for what is above the index's MODSEQ),
+        so only they are sorted, not the up to ``KEPT_CHANGES`` kept."""
+        entries.sort(key=lambda entry: entry.modseq)
+        behind = bool(self.log and entries) and entries[0].modseq < self.log[-1].modseq
+        self.log.extend(entries)
+        if behind:  # not expected; the order is what log_since relies on
+            self.log.sort(key=lambda entry: entry.modseq)
 
     def _append(self, fresh: list[MessageSummary]) -> None:
         uids = array("I", self.uids)  # a new snapshot: views may hold the old one

@@ -34,6 +34,7 @@ from hato.logs import event
 from hato.store import Store
 from hato.store.indexing import index_backlog
 from hato.store.notify import INDEX_CHANNEL, Subscription
+from hato.tasks import cancel_until_done
 
 __all__ = ["Indexer"]
 
@@ -73,13 +74,8 @@ class Indexer:
         self._task = asyncio.create_task(self._run(), name="indexer")
 
     async def stop(self) -> None:
-        """Cancel the task, and again until it ends (a cancellation can be lost: see
-        ``QueueRunner.stop``)."""
-        while self._task is not None and not self._task.done():
-            self._task.cancel()
-            await asyncio.wait([self._task], timeout=1.0)
-        if self._task is not None:
-            await asyncio.gather(self._task, return_exceptions=True)
+        """Cancel the task, and again until it ends (``hato.tasks``: one can be lost)."""
+        await cancel_until_done(self._task)
         if self._changes is not None:
             self._changes.close()
 

@@ -37,7 +37,7 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
         "proto",  # sans-IO protocol cores
         "store",
         "mime",  # parsing, a leaf: the store keeps its records
-        "logs tls __init__ metrics heap",  # __init__: the package itself (its version)
+        "logs tls __init__ metrics heap tasks",  # __init__: the package itself (its version)
     )
 )
 LEVEL = {name: level for level, names in enumerate(LAYERS) for name in names}
