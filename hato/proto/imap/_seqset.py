@@ -64,15 +64,6 @@ class SequenceSet:
         """The largest number written out (not "*"): above the message count → BAD."""
         return max((n for span in self.ranges for n in span), default=0)
 
-    def sequence_numbers(self, count: int) -> Iterator[int]:
-        """Message sequence numbers in ascending order, for a mailbox of `count`.
-
-        Numbers beyond `count` are dropped; RFC 3501 §9 makes them an error,
-        which the dispatcher reports using `highest_explicit()`.
-        """
-        for low, high in self.normalized(count):
-            yield from range(low, min(high, count) + 1)
-
     def select_uids(self, uids: Sequence[int]) -> list[int]:
         """The members of `uids` (ascending) that this set names (RFC 3501 §6.4.8)."""
         found: list[int] = []
