@@ -47,7 +47,7 @@ def test_a_rule_made_in_the_browser_files_the_next_message(
     browser.find_element(By.NAME, "contains-0").send_keys('[news] "; discard; "')
     Select(browser.find_element(By.NAME, "action-0")).select_by_visible_text("File into mailbox")
     browser.find_element(By.NAME, "mailbox-0").send_keys("News")
-    browser.find_element(By.CSS_SELECTOR, "form.rules button[type=submit]").click()
+    follow(browser, browser.find_element(By.CSS_SELECTOR, "form.rules button[type=submit]"))
     wait_for(
         browser,
         lambda: "fileinto :create" in browser.find_element(By.CSS_SELECTOR, "pre.script").text,
