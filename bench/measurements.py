@@ -452,8 +452,9 @@ MEASUREMENTS: tuple[Measurement, ...] = (
     # the same with a raw socket client: the server's time without the client's parsing
     Measurement("raw client: POP3 login + STAT + UIDL + LIST", "ms", "pop3", raw.pop3_open),
     Measurement("raw client: IMAP SELECT INBOX (logged in)", "ms", "imap", raw.select),
+    Measurement("raw client: IMAP FETCH 1:* (FLAGS)", "ms", "imap", raw.fetch_flags),
     Measurement(
-        "raw client: IMAP FETCH 1:* (UID FLAGS RFC822.SIZE)", "ms", "imap", raw.fetch_flags
+        "raw client: IMAP FETCH 1:* (UID FLAGS RFC822.SIZE)", "ms", "imap", raw.fetch_flags_sizes
     ),
     Measurement("raw client: IMAP UID SEARCH FROM (1 in 1,000)", "ms", "imap", raw.search_from),
     # extensions; the QRESYNC row expunges and appends as many: the count stays the same

@@ -7,7 +7,7 @@ bytes until its end (the tagged line, POP3's final ".") without parsing it, coun
 lines that answer (``* n FETCH``, listing lines) to check it after the clock stops.
 
 - IMAP SELECT INBOX (logged in beforehand);
-- IMAP ``FETCH 1:* (UID FLAGS RFC822.SIZE)``;
+- IMAP ``FETCH 1:* (FLAGS)`` and ``FETCH 1:* (UID FLAGS RFC822.SIZE)``;
 - IMAP ``UID SEARCH FROM`` the rare sender;
 - the POP3 open: connect, greeting, USER/PASS, STAT, UIDL, LIST.
 """
@@ -25,7 +25,9 @@ if TYPE_CHECKING:
     from bench.measurements import Context
     from bench.target import Target
 
-__all__ = ["fetch_flags", "open_imap", "pop3_open", "search_from", "select", "tagged"]
+__all__ = [
+    "fetch_flags", "fetch_flags_sizes", "open_imap", "pop3_open", "search_from", "select", "tagged",
+]  # fmt: skip
 
 _TIMEOUT = 300.0
 
@@ -102,11 +104,12 @@ def select(target: Target, context: Context) -> float:
         client.close()
 
 
-def fetch_flags(target: Target, context: Context) -> float:
+def _fetch_all(target: Target, context: Context, items: bytes) -> float:
+    """``FETCH 1:* items``: the answer read to its tagged line, its FETCH lines counted."""
     client = open_imap(target, select=True)
     try:
         start = time.perf_counter()
-        client.send(b"f FETCH 1:* (UID FLAGS RFC822.SIZE)\r\n")
+        client.send(b"f FETCH 1:* %s\r\n" % items)
         answer = client.until(b"\r\nf ")
         client.line()  # the rest of the tagged line
         elapsed = ms_since(start)
@@ -114,6 +117,14 @@ def fetch_flags(target: Target, context: Context) -> float:
         return elapsed
     finally:
         client.close()
+
+
+def fetch_flags(target: Target, context: Context) -> float:
+    return _fetch_all(target, context, b"(FLAGS)")
+
+
+def fetch_flags_sizes(target: Target, context: Context) -> float:
+    return _fetch_all(target, context, b"(UID FLAGS RFC822.SIZE)")
 
 
 def search_from(target: Target, context: Context) -> float:

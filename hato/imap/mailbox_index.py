@@ -24,6 +24,10 @@ told yet (RFC 3501 §7.4.1).
   answered from the log (``logged_from`` says how far back it is complete).
 - Expunged messages stay readable as *ghosts* while some view still numbers
   them (their EXPUNGE may not be sent yet during FETCH/STORE/SEARCH).
+- ``version`` counts the changes to the columns; with the index's ``serial`` (unique in
+  the process) it names what they hold. ``KeptAnswers`` keeps FETCH answers made from
+  them under that name (hato.imap.fetch_quick): a client that asks again for the flags of
+  an unchanged mailbox is sent the bytes made last time.
 
 ``IndexRegistry`` hands out the index of a mailbox and keeps the last few
 unused ones warm, as Dovecot keeps its index files, so a re-SELECT does not
@@ -33,11 +37,12 @@ reload the mailbox.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import weakref
 from array import array
 from bisect import bisect_left
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence, Set
+from collections.abc import Callable, Hashable, Iterable, Sequence, Set
 from dataclasses import dataclass
 from itertools import compress
 from typing import TYPE_CHECKING
@@ -50,7 +55,10 @@ if TYPE_CHECKING:
     from hato.imap.fanout import FanOut
     from hato.imap.view import MailboxView
 
-__all__ = ["KEPT_CHANGES", "SCAN_LIMIT", "FlagSets", "IndexRegistry", "LogEntry", "MailboxIndex"]
+__all__ = [
+    "KEPT_ANSWER_BYTES", "KEPT_CHANGES", "SCAN_LIMIT", "FlagSets", "IndexRegistry", "KeptAnswers",
+    "LogEntry", "MailboxIndex",
+]  # fmt: skip
 
 #: Messages up to which a question over every message (CHANGEDSINCE) older than the log
 #: walks the index rather than asking the store: about 0.6 ms of Python at this size (57
@@ -61,6 +69,40 @@ SCAN_LIMIT = 10_000
 #: (CHANGEDSINCE) of a client that was away is answered from (a few microseconds for a
 #: hundred changes, where the walk of 2,000 messages takes 115 us); about 80 bytes each.
 KEPT_CHANGES = 1_000
+#: Bytes of FETCH answers kept for the same question again, in all (one ``KeptAnswers``
+#: per registry, so per process): 4 MiB, the flags of some 130,000 messages, an answer
+#: at most a quarter of it (``FETCH 1:* (FLAGS)`` answers 4,096 messages a piece).
+KEPT_ANSWER_BYTES = 4 << 20
+_SERIALS = itertools.count(1)
+
+
+class KeptAnswers:
+    """Answers made from indexes' columns, each under a key that names the index's serial
+    and version (``MailboxIndex.answer_key``): a change to the index makes its entries
+    unreachable, and they age out. At most ``limit`` bytes in all, the least recently
+    used dropped first; an answer above a quarter of it is not kept."""
+
+    def __init__(self, limit: int = KEPT_ANSWER_BYTES) -> None:
+        self.limit = limit
+        self.size = 0
+        self._kept: OrderedDict[Hashable, bytes] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._kept)
+
+    def get(self, key: Hashable) -> bytes | None:
+        found = self._kept.get(key)
+        if found is not None:
+            self._kept.move_to_end(key)
+        return found
+
+    def keep(self, key: Hashable, answer: bytes) -> None:
+        if len(answer) > self.limit // 4 or key in self._kept:
+            return
+        self._kept[key] = answer
+        self.size += len(answer)
+        while self.size > self.limit:
+            self.size -= len(self._kept.popitem(last=False)[1])
 
 
 class FlagSets:
@@ -103,10 +145,18 @@ class MailboxIndex:
     """The shared per-message state of one mailbox (see the module docstring)."""
 
     def __init__(
-        self, mailbox_id: int, modseq: int, summaries: Sequence[MessageSummary], notifier: Notifier
+        self,
+        mailbox_id: int,
+        modseq: int,
+        summaries: Sequence[MessageSummary],
+        notifier: Notifier,
+        answers: KeptAnswers | None = None,
     ) -> None:
         self.mailbox_id = mailbox_id
         self.modseq = modseq
+        self.serial = next(_SERIALS)
+        self.version = 0  # one more at each change to the columns below
+        self.answers = KeptAnswers() if answers is None else answers
         self.flag_sets = FlagSets()
         self.uids = array("I", (s.uid for s in summaries))
         self.modseqs = array("Q", (s.modseq for s in summaries))
@@ -147,6 +197,10 @@ class MailboxIndex:
         """The index of ``uid`` in ``uids``, or -1."""
         found = bisect_left(self.uids, uid)
         return found if found < len(self.uids) and self.uids[found] == uid else -1
+
+    def answer_key(self, *question: Hashable) -> tuple[Hashable, ...]:
+        """The key of an answer to ``question`` made from the columns as they are now."""
+        return (self.serial, self.version, *question)
 
     def summary(self, uid: int) -> MessageSummary | None:
         at = self.position(uid)
@@ -273,6 +327,7 @@ class MailboxIndex:
                 self._set(at, summary)
 
     def _set(self, at: int, summary: MessageSummary) -> None:
+        self.version += 1
         self.modseqs[at] = summary.modseq
         self.flag_ids[at] = self.flag_sets.id_of(summary.flags)
         if "\\Seen" not in summary.flags:
@@ -309,6 +364,7 @@ class MailboxIndex:
             self.log.sort(key=lambda entry: entry.modseq)
 
     def _append(self, fresh: list[MessageSummary]) -> None:
+        self.version += 1
         uids = array("I", self.uids)  # a new snapshot: views may hold the old one
         uids.extend(s.uid for s in fresh)
         self.uids = uids
@@ -323,6 +379,7 @@ class MailboxIndex:
         keep = [at for at, uid in enumerate(self.uids) if uid not in gone]
         if len(keep) == len(self.uids):
             return
+        self.version += 1
         for uid in gone:
             summary = self.summary(uid)
             if summary is not None:
@@ -379,6 +436,7 @@ class IndexRegistry:
         self._warm: OrderedDict[tuple[int, int], MailboxIndex] = OrderedDict()
         self._size = warm
         self._loading: dict[tuple[int, int], asyncio.Lock] = {}
+        self.answers = KeptAnswers()
 
     async def open(self, mailstore: Mailstore, mailbox: Mailbox) -> MailboxIndex:
         """The mailbox's index, loaded with one query if no session has it.
@@ -403,7 +461,7 @@ class IndexRegistry:
     async def _load(self, mailstore: Mailstore, mailbox_id: int) -> MailboxIndex:
         # subscribe before reading, so a change during the read is caught up later
         # (the flag stays set: the next catch_up re-reads from the loaded MODSEQ)
-        index = MailboxIndex(mailbox_id, 0, (), self._notifier)
+        index = MailboxIndex(mailbox_id, 0, (), self._notifier, self.answers)
         try:
             changes = await mailstore.changes_since(mailbox_id, 0)
         except BaseException:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from hato.imap.batches import BODY_BYTES, batches, total_size
 from hato.imap.condstore import enable_condstore, vanished_line
 from hato.imap.fetch_items import MessageData, item_value, needs_body, needs_details, order_items
-from hato.imap.fetch_quick import is_quick, quick_lines
+from hato.imap.fetch_quick import is_quick, quick_answer
 from hato.imap.reply import Reply, bad
 from hato.imap.updates import keyword_lines
 from hato.imap.view import MailboxView
@@ -174,8 +174,8 @@ async def _quick(
     for number, batch in enumerate(groups):
         await _in_turn(session, number)
         _announce_keywords(session, view)
-        lines = list(filter(None, quick_lines(view, batch, items)))  # None: gone meanwhile
-        missing = missing or len(lines) < len(batch)
+        lines, gone = quick_answer(view, batch, items)
+        missing = missing or gone
         session.send(*lines)
     return _done(missing)
 
