@@ -118,9 +118,22 @@ def snippet(raw: bytes, info: MessageInfo) -> str:
 def _shortened(text: str) -> str:
     """White space collapsed, control and format characters left out, and only as many
     characters looked at as the snippet keeps: every delivery pays for this."""
-    words = " ".join(text.split())
-    head = words[:SNIPPET_CHARS]
+    head = _collapsed_head(text)
     if head.isprintable():  # no Cc or Cf among them (most text): nothing to leave out
         return head
+    words = " ".join(text.split())
     visible = (c for c in words if unicodedata.category(c) not in ("Cc", "Cf"))
     return "".join(itertools.islice(visible, SNIPPET_CHARS))
+
+
+def _collapsed_head(text: str) -> str:
+    """The first SNIPPET_CHARS characters of ``text`` with its white space collapsed,
+    collapsing a prefix twice the length at a time: a prefix's collapsed form is a
+    prefix of the whole's (a word cut at its end is the start of that word), so once it
+    has that many characters they are the whole's."""
+    size = 2 * SNIPPET_CHARS
+    while True:
+        head = " ".join(text[:size].split())
+        if len(head) >= SNIPPET_CHARS or size >= len(text):
+            return head[:SNIPPET_CHARS]
+        size *= 2

@@ -41,3 +41,14 @@ def test_a_format_character_past_the_cut_changes_nothing_and_one_before_it_is_le
     assert _snippet_of(plain) == "x" * SNIPPET_CHARS
     marked = "\u200b" + plain
     assert _snippet_of(marked) == "x" * SNIPPET_CHARS
+
+
+_SPARSE = st.sampled_from(["word", "語", " " * 300, "\r\n" * 200, "\x07", "é" * 40])
+
+
+@given(st.lists(_SPARSE, max_size=60))
+def test_long_white_space_is_collapsed_before_the_cut(pieces: list[str]) -> None:
+    """The head is collapsed a prefix at a time (doubling): runs of white space longer
+    than the snippet put the cut past the first prefixes."""
+    text = "".join(pieces)
+    assert _snippet_of(text) == _reference(text)
