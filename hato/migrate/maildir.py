@@ -91,6 +91,7 @@ class MaildirMessage:
     content: bytes  # CRLF line ends
     flags: frozenset[str]
     internal_date: int
+    file_size: int  # the file's bytes (LF line ends): what the progress counts
 
 
 @dataclass(slots=True)
@@ -311,7 +312,7 @@ def read_message(
     if not data.strip():
         return Problem(str(path), "empty message, skipped")
     content = crlf_lines(data)
-    return MaildirMessage(content, _flags(path.name, keywords), int(stat.st_mtime))
+    return MaildirMessage(content, _flags(path.name, keywords), int(stat.st_mtime), len(data))
 
 
 def _size_mismatch(name: str, data: bytes) -> str | None:

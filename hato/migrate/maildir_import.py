@@ -62,7 +62,7 @@ class MaildirImport:
     new_uids: int = 0  # files no dovecot-uidlist named: given the next free UIDs
     gone: int = 0  # uidlist entries without a file (expunged in Dovecot)
     done: int = 0  # files handled, whatever the outcome
-    bytes_read: int = 0
+    bytes_read: int = 0  # of the files, as maildir_totals counts them
     problems: list[Problem] = field(default_factory=list)
 
 
@@ -177,7 +177,7 @@ def _readable(
         if isinstance(message, Problem):
             result.problems.append(message)
             continue
-        result.bytes_read += len(message.content)
+        result.bytes_read += message.file_size
         yield file, message
 
 
