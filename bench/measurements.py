@@ -457,6 +457,10 @@ MEASUREMENTS: tuple[Measurement, ...] = (
         "raw client: IMAP FETCH 1:* (UID FLAGS RFC822.SIZE)", "ms", "imap", raw.fetch_flags_sizes
     ),
     Measurement("raw client: IMAP UID SEARCH FROM (1 in 1,000)", "ms", "imap", raw.search_from),
+    Measurement(f"raw client: POP3 {SAMPLE:,} RETR, one connection", "ms", "pop3", raw.pop3_retr),
+    Measurement(
+        f"raw client: IMAP {SAMPLE:,} FETCH BODY.PEEK[], one each", "ms", "imap", raw.body_peeks
+    ),
     # extensions; the QRESYNC row expunges and appends as many: the count stays the same
     Measurement("IMAP SORT (DATE) ALL", "ms", "imap", ext.sort("DATE")),
     Measurement("IMAP SORT (SUBJECT) ALL", "ms", "imap", ext.sort("SUBJECT")),

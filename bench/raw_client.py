@@ -9,7 +9,10 @@ lines that answer (``* n FETCH``, listing lines) to check it after the clock sto
 - IMAP SELECT INBOX (logged in beforehand);
 - IMAP ``FETCH 1:* (FLAGS)`` and ``FETCH 1:* (UID FLAGS RFC822.SIZE)``;
 - IMAP ``UID SEARCH FROM`` the rare sender;
-- the POP3 open: connect, greeting, USER/PASS, STAT, UIDL, LIST.
+- the POP3 open: connect, greeting, USER/PASS, STAT, UIDL, LIST;
+- one body a command, 1,000 times on one connection: POP3 ``RETR n`` and IMAP ``FETCH n
+  BODY.PEEK[]`` of the seeded sample, each answer read to its end before the next is sent
+  (each body's length checked after the clock stops).
 """
 
 from __future__ import annotations
@@ -26,7 +29,8 @@ if TYPE_CHECKING:
     from bench.target import Target
 
 __all__ = [
-    "fetch_flags", "fetch_flags_sizes", "open_imap", "pop3_open", "search_from", "select", "tagged",
+    "body_peeks", "fetch_flags", "fetch_flags_sizes", "open_imap", "pop3_open", "pop3_retr",
+    "search_from", "select", "tagged",
 ]  # fmt: skip
 
 _TIMEOUT = 300.0
@@ -51,6 +55,13 @@ class _Raw:
             self._more()
         answer, self.buffer = self.buffer[: found + len(end)], self.buffer[found + len(end) :]
         return answer
+
+    def take(self, size: int) -> bytes:
+        """The next ``size`` bytes (a literal)."""
+        while len(self.buffer) < size:
+            self._more()
+        taken, self.buffer = self.buffer[:size], self.buffer[size:]
+        return taken
 
     def _more(self) -> None:
         data = self.sock.recv(1 << 20)
@@ -160,3 +171,61 @@ def pop3_open(target: Target, context: Context) -> float:
         return elapsed
     finally:
         client.close()
+
+
+def pop3_retr(target: Target, context: Context) -> float:
+    """``RETR n`` of each message of the sample, one after another on one connection."""
+    client = _login_pop3(target)
+    try:
+        answers = []
+        start = time.perf_counter()
+        for number in context.sample():
+            client.send(b"RETR %d\r\n" % number)
+            answers.append(client.until(b"\r\n.\r\n"))
+        elapsed = ms_since(start)
+        client.send(b"QUIT\r\n")
+        whole = sum(answer.startswith(b"+OK") and len(answer) > 2000 for answer in answers)
+        expect(target, "raw RETR of 2 KB or more", whole, len(answers))
+        return elapsed
+    finally:
+        client.close()
+
+
+def body_peeks(target: Target, context: Context) -> float:
+    """``FETCH n BODY.PEEK[]`` of each message of the sample, one after another."""
+    client = open_imap(target, select=True)
+    try:
+        answers = []
+        start = time.perf_counter()
+        for number in context.sample():
+            client.send(b"p FETCH %d BODY.PEEK[]\r\n" % number)
+            answers.append(_literal_answer(client, b"p"))
+        elapsed = ms_since(start)
+        whole = sum(len(body) > 2000 for body in answers)
+        expect(target, "raw BODY.PEEK[] of 2 KB or more", whole, len(answers))
+        return elapsed
+    finally:
+        client.close()
+
+
+def _literal_answer(client: _Raw, tag: bytes) -> bytes:
+    """The literal of a one-item FETCH answer (``* n FETCH (BODY[] {size}``, its bytes,
+    ``)``), taken by its size, then the tagged line; the literal's bytes."""
+    head = client.line()
+    if not head.endswith(b"}") or b" FETCH (" not in head:
+        raise RuntimeError(f"IMAP said {head!r}")
+    body = client.take(int(head.rpartition(b"{")[2][:-1]))
+    if client.line() != b")":
+        raise RuntimeError("the FETCH answer did not end after its literal")
+    tagged(client, tag)
+    return body
+
+
+def _login_pop3(target: Target) -> _Raw:
+    client = _Raw(target, "pop3")
+    client.line()
+    client.send(f"USER {target.user}\r\nPASS {target.password}\r\n".encode())
+    client.line()
+    if not client.line().startswith(b"+OK"):
+        raise RuntimeError("POP3 login refused")
+    return client
