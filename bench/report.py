@@ -85,7 +85,8 @@ How to read them:
   (`GET /api/v1/message/{ID}`, 20 each): requests a second over the wall-clock time, and
   the 99th percentile of their times (req/s: higher is better).
 - The raw client rows (`bench.raw_client`): the POP3 open, SELECT, FETCH of every
-  message's UID, flags and size, and UID SEARCH FROM, over a plain socket, each answer
+  message's flags, and of its UID, flags and size, UID SEARCH FROM, and 1,000 RETR and
+  1,000 FETCH BODY.PEEK[] one command each, over a plain socket, each answer
   read as bytes to its end and checked by counting its lines after the clock: the
   server's time without imaplib's or poplib's parsing, which is in every other row.
 - The mixed-load rows (`bench.mixed_load`): 5, then 20 clients (asyncio, raw sockets),
