@@ -15,7 +15,7 @@ from hato.store import Credentials, FlagMode, MessageMeta, Store
 from hato.store.base import Mailstore
 
 
-async def _views(store: Store) -> tuple[Mailstore, MailboxView, MailboxView]:
+async def views(store: Store) -> tuple[Mailstore, MailboxView, MailboxView]:
     account = await store.create_account("q", Credentials(password_hash="x"))
     mailstore = store.mailstore(account.id)
     await mailstore.create_mailbox("INBOX")
@@ -32,7 +32,7 @@ async def _views(store: Store) -> tuple[Mailstore, MailboxView, MailboxView]:
     return mailstore, writer, reader
 
 
-def _general(view: MailboxView, items: list[FetchAttr]) -> list[bytes]:
+def general_lines(view: MailboxView, items: list[FetchAttr]) -> list[bytes]:
     lines = []
     for seq, uid in enumerate(view.uids, 1):
         data = MessageData(uid)
@@ -42,7 +42,7 @@ def _general(view: MailboxView, items: list[FetchAttr]) -> list[bytes]:
 
 
 async def test_every_combination_matches_the_general_path(store: Store) -> None:
-    mailstore, writer, reader = await _views(store)
+    mailstore, writer, reader = await views(store)
     await mailstore.expunge(writer.id, [3])  # told to nobody yet: a ghost in the index
     for _ in range(3):
         await asyncio.sleep(0)
@@ -55,14 +55,14 @@ async def test_every_combination_matches_the_general_path(store: Store) -> None:
                 items = [FetchAttr(name) for name in combination]
                 assert is_quick(items)
                 targets = list(enumerate(view.uids, 1))
-                assert list(quick_lines(view, targets, items)) == _general(view, items)
+                assert list(quick_lines(view, targets, items)) == general_lines(view, items)
 
 
 async def test_runs_of_the_shared_snapshot_match_the_general_path(store: Store) -> None:
     """A view numbering by the index's own snapshot answers a run of messages from
     slices of the columns (``_run_lines``), a set with gaps from one pick of each
     (``_picked_lines``), a single message line by line."""
-    mailstore, _, reader = await _views(store)
+    mailstore, _, reader = await views(store)
     await reader.changes_since(mailstore)
     assert reader.uids is reader.index.uids
     assert reader.recent and len(reader.recent) < len(reader.uids)  # both kinds of line
@@ -71,14 +71,14 @@ async def test_runs_of_the_shared_snapshot_match_the_general_path(store: Store) 
     for size in range(1, len(names) + 1):
         for combination in itertools.permutations(names, size):
             items = [FetchAttr(name) for name in combination]
-            general = _general(reader, items)
+            general = general_lines(reader, items)
             for chosen in (pairs, pairs[1:5], pairs[-1:], [pairs[0], pairs[2], pairs[3]]):
                 expected = [general[seq - 1] for seq, _ in chosen]
                 assert list(quick_lines(reader, chosen, items)) == expected
 
 
 async def test_recent_and_keywords_are_in_the_flags(store: Store) -> None:
-    _, _, reader = await _views(store)
+    _, _, reader = await views(store)
     lines = list(quick_lines(reader, list(enumerate(reader.uids, 1)), [FetchAttr("FLAGS")]))
     assert lines[1] == b"* 2 FETCH (FLAGS (\\Seen $Work))\r\n"
     assert lines[-1] == b"* 7 FETCH (FLAGS (\\Recent))\r\n"

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import asyncio
 
-from hato.imap.fetch_items import MessageData, item_value
 from hato.imap.fetch_quick import quick_answer
 from hato.imap.mailbox_index import KeptAnswers
 from hato.imap.view import MailboxView, open_view
-from hato.proto.imap import FetchAttr, fetch_response
-from hato.store import Credentials, FlagMode, MessageMeta, Store
+from hato.proto.imap import FetchAttr
+from hato.store import FlagMode, MessageMeta, Store
 from hato.store.base import Mailstore
+from tests.imap.test_fetch_quick import general_lines, views
 
 FLAGS = [FetchAttr("FLAGS")]
 UID_FLAGS_SIZE = [FetchAttr("UID"), FetchAttr("FLAGS"), FetchAttr("RFC822.SIZE")]
@@ -41,14 +41,9 @@ def test_the_least_recently_used_answer_goes_first() -> None:
 
 
 async def _mailbox(store: Store) -> tuple[Mailstore, MailboxView]:
-    """INBOX with 6 messages, and a view of it without \\Recent (another took them)."""
-    account = await store.create_account("k", Credentials(password_hash="x"))
-    mailstore = store.mailstore(account.id)
-    await mailstore.create_mailbox("INBOX")
-    for number in range(6):
-        body = b"Subject: %d\r\n\r\n%s\r\n" % (number, b"x" * number)
-        await mailstore.append("INBOX", body, MessageMeta(), 1_700_000_000 + number)
-    await open_view(store, mailstore, "INBOX", False)  # claims \Recent
+    """INBOX with 7 messages (flags and keywords on some), and a view of it without
+    \\Recent (the views before took them)."""
+    mailstore, _, _ = await views(store)
     view = await open_view(store, mailstore, "INBOX", False)
     assert not view.recent
     return mailstore, view
@@ -56,12 +51,7 @@ async def _mailbox(store: Store) -> tuple[Mailstore, MailboxView]:
 
 def _expected(view: MailboxView, items: list[FetchAttr]) -> bytes:
     """The answer the general item path gives for every message of ``view``."""
-    lines = []
-    for seq, uid in enumerate(view.uids, 1):
-        data = MessageData(uid)
-        values = [(item.response_key(), item_value(item, data, view)) for item in items]
-        lines.append(fetch_response(seq, values))
-    return b"".join(lines)
+    return b"".join(general_lines(view, items))
 
 
 def _answer(view: MailboxView, items: list[FetchAttr]) -> bytes:
