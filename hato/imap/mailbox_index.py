@@ -37,14 +37,13 @@ reload the mailbox.
 from __future__ import annotations
 
 import asyncio
-import itertools
 import weakref
 from array import array
 from bisect import bisect_left
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Sequence, Set
 from dataclasses import dataclass
-from itertools import compress
+from itertools import compress, count
 from typing import TYPE_CHECKING
 
 from hato.imap.sort_cache import KeyCache
@@ -73,7 +72,7 @@ KEPT_CHANGES = 1_000
 #: per registry, so per process): 4 MiB, the flags of some 130,000 messages, an answer
 #: at most a quarter of it (``FETCH 1:* (FLAGS)`` answers 4,096 messages a piece).
 KEPT_ANSWER_BYTES = 4 << 20
-_SERIALS = itertools.count(1)
+_SERIALS = count(1)
 
 
 class KeptAnswers:
