@@ -45,9 +45,8 @@ What is measured (``bench.measurements.MEASUREMENTS`` is the list):
   reading messages (``GET /api/v1/message/{ID}``): requests a second, and their p99.
 - Raw client rows (``bench.raw_client``): the POP3 open, SELECT, ``FETCH 1:* (FLAGS)``,
   ``FETCH 1:* (UID FLAGS RFC822.SIZE)``, ``UID SEARCH FROM``, 1,000 RETR and 1,000
-  ``FETCH n BODY.PEEK[]`` one each again, sent over a plain
-  socket and read as bytes to the answer's end, so that the client's parsing (imaplib's,
-  poplib's) is not in them.
+  ``FETCH n BODY.PEEK[]`` one each again, sent over a plain socket and read as bytes to
+  the answer's end, so that the client's parsing (imaplib's, poplib's) is not in them.
 - The mixed load (``bench.mixed_load``): 5 and 20 raw-socket IMAP clients, a seeded mix
   of commands for 30 s; commands answered OK a second, and those answered otherwise.
 - POP3 connect + USER/PASS alone, to show what the password check costs in the rows above.
