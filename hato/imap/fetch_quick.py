@@ -10,9 +10,9 @@ same order (`order_items`), same encodings.
 
 A client without CONDSTORE asks for every message's flags at each look, mostly of a
 mailbox that has not changed since: the answer to a run of the index's own numbering
-(a view without \\Recent, which is the session's own) is kept on the index's
-``KeptAnswers`` under the columns' version, and the same question is then answered
-with those bytes (about 0.35 us a message less).
+(``KEPT_FROM`` messages or more, for a view without \\Recent, which is the session's
+own) is kept on the index's ``KeptAnswers`` under the columns' version, and the same
+question is then answered with those bytes (about 0.35 us a message less).
 """
 
 from __future__ import annotations
@@ -24,9 +24,12 @@ from operator import itemgetter
 from hato.imap.view import MailboxView, ordered_flags
 from hato.proto.imap import FetchAttr, encode_flags, fetch_template
 
-__all__ = ["QUICK_ITEMS", "is_quick", "quick_answer", "quick_lines"]
+__all__ = ["KEPT_FROM", "QUICK_ITEMS", "is_quick", "quick_answer", "quick_lines"]
 
 QUICK_ITEMS = frozenset({"UID", "FLAGS", "RFC822.SIZE", "MODSEQ"})
+#: Messages a run has at least for its answer to be kept: a shorter one is made again in
+#: a few microseconds, and many small entries would cost more memory than their bytes.
+KEPT_FROM = 100
 _PIECES = {
     "UID": b"UID %d",
     "FLAGS": b"FLAGS %s",
@@ -43,9 +46,9 @@ def quick_answer(
     view: MailboxView, targets: Sequence[tuple[int, int]], items: Sequence[FetchAttr]
 ) -> tuple[list[bytes], bool]:
     """The answer's pieces for ``targets``, and whether a message of them was gone; a
-    run of the index's numbering in a view without \\Recent is one piece, kept on the
-    index for the same question (module docstring)."""
-    if not view.recent and _is_run(view, targets):
+    run of ``KEPT_FROM`` messages or more of the index's numbering, in a view without
+    \\Recent, is one piece, kept on the index for the same question (module docstring)."""
+    if len(targets) >= KEPT_FROM and not view.recent and _is_run(view, targets):
         index = view.index
         key = index.answer_key(tuple(item.name for item in items), targets[0][0], len(targets))
         answer = index.answers.get(key)

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
+from hato.imap import fetch_quick
 from hato.imap.fetch_quick import quick_answer
 from hato.imap.mailbox_index import KeptAnswers
 from hato.imap.view import MailboxView, open_view
@@ -16,6 +19,12 @@ from tests.imap.test_fetch_quick import general_lines, views
 
 FLAGS = [FetchAttr("FLAGS")]
 UID_FLAGS_SIZE = [FetchAttr("UID"), FetchAttr("FLAGS"), FetchAttr("RFC822.SIZE")]
+
+
+@pytest.fixture(autouse=True)
+def _short_runs_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The mailboxes here hold 7 messages: their answers are kept as a large one's."""
+    monkeypatch.setattr(fetch_quick, "KEPT_FROM", 1)
 
 
 def test_the_kept_answers_stay_within_their_limit() -> None:
@@ -120,3 +129,15 @@ async def test_a_view_with_recent_gets_its_own_answer(store: Store) -> None:
     assert b"".join(pieces) == _expected(newcomer, FLAGS)
     assert b"\\Recent" in b"".join(pieces)
     assert b"\\Recent" not in _answer(view, FLAGS)
+
+
+async def test_a_short_run_is_made_again(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under KEPT_FROM messages an answer is not kept: many small entries would cost more
+    memory than the bytes the limit counts."""
+    monkeypatch.setattr(fetch_quick, "KEPT_FROM", 8)
+    _, view = await _mailbox(store)
+    targets = list(enumerate(view.uids, 1))
+    for _ in range(2):
+        pieces, gone = quick_answer(view, targets, FLAGS)
+        assert not gone and b"".join(pieces) == _expected(view, FLAGS)
+    assert len(view.index.answers) == 0
