@@ -84,10 +84,11 @@ async def _leads_somewhere(
 ) -> bool:
     """Whether mail for ``target`` finds an account (or leaves hato, which it may)."""
     addresses = [target] if "@" in target else [f"{target}@{d}" for d in alias_domains]
+    directory = await store.directory()
     for each in addresses:
         parts = split_address(each)
         if parts is not None and parts[1] in domains:
-            _, found = await route(store, each, domains)
+            _, found = await route(directory, each, domains)
             if not found:
                 return False
     return True

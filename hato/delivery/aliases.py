@@ -10,7 +10,7 @@ at loops and after a fixed depth.
 from __future__ import annotations
 
 from hato.delivery.recipients import split_address
-from hato.store.base import AliasStore
+from hato.store.directory import Directory
 
 __all__ = ["MAX_DEPTH", "alias_key", "expand"]
 
@@ -26,21 +26,23 @@ def alias_key(address: str) -> str:
     return f"{local.lower()}@{domain}"
 
 
-async def _targets(store: AliasStore, address: str, domains: tuple[str, ...]) -> list[str] | None:
+async def _targets(
+    directory: Directory, address: str, domains: tuple[str, ...]
+) -> list[str] | None:
     parts = split_address(address)
     if parts is None or parts[1] not in domains:
         return None
     local, domain = parts
     for key in (f"{local.lower()}@{domain}", local.lower()):
-        found = await store.alias_targets(key)
+        found = await directory.alias_targets(key)
         if found:
             return [t if "@" in t else f"{t}@{domain}" for t in found]
     return None
 
 
-async def expand(store: AliasStore, address: str, domains: tuple[str, ...]) -> list[str] | None:
+async def expand(directory: Directory, address: str, domains: tuple[str, ...]) -> list[str] | None:
     """The final addresses ``address`` stands for, or None if it is no alias."""
-    first = await _targets(store, address, domains)
+    first = await _targets(directory, address, domains)
     if first is None:
         return None
     final: list[str] = []
@@ -52,7 +54,7 @@ async def expand(store: AliasStore, address: str, domains: tuple[str, ...]) -> l
         if key in seen:
             continue
         seen.add(key)
-        more = await _targets(store, target, domains) if depth < MAX_DEPTH else None
+        more = await _targets(directory, target, domains) if depth < MAX_DEPTH else None
         if more is None:
             final.append(target)
         else:

@@ -36,6 +36,7 @@ from hato.delivery.received import Arrival
 from hato.delivery.recipients import split_address
 from hato.logs import event
 from hato.store.base import Assignment, Store
+from hato.store.directory import Directory
 from hato.store.meta import message_meta
 
 if TYPE_CHECKING:
@@ -102,10 +103,17 @@ class AssignmentDesk:
     hostname: str
 
     async def delivered(
-        self, arrival: Arrival, recipients: Sequence[str], content: bytes, account_id: int | None
+        self,
+        arrival: Arrival,
+        recipients: Sequence[str],
+        content: bytes,
+        directory: Directory | None,
+        account_id: int | None,
     ) -> None:
         addresses = list(dict.fromkeys(r.lower() for r in recipients))[:MAX_ADDRESSES]
-        assignments = await self.store.assignments_at(addresses)
+        if directory is None:
+            directory = await self.store.directory()
+        assignments = await directory.assignments_at(addresses)
         if not assignments:
             return
         student = account_id if account_id is not None else await self._student(arrival.sender)
@@ -152,7 +160,7 @@ class AssignmentDesk:
         except (ValueError, TypeError) as exc:  # an address the encoder cannot write
             log.warning("assignment: no reply to %r: %s", to[:100], exc)
             return
-        lookup, targets = await route(self.store, to, self.domains)
+        lookup, targets = await route(await self.store.directory(), to, self.domains)
         if not len(targets):
             log.warning("assignment: no route to %r (%s)", to[:100], lookup.value)
             return
@@ -160,7 +168,8 @@ class AssignmentDesk:
             "localhost", "127.0.0.1", "LOCAL", self.hostname, secrets.token_hex(6).upper(), "", now
         )  # RFC 3834 §3.3: the null reverse-path, so that no reply is answered in turn
         meta = await asyncio.to_thread(message_meta, content)
-        await commit(self.store, content, meta, arrival, Targets(targets.local, targets.remote))
+        onward = Targets(targets.local, targets.remote, directory=targets.directory)
+        await commit(self.store, content, meta, arrival, onward)
 
 
 def _header(content: bytes) -> Message:

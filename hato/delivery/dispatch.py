@@ -26,6 +26,7 @@ from hato.delivery.recipients import Lookup, Recipient, resolve, split_address
 from hato.logs import event
 from hato.proto.smtp_syntax import is_mailbox
 from hato.store.base import INBOX, Delivery, MailboxExists, MessageMeta, Outbound, Store
+from hato.store.directory import Directory
 from hato.store.meta import message_meta
 
 __all__ = [
@@ -72,18 +73,23 @@ def sieve_reject(reason: str) -> Refusal:
 class Targets:
     """Where one envelope's recipients go, accumulated over its RCPT commands.
 
-    ``accounts``: the accounts each RCPT address reached, for LMTP's reply per recipient.
+    ``accounts``: the accounts each RCPT address reached, for LMTP's reply per recipient;
+    ``directory``: what the recipients were looked up in (hato/store/directory.py), asked
+    again for the rest of the message (the accounts' scripts, the assignments).
     """
 
     local: list[Recipient] = field(default_factory=list)
     remote: list[str] = field(default_factory=list)
     accounts: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    directory: Directory | None = None
 
     def __len__(self) -> int:
         return len(self.local) + len(self.remote)
 
 
-async def route(store: Store, address: str, domains: tuple[str, ...]) -> tuple[Lookup, Targets]:
+async def route(
+    directory: Directory, address: str, domains: tuple[str, ...]
+) -> tuple[Lookup, Targets]:
     """Resolve one RCPT address (aliases first); a foreign address is NOT_LOCAL.
 
     An address that is not RFC 5321 syntax is MALFORMED before any lookup, so bytes
@@ -91,16 +97,16 @@ async def route(store: Store, address: str, domains: tuple[str, ...]) -> tuple[L
     """
     parts = split_address(address)
     if parts is None or not is_mailbox(address):
-        return Lookup.MALFORMED, Targets()
+        return Lookup.MALFORMED, Targets(directory=directory)
     if parts[1] not in domains:
-        return Lookup.NOT_LOCAL, Targets(remote=[address])
-    finals = await expand(store, address, domains)
+        return Lookup.NOT_LOCAL, Targets(remote=[address], directory=directory)
+    finals = await expand(directory, address, domains)
     if finals is None:
-        lookup, recipient = await resolve(store, address, domains)
-        return lookup, Targets(local=[recipient] if recipient else [])
-    targets = Targets()
+        lookup, recipient = await resolve(directory, address, domains)
+        return lookup, Targets(local=[recipient] if recipient else [], directory=directory)
+    targets = Targets(directory=directory)
     for final in finals:
-        lookup, recipient = await resolve(store, final, domains)
+        lookup, recipient = await resolve(directory, final, domains)
         if recipient is not None:
             targets.local.append(recipient)
         elif lookup is Lookup.NOT_LOCAL:
@@ -159,13 +165,17 @@ async def commit(
     """
     copies: list[Delivery] = []
     recipients = _accounts(targets.local)
+    directory = targets.directory
+    if directory is None and sieve is not None and recipients:
+        directory = await store.directory()
     for recipient in recipients:
         prefix = trace_prefix(arrival, recipient.address)
         inbox = await junk_mailbox(store, recipient.account_id) if junk else INBOX
         if sieve is None:
             copies.append(Delivery(recipient.account_id, inbox, prefix))
             continue
-        decision = await sieve.decide(recipient, arrival.sender, prefix + content)
+        assert directory is not None
+        decision = await sieve.decide(recipient, arrival.sender, prefix + content, directory)
         if decision.reject is not None and refused is not None:
             refused[recipient.account_id] = sieve_reject(decision.reject)
         elif decision.reject is not None:
@@ -306,7 +316,7 @@ async def _send(
     seal: Sealer | None = None,
 ) -> None:
     """One message to one address: local (its script runs, MAX_HOPS deep) or queued."""
-    lookup, targets = await route(store, address, sieve.domains)
+    lookup, targets = await route(await store.directory(), address, sieve.domains)
     if not len(targets):
         log.warning("sieve: no route to %r (%s)", address[:100], lookup.value)
         return

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 from hato.delivery.recipients import Recipient
 from hato.logs import event
 from hato.store.base import INBOX, MailboxExists, Store, StoreUnavailable
+from hato.store.directory import Directory
 
 if TYPE_CHECKING:
     from email.headerregistry import Address
@@ -102,18 +103,22 @@ class SieveFilter:
             self._limits = Limits()
         return self._limits
 
-    async def decide(self, recipient: Recipient, sender: str, message: bytes) -> Decision:
-        """The decision for ``recipient``'s copy of ``message`` (its trace fields in front)."""
+    async def decide(
+        self, recipient: Recipient, sender: str, message: bytes, directory: Directory
+    ) -> Decision:
+        """The decision for ``recipient``'s copy of ``message`` (its trace fields in front);
+        ``directory`` tells the account's active script."""
         try:
-            return await self._decide(recipient, sender, message)
+            return await self._decide(recipient, sender, message, directory)
         except StoreUnavailable:
             raise  # a temporary failure: the sender retries, and the script runs then
         except Exception as exc:  # a fault of hato's own: keeping is never wrong
             return _kept(recipient, "", f"internal error: {exc!r}"[:300])
 
-    async def _decide(self, recipient: Recipient, sender: str, message: bytes) -> Decision:
-        scripts = self.store.sieve_scripts(recipient.account_id)
-        active = await scripts.active()
+    async def _decide(
+        self, recipient: Recipient, sender: str, message: bytes, directory: Directory
+    ) -> Decision:
+        active = await directory.active_script(recipient.account_id)
         before, after = self.global_scripts
         sequence = [
             (name, text)
@@ -136,6 +141,7 @@ class SieveFilter:
                 return _kept(recipient, name, str(program))
             programs.append(program)
         requires = frozenset().union(*(program.requires for program in programs))
+        scripts = self.store.sieve_scripts(recipient.account_id)
         texts = await scripts.texts() if "include" in requires else {}
         mailboxes = await self._mailbox_names(recipient.account_id)
         replies = await scripts.replies_to(sender.lower()) if "vacation" in requires else {}

@@ -111,7 +111,9 @@ class InboundHandler:
         accepted = self._recipients.setdefault(envelope, Targets())
         if len(envelope.rcpt_tos) >= self.settings.max_recipients:
             return "452 4.5.3 Error: too many recipients"
-        lookup, targets = await route(self.store, address, self.settings.domains)
+        if accepted.directory is None:  # one look-up of the directory an envelope
+            accepted.directory = await self.store.directory()
+        lookup, targets = await route(accepted.directory, address, self.settings.domains)
         if lookup is Lookup.MALFORMED:  # not echoed: it may hold bytes that are not UTF-8
             return "501 5.1.3 Bad recipient address syntax"
         if lookup is Lookup.NOT_LOCAL and not self.relays:
@@ -135,6 +137,8 @@ class InboundHandler:
         one in the store's transaction, at DATA."""
         size = max(_declared_size(envelope.mail_options), 1)
         for recipient in targets.local:
+            if not recipient.limited:
+                return True
             state = await self.store.mailstore(recipient.account_id).quota()
             if state.room_for(size):
                 return True
@@ -219,7 +223,8 @@ class InboundHandler:
         except Exception:
             log.exception("delivery of %s failed", queue_id)
             return _TEMPFAIL
-        await tell(self.settings.observer, arrival, envelope.rcpt_tos, content)
+        directory = recipients.directory
+        await tell(self.settings.observer, arrival, envelope.rcpt_tos, content, directory)
         return None
 
     async def _parse(self, content: bytes) -> MessageMeta:

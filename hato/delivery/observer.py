@@ -14,6 +14,7 @@ from typing import Protocol
 
 from hato.delivery.received import Arrival
 from hato.store.base import StoreUnavailable
+from hato.store.directory import Directory
 
 __all__ = ["DeliveryObserver", "tell"]
 
@@ -22,9 +23,15 @@ log = logging.getLogger(__name__)
 
 class DeliveryObserver(Protocol):
     async def delivered(
-        self, arrival: Arrival, recipients: Sequence[str], content: bytes, account_id: int | None
+        self,
+        arrival: Arrival,
+        recipients: Sequence[str],
+        content: bytes,
+        directory: Directory | None,
+        account_id: int | None,
     ) -> None:
-        """``content`` was stored for ``recipients``; ``account_id`` sent it (submission)."""
+        """``content`` was stored for ``recipients``, looked up in ``directory`` (None: none
+        taken yet); ``account_id`` sent it (submission)."""
 
 
 async def tell(
@@ -32,13 +39,14 @@ async def tell(
     arrival: Arrival,
     recipients: Sequence[str],
     content: bytes,
+    directory: Directory | None,
     account_id: int | None = None,
 ) -> None:
     """Tell ``observer``: the message is stored already, so a failure here is only logged."""
     if observer is None:
         return
     try:
-        await observer.delivered(arrival, recipients, content, account_id)
+        await observer.delivered(arrival, recipients, content, directory, account_id)
     except StoreUnavailable:
         log.warning("after delivery of %s: the store is unavailable", arrival.queue_id)
     except Exception:

@@ -189,13 +189,14 @@ class QueueRunner:
         now = self.clock()
         hostname = self.config.hostname
         dsn = build_dsn(hostname, entry.sender, original, failures, entry.created, now)
-        lookup, targets = await route(self.store, entry.sender, self.config.local_domains)
+        directory = await self.store.directory()
+        lookup, targets = await route(directory, entry.sender, self.config.local_domains)
         if lookup not in (Lookup.LOCAL, Lookup.NOT_LOCAL) or not len(targets):
             log.warning("bounce for %s: no such sender %s", message_id, entry.sender)
             return
         arrival = Arrival(hostname, "127.0.0.1", "local", hostname, f"B{message_id}", "", now)
         meta = await asyncio.to_thread(message_meta, dsn)
-        targets = Targets(targets.local, targets.remote)
+        targets = Targets(targets.local, targets.remote, directory=directory)
         if await commit(self.store, dsn, meta, arrival, targets, self.sieve):
             self.wake()
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from hato.store.base import AccountStore
+from hato.store.base import UNLIMITED
+from hato.store.directory import Directory
 
 __all__ = ["Lookup", "Recipient", "resolve"]
 
@@ -19,9 +20,13 @@ class Lookup(Enum):
 
 @dataclass(frozen=True, slots=True)
 class Recipient:
+    """An address that reached a local account; ``limited``: whether a quota is in force
+    for the account (when not, no usage need be read to know there is room)."""
+
     address: str
     account_id: int
     account: str
+    limited: bool = True
 
 
 def split_address(address: str) -> tuple[str, str] | None:
@@ -32,7 +37,7 @@ def split_address(address: str) -> tuple[str, str] | None:
 
 
 async def resolve(
-    store: AccountStore, address: str, domains: tuple[str, ...]
+    directory: Directory, address: str, domains: tuple[str, ...]
 ) -> tuple[Lookup, Recipient | None]:
     """Map ``NAME@domain`` (or ``NAME+detail@domain``, RFC 5233) to a local account.
 
@@ -47,7 +52,8 @@ async def resolve(
     name = local.lower()
     candidates = [name] if "+" not in name else [name, name.split("+", 1)[0]]
     for candidate in candidates:
-        account = await store.get_account(candidate)
+        account = await directory.addressee(candidate)
         if account is not None:
-            return Lookup.LOCAL, Recipient(address, account.id, account.name)
+            limited = account.limits != UNLIMITED
+            return Lookup.LOCAL, Recipient(address, account.id, account.name, limited)
     return Lookup.UNKNOWN_USER, None

@@ -121,7 +121,8 @@ class SubmissionHandler(InboundHandler):
         return await super().handle_MAIL(server, session, envelope, address, options)
 
     async def _owns(self, account: Account, address: str) -> bool:
-        lookup, targets = await route(self.store, address, self.settings.domains)
+        directory = await self.store.directory()
+        lookup, targets = await route(directory, address, self.settings.domains)
         return lookup is Lookup.LOCAL and any(r.account_id == account.id for r in targets.local)
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
@@ -186,9 +187,10 @@ class SubmissionHandler(InboundHandler):
         if not recipients or len(recipients) > self.settings.max_recipients:
             raise Refused("452 4.5.3 Error: too many recipients" if recipients else
                           "554 5.5.1 Error: no valid recipients")  # fmt: skip
-        targets = Targets()
+        targets = Targets(directory=await self.store.directory())
+        assert targets.directory is not None
         for address in recipients:
-            lookup, found = await route(self.store, address, self.settings.domains)
+            lookup, found = await route(targets.directory, address, self.settings.domains)
             if lookup is Lookup.MALFORMED:
                 raise Refused("501 5.1.3 Bad recipient address syntax")
             if not found:
@@ -217,7 +219,9 @@ class SubmissionHandler(InboundHandler):
         if findings and self.manners is not None:
             subject = meta.columns.subject
             await self.manners.send_report(self.store, account.id, findings, subject, arrival.when)
-        await tell(self.settings.observer, arrival, recipients, content, account.id)
+        await tell(
+            self.settings.observer, arrival, recipients, content, targets.directory, account.id
+        )
         return queued
 
     async def _signed(self, content: bytes, sender: str) -> bytes:

@@ -46,6 +46,7 @@ from dataclasses import dataclass
 from itertools import compress, count
 from typing import TYPE_CHECKING
 
+from hato.bounded import SizedLru
 from hato.imap.sort_cache import KeyCache
 from hato.store import Mailbox, MailboxChanges, Mailstore, MessageSummary
 from hato.store.notify import Notifier, Subscription
@@ -75,33 +76,13 @@ KEPT_ANSWER_BYTES = 4 << 20
 _SERIALS = count(1)
 
 
-class KeptAnswers:
+class KeptAnswers(SizedLru[Hashable, bytes]):
     """Answers made from indexes' columns, each under a key that names the index's serial
     and version (``MailboxIndex.answer_key``): a change to the index makes its entries
-    unreachable, and they age out. At most ``limit`` bytes in all, the least recently
-    used dropped first; an answer above a quarter of it is not kept."""
+    unreachable, and they age out. At most ``limit`` bytes in all (hato.bounded)."""
 
     def __init__(self, limit: int = KEPT_ANSWER_BYTES) -> None:
-        self.limit = limit
-        self.size = 0
-        self._kept: OrderedDict[Hashable, bytes] = OrderedDict()
-
-    def __len__(self) -> int:
-        return len(self._kept)
-
-    def get(self, key: Hashable) -> bytes | None:
-        found = self._kept.get(key)
-        if found is not None:
-            self._kept.move_to_end(key)
-        return found
-
-    def keep(self, key: Hashable, answer: bytes) -> None:
-        if len(answer) > self.limit // 4 or key in self._kept:
-            return
-        self._kept[key] = answer
-        self.size += len(answer)
-        while self.size > self.limit:
-            self.size -= len(self._kept.popitem(last=False)[1])
+        super().__init__(limit, len)
 
 
 class FlagSets:

@@ -26,6 +26,7 @@ from hato.mime import COLUMN_OF, HeaderColumns, IndexedText
 from hato.store.notify import Notifier
 
 if TYPE_CHECKING:
+    from hato.store.directory import Directory
     from hato.store.scripts import SieveScripts
 
 __all__ = [
@@ -47,6 +48,7 @@ __all__ = [
     "Credentials",
     "Delivery",
     "DeliveryStore",
+    "DirectoryStore",
     "FlagMode",
     "IndexStats",
     "KeptUidMessage",
@@ -665,6 +667,13 @@ class AccountStore(Protocol):
     async def account_usage(self) -> list[AccountUsage]: ...  # every account, by name
 
 
+class DirectoryStore(Protocol):
+    """What delivery looks up for each message (hato/store/directory.py), kept while the
+    database's ``directory_version`` stays the same: one read a call."""
+
+    async def directory(self) -> Directory: ...
+
+
 class DeliveryStore(Protocol):
     """Final delivery: one body for many accounts' mailboxes in one durable transaction.
 
@@ -781,6 +790,7 @@ class TextIndexStore(Protocol):
 
 class Store(
     AccountStore,
+    DirectoryStore,
     DeliveryStore,
     MailboxStore,
     QueueStore,

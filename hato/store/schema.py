@@ -365,6 +365,43 @@ _V17 = [
     )""",
 ]
 
+#: Version 23, the directory's version (hato/store/directory.py): one number that every
+#: change to what delivery looks up moves on (accounts' names and quota settings, aliases,
+#: Sieve scripts, assignments), by triggers, so that every writer (this process, ``hato``
+#: commands beside it, other nodes) moves it in the transaction that makes the change.
+_DIRECTORY_TABLES = ("aliases", "sieve_scripts", "assignments")
+_ACCOUNT_COLUMNS = "name, quota_storage, quota_messages"
+_V23: list[Statement] = [
+    """CREATE TABLE directory_version (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        version {bigint} NOT NULL
+    )""",
+    "INSERT INTO directory_version (id, version) VALUES (1, 0)",
+    {
+        "sqlite": [
+            f"CREATE TRIGGER directory_{table}_{what.split()[0].lower()} AFTER {what} ON {table} "
+            "BEGIN UPDATE directory_version SET version = version + 1; END"
+            for table, whats in (
+                ("accounts", ("INSERT", "DELETE", f"UPDATE OF {_ACCOUNT_COLUMNS}")),
+                *((table, ("INSERT", "DELETE", "UPDATE")) for table in _DIRECTORY_TABLES),
+            )
+            for what in whats
+        ],
+        "postgresql": [
+            "CREATE FUNCTION directory_changed() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN UPDATE directory_version SET version = version + 1; RETURN NULL; END $$",
+            *(
+                f"CREATE TRIGGER directory_{table} AFTER INSERT OR DELETE OR UPDATE{columns} "
+                f"ON {table} FOR EACH STATEMENT EXECUTE FUNCTION directory_changed()"
+                for table, columns in (
+                    ("accounts", f" OF {_ACCOUNT_COLUMNS}"),
+                    *((table, "") for table in _DIRECTORY_TABLES),
+                )
+            ),
+        ],
+    },
+]
+
 #: (version, statements); append new migrations, never edit a released one.
 MIGRATIONS: Sequence[tuple[int, Sequence[Statement]]] = [
     (1, _V1),
@@ -385,6 +422,7 @@ MIGRATIONS: Sequence[tuple[int, Sequence[Statement]]] = [
     (17, _V17),
     (21, _V21),
     (22, _V22),
+    (23, _V23),
 ]
 
 

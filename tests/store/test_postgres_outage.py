@@ -94,9 +94,11 @@ async def test_sieve_at_delivery_passes_an_outage_on(
     assert account is not None
     sieve = SieveFilter(store, ("example.org",), "mail.test")
     recipient = Recipient("alice@example.org", account.id, "alice")
+    directory = await store.directory()  # the envelope's, taken at RCPT: nothing read yet
     await asyncio.to_thread(own_cluster.pause)
     try:
         with pytest.raises(StoreUnavailable):
-            await sieve.decide(recipient, "x@remote.example", b"Subject: a\r\n\r\nhi\r\n")
+            message = b"Subject: a\r\n\r\nhi\r\n"
+            await sieve.decide(recipient, "x@remote.example", message, directory)
     finally:
         await asyncio.to_thread(own_cluster.resume)

@@ -37,7 +37,8 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
         "proto",  # sans-IO protocol cores
         "store",
         "mime",  # parsing, a leaf: the store keeps its records
-        "logs tls __init__ metrics heap tasks",  # __init__: the package itself (its version)
+        # __init__: the package itself (its version); bounded: the caches' bound
+        "logs tls __init__ metrics heap tasks bounded",
     )
 )
 LEVEL = {name: level for level, names in enumerate(LAYERS) for name in names}

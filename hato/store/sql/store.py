@@ -42,6 +42,7 @@ from hato.store.base import (
     TextMatches,
     UidsKept,
 )
+from hato.store.directory import Directories, Directory
 from hato.store.notify import Notifier
 from hato.store.sql import (
     accounts,
@@ -60,6 +61,7 @@ from hato.store.sql import (
 from hato.store.sql.aliases import SqlAliases
 from hato.store.sql.assignments import SqlAssignments
 from hato.store.sql.classroom import SqlClassroom
+from hato.store.sql.directory import SqlDirectoryReads
 from hato.store.sql.driver import LOOKUP, Driver
 from hato.store.sql.queue import SqlQueue, insert_outbound, select_figures
 from hato.store.sql.sieve import SqlSieveScripts
@@ -84,6 +86,8 @@ class SqlStore(SqlQueue, SqlAliases, SqlClassroom, SqlAssignments):
     def __init__(self, driver: Driver, quota: QuotaLimits = UNLIMITED) -> None:
         self._db = driver
         self._quota = quota
+        self._directory_reads = SqlDirectoryReads(driver, quota)
+        self._directories = Directories(self._directory_reads)
 
     @property
     def notifier(self) -> Notifier:
@@ -176,6 +180,11 @@ class SqlStore(SqlQueue, SqlAliases, SqlClassroom, SqlAssignments):
             return Committed(queue_id, frozenset(full))
 
         return await self._db.write(work)
+
+    async def directory(self) -> Directory:
+        """What delivery looks up, as of now (hato/store/directory.py): one read, of the
+        directory's version, and the answers kept for it."""
+        return self._directories.at(await self._directory_reads.version())
 
     def mailstore(self, account_id: int) -> SqlMailstore:
         return SqlMailstore(self._db, account_id, self._quota)
