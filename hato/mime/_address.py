@@ -15,6 +15,8 @@ stops at the first address not followed by a comma.
 
 from __future__ import annotations
 
+import re
+
 from hato.mime._lexer import atom, quoted, skip_cfws, word
 from hato.mime._model import Address
 
@@ -72,6 +74,40 @@ class _Parser:
 
 def parse_addresses(text: str) -> tuple[Address, ...]:
     """Parse an address-list header value; an empty tuple means NIL."""
+    return _simple_list(text) or _parsed(text)
+
+
+# The shapes most mail has, ``local@domain`` and ``Some Name <local@domain>``, separated by
+# commas: read by one pattern an address, with the parser's own character classes. A
+# value with anything else (a quote, a comment, a group, a route, a domain literal, an
+# empty member, white space around "@") is left to the parser, whose answer it would be.
+_NAME_ATOM = r'[^\x00-\x20()<>\[\]:;@\\,."\x7f]+'
+_DOT_ATOM = r'[^\x00-\x20()<>\[\]:;@\\,"\x7f]+'
+_WSP = r"[ \t\r\n]"
+_SIMPLE = re.compile(
+    rf"{_WSP}*(?:(?:({_NAME_ATOM}(?:{_WSP}+{_NAME_ATOM})*){_WSP}*)?<({_DOT_ATOM})@({_DOT_ATOM})>"
+    rf"|({_DOT_ATOM})@({_DOT_ATOM})){_WSP}*"
+)
+_WSP_RUN = re.compile(rf"{_WSP}+")
+
+
+def _simple_list(text: str) -> tuple[Address, ...] | None:
+    """The addresses of a value made of the common shapes only, else None."""
+    out: list[Address] = []
+    for member in text.split(","):
+        match = _SIMPLE.fullmatch(member)
+        if match is None:
+            return None
+        name, mailbox, host, bare_mailbox, bare_host = match.groups()
+        if mailbox is None:
+            out.append((None, None, bare_mailbox, bare_host))
+        else:
+            out.append((_WSP_RUN.sub(" ", name) if name else None, None, mailbox, host))
+    return tuple(out)
+
+
+def _parsed(text: str) -> tuple[Address, ...]:
+    """The address list as the parser reads it, whatever the text."""
     parser = _Parser(text)
     if not parser.skip():
         return ()

@@ -69,55 +69,41 @@ def fields(block: bytes) -> list[Field]:
     """Unfold a header block into (lowercased name, value) pairs (RFC 5322 §2.2.3).
 
     The value starts after the colon and its leading white space; folding CRLFs are
-    removed. The block may include the ending blank line.  A field's lines are
-    joined once, at its end: joining them line by line was quadratic in a folded
-    field's size (100,000 addresses in To: took seconds).  Only the first
-    MAX_FIELDS fields are returned.
+    removed. The block may include the ending blank line (callers give the header alone:
+    it is split into lines at once). A field's lines are joined once, at its end: joining
+    them line by line was quadratic in a folded field's size (100,000 addresses in To:
+    took seconds).  Only the first MAX_FIELDS fields are returned.
     """
     out: list[Field] = []
-    field: _Unfolding | None = None
-    for line in _lines(block):
-        line = line.rstrip(b"\n")
+    name = ""
+    parts: list[bytes] | None = None  # the field being unfolded
+    filled = False  # whether its value has begun (white space before it is dropped)
+    for line in block.split(b"\n"):
         if line[-1:] == b"\r":
             line = line[:-1]
         if not line:
             break
-        if line[0] in (32, 9):
-            if field is not None:
-                field.add(line)
+        if line[0] in (32, 9):  # a continuation line
+            if parts is not None:
+                if not filled:
+                    line = line.lstrip(b" \t")
+                    filled = bool(line)
+                parts.append(line)
             continue
-        if field is not None:
-            out.append(field.done())
+        if parts is not None:
+            out.append((name, b"".join(parts)))
             if len(out) == MAX_FIELDS:
                 return out
-        field = _Unfolding(line)
-    if field is not None:
-        out.append(field.done())
-    return out
-
-
-class _Unfolding:
-    """One field's lines, kept until the field ends."""
-
-    __slots__ = ("filled", "name", "parts")
-
-    def __init__(self, line: bytes) -> None:
         colon = line.find(b":")
         if colon < 0:
-            self.name, self.parts = line.strip().decode("latin-1").lower(), []
+            name, parts, filled = line.strip().decode("latin-1").lower(), [], False
         else:
-            self.name = line[:colon].rstrip(b" \t").decode("latin-1").lower()
-            self.parts = [line[colon + 1 :].lstrip(b" \t")]
-        self.filled = any(self.parts)
-
-    def add(self, line: bytes) -> None:
-        """A continuation line; white space that would lead the value is dropped."""
-        part = line if self.filled else line.lstrip(b" \t")
-        self.parts.append(part)
-        self.filled = self.filled or bool(part)
-
-    def done(self) -> Field:
-        return self.name, b"".join(self.parts)
+            name = line[:colon].rstrip(b" \t").decode("latin-1").lower()
+            value = line[colon + 1 :].lstrip(b" \t")
+            parts, filled = [value], bool(value)
+    if parts is not None:
+        out.append((name, b"".join(parts)))
+    return out
 
 
 def text(value: bytes) -> str:
