@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import logging
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hato.config import ConfigError, LogSettings, config_from_table
-from hato.logs import configure_logging, event
+from hato.logs import _time, configure_logging, event
 
 log = logging.getLogger("hato.test")
 FORGED = "bob\r\n2026-01-01T00:00:00.000Z INFO hato.auth: login account=root result=ok"
@@ -73,3 +76,19 @@ def test_log_settings_are_checked() -> None:
         config_from_table({"log": {"format": "xml", "level": "loud", "colour": True}})
     for problem in ("log.format", "log.level", "log.colour"):
         assert problem in str(error.value)
+
+
+@settings(max_examples=3000)
+@given(
+    st.one_of(
+        st.floats(min_value=0, max_value=4e9),
+        st.integers(0, 4_000_000_000).map(lambda s: s + 0.9999996),  # rounds to the next second
+        st.integers(0, 4_000_000_000_000).map(lambda ms: ms / 1000),
+    )
+)
+def test_the_time_stamp_is_the_milliseconds_of_utc(created: float) -> None:
+    """The second's text is made once a second; the line shows what datetime would."""
+    record = logging.LogRecord("hato.test", logging.INFO, __file__, 1, "m", (), None)
+    record.created = created
+    when = datetime.datetime.fromtimestamp(created, datetime.UTC)
+    assert _time(record) == when.isoformat(timespec="milliseconds").replace("+00:00", "Z")
