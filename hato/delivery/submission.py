@@ -187,10 +187,10 @@ class SubmissionHandler(InboundHandler):
         if not recipients or len(recipients) > self.settings.max_recipients:
             raise Refused("452 4.5.3 Error: too many recipients" if recipients else
                           "554 5.5.1 Error: no valid recipients")  # fmt: skip
-        targets = Targets(directory=await self.store.directory())
-        assert targets.directory is not None
+        directory = await self.store.directory()
+        targets = Targets(directory=directory)
         for address in recipients:
-            lookup, found = await route(targets.directory, address, self.settings.domains)
+            lookup, found = await route(directory, address, self.settings.domains)
             if lookup is Lookup.MALFORMED:
                 raise Refused("501 5.1.3 Bad recipient address syntax")
             if not found:
