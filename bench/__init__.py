@@ -61,7 +61,10 @@ How fairly:
 - Same machine, same disk (one temporary directory), loopback TCP, same client code
   (``smtplib``, ``poplib``, ``imaplib`` from the standard library) against both servers;
   the client's own parsing time is inside every number, equally for both.
-- One server at a time: hato is started, loaded, measured and stopped, then Dovecot; they
+- One server at a time: both run side by side, idle but for the one being measured; hato
+  is loaded, then Dovecot, and then each row is measured on one server and at once on the
+  other (the first one first on one row, last on the next), so that the machine's speed,
+  which moves within minutes on this VM, is the same for both columns of a row. They
   never compete for the two cores.
 - Sequential vs parallel: only the LMTP load is parallel (4 connections, as an MTA would
   deliver); every POP3/IMAP row is one client on one connection.

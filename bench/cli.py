@@ -1,10 +1,11 @@
 """``python -m bench [--messages N] [--repeat K] [--write] [--only hato|dovecot]
 [--store sqlite|postgresql] [--rows TEXT ...] [--without-fts]``.
 
-One run: generate the mailbox, then for each server in turn start it in a scratch
-directory, deliver the mailbox over LMTP (the first row), run every row of
-``bench.measurements.MEASUREMENTS``, stop it. Print the table; with ``--write``, record
-it in BENCHMARKS.md under this run's message count (and store).
+One run: generate the mailbox; start each server in a scratch directory and deliver the
+mailbox to it over LMTP (the first row), one server after the other; then run every row
+of ``bench.measurements.MEASUREMENTS`` on each server in turn before the next row, and stop
+them. Print the table; with ``--write``, record it in BENCHMARKS.md under this run's
+message count (and store).
 
 ``--store postgresql`` starts a throwaway PostgreSQL cluster (``tests.pg.Cluster``: initdb
 as the postgres user, a free loopback port, fsync on) and adds a column, hato on a fresh
@@ -32,7 +33,7 @@ import sys
 import tempfile
 import time
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass, field
 from functools import partial
@@ -174,24 +175,62 @@ def _settle(target: Target, run: Run) -> None:
         _say(f"{target.name}: settled (its index finished) in {seconds:,.1f} s")
 
 
-def _bench_server(target: Target, mailbox: Mailbox, repeat: int, run: Run) -> None:
-    run.row(LMTP_ROW).values[target.name] = _load(target, mailbox)
-    _settle(target, run)
-    context = Context(len(mailbox.messages), carrying=run.carrying)
-    for measurement in run.measurements:
-        row = run.row(measurement.label)
-        if target.name == DOVECOT_FTS and FTS_ROWS not in measurement.label:
-            row.values[target.name] = None
-            continue
-        try:
-            available = target.has(measurement.service)
-            value = _measure(measurement, target, context, repeat) if available else None
-        except Refused as refusal:
-            _say(f"{target.name}: {measurement.label}: refused: {refusal}")
-            row.refused[target.name], value = str(refusal), None
-        row.values[target.name] = value
-    if _family(target.name) == "hato":
-        run.peak_rss[target.name] = peak_rss_mb(target)
+def _bench_servers(
+    starters: Mapping[str, Starter], scratch: Path, mailbox: Mailbox, repeat: int, run: Run
+) -> None:
+    """Start and load every server, then measure each row on one server after the other.
+
+    The servers run side by side, and a row is measured on each before the next row (in
+    turns: the first server first on one row, last on the next), so that a change in the
+    machine's speed during the run (this VM's moves by half within minutes) falls on both
+    columns of a row alike, not on one server's half of the table. A server that fails to
+    start or load says so in every row, and the others go on.
+    """
+    with ExitStack() as stack:
+        targets = [
+            target
+            for name in run.servers
+            if (target := _started(stack, starters[name], name, scratch / name, mailbox, run))
+        ]
+        context = Context(len(mailbox.messages), carrying=run.carrying)
+        for number, measurement in enumerate(run.measurements):
+            for target in targets if number % 2 == 0 else reversed(targets):
+                _measure_row(measurement, target, context, repeat, run)
+        for target in targets:
+            if _family(target.name) == "hato":
+                run.peak_rss[target.name] = peak_rss_mb(target)
+
+
+def _started(
+    stack: ExitStack, start: Starter, name: str, workdir: Path, mailbox: Mailbox, run: Run
+) -> Target | None:
+    """The server started and loaded (and settled), or None: then its rows say it failed."""
+    try:
+        target = stack.enter_context(start(workdir))
+        run.row(LMTP_ROW).values[name] = _load(target, mailbox)
+        _settle(target, run)
+    except Exception:  # the other servers' numbers are still worth printing
+        _say(f"{name} failed:\n{traceback.format_exc()}")
+        for row in run.rows:
+            row.values.setdefault(name, math.nan)
+        return None
+    return target
+
+
+def _measure_row(
+    measurement: Measurement, target: Target, context: Context, repeat: int, run: Run
+) -> None:
+    row = run.row(measurement.label)
+    if target.name == DOVECOT_FTS and FTS_ROWS not in measurement.label:
+        row.values[target.name] = None
+        return
+    try:
+        available = target.has(measurement.service)
+        value = _measure(measurement, target, context, repeat) if available else None
+    except Refused as refusal:
+        _say(f"{target.name}: {measurement.label}: refused: {refusal}")
+        row.refused[target.name], value = str(refusal), None
+    row.values[target.name] = value
 
 
 def _servers(args: argparse.Namespace, measurements: Sequence[Measurement]) -> list[str]:
@@ -241,10 +280,9 @@ def _run(args: argparse.Namespace, mailbox: Mailbox) -> Run:
         if HATO_PG in run.servers:
             cluster = _postgresql(stack)
             starters[HATO_PG] = lambda workdir: running_hato(workdir, cluster.database(), HATO_PG)
-        for name in run.servers:
-            _bench_safely(starters[name], name, scratch / name, mailbox, args.repeat, run)
-            if name == HATO_PG:
-                _nodes_safely(scratch / "hato-nodes", cluster.database(), mailbox, run)
+        _bench_servers(starters, scratch, mailbox, args.repeat, run)
+        if HATO_PG in run.servers:
+            _nodes_safely(scratch / "hato-nodes", cluster.database(), mailbox, run)
         if imports:
             _imports(scratch, len(mailbox.messages), run)
         if index_pair and HATO in run.servers:
@@ -326,19 +364,6 @@ def _nodes_safely(workdir: Path, url: str, mailbox: Mailbox, run: Run) -> None:
         _say(f"{NODES} nodes failed:\n{traceback.format_exc()}")
         value = math.nan
     run.row(NODES_ROW).values[HATO_PG] = value
-
-
-def _bench_safely(
-    start: Starter, name: str, workdir: Path, mailbox: Mailbox, repeat: int, run: Run
-) -> None:
-    """Start, load and measure one server; if that fails, its rows say so and the run goes on."""
-    try:
-        with start(workdir) as target:
-            _bench_server(target, mailbox, repeat, run)
-    except Exception:  # the other server's numbers are still worth printing
-        _say(f"{name} failed:\n{traceback.format_exc()}")
-        for row in run.rows:
-            row.values.setdefault(name, math.nan)
 
 
 def _notes(run: Run, mailbox: Mailbox, args: argparse.Namespace, seconds: float) -> list[str]:

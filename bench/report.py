@@ -36,8 +36,10 @@ the service yet; `n/a (BAD …)`: it refused the row's command (an extension it 
 
 How to read them:
 - Same generated mailbox, same machine and disk, loopback, the standard library's
-  clients for both; one server runs at a time. The client's own parsing (poplib,
-  imaplib) is inside every time, equally for both.
+  clients for both; one server is measured at a time, and each row on both servers one
+  right after the other (a change of the machine's speed during the run falls on both
+  columns of a row alike). The client's own parsing (poplib, imaplib) is inside every
+  time, equally for both.
 - Delivery is durable on both sides: hato answers 250 after its SQLite commit is on disk,
   Dovecot after fsyncing the maildir file (`mail_fsync = optimized`, the default).
 - A login costs each server one argon2id check (Dovecot's passwd-file holds an ARGON2ID
