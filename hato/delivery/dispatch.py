@@ -165,16 +165,14 @@ async def commit(
     """
     copies: list[Delivery] = []
     recipients = _accounts(targets.local)
-    directory = targets.directory
-    if directory is None and sieve is not None and recipients:
-        directory = await store.directory()
+    directory = targets.directory  # taken at the first script if the caller had none
     for recipient in recipients:
         prefix = trace_prefix(arrival, recipient.address)
         inbox = await junk_mailbox(store, recipient.account_id) if junk else INBOX
         if sieve is None:
             copies.append(Delivery(recipient.account_id, inbox, prefix))
             continue
-        assert directory is not None
+        directory = directory or await store.directory()
         decision = await sieve.decide(recipient, arrival.sender, prefix + content, directory)
         if decision.reject is not None and refused is not None:
             refused[recipient.account_id] = sieve_reject(decision.reject)

@@ -42,7 +42,7 @@ from hato.store.base import (
     TextMatches,
     UidsKept,
 )
-from hato.store.directory import Directories, Directory
+from hato.store.directory import Addressee, Directories, Directory
 from hato.store.notify import Notifier
 from hato.store.sql import (
     accounts,
@@ -61,7 +61,7 @@ from hato.store.sql import (
 from hato.store.sql.aliases import SqlAliases
 from hato.store.sql.assignments import SqlAssignments
 from hato.store.sql.classroom import SqlClassroom
-from hato.store.sql.directory import SqlDirectoryReads
+from hato.store.sql.directory import select_addressee, select_directory_version
 from hato.store.sql.driver import LOOKUP, Driver
 from hato.store.sql.queue import SqlQueue, insert_outbound, select_figures
 from hato.store.sql.sieve import SqlSieveScripts
@@ -86,8 +86,7 @@ class SqlStore(SqlQueue, SqlAliases, SqlClassroom, SqlAssignments):
     def __init__(self, driver: Driver, quota: QuotaLimits = UNLIMITED) -> None:
         self._db = driver
         self._quota = quota
-        self._directory_reads = SqlDirectoryReads(driver, quota)
-        self._directories = Directories(self._directory_reads)
+        self._directories = Directories(self)  # its reads: alias_targets, addressee ...
 
     @property
     def notifier(self) -> Notifier:
@@ -184,7 +183,17 @@ class SqlStore(SqlQueue, SqlAliases, SqlClassroom, SqlAssignments):
     async def directory(self) -> Directory:
         """What delivery looks up, as of now (hato/store/directory.py): one read, of the
         directory's version, and the answers kept for it."""
-        return self._directories.at(await self._directory_reads.version())
+        version = await self._db.read(select_directory_version, statement=True, size=LOOKUP)
+        return self._directories.at(version)
+
+    async def addressee(self, name: str) -> Addressee | None:
+        """The account named ``name`` as delivery needs it (a read behind the directory)."""
+        lookup = partial(select_addressee, name=name, default=self._quota)
+        return await self._db.read(lookup, statement=True, size=LOOKUP)
+
+    async def active_script(self, account_id: int) -> tuple[str, str] | None:
+        """The account's active Sieve script (a read behind the directory)."""
+        return await self.sieve_scripts(account_id).active()
 
     def mailstore(self, account_id: int) -> SqlMailstore:
         return SqlMailstore(self._db, account_id, self._quota)
