@@ -19,6 +19,12 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: serve test lint typecheck unit fuzz bench clean system-deps
 
+# Bytecode for hato's modules, made before a run: where PYTHONDONTWRITEBYTECODE is set (as on
+# our CI machines), every `hato` process would otherwise compile them all from source at its
+# start, about 0.2 s of every command, test subprocess and benchmarked import. Up-to-date
+# files are left as they are; a module edited since is compiled in memory as before.
+BYTECODE := $(BIN)/python -m compileall -q -j 0 hato bench
+
 # $(call install,EXTRAS): a venv with hato installed editable, with those extras.
 define install
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "hato needs Python 3.11 or newer")'
@@ -38,6 +44,7 @@ $(STAMP): pyproject.toml
 	touch $@ $(RUNTIME)
 
 serve: $(RUNTIME)
+	$(BYTECODE)
 	$(BIN)/hato serve --demo $(HATO_ARGS)
 
 lint: $(STAMP)
@@ -48,6 +55,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 unit: $(STAMP)
+	$(BYTECODE)
 	$(BIN)/pytest -q
 
 system-deps:
@@ -68,11 +76,13 @@ test: system-deps lint typecheck unit
 # listeners, a random seed per listener, printed (FUZZ_SEED=n repeats a run).
 FUZZ_SECONDS ?= 600
 fuzz: $(STAMP)
+	$(BYTECODE)
 	HATO_FUZZ_SECONDS=$(FUZZ_SECONDS) HATO_FUZZ_SEED=$(FUZZ_SEED) $(BIN)/pytest -q -s tests/fuzz
 
 # hato next to Dovecot on one generated mailbox (bench/, needs root for Dovecot):
 #   make bench BENCH_ARGS="--messages 2000"      make bench BENCH_ARGS=--write
 bench: $(STAMP) system-deps
+	$(BYTECODE)
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:

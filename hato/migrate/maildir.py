@@ -299,13 +299,19 @@ def read_message(
     """The file's message with CRLF line ends, its flags and INTERNALDATE (its mtime)."""
     path = file.path
     try:
-        with path.open("rb") as handle:
+        # unbuffered, and read for the size the file has: a read of max_size + 1 would
+        # have the interpreter map and unmap a buffer that large for every message
+        with open(path, "rb", buffering=0) as handle:
             stat = os.fstat(handle.fileno())
             if stat.st_size > max_size:
                 return Problem(str(path), f"larger than {max_size} bytes, skipped")
-            data = handle.read(max_size + 1)
+            data = handle.read(stat.st_size + 1)
+            if len(data) > stat.st_size:  # it grew since: the rest, up to the limit
+                data += handle.read(max_size + 1 - len(data)) or b""
     except OSError as exc:
         return Problem(str(path), f"cannot read: {exc.strerror}, skipped")
+    if len(data) > max_size:
+        return Problem(str(path), f"larger than {max_size} bytes, skipped")
     wrong = _size_mismatch(path.name, data)
     if wrong:
         return Problem(str(path), wrong)

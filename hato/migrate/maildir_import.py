@@ -13,7 +13,14 @@ A folder without a ``dovecot-uidlist`` (a Maildir no Dovecot has served) has no
 UIDs to keep: its messages are appended as ``hato import mbox`` appends, new
 UIDs and a message already there (same bytes) skipped.
 
-Memory is one folder's file names and one batch of messages.
+Each message is parsed once for what the store keeps of it (structure, header
+columns, snippet) but not for its full-text index: as delivery does, the import
+leaves the index to the server's indexer (``hato.server.indexer``: at once if a
+server runs, else when one starts; or ``hato index rebuild``), which halves the
+import's work; until then SEARCH BODY reads those messages unindexed, with the same
+answers. A batch is committed while the next is read (``WriteBehind``).
+
+Memory is one folder's file names and two batches of messages.
 """
 
 from __future__ import annotations
@@ -38,6 +45,7 @@ from hato.migrate.maildir import (
 from hato.migrate.mbox import MboxMessage
 from hato.migrate.mbox_import import MboxImport, import_mbox
 from hato.migrate.problems import Problem
+from hato.migrate.write_behind import WriteBehind
 from hato.store.base import (
     KeptUidMessage,
     Mailbox,
@@ -125,14 +133,19 @@ async def _import_folder(
     except UidValidityConflict as conflict:
         result.problems.append(Problem(str(folder.path), f"{conflict}; folder skipped"))
         return
-    batch = _Batch(mailstore, mailbox, result, progress)
     result.new_uids += sum(not file.listed for file in files)
-    for file, message in readable:
-        # A UID below UIDNEXT is never inserted (present or refused): no need to parse it.
-        meta = message_meta(message.content) if file.uid >= mailbox.uidnext else MessageMeta()
-        new = NewMessage(message.content, meta, message.internal_date, message.flags)
-        await batch.add(file, KeptUidMessage(file.uid, new))
-    await batch.commit()
+    async with WriteBehind() as writes:
+        batch = _Batch(mailstore, mailbox, result, progress, writes)
+        for file, message in readable:
+            # A UID below UIDNEXT is never inserted (present or refused): no need to parse it.
+            meta = (
+                message_meta(message.content, index=False)
+                if file.uid >= mailbox.uidnext
+                else MessageMeta()
+            )
+            new = NewMessage(message.content, meta, message.internal_date, message.flags)
+            await batch.add(file, KeptUidMessage(file.uid, new))
+        await batch.commit()
     await mailstore.raise_uidnext(mailbox.id, found.uidnext)
 
 
@@ -140,10 +153,15 @@ class _Batch:
     """Messages waiting for their transaction, with the file each came from."""
 
     def __init__(
-        self, mailstore: Mailstore, mailbox: Mailbox, result: MaildirImport, progress: Progress
+        self,
+        mailstore: Mailstore,
+        mailbox: Mailbox,
+        result: MaildirImport,
+        progress: Progress,
+        writes: WriteBehind,
     ) -> None:
-        self.mailstore, self.mailbox, self.result, self.progress = (
-            mailstore, mailbox, result, progress,
+        self.mailstore, self.mailbox, self.result, self.progress, self.writes = (
+            mailstore, mailbox, result, progress, writes,
         )  # fmt: skip
         self.messages: list[KeptUidMessage] = []
         self.paths: dict[int, Path] = {}
@@ -157,13 +175,18 @@ class _Batch:
             await self.commit()
 
     async def commit(self) -> None:
-        if self.messages:
-            done = await self.mailstore.import_with_uids(self.mailbox.id, self.messages)
+        """The batch goes to the store, written while the next one fills."""
+        messages, paths = self.messages, self.paths
+        self.messages, self.paths, self.size = [], {}, 0
+        await self.writes.start(self._write(messages, paths))
+
+    async def _write(self, messages: list[KeptUidMessage], paths: dict[int, Path]) -> None:
+        if messages:
+            done = await self.mailstore.import_with_uids(self.mailbox.id, messages)
             self.result.imported += len(done.imported)
             self.result.present += len(done.present)
             for uid, reason in done.refused:
-                self.result.problems.append(Problem(str(self.paths[uid]), f"{reason}, skipped"))
-            self.messages, self.paths, self.size = [], {}, 0
+                self.result.problems.append(Problem(str(paths[uid]), f"{reason}, skipped"))
         self.progress(self.result)
 
 

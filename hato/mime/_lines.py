@@ -14,7 +14,13 @@ _BARE_LF = re.compile(rb"\n(?<!\r\n)")
 
 def crlf_lines(content: bytes) -> bytes:
     """``content`` with every bare LF made CRLF, every CRLF kept (as it is when it
-    has no bare LF, nearly all mail)."""
+    has no bare LF, nearly all mail that came over the wire).
+
+    A file with no CR at all (a Maildir's or an mbox's, LF lines) has only bare LFs:
+    ``bytes.replace`` makes them CRLF about ten times as fast as the search, which has
+    to look back from each."""
+    if b"\r" not in content:
+        return content.replace(b"\n", b"\r\n")
     return _BARE_LF.sub(b"\r\n", content)
 
 

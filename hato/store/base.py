@@ -334,13 +334,19 @@ class MessageMeta:
     """What delivery learnt by parsing the message once: the cached structure and columns,
     and what a message list shows of it (``hato.mime.snippet``, the attachment count),
     and the searchable text for the full-text index (None: stored without it, searched
-    as though there were no index until the indexer or ``hato index rebuild`` adds it)."""
+    as though there were no index until the indexer or ``hato index rebuild`` adds it).
+
+    ``sha256`` is the digest of the very bytes parsed (empty: not worked out, the store
+    does it): the key of the content-addressed body (hato.store.sql.blobs), worked out
+    with the parse, off the store's writer thread, which would give the interpreter's
+    lock up and wait to win it back for every body it hashed."""
 
     structure_json: str = "{}"
     columns: HeaderColumns = field(default_factory=HeaderColumns)
     snippet: str = ""
     attachments: int = 0
     text: IndexedText | None = None
+    sha256: bytes = b""
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 
 from hato.mime import attachment_parts, indexed_text, parse_message, snippet
@@ -23,6 +24,7 @@ def message_meta(content: bytes, *, index: bool = True) -> MessageMeta:
         snippet=snippet(content, info),
         attachments=len(attachment_parts(info)),
         text=indexed_text(content, info) if index else None,
+        sha256=hashlib.sha256(content).digest(),
     )
 
 

@@ -15,6 +15,7 @@ from hato.migrate.maildir import read_uidlist
 from hato.migrate.maildir_export import export_maildir
 from hato.migrate.maildir_import import MaildirImport, import_maildir, maildir_totals
 from hato.store import Mailstore, MessageMeta, Store
+from hato.store.indexing import index_backlog
 from tests.store.conftest import make_account, store  # noqa: F401 - the fixture
 
 MTIME = 1_577_840_400
@@ -188,6 +189,23 @@ async def test_a_maildir_without_uidlists_gets_new_uids_once(store: Store, tmp_p
     assert (first.imported, again.imported, again.present) == (2, 0, 2)
     found = await state(box)
     assert found["INBOX"][2] == [(1, frozenset({"\\Seen"})), (2, frozenset())]
+
+
+async def test_the_index_follows_the_import(store: Store, tmp_path: Path) -> None:  # noqa: F811
+    """The import stores the messages without their searchable text, as delivery does: they
+    wait for the indexer (``hato index stats``' "waiting"), which indexes every one, those
+    with kept UIDs and those appended (a folder without a uidlist) alike."""
+    root = tmp_path / "Maildir"
+    inbox(root)
+    deliver(root / ".Plain", "1.a.host", message(7), "new")  # no dovecot-uidlist there
+    box = await make_account(store, "alice")
+    done = await imported(box, root)
+    assert done.imported == 4 and done.problems == []
+    before = await store.index_stats()
+    assert (before.bodies, before.indexed) == (4, 0)
+    assert await index_backlog(store) == 4
+    after = await store.index_stats()
+    assert (after.bodies, after.indexed) == (4, 4)
 
 
 def test_version_1_and_3_headers_and_what_is_not_one(tmp_path: Path) -> None:

@@ -35,6 +35,13 @@ def test_as_the_rule_says(pieces: list[bytes]) -> None:
     assert crlf_lines(content) == _reference(content)
 
 
+@given(st.lists(st.sampled_from([b"a", b"\n", b"\n\n", b".\n"]), max_size=40))
+def test_a_file_without_any_cr_as_the_rule_says(pieces: list[bytes]) -> None:
+    """A Maildir's or mbox's file (LF lines only) takes the short way: the same answer."""
+    content = b"".join(pieces)
+    assert crlf_lines(content) == _reference(content)
+
+
 def _stuffed_reference(content: bytes) -> bytes:
     """RFC 5321 §4.5.2 spelled out, line by line: a period before each line that has one."""
     lines = content.split(b"\r\n")

@@ -25,10 +25,10 @@ from hato.store.base import (
     StoredMessage,
 )
 from hato.store.sql import quota
-from hato.store.sql.blobs import put_blob
+from hato.store.sql.blobs import put_blobs
 from hato.store.sql.columns import header_column_sql
 from hato.store.sql.mailboxes import require_mailbox
-from hato.store.sql.messages import SUMMARY, insert_message, summary
+from hato.store.sql.messages import SUMMARY, NewRow, insert_messages, summary
 from hato.store.sql.tx import Row, Tx
 
 __all__ = [
@@ -153,19 +153,18 @@ async def append_rows(
     octets = sum(len(message.content) for message in new)
     await quota.check(tx, account_id, limits[account_id], octets, len(new))
     target = await require_mailbox(tx, account_id, mailbox)
-    stored = []
-    for message in new:
-        blob_id = await put_blob(tx, message.content, message.meta)
-        row = await insert_message(
-            tx, account_id, target, blob_id, b"", len(message.content), message.flags,
-            message.internal_date,
-        )  # fmt: skip
+    blob_ids = await put_blobs(tx, [(message.content, message.meta) for message in new])
+    rows = [
+        NewRow(blob_id, b"", len(message.content), message.flags, message.internal_date)
+        for blob_id, message in zip(blob_ids, new, strict=True)
+    ]
+    stored = await insert_messages(tx, account_id, target, rows)
+    for row, message in zip(stored, new, strict=True):
         if message.internal_tz:
             await tx.run(
                 "UPDATE messages SET internal_tz = ? WHERE mailbox_id = ? AND uid = ?",
                 (message.internal_tz, row.mailbox_id, row.uid),
             )
-        stored.append(row)
     return stored
 
 

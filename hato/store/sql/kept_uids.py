@@ -27,7 +27,7 @@ import hashlib
 from collections.abc import Sequence
 
 from hato.store.base import KeptUidMessage, Mailbox, UidsKept, UidValidityConflict
-from hato.store.sql.blobs import put_blob
+from hato.store.sql.blobs import put_blobs
 from hato.store.sql.mailboxes import (
     insert_mailbox,
     lock_mailbox,
@@ -35,7 +35,7 @@ from hato.store.sql.mailboxes import (
     select_mailbox,
     subscribe,
 )
-from hato.store.sql.messages import insert_message, rows_among
+from hato.store.sql.messages import NewRow, insert_messages, rows_among
 from hato.store.sql.tx import Tx
 
 __all__ = ["import_mailbox", "import_with_uids", "raise_uidnext"]
@@ -89,19 +89,21 @@ async def import_with_uids(
     ordered = sorted(messages, key=lambda kept: kept.uid)
     held = await _held(tx, mailbox_id, [kept.uid for kept in ordered if kept.uid < uidnext])
     done = UidsKept()
-    target = await _mailbox_by_id(tx, account_id, mailbox_id)
+    chosen: list[KeptUidMessage] = []
     for kept in ordered:
         if kept.uid < uidnext:
             _classify(kept, held.get(kept.uid), first, done)
             continue
-        new = kept.message
-        blob_id = await put_blob(tx, new.content, new.meta)
-        await insert_message(
-            tx, account_id, target, blob_id, b"", len(new.content), new.flags,
-            new.internal_date, uid=kept.uid,
-        )  # fmt: skip
-        done.imported.append(kept.uid)
+        chosen.append(kept)
         uidnext = kept.uid + 1
+    blob_ids = await put_blobs(tx, [(kept.message.content, kept.message.meta) for kept in chosen])
+    rows = [
+        NewRow(blob_id, b"", len(new.content), new.flags, new.internal_date)
+        for blob_id, new in zip(blob_ids, (kept.message for kept in chosen), strict=True)
+    ]
+    target = await _mailbox_by_id(tx, account_id, mailbox_id)
+    await insert_messages(tx, account_id, target, rows, [kept.uid for kept in chosen])
+    done.imported += [kept.uid for kept in chosen]
     return done
 
 

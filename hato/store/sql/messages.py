@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from itertools import pairwise
 from typing import cast
 
 from hato.store.base import (
@@ -36,10 +38,12 @@ from hato.store.sql import quota
 from hato.store.sql.blobs import collect_garbage, put_blob
 from hato.store.sql.mailboxes import canonical_name, lock_mailbox, owns_mailbox, require_mailbox
 from hato.store.sql.tx import Row, Tx
+from hato.store.sql.values import insert_values
 
 __all__ = [
-    "SUMMARY", "claim_recent", "copy_messages", "delete_messages", "deliver_rows",
-    "insert_message", "move_messages", "rows_among", "select_content", "select_details",
+    "SUMMARY", "NewRow", "claim_recent", "copy_messages", "delete_messages", "deliver_rows",
+    "insert_message", "insert_messages", "move_messages", "rows_among", "select_content",
+    "select_details",
     "select_expunged_since", "select_listing", "select_summaries", "summary", "update_flags",
 ]  # fmt: skip
 
@@ -97,6 +101,18 @@ async def _within_quota(
     return [target for target in deliveries if target.account_id not in full]
 
 
+@dataclass(frozen=True, slots=True)
+class NewRow:
+    """One message row to add: its body, the trace prefix before it, its size (prefix
+    and body), flags and INTERNALDATE."""
+
+    blob_id: int
+    prefix: bytes
+    size: int
+    flags: Iterable[str]
+    internal_date: int
+
+
 async def insert_message(
     tx: Tx,
     account_id: int,
@@ -108,42 +124,77 @@ async def insert_message(
     internal_date: int,
     uid: int | None = None,
 ) -> StoredMessage:
-    """Add one message: next UID, next MODSEQ and counters in one step.
+    """Add one message: next UID (or ``uid``), next MODSEQ and counters in one step
+    (``insert_messages`` of one)."""
+    row = NewRow(blob_id, prefix, size, flags, internal_date)
+    stored = await insert_messages(tx, account_id, mailbox, [row], None if uid is None else [uid])
+    return stored[0]
 
-    ``mailbox`` is one already looked up, or the name of one: then the same
-    statement finds it and holds it. ``uid`` is for an import that keeps another
-    server's UIDs: the message takes it and UIDNEXT moves past it. A UID below
-    UIDNEXT matches no row (the UID invariant: never reused) and is refused.
+
+async def insert_messages(
+    tx: Tx,
+    account_id: int,
+    mailbox: Mailbox | str,
+    rows: Sequence[NewRow],
+    uids: Sequence[int] | None = None,
+) -> list[StoredMessage]:
+    """Add messages to one mailbox: their UIDs and MODSEQs and its counters in one
+    ``UPDATE ... RETURNING``, the rows in as few INSERTs as the parameter limit allows.
+
+    The messages take the next UIDs in their order, and the next MODSEQs: the same
+    numbers one message at a time would give. ``mailbox`` is one already looked up,
+    or the name of one: then the same statement finds it and holds it. ``uids`` is
+    for an import that keeps another server's UIDs (one a row, ascending): the
+    messages take them and UIDNEXT moves past the last. A first UID below UIDNEXT
+    matches no row (the UID invariant: never reused), and all are refused.
     """
+    if not rows:
+        return []
+    if uids is not None and (len(uids) != len(rows) or any(a >= b for a, b in pairwise(uids))):
+        raise ValueError("uids must be one a row, ascending")
     key: tuple[object, ...]
     if isinstance(mailbox, Mailbox):
         name, where, key = mailbox.name, "id = ?", (mailbox.id,)
     else:
         name, where = mailbox, "account_id = ? AND name = ?"
         key = (account_id, canonical_name(mailbox))
-    mask, keywords = flags_to_columns(flags)
-    advance, kept = ("uidnext + 1", ()) if uid is None else ("? + 1", (uid,))
-    guard = "" if uid is None else " AND uidnext <= ?"
-    row = await tx.one(
-        f"UPDATE mailboxes SET uidnext = {advance}, highestmodseq = highestmodseq + 1, "
-        "messages = messages + 1, unseen = unseen + ?, size = size + ? "
-        f"WHERE {where}{guard} RETURNING id, uidnext - 1, highestmodseq",
-        (*kept, 0 if mask & SEEN else 1, size, *key, *kept),
+    columns = [flags_to_columns(row.flags) for row in rows]
+    count, unseen = len(rows), sum(1 for mask, _ in columns if not mask & SEEN)
+    advance, kept, guard = (
+        ("uidnext + ?", (count,), ()) if uids is None else ("? + 1", (uids[-1],), (uids[0],))
     )
-    if row is None and uid is not None:
-        raise MailboxError(f"UID {uid} is below the UIDNEXT of {name} (or no such mailbox)")
-    if row is None:
+    found = await tx.one(
+        f"UPDATE mailboxes SET uidnext = {advance}, highestmodseq = highestmodseq + ?, "
+        "messages = messages + ?, unseen = unseen + ?, size = size + ? "
+        f"WHERE {where}{' AND uidnext <= ?' if guard else ''} "
+        "RETURNING id, uidnext, highestmodseq",
+        (*kept, count, count, unseen, sum(row.size for row in rows), *key, *guard),
+    )
+    if found is None and uids is not None:
+        raise MailboxError(f"UID {uids[0]} is below the UIDNEXT of {name} (or no such mailbox)")
+    if found is None:
         raise NoSuchMailbox(name)
-    mailbox_id, uid, modseq = int(row[0]), int(row[1]), int(row[2])
+    mailbox_id, uidnext, top = (int(value) for value in found)
+    given = range(uidnext - count, uidnext) if uids is None else uids
+    modseqs = range(top - count + 1, top + 1)
     saved = int(time.time())  # RFC 8514 §3: a copy or a move is saved anew
-    await tx.run(
+    await insert_values(
+        tx,
         "INSERT INTO messages (mailbox_id, uid, modseq, system_flags, keywords, "
-        "internal_date, size, prefix, blob_id, save_date) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (mailbox_id, uid, modseq, mask, keywords, internal_date, size, prefix, blob_id, saved),
-    )
+        "internal_date, size, prefix, blob_id, save_date)",
+        [
+            (mailbox_id, uid, modseq, mask, keywords, row.internal_date, row.size, row.prefix,
+             row.blob_id, saved)
+            for uid, modseq, (mask, keywords), row in zip(
+                given, modseqs, columns, rows, strict=True
+            )
+        ],
+    )  # fmt: skip
     tx.touch(mailbox_id)
-    return StoredMessage(account_id, mailbox_id, uid, modseq, size)
+    return [
+        StoredMessage(account_id, mailbox_id, uid, modseq, row.size)
+        for uid, modseq, row in zip(given, modseqs, rows, strict=True)
+    ]
 
 
 async def _require_owned(tx: Tx, account_id: int, mailbox_id: int) -> None:
@@ -347,14 +398,12 @@ async def copy_messages(
     if held is not None:
         octets = sum(int(row[4]) for row in rows)
         await quota.check(tx, account_id, held[account_id], octets, len(rows))
-    pairs: list[tuple[int, int]] = []
-    for uid, mask, keywords, date, size, prefix, blob_id in rows:
-        flags = flags_from_columns(mask, keywords)
-        new = await insert_message(
-            tx, account_id, destination, blob_id, bytes(prefix), size, flags, date
-        )
-        pairs.append((uid, new.uid))
-    return pairs
+    copies = [
+        NewRow(blob_id, bytes(prefix), size, flags_from_columns(mask, keywords), date)
+        for _, mask, keywords, date, size, prefix, blob_id in rows
+    ]
+    stored = await insert_messages(tx, account_id, destination, copies)
+    return [(int(row[0]), new.uid) for row, new in zip(rows, stored, strict=True)]
 
 
 async def move_messages(

@@ -46,11 +46,13 @@ from hato.store.base import IndexStats, MessageMeta, TextMatches
 from hato.store.notify import INDEX_CHANNEL
 from hato.store.sql.columns import META_COLUMNS, meta_values
 from hato.store.sql.tx import Tx
+from hato.store.sql.values import insert_values
 
 __all__ = [
     "BATCH_OCTETS", "CUT", "MAX_TRIGRAMS", "NOT_YET", "TEXT_LATER", "TRIGRAM", "WHOLE",
     "fts5_query",
-    "index_bodies", "insert_text", "like_pattern", "prefixes_holding", "select_index_stats",
+    "index_bodies", "insert_text", "insert_texts", "like_pattern", "prefixes_holding",
+    "select_index_stats",
     "select_text_matches",
     "select_unindexed",
 ]  # fmt: skip
@@ -75,14 +77,19 @@ WHOLE, CUT, NOT_YET, TEXT_LATER = 1, 0, -1, -2
 async def insert_text(tx: Tx, blob_id: int, text: IndexedText | None) -> None:
     """Keep a body's searchable text (the index follows it); None: a row that says the
     body is not indexed yet, and the indexer is told after commit (``INDEX_CHANNEL``)."""
-    if text is None:
-        row: tuple[object, ...] = (blob_id, TEXT_LATER, "", "", "")
-        tx.touch(INDEX_CHANNEL)
-    else:
-        row = (blob_id, WHOLE if text.whole else CUT, text.head, text.body, text.words)
-    await tx.run(
-        "INSERT INTO blob_text (blob_id, whole, head, body, words) VALUES (?, ?, ?, ?, ?)", row
-    )
+    await insert_texts(tx, [(blob_id, text)])
+
+
+async def insert_texts(tx: Tx, texts: Sequence[tuple[int, IndexedText | None]]) -> None:
+    """``insert_text`` for many bodies, in as few statements as the parameter limit allows."""
+    rows: list[tuple[object, ...]] = []
+    for blob_id, text in texts:
+        if text is None:
+            rows.append((blob_id, TEXT_LATER, "", "", ""))
+            tx.touch(INDEX_CHANNEL)
+        else:
+            rows.append((blob_id, WHOLE if text.whole else CUT, text.head, text.body, text.words))
+    await insert_values(tx, "INSERT INTO blob_text (blob_id, whole, head, body, words)", rows)
 
 
 def fts5_query(key: str) -> str | None:
