@@ -68,14 +68,18 @@ def _modules_loaded(program: str, modules: tuple[str, ...]) -> str:
     return done.stdout.strip()
 
 
-def test_serve_leaves_the_other_commands_out() -> None:
-    """``hato serve`` builds its own parser only (hato.cli.build_parser); the others
-    import their modules."""
+def test_a_command_leaves_the_other_commands_out() -> None:
+    """``hato serve`` builds its own parser only (hato.cli.build_parser), another command
+    its group's; ``hato --help`` (no command) all of them."""
     serve = "from hato.cli import build_parser, _command; import hato.server.app; "
     serving = serve + "build_parser(_command(['--data-dir', 'd', 'serve', '--smtp', '0']))"
     assert _modules_loaded(serving, COMMANDS) == "[]"
-    listing = serve + "build_parser(_command(['user', 'list']))"
-    assert _modules_loaded(listing, COMMANDS) == str(sorted(COMMANDS))
+    listing = serve + "build_parser(_command(['user', 'list']))"  # its quota action's module
+    assert _modules_loaded(listing, COMMANDS) == "['hato.cli_admin']"
+    importing = serve + "build_parser(_command(['import', 'maildir', 'M', '--user', 'a']))"
+    assert _modules_loaded(importing, COMMANDS) == "['hato.cli_import', 'hato.migrate']"
+    helping = serve + "build_parser(_command(['--help']))"
+    assert _modules_loaded(helping, COMMANDS) == str(sorted(COMMANDS))
 
 
 def test_serve_reads_its_command_line_without_shutil() -> None:
