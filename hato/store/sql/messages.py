@@ -122,13 +122,11 @@ async def insert_message(
     size: int,
     flags: Iterable[str],
     internal_date: int,
-    uid: int | None = None,
 ) -> StoredMessage:
-    """Add one message: next UID (or ``uid``), next MODSEQ and counters in one step
-    (``insert_messages`` of one)."""
+    """Add one message: next UID, next MODSEQ and counters in one step (``insert_messages``
+    of one)."""
     row = NewRow(blob_id, prefix, size, flags, internal_date)
-    stored = await insert_messages(tx, account_id, mailbox, [row], None if uid is None else [uid])
-    return stored[0]
+    return (await insert_messages(tx, account_id, mailbox, [row]))[0]
 
 
 async def insert_messages(
