@@ -76,7 +76,8 @@ How to read them:
   an untimed ENABLE QRESYNC) must answer VANISHED (EARLIER) for the 5 and FETCH for 105.
 - The Maildir import rows: Dovecot's Maildir from its load (every message in `new/`, with
   its `dovecot-uidlist`) imported into a fresh store with UIDs kept, once: `hato import
-  maildir` (SQLite, parsing each message once for its cached structure and search columns)
+  maildir` (SQLite, parsing each message once for its cached structure, header columns
+  and snippet; its full-text text is left to the server's indexer, as for delivered mail)
   against `doveadm backup -R` (dsync into a fresh Maildir, which copies files and indexes
   nothing up front); the rate is over each importing process's wall-clock time, the memory
   its peak RSS (ratio > 1 on the rate: hato is faster).
