@@ -29,7 +29,7 @@ from bench import raw_client as raw
 from bench.imap_session import Refused, check, expect, login, ms_since, selected
 from bench.load import deliver_one
 from bench.mailbox import COMMON_WORD, RARE_SENDER, RARE_WORD, SHORT_JA_WORD, planted
-from bench.target import Target, cpu_seconds, pss_mb, rss_mb
+from bench.target import Target, cpu_seconds, cpu_since, pss_mb, rss_mb
 
 __all__ = ["MEASUREMENTS", "Context", "Measurement"]
 
@@ -364,7 +364,7 @@ async def _idle_run(target: Target, idlers: int) -> dict[str, float]:
         result["wake_p99"] = (woken[min(len(woken) - 1, len(woken) * 99 // 100)] - start) * 1000
         result["accepted"] = (accepted - start) * 1000
         await asyncio.sleep(0.5)  # what the server still does after the last EXISTS counts too
-        result["cpu"] = (cpu_seconds(pids) - cpu) * 1000
+        result["cpu"] = cpu_since(cpu, target.pids()) * 1000
         return result
     finally:
         for _, writer in clients:  # the transports, whose protocol may be a watch now

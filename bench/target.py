@@ -13,6 +13,7 @@ __all__ = [
     "HOST",
     "Target",
     "cpu_seconds",
+    "cpu_since",
     "free_port",
     "process_tree",
     "pss_mb",
@@ -101,20 +102,31 @@ def rss_mb(pids: list[int], field: str = "VmRSS") -> float:
     return sum(_proc_kb(pid, "status", field) for pid in pids) / 1024
 
 
-def cpu_seconds(pids: list[int]) -> float:
-    """CPU time the processes (every thread of each) have used so far, from the
+def cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """CPU time each process (every thread of it) has used so far, in seconds, from the
     scheduler's own count in nanoseconds (/proc/PID/task/TID/schedstat, its first field);
-    a process gone meanwhile counts nothing. Not /proc/PID/stat's clock ticks: a
-    process that ran less than a tick (10 ms) there counts 0, and a thousand such
-    processes (Dovecot's imap processes, one per client) added up to nothing."""
-    total = 0
+    a process gone is left out. Not /proc/PID/stat's clock ticks: a process that ran less
+    than a tick (10 ms) there counts 0, and a thousand such processes (Dovecot's imap
+    processes, one per client) added up to nothing."""
+    spent: dict[int, float] = {}
     for pid in pids:
+        total = 0
         for task in Path(f"/proc/{pid}/task").glob("*"):
             try:
                 total += int((task / "schedstat").read_text().split()[0])
             except (OSError, IndexError, ValueError):
                 continue
-    return total / 1e9
+        if total:
+            spent[pid] = total / 1e9
+    return spent
+
+
+def cpu_since(before: dict[int, float], pids: list[int]) -> float:
+    """Seconds of CPU ``pids`` used since ``before`` (``cpu_seconds`` then), each process
+    against its own earlier count: one that ended meanwhile counts nothing (its last
+    moments are lost, an undercount), never less than nothing, as a sum over the
+    survivors minus a sum over all would (Dovecot's imap processes come and go)."""
+    return sum(now - before.get(pid, 0.0) for pid, now in cpu_seconds(pids).items())
 
 
 def pss_mb(pids: list[int]) -> float:
