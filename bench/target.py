@@ -123,10 +123,11 @@ def cpu_seconds(pids: list[int]) -> dict[int, float]:
 
 def cpu_since(before: dict[int, float], pids: list[int]) -> float:
     """Seconds of CPU ``pids`` used since ``before`` (``cpu_seconds`` then), each process
-    against its own earlier count: one that ended meanwhile counts nothing (its last
-    moments are lost, an undercount), never less than nothing, as a sum over the
-    survivors minus a sum over all would (Dovecot's imap processes come and go)."""
-    return sum(now - before.get(pid, 0.0) for pid, now in cpu_seconds(pids).items())
+    against its own earlier count, one started since against none: a process that ended
+    meanwhile counts nothing (its last moments are lost, an undercount), where the sum
+    over those alive after minus the sum over those alive before went negative when
+    Dovecot's imap processes ended (a reused PID counts nothing either)."""
+    return sum(max(0.0, now - before.get(pid, 0.0)) for pid, now in cpu_seconds(pids).items())
 
 
 def pss_mb(pids: list[int]) -> float:
