@@ -96,6 +96,8 @@ async def import_with_uids(
             continue
         chosen.append(kept)
         uidnext = kept.uid + 1
+    if not chosen:  # a second run: everything present or refused, nothing to write
+        return done
     blob_ids = await put_blobs(tx, [(kept.message.content, kept.message.meta) for kept in chosen])
     rows = [
         NewRow(blob_id, b"", len(new.content), new.flags, new.internal_date)
