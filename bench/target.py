@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import socket
 import time
 from collections.abc import Callable, Mapping
@@ -44,12 +45,23 @@ class Target:
         return service in self.ports
 
 
+#: Where ``free_port`` looks: below Linux's ephemeral range (32768-60999), from which the
+#: kernel takes the local port of every outgoing connection and of every ``bind(0)``. A port
+#: found free there could be taken by a client's connection before the server binds it (a
+#: test run makes thousands); one below it is taken only by another listener.
+_PORTS = range(20000, 32768)
+
+
 def free_port() -> int:
-    """A loopback port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        port: int = sock.getsockname()[1]
-        return port
+    """A loopback port nobody listens on right now, outside the ephemeral range."""
+    while True:
+        port = random.choice(_PORTS)
+        with socket.socket() as sock:
+            try:
+                sock.bind((HOST, port))
+            except OSError:
+                continue
+            return port
 
 
 def wait_for_port(port: int, timeout: float = 30.0) -> None:

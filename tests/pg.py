@@ -14,7 +14,6 @@ import contextlib
 import itertools
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -23,6 +22,8 @@ from pathlib import Path
 
 import psycopg
 import pytest
+
+from bench.target import free_port
 
 __all__ = ["Cluster", "available", "running_cluster"]
 
@@ -37,12 +38,6 @@ def _bin_dir() -> Path | None:
 def available() -> bool:
     """Whether PostgreSQL's server binaries are installed (``make system-deps``)."""
     return _bin_dir() is not None
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _as_postgres(*command: str) -> list[str]:
@@ -84,7 +79,7 @@ class Cluster:
             auth = ["-A", "scram-sha-256", "--pwfile", str(secret)]
         self._run(str(bin_dir / "initdb"), "-D", str(data), *auth, "-U", self.user,
                   "--no-sync", "-E", "UTF8", "--locale", "C", "--lc-ctype", "C.UTF-8")  # fmt: skip
-        self.port = _free_port()
+        self.port = free_port()
         self.resume()
         return self
 

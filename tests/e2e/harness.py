@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench.target import free_port
 from hato.config import SERVICES
 from hato.store import Store, open_store
 
@@ -48,12 +49,6 @@ def store_url(data_dir: Path) -> str | None:
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
             conn.execute(f"CREATE DATABASE {name}")  # type: ignore[arg-type]
     return server.rsplit("/", 1)[0] + "/" + name
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def hato(*args: str, data_dir: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -127,9 +122,25 @@ class HatoProcess:
         return self
 
     def start(self) -> HatoProcess:
+        """Start ``hato serve`` and wait until it is ready.
+
+        Ports the caller did not choose are picked free; should another program bind one
+        between the pick and hato's bind, hato is started again on new ones.
+        """
+        chosen = bool(self.ports)
+        for _attempt in range(4):
+            if not chosen:
+                self.ports = {service: free_port() for service in self.services}
+            try:
+                return self._start_once()
+            except AssertionError:
+                if chosen or not any("address already in use" in o for o in self.output):
+                    raise
+                self.output.clear()
+        raise AssertionError(f"hato found no free ports: {self.output}")
+
+    def _start_once(self) -> HatoProcess:
         self.config_path.write_text(self._config_text())
-        if not self.ports:
-            self.ports = {service: free_port() for service in self.services}
         port_args = [f"--{s}={self.ports.get(s, 0)}" for s in SERVICES]
         command = [*self.wrapper, sys.executable, "-m", "hato", "serve"]
         command += ["--data-dir", str(self.data_dir)]
