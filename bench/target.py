@@ -52,16 +52,28 @@ class Target:
 _PORTS = range(20000, 32768)
 
 
+#: The ports ``free_port`` gave this process: a server given several at once binds none of
+#: them before it has them all, so the same port must not come twice. Forgotten when half
+#: the range has been given (a long test run), the servers of the earliest ones long gone.
+_GIVEN: set[int] = set()
+
+
 def free_port() -> int:
-    """A loopback port nobody listens on right now, outside the ephemeral range."""
+    """A loopback port nobody listens on right now, outside the ephemeral range, and not
+    one this process was given before."""
+    if len(_GIVEN) > len(_PORTS) // 2:
+        _GIVEN.clear()
     while True:
         port = random.choice(_PORTS)
+        if port in _GIVEN:
+            continue
         with socket.socket() as sock:
             try:
                 sock.bind((HOST, port))
             except OSError:
                 continue
-            return port
+        _GIVEN.add(port)
+        return port
 
 
 def wait_for_port(port: int, timeout: float = 30.0) -> None:

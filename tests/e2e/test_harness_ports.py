@@ -44,3 +44,8 @@ def test_ports_the_caller_chose_are_not_changed(tmp_path: Path) -> None:
         process = HatoProcess(tmp_path / "data", services=("smtp",), ports={"smtp": busy})
         with pytest.raises(AssertionError, match="address already in use"):
             process.start()
+
+
+def test_a_port_is_not_given_twice() -> None:
+    ports = [free_port() for _ in range(2000)]
+    assert len(set(ports)) == len(ports)
