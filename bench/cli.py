@@ -58,7 +58,7 @@ from bench.report import (
     render_table,
     write_section,
 )
-from bench.target import Target
+from bench.target import Target, quiesce
 
 if TYPE_CHECKING:
     from tests.pg import Cluster
@@ -192,6 +192,7 @@ def _bench_servers(
             for name in run.servers
             if (target := _started(stack, starters[name], name, scratch / name, mailbox, run))
         ]
+        _say(f"machine quiet after {quiesce():.1f} s (dirty pages written, CPUs idle)")
         context = Context(len(mailbox.messages), carrying=run.carrying)
         for number, measurement in enumerate(run.measurements):
             for target in targets if number % 2 == 0 else reversed(targets):
@@ -207,6 +208,7 @@ def _started(
     """The server started and loaded (and settled), or None: then its rows say it failed."""
     try:
         target = stack.enter_context(start(workdir))
+        quiesce()  # the server before this one may still be writing its load out
         run.row(LMTP_ROW).values[name] = _load(target, mailbox)
         _settle(target, run)
     except Exception:  # the other servers' numbers are still worth printing

@@ -50,7 +50,10 @@ How to read them:
   index grow: compare its LMTP rate at 2,000 and at 86,719 messages.
 - Memory is PSS summed over the server's processes (hato: one; Dovecot: master, auth,
   login and pop3 processes ...), so shared libraries count once.
-- Nothing else should run on the machine; a busy neighbour shows in the times.
+- Nothing else should run on the machine; a busy neighbour shows in the times. Before
+  each load and before the first row the bench writes the dirty pages out (sync) and
+  waits until the CPUs are idle: the kernel may write a load's files out up to half a
+  minute after it, and rows timed meanwhile would share the CPUs and the disk with that.
 - `make bench BENCH_ARGS="--store postgresql"` adds `hato-pg`: hato on a throwaway
   PostgreSQL cluster on the same machine (its section is named `..., hato on SQLite and
   on PostgreSQL`); ratios are always against Dovecot. PostgreSQL's own processes are not

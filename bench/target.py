@@ -18,6 +18,7 @@ __all__ = [
     "free_port",
     "process_tree",
     "pss_mb",
+    "quiesce",
     "rss_mb",
     "wait_for_port",
 ]
@@ -158,3 +159,33 @@ def pss_mb(pids: list[int]) -> float:
     """Proportional set size summed over ``pids``, in MB: shared pages counted once in all,
     so a server of many processes (Dovecot) is not charged twice for its libraries."""
     return sum(_proc_kb(pid, "smaps_rollup", "Pss") for pid in pids) / 1024
+
+
+#: Below this share of all CPUs busy (over ``QUIET_WINDOW`` seconds) the machine is quiet.
+QUIET_SHARE = 0.1
+QUIET_WINDOW = 0.5
+
+
+def quiesce(limit: float = 60.0) -> float:
+    """Write every dirty page out (sync(2)), then wait until the machine is quiet, at most
+    ``limit`` seconds; the seconds waited. A load leaves dirty pages that the kernel writes
+    out up to half a minute later (vm.dirty_expire_centisecs: Dovecot's maildir is a file
+    a message, not fsynced as a whole); rows timed meanwhile would share the CPUs and the
+    disk with that writeback, and a server loaded right after another with its load."""
+    start = time.monotonic()
+    os.sync()
+    while True:  # one look at least
+        before = _cpu_times()
+        time.sleep(QUIET_WINDOW)
+        after = _cpu_times()
+        total = after[0] - before[0]
+        quiet = total > 0 and (after[1] - before[1]) / total >= 1 - QUIET_SHARE
+        if quiet or time.monotonic() - start >= limit:
+            return time.monotonic() - start
+
+
+def _cpu_times() -> tuple[int, int]:
+    """All CPUs' time so far and their idle time (with I/O wait), in clock ticks
+    (/proc/stat's first line)."""
+    fields = [int(f) for f in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return sum(fields), fields[3] + fields[4]
