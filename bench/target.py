@@ -169,8 +169,8 @@ QUIET_WINDOW = 0.5
 def quiesce(limit: float = 60.0) -> float:
     """Write every dirty page out (sync(2)), then wait until the machine is quiet, at most
     ``limit`` seconds; the seconds waited. A load leaves dirty pages that the kernel writes
-    out up to half a minute later (vm.dirty_expire_centisecs: Dovecot's maildir is a file
-    a message, not fsynced as a whole); rows timed meanwhile would share the CPUs and the
+    out up to half a minute later (vm.dirty_expire_centisecs: index and cache files, logs,
+    what a server wrote without fsync); rows timed meanwhile would share the CPUs and the
     disk with that writeback, and a server loaded right after another with its load."""
     start = time.monotonic()
     os.sync()
