@@ -187,7 +187,23 @@ def _mbox(args: argparse.Namespace, config: Config) -> int:
         f"{result.imported} message(s) imported into {args.mailbox}, "
         f"{result.present} already there, {len(result.problems)} skipped"
     )
-    return _report(path, result.problems, summary)
+    status = _report(path, result.problems, summary)
+    _say_index(result.imported, config)
+    return status
+
+
+def _say_index(imported: int, config: Config) -> None:
+    """What indexes the imported messages for full-text search: the import leaves their
+    text to the server's indexer (hato.migrate.maildir_import says why), and ``hato index
+    stats`` shows them waiting until then; SEARCH finds them meanwhile, more slowly."""
+    if not imported:
+        return
+    if config.search.index:
+        print(f"hato: full-text index: {imported} message(s) waiting; `hato serve` indexes "
+              "them (at once if it runs, else when it starts)")  # fmt: skip
+    else:
+        print(f"hato: full-text index: {imported} message(s) waiting; [search] index = false, "
+              "so `hato index rebuild` indexes them")  # fmt: skip
 
 
 class _MaildirProgress:
@@ -218,7 +234,7 @@ def _maildir(args: argparse.Namespace, config: Config) -> int:
     if result is None:
         print(f"hato: no such user: {name}", file=sys.stderr)
         return 1
-    return _report_maildir(result)
+    return _report_maildir(result, config)
 
 
 async def _import_one_maildir(mailstore: Mailstore, root: Path, config: Config) -> MaildirImport:
@@ -229,7 +245,7 @@ async def _import_one_maildir(mailstore: Mailstore, root: Path, config: Config) 
         progress.bar.close()
 
 
-def _report_maildir(result: MaildirImport, who: str = "") -> int:
+def _report_maildir(result: MaildirImport, config: Config, who: str = "") -> int:
     for problem in result.problems:
         print(f"hato: {problem}", file=sys.stderr)
     print(
@@ -238,6 +254,7 @@ def _report_maildir(result: MaildirImport, who: str = "") -> int:
         f"{result.new_uids} file(s) not in dovecot-uidlist given new UIDs, "
         f"{result.gone} listed UID(s) without a file (expunged)"
     )
+    _say_index(result.imported, config)
     return 1 if result.problems else 0
 
 
@@ -284,7 +301,7 @@ async def _dovecot_maildir(
     account = await store.get_account(entry.name)
     assert account is not None  # import_users made it, or it was there
     result = await _import_one_maildir(store.mailstore(account.id), root, config)
-    return _report_maildir(result, f"{entry.name}: ")
+    return _report_maildir(result, config, f"{entry.name}: ")
 
 
 def _export_mbox(args: argparse.Namespace, config: Config) -> int:

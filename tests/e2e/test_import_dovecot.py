@@ -54,6 +54,8 @@ def test_users_then_their_maildirs_by_template(tmp_path: Path) -> None:
         "hato: alice: 4 message(s) imported in 2 folder(s), 0 already there, 0 problem(s); "
         "1 file(s) not in dovecot-uidlist given new UIDs, 1 listed UID(s) without a file "
         "(expunged)",
+        "hato: full-text index: 4 message(s) waiting; `hato serve` indexes them (at once if "
+        "it runs, else when it starts)",
         f"hato: bob: no Maildir at {vmail}/example.org/bob/Maildir, no mail imported",
     ]
     assert "hato: alice@other.org: the account alice is line 1's; Maildir not imported" in (

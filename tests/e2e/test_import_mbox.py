@@ -47,7 +47,11 @@ def test_import_while_serving_then_again(tmp_path: Path) -> None:
         args = ("import", "mbox", str(tmp_path / "in.mbox"), "--user", "alice")
         first = hato(*args, "--mailbox", "Old", data_dir=data)
         assert first.returncode == 0, first.stderr
-        assert first.stdout == "hato: 3 message(s) imported into Old, 0 already there, 0 skipped\n"
+        assert first.stdout.splitlines() == [
+            "hato: 3 message(s) imported into Old, 0 already there, 0 skipped",
+            "hato: full-text index: 3 message(s) waiting; `hato serve` indexes them (at once "
+            "if it runs, else when it starts)",
+        ]
         again = hato(*args, "--mailbox", "Old", data_dir=data)
         assert again.stdout == "hato: 0 message(s) imported into Old, 3 already there, 0 skipped\n"
         assert _mailbox(server, "Old") == expected
@@ -103,6 +107,32 @@ def test_bad_input_is_reported_with_its_line(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert f"hato: {path}: line 1: text before the first From_ line, skipped" in done.stderr
     assert f"hato: {path}: line 2: empty message, skipped" in done.stderr
-    assert done.stdout == "hato: 1 message(s) imported into INBOX, 0 already there, 2 skipped\n"
+    assert done.stdout.splitlines()[0] == (
+        "hato: 1 message(s) imported into INBOX, 0 already there, 2 skipped"
+    )
     nobody = hato("import", "mbox", str(path), "--user", "carol", data_dir=data)
     assert nobody.returncode == 1 and nobody.stderr == "hato: no such user: carol\n"
+
+
+def test_without_the_index_the_import_names_the_rebuild(tmp_path: Path) -> None:
+    """With ``[search] index = false`` no server indexes what was imported: the import
+    says that ``hato index rebuild`` does, and after it nothing waits."""
+    data = tmp_path / "data"
+    config = tmp_path / "hato.toml"
+    config.write_text('domains = ["example.org"]\n[search]\nindex = false\n')
+    added = hato("user", "add", "dana", "--password-stdin", "--config", str(config),
+                 data_dir=data, stdin="pw\n")  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    _write_mbox(tmp_path / "in.mbox")
+    done = hato("import", "mbox", str(tmp_path / "in.mbox"), "--user", "dana", "--config",
+                str(config), data_dir=data)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[1] == (
+        "hato: full-text index: 3 message(s) waiting; [search] index = false, so "
+        "`hato index rebuild` indexes them"
+    )
+    stats = hato("index", "stats", "--config", str(config), data_dir=data).stdout
+    assert "hato: waiting to be indexed: 3" in stats, stats
+    assert hato("index", "rebuild", "--config", str(config), data_dir=data).returncode == 0
+    stats = hato("index", "stats", "--config", str(config), data_dir=data).stdout
+    assert "hato: waiting to be indexed: 0" in stats, stats
