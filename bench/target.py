@@ -46,11 +46,26 @@ class Target:
         return service in self.ports
 
 
-#: Where ``free_port`` looks: below Linux's ephemeral range (32768-60999), from which the
-#: kernel takes the local port of every outgoing connection and of every ``bind(0)``. A port
-#: found free there could be taken by a client's connection before the server binds it (a
-#: test run makes thousands); one below it is taken only by another listener.
-_PORTS = range(20000, 32768)
+EPHEMERAL = "/proc/sys/net/ipv4/ip_local_port_range"
+
+
+def _outside_ephemeral() -> range:
+    """Where ``free_port`` looks: outside Linux's ephemeral range (net.ipv4.ip_local_port_range,
+    32768-60999 by default), from which the kernel takes the local port of every outgoing
+    connection and of every ``bind(0)``. A port found free inside it could be taken by a
+    client's connection before the server binds it (a test run makes thousands); one
+    outside is taken only by another listener. Up to 12,768 ports below the range, or
+    above it when a widened range leaves too few below."""
+    try:
+        low, high = map(int, Path(EPHEMERAL).read_text().split())
+    except (OSError, ValueError):
+        low, high = 32768, 60999
+    if low - 1024 >= 4096:
+        return range(max(1024, low - 12768), low)
+    return range(high + 1, 65536)
+
+
+_PORTS = _outside_ephemeral()
 
 
 #: The ports ``free_port`` gave this process: a server given several at once binds none of
