@@ -3,6 +3,8 @@ and pruned by time; the checklist's steps, each at its first completion."""
 
 from __future__ import annotations
 
+import time
+
 from hato.store import LabSession, Store
 from tests.store.conftest import make_account
 
@@ -58,3 +60,16 @@ async def test_a_lab_begun_anew_forgets_those_members_record_only(store: Store) 
     assert [s.account for s in await store.lab_sessions(since=0)] == ["s002"]
     since = {m.account: m.lab_since for m in await store.class_members()}
     assert since == {"s001": 1234.5, "s002": 0.0}
+
+
+async def test_a_time_kept_shows_the_second_it_showed_live(store: Store) -> None:
+    """Kept to the millisecond by cutting, not rounding: a step done 0.4 ms before a second
+    ends is not shown a second later once the server restarted."""
+    await make_account(store, "s001")
+    done = 1_765_100_236.9996
+    await store.save_lab_steps("s001", {"imap-logout": done})
+    kept = (await store.lab_steps())["s001"]["imap-logout"]
+    assert time.gmtime(kept)[:6] == time.gmtime(done)[:6]
+    await store.save_lab_session(_session("pop3#1", done))
+    (session,) = await store.lab_sessions(since=0)
+    assert time.gmtime(session.closed)[:6] == time.gmtime(done)[:6]

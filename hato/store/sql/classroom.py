@@ -5,6 +5,7 @@ closed sessions with their transcripts, and the checklist's steps each has done.
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Mapping
 from functools import partial
@@ -57,7 +58,9 @@ async def delete_members(tx: Tx) -> list[str]:
 
 
 def _ms(seconds: float) -> int:
-    return round(seconds * 1000)
+    """Milliseconds, cut (not rounded): a time kept shows, to the second, what it showed
+    live (16.9996 s is kept as 16.999 s, not 17.000 s, which shows a second later)."""
+    return math.floor(seconds * 1000)
 
 
 async def delete_lab_record(tx: Tx, account_ids: list[int], now: float) -> None:
