@@ -1,7 +1,7 @@
 # hato: the two commands a newcomer needs are `make serve` and `make test`.
 # The interpreter the venv is made from: the system's own Python 3.11+ when it has venv (a
 # distribution's build, optimised with a profile and at link time: about 15% less CPU a
-# command and a delivery than a plain build such as pyenv's; README "Performance"), else the
+# command and a delivery than a plain build such as pyenv's: README, "Performance"), else the
 # python3 on PATH. PYTHON=... chooses another.
 SYSTEM_PYTHON := /usr/bin/python3
 PYTHON ?= $(shell $(SYSTEM_PYTHON) -c 'import sys, ensurepip, venv; sys.exit(sys.version_info < (3, 11))' \
