@@ -34,7 +34,9 @@ if TYPE_CHECKING:
     from bench.measurements import Context
     from bench.target import Target
 
-__all__ = ["CHANGES", "EXPUNGES", "changedsince", "qresync_reselect", "sort", "thread"]
+__all__ = [
+    "CHANGES", "EXPUNGES", "changedsince", "make_changes", "qresync_reselect", "sort", "thread",
+]  # fmt: skip
 
 CHANGES = 100
 EXPUNGES = 5
@@ -106,7 +108,7 @@ def _expunge_and_refill(client: imaplib.IMAP4, numbers: list[int]) -> None:
         check(*client.append("INBOX", None, None, _NEWCOMER))
 
 
-def _make_changes(target: Target, context: Context, expunges: int = 0) -> None:
+def make_changes(target: Target, context: Context, expunges: int = 0) -> None:
     """From a connection of its own: 100 flag changes, then ``expunges`` expunges
     (of other messages) refilled by as many appends."""
     numbers = context.sample(CHANGES + expunges)
@@ -133,7 +135,7 @@ def _code(client: imaplib.IMAP4, name: str) -> int:
 def changedsince(target: Target, context: Context) -> float:
     """``FETCH 1:* (FLAGS) (CHANGEDSINCE m)`` with m 100 below the mailbox's
     HIGHESTMODSEQ, after 100 changes (RFC 7162 §3.1.4): 100 answers."""
-    _make_changes(target, context)
+    make_changes(target, context)
     client = login(target)
     try:
         with refusals():
@@ -183,7 +185,7 @@ def qresync_reselect(target: Target, context: Context) -> float:
     QRESYNC untimed) after another connection made 100 flag changes and 5 expunges
     (RFC 7162 §3.2.5): VANISHED (EARLIER) names the 5, FETCH the 100 and the 5 new."""
     validity, modseq = _remember(target)
-    _make_changes(target, context, EXPUNGES)
+    make_changes(target, context, EXPUNGES)
     client = _qresync_client(target)
     try:
         client.untagged_responses = {}

@@ -472,6 +472,12 @@ MEASUREMENTS: tuple[Measurement, ...] = (
         ext.changedsince,
     ),
     Measurement(
+        f"raw client: IMAP FETCH 1:* (FLAGS) (CHANGEDSINCE highestmodseq-{ext.CHANGES})",
+        "ms",
+        "imap",
+        raw.changedsince,
+    ),
+    Measurement(
         f"IMAP QRESYNC re-SELECT after {ext.CHANGES} changes, {ext.EXPUNGES} expunges",
         "ms",
         "imap",

@@ -12,15 +12,20 @@ lines that answer (``* n FETCH``, listing lines) to check it after the clock sto
 - the POP3 open: connect, greeting, USER/PASS, STAT, UIDL, LIST;
 - one body a command, 1,000 times on one connection: POP3 ``RETR n`` and IMAP ``FETCH n
   BODY.PEEK[]`` of the seeded sample, each answer read to its end before the next is sent
-  (each body's length checked after the clock stops).
+  (each body's length checked after the clock stops);
+- IMAP ``FETCH 1:* (FLAGS) (CHANGEDSINCE m)`` after another connection's 100 flag changes,
+  m 100 below the HIGHESTMODSEQ the ``SELECT INBOX (CONDSTORE)`` gave (as the imaplib row,
+  ``bench.imap_extensions``): 100 answers.
 """
 
 from __future__ import annotations
 
+import re
 import socket
 import time
 from typing import TYPE_CHECKING
 
+from bench.imap_extensions import CHANGES, make_changes
 from bench.imap_session import expect, ms_since
 from bench.mailbox import RARE_SENDER, planted
 
@@ -29,9 +34,11 @@ if TYPE_CHECKING:
     from bench.target import Target
 
 __all__ = [
-    "body_peeks", "fetch_flags", "fetch_flags_sizes", "open_imap", "pop3_open", "pop3_retr",
-    "search_from", "select", "tagged",
+    "body_peeks", "changedsince", "fetch_flags", "fetch_flags_sizes", "open_imap", "pop3_open",
+    "pop3_retr", "search_from", "select", "tagged",
 ]  # fmt: skip
+
+_HIGHESTMODSEQ = re.compile(rb"\[HIGHESTMODSEQ (\d+)\]")
 
 _TIMEOUT = 300.0
 
@@ -136,6 +143,30 @@ def fetch_flags(target: Target, context: Context) -> float:
 
 def fetch_flags_sizes(target: Target, context: Context) -> float:
     return _fetch_all(target, context, b"(UID FLAGS RFC822.SIZE)")
+
+
+def changedsince(target: Target, context: Context) -> float:
+    """``FETCH 1:* (FLAGS) (CHANGEDSINCE m)`` (RFC 7162 §3.1.4) after 100 changes made by
+    another connection, m 100 below the mailbox's HIGHESTMODSEQ: 100 answers."""
+    make_changes(target, context)
+    client = open_imap(target, select=False)
+    try:
+        client.send(b"s SELECT INBOX (CONDSTORE)\r\n")
+        found = _HIGHESTMODSEQ.search(tagged(client, b"s"))
+        if found is None:
+            raise RuntimeError("no HIGHESTMODSEQ in the SELECT (CONDSTORE) answer")
+        since = int(found.group(1)) - CHANGES
+        start = time.perf_counter()
+        client.send(b"c FETCH 1:* (FLAGS) (CHANGEDSINCE %d)\r\n" % since)
+        answer = client.until(b"\r\nc ")
+        status = client.line()  # the rest of the tagged line
+        elapsed = ms_since(start)
+        if not status.startswith(b"OK"):
+            raise RuntimeError(f"IMAP said c {status!r}")
+        expect(target, f"raw FETCH (CHANGEDSINCE {since})", answer.count(b" FETCH ("), CHANGES)
+        return elapsed
+    finally:
+        client.close()
 
 
 def search_from(target: Target, context: Context) -> float:

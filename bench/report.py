@@ -92,10 +92,11 @@ How to read them:
   (`GET /api/v1/message/{ID}`, 20 each): requests a second over the wall-clock time, and
   the 99th percentile of their times (req/s: higher is better).
 - The raw client rows (`bench.raw_client`): the POP3 open, SELECT, FETCH of every
-  message's flags, and of its UID, flags and size, UID SEARCH FROM, and 1,000 RETR and
-  1,000 FETCH BODY.PEEK[] one command each, over a plain socket, each answer read as
-  bytes to its end and checked after the clock (its lines counted, each body's length):
-  the server's time without imaplib's or poplib's parsing, which is in every other row.
+  message's flags, and of its UID, flags and size, UID SEARCH FROM, 1,000 RETR and 1,000
+  FETCH BODY.PEEK[] one command each, and CHANGEDSINCE (as above), over a plain socket,
+  each answer read as bytes to its end and checked after the clock (its lines counted,
+  each body's length): the server's time without imaplib's or poplib's parsing, which is
+  in every other row.
 - The mixed-load rows (`bench.mixed_load`): 5, then 20 clients (asyncio, raw sockets),
   each logged in once with INBOX selected, run a seeded random mix for 30 s: SELECT,
   FETCH of 50 messages' FLAGS, one BODY.PEEK[], STORE \\Flagged on or off, SEARCH
