@@ -4,8 +4,10 @@
 # command and a delivery than a plain build such as pyenv's: README, "Performance"), else the
 # python3 on PATH. PYTHON=... chooses another.
 SYSTEM_PYTHON := /usr/bin/python3
-PYTHON ?= $(shell $(SYSTEM_PYTHON) -c 'import sys, ensurepip, venv; sys.exit(sys.version_info < (3, 11))' \
+ifeq ($(origin PYTHON),undefined)  # looked for once a run, not at every use
+PYTHON := $(shell $(SYSTEM_PYTHON) -c 'import sys, ensurepip, venv; sys.exit(sys.version_info < (3, 11))' \
 	2>/dev/null && echo $(SYSTEM_PYTHON) || echo python3)
+endif
 VENV   := .venv
 BIN    := $(VENV)/bin
 # What is installed, per version of pyproject.toml and interpreter: the runtime alone (`make
