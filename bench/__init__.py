@@ -62,15 +62,15 @@ How fairly:
   (``smtplib``, ``poplib``, ``imaplib`` from the standard library) against both servers;
   the client's own parsing time is inside every number, equally for both.
 - One server at a time: both run side by side, idle but for the one being measured; hato
-  is loaded, then Dovecot, and then each row is measured on one server and at once on the
-  other (the first one first on one row, last on the next), so that the machine's speed,
-  which moves within minutes on this VM, is the same for both columns of a row. They
-  never compete for the two cores.
+  is loaded, then Dovecot, and then each row is measured on both, their runs interleaved
+  (a run on one, a run on the other, the order swapped each turn and each row), so that
+  the machine's speed, which moves within seconds on this VM, is the same for both
+  columns of a row. They never compete for the two cores.
 - Sequential vs parallel: only the LMTP load is parallel (4 connections, as an MTA would
   deliver); every POP3/IMAP row is one client on one connection.
-- Every timed row is run once untimed to warm caches, then ``--repeat`` times; the table
-  shows the median. Connection set-up that a row does not name (login before RETR, say) is
-  done outside the timed part.
+- Every timed row is run once untimed on each server to warm caches, then ``--repeat``
+  times; the table shows the median. Connection set-up that a row does not name (login
+  before RETR, say) is done outside the timed part.
 - Both servers run with their defaults apart from loopback ports and the test account;
   Dovecot as ``bench.dovecot_server`` configures it (maildir, plain-text login allowed) but
   with an ARGON2ID password, so a login costs both servers one argon2id check.

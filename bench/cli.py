@@ -139,23 +139,15 @@ def _say(text: str) -> None:
     print(f"bench: {text}", file=sys.stderr, flush=True)
 
 
-def _median(measurement: Measurement, target: Target, context: Context, repeat: int) -> float:
-    if not measurement.timed:
-        return measurement.run(target, context)
-    measurement.run(target, context)  # warm-up, not counted
-    return statistics.median(measurement.run(target, context) for _ in range(repeat))
+def _turns(measurement: Measurement, repeat: int) -> int:
+    """Runs of a row on each server: a warm-up and ``repeat`` timed ones, or one if untimed."""
+    return repeat + 1 if measurement.timed else 1
 
 
-def _measure(measurement: Measurement, target: Target, context: Context, repeat: int) -> float:
-    try:
-        value = _median(measurement, target, context, repeat)
-    except Refused:
-        raise
-    except Exception:  # a broken row must not hide the others
-        _say(f"{target.name}: {measurement.label} failed:\n{traceback.format_exc()}")
-        return math.nan
-    _say(f"{target.name}: {measurement.label}: {value:,.1f} {measurement.unit}")
-    return value
+def _value(measurement: Measurement, samples: list[float]) -> float:
+    """A row's value from one server's runs: the median of the timed ones (the warm-up,
+    the first, not counted), or the single run of an untimed row."""
+    return statistics.median(samples[1:]) if measurement.timed else samples[0]
 
 
 def _load(target: Target, mailbox: Mailbox) -> float:
@@ -180,10 +172,11 @@ def _bench_servers(
 ) -> None:
     """Start and load every server, then measure each row on one server after the other.
 
-    The servers run side by side, and a row is measured on each before the next row (in
-    turns: the first server first on one row, last on the next), so that a change in the
-    machine's speed during the run (this VM's moves by half within minutes) falls on both
-    columns of a row alike, not on one server's half of the table. A server that fails to
+    The servers run side by side, and a row is measured on all of them before the next
+    row, their runs interleaved (``_measure_row``; the first server first on one row, last
+    on the next), so that a change in the machine's speed during the run (this VM's moves
+    by half within minutes) falls on both columns of a row alike, not on one server's half
+    of the table. A server that fails to
     start or load says so in every row, and the others go on.
     """
     with ExitStack() as stack:
@@ -195,8 +188,8 @@ def _bench_servers(
         _say(f"machine quiet after {quiesce():.1f} s (dirty pages written, CPUs idle)")
         context = Context(len(mailbox.messages), carrying=run.carrying)
         for number, measurement in enumerate(run.measurements):
-            for target in targets if number % 2 == 0 else reversed(targets):
-                _measure_row(measurement, target, context, repeat, run)
+            order = targets if number % 2 == 0 else targets[::-1]
+            _measure_row(measurement, order, context, repeat, run)
         for target in targets:
             if _family(target.name) == "hato":
                 run.peak_rss[target.name] = peak_rss_mb(target)
@@ -220,19 +213,43 @@ def _started(
 
 
 def _measure_row(
-    measurement: Measurement, target: Target, context: Context, repeat: int, run: Run
+    measurement: Measurement, targets: Sequence[Target], context: Context, repeat: int, run: Run
 ) -> None:
+    """One row on every server, their runs interleaved: each turn runs the row once on
+    each server (in the other order on the next turn), so that the machine's speed, which
+    moves within seconds on this VM, falls on both columns alike, run by run."""
     row = run.row(measurement.label)
-    if target.name == DOVECOT_FTS and FTS_ROWS not in measurement.label:
-        row.values[target.name] = None
-        return
+    samples: dict[str, list[float]] = {}
+    for target in targets:
+        wanted = target.name != DOVECOT_FTS or FTS_ROWS in measurement.label
+        if wanted and target.has(measurement.service):
+            samples[target.name] = []
+        else:
+            row.values[target.name] = None
+    for turn in range(_turns(measurement, repeat)):
+        for target in targets if turn % 2 == 0 else reversed(targets):
+            if target.name in samples and target.name not in row.values:
+                _run_once(measurement, target, context, run, samples[target.name])
+    for name, taken in samples.items():
+        if name not in row.values:
+            row.values[name] = value = _value(measurement, taken)
+            _say(f"{name}: {measurement.label}: {value:,.1f} {measurement.unit}")
+
+
+def _run_once(
+    measurement: Measurement, target: Target, context: Context, run: Run, samples: list[float]
+) -> None:
+    """One run of a row on one server, its value added to ``samples``; a refusal or a
+    failure ends the row for that server (``n/a``, or NaN and the traceback)."""
+    row = run.row(measurement.label)
     try:
-        available = target.has(measurement.service)
-        value = _measure(measurement, target, context, repeat) if available else None
+        samples.append(measurement.run(target, context))
     except Refused as refusal:
         _say(f"{target.name}: {measurement.label}: refused: {refusal}")
-        row.refused[target.name], value = str(refusal), None
-    row.values[target.name] = value
+        row.refused[target.name], row.values[target.name] = str(refusal), None
+    except Exception:  # a broken row must not hide the others
+        _say(f"{target.name}: {measurement.label} failed:\n{traceback.format_exc()}")
+        row.values[target.name] = math.nan
 
 
 def _servers(args: argparse.Namespace, measurements: Sequence[Measurement]) -> list[str]:
@@ -373,8 +390,8 @@ def _notes(run: Run, mailbox: Mailbox, args: argparse.Namespace, seconds: float)
     notes = [
         f"date: {datetime.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}",
         f"mailbox: {count:,} messages, {size / 1e6:,.1f} MB (mean {size / count / 1e3:.1f} KB)",
-        f"median of {args.repeat} timed runs after one warm-up; servers measured: "
-        + ", ".join(run.servers),
+        f"median of {args.repeat} timed runs after one warm-up, the servers' runs "
+        "interleaved; servers measured: " + ", ".join(run.servers),
         f"whole run (generation, both loads, all rows): {seconds / 60:.1f} min",
     ]
     if count < SAMPLE:
