@@ -18,6 +18,7 @@ from hato.imap.objectid import email_id
 from hato.imap.reply import no
 from hato.imap.view import MailboxView
 from hato.mime import (
+    Envelope,
     MessageInfo,
     as_legacy,
     binary_section,
@@ -25,7 +26,6 @@ from hato.mime import (
     envelope_sexp,
     parse_message,
     section_bytes,
-    with_prefix,
 )
 from hato.proto.imap import Atom, FetchAttr, Literal, Raw, Value, encode_flags, format_date_time
 from hato.store import MessageDetails
@@ -81,6 +81,7 @@ class MessageData:
     digest: bytes = b""  # EMAILID (RFC 8474 §5.1): the content digest it is made of
     size: int | None = None  # RFC822.SIZE of the octets shown, when not the stored ones
     _info: MessageInfo | None = None
+    _envelope: Envelope | None = None  # decoded alone, when no more of ``info`` was needed
 
     def show_legacy(self) -> None:
         """Show the message as a client without UTF-8 sees it (``hato.mime.as_legacy``):
@@ -95,9 +96,19 @@ class MessageData:
     def info(self) -> MessageInfo:
         if self._info is None:
             assert self.details is not None
-            parsed = MessageInfo.from_json(self.details.structure_json)
-            self._info = with_prefix(parsed, len(self.details.prefix))
+            details = self.details
+            self._info = MessageInfo.from_json(details.structure_json, len(details.prefix))
         return self._info
+
+    @property
+    def envelope(self) -> Envelope:
+        """``info.envelope``, without decoding the rest of ``info`` if it was not yet."""
+        if self._info is not None:
+            return self._info.envelope
+        if self._envelope is None:
+            assert self.details is not None
+            self._envelope = MessageInfo.envelope_from_json(self.details.structure_json)
+        return self._envelope
 
 
 def item_value(item: FetchAttr, data: MessageData, view: MailboxView) -> Value:
@@ -113,7 +124,7 @@ def item_value(item: FetchAttr, data: MessageData, view: MailboxView) -> Value:
     if name == "MODSEQ":
         return Raw(b"(%d)" % view.summary(data.uid).modseq)
     if name == "ENVELOPE":
-        return envelope_sexp(data.info)
+        return envelope_sexp(data.envelope)
     if name in ("BODYSTRUCTURE", "BODY") and item.section is None:
         return bodystructure_sexp(data.info, name == "BODYSTRUCTURE")
     if name == "SAVEDATE":  # RFC 8514 §5: a date-time, in UTC

@@ -395,7 +395,7 @@ class Matcher:
             return _compare(key.op, _day(saved), key.day)
         if not key.sent:
             return _compare(key.op, _day(self.view.summary(data.uid).internal_date), key.day)
-        sent = _sent_day(data.info.envelope.date) if data.details is not None else None
+        sent = _sent_day(data.envelope.date) if data.details is not None else None
         return sent is not None and _compare(key.op, sent, key.day)
 
     def _SearchObjectId(self, key: p.SearchObjectId, seq: int, data: MessageData) -> bool:
@@ -469,10 +469,10 @@ class Matcher:
 
 
 _ADDRESS_FIELDS = {
-    "FROM": lambda data: data.info.envelope.from_,
-    "TO": lambda data: data.info.envelope.to,
-    "CC": lambda data: data.info.envelope.cc,
-    "BCC": lambda data: data.info.envelope.bcc,
+    "FROM": lambda data: data.envelope.from_,
+    "TO": lambda data: data.envelope.to,
+    "CC": lambda data: data.envelope.cc,
+    "BCC": lambda data: data.envelope.bcc,
 }
 
 

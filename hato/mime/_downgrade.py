@@ -72,7 +72,10 @@ def has_utf8(envelope: Envelope) -> bool:
                       envelope.cc, envelope.bcc):  # fmt: skip
         for address in addresses:
             texts += address
-    return any(text is not None and _UTF8_CHAR.search(text) for text in texts)
+    # isascii() first: in C, and most headers are ASCII, which hold no UTF-8
+    return any(
+        text is not None and not text.isascii() and _UTF8_CHAR.search(text) for text in texts
+    )
 
 
 def is_internationalized(header: bytes) -> bool:

@@ -22,9 +22,9 @@ _LWSP_RUN = re.compile(r"[ \t\r\n]+")
 _EMPTY_TEXT: list[Sexp] = ["text", "plain", ["charset", "us-ascii"], None, None, "7bit", 0, 0]
 
 
-def envelope_sexp(info: MessageInfo) -> list[Sexp]:
-    """The message's ENVELOPE as a list of its ten fields."""
-    return _envelope(info.envelope)
+def envelope_sexp(envelope: Envelope) -> list[Sexp]:
+    """A message's ENVELOPE as a list of its ten fields."""
+    return _envelope(envelope)
 
 
 def bodystructure_sexp(info: MessageInfo, extended: bool) -> list[Sexp]:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from hato.mime._columns import build_columns
 from hato.mime._envelope import build_envelope
-from hato.mime._model import BodyPart, MessageInfo
+from hato.mime._model import MessageInfo
 from hato.mime._structure import parse_tree
 
 
@@ -24,19 +22,10 @@ def with_prefix(info: MessageInfo, prefix_len: int) -> MessageInfo:
     """The info for ``prefix + raw`` when ``info`` was parsed from ``raw``.
 
     The prefix (Return-Path, Delivered-To, Received ...) joins the top-level header: it
-    still starts at 0 and grows by ``prefix_len``; every other offset moves.
+    still starts at 0 and grows by ``prefix_len``; every other offset moves. The store's
+    readers decode a kept structure moved at once (``MessageInfo.from_json``), where the
+    rule is written; this is the same for an info parsed here.
     """
     if prefix_len == 0:
         return info
-    root = replace(_shift(info.root, prefix_len), header_offset=0)
-    return replace(info, size=info.size + prefix_len, root=root)
-
-
-def _shift(part: BodyPart, delta: int) -> BodyPart:
-    return replace(
-        part,
-        header_offset=part.header_offset + delta,
-        body_offset=part.body_offset + delta,
-        body_end=part.body_end + delta,
-        children=tuple(_shift(child, delta) for child in part.children),
-    )
+    return MessageInfo.from_json(info.to_json(), prefix_len)

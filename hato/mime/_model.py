@@ -149,9 +149,20 @@ class MessageInfo:
         return json.dumps(data, separators=(",", ":"))
 
     @classmethod
-    def from_json(cls, text: str) -> MessageInfo:
+    def from_json(cls, text: str, prefix: int = 0) -> MessageInfo:
+        """The info ``to_json`` gave ``text`` for; with ``prefix``, that of the message
+        behind a trace prefix of that many octets (Return-Path, Delivered-To, Received
+        ...), which the store keeps apart from the shared body: the prefix joins the
+        top-level header, which still starts at 0, and every other offset moves by it,
+        as it is decoded (no second pass over the parts)."""
         size, root, env, cols = json.loads(text)
-        return cls(size, _part_in(root), _env_in(env), _cols_in(cols))
+        return cls(size + prefix, _part_in(root, prefix, 0), _env_in(env), _cols_in(cols))
+
+    @staticmethod
+    def envelope_from_json(text: str) -> Envelope:
+        """Only the envelope of the info ``to_json`` gave ``text`` for (FETCH ENVELOPE
+        and SEARCH's address keys need no parts, which are most of the decoding)."""
+        return _env_in(json.loads(text)[2])
 
 
 def _addrs_out(addrs: tuple[Address, ...]) -> list[list[str | None]]:
@@ -228,12 +239,14 @@ def _params_in(data: list[list[str]]) -> Params:
     return tuple((p[0], p[1]) for p in data)
 
 
-def _part_in(d: list[Any]) -> BodyPart:
+def _part_in(d: list[Any], delta: int = 0, start: int | None = None) -> BodyPart:
+    """A part from its list, its offsets moved by ``delta`` (its header's start set to
+    ``start`` if given: the top-level header, which a prefix joins)."""
     d = d + _PART_DEFAULTS[len(d) :]
     return BodyPart(
-        header_offset=d[0],
-        body_offset=d[1],
-        body_end=d[2],
+        header_offset=d[0] + delta if start is None else start,
+        body_offset=d[1] + delta,
+        body_end=d[2] + delta,
         type=d[3],
         subtype=d[4],
         params=_params_in(d[5]),
@@ -248,7 +261,7 @@ def _part_in(d: list[Any]) -> BodyPart:
         language=tuple(d[14]),
         location=d[15],
         boundary=d[16],
-        children=tuple(_part_in(c) for c in d[17]),
+        children=tuple(_part_in(c, delta) for c in d[17]),
         envelope=None if d[18] is None else _env_in(d[18]),
     )
 

@@ -35,7 +35,6 @@ from hato.mime import (
     find_part,
     part_structure_sexp,
     section_bytes,
-    with_prefix,
 )
 from hato.proto.imap import ImapUrl, UrlAuth
 from hato.store import Mailbox, Mailstore, Store
@@ -137,7 +136,7 @@ async def url_target(mailstore: Mailstore, url: ImapUrl) -> UrlTarget | None:
     details = await mailstore.message_details(mailbox.id, [url.uid])
     if raw is None or not details:
         return None
-    info = with_prefix(MessageInfo.from_json(details[0].structure_json), len(details[0].prefix))
+    info = MessageInfo.from_json(details[0].structure_json, len(details[0].prefix))
     return UrlTarget(url, raw, info)
 
 

@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from hato.imap.reply import ImapError
 from hato.imap.search_eval import evaluate
 from hato.imap.view import open_view
-from hato.mime import MessageInfo, parse_message, snippet, with_prefix
+from hato.mime import MessageInfo, parse_message, snippet
 from hato.proto import imap as p
 from hato.store import (
     INBOX,
@@ -268,9 +268,9 @@ async def _work_out(
     return await work_out_listing(mailstore, box.id, missing, PAGE_SIZE)
 
 
-def _parsed(structure_json: str) -> MessageInfo | None:
+def _parsed(structure_json: str, prefix: int = 0) -> MessageInfo | None:
     try:
-        return MessageInfo.from_json(structure_json)
+        return MessageInfo.from_json(structure_json, prefix)
     except (ValueError, TypeError, IndexError, KeyError):
         return None
 
@@ -325,8 +325,8 @@ async def _stored(
     raw = await mailstore.read_message(box.id, uid, size=found.summary.size)
     if raw is None:
         raise NotFound("no such message")
-    cached = _parsed(found.structure_json)
-    info = parse_message(raw) if cached is None else with_prefix(cached, len(found.prefix))
+    cached = _parsed(found.structure_json, len(found.prefix))
+    info = parse_message(raw) if cached is None else cached
     return box, found.summary, raw, info
 
 

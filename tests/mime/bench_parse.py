@@ -59,7 +59,7 @@ def _row(name: str, raw: bytes) -> None:
         "parse": lambda: parse_message(raw),
         "to_json": info.to_json,
         "from_json": lambda: MessageInfo.from_json(text),
-        "sexps": lambda: (envelope_sexp(info), bodystructure_sexp(info, True)),
+        "sexps": lambda: (envelope_sexp(info.envelope), bodystructure_sexp(info, True)),
     }
     cells = []
     for label, call in cases.items():

@@ -32,7 +32,7 @@ def _as_parsed(value: object) -> object:
 def test_envelope_matches_dovecot(number: int) -> None:
     expected = fetch_items("fetch-envelope", "envelope")[number]
     info = parse_message(load_mbox("fetch-envelope")[number - 1])
-    assert _as_parsed(envelope_sexp(info)) == expected
+    assert _as_parsed(envelope_sexp(info.envelope)) == expected
 
 
 def test_body_matches_dovecot() -> None:
@@ -83,7 +83,7 @@ def test_session_envelope_and_bodystructure_exact() -> None:
     raw, reply = _session()
     assert len(raw) == 290
     info = parse_message(raw)
-    assert b"ENVELOPE " + encode(envelope_sexp(info)) + b" BODYSTRUCTURE " in reply
+    assert b"ENVELOPE " + encode(envelope_sexp(info.envelope)) + b" BODYSTRUCTURE " in reply
     assert reply.endswith(b"BODYSTRUCTURE " + encode(bodystructure_sexp(info, True)) + b")")
 
 

@@ -45,7 +45,7 @@ def test_every_header_block_becomes_ascii_and_the_bodies_stay() -> None:
 
 def test_the_structure_is_the_downgraded_ones() -> None:
     out = as_legacy(INTERNATIONAL)
-    envelope = envelope_sexp(parse_message(out))
+    envelope = envelope_sexp(parse_message(out).envelope)
     assert isinstance(envelope[1], str) and envelope[1].startswith("=?utf-8?b?")
     assert parse_message(out).root.children[0].body_end < len(out)
 

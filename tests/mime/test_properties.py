@@ -74,7 +74,7 @@ def test_anything_parses_consistently(raw: bytes) -> None:
     assert info.root.body_end == len(raw)
     _check_offsets(info)
     assert MessageInfo.from_json(info.to_json()) == info
-    encode(envelope_sexp(info))
+    encode(envelope_sexp(info.envelope))
     encode(bodystructure_sexp(info, True))
     encode(bodystructure_sexp(info, False))
 

@@ -149,6 +149,10 @@ def test_with_prefix_shifts_everything_but_the_start() -> None:
     assert info.size == len(raw)
     assert section_bytes(raw, info, (1,), None) == b"one"
     assert section_bytes(raw, info, (), "HEADER").startswith(prefix)
+    # what the store's readers do: the kept structure decoded behind its prefix at once
+    kept = MessageInfo.from_json(parse_message(blob).to_json(), len(prefix))
+    assert kept == info
+    assert kept.root == parse_message(raw).root
 
 
 def test_json_round_trip_and_compactness() -> None:

@@ -38,9 +38,15 @@ __all__: list[str] = []
 
 BATCH = 256
 QUICK_BATCH = 4096
-# The first lines of a long answer go out early, so that the client reads them while the
-# rest is made (Dovecot streams its answers); the batches then grow to the full size.
+# The first lines of an answer longer than one batch go out early, so that the client
+# reads them while the rest is made (Dovecot streams its answers); the batches then grow
+# to the full size. An answer of one batch is made whole and goes out in one write with
+# the tagged reply: an early write costs the server a send and the client a wake-up, and
+# each batch a store query (FETCH 1:100 (ENVELOPE) was three of each; the raw FETCH 1:*
+# (FLAGS) of 200 messages took 0.35 ms with 16 lines first, 0.23 ms in one write).
 FIRST_BATCH = 16
+# The same for answers from the index alone, whose lines are made at about 0.25 us each.
+QUICK_FIRST_BATCH = 1024
 PREVIEW_PAGE = 16  # bodies read at once to work out PREVIEWs delivery did not keep
 
 
@@ -97,7 +103,7 @@ async def _show_legacy(
     unread = [
         uid
         for uid, data in found.items()
-        if data.raw is None and data.details is not None and has_utf8(data.info.envelope)
+        if data.raw is None and data.details is not None and has_utf8(data.envelope)
     ]
     if unread:
         for uid, raw in (await session.mailstore.read_messages(view.id, unread)).items():
@@ -170,7 +176,9 @@ async def _quick(
 ) -> Reply:
     """Only index-held items: lines made from the shared index's columns (hato.imap.fetch_quick)."""
     missing = False
-    groups = batches(view, targets, QUICK_BATCH, first=FIRST_BATCH)
+    groups = batches(
+        view, targets, QUICK_BATCH, first=_first(targets, QUICK_BATCH, QUICK_FIRST_BATCH)
+    )
     for number, batch in enumerate(groups):
         await _in_turn(session, number)
         _announce_keywords(session, view)
@@ -178,6 +186,12 @@ async def _quick(
         missing = missing or gone
         session.send(*lines)
     return _done(missing)
+
+
+def _first(targets: list[tuple[int, int]], count: int, first: int) -> int | None:
+    """The first batch's size: ``first`` for more targets than a batch of ``count``
+    holds, else none (one batch, one write: see ``FIRST_BATCH``)."""
+    return first if len(targets) > count else None
 
 
 async def _in_turn(session: ImapSession, number: int) -> None:
@@ -222,7 +236,7 @@ async def fetch(session: ImapSession, cmd: Fetch) -> Reply:
     answered = {False: _keyed(cmd, False, session)}
     if seen:  # the messages \Seen just set show FLAGS first
         answered[True] = _keyed(cmd, True, session)
-    groups = batches(view, targets, BATCH, body_bytes, first=FIRST_BATCH)
+    groups = batches(view, targets, BATCH, body_bytes, first=_first(targets, BATCH, FIRST_BATCH))
     for number, batch in enumerate(groups):
         await _in_turn(session, number)
         loaded = await _load(session, view, [uid for _, uid in batch], cmd.items)

@@ -45,6 +45,7 @@ __all__ = [
 MAX_QUOTED = 4096  # longer strings go as literals, which need no escaping
 _QUOTABLE = re.compile(rb"[^\x00\r\n\x80-\xff]*\Z")
 _UTF8_QUOTABLE = re.compile(rb"[^\x00\r\n]*\Z")
+_PLAIN = re.compile(rb'[^\x00\r\n\x80-\xff"\\]*\Z')  # quotable, and nothing to escape
 _FETCH_START = b"* %d FETCH ("
 
 
@@ -89,6 +90,21 @@ def encode(value: Value) -> bytes:
 
 
 def _encode_into(value: Value, out: list[bytes]) -> None:
+    kind = type(value)  # the common kinds by their exact type first: the leaves of ENVELOPE
+    if kind is str:  # and BODYSTRUCTURE are mostly strings, NIL and numbers
+        out.append(_string(value.encode("utf-8")))  # type: ignore[union-attr]
+    elif value is None:
+        out.append(b"NIL")
+    elif kind is list or kind is tuple:
+        _encode_list(value, out)  # type: ignore[arg-type]
+    elif kind is int:
+        out.append(b"%d" % value)  # type: ignore[str-format]
+    else:
+        _encode_other(value, out)
+
+
+def _encode_other(value: Value, out: list[bytes]) -> None:
+    """Any value (the exact common kinds are done before it: ``_encode_into``)."""
     if value is None:
         out.append(b"NIL")
     elif isinstance(value, Atom):
@@ -126,7 +142,11 @@ def _encode_list(values: Sequence[Value], out: list[bytes]) -> None:
 
 def _string(data: bytes, quotable: re.Pattern[bytes] = _QUOTABLE) -> bytes:
     """quoted if possible (RFC 3501 §9 quoted), else literal = "{" number "}" CRLF *CHAR8."""
-    if len(data) <= MAX_QUOTED and quotable.match(data):
+    if len(data) > MAX_QUOTED:
+        return b"{%d}\r\n%s" % (len(data), data)
+    if _PLAIN.match(data):  # most strings: quoted as they are, nothing to escape
+        return b'"' + data + b'"'
+    if quotable.match(data):
         if b"\\" in data or b'"' in data:
             data = data.replace(b"\\", b"\\\\").replace(b'"', b'\\"')
         return b'"' + data + b'"'
