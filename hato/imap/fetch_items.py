@@ -24,6 +24,7 @@ from hato.mime import (
     binary_section,
     bodystructure_sexp,
     envelope_sexp,
+    has_utf8,
     parse_message,
     section_bytes,
 )
@@ -99,6 +100,14 @@ class MessageData:
             details = self.details
             self._info = MessageInfo.from_json(details.structure_json, len(details.prefix))
         return self._info
+
+    def envelope_has_utf8(self) -> bool:
+        """Whether the ENVELOPE holds UTF-8 (``hato.mime.has_utf8``), decoded only if the
+        kept structure holds text beyond ASCII at all (most mail's holds none)."""
+        details = self.details
+        if self._info is None and details is not None:
+            return not MessageInfo.ascii_json(details.structure_json) and has_utf8(self.envelope)
+        return has_utf8(self.envelope)
 
     @property
     def envelope(self) -> Envelope:

@@ -159,6 +159,13 @@ class MessageInfo:
         return cls(size + prefix, _part_in(root, prefix, 0), _env_in(env), _cols_in(cols))
 
     @staticmethod
+    def ascii_json(text: str) -> bool:
+        """Whether the info ``to_json`` gave ``text`` for surely holds only ASCII text:
+        its JSON escapes every other character (``\\uXXXX``), so a text without such an
+        escape holds none (one with one may: a backslash before a ``u`` looks the same)."""
+        return "\\u" not in text
+
+    @staticmethod
     def envelope_from_json(text: str) -> Envelope:
         """Only the envelope of the info ``to_json`` gave ``text`` for (FETCH ENVELOPE
         and SEARCH's address keys need no parts, which are most of the decoding)."""

@@ -218,3 +218,13 @@ def test_public_surface() -> None:
     api |= {"indexed_text", "index_words", "IndexedText", "PART_BREAK"}
     assert set(hato.mime.__all__) == api
     assert all(hasattr(hato.mime, name) for name in api)
+
+
+def test_ascii_json_tells_kept_structures_that_hold_only_ascii() -> None:
+    plain = parse_message(b"From: A <a@b>\r\nSubject: plain\r\n\r\nx\r\n").to_json()
+    utf8 = parse_message("From: Ä <a@b>\r\nSubject: ü\r\n\r\nx\r\n".encode()).to_json()
+    eight_bit = parse_message(b"Subject: \xff\r\n\r\nx\r\n").to_json()
+    assert MessageInfo.ascii_json(plain)
+    assert not MessageInfo.ascii_json(utf8)
+    assert not MessageInfo.ascii_json(eight_bit)
+    assert MessageInfo.envelope_from_json(utf8) == MessageInfo.from_json(utf8).envelope

@@ -26,7 +26,7 @@ from hato.imap.fetch_quick import is_quick, quick_answer
 from hato.imap.reply import Reply, bad
 from hato.imap.updates import keyword_lines
 from hato.imap.view import MailboxView
-from hato.mime import has_utf8, may_downgrade
+from hato.mime import may_downgrade
 from hato.proto.imap import Fetch, FetchAttr, Utf8Mode, fetch_response_parts
 from hato.store import FlagMode
 from hato.store.meta import work_out_listing
@@ -103,7 +103,7 @@ async def _show_legacy(
     unread = [
         uid
         for uid, data in found.items()
-        if data.raw is None and data.details is not None and has_utf8(data.envelope)
+        if data.raw is None and data.details is not None and data.envelope_has_utf8()
     ]
     if unread:
         for uid, raw in (await session.mailstore.read_messages(view.id, unread)).items():
