@@ -456,6 +456,18 @@ MEASUREMENTS: tuple[Measurement, ...] = (
     Measurement(
         "raw client: IMAP FETCH 1:* (UID FLAGS RFC822.SIZE)", "ms", "imap", raw.fetch_flags_sizes
     ),
+    Measurement(
+        f"raw client: IMAP FETCH of the newest {raw.NEWEST}: header fields (as Thunderbird)",
+        "ms",
+        "imap",
+        raw.fetch_newest(raw.THUNDERBIRD_HEADERS),
+    ),
+    Measurement(
+        f"raw client: IMAP FETCH of the newest {raw.NEWEST}: ENVELOPE BODYSTRUCTURE",
+        "ms",
+        "imap",
+        raw.fetch_newest(raw.ENVELOPE_STRUCTURE),
+    ),
     Measurement("raw client: IMAP UID SEARCH FROM (1 in 1,000)", "ms", "imap", raw.search_from),
     Measurement(f"raw client: POP3 {SAMPLE:,} RETR, one connection", "ms", "pop3", raw.pop3_retr),
     Measurement(

@@ -8,6 +8,9 @@ lines that answer (``* n FETCH``, listing lines) to check it after the clock sto
 
 - IMAP SELECT INBOX (logged in beforehand);
 - IMAP ``FETCH 1:* (FLAGS)`` and ``FETCH 1:* (UID FLAGS RFC822.SIZE)``;
+- IMAP ``FETCH n:*`` of the newest 100 messages, what a client asks of mail new to it: the
+  header fields Thunderbird asks for (``THUNDERBIRD_HEADERS``), and ENVELOPE and
+  BODYSTRUCTURE as Apple Mail and most mobile clients do (``ENVELOPE_STRUCTURE``);
 - IMAP ``UID SEARCH FROM`` the rare sender;
 - the POP3 open: connect, greeting, USER/PASS, STAT, UIDL, LIST;
 - one body a command, 1,000 times on one connection: POP3 ``RETR n`` and IMAP ``FETCH n
@@ -23,6 +26,7 @@ from __future__ import annotations
 import re
 import socket
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from bench.imap_extensions import CHANGES, make_changes
@@ -34,8 +38,9 @@ if TYPE_CHECKING:
     from bench.target import Target
 
 __all__ = [
-    "body_peeks", "changedsince", "fetch_flags", "fetch_flags_sizes", "open_imap", "pop3_open",
-    "pop3_retr", "search_from", "select", "tagged",
+    "ENVELOPE_STRUCTURE", "NEWEST", "THUNDERBIRD_HEADERS", "body_peeks", "changedsince",
+    "fetch_flags", "fetch_flags_sizes", "fetch_newest", "open_imap", "pop3_open", "pop3_retr",
+    "search_from", "select", "tagged",
 ]  # fmt: skip
 
 _HIGHESTMODSEQ = re.compile(rb"\[HIGHESTMODSEQ (\d+)\]")
@@ -139,6 +144,37 @@ def _fetch_all(target: Target, context: Context, items: bytes) -> float:
 
 def fetch_flags(target: Target, context: Context) -> float:
     return _fetch_all(target, context, b"(FLAGS)")
+
+
+#: What Thunderbird asks of the messages it has not seen yet (its default header list).
+THUNDERBIRD_HEADERS = (
+    b"(UID RFC822.SIZE FLAGS BODY.PEEK[HEADER.FIELDS (From To Cc Bcc Subject Date Message-ID "
+    b"Priority X-Priority References Newsgroups In-Reply-To Content-Type Reply-To)])"
+)
+#: What Apple Mail and most mobile clients ask instead: the server's parse of each message.
+ENVELOPE_STRUCTURE = b"(UID RFC822.SIZE FLAGS ENVELOPE BODYSTRUCTURE)"
+NEWEST = 100
+
+
+def fetch_newest(items: bytes) -> Callable[[Target, Context], float]:
+    """``FETCH n:* items`` of the newest ``NEWEST`` messages, what a client asks of mail
+    new to it: the answer read to its tagged line, its FETCH lines counted."""
+
+    def run(target: Target, context: Context) -> float:
+        wanted = min(NEWEST, context.count)
+        client = open_imap(target, select=True)
+        try:
+            start = time.perf_counter()
+            client.send(b"f FETCH %d:* %s\r\n" % (context.count - wanted + 1, items))
+            answer = client.until(b"\r\nf ")
+            client.line()  # the rest of the tagged line
+            elapsed = ms_since(start)
+            expect(target, "raw FETCH answers", answer.count(b" FETCH ("), wanted)
+            return elapsed
+        finally:
+            client.close()
+
+    return run
 
 
 def fetch_flags_sizes(target: Target, context: Context) -> float:
