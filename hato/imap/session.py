@@ -183,6 +183,11 @@ class ImapSession:
     def send(self, *data: bytes) -> None:
         self._out.extend(data)
 
+    def chunk_queued(self) -> bool:
+        """Whether what was sent and not written yet (``flush`` writes it) comes to
+        ``WRITE_CHUNK`` bytes or more: worth a write of its own mid-answer."""
+        return sum(map(len, self._out)) >= WRITE_CHUNK
+
     async def flush(self) -> None:
         """Write what was sent, waiting for the transport to drain: small pieces are
         joined, a large one (a message's literal data) is written as it is, uncopied."""

@@ -4,8 +4,10 @@ One store call per batch, never per message: flags, sizes and dates come
 from the session's view; ENVELOPE/BODYSTRUCTURE/sections take the cached
 structure of a whole batch (`message_details`); bodies are read only when a
 body section or RFC822 item asks for them, in batches of at most BODY_BYTES
-(a larger message alone, hato.imap.batches), each written out (and the transport
-drained) before the next is read: memory follows one batch, never the whole FETCH.
+(a larger message alone, hato.imap.batches), whose answers are written out (and the
+transport drained) before the next is read once they come to a write chunk (64 KB; fewer
+wait for the next batch's: ``_in_turn``): memory follows one batch and a chunk of answers,
+never the whole FETCH.
 BODY[] and RFC822[.TEXT] set \\Seen first (one STORE for the whole set), and
 FLAGS then leads the answer, as in the reference transcript.  PREVIEW (RFC 8970) is the
 snippet delivery kept (hato.mime.snippet); a body stored before snippets were kept has its
@@ -195,12 +197,15 @@ def _first(targets: list[tuple[int, int]], count: int, first: int) -> int | None
 
 
 async def _in_turn(session: ImapSession, number: int) -> None:
-    """Before each batch but the first (``number`` 0), the answers to the one before go
-    out: the client reads them while the next is made. The last batch's answers stay
-    queued, and go out with the tagged reply in one write. (A coroutine, not an async
-    generator of the batches: the event loop tracks every async generator in a weak set,
-    a cost each FETCH of one message paid.)"""
-    if number:
+    """Before each batch but the first (``number`` 0), the answers queued go out once
+    they come to a write chunk (``ImapSession.chunk_queued``): the client reads them
+    while the next is made, and what is held stays bounded. Fewer wait for the next
+    batch's: small answers (header fields, of messages whose bodies fill batches) go out
+    in one write, not one a batch, each a send for the server and a wake-up for the
+    client. The last batch's answers go out with the tagged reply. (A coroutine, not an
+    async generator of the batches: the event loop tracks every async generator in a weak
+    set, a cost each FETCH of one message paid.)"""
+    if number and session.chunk_queued():
         await session.flush()
 
 
