@@ -127,7 +127,7 @@ def item_value(item: FetchAttr, data: MessageData, view: MailboxView) -> Value:
     if name == "UID":
         return data.uid
     if name == "RFC822.SIZE":
-        return view.summary(data.uid).size if data.size is None else data.size
+        return view.size(data.uid) if data.size is None else data.size
     if name == "INTERNALDATE":
         return _date_time(view.summary(data.uid).internal_date, data.zone)
     if name == "MODSEQ":

@@ -179,7 +179,11 @@ class MailboxView:
         return found
 
     def flags(self, uid: int) -> list[str]:
-        return ordered_flags(self.summary(uid).flags, uid in self.recent)
+        """A message's flags in the order they are shown (KeyError if the view does not
+        hold it): no summary is made."""
+        if not self.has(uid):
+            raise KeyError(uid)
+        return ordered_flags(self.flag_set(uid), uid in self.recent)
 
     def permanent_flags(self) -> list[str]:
         if self.read_only:
