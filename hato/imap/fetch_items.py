@@ -34,12 +34,14 @@ from hato.store import MessageDetails
 __all__ = ["FROM_VIEW", "MessageData", "item_value", "order_items", "section_content"]
 
 FROM_VIEW = frozenset({"FLAGS", "UID", "RFC822.SIZE", "INTERNALDATE", "MODSEQ"})
-_NEED_STRUCTURE = frozenset({"ENVELOPE", "BODYSTRUCTURE", "BODY", "RFC822.HEADER", "RFC822.TEXT"})
+_NEED_STRUCTURE = frozenset({"ENVELOPE", "BODYSTRUCTURE", "BODY"})
 _NEED_BODY = frozenset({"RFC822", "RFC822.HEADER", "RFC822.TEXT"})
 
 
 def needs_details(items: tuple[FetchAttr, ...]) -> bool:
-    """The cached structure is needed unless every section is the whole message (BODY[])."""
+    """The cached structure is needed for ENVELOPE, BODY[STRUCTURE] and a part's section:
+    the whole message's (BODY[], BODY[HEADER.FIELDS (...)], RFC822.HEADER) need none
+    (``hato.mime.section_bytes``)."""
     return any(
         (item.name in _NEED_STRUCTURE and item.section is None) or _structured(item)
         for item in items
@@ -48,7 +50,7 @@ def needs_details(items: tuple[FetchAttr, ...]) -> bool:
 
 def _structured(item: FetchAttr) -> bool:
     section = item.section
-    return section is not None and bool(section.part or section.text)
+    return section is not None and bool(section.part)
 
 
 def needs_body(items: tuple[FetchAttr, ...]) -> bool:
@@ -181,13 +183,14 @@ def section_content(item: FetchAttr, data: MessageData) -> bytes:
     if item.name == "RFC822":
         return raw
     if item.name == "RFC822.HEADER":
-        return section_bytes(raw, data.info, (), "HEADER")
+        return section_bytes(raw, None, (), "HEADER")
     if item.name == "RFC822.TEXT":
-        return section_bytes(raw, data.info, (), "TEXT")
+        return section_bytes(raw, None, (), "TEXT")
     section = item.section
     assert section is not None
     if section.part or section.text:
-        content = section_bytes(raw, data.info, section.part, section.text, section.fields)
+        info = data.info if section.part else None  # the whole message's need no structure
+        content = section_bytes(raw, info, section.part, section.text, section.fields)
     else:
         content = raw
     return _partial(item, content)

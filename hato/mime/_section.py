@@ -13,23 +13,30 @@ specifier that does not exist gives empty bytes, as Dovecot answers.
 from __future__ import annotations
 
 from hato.mime._decode import binary_decode
-from hato.mime._headers import raw_fields
+from hato.mime._headers import header_end, raw_fields
 from hato.mime._model import BodyPart, MessageInfo
 
 
 def section_bytes(
     raw: bytes,
-    info: MessageInfo,
+    info: MessageInfo | None,
     part: tuple[int, ...],
     spec: str | None,
     fields: tuple[str, ...] = (),
 ) -> bytes:
-    """The octets of ``BODY[<part>.<spec> (<fields>)]``; partial ranges are the caller's."""
+    """The octets of ``BODY[<part>.<spec> (<fields>)]``; partial ranges are the caller's.
+
+    ``info`` (``raw`` parsed) is needed for a part only: the whole message's HEADER,
+    HEADER.FIELDS and TEXT are cut where its header ends, found as the parser finds it
+    (``header_end`` from the start; the top-level entity ends with the message), so a
+    client's header download parses nothing."""
     kind = spec.upper() if spec else None
     if not part:
         if kind is None:
             return raw
-        return _message_text(raw, info.root, kind, fields)
+        return _message_text(raw, (0, header_end(raw, 0, len(raw)), len(raw)), kind, fields)
+    if info is None:
+        raise ValueError("a part's section needs the message's structure")
     target = _resolve(info.root, part)
     if target is None:
         return b""
@@ -39,7 +46,9 @@ def section_bytes(
         return raw[target.header_offset : target.body_offset]
     if not (target.is_message and target.children):
         return b""
-    return _message_text(raw, target.children[0], kind, fields)
+    inner = target.children[0]
+    span = (inner.header_offset, inner.body_offset, inner.body_end)
+    return _message_text(raw, span, kind, fields)
 
 
 def binary_section(raw: bytes, info: MessageInfo, part: tuple[int, ...]) -> bytes | None:
@@ -77,12 +86,17 @@ def _resolve(root: BodyPart, path: tuple[int, ...]) -> BodyPart | None:
     return node
 
 
-def _message_text(raw: bytes, entity: BodyPart, kind: str, names: tuple[str, ...]) -> bytes:
-    header = raw[entity.header_offset : entity.body_offset]
+def _message_text(
+    raw: bytes, entity: tuple[int, int, int], kind: str, names: tuple[str, ...]
+) -> bytes:
+    """HEADER, HEADER.FIELDS[.NOT] or TEXT of the message whose entity spans ``entity``
+    (header start, body start, body end)."""
+    start, body, end = entity
+    header = raw[start:body]
     if kind == "HEADER":
         return header
     if kind == "TEXT":
-        return raw[entity.body_offset : entity.body_end]
+        return raw[body:end]
     if kind in ("HEADER.FIELDS", "HEADER.FIELDS.NOT"):
         return header_fields(header, names, exclude=kind.endswith(".NOT"))
     return b""

@@ -10,6 +10,7 @@ from hato.mime import (
     MessageInfo,
     bodystructure_sexp,
     envelope_sexp,
+    header_fields,
     parse_message,
     section_bytes,
     with_prefix,
@@ -80,6 +81,25 @@ def test_anything_parses_consistently(raw: bytes) -> None:
 
 
 _SPECS = [None, "HEADER", "TEXT", "MIME", "HEADER.FIELDS", "HEADER.FIELDS.NOT", "bogus"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=60), any_bytes)
+def test_the_whole_messages_header_ends_where_the_parse_says(prefix: bytes, blob: bytes) -> None:
+    # FETCH cuts BODY[HEADER...] and BODY[TEXT] of the whole message without its kept
+    # structure: they must be the octets the structure (moved behind the trace prefix,
+    # as the store keeps it) gives
+    lines = enumerate(prefix.split(b"\n"))
+    prefix = b"".join(b"X-Trace-%d: %s\r\n" % (i, line.hex().encode()) for i, line in lines)
+    raw = prefix + blob
+    root = with_prefix(parse_message(blob), len(prefix)).root
+    header, text = raw[: root.body_offset], raw[root.body_offset : root.body_end]
+    names = ("subject", "X-TRACE-0", "from")
+    assert section_bytes(raw, None, (), "HEADER") == header
+    assert section_bytes(raw, None, (), "TEXT") == text
+    assert section_bytes(raw, None, (), "HEADER.FIELDS", names) == header_fields(header, names)
+    not_names = header_fields(header, names, exclude=True)
+    assert section_bytes(raw, None, (), "HEADER.FIELDS.NOT", names) == not_names
 
 
 @settings(max_examples=200, deadline=None)
