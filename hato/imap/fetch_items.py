@@ -7,6 +7,11 @@ That is the order of Dovecot's answers in the reference transcript.
 BINARY[] and BINARY.SIZE[] (RFC 3516 §4.2) are a part's body with its content transfer
 encoding undone; an encoding that cannot be undone fails the FETCH with
 `NO [UNKNOWN-CTE]`.
+
+ENVELOPE and BODYSTRUCTURE are the same octets for every session when a body's structure
+holds only ASCII: such a body keeps them as IMAP sent them (``Mailstore.keep_imap_answers``,
+as Dovecot's cache file does), and a FETCH copies them instead of decoding the structure and
+encoding it again. ``MessageData.made`` holds those a FETCH made, for it to keep.
 """
 
 from __future__ import annotations
@@ -28,7 +33,16 @@ from hato.mime import (
     parse_message,
     section_bytes,
 )
-from hato.proto.imap import Atom, FetchAttr, Literal, Raw, Value, encode_flags, format_date_time
+from hato.proto.imap import (
+    Atom,
+    FetchAttr,
+    Literal,
+    Raw,
+    Value,
+    encode,
+    encode_flags,
+    format_date_time,
+)
 from hato.store import MessageDetails
 
 __all__ = ["FROM_VIEW", "MessageData", "item_value", "order_items", "section_content"]
@@ -85,6 +99,7 @@ class MessageData:
     size: int | None = None  # RFC822.SIZE of the octets shown, when not the stored ones
     _info: MessageInfo | None = None
     _envelope: Envelope | None = None  # decoded alone, when no more of ``info`` was needed
+    made: dict[str, str] | None = None  # ENVELOPE, BODYSTRUCTURE made here, to be kept
 
     def show_legacy(self) -> None:
         """Show the message as a client without UTF-8 sees it (``hato.mime.as_legacy``):
@@ -111,6 +126,29 @@ class MessageData:
             return not MessageInfo.ascii_json(details.structure_json) and has_utf8(self.envelope)
         return has_utf8(self.envelope)
 
+    def kept_or_made(self, name: str) -> Value:
+        """ENVELOPE or BODYSTRUCTURE: as the body kept it, else made (and, if the body
+        can keep it, encoded here and noted in ``made``). Neither for octets shown
+        downgraded (``show_legacy``): those answers are the session's own."""
+        details, shown_as_stored = self.details, self.size is None
+        if details is not None and shown_as_stored:
+            kept = details.envelope_imap if name == "ENVELOPE" else details.bodystructure_imap
+            if kept is not None:
+                return Raw(kept.encode())
+        if name == "ENVELOPE":
+            made: Value = envelope_sexp(self.envelope)
+        else:
+            made = bodystructure_sexp(self.info, True)
+        if details is None or not shown_as_stored:
+            return made
+        if not MessageInfo.ascii_json(details.structure_json):
+            return made
+        encoded = encode(made)
+        if self.made is None:
+            self.made = {}
+        self.made[name] = encoded.decode("ascii")
+        return Raw(encoded)
+
     @property
     def envelope(self) -> Envelope:
         """``info.envelope``, without decoding the rest of ``info`` if it was not yet."""
@@ -134,10 +172,10 @@ def item_value(item: FetchAttr, data: MessageData, view: MailboxView) -> Value:
         return _date_time(view.summary(data.uid).internal_date, data.zone)
     if name == "MODSEQ":
         return Raw(b"(%d)" % view.summary(data.uid).modseq)
-    if name == "ENVELOPE":
-        return envelope_sexp(data.envelope)
-    if name in ("BODYSTRUCTURE", "BODY") and item.section is None:
-        return bodystructure_sexp(data.info, name == "BODYSTRUCTURE")
+    if name == "ENVELOPE" or (name == "BODYSTRUCTURE" and item.section is None):
+        return data.kept_or_made(name)
+    if name == "BODY" and item.section is None:
+        return bodystructure_sexp(data.info, False)
     if name == "SAVEDATE":  # RFC 8514 §5: a date-time, in UTC
         return None if data.saved is None else _date_time(data.saved, 0)
     if name == "EMAILID":  # RFC 8474 §5.1, §7: "(" objectid ")"

@@ -12,6 +12,8 @@ specifier that does not exist gives empty bytes, as Dovecot answers.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from hato.mime._decode import binary_decode
 from hato.mime._headers import header_end, raw_fields
 from hato.mime._model import BodyPart, MessageInfo
@@ -104,12 +106,20 @@ def _message_text(
 
 def header_fields(header: bytes, names: tuple[str, ...], exclude: bool = False) -> bytes:
     """The fields of ``header`` named (or, with ``exclude``, not named) in ``names``,
-    compared case-insensitively, in message order, followed by the blank line."""
-    wanted = {name.lower().encode("utf-8", "surrogateescape") for name in names}
-    kept = [field for name, field in raw_fields(header) if (name.lower() in wanted) != exclude]
+    compared case-insensitively, in message order, followed by the blank line (a
+    field that ends without a line end is given one)."""
+    wanted = _lowered(names)
+    kept = [
+        field if field.endswith(b"\n") else field + b"\r\n"
+        for name, field in raw_fields(header)
+        if (name.lower() in wanted) != exclude
+    ]
     kept.append(b"\r\n")
-    return b"".join(_with_line_end(field) for field in kept)
+    return b"".join(kept)
 
 
-def _with_line_end(field: bytes) -> bytes:
-    return field if field.endswith(b"\n") else field + b"\r\n"
+@lru_cache(maxsize=32)
+def _lowered(names: tuple[str, ...]) -> frozenset[bytes]:
+    """The names as header field names are compared: made once for the many messages of
+    one FETCH (and the next client's that asks for the same list)."""
+    return frozenset(name.lower().encode("utf-8", "surrogateescape") for name in names)

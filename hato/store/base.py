@@ -467,12 +467,16 @@ class MessageDetails:
     """What FETCH needs besides the body: the summary, the trace prefix, the cached parse.
 
     ``structure_json`` is ``hato.mime.MessageInfo.to_json()`` of the shared body;
-    ``hato.mime.with_prefix(info, len(prefix))`` makes it describe ``prefix + body``.
+    ``hato.mime.MessageInfo.from_json(structure_json, len(prefix))`` describes ``prefix +
+    body``. ``envelope_imap`` and ``bodystructure_imap`` are the body's FETCH ENVELOPE and
+    BODYSTRUCTURE as IMAP sends them, once a session kept them (``keep_imap_answers``).
     """
 
     summary: MessageSummary
     prefix: bytes
     structure_json: str
+    envelope_imap: str | None = None
+    bodystructure_imap: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -649,6 +653,12 @@ class Mailstore(Protocol):
     # attachments) of messages in the mailbox.
     async def keep_listing(
         self, mailbox_id: int, values: Sequence[tuple[int, str, int]]
+    ) -> None: ...
+    # Keep FETCH ENVELOPE and BODYSTRUCTURE as IMAP sent them, (uid, envelope,
+    # bodystructure) of messages in the mailbox, None for one not made; a body's kept
+    # answers stay as they are (they are the same).
+    async def keep_imap_answers(
+        self, mailbox_id: int, values: Sequence[tuple[int, str | None, str | None]]
     ) -> None: ...
     # The full-text index's answer for ``key``, already case-mapped and storable
     # (hato.mime.casemap, hato.mime.storable); ``header`` adds the body's own header

@@ -402,6 +402,17 @@ _V23: list[Statement] = [
     },
 ]
 
+#: Version 24, kept IMAP answers: a body's FETCH ENVELOPE and BODYSTRUCTURE as IMAP
+#: sends them, kept the first time a session makes them (``Mailstore.keep_imap_answers``)
+#: so that later FETCHes copy them instead of decoding the structure and encoding them
+#: again (Dovecot keeps the same in its cache file). Only for a body whose structure holds
+#: no text beyond ASCII: those answers are the same for every session (with or without
+#: UTF8=ACCEPT). NULL until then, and for every other body.
+_V24 = [
+    "ALTER TABLE blob_meta ADD COLUMN envelope_imap TEXT",
+    "ALTER TABLE blob_meta ADD COLUMN bodystructure_imap TEXT",
+]
+
 #: (version, statements); append new migrations, never edit a released one.
 MIGRATIONS: Sequence[tuple[int, Sequence[Statement]]] = [
     (1, _V1),
@@ -423,6 +434,7 @@ MIGRATIONS: Sequence[tuple[int, Sequence[Statement]]] = [
     (21, _V21),
     (22, _V22),
     (23, _V23),
+    (24, _V24),
 ]
 
 

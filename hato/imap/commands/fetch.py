@@ -2,7 +2,9 @@
 
 One store call per batch, never per message: flags, sizes and dates come
 from the session's view; ENVELOPE/BODYSTRUCTURE/sections take the cached
-structure of a whole batch (`message_details`); bodies are read only when a
+structure of a whole batch (`message_details`), with the ENVELOPE and BODYSTRUCTURE
+answers a body kept (made once and kept after the FETCH, off its path:
+hato.imap.fetch_items); bodies are read only when a
 body section or RFC822 item asks for them, in batches of at most BODY_BYTES
 (a larger message alone, hato.imap.batches), whose answers are written out (and the
 transport drained) before the next is read once they come to a write chunk (64 KB; fewer
@@ -19,6 +21,7 @@ messages downgraded (RFC 6855 §7, RFC 6858).
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import TYPE_CHECKING
 
 from hato.imap.batches import BODY_BYTES, batches, total_size
@@ -30,13 +33,15 @@ from hato.imap.updates import keyword_lines
 from hato.imap.view import MailboxView
 from hato.mime import may_downgrade
 from hato.proto.imap import Fetch, FetchAttr, Utf8Mode, fetch_response_parts
-from hato.store import FlagMode
+from hato.store import FlagMode, Mailstore, StoreError
 from hato.store.meta import work_out_listing
 
 if TYPE_CHECKING:
     from hato.imap.session import ImapSession
 
 __all__: list[str] = []
+
+log = logging.getLogger(__name__)
 
 BATCH = 256
 QUICK_BATCH = 4096
@@ -50,6 +55,9 @@ FIRST_BATCH = 16
 # The same for answers from the index alone, whose lines are made at about 0.25 us each.
 QUICK_FIRST_BATCH = 1024
 PREVIEW_PAGE = 16  # bodies read at once to work out PREVIEWs delivery did not keep
+KEEP_AT_ONCE = 1_000  # ENVELOPE/BODYSTRUCTURE answers a FETCH keeps at most (the rest later)
+KEEPING = 8  # such writes under way at most, over all sessions
+_keeping: set[asyncio.Task[None]] = set()  # the writes under way (a task needs a reference)
 
 
 async def _mark_seen(session: ImapSession, view: MailboxView, uids: list[int]) -> set[int]:
@@ -241,6 +249,7 @@ async def fetch(session: ImapSession, cmd: Fetch) -> Reply:
     answered = {False: _keyed(cmd, False, session)}
     if seen:  # the messages \Seen just set show FLAGS first
         answered[True] = _keyed(cmd, True, session)
+    made: list[tuple[int, str | None, str | None]] = []
     groups = batches(view, targets, BATCH, body_bytes, first=_first(targets, BATCH, FIRST_BATCH))
     for number, batch in enumerate(groups):
         await _in_turn(session, number)
@@ -253,7 +262,33 @@ async def fetch(session: ImapSession, cmd: Fetch) -> Reply:
                 continue
             values = [(key, item_value(item, data, view)) for key, item in answered[uid in seen]]
             session.send(*fetch_response_parts(seq, values))
+            if data.made is not None and len(made) < KEEP_AT_ONCE:
+                made.append((uid, data.made.get("ENVELOPE"), data.made.get("BODYSTRUCTURE")))
+    _keep_soon(session, view, made)
     return _done(missing)
+
+
+def _keep_soon(
+    session: ImapSession, view: MailboxView, made: list[tuple[int, str | None, str | None]]
+) -> None:
+    """Keep the ENVELOPE and BODYSTRUCTURE answers the FETCH made (hato.imap.fetch_items)
+    after it, off its path: its tagged reply does not wait for the write. At most
+    ``KEEPING`` writes are under way (one more is dropped: the answers are made again
+    and kept next time), each of at most ``KEEP_AT_ONCE`` messages."""
+    if not made or len(_keeping) >= KEEPING:
+        return
+    task = asyncio.ensure_future(_keep(session.mailstore, view.id, made))
+    _keeping.add(task)
+    task.add_done_callback(_keeping.discard)
+
+
+async def _keep(
+    mailstore: Mailstore, mailbox_id: int, made: list[tuple[int, str | None, str | None]]
+) -> None:
+    try:
+        await mailstore.keep_imap_answers(mailbox_id, made)
+    except StoreError as error:  # only a speed-up lost: made again the next time
+        log.debug("IMAP answers not kept: %s", error)
 
 
 def _keyed(cmd: Fetch, seen: bool, session: ImapSession) -> list[tuple[str, FetchAttr]]:

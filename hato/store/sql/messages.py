@@ -45,6 +45,7 @@ __all__ = [
     "insert_message", "insert_messages", "move_messages", "rows_among", "select_content",
     "select_details",
     "select_expunged_since", "select_listing", "select_summaries", "summary", "update_flags",
+    "update_imap_answers",
 ]  # fmt: skip
 
 #: The columns ``summary`` reads, in its order.
@@ -226,7 +227,8 @@ _DELETED_ROWS = (
 
 _DETAIL_ROWS = (
     "SELECT m.uid, m.modseq, m.size, m.system_flags, m.keywords, m.internal_date, "
-    "m.prefix, b.structure FROM messages m JOIN blob_meta b ON b.blob_id = m.blob_id "
+    "m.prefix, b.structure, b.envelope_imap, b.bodystructure_imap "
+    "FROM messages m JOIN blob_meta b ON b.blob_id = m.blob_id "
     "WHERE m.mailbox_id = ? AND {uids} ORDER BY m.uid"
 )
 
@@ -365,10 +367,28 @@ async def select_expunged_since(tx: Tx, account_id: int, mailbox_id: int, modseq
 async def select_details(
     tx: Tx, account_id: int, mailbox_id: int, uids: Sequence[int]
 ) -> list[MessageDetails]:
-    """Everything FETCH needs but the body: flags, dates, prefix and cached structure."""
+    """Everything FETCH needs but the body: flags, dates, prefix, cached structure and
+    kept IMAP answers."""
     await _require_owned(tx, account_id, mailbox_id)
     rows = await rows_among(tx, _DETAIL_ROWS, mailbox_id, uids)
-    return [MessageDetails(summary(row[:6]), bytes(row[6]), row[7]) for row in rows]
+    return [MessageDetails(summary(row[:6]), bytes(row[6]), row[7], row[8], row[9]) for row in rows]
+
+
+async def update_imap_answers(
+    tx: Tx,
+    account_id: int,
+    mailbox_id: int,
+    values: Sequence[tuple[int, str | None, str | None]],
+) -> None:
+    """Keep (uid, envelope, bodystructure) as IMAP sends them (None: not made); an
+    answer a body has kept already stays (it is the same)."""
+    await _require_owned(tx, account_id, mailbox_id)
+    await tx.many(
+        "UPDATE blob_meta SET envelope_imap = COALESCE(envelope_imap, ?), "
+        "bodystructure_imap = COALESCE(bodystructure_imap, ?) "
+        "WHERE blob_id = (SELECT blob_id FROM messages WHERE mailbox_id = ? AND uid = ?)",
+        [(envelope, structure, mailbox_id, uid) for uid, envelope, structure in values],
+    )
 
 
 async def copy_messages(

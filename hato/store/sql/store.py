@@ -439,6 +439,11 @@ class SqlMailstore:
         """Keep (uid, snippet, attachments) worked out for bodies stored without them."""
         await self._write(listing.update_listing, mailbox_id=mailbox_id, values=list(values))
 
+    async def keep_imap_answers(
+        self, mailbox_id: int, values: Sequence[tuple[int, str | None, str | None]]
+    ) -> None:
+        await self._write(messages.update_imap_answers, mailbox_id=mailbox_id, values=list(values))
+
     async def text_matches(self, mailbox_id: int, key: str, header: bool) -> TextMatches:
         matches, prefixes = await self._read(
             text.select_text_matches, mailbox_id=mailbox_id, key=key, header=header
