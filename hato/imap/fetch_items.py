@@ -122,8 +122,9 @@ class MessageData:
         """Whether the ENVELOPE holds UTF-8 (``hato.mime.has_utf8``), decoded only if the
         kept structure holds text beyond ASCII at all (most mail's holds none)."""
         details = self.details
-        if self._info is None and details is not None:
-            return not MessageInfo.ascii_json(details.structure_json) and has_utf8(self.envelope)
+        ascii_only = details is not None and MessageInfo.ascii_json(details.structure_json)
+        if self._info is None and ascii_only:
+            return False
         return has_utf8(self.envelope)
 
     def kept_or_made(self, name: str) -> Value:
@@ -136,14 +137,14 @@ class MessageData:
             if kept is not None:
                 return Raw(kept.encode())
         if name == "ENVELOPE":
-            made: Value = envelope_sexp(self.envelope)
+            answer: Value = envelope_sexp(self.envelope)
         else:
-            made = bodystructure_sexp(self.info, True)
+            answer = bodystructure_sexp(self.info, True)
         if details is None or not shown_as_stored:
-            return made
+            return answer
         if not MessageInfo.ascii_json(details.structure_json):
-            return made
-        encoded = encode(made)
+            return answer
+        encoded = encode(answer)
         if self.made is None:
             self.made = {}
         self.made[name] = encoded.decode("ascii")
