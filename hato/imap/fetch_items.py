@@ -8,10 +8,12 @@ BINARY[] and BINARY.SIZE[] (RFC 3516 §4.2) are a part's body with its content t
 encoding undone; an encoding that cannot be undone fails the FETCH with
 `NO [UNKNOWN-CTE]`.
 
-ENVELOPE and BODYSTRUCTURE are the same octets for every session when a body's structure
-holds only ASCII: such a body keeps them as IMAP sent them (``Mailstore.keep_imap_answers``,
-as Dovecot's cache file does), and a FETCH copies them instead of decoding the structure and
-encoding it again. ``MessageData.made`` holds those a FETCH made, for it to keep.
+ENVELOPE and BODYSTRUCTURE made of the stored octets are the same for every session when
+they are ASCII (RFC 2047's encoded words are; a header in UTF-8, RFC 6532, is not, and a
+client without UTF8=ACCEPT is shown such a message downgraded): a body keeps such answers
+as IMAP sent them (``Mailstore.keep_imap_answers``, as Dovecot's cache file does), and a
+FETCH copies them instead of decoding the structure and encoding it again.
+``MessageData.made`` holds those a FETCH made, for it to keep.
 """
 
 from __future__ import annotations
@@ -128,8 +130,8 @@ class MessageData:
         return has_utf8(self.envelope)
 
     def kept_or_made(self, name: str) -> Value:
-        """ENVELOPE or BODYSTRUCTURE: as the body kept it, else made (and, if the body
-        can keep it, encoded here and noted in ``made``). Neither for octets shown
+        """ENVELOPE or BODYSTRUCTURE: as the body kept it, else made, encoded here and,
+        if ASCII, noted in ``made`` for the body to keep. Neither for octets shown
         downgraded (``show_legacy``): those answers are the session's own."""
         details, shown_as_stored = self.details, self.size is None
         if details is not None and shown_as_stored:
@@ -142,9 +144,9 @@ class MessageData:
             answer = bodystructure_sexp(self.info, True)
         if details is None or not shown_as_stored:
             return answer
-        if not MessageInfo.ascii_json(details.structure_json):
-            return answer
         encoded = encode(answer)
+        if not encoded.isascii():  # UTF-8 in it: another session's differs (RFC 6855)
+            return Raw(encoded)
         if self.made is None:
             self.made = {}
         self.made[name] = encoded.decode("ascii")

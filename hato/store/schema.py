@@ -405,9 +405,9 @@ _V23: list[Statement] = [
 #: Version 24, kept IMAP answers: a body's FETCH ENVELOPE and BODYSTRUCTURE as IMAP
 #: sends them, kept the first time a session makes them (``Mailstore.keep_imap_answers``)
 #: so that later FETCHes copy them instead of decoding the structure and encoding them
-#: again (Dovecot keeps the same in its cache file). Only for a body whose structure holds
-#: no text beyond ASCII: those answers are the same for every session (with or without
-#: UTF8=ACCEPT). NULL until then, and for every other body.
+#: again (Dovecot keeps the same in its cache file). Only answers in ASCII (a header in
+#: UTF-8, RFC 6532, makes them the session's own: with or without UTF8=ACCEPT). NULL until
+#: then, and for every other body.
 _V24 = [
     "ALTER TABLE blob_meta ADD COLUMN envelope_imap TEXT",
     "ALTER TABLE blob_meta ADD COLUMN bodystructure_imap TEXT",

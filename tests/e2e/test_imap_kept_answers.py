@@ -1,6 +1,6 @@
 """FETCH ENVELOPE and BODYSTRUCTURE kept as IMAP sent them (hato.imap.fetch_items), against
 a real `hato serve` and its SQLite file: made and kept by the first FETCH, copied by the
-next ones, the same octets either way; never kept for a body with text beyond ASCII,
+next ones, the same octets either way; never kept for a body whose header is in UTF-8,
 whose answers depend on the session (UTF8=ACCEPT, RFC 6855)."""
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ import pytest
 from tests.e2e.harness import HatoProcess, store_url
 from tests.e2e.test_imap import Raw
 
-ASCII = (
-    "From: Carol <carol@remote.example>\r\nTo: alice@example.org\r\nSubject: plain\r\n"
+ASCII = (  # its subject Japanese in RFC 2047's encoded words: ASCII on the wire
+    "From: Carol <carol@remote.example>\r\nTo: alice@example.org\r\n"
+    "Subject: =?ISO-2022-JP?B?GyRCJUYlOSVIGyhC?=\r\n"
     'Content-Type: multipart/mixed; boundary="b"\r\n\r\n'
     "--b\r\nContent-Type: text/plain\r\n\r\nhello\r\n"
     '--b\r\nContent-Type: application/pdf; name="a.pdf"\r\n'
