@@ -121,12 +121,15 @@ class MessageData:
         return self._info
 
     def envelope_has_utf8(self) -> bool:
-        """Whether the ENVELOPE holds UTF-8 (``hato.mime.has_utf8``), decoded only if the
-        kept structure holds text beyond ASCII at all (most mail's holds none)."""
+        """Whether the ENVELOPE holds UTF-8 (``hato.mime.has_utf8``), decoded only if
+        nothing kept tells: a kept ENVELOPE is ASCII, and so is a stored structure
+        without a JSON escape (most mail's)."""
         details = self.details
-        ascii_only = details is not None and MessageInfo.ascii_json(details.structure_json)
-        if self._info is None and ascii_only:
-            return False
+        if self._info is None and details is not None:
+            if details.envelope_imap is not None:
+                return False
+            if MessageInfo.ascii_json(details.structure_json):
+                return False
         return has_utf8(self.envelope)
 
     def kept_or_made(self, name: str) -> Value:
