@@ -45,6 +45,13 @@ class Target:
     def has(self, service: str) -> bool:
         return service in self.ports
 
+    def settled(self) -> None:
+        """Let the server finish what it still does (hato's indexer, which starts once
+        deliveries pause) before a timed run that delivers: else one run's leftover work
+        falls on the next (the quota rows swung from 320 to 1,185 messages/s with it)."""
+        if self.settle is not None:
+            self.settle()
+
 
 EPHEMERAL = "/proc/sys/net/ipv4/ip_local_port_range"
 
