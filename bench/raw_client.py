@@ -127,23 +127,28 @@ def select(target: Target, context: Context) -> float:
         client.close()
 
 
-def _fetch_all(target: Target, context: Context, items: bytes) -> float:
-    """``FETCH 1:* items``: the answer read to its tagged line, its FETCH lines counted."""
+def _fetch(target: Target, first: int, items: bytes, wanted: int) -> float:
+    """``FETCH first:* items``: the answer read to its tagged line, its ``wanted`` FETCH
+    lines counted."""
     client = open_imap(target, select=True)
     try:
         start = time.perf_counter()
-        client.send(b"f FETCH 1:* %s\r\n" % items)
+        client.send(b"f FETCH %d:* %s\r\n" % (first, items))
         answer = client.until(b"\r\nf ")
         client.line()  # the rest of the tagged line
         elapsed = ms_since(start)
-        expect(target, "raw FETCH answers", answer.count(b" FETCH ("), context.count)
+        expect(target, "raw FETCH answers", answer.count(b" FETCH ("), wanted)
         return elapsed
     finally:
         client.close()
 
 
 def fetch_flags(target: Target, context: Context) -> float:
-    return _fetch_all(target, context, b"(FLAGS)")
+    return _fetch(target, 1, b"(FLAGS)", context.count)
+
+
+def fetch_flags_sizes(target: Target, context: Context) -> float:
+    return _fetch(target, 1, b"(UID FLAGS RFC822.SIZE)", context.count)
 
 
 #: What Thunderbird asks of the messages it has not seen yet (its default header list).
@@ -158,27 +163,13 @@ NEWEST = 100
 
 def fetch_newest(items: bytes) -> Callable[[Target, Context], float]:
     """``FETCH n:* items`` of the newest ``NEWEST`` messages, what a client asks of mail
-    new to it: the answer read to its tagged line, its FETCH lines counted."""
+    new to it."""
 
     def run(target: Target, context: Context) -> float:
         wanted = min(NEWEST, context.count)
-        client = open_imap(target, select=True)
-        try:
-            start = time.perf_counter()
-            client.send(b"f FETCH %d:* %s\r\n" % (context.count - wanted + 1, items))
-            answer = client.until(b"\r\nf ")
-            client.line()  # the rest of the tagged line
-            elapsed = ms_since(start)
-            expect(target, "raw FETCH answers", answer.count(b" FETCH ("), wanted)
-            return elapsed
-        finally:
-            client.close()
+        return _fetch(target, context.count - wanted + 1, items, wanted)
 
     return run
-
-
-def fetch_flags_sizes(target: Target, context: Context) -> float:
-    return _fetch_all(target, context, b"(UID FLAGS RFC822.SIZE)")
 
 
 def changedsince(target: Target, context: Context) -> float:

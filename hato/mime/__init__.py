@@ -3,8 +3,8 @@
 - ``parse_message(raw)`` gives a ``MessageInfo``: the MIME tree with byte offsets, the
   ENVELOPE data and the header columns for SEARCH/SORT/THREAD (``HeaderColumns``, each
   field with the stored column that keeps it, ``COLUMN_OF``); it round-trips through
-  ``to_json``/``from_json`` for storage.
-- ``with_prefix(info, n)`` re-targets it to the message with an n-byte trace prefix.
+  ``to_json``/``from_json`` for storage; ``from_json(text, n)`` re-targets it to the
+  message with an n-byte trace prefix as it decodes.
 - ``envelope_sexp``/``bodystructure_sexp`` give FETCH ENVELOPE/BODY/BODYSTRUCTURE as nested
   lists for the IMAP encoder; ``section_bytes`` gives BODY[section] octets,
   ``binary_section`` BINARY[section]'s (RFC 3516), ``without_binary_parts`` stores a
@@ -48,7 +48,7 @@ from hato.mime._downgrade import (
 from hato.mime._headers import fields, header_end
 from hato.mime._imap import Sexp, bodystructure_sexp, envelope_sexp, part_structure_sexp
 from hato.mime._lines import crlf_lines, dot_stuffed, dot_unstuffed
-from hato.mime._message import parse_message, with_prefix
+from hato.mime._message import parse_message
 from hato.mime._model import COLUMN_OF, Address, BodyPart, Envelope, HeaderColumns, MessageInfo
 from hato.mime._section import binary_section, find_part, header_fields, section_bytes
 from hato.mime._text import (
@@ -113,6 +113,5 @@ __all__ = [
     "storable",
     "text_codec",
     "transfer_decode",
-    "with_prefix",
     "without_binary_parts",
 ]

@@ -7,11 +7,11 @@ import re
 import pytest
 
 from hato.mime import (
+    MessageInfo,
     bodystructure_sexp,
     envelope_sexp,
     parse_message,
     section_bytes,
-    with_prefix,
 )
 from tests.mime.imapwire import (
     encode,
@@ -91,7 +91,7 @@ def test_session_with_trace_prefix() -> None:
     raw, reply = _session()
     split = raw.index(b"From: ")
     prefix, blob = raw[:split], raw[split:]
-    info = with_prefix(parse_message(blob), len(prefix))
+    info = MessageInfo.from_json(parse_message(blob).to_json(), len(prefix))
     assert info == parse_message(raw).__class__(
         len(raw), info.root, parse_message(blob).envelope, parse_message(blob).columns
     )

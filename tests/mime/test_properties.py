@@ -13,7 +13,6 @@ from hato.mime import (
     header_fields,
     parse_message,
     section_bytes,
-    with_prefix,
 )
 from tests.mime.imapwire import encode
 
@@ -92,7 +91,7 @@ def test_the_whole_messages_header_ends_where_the_parse_says(prefix: bytes, blob
     lines = enumerate(prefix.split(b"\n"))
     prefix = b"".join(b"X-Trace-%d: %s\r\n" % (i, line.hex().encode()) for i, line in lines)
     raw = prefix + blob
-    root = with_prefix(parse_message(blob), len(prefix)).root
+    root = MessageInfo.from_json(parse_message(blob).to_json(), len(prefix)).root
     header, text = raw[: root.body_offset], raw[root.body_offset : root.body_end]
     names = ("subject", "X-TRACE-0", "from")
     assert section_bytes(raw, None, (), "HEADER") == header
@@ -121,7 +120,7 @@ def test_prefix_equals_parsing_the_whole(prefix: bytes, blob: bytes) -> None:
     if blob.startswith((b"\r\n", b"\n", b" ", b"\t")):
         return  # the blob has no header of its own, so it would not join the prefix's
     whole = parse_message(prefix + blob)
-    shifted = with_prefix(parse_message(blob), len(prefix))
+    shifted = MessageInfo.from_json(parse_message(blob).to_json(), len(prefix))
     assert shifted.size == whole.size
     assert shifted.root.header_offset == 0
     assert _parts(shifted.root) == _parts(whole.root)

@@ -7,7 +7,7 @@ import quopri
 
 import pytest
 
-from hato.mime import decoded_header, decoded_text, html_text, parse_message, with_prefix
+from hato.mime import MessageInfo, decoded_header, decoded_text, html_text, parse_message
 
 
 def text_of(raw: bytes, header: bool = False) -> str:
@@ -164,7 +164,7 @@ def test_unknown_charset_and_broken_base64_do_not_raise() -> None:
 def test_prefixed_message_offsets() -> None:
     raw = b"Subject: =?utf-8?B?w6l0w6k=?=\r\n\r\nbody here\r\n"
     prefix = b"Return-Path: <a@b.example>\r\n"
-    info = with_prefix(parse_message(raw), len(prefix))
+    info = MessageInfo.from_json(parse_message(raw).to_json(), len(prefix))
     chunks = list(decoded_text(prefix + raw, info, header=True))
     assert "été" in chunks[0] and "Return-Path" in chunks[0]
     assert chunks[1:] == ["body here\r\n"]
