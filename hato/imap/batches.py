@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator, Sequence
 
 from hato.imap.view import MailboxView
 
-__all__ = ["BODY_BYTES", "batches", "total_size"]
+__all__ = ["BODY_BYTES", "Pair", "batches", "total_size"]
 
 #: Message bytes read (and held) at a time for body items: as much as the SQLite store
 #: reads on the event loop's thread (its INLINE_READ), so that a batch costs no hop to

@@ -660,6 +660,17 @@ class Mailstore(Protocol):
     async def keep_imap_answers(
         self, mailbox_id: int, values: Sequence[tuple[int, str | None, str | None]]
     ) -> None: ...
+    # What FETCH answers the messages among ``uids`` kept, by UID: (uid, ENVELOPE,
+    # BODYSTRUCTURE, header fields kept under ``names``), None where not kept
+    # (hato/store/sql/kept.py); a message gone has no row.
+    async def kept_answers(
+        self, mailbox_id: int, uids: Sequence[int], names: str | None
+    ) -> list[tuple[int, str | None, str | None, bytes | None]]: ...
+    # Keep FETCH BODY[HEADER.FIELDS ...] as IMAP sent it, (uid, fields) of messages in
+    # the mailbox, under the list's key ``names`` (hato/store/schema.py, version 25).
+    async def keep_header_fields(
+        self, mailbox_id: int, names: str, values: Sequence[tuple[int, bytes]]
+    ) -> None: ...
     # The full-text index's answer for ``key``, already case-mapped and storable
     # (hato.mime.casemap, hato.mime.storable); ``header`` adds the body's own header
     # and the messages' trace prefixes (SEARCH TEXT) to what is looked at.

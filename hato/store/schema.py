@@ -413,6 +413,26 @@ _V24 = [
     "ALTER TABLE blob_meta ADD COLUMN bodystructure_imap TEXT",
 ]
 
+#: Version 25, kept header fields: a message's FETCH BODY[HEADER.FIELDS (names)] (or
+#: .NOT) as IMAP sent it, kept the first time a session picks it
+#: (``Mailstore.keep_header_fields``), keyed by the names as ``names`` (lowered, sorted,
+#: joined by spaces; "NOT " first for .NOT), so that the next client asking the same list
+#: (Thunderbird asks every user's mail for the same fields) is answered from these bytes
+#: without reading the body (Dovecot keeps header fields in its cache file). Per message,
+#: not per body: the per-recipient trace prefix is part of its header. Only for a message
+#: whose top-level header is ASCII (every session sees it so), at most
+#: ``KEPT_LISTS_PER_MESSAGE`` lists a message (hato/store/sql/imap_queries.py).
+_V25 = [
+    """CREATE TABLE kept_fields (
+        mailbox_id {bigint} NOT NULL,
+        uid {bigint} NOT NULL,
+        names TEXT NOT NULL,
+        data {blob} NOT NULL,
+        PRIMARY KEY (mailbox_id, uid, names),
+        FOREIGN KEY (mailbox_id, uid) REFERENCES messages (mailbox_id, uid) ON DELETE CASCADE
+    )""",
+]
+
 #: (version, statements); append new migrations, never edit a released one.
 MIGRATIONS: Sequence[tuple[int, Sequence[Statement]]] = [
     (1, _V1),
@@ -435,6 +455,7 @@ MIGRATIONS: Sequence[tuple[int, Sequence[Statement]]] = [
     (22, _V22),
     (23, _V23),
     (24, _V24),
+    (25, _V25),
 ]
 
 

@@ -114,3 +114,109 @@ def test_a_body_with_utf8_is_answered_for_each_session(server: HatoProcess) -> N
     assert _kept_soon(server.data_dir, 1)[0] == (None, None)
     legacy.close()
     utf8.close()
+
+
+THUNDERBIRD = (  # what Thunderbird asks of mail new to it
+    "(UID RFC822.SIZE FLAGS BODY.PEEK[HEADER.FIELDS (From To Cc Bcc Subject Date "
+    "Message-ID Priority X-Priority References Newsgroups In-Reply-To Content-Type Reply-To)])"
+)
+THUNDERBIRD_KEY = (
+    "bcc cc content-type date from in-reply-to message-id newsgroups priority "
+    "references reply-to subject to x-priority"
+)
+
+
+def _kept_fields(data_dir: Path, names: str) -> dict[int, bytes]:
+    with sqlite3.connect(data_dir / "hato.sqlite3") as db:
+        rows = db.execute("SELECT uid, data FROM kept_fields WHERE names = ?", (names,))
+        return {int(uid): bytes(data) for uid, data in rows}
+
+
+def _kept_fields_soon(data_dir: Path, names: str, count: int) -> dict[int, bytes]:
+    """The header fields kept under ``names`` once ``count`` messages have them (a FETCH
+    keeps them after its tagged reply)."""
+    deadline = time.monotonic() + 10
+    while len(kept := _kept_fields(data_dir, names)) < count and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return kept
+
+
+def _answer(client: Raw, command: str) -> list[str]:
+    """The untagged lines and literal data of an answer, its tagged line checked."""
+    lines = client.command(command)
+    assert lines[-1].split(" ", 1)[1].startswith("OK"), lines[-1]
+    return lines[:-1]
+
+
+def test_header_fields_are_kept_and_the_next_fetch_copies_them(server: HatoProcess) -> None:
+    client = _session(server)
+    for _ in range(3):
+        _append(client, ASCII)
+    made = _answer(client, f"f FETCH 1:2 {THUNDERBIRD}")
+    kept = _kept_fields_soon(server.data_dir, THUNDERBIRD_KEY, 2)
+    assert sorted(kept) == [1, 2]
+    assert kept[1].startswith(b"From: Carol <carol@remote.example>\r\nTo: alice@example.org\r\n")
+    assert b"Content-Type: multipart/mixed" in kept[1] and kept[1].endswith(b"\r\n\r\n")
+    # the same octets from what was kept, the list asked in another order and case
+    again = _answer(client, f"g FETCH 1:2 {THUNDERBIRD}")
+    assert again == made
+    # message 3 kept nothing yet: its batch is answered the general way, and kept
+    assert _answer(client, f"h FETCH 1:3 {THUNDERBIRD}")[: len(made)] == made
+    assert sorted(_kept_fields_soon(server.data_dir, THUNDERBIRD_KEY, 3)) == [1, 2, 3]
+
+    # what is kept is what is answered
+    with sqlite3.connect(server.data_dir / "hato.sqlite3") as db:
+        db.execute("UPDATE kept_fields SET data = ? WHERE uid = 1", (b"X-Kept: yes\r\n\r\n",))
+    answer = _answer(client, "k FETCH 1 (UID BODY.PEEK[HEADER.FIELDS (subject FROM to)])")
+    assert answer[1].startswith("From: Carol") and "X-Kept: yes" not in answer  # picked
+    answer = _answer(client, f"k FETCH 1 {THUNDERBIRD}")
+    assert answer[0].endswith("{15}") and answer[1] == "X-Kept: yes"
+    client.close()
+
+
+def test_fields_not_kept_where_a_session_may_see_them_otherwise(server: HatoProcess) -> None:
+    legacy, utf8 = _session(server), _session(server, utf8=True)
+    _append(legacy, UTF8)
+    _append(legacy, ASCII)
+    assert utf8.command("n NOOP")[0] == "* 2 EXISTS"
+    for _ in range(2):  # the second time as the first: nothing of message 1 was kept
+        old = _answer(legacy, "f FETCH 1 (BODY.PEEK[HEADER.FIELDS (Subject)])")
+        new = _answer(utf8, "f FETCH 1 (BODY.PEEK[HEADER.FIELDS (Subject)])")
+        assert old[1].startswith("Subject: =?utf-8?") and new[1] == "Subject: Grüße"
+    _answer(legacy, "p FETCH 2 (BODY.PEEK[HEADER.FIELDS (Subject)]<0.9>)")  # partial: not kept
+    _answer(legacy, "q FETCH 2 (BODY.PEEK[HEADER.FIELDS (From)])")
+    assert _kept_fields_soon(server.data_dir, "from", 1) == {
+        2: b"From: Carol <carol@remote.example>\r\n\r\n"
+    }
+    assert _kept_fields(server.data_dir, "subject") == {}
+    legacy.close()
+    utf8.close()
+
+
+PERCENT = '(BODY.PEEK[HEADER.FIELDS ("X-100%")])'  # a quoted name: "%" is no atom's
+
+
+def test_a_name_with_a_percent_sign_and_the_not_form(server: HatoProcess) -> None:
+    client = _session(server)
+    _append(client, "X-100%: full\r\nSubject: s\r\n\r\nbody\r\n")
+    for items in (PERCENT, PERCENT.replace("FIELDS", "FIELDS.NOT")):
+        made = _answer(client, f"f FETCH 1 {items}")
+        key = "x-100%" if ".NOT" not in items else "NOT x-100%"
+        assert len(_kept_fields_soon(server.data_dir, key, 1)) == 1
+        assert _answer(client, f"g FETCH 1 {items}") == made
+    assert _answer(client, f"h FETCH 1 {PERCENT}")[1] == "X-100%: full"
+    client.close()
+
+
+def test_fields_without_peek_set_seen_once_then_come_from_what_was_kept(
+    server: HatoProcess,
+) -> None:
+    client = _session(server)
+    _append(client, ASCII)
+    first = _answer(client, "f FETCH 1 (BODY[HEADER.FIELDS (From)])")
+    assert first[0].startswith("* 1 FETCH (FLAGS (\\Seen \\Recent) BODY[HEADER.FIELDS (FROM)]")
+    _kept_fields_soon(server.data_dir, "from", 1)
+    second = _answer(client, "g FETCH 1 (BODY[HEADER.FIELDS (From)])")
+    assert second[0].startswith("* 1 FETCH (BODY[HEADER.FIELDS (FROM)] {")
+    assert second[1:] == first[1:]
+    client.close()

@@ -22,17 +22,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from hato.imap.batches import BODY_BYTES, batches, total_size
+from hato.imap.batches import BODY_BYTES, Pair, batches, total_size
 from hato.imap.condstore import enable_condstore, vanished_line
 from hato.imap.fetch_items import MessageData, item_value, needs_body, needs_details, order_items
+from hato.imap.fetch_kept import KeptPlan, fields_key, keepable, kept_answer, kept_plan
 from hato.imap.fetch_quick import is_quick, quick_answer
 from hato.imap.reply import Reply, bad
 from hato.imap.updates import keyword_lines
 from hato.imap.view import MailboxView
 from hato.mime import may_downgrade
-from hato.proto.imap import Fetch, FetchAttr, Utf8Mode, fetch_response_parts
+from hato.proto.imap import Fetch, FetchAttr, Literal, Utf8Mode, fetch_response_parts
 from hato.store import FlagMode, Mailstore, StoreError
 from hato.store.meta import work_out_listing
 
@@ -235,55 +237,117 @@ async def fetch(session: ImapSession, cmd: Fetch) -> Reply:
         return await _quick(
             session, view, targets, order_items(cmd.items, False, session.condstore)
         )
-    missing = False
-    body_bytes = BODY_BYTES if needs_body(cmd.items) else None
-    answered = {False: _keyed(cmd, False, session)}
-    if seen:  # the messages \Seen just set show FLAGS first
-        answered[True] = _keyed(cmd, True, session)
-    made: list[tuple[int, str | None, str | None]] = []
+    answering = _Answering(session, view, cmd, seen)
+    plan = None if seen else kept_plan(answering.answered[False].items)
+    body_bytes = BODY_BYTES if needs_body(cmd.items) and plan is None else None
     first = FIRST_BATCH if len(targets) > BATCH else None
-    groups = batches(view, targets, BATCH, body_bytes, first=first)
-    for number, batch in enumerate(groups):
+    for number, batch in enumerate(batches(view, targets, BATCH, body_bytes, first=first)):
         await _in_turn(session, number)
-        loaded = await _load(session, view, [uid for _, uid in batch], cmd.items)
-        _announce_keywords(session, view)
-        for seq, uid in batch:
-            data = loaded.pop(uid, None)
-            if data is None or not view.has(uid):
-                missing = True
-                continue
-            values = [(key, item_value(item, data, view)) for key, item in answered[uid in seen]]
-            session.send(*fetch_response_parts(seq, values))
-            if data.made is not None and len(made) < KEEP_AT_ONCE:
-                made.append((uid, data.made.get("ENVELOPE"), data.made.get("BODYSTRUCTURE")))
-    _keep_soon(session, view, made)
-    return _done(missing)
+        if plan is None or not await _from_kept(answering, batch, plan):
+            await answering.answer(batch)
+    answering.keep_soon()
+    return _done(answering.missing)
 
 
-def _keep_soon(
-    session: ImapSession, view: MailboxView, made: list[tuple[int, str | None, str | None]]
-) -> None:
-    """Keep the ENVELOPE and BODYSTRUCTURE answers the FETCH made (hato.imap.fetch_items)
-    after it, off its path: its tagged reply does not wait for the write. At most
-    ``KEEPING`` writes are under way (one more is dropped: the answers are made again
-    and kept next time), each of at most ``KEEP_AT_ONCE`` messages."""
-    if not made or len(_keeping) >= KEEPING:
-        return
-    task = asyncio.ensure_future(_keep(session.mailstore, view.id, made))
-    _keeping.add(task)
-    task.add_done_callback(_keeping.discard)
+async def _from_kept(answering: _Answering, batch: Sequence[Pair], plan: KeptPlan) -> bool:
+    """Answer ``batch`` from what its messages kept (hato.imap.fetch_kept), if each kept
+    all ``plan`` needs."""
+    session, view = answering.session, answering.view
+    uids = [uid for _, uid in batch]
+    rows = await session.mailstore.kept_answers(view.id, uids, plan.names)
+    _announce_keywords(session, view)
+    answer = kept_answer(view, batch, plan, rows)
+    if answer is None:
+        return False
+    lines, gone = answer
+    session.send(*lines)
+    answering.missing = answering.missing or gone
+    return True
+
+
+class _Answering:
+    """One FETCH answered the general way, a batch at a time (``answer``): the items'
+    keys, whether a message was gone, and the answers made to keep (``keep_soon``)."""
+
+    def __init__(self, session: ImapSession, view: MailboxView, cmd: Fetch, seen: set[int]):
+        self.session, self.view, self.cmd, self.seen = session, view, cmd, seen
+        self.answered = {False: _Keyed(cmd, False, session)}
+        if seen:  # the messages \Seen just set show FLAGS first
+            self.answered[True] = _Keyed(cmd, True, session)
+        self.body_bytes = BODY_BYTES if needs_body(cmd.items) else None
+        self.missing = False
+        self.made: list[tuple[int, str | None, str | None]] = []
+        self.fields: list[tuple[int, bytes]] = []  # header fields picked, to keep
+
+    async def answer(self, group: Sequence[Pair]) -> None:
+        """Answer ``group``, in batches that hold at most ``BODY_BYTES`` of bodies when
+        bodies are read (a group may be a whole batch of the kept answers' size)."""
+        session, view = self.session, self.view
+        for number, batch in enumerate(batches(view, group, BATCH, self.body_bytes)):
+            await _in_turn(session, number)
+            loaded = await _load(session, view, [uid for _, uid in batch], self.cmd.items)
+            _announce_keywords(session, view)
+            for seq, uid in batch:
+                data = loaded.pop(uid, None)
+                if data is None or not view.has(uid):
+                    self.missing = True
+                    continue
+                self._answer_one(seq, data)
+
+    def _answer_one(self, seq: int, data: MessageData) -> None:
+        keyed = self.answered[data.uid in self.seen]
+        values = [(key, item_value(item, data, self.view)) for key, item in keyed.keys]
+        self.session.send(*fetch_response_parts(seq, values))
+        made = data.made
+        if made is not None and len(self.made) < KEEP_AT_ONCE:
+            self.made.append((data.uid, made.get("ENVELOPE"), made.get("BODYSTRUCTURE")))
+        if keyed.fields_at is None or len(self.fields) >= KEEP_AT_ONCE:
+            return
+        if data.raw is not None and data.size is None:  # shown as stored
+            picked = values[keyed.fields_at][1]
+            assert isinstance(picked, Literal)
+            if keepable(data.raw, picked.data):
+                self.fields.append((data.uid, picked.data))
+
+    def keep_soon(self) -> None:
+        """Keep the ENVELOPE and BODYSTRUCTURE answers and the header fields the FETCH
+        made (hato.imap.fetch_items, hato.imap.fetch_kept) after it, off its path: its
+        tagged reply does not wait for the write. At most ``KEEPING`` writes are under
+        way (one more is dropped: the answers are made again and kept next time), each of
+        at most ``KEEP_AT_ONCE`` messages."""
+        names = self.answered[False].names
+        fields = (names, self.fields) if names is not None and self.fields else None
+        if (not self.made and fields is None) or len(_keeping) >= KEEPING:
+            return
+        task = asyncio.ensure_future(_keep(self.session.mailstore, self.view.id, self.made, fields))
+        _keeping.add(task)
+        task.add_done_callback(_keeping.discard)
 
 
 async def _keep(
-    mailstore: Mailstore, mailbox_id: int, made: list[tuple[int, str | None, str | None]]
+    mailstore: Mailstore,
+    mailbox_id: int,
+    made: list[tuple[int, str | None, str | None]],
+    fields: tuple[str, list[tuple[int, bytes]]] | None,
 ) -> None:
     try:
-        await mailstore.keep_imap_answers(mailbox_id, made)
+        if made:
+            await mailstore.keep_imap_answers(mailbox_id, made)
+        if fields is not None:
+            await mailstore.keep_header_fields(mailbox_id, *fields)
     except StoreError as error:  # only a speed-up lost: made again the next time
         log.debug("IMAP answers not kept: %s", error)
 
 
-def _keyed(cmd: Fetch, seen: bool, session: ImapSession) -> list[tuple[str, FetchAttr]]:
+class _Keyed:
     """The items of an answer in their order, each with its response key: worked out
-    once a command (for messages \\Seen just set, and for the others), not a message."""
-    return [(item.response_key(), item) for item in order_items(cmd.items, seen, session.condstore)]
+    once a command (for messages \\Seen just set, and for the others), not a message;
+    where the one list of header fields whose answers are kept is (``fields_key``)."""
+
+    def __init__(self, cmd: Fetch, seen: bool, session: ImapSession) -> None:
+        self.items = order_items(cmd.items, seen, session.condstore)
+        self.keys = [(item.response_key(), item) for item in self.items]
+        keys = [(at, fields_key(item)) for at, item in enumerate(self.items)]
+        kept = [(at, key) for at, key in keys if key is not None]
+        self.fields_at: int | None = kept[0][0] if len(kept) == 1 else None
+        self.names: str | None = kept[0][1] if len(kept) == 1 else None

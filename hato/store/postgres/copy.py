@@ -30,6 +30,7 @@ TABLES = (
     "blob_meta",
     "blob_text",
     "messages",
+    "kept_fields",
     "expunged",
     "aliases",
     "queue_messages",

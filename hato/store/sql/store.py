@@ -48,6 +48,7 @@ from hato.store.sql import (
     accounts,
     blobs,
     imap_queries,
+    kept,
     kept_uids,
     listing,
     lookup,
@@ -70,6 +71,8 @@ from hato.store.sql.tx import Tx
 __all__ = ["SqlMailstore", "SqlStore"]
 
 T = TypeVar("T")
+#: Bytes a message's kept FETCH answers are taken to come to, to size a batch's read.
+KEPT_BYTES = 1024
 #: An operation of this package whose first argument is its ``Tx``.
 Operation = Callable[..., Coroutine[Any, Any, T]]
 
@@ -443,6 +446,29 @@ class SqlMailstore:
         self, mailbox_id: int, values: Sequence[tuple[int, str | None, str | None]]
     ) -> None:
         await self._write(messages.update_imap_answers, mailbox_id=mailbox_id, values=list(values))
+
+    async def kept_answers(
+        self, mailbox_id: int, uids: Sequence[int], names: str | None
+    ) -> list[kept.Kept]:
+        """What FETCH answers kept of the messages (``kept.select_kept``), read on the
+        event loop's thread when the UIDs fit one statement (a batch's kept answers are
+        a few hundred KB at most)."""
+        one = len(uids) <= self._db.dialect.chunk
+        return await self._read(
+            kept.select_kept,
+            statement=one,
+            size=len(uids) * KEPT_BYTES,
+            mailbox_id=mailbox_id,
+            uids=list(uids),
+            names=names,
+        )
+
+    async def keep_header_fields(
+        self, mailbox_id: int, names: str, values: Sequence[tuple[int, bytes]]
+    ) -> None:
+        await self._write(
+            kept.insert_kept_fields, mailbox_id=mailbox_id, names=names, values=list(values)
+        )
 
     async def text_matches(self, mailbox_id: int, key: str, header: bool) -> TextMatches:
         matches, prefixes = await self._read(

@@ -1,0 +1,74 @@
+"""IMAP answers the store keeps once made, read back a batch at a time (schema versions 24
+and 25, hato/store/schema.py).
+
+A FETCH that asks only for what the session's view holds and for kept answers (ENVELOPE,
+BODYSTRUCTURE, one list of header fields) is answered from one statement a batch that
+reads neither bodies nor parsed structures (hato.imap.fetch_kept): ``select_kept``.
+``insert_kept_fields`` keeps the header fields a FETCH picked, at most
+``KEPT_LISTS_PER_MESSAGE`` lists a message, so that a client asking list after list
+cannot grow the store without bound.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from hato.store.base import NoSuchMailbox
+from hato.store.sql.mailboxes import owns_mailbox
+from hato.store.sql.tx import Tx
+
+__all__ = ["KEPT_LISTS_PER_MESSAGE", "Kept", "insert_kept_fields", "select_kept"]
+
+#: Lists of header fields kept for one message at most (a client's own lists beyond
+#: these are picked from the message each time).
+KEPT_LISTS_PER_MESSAGE = 4
+
+#: (uid, kept ENVELOPE, kept BODYSTRUCTURE, kept header fields of the list asked), None
+#: where not kept.
+Kept = tuple[int, str | None, str | None, bytes | None]
+
+_KEPT = (
+    "SELECT m.uid, b.envelope_imap, b.bodystructure_imap, {fields} FROM messages m "
+    "JOIN mailboxes x ON x.id = m.mailbox_id "
+    "LEFT JOIN blob_meta b ON b.blob_id = m.blob_id {join}"
+    "WHERE m.mailbox_id = ? AND x.account_id = ? AND {{uids}} ORDER BY m.uid"
+)
+_WITH_FIELDS = _KEPT.format(
+    fields="f.data",
+    join="LEFT JOIN kept_fields f ON f.mailbox_id = m.mailbox_id AND f.uid = m.uid "
+    "AND f.names = ? ",
+)
+_WITHOUT_FIELDS = _KEPT.format(fields="NULL", join="")
+
+
+async def select_kept(
+    tx: Tx, account_id: int, mailbox_id: int, uids: Sequence[int], names: str | None
+) -> list[Kept]:
+    """What the messages among ``uids`` kept, by UID (a message gone, or another
+    account's, has no row); their header fields kept under ``names`` (hato/store/schema.py,
+    version 25), if given. One statement when the dialect takes the UIDs in one."""
+    sql, first = (_WITHOUT_FIELDS, ()) if names is None else (_WITH_FIELDS, (names,))
+    rows: list[Kept] = []
+    for condition, params in tx.dialect.members("m.uid", sorted(set(uids))):
+        for uid, envelope, structure, data in await tx.all(
+            sql.format(uids=condition), (*first, mailbox_id, account_id, *params)
+        ):
+            rows.append((int(uid), envelope, structure, None if data is None else bytes(data)))
+    return rows
+
+
+async def insert_kept_fields(
+    tx: Tx, account_id: int, mailbox_id: int, names: str, values: Sequence[tuple[int, bytes]]
+) -> None:
+    """Keep (uid, header fields) picked for the list ``names``; a message that has it
+    already, that has ``KEPT_LISTS_PER_MESSAGE`` lists, or that is gone, is left alone."""
+    if not await owns_mailbox(tx, account_id, mailbox_id):
+        raise NoSuchMailbox(str(mailbox_id))
+    await tx.many(
+        "INSERT INTO kept_fields (mailbox_id, uid, names, data) "
+        "SELECT m.mailbox_id, m.uid, ?, ? FROM messages m "
+        "WHERE m.mailbox_id = ? AND m.uid = ? AND (SELECT COUNT(*) FROM kept_fields k "
+        "WHERE k.mailbox_id = m.mailbox_id AND k.uid = m.uid) < ? "
+        "ON CONFLICT DO NOTHING",
+        [(names, data, mailbox_id, uid, KEPT_LISTS_PER_MESSAGE) for uid, data in values],
+    )
