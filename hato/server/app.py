@@ -39,7 +39,7 @@ from hato.server.context import ServiceContext
 from hato.server.gate import HTTP_TOO_MANY, ConnectionGate, GatedProtocol
 from hato.server.indexer import Indexer
 from hato.server.listener import Handler, ListenerOptions, StreamListener
-from hato.server.malloc import Trimmer, return_large_blocks
+from hato.server.malloc import Trimmer, keep_heap_top, return_large_blocks
 from hato.server.on_demand import OnDemand, OnDemandStream
 from hato.server.smtp import HatoLMTP, HatoSMTP
 from hato.session.trace import Tracer
@@ -512,4 +512,5 @@ def run(config: Config, demo: bool = False) -> int:
     the loop and its transports in C (libuv). An echo of 7.6 KB costs the server 31 us
     of CPU a round trip on it, 57 on asyncio's own selector loop (2-core test machine)."""
     return_large_blocks()
+    keep_heap_top()
     return uvloop.run(_serve(config, demo))

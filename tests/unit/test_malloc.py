@@ -118,3 +118,35 @@ def test_a_trim_gives_a_threads_freed_pages_back() -> None:
     trimmed, given_back_mb = done.stdout.split()
     assert trimmed == "True"
     assert int(given_back_mb) >= 12  # of the 16 MB freed
+
+
+TOP_PROBE = """
+import ctypes, sys
+from hato.server.malloc import keep_heap_top, return_large_blocks
+return_large_blocks()  # as `hato serve` starts
+kept = sys.argv[1] == "kept" and keep_heap_top()
+libc = ctypes.CDLL(None)
+libc.malloc.restype = libc.sbrk.restype = ctypes.c_void_p
+libc.free.argtypes = (ctypes.c_void_p,)
+libc.sbrk.argtypes = (ctypes.c_long,)
+# 2 MiB at the top of the heap (blocks below the mmap threshold), then freed, as a
+# FETCH's batch of bodies; the heap's end (sbrk(0)) tells what free() gave back
+blocks = [libc.malloc(512 * 1024) for _ in range(4)]
+grown = libc.sbrk(0)
+for block in reversed(blocks):
+    libc.free(block)
+print(kept, (grown - libc.sbrk(0)) // 1024)
+"""
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="mallopt is glibc's")
+def test_the_heap_keeps_its_freed_top_for_the_next_burst() -> None:
+    def given_back(mode: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "-c", TOP_PROBE, mode], capture_output=True, text=True, check=True
+        )
+        return done.stdout.strip()
+
+    assert given_back("kept") == "True 0"
+    kept, default_kb = given_back("default").split()
+    assert kept == "False" and int(default_kb) >= 1024  # free() gives the top back unless

@@ -34,7 +34,7 @@ from hato.imap.reply import Reply, bad
 from hato.imap.updates import keyword_lines
 from hato.imap.view import MailboxView
 from hato.mime import may_downgrade
-from hato.proto.imap import Fetch, FetchAttr, Literal, Utf8Mode, fetch_response_parts
+from hato.proto.imap import Fetch, FetchAttr, Literal, Utf8Mode, Value, fetch_response_parts
 from hato.store import FlagMode, Mailstore, StoreError
 from hato.store.meta import work_out_listing
 
@@ -243,7 +243,9 @@ async def fetch(session: ImapSession, cmd: Fetch) -> Reply:
     first = FIRST_BATCH if len(targets) > BATCH else None
     for number, batch in enumerate(batches(view, targets, BATCH, body_bytes, first=first)):
         await _in_turn(session, number)
-        if plan is None or not await _from_kept(answering, batch, plan):
+        if plan is None:
+            await answering.answer_batch(batch)
+        elif not await _from_kept(answering, batch, plan):
             await answering.answer(batch)
     answering.keep_soon()
     return _done(answering.missing)
@@ -280,31 +282,38 @@ class _Answering:
         self.fields: list[tuple[int, bytes]] = []  # header fields picked, to keep
 
     async def answer(self, group: Sequence[Pair]) -> None:
-        """Answer ``group``, in batches that hold at most ``BODY_BYTES`` of bodies when
-        bodies are read (a group may be a whole batch of the kept answers' size)."""
-        session, view = self.session, self.view
-        for number, batch in enumerate(batches(view, group, BATCH, self.body_bytes)):
-            await _in_turn(session, number)
-            loaded = await _load(session, view, [uid for _, uid in batch], self.cmd.items)
-            _announce_keywords(session, view)
-            for seq, uid in batch:
-                data = loaded.pop(uid, None)
-                if data is None or not view.has(uid):
-                    self.missing = True
-                    continue
-                self._answer_one(seq, data)
+        """Answer ``group`` (a batch the kept answers could not answer), in batches that
+        hold at most ``BODY_BYTES`` of bodies when bodies are read."""
+        for number, batch in enumerate(batches(self.view, group, BATCH, self.body_bytes)):
+            await _in_turn(self.session, number)
+            await self.answer_batch(batch)
 
-    def _answer_one(self, seq: int, data: MessageData) -> None:
-        keyed = self.answered[data.uid in self.seen]
-        values = [(key, item_value(item, data, self.view)) for key, item in keyed.keys]
-        self.session.send(*fetch_response_parts(seq, values))
+    async def answer_batch(self, batch: Sequence[Pair]) -> None:
+        """Answer ``batch``: one load from the store, then each message's line."""
+        session, view, seen = self.session, self.view, self.seen
+        loaded = await _load(session, view, [uid for _, uid in batch], self.cmd.items)
+        _announce_keywords(session, view)
+        for seq, uid in batch:
+            data = loaded.pop(uid, None)
+            if data is None or not view.has(uid):
+                self.missing = True
+                continue
+            keyed = self.answered[uid in seen]
+            values = [(key, item_value(item, data, view)) for key, item in keyed.keys]
+            session.send(*fetch_response_parts(seq, values))
+            if data.made is not None or keyed.fields_at is not None:
+                self._note_made(data, keyed, values)
+
+    def _note_made(self, data: MessageData, keyed: _Keyed, values: list[tuple[str, Value]]) -> None:
+        """Note the answers ``data`` made that its body or message may keep."""
         made = data.made
         if made is not None and len(self.made) < KEEP_AT_ONCE:
             self.made.append((data.uid, made.get("ENVELOPE"), made.get("BODYSTRUCTURE")))
-        if keyed.fields_at is None or len(self.fields) >= KEEP_AT_ONCE:
+        at = keyed.fields_at
+        if at is None or len(self.fields) >= KEEP_AT_ONCE:
             return
         if data.raw is not None and data.size is None:  # shown as stored
-            picked = values[keyed.fields_at][1]
+            picked = values[at][1]
             assert isinstance(picked, Literal)
             if keepable(data.raw, picked.data):
                 self.fields.append((data.uid, picked.data))
