@@ -9,7 +9,11 @@ body section or RFC822 item asks for them, in batches of at most BODY_BYTES
 (a larger message alone, hato.imap.batches), whose answers are written out (and the
 transport drained) before the next is read once they come to a write chunk (64 KB; fewer
 wait for the next batch's: ``_in_turn``): memory follows one batch and a chunk of answers,
-never the whole FETCH.
+never the whole FETCH. Items only of the view's numbers go straight to its index
+(hato.imap.fetch_quick); those numbers with kept answers (ENVELOPE, BODYSTRUCTURE, one
+list of header fields, kept after a FETCH made them: ``_Answering.keep_soon``) are
+answered from what the messages kept, a batch at a time (hato.imap.fetch_kept), a batch
+in which one kept not all it needs the general way.
 BODY[] and RFC822[.TEXT] set \\Seen first (one STORE for the whole set), and
 FLAGS then leads the answer, as in the reference transcript.  PREVIEW (RFC 8970) is the
 snippet delivery kept (hato.mime.snippet); a body stored before snippets were kept has its
