@@ -28,11 +28,13 @@ from hato.imap.view import MailboxView
 from hato.mime import may_downgrade
 from hato.proto.imap import FetchAttr
 
-__all__ = ["KeptPlan", "fields_key", "keepable", "kept_answer", "kept_plan"]
+__all__ = ["MAX_KEPT", "MAX_KEY", "KeptPlan", "fields_key", "keepable", "kept_answer", "kept_plan"]
 
 _FIELD_LISTS = ("HEADER.FIELDS", "HEADER.FIELDS.NOT")
 #: The longest key a list of header fields is kept under (a longer list is picked anew).
 MAX_KEY = 512
+#: The most octets of header fields kept for one message and list.
+MAX_KEPT = 64 * 1024
 _ENVELOPE, _BODYSTRUCTURE, _FIELDS = 1, 2, 3  # columns of a kept row (hato.store.sql.kept)
 
 
@@ -61,9 +63,10 @@ def fields_key(item: FetchAttr) -> str | None:
 
 def keepable(raw: bytes, fields: bytes) -> bool:
     """Whether header fields picked of the stored octets ``raw`` may be kept: the
-    top-level header is ASCII (no session is shown it downgraded) and the fields hold no
-    NUL (a literal shows it as 0x80)."""
-    return not may_downgrade(raw) and b"\x00" not in fields
+    top-level header is ASCII (no session is shown it downgraded), the fields hold no
+    NUL (a literal shows it as 0x80) and come to at most ``MAX_KEPT`` octets (a message
+    whose header is megabytes is not kept again and again, once a list)."""
+    return len(fields) <= MAX_KEPT and not may_downgrade(raw) and b"\x00" not in fields
 
 
 @dataclass(frozen=True, slots=True)

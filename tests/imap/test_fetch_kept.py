@@ -8,7 +8,7 @@ import itertools
 from dataclasses import replace
 
 from hato.imap.fetch_items import MessageData, item_value, order_items
-from hato.imap.fetch_kept import MAX_KEY, fields_key, keepable, kept_answer, kept_plan
+from hato.imap.fetch_kept import MAX_KEPT, MAX_KEY, fields_key, keepable, kept_answer, kept_plan
 from hato.imap.view import MailboxView
 from hato.mime import parse_message
 from hato.proto.imap import FetchAttr, Literal, Section, encode, fetch_response
@@ -62,6 +62,8 @@ def test_fields_are_keepable_from_an_ascii_header_only() -> None:
     assert keepable(b"Subject: a\r\n\r\nbody \xe3\x81\x82\r\n", b"Subject: a\r\n\r\n")
     assert not keepable(b"Subject: \xe3\x81\x82\r\n\r\nbody\r\n", b"\r\n")
     assert not keepable(b"Subject: a\x00\r\n\r\n", b"Subject: a\x00\r\n\r\n")
+    long = b"To: " + b"a" * MAX_KEPT + b"\r\n\r\n"
+    assert keepable(long, long[: MAX_KEPT - 2] + b"\r\n") and not keepable(long, long)
 
 
 async def _general(
