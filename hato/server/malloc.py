@@ -55,21 +55,22 @@ TRIM_DELAY = 0.25
 
 def return_large_blocks() -> bool:
     """Fix glibc's mmap threshold at `MMAP_THRESHOLD`; false where there is no glibc."""
-    mallopt = libc_function("mallopt")
-    if mallopt is None:
-        return False
-    mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
-    return bool(mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD))
+    return _mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)
 
 
 def keep_heap_top() -> bool:
     """Let free() keep up to `TRIM_THRESHOLD` free at the top of a heap (the module
     docstring says why); false where there is no glibc."""
+    return _mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD)
+
+
+def _mallopt(option: int, value: int) -> bool:
+    """mallopt(3); false where there is no glibc or it refused."""
     mallopt = libc_function("mallopt")
     if mallopt is None:
         return False
     mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
-    return bool(mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD))
+    return bool(mallopt(option, value))
 
 
 class Trimmer:

@@ -243,7 +243,7 @@ async def fetch(session: ImapSession, cmd: Fetch) -> Reply:
         )
     answering = _Answering(session, view, cmd, seen)
     plan = None if seen else kept_plan(answering.answered[False].items)
-    body_bytes = BODY_BYTES if needs_body(cmd.items) and plan is None else None
+    body_bytes = answering.body_bytes if plan is None else None  # kept rows are small
     first = FIRST_BATCH if len(targets) > BATCH else None
     for number, batch in enumerate(batches(view, targets, BATCH, body_bytes, first=first)):
         await _in_turn(session, number)

@@ -4,20 +4,21 @@ and 25, hato/store/schema.py).
 A FETCH that asks only for what the session's view holds and for kept answers (ENVELOPE,
 BODYSTRUCTURE, one list of header fields) is answered from one statement a batch that
 reads neither bodies nor parsed structures (hato.imap.fetch_kept): ``select_kept``.
-``insert_kept_fields`` keeps the header fields a FETCH picked, at most
-``KEPT_LISTS_PER_MESSAGE`` lists a message, so that a client asking list after list
-cannot grow the store without bound.
+``update_imap_answers`` keeps a body's ENVELOPE and BODYSTRUCTURE; ``insert_kept_fields``
+keeps the header fields a FETCH picked, at most ``KEPT_LISTS_PER_MESSAGE`` lists a
+message, so that a client asking list after list cannot grow the store without bound.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from hato.store.base import NoSuchMailbox
-from hato.store.sql.mailboxes import owns_mailbox
+from hato.store.sql.mailboxes import require_owned
 from hato.store.sql.tx import Tx
 
-__all__ = ["KEPT_LISTS_PER_MESSAGE", "Kept", "insert_kept_fields", "select_kept"]
+__all__ = [
+    "KEPT_LISTS_PER_MESSAGE", "Kept", "insert_kept_fields", "select_kept", "update_imap_answers",
+]  # fmt: skip
 
 #: Lists of header fields kept for one message at most (a client's own lists beyond
 #: these are picked from the message each time).
@@ -62,8 +63,7 @@ async def insert_kept_fields(
 ) -> None:
     """Keep (uid, header fields) picked for the list ``names``; a message that has it
     already, that has ``KEPT_LISTS_PER_MESSAGE`` lists, or that is gone, is left alone."""
-    if not await owns_mailbox(tx, account_id, mailbox_id):
-        raise NoSuchMailbox(str(mailbox_id))
+    await require_owned(tx, account_id, mailbox_id)
     await tx.many(
         "INSERT INTO kept_fields (mailbox_id, uid, names, data) "
         "SELECT m.mailbox_id, m.uid, ?, ? FROM messages m "
@@ -71,4 +71,21 @@ async def insert_kept_fields(
         "WHERE k.mailbox_id = m.mailbox_id AND k.uid = m.uid) < ? "
         "ON CONFLICT DO NOTHING",
         [(names, data, mailbox_id, uid, KEPT_LISTS_PER_MESSAGE) for uid, data in values],
+    )
+
+
+async def update_imap_answers(
+    tx: Tx,
+    account_id: int,
+    mailbox_id: int,
+    values: Sequence[tuple[int, str | None, str | None]],
+) -> None:
+    """Keep (uid, envelope, bodystructure) as IMAP sends them (None: not made); an
+    answer a body has kept already stays (it is the same)."""
+    await require_owned(tx, account_id, mailbox_id)
+    await tx.many(
+        "UPDATE blob_meta SET envelope_imap = COALESCE(envelope_imap, ?), "
+        "bodystructure_imap = COALESCE(bodystructure_imap, ?) "
+        "WHERE blob_id = (SELECT blob_id FROM messages WHERE mailbox_id = ? AND uid = ?)",
+        [(envelope, structure, mailbox_id, uid) for uid, envelope, structure in values],
     )

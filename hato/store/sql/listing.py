@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from hato.store.base import ListedMessage, NoSuchMailbox
-from hato.store.sql.mailboxes import owns_mailbox
+from hato.store.base import ListedMessage
+from hato.store.sql.mailboxes import require_owned
 from hato.store.sql.messages import summary
 from hato.store.sql.tx import Row, Tx
 
@@ -42,16 +42,11 @@ def _listed(row: Row) -> ListedMessage:
     )
 
 
-async def _require_owned(tx: Tx, account_id: int, mailbox_id: int) -> None:
-    if not await owns_mailbox(tx, account_id, mailbox_id):
-        raise NoSuchMailbox(str(mailbox_id))
-
-
 async def select_page(
     tx: Tx, account_id: int, mailbox_id: int, offset: int, limit: int
 ) -> list[ListedMessage]:
     """``limit`` lines after the ``offset`` newest, newest first."""
-    await _require_owned(tx, account_id, mailbox_id)
+    await require_owned(tx, account_id, mailbox_id)
     rows = await tx.all(_PAGE, (mailbox_id, mailbox_id, limit, offset))
     return [_listed(row) for row in rows]
 
@@ -60,7 +55,7 @@ async def select_listed(
     tx: Tx, account_id: int, mailbox_id: int, uids: Sequence[int]
 ) -> list[ListedMessage]:
     """The lines of the messages among ``uids`` that exist, newest first."""
-    await _require_owned(tx, account_id, mailbox_id)
+    await require_owned(tx, account_id, mailbox_id)
     rows: list[Row] = []
     for condition, params in tx.dialect.members("m.uid", sorted(set(uids))):
         rows.extend(await tx.all(_AMONG.format(uids=condition), (mailbox_id, *params)))
@@ -72,7 +67,7 @@ async def select_attachment_counts(
 ) -> dict[int, int | None]:
     """uid -> attachment count kept at delivery (None where it was not) of every message:
     one scan of the mailbox joined to ``blob_meta``, no structure and no body read."""
-    await _require_owned(tx, account_id, mailbox_id)
+    await require_owned(tx, account_id, mailbox_id)
     rows = await tx.all(
         "SELECT m.uid, bm.attachments FROM messages m JOIN blob_meta bm "
         "ON bm.blob_id = m.blob_id WHERE m.mailbox_id = ?",
@@ -86,7 +81,7 @@ async def update_listing(
 ) -> None:
     """Keep (uid, snippet, attachments) for bodies stored before they were kept at
     delivery; a body that has them already keeps its own (they are the same)."""
-    await _require_owned(tx, account_id, mailbox_id)
+    await require_owned(tx, account_id, mailbox_id)
     await tx.many(
         "UPDATE blob_meta SET snippet = ?, attachments = ? WHERE snippet IS NULL AND "
         "blob_id = (SELECT blob_id FROM messages WHERE mailbox_id = ? AND uid = ?)",

@@ -87,6 +87,12 @@ async def owns_mailbox(tx: Tx, account_id: int, mailbox_id: int) -> bool:
     return row is not None
 
 
+async def require_owned(tx: Tx, account_id: int, mailbox_id: int) -> None:
+    """Raise NoSuchMailbox unless ``mailbox_id`` is the account's."""
+    if not await owns_mailbox(tx, account_id, mailbox_id):
+        raise NoSuchMailbox(str(mailbox_id))
+
+
 async def lock_mailbox(tx: Tx, account_id: int, mailbox_id: int) -> None:
     """Take the mailbox's row lock: writers to one mailbox go one at a time."""
     row = await tx.one(

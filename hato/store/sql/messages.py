@@ -36,7 +36,7 @@ from hato.store.base import (
 from hato.store.flags import SEEN, changed_flags, flags_from_columns, flags_to_columns
 from hato.store.sql import quota
 from hato.store.sql.blobs import collect_garbage, put_blob
-from hato.store.sql.mailboxes import canonical_name, lock_mailbox, owns_mailbox, require_mailbox
+from hato.store.sql.mailboxes import canonical_name, lock_mailbox, require_mailbox, require_owned
 from hato.store.sql.tx import Row, Tx
 from hato.store.sql.values import insert_values
 
@@ -45,7 +45,6 @@ __all__ = [
     "insert_message", "insert_messages", "move_messages", "rows_among", "select_content",
     "select_details",
     "select_expunged_since", "select_listing", "select_summaries", "summary", "update_flags",
-    "update_imap_answers",
 ]  # fmt: skip
 
 #: The columns ``summary`` reads, in its order.
@@ -196,11 +195,6 @@ async def insert_messages(
     ]
 
 
-async def _require_owned(tx: Tx, account_id: int, mailbox_id: int) -> None:
-    if not await owns_mailbox(tx, account_id, mailbox_id):
-        raise NoSuchMailbox(str(mailbox_id))
-
-
 async def rows_among(tx: Tx, sql: str, mailbox_id: int, uids: Sequence[int]) -> list[Row]:
     """Rows of ``sql`` for the messages of ``mailbox_id`` among ``uids``, by UID.
 
@@ -239,7 +233,7 @@ _COPY_ROWS = (
 
 
 async def select_summaries(tx: Tx, account_id: int, mailbox_id: int) -> list[MessageSummary]:
-    await _require_owned(tx, account_id, mailbox_id)
+    await require_owned(tx, account_id, mailbox_id)
     rows = await tx.all(
         f"SELECT {SUMMARY} FROM messages WHERE mailbox_id = ? ORDER BY uid", (mailbox_id,)
     )
@@ -248,7 +242,7 @@ async def select_summaries(tx: Tx, account_id: int, mailbox_id: int) -> list[Mes
 
 async def select_listing(tx: Tx, account_id: int, mailbox_id: int) -> list[tuple[int, int]]:
     """(uid, size) of every message in UID order: all a POP3 maildrop needs."""
-    await _require_owned(tx, account_id, mailbox_id)
+    await require_owned(tx, account_id, mailbox_id)
     rows = await tx.all(
         "SELECT uid, size FROM messages WHERE mailbox_id = ? ORDER BY uid", (mailbox_id,)
     )
@@ -356,7 +350,7 @@ async def delete_messages(
 
 
 async def select_expunged_since(tx: Tx, account_id: int, mailbox_id: int, modseq: int) -> list[int]:
-    await _require_owned(tx, account_id, mailbox_id)
+    await require_owned(tx, account_id, mailbox_id)
     rows = await tx.all(
         "SELECT uid FROM expunged WHERE mailbox_id = ? AND modseq > ? ORDER BY uid",
         (mailbox_id, modseq),
@@ -369,26 +363,9 @@ async def select_details(
 ) -> list[MessageDetails]:
     """Everything FETCH needs but the body: flags, dates, prefix, cached structure and
     kept IMAP answers."""
-    await _require_owned(tx, account_id, mailbox_id)
+    await require_owned(tx, account_id, mailbox_id)
     rows = await rows_among(tx, _DETAIL_ROWS, mailbox_id, uids)
     return [MessageDetails(summary(row[:6]), bytes(row[6]), row[7], row[8], row[9]) for row in rows]
-
-
-async def update_imap_answers(
-    tx: Tx,
-    account_id: int,
-    mailbox_id: int,
-    values: Sequence[tuple[int, str | None, str | None]],
-) -> None:
-    """Keep (uid, envelope, bodystructure) as IMAP sends them (None: not made); an
-    answer a body has kept already stays (it is the same)."""
-    await _require_owned(tx, account_id, mailbox_id)
-    await tx.many(
-        "UPDATE blob_meta SET envelope_imap = COALESCE(envelope_imap, ?), "
-        "bodystructure_imap = COALESCE(bodystructure_imap, ?) "
-        "WHERE blob_id = (SELECT blob_id FROM messages WHERE mailbox_id = ? AND uid = ?)",
-        [(envelope, structure, mailbox_id, uid) for uid, envelope, structure in values],
-    )
 
 
 async def copy_messages(
@@ -408,7 +385,7 @@ async def copy_messages(
     held = None
     if quota_default is not None:  # the account before any mailbox: quota.py's lock order
         held = await quota.hold(tx, [account_id], quota_default)
-    await _require_owned(tx, account_id, mailbox_id)
+    await require_owned(tx, account_id, mailbox_id)
     destination = await require_mailbox(tx, account_id, target)
     for ident in sorted({mailbox_id, destination.id}):  # one lock order: no deadlock
         await lock_mailbox(tx, account_id, ident)

@@ -445,14 +445,14 @@ class SqlMailstore:
     async def keep_imap_answers(
         self, mailbox_id: int, values: Sequence[tuple[int, str | None, str | None]]
     ) -> None:
-        await self._write(messages.update_imap_answers, mailbox_id=mailbox_id, values=list(values))
+        await self._write(kept.update_imap_answers, mailbox_id=mailbox_id, values=list(values))
 
     async def kept_answers(
         self, mailbox_id: int, uids: Sequence[int], names: str | None
     ) -> list[kept.Kept]:
-        """What FETCH answers kept of the messages (``kept.select_kept``), read on the
-        event loop's thread when the UIDs fit one statement (a batch's kept answers are
-        a few hundred KB at most)."""
+        """What FETCH answers kept of the messages (``kept.select_kept``): one statement
+        without a transaction when the UIDs fit one, and, sized at ``KEPT_BYTES`` a
+        message, read on the event loop's thread for a batch of up to 256."""
         one = len(uids) <= self._db.dialect.chunk
         return await self._read(
             kept.select_kept,

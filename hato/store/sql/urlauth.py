@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import secrets
 
-from hato.store.base import NoSuchMailbox
-from hato.store.sql.mailboxes import owns_mailbox
+from hato.store.sql.mailboxes import require_owned
 from hato.store.sql.tx import Tx
 
 __all__ = ["KEY_OCTETS", "ensure_key", "replace_keys", "select_key"]
@@ -30,8 +29,7 @@ async def select_key(tx: Tx, account_id: int, mailbox_id: int) -> bytes | None:
 
 async def ensure_key(tx: Tx, account_id: int, mailbox_id: int) -> bytes:
     """The mailbox's key, made now if it has none (two sessions at once make one)."""
-    if not await owns_mailbox(tx, account_id, mailbox_id):
-        raise NoSuchMailbox(str(mailbox_id))
+    await require_owned(tx, account_id, mailbox_id)
     await tx.run(
         "INSERT INTO urlauth_keys (mailbox_id, access_key) VALUES (?, ?) ON CONFLICT DO NOTHING",
         (mailbox_id, secrets.token_bytes(KEY_OCTETS)),
@@ -51,6 +49,5 @@ async def replace_keys(tx: Tx, account_id: int, mailbox_id: int | None) -> None:
             (account_id,),
         )
         return
-    if not await owns_mailbox(tx, account_id, mailbox_id):
-        raise NoSuchMailbox(str(mailbox_id))
+    await require_owned(tx, account_id, mailbox_id)
     await tx.run("DELETE FROM urlauth_keys WHERE mailbox_id = ?", (mailbox_id,))
