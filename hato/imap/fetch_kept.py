@@ -81,6 +81,12 @@ class KeptPlan:
     tail: bytes
     names: str | None
 
+    @property
+    def answers(self) -> bool:
+        """Whether the plan takes a kept ENVELOPE or BODYSTRUCTURE (the store reads them
+        only if asked)."""
+        return _ENVELOPE in self.columns or _BODYSTRUCTURE in self.columns
+
 
 def kept_plan(items: Sequence[FetchAttr]) -> KeptPlan | None:
     """The plan for ``items`` (ordered, hato.imap.fetch_items.order_items), None unless

@@ -661,10 +661,11 @@ class Mailstore(Protocol):
         self, mailbox_id: int, values: Sequence[tuple[int, str | None, str | None]]
     ) -> None: ...
     # What FETCH answers the messages among ``uids`` kept, by UID: (uid, ENVELOPE,
-    # BODYSTRUCTURE, header fields kept under ``names``), None where not kept
-    # (hato/store/sql/kept.py); a message gone has no row.
+    # BODYSTRUCTURE, header fields kept under ``names``), None where not kept or not
+    # asked (the first two only if ``answers``) (hato/store/sql/kept.py); a message gone
+    # has no row.
     async def kept_answers(
-        self, mailbox_id: int, uids: Sequence[int], names: str | None
+        self, mailbox_id: int, uids: Sequence[int], names: str | None, answers: bool
     ) -> list[tuple[int, str | None, str | None, bytes | None]]: ...
     # Keep FETCH BODY[HEADER.FIELDS ...] as IMAP sent it, (uid, fields) of messages in
     # the mailbox, under the list's key ``names`` (hato/store/schema.py, version 25).

@@ -64,8 +64,8 @@ def _fetched(lines: list[str]) -> str:
 def _kept(data_dir: Path) -> list[tuple[str | None, str | None]]:
     with sqlite3.connect(data_dir / "hato.sqlite3") as db:
         query = (
-            "SELECT b.envelope_imap, b.bodystructure_imap FROM messages m "
-            "JOIN blob_meta b ON b.blob_id = m.blob_id ORDER BY m.uid"
+            "SELECT k.envelope, k.bodystructure FROM messages m "
+            "LEFT JOIN kept_imap k ON k.blob_id = m.blob_id ORDER BY m.uid"
         )
         return list(db.execute(query))
 
@@ -96,7 +96,7 @@ def test_the_first_fetch_keeps_the_answers_and_the_next_ones_copy_them(
 
     # a FETCH copies what the body keeps, the ENVELOPE alone too
     with sqlite3.connect(server.data_dir / "hato.sqlite3") as db:
-        db.execute("UPDATE blob_meta SET envelope_imap = '(\"kept\")'")
+        db.execute("UPDATE kept_imap SET envelope = '(\"kept\")'")
     assert client.command("h FETCH 1 (ENVELOPE)")[0] == '* 1 FETCH (ENVELOPE ("kept"))'
     client.close()
 

@@ -260,7 +260,7 @@ async def _from_kept(answering: _Answering, batch: Sequence[Pair], plan: KeptPla
     all ``plan`` needs."""
     session, view = answering.session, answering.view
     uids = [uid for _, uid in batch]
-    rows = await session.mailstore.kept_answers(view.id, uids, plan.names)
+    rows = await session.mailstore.kept_answers(view.id, uids, plan.names, plan.answers)
     _announce_keywords(session, view)
     answer = kept_answer(view, batch, plan, rows)
     if answer is None:

@@ -28,6 +28,7 @@ TABLES = (
     "mailboxes",
     "blobs",
     "blob_meta",
+    "kept_imap",
     "blob_text",
     "messages",
     "kept_fields",

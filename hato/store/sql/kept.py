@@ -1,5 +1,5 @@
 """IMAP answers the store keeps once made, read back a batch at a time (schema versions 24
-and 25, hato/store/schema.py).
+to 26, hato/store/schema.py).
 
 A FETCH that asks only for what the session's view holds and for kept answers (ENVELOPE,
 BODYSTRUCTURE, one list of header fields) is answered from one statement a batch that
@@ -29,26 +29,40 @@ KEPT_LISTS_PER_MESSAGE = 4
 Kept = tuple[int, str | None, str | None, bytes | None]
 
 _KEPT = (
-    "SELECT m.uid, b.envelope_imap, b.bodystructure_imap, {fields} FROM messages m "
-    "JOIN mailboxes x ON x.id = m.mailbox_id "
-    "LEFT JOIN blob_meta b ON b.blob_id = m.blob_id {join}"
+    "SELECT m.uid, {answers}, {fields} FROM messages m "
+    "JOIN mailboxes x ON x.id = m.mailbox_id {join}"
     "WHERE m.mailbox_id = ? AND x.account_id = ? AND {{uids}} ORDER BY m.uid"
 )
-_WITH_FIELDS = _KEPT.format(
-    fields="f.data",
-    join="LEFT JOIN kept_fields f ON f.mailbox_id = m.mailbox_id AND f.uid = m.uid "
-    "AND f.names = ? ",
+_ANSWERS_JOIN = "LEFT JOIN kept_imap k ON k.blob_id = m.blob_id "
+_FIELDS_JOIN = (
+    "LEFT JOIN kept_fields f ON f.mailbox_id = m.mailbox_id AND f.uid = m.uid AND f.names = ? "
 )
-_WITHOUT_FIELDS = _KEPT.format(fields="NULL", join="")
+#: By (answers asked, fields asked): each statement joins only the table it reads.
+_STATEMENTS = {
+    (answers, fields): _KEPT.format(
+        answers="k.envelope, k.bodystructure" if answers else "NULL, NULL",
+        fields="f.data" if fields else "NULL",
+        join=(_ANSWERS_JOIN if answers else "") + (_FIELDS_JOIN if fields else ""),
+    )
+    for answers in (False, True)
+    for fields in (False, True)
+}
 
 
 async def select_kept(
-    tx: Tx, account_id: int, mailbox_id: int, uids: Sequence[int], names: str | None
+    tx: Tx,
+    account_id: int,
+    mailbox_id: int,
+    uids: Sequence[int],
+    names: str | None,
+    answers: bool,
 ) -> list[Kept]:
     """What the messages among ``uids`` kept, by UID (a message gone, or another
-    account's, has no row); their header fields kept under ``names`` (hato/store/schema.py,
-    version 25), if given. One statement when the dialect takes the UIDs in one."""
-    sql, first = (_WITHOUT_FIELDS, ()) if names is None else (_WITH_FIELDS, (names,))
+    account's, has no row): their ENVELOPE and BODYSTRUCTURE if ``answers`` (else None),
+    their header fields kept under ``names`` (hato/store/schema.py, version 25), if given.
+    One statement when the dialect takes the UIDs in one."""
+    sql = _STATEMENTS[answers, names is not None]
+    first = () if names is None else (names,)
     rows: list[Kept] = []
     for condition, params in tx.dialect.members("m.uid", sorted(set(uids))):
         for uid, envelope, structure, data in await tx.all(
@@ -84,8 +98,10 @@ async def update_imap_answers(
     answer a body has kept already stays (it is the same)."""
     await require_owned(tx, account_id, mailbox_id)
     await tx.many(
-        "UPDATE blob_meta SET envelope_imap = COALESCE(envelope_imap, ?), "
-        "bodystructure_imap = COALESCE(bodystructure_imap, ?) "
-        "WHERE blob_id = (SELECT blob_id FROM messages WHERE mailbox_id = ? AND uid = ?)",
+        "INSERT INTO kept_imap (blob_id, envelope, bodystructure) "
+        "SELECT blob_id, ?, ? FROM messages WHERE mailbox_id = ? AND uid = ? "
+        "ON CONFLICT (blob_id) DO UPDATE SET "
+        "envelope = COALESCE(kept_imap.envelope, excluded.envelope), "
+        "bodystructure = COALESCE(kept_imap.bodystructure, excluded.bodystructure)",
         [(envelope, structure, mailbox_id, uid) for uid, envelope, structure in values],
     )

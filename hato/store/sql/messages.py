@@ -221,8 +221,9 @@ _DELETED_ROWS = (
 
 _DETAIL_ROWS = (
     "SELECT m.uid, m.modseq, m.size, m.system_flags, m.keywords, m.internal_date, "
-    "m.prefix, b.structure, b.envelope_imap, b.bodystructure_imap "
+    "m.prefix, b.structure, k.envelope, k.bodystructure "
     "FROM messages m JOIN blob_meta b ON b.blob_id = m.blob_id "
+    "LEFT JOIN kept_imap k ON k.blob_id = m.blob_id "
     "WHERE m.mailbox_id = ? AND {uids} ORDER BY m.uid"
 )
 

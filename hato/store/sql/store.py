@@ -448,7 +448,7 @@ class SqlMailstore:
         await self._write(kept.update_imap_answers, mailbox_id=mailbox_id, values=list(values))
 
     async def kept_answers(
-        self, mailbox_id: int, uids: Sequence[int], names: str | None
+        self, mailbox_id: int, uids: Sequence[int], names: str | None, answers: bool
     ) -> list[kept.Kept]:
         """What FETCH answers kept of the messages (``kept.select_kept``): one statement
         without a transaction when the UIDs fit one, and, sized at ``KEPT_BYTES`` a
@@ -461,6 +461,7 @@ class SqlMailstore:
             mailbox_id=mailbox_id,
             uids=list(uids),
             names=names,
+            answers=answers,
         )
 
     async def keep_header_fields(
