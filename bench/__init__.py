@@ -73,8 +73,10 @@ How fairly:
 - Sequential vs parallel: only the LMTP load is parallel (4 connections, as an MTA would
   deliver); every POP3/IMAP row is one client on one connection.
 - Every timed row is run once untimed on each server to warm caches, then ``--repeat``
-  times; the table shows the median. Connection set-up that a row does not name (login
-  before RETR, say) is done outside the timed part.
+  times; the table shows the median. A row under 5 ms on every server is run until it
+  has 15 timed runs (``bench.cli.SHORT_RUNS``): at a millisecond, one run's value moves
+  by half with the machine, and the median of three is a coin toss. Connection set-up
+  that a row does not name (login before RETR, say) is done outside the timed part.
 - Both servers run with their defaults apart from loopback ports and the test account;
   Dovecot as ``bench.dovecot_server`` configures it (maildir, plain-text login allowed) but
   with an ARGON2ID password, so a login costs both servers one argon2id check.

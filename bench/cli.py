@@ -144,6 +144,26 @@ def _turns(measurement: Measurement, repeat: int) -> int:
     return repeat + 1 if measurement.timed else 1
 
 
+#: A row timed under this many milliseconds on every server is run until it has
+#: ``SHORT_RUNS`` timed runs a server: at a millisecond or less, a run's value moves by
+#: half with the machine (a core waking from idle, the other server's last run), so the
+#: median of three is a coin toss; fifteen runs of such a row cost a second or two.
+SHORT_MS = 5.0
+SHORT_RUNS = 15
+
+
+def _short(measurement: Measurement, samples: Mapping[str, list[float]]) -> bool:
+    """Whether a timed row in milliseconds came out under ``SHORT_MS`` on every server
+    still running it (``samples``: their runs, the warm-up first)."""
+    taken = [values[1:] for values in samples.values()]
+    return (
+        measurement.timed
+        and measurement.unit == "ms"
+        and bool(taken)
+        and all(values and statistics.median(values) < SHORT_MS for values in taken)
+    )
+
+
 def _value(measurement: Measurement, samples: list[float]) -> float:
     """A row's value from one server's runs: the median of the timed ones (the warm-up,
     the first, not counted), or the single run of an untimed row."""
@@ -226,10 +246,16 @@ def _measure_row(
             samples[target.name] = []
         else:
             row.values[target.name] = None
-    for turn in range(_turns(measurement, repeat)):
+    turns = _turns(measurement, repeat)
+    turn = 0
+    while turn < turns:
         for target in targets if turn % 2 == 0 else reversed(targets):
             if target.name in samples and target.name not in row.values:
                 _run_once(measurement, target, context, run, samples[target.name])
+        turn += 1
+        running = {name: taken for name, taken in samples.items() if name not in row.values}
+        if turn == turns and turns < SHORT_RUNS + 1 and _short(measurement, running):
+            turns = SHORT_RUNS + 1  # a warm-up and SHORT_RUNS timed runs
     for name, taken in samples.items():
         if name not in row.values:
             row.values[name] = value = _value(measurement, taken)
@@ -390,8 +416,9 @@ def _notes(run: Run, mailbox: Mailbox, args: argparse.Namespace, seconds: float)
     notes = [
         f"date: {datetime.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}",
         f"mailbox: {count:,} messages, {size / 1e6:,.1f} MB (mean {size / count / 1e3:.1f} KB)",
-        f"median of {args.repeat} timed runs after one warm-up, the servers' runs "
-        "interleaved; servers measured: " + ", ".join(run.servers),
+        f"median of {args.repeat} timed runs after one warm-up ({SHORT_RUNS} for a row under "
+        f"{SHORT_MS:g} ms on every server), the servers' runs interleaved; servers measured: "
+        + ", ".join(run.servers),
         f"whole run (generation, both loads, all rows): {seconds / 60:.1f} min",
     ]
     if count < SAMPLE:
