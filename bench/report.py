@@ -37,10 +37,12 @@ the service yet; `n/a (BAD …)`: it refused the row's command (an extension it 
 
 How to read them:
 - Same generated mailbox, same machine and disk, loopback, the standard library's
-  clients for both; one server is measured at a time, and each row on both servers one
-  right after the other (a change of the machine's speed during the run falls on both
-  columns of a row alike). The client's own parsing (poplib, imaplib) is inside every
-  time, equally for both.
+  clients for both; one server is measured at a time, and each row on both servers, their
+  runs interleaved (a run on one, then on the other, the order swapped each turn: a
+  change of the machine's speed during the run falls on both columns of a row alike). The
+  client's own parsing (poplib, imaplib) is inside every time, equally for both; the raw
+  client rows read the answers as bytes. A row under 5 ms on every server is the median
+  of 15 runs, not of `--repeat`: at a millisecond, one run moves by half with the machine.
 - Delivery is durable on both sides: hato answers 250 after its SQLite commit is on disk,
   Dovecot after fsyncing the maildir file (`mail_fsync = optimized`, the default).
 - A login costs each server one argon2id check (Dovecot's passwd-file holds an ARGON2ID
