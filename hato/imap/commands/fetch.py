@@ -62,6 +62,10 @@ FIRST_BATCH = 16
 PREVIEW_PAGE = 16  # bodies read at once to work out PREVIEWs delivery did not keep
 KEEP_AT_ONCE = 1_000  # ENVELOPE/BODYSTRUCTURE answers a FETCH keeps at most (the rest later)
 KEEPING = 8  # such writes under way at most, over all sessions
+# Batches in a row whose messages had not kept what the FETCH asks, after which it stops
+# asking the store for kept answers: a first sync of a large mailbox would pay one more
+# query a batch (what the general way keeps, at most KEEP_AT_ONCE, comes after the FETCH).
+KEPT_MISSES = 2
 _keeping: set[asyncio.Task[None]] = set()  # the writes under way (a task needs a reference)
 
 
@@ -245,12 +249,16 @@ async def fetch(session: ImapSession, cmd: Fetch) -> Reply:
     plan = None if seen else kept_plan(answering.answered[False].items)
     body_bytes = answering.body_bytes if plan is None else None  # kept rows are small
     first = FIRST_BATCH if len(targets) > BATCH else None
+    misses = 0  # batches in a row the kept answers did not cover
     for number, batch in enumerate(batches(view, targets, BATCH, body_bytes, first=first)):
         await _in_turn(session, number)
         if plan is None:
             await answering.answer_batch(batch)
-        elif not await _from_kept(answering, batch, plan):
-            await answering.answer(batch)
+        elif misses < KEPT_MISSES and await _from_kept(answering, batch, plan):
+            misses = 0
+        else:
+            misses += 1
+            await answering.answer(batch)  # split again by BODY_BYTES
     answering.keep_soon()
     return _done(answering.missing)
 
