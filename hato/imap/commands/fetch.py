@@ -13,7 +13,8 @@ never the whole FETCH. Items only of the view's numbers go straight to its index
 (hato.imap.fetch_quick); those numbers with kept answers (ENVELOPE, BODYSTRUCTURE, one
 list of header fields, kept after a FETCH made them: ``_Answering.keep_soon``) are
 answered from what the messages kept, a batch at a time (hato.imap.fetch_kept), a batch
-in which one kept not all it needs the general way.
+in which one kept not all it needs the general way (and, after ``KEPT_MISSES`` such
+batches in a row, the rest of the FETCH).
 BODY[] and RFC822[.TEXT] set \\Seen first (one STORE for the whole set), and
 FLAGS then leads the answer, as in the reference transcript.  PREVIEW (RFC 8970) is the
 snippet delivery kept (hato.mime.snippet); a body stored before snippets were kept has its
