@@ -46,7 +46,9 @@ What is measured (``bench.measurements.MEASUREMENTS`` is the list):
 - Raw client rows (``bench.raw_client``): the POP3 open, SELECT, ``FETCH 1:* (FLAGS)``,
   ``FETCH 1:* (UID FLAGS RFC822.SIZE)``, ``UID SEARCH FROM``, 1,000 RETR and 1,000
   ``FETCH n BODY.PEEK[]`` one each again, sent over a plain socket and read as bytes to
-  the answer's end, so that the client's parsing (imaplib's, poplib's) is not in them;
+  the answer's end (into one buffer, searched only where new bytes came, so that the
+  client's cost is the same however a server cuts its answer into writes), so that the
+  client's parsing (imaplib's, poplib's) is not in them;
   and what a client asks of the newest 100 messages, new to it: the header fields
   Thunderbird asks for, or ENVELOPE and BODYSTRUCTURE (Apple Mail, most mobile clients).
   Dovecot answers those from its cache file once a client has asked for them (it then
