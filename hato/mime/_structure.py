@@ -16,7 +16,8 @@ costs bounded time and memory.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
+from functools import lru_cache
 
 from hato.mime import _params
 from hato.mime._boundary import Hit, find_delimiter
@@ -27,6 +28,9 @@ from hato.mime._model import BodyPart
 
 MAX_DEPTH = 100
 MAX_PARTS = 10_000
+#: Sets of Content-* values kept read (``_content``), and the most characters of one.
+KNOWN = 256
+KNOWN_CHARS = 200
 
 
 @dataclass(slots=True)
@@ -72,17 +76,28 @@ def _entity(
         hit = find_delimiter(raw, body, scan.stack)
     end = len(raw) if hit is None else hit.cut
     size, lines = _measure(raw, body, end)
-    part = replace(
-        part,
-        header_offset=start,
-        body_offset=body,
-        body_end=end,
+    placed = BodyPart(
+        start,
+        body,
+        end,
+        type=part.type,
+        subtype=part.subtype,
+        params=part.params,
+        id=part.id,
+        description=part.description,
+        encoding=part.encoding,
         size=size,
         lines=lines,
+        md5=part.md5,
+        disposition=part.disposition,
+        disposition_params=part.disposition_params,
+        language=part.language,
+        location=part.location,
+        boundary=part.boundary,
         children=children,
         envelope=envelope,
     )
-    return part, hit, pairs
+    return placed, hit, pairs
 
 
 def _multipart(
@@ -111,13 +126,29 @@ def _multipart(
 
 def _content(pairs: list[Field], mime: bool, digest: bool) -> BodyPart:
     """The Content-* values of a part (RFC 2045 §5-§8, RFC 2183, RFC 3282, RFC 2557),
-    as a BodyPart whose offsets, sizes and children are still to be filled in."""
+    as a BodyPart whose offsets, sizes and children are still to be filled in.
+
+    Most parts carry the same few short values (``text/plain; charset=...``, a transfer
+    encoding): those are read once and kept (``_known_content``, at most ``KNOWN``
+    sets of values of at most ``KNOWN_CHARS`` characters in all), the rest every time."""
     if not mime:
         return _DIGEST_DEFAULT if digest else _DEFAULT
     values: dict[str, str] = {}
     for name, value in pairs:
         if name.startswith("content-") and name not in values:
             values[name] = text(value)
+    if sum(map(len, values.values())) <= KNOWN_CHARS:
+        return _known_content(tuple(values.items()), digest)
+    return _read_content(values, digest)
+
+
+@lru_cache(maxsize=KNOWN)
+def _known_content(values: tuple[tuple[str, str], ...], digest: bool) -> BodyPart:
+    return _read_content(dict(values), digest)
+
+
+def _read_content(values: dict[str, str], digest: bool) -> BodyPart:
+    """What ``_content`` says of the part whose first Content-* fields are ``values``."""
     if "content-type" in values:
         kind, subtype, params = _params.content_type(values["content-type"])
     else:
