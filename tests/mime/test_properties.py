@@ -9,11 +9,14 @@ from hato.mime import (
     BodyPart,
     MessageInfo,
     bodystructure_sexp,
+    crlf_lines,
     envelope_sexp,
     header_fields,
     parse_message,
     section_bytes,
 )
+from hato.mime._lines import BARE_LF
+from hato.mime._structure import _measure
 from tests.mime.imapwire import encode
 
 # Lines built from MIME-ish pieces find far more corners than uniform random bytes.
@@ -124,3 +127,24 @@ def test_prefix_equals_parsing_the_whole(prefix: bytes, blob: bytes) -> None:
     assert shifted.size == whole.size
     assert shifted.root.header_offset == 0
     assert _parts(shifted.root) == _parts(whole.root)
+
+
+@settings(max_examples=400, deadline=None)
+@given(any_bytes, st.data())
+def test_sizes_and_lines_as_counted_octet_by_octet(raw: bytes, data: st.DataObject) -> None:
+    # a message without a bare LF has its lines counted by its CRLFs (_structure._measure):
+    # every stretch's size and lines must be what counting each LF gives, wherever the
+    # stretch begins (on the LF of a CRLF, say), and so must every part's
+    if data.draw(st.booleans()):
+        raw = crlf_lines(raw)
+    crlf = BARE_LF.search(raw) is None
+    start = data.draw(st.integers(0, len(raw)))
+    end = data.draw(st.integers(start, len(raw)))
+    stretch = raw[start:end]
+    lines = stretch.count(b"\n")
+    counted = (len(stretch) + lines - stretch.count(b"\r\n"), lines)
+    assert _measure(raw, start, end, crlf) == counted
+    for part in _parts(parse_message(raw).root):
+        body = raw[part.body_offset : part.body_end]
+        lines = body.count(b"\n")
+        assert (part.size, part.lines) == (len(body) + lines - body.count(b"\r\n"), lines)
