@@ -7,6 +7,7 @@ import re
 
 from hato.mime._casemap import casemap
 from hato.mime._headers import Field, first, text
+from hato.mime._known import Known
 from hato.mime._model import Address, Envelope, HeaderColumns
 from hato.mime._words import decode_words
 
@@ -119,23 +120,38 @@ def build_columns(pairs: list[Field], envelope: Envelope) -> HeaderColumns:
     raw_subject = first(pairs, "subject")
     subject = "" if raw_subject is None else decode_words(text(raw_subject))
     base = base_subject(subject)
+    from_, to, cc = (_address_columns(a) for a in (envelope.from_, envelope.to, envelope.cc))
     return HeaderColumns(
         subject=subject,
         base_subject=base,
-        from_=_search_text(envelope.from_),
-        to=_search_text(envelope.to),
-        cc=_search_text(envelope.cc),
+        from_=from_[0],
+        to=to[0],
+        cc=cc[0],
         sort_subject=casemap(base),
-        sort_from=casemap(_first_mailbox(envelope.from_)),
-        sort_to=casemap(_first_mailbox(envelope.to)),
-        sort_cc=casemap(_first_mailbox(envelope.cc)),
-        sort_display_from=casemap(_display(envelope.from_)),
-        sort_display_to=casemap(_display(envelope.to)),
+        sort_from=from_[1],
+        sort_to=to[1],
+        sort_cc=cc[1],
+        sort_display_from=from_[2],
+        sort_display_to=to[2],
         sent_date=_epoch(first(pairs, "date")),
         message_id=_first_id(first(pairs, "message-id")),
         in_reply_to=_first_id(first(pairs, "in-reply-to")),
         references=" ".join(_ids(first(pairs, "references"))),
     )
+
+
+def _columns_of(addrs: tuple[Address, ...]) -> tuple[str, str, str]:
+    """An address field's columns: its text for SEARCH, its first mailbox and display
+    name for SORT."""
+    return _search_text(addrs), casemap(_first_mailbox(addrs)), casemap(_display(addrs))
+
+
+def _chars(addrs: tuple[Address, ...]) -> int:
+    return sum(len(part) for address in addrs for part in address if part)
+
+
+#: Kept for the addresses mail repeats (_known.py).
+_address_columns = Known(_columns_of, _chars)
 
 
 def _search_text(addrs: tuple[Address, ...]) -> str:

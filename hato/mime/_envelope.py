@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from hato.mime._address import parse_addresses
 from hato.mime._headers import Field, text
+from hato.mime._known import Known
 from hato.mime._model import Address, Envelope
 
 _STRINGS = ("date", "subject", "in-reply-to", "message-id")
@@ -46,4 +47,12 @@ def _string(value: bytes | None) -> str | None:
 
 
 def _addresses(value: bytes | None) -> tuple[Address, ...]:
-    return () if value is None else parse_addresses(text(value))
+    return () if value is None else _known_addresses(value)
+
+
+def _read_addresses(value: bytes) -> tuple[Address, ...]:
+    return parse_addresses(text(value))
+
+
+#: A correspondent's address, the owner's: read once (_known.py).
+_known_addresses = Known(_read_addresses, len)

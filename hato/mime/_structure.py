@@ -17,21 +17,18 @@ costs bounded time and memory.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from hato.mime import _params
 from hato.mime._boundary import Hit, find_delimiter
 from hato.mime._envelope import build_envelope
 from hato.mime._headers import Field, header_end, text
 from hato.mime._headers import fields as header_fields
+from hato.mime._known import Known
 from hato.mime._lines import BARE_LF
 from hato.mime._model import BodyPart
 
 MAX_DEPTH = 100
 MAX_PARTS = 10_000
-#: Sets of Content-* values kept read (``_content``), and the most characters of one.
-KNOWN = 256
-KNOWN_CHARS = 200
 
 
 @dataclass(slots=True)
@@ -132,22 +129,22 @@ def _content(pairs: list[Field], mime: bool, digest: bool) -> BodyPart:
     as a BodyPart whose offsets, sizes and children are still to be filled in.
 
     Most parts carry the same few short values (``text/plain; charset=...``, a transfer
-    encoding): those are read once and kept (``_known_content``, at most ``KNOWN``
-    sets of values of at most ``KNOWN_CHARS`` characters in all), the rest every time."""
+    encoding): their reading is kept (``_known``)."""
     if not mime:
         return _DIGEST_DEFAULT if digest else _DEFAULT
     values: dict[str, str] = {}
     for name, value in pairs:
         if name.startswith("content-") and name not in values:
             values[name] = text(value)
-    if sum(map(len, values.values())) <= KNOWN_CHARS:
-        return _known_content(tuple(values.items()), digest)
-    return _read_content(values, digest)
+    return _known_content((digest, tuple(values.items())))
 
 
-@lru_cache(maxsize=KNOWN)
-def _known_content(values: tuple[tuple[str, str], ...], digest: bool) -> BodyPart:
+def _content_of(key: tuple[bool, tuple[tuple[str, str], ...]]) -> BodyPart:
+    digest, values = key
     return _read_content(dict(values), digest)
+
+
+_known_content = Known(_content_of, lambda key: sum(len(value) for _, value in key[1]))
 
 
 def _read_content(values: dict[str, str], digest: bool) -> BodyPart:
