@@ -1,13 +1,13 @@
 """Answers kept for the header values mail repeats: a part's Content-* fields
 (``text/plain; charset=utf-8``), a correspondent's address, the mailbox owner's.
 
-Every parse reads them anew otherwise, and reading them was about half of what parsing
-a message for storage cost. ``Known(work, size)`` is a pure function of one hashable key
-(``work``) whose answers are kept:
-a key of at most ``KNOWN_CHARS`` characters (as ``size`` counts them) has its answer kept,
-``KNOWN`` answers a function at most, the least recently used going first; a longer key
-(a multipart's boundary is in its Content-Type, but not long) is answered anew every
-time. Answers must be immutable: every caller shares one.
+Every parse would read them anew, and that was about a quarter of what parsing a message
+for storage cost. ``Known(work, size)`` is ``work``, a pure function of one hashable key,
+with its answers kept for the keys of at most ``KNOWN_CHARS`` characters (as ``size``
+counts them), ``KNOWN`` answers at most, the least recently used going first; a longer
+key is answered anew every time. So what is kept is bounded whatever the mail (a
+hostile message can only push useful answers out). Answers must be immutable: every
+caller shares one.
 """
 
 from __future__ import annotations

@@ -134,9 +134,19 @@ def _content(pairs: list[Field], mime: bool, digest: bool) -> BodyPart:
         return _DIGEST_DEFAULT if digest else _DEFAULT
     values: dict[str, str] = {}
     for name, value in pairs:
-        if name.startswith("content-") and name not in values:
+        if name in _CONTENT_FIELDS and name not in values:
             values[name] = text(value)
     return _known_content((digest, tuple(values.items())))
+
+
+#: The fields ``_read_content`` reads: the key of a kept reading names only these, so
+#: its size is its values' (another ``Content-...`` name may be as long as a line).
+_CONTENT_FIELDS = frozenset(
+    (
+        "content-type", "content-disposition", "content-id", "content-description",
+        "content-transfer-encoding", "content-md5", "content-language", "content-location",
+    )
+)  # fmt: skip
 
 
 def _content_of(key: tuple[bool, tuple[tuple[str, str], ...]]) -> BodyPart:

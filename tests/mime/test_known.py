@@ -65,3 +65,15 @@ def test_kept_addresses_give_the_same_envelope_and_columns() -> None:
         "B",
         "B@EXAMPLE.NET",
     )
+
+
+def test_only_the_fields_read_make_the_key() -> None:
+    # another Content-... field (its name as long as a line, say) is not read, so it is
+    # not in the key: it can neither make the kept key large nor keep two the same apart
+    _known_content.kept.cache_clear()
+    for number in range(2):
+        head = f"Content-{'x' * 5000}: {number}\r\n"
+        part = parse_message(_message("text/plain; charset=utf-8", head=head)).root
+        assert part.params == (("charset", "utf-8"),)
+    assert _known_content.kept.cache_info().hits == 1
+    assert _known_content.kept.cache_info().currsize == 1
