@@ -21,14 +21,19 @@ bodies the server holds, nor whether another account has a body of the same octe
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 
-__all__ = ["email_id", "mailbox_id"]
+__all__ = ["KEPT_MAILBOX_IDS", "email_id", "mailbox_id"]
 
+#: MAILBOXIDs kept, of the mailboxes selected last (about 100 bytes each).
+KEPT_MAILBOX_IDS = 1024
 _DIGITS = 24  # 96 bits: no two of an account's mailboxes or messages meet by chance
 
 
+@lru_cache(maxsize=KEPT_MAILBOX_IDS)
 def mailbox_id(row_id: int, uidvalidity: int) -> str:
-    """The MAILBOXID of the mailbox with this row id and UIDVALIDITY."""
+    """The MAILBOXID of the mailbox with this row id and UIDVALIDITY (kept: every
+    SELECT of the mailbox says it)."""
     digest = hashlib.sha256(b"MAILBOXID\0%d\0%d" % (row_id, uidvalidity)).hexdigest()
     return "F" + digest[:_DIGITS]
 

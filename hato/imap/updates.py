@@ -13,10 +13,12 @@ changed elsewhere (RFC 3501 §7.4.2).
 from __future__ import annotations
 
 from enum import Enum
+from functools import lru_cache
 
 from hato.imap.condstore import expunge_lines, flags_fetch
 from hato.imap.view import MailboxView
 from hato.proto.imap import (
+    SYSTEM_FLAGS,
     Atom,
     Raw,
     encode_flags,
@@ -28,7 +30,11 @@ from hato.proto.imap import (
 )
 from hato.store import MailboxChanges, Mailstore
 
-__all__ = ["FlagNews", "count_lines", "flags_lines", "keyword_lines", "refresh"]
+__all__ = ["KEPT_FLAG_LINES", "FlagNews", "count_lines", "flags_lines", "keyword_lines", "refresh"]
+
+#: Keyword sets whose FLAGS and PERMANENTFLAGS lines are kept (a few bytes each, as many
+#: as a mailbox has keywords).
+KEPT_FLAG_LINES = 64
 
 
 class FlagNews(Enum):
@@ -41,14 +47,20 @@ class FlagNews(Enum):
 
 def flags_lines(view: MailboxView) -> list[bytes]:
     """FLAGS and PERMANENTFLAGS, as SELECT sends them and as keywords grow."""
-    system = ("\\Answered", "\\Flagged", "\\Deleted", "\\Seen", "\\Draft")
-    flags = Raw(encode_flags([*system, *sorted(view.keywords)]))
-    permanent = Raw(encode_flags(view.permanent_flags()))
-    text = "Read-only mailbox." if view.read_only else "Flags permitted."
-    return [
+    return list(_flags_lines(tuple(sorted(view.keywords)), view.read_only))
+
+
+@lru_cache(maxsize=KEPT_FLAG_LINES)
+def _flags_lines(keywords: tuple[str, ...], read_only: bool) -> tuple[bytes, bytes]:
+    """``flags_lines`` of a mailbox with these keywords (sorted), made once for every
+    SELECT of it: most mailboxes have none, or the same few for a long time."""
+    flags = Raw(encode_flags([*SYSTEM_FLAGS, *keywords]))
+    permanent = Raw(encode_flags([] if read_only else [*SYSTEM_FLAGS, *keywords, "\\*"]))
+    text = "Read-only mailbox." if read_only else "Flags permitted."
+    return (
         untagged(Atom("FLAGS"), flags),
         untagged_status("OK", text, resp_code("PERMANENTFLAGS", permanent)),
-    ]
+    )
 
 
 def count_lines(view: MailboxView) -> list[bytes]:

@@ -134,6 +134,8 @@ class MailboxView:
         if numbers.saved:
             present = ((self.seq(found), found) for found in self.saved_uids)
             return [(seq, found) for seq, found in present if seq]
+        if len(numbers.ranges) == 1 and numbers.ranges[0][0] == numbers.ranges[0][1] != STAR:
+            return self._resolve_one(numbers.ranges[0][0], uid)
         uids = self.uids
         if uid:
             spans = numbers.uid_spans(uids)
@@ -147,6 +149,16 @@ class MailboxView:
         for start, end in spans:  # each run's pairs made in C: 1:* of a big mailbox
             pairs.extend(zip(range(start + 1, end + 1), uids[start:end], strict=True))
         return pairs
+
+    def _resolve_one(self, number: int, uid: bool) -> list[tuple[int, int]]:
+        """``resolve`` of a set of one number (no "*"), what a client reading message
+        after message sends: the same pairs, without the set's ranges worked out."""
+        if uid:
+            seq = self.seq(number)
+            return [(seq, number)] if seq else []
+        if number > self.count:
+            raise bad("Invalid messageset.")
+        return [(number, self.uids[number - 1])]
 
     def resolve_among(
         self, numbers: SequenceSet, uid: bool, candidates: Iterable[int]
@@ -184,11 +196,6 @@ class MailboxView:
         if not self.has(uid):
             raise KeyError(uid)
         return ordered_flags(self.flag_set(uid), uid in self.recent)
-
-    def permanent_flags(self) -> list[str]:
-        if self.read_only:
-            return []
-        return [*SYSTEM_FLAGS, *sorted(self.keywords), "\\*"]
 
     def first_unseen(self) -> int:
         if self.uids is self.index.uids:

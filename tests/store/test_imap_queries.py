@@ -40,6 +40,9 @@ async def test_read_messages_returns_prefix_and_body(store: Store) -> None:
     assert inbox is not None
     found = await box.read_messages(inbox.id, [1, 2, 9])
     assert found == {1: BODY, 2: BODY + b"x"}
+    # one message alone takes the one-row statement: the same answers
+    assert await box.read_messages(inbox.id, [2]) == {2: BODY + b"x"}
+    assert await box.read_messages(inbox.id, [9]) == {}
 
 
 async def test_changes_since_is_scoped_to_the_account(store: Store) -> None:

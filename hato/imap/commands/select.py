@@ -20,32 +20,32 @@ from hato.imap.reply import Reply, no
 from hato.imap.updates import count_lines, flags_lines, keyword_lines
 from hato.imap.view import MailboxView, open_view
 from hato.proto import imap as c
-from hato.proto.imap import Atom, Outcome, resp_code, untagged, untagged_status
+from hato.proto.imap import Atom, Outcome, untagged, untagged_status
 
 if TYPE_CHECKING:
     from hato.imap.session import ImapSession
 
 __all__ = ["expunge_deleted"]
 
+#: The untagged OKs that end SELECT's answer, numbers put in at once (as Dovecot words them).
+_NUMBERS = (
+    b"* OK [UIDVALIDITY %d] UIDs valid\r\n"
+    b"* OK [UIDNEXT %d] Predicted next UID\r\n"
+    b"* OK [HIGHESTMODSEQ %d] Highest\r\n"
+)
+_MAILBOXID = b"* OK [MAILBOXID (%s)] Ok\r\n"
+
 
 def _announce(session: ImapSession, view: MailboxView) -> None:
-    for line in flags_lines(view) + count_lines(view):
-        session.send(line)
+    session.send(*flags_lines(view), *count_lines(view))
     if session.rev2:
         session.send(untagged(Atom("LIST"), [], SEPARATOR, session.mailbox_value(view.name)))
     unseen = None if session.rev2 else view.first_unseen()
     if unseen:
         session.send(untagged_status("OK", "First unseen.", f"UNSEEN {unseen}"))
-    lines = [  # numbers, made as text at once (resp_code's encoder is for any value)
-        ("UIDs valid", f"UIDVALIDITY {view.uidvalidity}"),
-        ("Predicted next UID", f"UIDNEXT {view.uidnext}"),
-        ("Highest", f"HIGHESTMODSEQ {view.modseq}"),
-    ]
+    session.send(_NUMBERS % (view.uidvalidity, view.uidnext, view.modseq))
     if "OBJECTID" in session.context.commands.capabilities:  # RFC 8474 §4.2
-        code = resp_code("MAILBOXID", [Atom(mailbox_id(view.id, view.uidvalidity))])
-        lines.append(("Ok", code))
-    for text, code in lines:
-        session.send(untagged_status("OK", text, code))
+        session.send(_MAILBOXID % mailbox_id(view.id, view.uidvalidity).encode())
 
 
 async def select(session: ImapSession, cmd: c.Select) -> Reply:

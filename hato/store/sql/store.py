@@ -337,7 +337,12 @@ class SqlMailstore:
     ) -> dict[int, bytes]:
         """``prefix + body`` of many messages at once (FETCH BODY[] over a set): one
         statement when the set fits in one (no transaction around it), else several in
-        one read transaction."""
+        one read transaction; a single message by ``read_message``'s statement, what a
+        client reading message after message asks each time (no set to write out)."""
+        if len(uids) == 1:
+            uid = uids[0]
+            content = await self.read_message(mailbox_id, uid, size)
+            return {} if content is None else {uid: content}
         one = len(uids) <= self._db.dialect.chunk
         return await self._read(
             imap_queries.select_contents,
