@@ -21,21 +21,29 @@ bodies the server holds, nor whether another account has a body of the same octe
 from __future__ import annotations
 
 import hashlib
-from functools import lru_cache
+
+from hato.bounded import SizedLru
 
 __all__ = ["KEPT_MAILBOX_IDS", "email_id", "mailbox_id"]
 
-#: MAILBOXIDs kept, of the mailboxes selected last (about 100 bytes each).
+#: MAILBOXIDs kept, of the mailboxes selected last (about 150 bytes each with the key).
 KEPT_MAILBOX_IDS = 1024
 _DIGITS = 24  # 96 bits: no two of an account's mailboxes or messages meet by chance
 
 
-@lru_cache(maxsize=KEPT_MAILBOX_IDS)
 def mailbox_id(row_id: int, uidvalidity: int) -> str:
     """The MAILBOXID of the mailbox with this row id and UIDVALIDITY (kept: every
     SELECT of the mailbox says it)."""
-    digest = hashlib.sha256(b"MAILBOXID\0%d\0%d" % (row_id, uidvalidity)).hexdigest()
-    return "F" + digest[:_DIGITS]
+    key = (row_id, uidvalidity)
+    found = _kept_mailbox_ids.get(key)
+    if found is None:
+        digest = hashlib.sha256(b"MAILBOXID\0%d\0%d" % key).hexdigest()
+        found = "F" + digest[:_DIGITS]
+        _kept_mailbox_ids.keep(key, found)
+    return found
+
+
+_kept_mailbox_ids: SizedLru[tuple[int, int], str] = SizedLru(KEPT_MAILBOX_IDS, lambda _: 1)
 
 
 def email_id(content_digest: bytes) -> str:

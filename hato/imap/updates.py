@@ -13,8 +13,8 @@ changed elsewhere (RFC 3501 §7.4.2).
 from __future__ import annotations
 
 from enum import Enum
-from functools import lru_cache
 
+from hato.bounded import SizedLru
 from hato.imap.condstore import expunge_lines, flags_fetch
 from hato.imap.view import MailboxView
 from hato.proto.imap import (
@@ -30,11 +30,12 @@ from hato.proto.imap import (
 )
 from hato.store import MailboxChanges, Mailstore
 
-__all__ = ["KEPT_FLAG_LINES", "FlagNews", "count_lines", "flags_lines", "keyword_lines", "refresh"]
+__all__ = ["KEPT_FLAG_BYTES", "FlagNews", "count_lines", "flags_lines", "keyword_lines", "refresh"]
 
-#: Keyword sets whose FLAGS and PERMANENTFLAGS lines are kept (a few bytes each, as many
-#: as a mailbox has keywords).
-KEPT_FLAG_LINES = 64
+#: Bytes of FLAGS and PERMANENTFLAGS lines kept (``flags_lines``); the lines name the
+#: keywords twice, so the keys they are kept under are bounded too. A set of keywords
+#: whose lines pass a quarter of it is made anew each time (hato.bounded).
+KEPT_FLAG_BYTES = 64 * 1024
 
 
 class FlagNews(Enum):
@@ -46,14 +47,17 @@ class FlagNews(Enum):
 
 
 def flags_lines(view: MailboxView) -> list[bytes]:
-    """FLAGS and PERMANENTFLAGS, as SELECT sends them and as keywords grow."""
-    return list(_flags_lines(tuple(sorted(view.keywords)), view.read_only))
+    """FLAGS and PERMANENTFLAGS, as SELECT sends them and as keywords grow: made once for
+    each set of keywords and kept (most mailboxes have none, or the same few for long)."""
+    key = (tuple(sorted(view.keywords)), view.read_only)
+    lines = _kept_flag_lines.get(key)
+    if lines is None:
+        lines = _made_flags_lines(*key)
+        _kept_flag_lines.keep(key, lines)
+    return list(lines)
 
 
-@lru_cache(maxsize=KEPT_FLAG_LINES)
-def _flags_lines(keywords: tuple[str, ...], read_only: bool) -> tuple[bytes, bytes]:
-    """``flags_lines`` of a mailbox with these keywords (sorted), made once for every
-    SELECT of it: most mailboxes have none, or the same few for a long time."""
+def _made_flags_lines(keywords: tuple[str, ...], read_only: bool) -> tuple[bytes, bytes]:
     flags = Raw(encode_flags([*SYSTEM_FLAGS, *keywords]))
     permanent = Raw(encode_flags([] if read_only else [*SYSTEM_FLAGS, *keywords, "\\*"]))
     text = "Read-only mailbox." if read_only else "Flags permitted."
@@ -61,6 +65,11 @@ def _flags_lines(keywords: tuple[str, ...], read_only: bool) -> tuple[bytes, byt
         untagged(Atom("FLAGS"), flags),
         untagged_status("OK", text, resp_code("PERMANENTFLAGS", permanent)),
     )
+
+
+_kept_flag_lines: SizedLru[tuple[tuple[str, ...], bool], tuple[bytes, bytes]] = SizedLru(
+    KEPT_FLAG_BYTES, lambda lines: len(lines[0]) + len(lines[1])
+)
 
 
 def count_lines(view: MailboxView) -> list[bytes]:

@@ -4,12 +4,13 @@ what is kept is bounded."""
 
 from __future__ import annotations
 
+import hashlib
 from types import SimpleNamespace
 from typing import Any
 
-from hato.imap import updates
+from hato.imap import objectid, updates
 from hato.imap.objectid import KEPT_MAILBOX_IDS, mailbox_id
-from hato.imap.updates import KEPT_FLAG_LINES, flags_lines
+from hato.imap.updates import KEPT_FLAG_BYTES, flags_lines
 
 SYSTEM = "\\Answered \\Flagged \\Deleted \\Seen \\Draft"
 
@@ -34,11 +35,16 @@ def test_flags_lines_are_dovecots_for_any_keywords() -> None:
 
 
 def test_kept_flags_lines_are_bounded_and_follow_the_keywords() -> None:
-    for n in range(KEPT_FLAG_LINES + 20):
+    kept = updates._kept_flag_lines
+    for n in range(2_000):  # some 170 KB of lines made, more than is kept
         lines = flags_lines(_view({f"kw{n}", "$Junk"}))
         assert lines[0] == f"* FLAGS ({SYSTEM} $Junk kw{n})\r\n".encode()
-    kept = updates._flags_lines.cache_info()
-    assert kept.maxsize == KEPT_FLAG_LINES and kept.currsize <= KEPT_FLAG_LINES
+        assert kept.size <= KEPT_FLAG_BYTES
+    assert kept.size > KEPT_FLAG_BYTES // 2  # kept up to the bound, not beyond
+    # a set of keywords whose lines pass a quarter of the bound is made anew each time
+    many = {f"keyword{n:05d}" for n in range(2_000)}
+    assert flags_lines(_view(many))[0].endswith(b" keyword01999)\r\n")
+    assert kept.get((tuple(sorted(many)), False)) is None
     # a caller changing the list it got does not change what the next SELECT sends
     first = flags_lines(_view(set()))
     first.append(b"x")
@@ -46,9 +52,9 @@ def test_kept_flags_lines_are_bounded_and_follow_the_keywords() -> None:
 
 
 def test_kept_mailbox_ids_are_bounded_and_the_same_as_made_anew() -> None:
-    made = mailbox_id.__wrapped__
     for row in range(KEPT_MAILBOX_IDS + 20):
-        assert mailbox_id(row, 1733600000) == made(row, 1733600000)
+        for _ in range(2):  # made, then kept
+            digest = hashlib.sha256(b"MAILBOXID\0%d\0%d" % (row, 1733600000)).hexdigest()
+            assert mailbox_id(row, 1733600000) == "F" + digest[:24]
     assert mailbox_id(5, 1) != mailbox_id(5, 2)  # a new UIDVALIDITY, a new id (RFC 8474 §4)
-    kept = mailbox_id.cache_info()
-    assert kept.maxsize == KEPT_MAILBOX_IDS and kept.currsize <= KEPT_MAILBOX_IDS
+    assert len(objectid._kept_mailbox_ids) <= KEPT_MAILBOX_IDS
