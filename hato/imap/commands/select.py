@@ -20,20 +20,12 @@ from hato.imap.reply import Reply, no
 from hato.imap.updates import count_lines, flags_lines, keyword_lines
 from hato.imap.view import MailboxView, open_view
 from hato.proto import imap as c
-from hato.proto.imap import Atom, Outcome, untagged, untagged_status
+from hato.proto.imap import Atom, Outcome, selected_numbers, untagged, untagged_status
 
 if TYPE_CHECKING:
     from hato.imap.session import ImapSession
 
 __all__ = ["expunge_deleted"]
-
-#: The untagged OKs that end SELECT's answer, numbers put in at once (as Dovecot words them).
-_NUMBERS = (
-    b"* OK [UIDVALIDITY %d] UIDs valid\r\n"
-    b"* OK [UIDNEXT %d] Predicted next UID\r\n"
-    b"* OK [HIGHESTMODSEQ %d] Highest\r\n"
-)
-_MAILBOXID = b"* OK [MAILBOXID (%s)] Ok\r\n"
 
 
 def _announce(session: ImapSession, view: MailboxView) -> None:
@@ -43,9 +35,10 @@ def _announce(session: ImapSession, view: MailboxView) -> None:
     unseen = None if session.rev2 else view.first_unseen()
     if unseen:
         session.send(untagged_status("OK", "First unseen.", f"UNSEEN {unseen}"))
-    session.send(_NUMBERS % (view.uidvalidity, view.uidnext, view.modseq))
+    session.send(selected_numbers(view.uidvalidity, view.uidnext, view.modseq))
     if "OBJECTID" in session.context.commands.capabilities:  # RFC 8474 §4.2
-        session.send(_MAILBOXID % mailbox_id(view.id, view.uidvalidity).encode())
+        code = f"MAILBOXID ({mailbox_id(view.id, view.uidvalidity)})"
+        session.send(untagged_status("OK", "Ok", code))
 
 
 async def select(session: ImapSession, cmd: c.Select) -> Reply:

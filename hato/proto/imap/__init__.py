@@ -69,6 +69,7 @@ from ._encode import (
     numbers_response,
     recent_response,
     resp_code,
+    selected_numbers,
     tagged,
     thread_response,
     untagged,
@@ -138,6 +139,7 @@ __all__ = [
     "fetch_response", "fetch_response_parts", "fetch_template", "format_date_time",
     "format_sequence", "next_state", "numbers_response", "outcome_of_failure", "parse_command",
     "parse_imap_url", "recent_response",
-    "refusal", "resp_code", "search_leaves", "tagged", "thread_response", "untagged",
+    "refusal", "resp_code", "search_leaves", "selected_numbers", "tagged", "thread_response",
+    "untagged",
     "untagged_status", "vanished_response",
 ]  # fmt: skip

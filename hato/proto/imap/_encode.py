@@ -235,6 +235,20 @@ def expunge_response(seq: int) -> bytes:
     return b"* %d EXPUNGE\r\n" % seq
 
 
+#: SELECT's closing untagged OKs, in Dovecot's words: UIDVALIDITY and UIDNEXT (RFC 3501
+#: §7.1), HIGHESTMODSEQ (RFC 7162 §3.1.2.1).
+_SELECTED_NUMBERS = (
+    b"* OK [UIDVALIDITY %d] UIDs valid\r\n"
+    b"* OK [UIDNEXT %d] Predicted next UID\r\n"
+    b"* OK [HIGHESTMODSEQ %d] Highest\r\n"
+)
+
+
+def selected_numbers(uidvalidity: int, uidnext: int, modseq: int) -> bytes:
+    """The three lines SELECT and EXAMINE end with, the numbers put in at once."""
+    return _SELECTED_NUMBERS % (uidvalidity, uidnext, modseq)
+
+
 def exists_response(count: int) -> bytes:
     """mailbox-data = number SP "EXISTS" (RFC 3501 §7.3.1)."""
     return b"* %d EXISTS\r\n" % count
